@@ -1,0 +1,33 @@
+"""The domain: bookings, the events that change them, money, margin and crew. Pure, no I/O."""
+
+from bookings.booking import Booking, reduce
+from bookings.errors import (
+    CharterhandError,
+    NotABooking,
+    ParseError,
+    PermanentError,
+    TransientError,
+)
+from bookings.events import BookingEvent
+from bookings.kinds import Kind
+from bookings.margin import Margin, MarginPolicy
+from bookings.roster import Boat, CrewAssignment, CrewMember, Fleet, default_fleet
+
+__all__ = [
+    "Boat",
+    "Booking",
+    "BookingEvent",
+    "CharterhandError",
+    "CrewAssignment",
+    "CrewMember",
+    "Fleet",
+    "Kind",
+    "Margin",
+    "MarginPolicy",
+    "NotABooking",
+    "ParseError",
+    "PermanentError",
+    "TransientError",
+    "default_fleet",
+    "reduce",
+]

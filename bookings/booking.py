@@ -1,0 +1,76 @@
+"""A booking's current state, and the reduction that keeps it convergent."""
+
+import hashlib
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict
+
+from bookings.events import AwareDatetime, BookingEvent
+from bookings.kinds import Kind
+
+
+class Booking(BaseModel):
+    """The stored state of one booking: exactly the newest event, nothing merged.
+
+    Merging fields from older emails would make the state depend on delivery order; taking the
+    newest event whole keeps every order of delivery ending in the same state.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    source: str
+    booking_id: str
+    status: Kind
+    boat: str
+    renter_name: str
+    start: AwareDatetime
+    end: AwareDatetime
+    party_size: int | None = None
+    gross: Decimal | None = None
+    notes: str | None = None
+    meeting_point: str | None = None
+    as_of: AwareDatetime
+
+    @classmethod
+    def from_event(cls, event: BookingEvent) -> "Booking":
+        """The state an event alone describes."""
+        return cls(
+            key=event.key,
+            status=event.kind,
+            **event.model_dump(exclude={"kind"}),
+        )
+
+    @property
+    def order(self) -> tuple[datetime, int, str]:
+        """Newest wins; then kind; then content, so even twin emails converge whatever the order."""
+        digest = hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+        return (self.as_of, self.status.rank, digest)
+
+    @property
+    def is_live(self) -> bool:
+        return self.status.is_live
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+    @property
+    def hours(self) -> Decimal:
+        """Charter length in hours, exact (a 2 h 30 min charter is 2.5)."""
+        return Decimal(int(self.duration.total_seconds())) / Decimal(3600)
+
+    @property
+    def renter_first_name(self) -> str:
+        """All a guest-facing page may show of the renter."""
+        parts = self.renter_name.split()
+        return parts[0] if parts else ""
+
+
+def reduce(current: Booking | None, event: BookingEvent) -> Booking:
+    """Stored state ⊕ event → new state: the newer of the two wins, the older changes nothing."""
+    candidate = Booking.from_event(event)
+    if current is None or candidate.order > current.order:
+        return candidate
+    return current

@@ -1,0 +1,59 @@
+"""The two error families every charterhand exception belongs to, as arroyo and dramatiq do.
+
+A transient error is worth retrying later (throttling, timeouts, 5xx, a held lease); a permanent
+one is not (an unreadable body, a missing object, credentials rejected) and goes to the DLQ at once.
+"""
+
+from collections.abc import Sequence
+
+
+class CharterhandError(Exception):
+    """Base of every error we raise. ``reason`` is short, specific and safe to log."""
+
+    transient: bool = False
+
+    def __init__(self, reason: str, *, step: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.step = step
+
+
+class TransientError(CharterhandError):
+    """Try again later: the same input may well succeed."""
+
+    transient = True
+
+
+class PermanentError(CharterhandError):
+    """Retrying the same input will fail the same way; a person has to look."""
+
+
+class ParseError(PermanentError):
+    """A booking email we cannot read: names the source, kind and the fields we could not find.
+
+    This is how a changed template gets noticed instead of silently dropped.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        source: str | None = None,
+        kind: str | None = None,
+        missing: Sequence[str] = (),
+    ) -> None:
+        super().__init__(reason, step="parse")
+        self.source = source
+        self.kind = kind
+        self.missing = list(missing)
+
+
+class NotABooking(Exception):
+    """The email is not a booking (newsletter, chat, payout, personal, untrusted sender).
+
+    Not an error family member on purpose: it ends as *ignored*, never retried or dead-lettered.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

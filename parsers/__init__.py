@@ -1,0 +1,1 @@
+"""Raw MIME → BookingEvent, or NotABooking, or a ParseError. Pure: no I/O."""

@@ -1,0 +1,1 @@
+"""One module per downstream system; each makes its system match a Booking."""

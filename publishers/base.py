@@ -1,0 +1,50 @@
+"""The one small interface every publisher implements, and what the worker hands it.
+
+The worker (the composition root) decides *whether* a step runs: only when the step's input hash
+differs from the one last published, under a lease. A publisher only decides *how* to make its
+system match the booking: create when ``ctx.external_ids`` is empty, update when it holds ids,
+cancel when the booking is cancelled. It returns the ids its system gave back, which the worker
+stores and hands back next time.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from bookings import Booking
+
+
+@dataclass(frozen=True)
+class StepContext:
+    """Everything a step needs beyond the booking itself."""
+
+    booking: Booking
+    #: the booking as this step last published it (None the first time): says what changed
+    previous: Booking | None
+    #: what this step's system gave back last time (calendar entry id, SCC event id, ...)
+    external_ids: Mapping[str, str]
+    #: ``<booking key>:<step>:<input hash>``, sent as ``Idempotency-Key``: a repeat creates nothing
+    idempotency_key: str
+    #: external ids of the steps this one depends on, by step name
+    upstream: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Publisher(Protocol):
+    """Makes one downstream system match a booking."""
+
+    #: the step's name in the state table and in logs: calendar, scc, guest_page, crew_page, ...
+    step: ClassVar[str]
+    #: steps whose external ids this one needs (crew_email needs crew_page's URL)
+    depends_on: ClassVar[tuple[str, ...]]
+
+    def input_of(self, booking: Booking) -> Mapping[str, Any]:
+        """The JSON-able part of the booking this step shows; its hash decides whether to re-run."""
+        ...
+
+    def publish(self, ctx: StepContext) -> Mapping[str, str]:
+        """Make the system match ``ctx.booking``; return the ids to keep (may be empty).
+
+        Raise ``TransientError`` for what is worth retrying, ``PermanentError`` for what is not.
+        """
+        ...

@@ -1,0 +1,55 @@
+from datetime import datetime
+from decimal import Decimal
+from itertools import permutations
+from zoneinfo import ZoneInfo
+
+from bookings import BookingEvent, Kind, reduce
+
+LA = ZoneInfo("America/Los_Angeles")
+
+
+def _event(kind: Kind, as_of: datetime, start_hour: int) -> BookingEvent:
+    return BookingEvent(
+        source="boatsetter",
+        kind=kind,
+        booking_id="xhqgmdh",
+        boat="JADA",
+        renter_name="Maya Thompson",
+        start=datetime(2027, 5, 30, start_hour, tzinfo=LA),
+        end=datetime(2027, 5, 30, start_hour + 3, tzinfo=LA),
+        party_size=6,
+        gross=None if kind is Kind.CANCELLED else Decimal("840.75"),
+        as_of=as_of,
+    )
+
+
+EVENTS = [
+    _event(Kind.CONFIRMED, datetime(2027, 3, 2, 9, tzinfo=LA), 10),
+    _event(Kind.MODIFIED, datetime(2027, 3, 20, 9, tzinfo=LA), 14),
+    _event(Kind.CANCELLED, datetime(2027, 4, 1, 8, tzinfo=LA), 14),
+]
+
+
+def test_every_order_of_delivery_ends_in_the_newest_state():
+    finals = set()
+    for order in permutations(EVENTS):
+        state = None
+        for event in order:
+            state = reduce(state, event)
+        assert state is not None
+        finals.add(state.model_dump_json())
+    assert len(finals) == 1
+    assert '"status":"cancelled"' in finals.pop()
+
+
+def test_an_older_email_changes_nothing():
+    newest = reduce(None, EVENTS[1])
+    assert reduce(newest, EVENTS[0]) is newest
+
+
+def test_equally_new_emails_break_ties_by_kind():
+    same_time = datetime(2027, 3, 2, 9, tzinfo=LA)
+    confirmed = _event(Kind.CONFIRMED, same_time, 10)
+    cancelled = _event(Kind.CANCELLED, same_time, 10)
+    assert reduce(reduce(None, cancelled), confirmed).status is Kind.CANCELLED
+    assert reduce(reduce(None, confirmed), cancelled).status is Kind.CANCELLED

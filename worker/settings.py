@@ -1,0 +1,120 @@
+"""Settings: one object from a TOML file and ``CHARTERHAND_*`` environment variables.
+
+Separate from behaviour (as Powertools' ``IdempotencyConfig``): every field has a documented
+default or is required, and an invalid value fails at start-up with the field's name, not at the
+first message. AWS endpoints are *not* settings: boto3 reads ``AWS_ENDPOINT_URL`` and
+``AWS_ENDPOINT_URL_<SERVICE>`` itself.
+
+Precedence: environment > TOML file (``CHARTERHAND_CONFIG`` or ``--config``) > defaults.
+Nested values use ``__``: ``CHARTERHAND_MARGIN__CREW_HOURLY=55``.
+"""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from bookings import Fleet, MarginPolicy, default_fleet
+
+ENV_PREFIX = "CHARTERHAND_"
+
+
+class Settings(BaseSettings):
+    """Everything the worker, the CLI and the links API need to know about their surroundings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    # --- queues, buckets, table -------------------------------------------------------------
+    queue_url: str = Field(description="the bookings SQS queue")
+    dlq_url: str = Field(description="the dead-letter queue beside it")
+    inbound_bucket: str = Field(description="where SES writes raw email (raw/<messageId>)")
+    inbound_prefix: str = Field(default="raw/", description="key prefix of SES's S3 action")
+    table_name: str = Field(description="the DynamoDB state table")
+    site_bucket: str = Field(description="the bucket CloudFront serves guest and crew pages from")
+    photos_bucket: str = Field(description="where guests' photo uploads land")
+    cloudfront_distribution_id: str | None = Field(
+        default=None, description="invalidated after a page changes; None skips invalidation"
+    )
+    site_base_url: str = Field(description="public base URL of the site, e.g. https://jada.example")
+    links_api_base_url: str = Field(description="public base URL of the links API")
+
+    # --- mail --------------------------------------------------------------------------------
+    from_address: str = Field(description="verified SES sender for crew and manager emails")
+    manager_address: str = Field(description="the booking manager: summaries, Reply-To")
+    ses_configuration_set: str | None = Field(default=None, description="SES configuration set")
+    summary_webhook_url: str | None = Field(
+        default=None, description="the manager's Apps Script webhook; when set, used instead of SES"
+    )
+
+    # --- admission ---------------------------------------------------------------------------
+    forwarder_allowlist: list[str] = Field(
+        default_factory=list,
+        description="addresses allowed to forward booking mail in (the owners' mailboxes)",
+    )
+    require_authenticated_sender: bool = Field(
+        default=True, description="require SES's SPF or DKIM PASS (and DMARC not FAIL)"
+    )
+
+    # --- downstream systems --------------------------------------------------------------------
+    calendar_transport: Literal["http", "lambda"] = "http"
+    calendar_base_url: str | None = Field(default=None, description="API Gateway URL (http)")
+    calendar_function_name: str | None = Field(
+        default=None, description="dashboard Lambda (lambda)"
+    )
+    scc_base_url: str = Field(description="ShipCaptainCrew API base URL")
+    dashboard_token_secret: str | None = Field(
+        default=None, description="Secrets Manager name of the dashboard token"
+    )
+    scc_key_secret: str | None = Field(
+        default=None, description="Secrets Manager name of the SCC service key"
+    )
+    link_signing_key_secret: str | None = Field(
+        default=None, description="Secrets Manager name of the key that derives crew page paths"
+    )
+    dashboard_token: SecretStr | None = Field(default=None, description="local only: the token")
+    scc_service_key: SecretStr | None = Field(default=None, description="local only: the key")
+    link_signing_key: SecretStr | None = Field(default=None, description="local only: the key")
+    secrets_ttl_seconds: int = Field(default=300, ge=0, description="Secrets Manager cache TTL")
+    http_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+
+    # --- the worker ----------------------------------------------------------------------------
+    worker_threads: int = Field(default=4, ge=1, le=64)
+    visibility_timeout_seconds: int = Field(default=120, ge=10, le=43200)
+    max_receive_count: int = Field(default=5, ge=1, le=1000, description="then dead-letter")
+    lease_seconds: int = Field(default=90, ge=5, le=3600)
+    shutdown_deadline_seconds: int = Field(default=25, ge=1, le=110)
+
+    # --- the fleet and money -------------------------------------------------------------------
+    fleet: Fleet = Field(default_factory=default_fleet)
+    margin: MarginPolicy = Field(default_factory=MarginPolicy)
+    guest_slug: Literal["booking_id"] = "booking_id"
+    log_level: str = "INFO"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment over the TOML file over defaults."""
+        import os
+
+        toml_path = os.environ.get(f"{ENV_PREFIX}CONFIG")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_path)))
+        return tuple(sources)
