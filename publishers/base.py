@@ -9,6 +9,7 @@ stores and hands back next time.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from bookings import Booking
@@ -47,4 +48,17 @@ class Publisher(Protocol):
 
         Raise ``TransientError`` for what is worth retrying, ``PermanentError`` for what is not.
         """
+        ...
+
+
+@runtime_checkable
+class CrewLinkIssuer(Protocol):
+    """Issues the secret in a crew member's confirm / decline link.
+
+    The token is random, stored only as a bcrypt hash (by the implementation, in the state table),
+    and expires; the links API verifies it. Publishers build the URLs around it from configuration.
+    """
+
+    def issue(self, booking_key: str, crew_id: str, expires_at: datetime) -> str:
+        """A fresh token ``<token id>.<secret>`` for this crew member and booking."""
         ...

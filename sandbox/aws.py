@@ -1,0 +1,68 @@
+"""moto's server on 127.0.0.1: a real HTTP endpoint speaking the AWS APIs, for tests and the demo.
+
+Our code never knows it is talking to moto: it only sees ``AWS_ENDPOINT_URL``, which boto3 reads
+itself. Nothing here patches our code in-process.
+"""
+
+import json
+import os
+import urllib.request
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from moto.server import ThreadedMotoServer
+
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
+
+
+@dataclass(frozen=True)
+class MotoServer:
+    """A running moto server and how to reach it."""
+
+    endpoint_url: str
+
+    def env(self) -> dict[str, str]:
+        """Environment for a process (ours or a child) that should talk to this server."""
+        return {**FAKE_CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint_url}
+
+    def reset(self) -> None:
+        """Forget every resource: the next test starts from an empty account."""
+        self._post("/moto-api/reset", b"")
+
+    def enable_lambda_without_docker(self) -> None:
+        """Lambda invoke echoes the payload instead of needing a Docker engine."""
+        self._post("/moto-api/config", json.dumps({"lambda": {"use_docker": False}}).encode())
+
+    def _post(self, path: str, body: bytes) -> None:
+        url = self.endpoint_url + path
+        request = urllib.request.Request(url, data=body, method="POST")  # noqa: S310 - loopback
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback URL we built
+            pass
+
+
+@contextmanager
+def running_moto(environ: MutableMapping[str, str] | None = None) -> Iterator[MotoServer]:
+    """Start moto on a free loopback port; point ``environ`` (default: os.environ) at it."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    moto = MotoServer(endpoint_url=f"http://{host}:{port}")
+    target = os.environ if environ is None else environ
+    saved = {key: target.get(key) for key in moto.env()}
+    target.update(moto.env())
+    try:
+        yield moto
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                target.pop(key, None)
+            else:
+                target[key] = value
+        server.stop()
