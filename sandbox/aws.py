@@ -5,6 +5,7 @@ itself. Nothing here patches our code in-process.
 """
 
 import json
+import logging
 import os
 import urllib.request
 from collections.abc import Iterator, MutableMapping
@@ -50,6 +51,7 @@ class MotoServer:
 @contextmanager
 def running_moto(environ: MutableMapping[str, str] | None = None) -> Iterator[MotoServer]:
     """Start moto on a free loopback port; point ``environ`` (default: os.environ) at it."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 #: subcommand modules; each exposes ``register(subparsers)`` which sets ``func`` on its parser
 COMMANDS = [
     "worker.commands.demo",
+    "worker.commands.dlq",
 ]
 
 

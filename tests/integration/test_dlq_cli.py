@@ -1,0 +1,244 @@
+"""``charterhand dlq`` driven as an operator drives it: a subprocess against moto's server."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+
+from worker.dlq import DeadLetterQueue
+
+
+@pytest.fixture
+def queues(aws):
+    sqs = boto3.client("sqs")
+    dlq_url = sqs.create_queue(QueueName="bookings-dlq")["QueueUrl"]
+    queue_url = sqs.create_queue(QueueName="bookings")["QueueUrl"]
+    return sqs, queue_url, dlq_url
+
+
+def _dead_letter(sqs, dlq_url: str, body: str, reason: str, error_class: str, step: str) -> str:
+    attributes = {
+        "charterhand.reason": reason,
+        "charterhand.error_class": error_class,
+        "charterhand.step": step,
+        "charterhand.booking_id": "boatsetter:xhqgmdh" if step != "decode" else "",
+        "charterhand.first_failure": "2027-03-02T17:14:00+00:00",
+        "charterhand.receive_count": "1",
+    }
+    sent = sqs.send_message(
+        QueueUrl=dlq_url,
+        MessageBody=body,
+        MessageAttributes={
+            k: {"DataType": "String", "StringValue": v} for k, v in attributes.items() if v
+        },
+    )
+    return str(sent["MessageId"])
+
+
+def _cli(aws, queue_url: str, dlq_url: str, *args: str, stdin: str | None = None):
+    env = {
+        **os.environ,
+        **aws.env(),
+        "CHARTERHAND_QUEUE_URL": queue_url,
+        "CHARTERHAND_DLQ_URL": dlq_url,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "worker.cli", "dlq", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+        check=False,
+    )
+
+
+def _depth(sqs, url: str) -> int:
+    attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]) + int(
+        attrs["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+def _bodies(sqs, url: str) -> list[str]:
+    queue = DeadLetterQueue(sqs, dlq_url=url, queue_url=url)
+    return [letter.body for letter in queue.browse()]
+
+
+@pytest.fixture
+def three_dead_letters(queues):
+    sqs, queue_url, dlq_url = queues
+    ids = {
+        "unreadable": _dead_letter(
+            sqs, dlq_url, "not json at all", "unreadable body: not JSON", "DecodeError", "decode"
+        ),
+        "missing": _dead_letter(
+            sqs,
+            dlq_url,
+            json.dumps({"Records": []}),
+            "raw email missing: s3://inbound/raw/abc",
+            "MissingObject",
+            "fetch",
+        ),
+        "credentials": _dead_letter(
+            sqs,
+            dlq_url,
+            json.dumps({"hello": "calendar"}),
+            "credentials rejected by calendar",
+            "PermanentError",
+            "calendar",
+        ),
+    }
+    return sqs, queue_url, dlq_url, ids
+
+
+def test_ls_shows_every_dead_letter_with_its_reason(aws, three_dead_letters):
+    _sqs, queue_url, dlq_url, ids = three_dead_letters
+    result = _cli(aws, queue_url, dlq_url, "ls")
+    assert result.returncode == 0, result.stderr
+    for message_id in ids.values():
+        assert message_id in result.stdout
+    assert "credentials rejected by calendar" in result.stdout
+    assert "raw email missing" in result.stdout
+    assert "3 dead letter(s)" in result.stdout
+
+
+def test_ls_json_has_one_object_per_dead_letter(aws, three_dead_letters):
+    _sqs, queue_url, dlq_url, ids = three_dead_letters
+    result = _cli(aws, queue_url, dlq_url, "ls", "--json")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {row["id"] for row in rows} == set(ids.values())
+    by_id = {row["id"]: row for row in rows}
+    assert by_id[ids["credentials"]]["step"] == "calendar"
+    assert by_id[ids["credentials"]]["receive_count"] == 1
+
+
+def test_ls_leaves_the_messages_in_the_queue(aws, three_dead_letters):
+    sqs, queue_url, dlq_url, _ids = three_dead_letters
+    _cli(aws, queue_url, dlq_url, "ls")
+    assert len(_bodies(sqs, dlq_url)) == 3
+
+
+def test_replay_by_reason_moves_only_the_matching_message(aws, three_dead_letters):
+    sqs, queue_url, dlq_url, _ids = three_dead_letters
+    result = _cli(aws, queue_url, dlq_url, "replay", "--reason", "CREDENTIALS rejected")
+    assert result.returncode == 0, result.stderr
+    assert "replayed 1, left 2 in the DLQ" in result.stdout
+    moved = sqs.receive_message(
+        QueueUrl=queue_url, MessageAttributeNames=["All"], MaxNumberOfMessages=10
+    )["Messages"]
+    assert [m["Body"] for m in moved] == [json.dumps({"hello": "calendar"})]
+    assert moved[0]["MessageAttributes"]["charterhand.replay_count"]["StringValue"] == "1"
+    assert sorted(_bodies(sqs, dlq_url)) == sorted(["not json at all", json.dumps({"Records": []})])
+
+
+def test_replay_dry_run_moves_nothing(aws, three_dead_letters):
+    sqs, queue_url, dlq_url, _ids = three_dead_letters
+    result = _cli(aws, queue_url, dlq_url, "replay", "--all", "--dry-run")
+    assert "would replay 3" in result.stdout
+    assert _depth(sqs, queue_url) == 0
+    assert len(_bodies(sqs, dlq_url)) == 3
+
+
+def test_purge_by_id_removes_exactly_that_message(aws, three_dead_letters):
+    sqs, queue_url, dlq_url, ids = three_dead_letters
+    result = _cli(aws, queue_url, dlq_url, "purge", "--id", ids["unreadable"], "--yes")
+    assert result.returncode == 0, result.stderr
+    assert "deleted 1" in result.stdout
+    assert "not json at all" not in _bodies(sqs, dlq_url)
+    assert len(_bodies(sqs, dlq_url)) == 2
+
+
+def test_purge_without_yes_off_a_terminal_refuses(aws, three_dead_letters):
+    sqs, queue_url, dlq_url, _ids = three_dead_letters
+    result = _cli(aws, queue_url, dlq_url, "purge", stdin="y\n")
+    assert result.returncode == 1
+    assert "--yes" in result.stderr
+    assert len(_bodies(sqs, dlq_url)) == 3
+
+
+def test_export_writes_json_lines_and_keeps_the_messages(aws, three_dead_letters, tmp_path: Path):
+    sqs, queue_url, dlq_url, ids = three_dead_letters
+    out = tmp_path / "dead.jsonl"
+    result = _cli(aws, queue_url, dlq_url, "export", str(out))
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert {line["message_id"] for line in lines} == set(ids.values())
+    assert {line["attributes"]["reason"] for line in lines} >= {"credentials rejected by calendar"}
+    assert len(_bodies(sqs, dlq_url)) == 3
+
+
+def test_a_missing_queue_is_one_clear_line(aws, queues):
+    _sqs, queue_url, _dlq_url = queues
+    missing = queue_url.rsplit("/", 1)[0] + "/no-such-queue"
+    result = _cli(aws, queue_url, missing, "ls")
+    assert result.returncode == 1
+    assert "queue does not exist" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_credentials_are_one_clear_line(aws, queues, tmp_path: Path):
+    _sqs, queue_url, dlq_url = queues
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AWS_") or k in {"AWS_ENDPOINT_URL", "AWS_DEFAULT_REGION"}
+    }
+    env.update(
+        CHARTERHAND_QUEUE_URL=queue_url,
+        CHARTERHAND_DLQ_URL=dlq_url,
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "worker.cli", "dlq", "ls"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "no AWS credentials" in result.stderr
+
+
+def test_killing_replay_half_way_loses_no_message(aws, queues):
+    sqs, queue_url, dlq_url = queues
+    bodies = {f"dead letter {i}" for i in range(300)}
+    for chunk in [sorted(bodies)[i : i + 10] for i in range(0, 300, 10)]:
+        sqs.send_message_batch(
+            QueueUrl=dlq_url,
+            Entries=[{"Id": str(i), "MessageBody": body} for i, body in enumerate(chunk)],
+        )
+    env = {
+        **os.environ,
+        **aws.env(),
+        "CHARTERHAND_QUEUE_URL": queue_url,
+        "CHARTERHAND_DLQ_URL": dlq_url,
+    }
+    replay = subprocess.Popen(
+        [sys.executable, "-m", "worker.cli", "dlq", "replay", "--all", "--hold-seconds", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while _depth(sqs, queue_url) < 50 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    replay.send_signal(signal.SIGKILL)
+    replay.wait()
+    moved = _depth(sqs, queue_url)
+    assert 0 < moved < 300, "the replay was not interrupted half-way"
+
+    time.sleep(2.5)  # what the killed replay held reappears in the DLQ after --hold-seconds
+    on_main = _bodies(sqs, queue_url)
+    in_dlq = _bodies(sqs, dlq_url)
+    assert set(on_main) | set(in_dlq) == bodies
+    assert len(on_main) == len(set(on_main)), "a replayed message was sent twice"

@@ -1,0 +1,216 @@
+"""``charterhand dlq``: see why messages failed, replay them, purge them, export them."""
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bookings import CharterhandError
+from worker.dlq import DeadLetter, DeadLetterQueue, Selection, explain_aws_error
+
+if TYPE_CHECKING:
+    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    SubParsers = Any
+
+
+def register(subparsers: SubParsers) -> None:
+    parser = subparsers.add_parser("dlq", help="inspect and replay the dead-letter queue")
+    parser.add_argument(
+        "--dlq-url",
+        default=os.environ.get("CHARTERHAND_DLQ_URL"),
+        help="dead-letter queue URL (default: $CHARTERHAND_DLQ_URL)",
+    )
+    parser.add_argument(
+        "--queue-url",
+        default=os.environ.get("CHARTERHAND_QUEUE_URL"),
+        help="main queue URL that replays go to (default: $CHARTERHAND_QUEUE_URL)",
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    ls = actions.add_parser("ls", help="one row per dead letter")
+    ls.add_argument("--json", action="store_true", help="one JSON object per line")
+    _add_selection(ls)
+    ls.set_defaults(func=_ls)
+
+    show = actions.add_parser("show", help="one dead letter: attributes, body, what the email says")
+    show.add_argument("id", help="the dead letter's message id (from `dlq ls`)")
+    show.set_defaults(func=_show)
+
+    replay = actions.add_parser("replay", help="send dead letters back to the main queue")
+    which = replay.add_mutually_exclusive_group(required=True)
+    which.add_argument("--all", action="store_true", help="every dead letter")
+    which.add_argument("--id", action="append", dest="ids", help="this message id (repeatable)")
+    which.add_argument("--reason", help="those whose reason contains TEXT (case-insensitive)")
+    replay.add_argument("--since", type=_since, help="first failed since (ISO date/time or 2h, 3d)")
+    replay.add_argument("--limit", type=int, help="at most N messages")
+    replay.add_argument("--dry-run", action="store_true", help="say what would be replayed")
+    replay.add_argument(
+        "--hold-seconds",
+        type=int,
+        default=120,
+        help="how long each batch stays hidden while it is replayed; if the replay dies, its "
+        "messages reappear in the DLQ after this long (default 120)",
+    )
+    replay.set_defaults(func=_replay)
+
+    purge = actions.add_parser("purge", help="delete dead letters for good")
+    purge.add_argument("--id", action="append", dest="ids", help="only this message id")
+    purge.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    purge.set_defaults(func=_purge)
+
+    export = actions.add_parser("export", help="write dead letters to a JSON-lines file")
+    export.add_argument("file", type=Path)
+    export.set_defaults(func=_export)
+
+
+def _add_selection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--reason", help="only those whose reason contains TEXT")
+    parser.add_argument("--since", type=_since, help="only those first failed since")
+    parser.add_argument("--limit", type=int, help="at most N rows")
+
+
+def _since(text: str) -> datetime:
+    """``2027-05-01``, ``2027-05-01T10:00+00:00``, or a look-back like ``90m``, ``6h``, ``2d``."""
+    units = {"m": "minutes", "h": "hours", "d": "days"}
+    if text[:-1].isdigit() and text[-1:] in units:
+        return datetime.now(UTC) - timedelta(**{units[text[-1]]: int(text[:-1])})
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a time or look-back: {text!r}") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _queue(args: argparse.Namespace) -> DeadLetterQueue:
+    import boto3
+
+    if not args.dlq_url or not args.queue_url:
+        raise CharterhandError(
+            "queue URLs unknown: set CHARTERHAND_DLQ_URL and CHARTERHAND_QUEUE_URL "
+            "(terraform output) or pass --dlq-url / --queue-url"
+        )
+    try:
+        sqs = boto3.client("sqs")
+    except Exception as exc:
+        raise explain_aws_error(exc, args.dlq_url) from exc
+    return DeadLetterQueue(
+        sqs,
+        dlq_url=args.dlq_url,
+        queue_url=args.queue_url,
+        hold_seconds=getattr(args, "hold_seconds", 120),
+    )
+
+
+def _guarded(action: Any) -> Any:
+    """Operator-facing errors print one clear line and exit 1, never a traceback."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            code: int = action(args)
+        except CharterhandError as exc:
+            print(f"charterhand dlq: {exc.reason}", file=sys.stderr)
+            return 1
+        return code
+
+    return run
+
+
+@_guarded
+def _ls(args: argparse.Namespace) -> int:
+    letters = _queue(args).browse(
+        Selection(reason_contains=args.reason, since=args.since), args.limit
+    )
+    now = datetime.now(UTC)
+    rows = [letter.row(now) for letter in letters]
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        return 0
+    if not rows:
+        print("the dead-letter queue is empty")
+        return 0
+    columns = ["id", "age", "reason", "error_class", "step", "booking_id", "receive_count"]
+    headers = ["ID", "AGE", "REASON", "ERROR", "STEP", "BOOKING", "RECEIVES"]
+    table = [headers] + [[_clip(str(row[c]), 60) for c in columns] for row in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    for line in table:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        )
+    print(f"\n{len(rows)} dead letter(s)")
+    return 0
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@_guarded
+def _show(args: argparse.Namespace) -> int:
+    letter = _queue(args).get(args.id)
+    if letter is None:
+        print(f"charterhand dlq: no dead letter with id {args.id}", file=sys.stderr)
+        return 1
+    print(json.dumps(letter.row(datetime.now(UTC)), indent=2))
+    print("\nbody:")
+    try:
+        print(json.dumps(json.loads(letter.body), indent=2))
+    except ValueError:
+        print(letter.body)
+    return 0
+
+
+@_guarded
+def _replay(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    queue = _queue(args)
+    selection = Selection(
+        ids=frozenset(args.ids or ()), reason_contains=args.reason, since=args.since
+    )
+    total = args.limit if args.limit is not None else (queue.depth() if args.all else None)
+    verb = "would replay" if args.dry_run else "replayed"
+    with tqdm(total=total, unit="msg", desc="replaying", file=sys.stderr, leave=False) as bar:
+        summary = queue.replay(
+            selection, limit=args.limit, dry_run=args.dry_run, progress=bar.update
+        )
+    print(f"{verb} {summary.replayed}, left {summary.skipped} in the DLQ", end="")
+    if summary.failed:
+        print(
+            f", {len(summary.failed)} failed to send (still in the DLQ): "
+            + " ".join(summary.failed)
+        )
+        return 1
+    print()
+    return 0
+
+
+@_guarded
+def _purge(args: argparse.Namespace) -> int:
+    queue = _queue(args)
+    selection = Selection(ids=frozenset(args.ids or ()))
+    what = f"{len(selection.ids)} dead letter(s) by id" if selection.ids else "EVERY dead letter"
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("charterhand dlq: purge needs --yes when not run at a terminal", file=sys.stderr)
+            return 1
+        answer = input(f"Delete {what} from {queue.dlq_url} for good? [y/N] ")
+        if answer.strip().lower() not in {"y", "yes"}:
+            print("nothing deleted")
+            return 1
+    print(f"deleted {queue.purge(selection)}")
+    return 0
+
+
+@_guarded
+def _export(args: argparse.Namespace) -> int:
+    letters: list[DeadLetter] = _queue(args).browse()
+    with args.file.open("w", encoding="utf-8") as out:
+        for letter in letters:
+            out.write(json.dumps(letter.export()) + "\n")
+    print(f"exported {len(letters)} dead letter(s) to {args.file}")
+    return 0

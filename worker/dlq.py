@@ -1,0 +1,367 @@
+"""The dead-letter queue as an operator sees it: list, select, replay, purge, export.
+
+SQS has no "list messages": we receive with a short visibility timeout, look, and hand back what we
+did not act on by setting its visibility to 0. moto does not implement ``StartMessageMoveTask``,
+and a replay must mark each message (its replay count), so replay is receive → send to the main
+queue → delete from the DLQ, in batches of ten, in that order: an interrupted replay can at worst
+send a message twice (the worker deduplicates by email), never lose one.
+"""
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from bookings import PermanentError, TransientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
+
+ATTRIBUTE_PREFIX = "charterhand."
+REPLAY_COUNT = ATTRIBUTE_PREFIX + "replay_count"
+BATCH = 10  # SQS's limit for receive, send and delete batches
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """One message waiting in the DLQ, with what the worker wrote about why."""
+
+    message_id: str
+    receipt_handle: str
+    body: str
+    sent_at: datetime
+    receive_count: int
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_sqs(cls, message: "MessageTypeDef") -> "DeadLetter":
+        system = message.get("Attributes", {})
+        custom = {
+            name.removeprefix(ATTRIBUTE_PREFIX): value.get("StringValue", "")
+            for name, value in message.get("MessageAttributes", {}).items()
+            if name.startswith(ATTRIBUTE_PREFIX)
+        }
+        sent_ms = int(system.get("SentTimestamp", "0"))
+        receive_count = custom.get("receive_count") or system.get("ApproximateReceiveCount", "0")
+        return cls(
+            message_id=message["MessageId"],
+            receipt_handle=message["ReceiptHandle"],
+            body=message["Body"],
+            sent_at=datetime.fromtimestamp(sent_ms / 1000, tz=UTC),
+            receive_count=int(receive_count) if str(receive_count).isdigit() else 0,
+            attributes=custom,
+        )
+
+    @property
+    def reason(self) -> str:
+        return self.attributes.get("reason", "(no reason recorded: dead-lettered by redrive)")
+
+    @property
+    def first_failure(self) -> datetime:
+        """When it first failed; the DLQ send time when the worker recorded none."""
+        recorded = self.attributes.get("first_failure")
+        if recorded:
+            try:
+                return datetime.fromisoformat(recorded)
+            except ValueError:
+                pass
+        return self.sent_at
+
+    @property
+    def replay_count(self) -> int:
+        value = self.attributes.get("replay_count", "0")
+        return int(value) if value.isdigit() else 0
+
+    def age(self, now: datetime) -> str:
+        """``3d 4h``, ``12m``: how long it has been waiting."""
+        seconds = max(0, int((now - self.sent_at).total_seconds()))
+        days, rest = divmod(seconds, 86400)
+        hours, rest = divmod(rest, 3600)
+        minutes = rest // 60
+        if days:
+            return f"{days}d {hours}h"
+        if hours:
+            return f"{hours}h {minutes}m"
+        return f"{minutes}m"
+
+    def row(self, now: datetime) -> dict[str, str | int]:
+        """What ``dlq ls`` shows, as plain values (also its ``--json`` shape)."""
+        return {
+            "id": self.message_id,
+            "age": self.age(now),
+            "sent_at": self.sent_at.isoformat(),
+            "reason": self.reason,
+            "error_class": self.attributes.get("error_class", ""),
+            "step": self.attributes.get("step", ""),
+            "booking_id": self.attributes.get("booking_id", ""),
+            "receive_count": self.receive_count,
+            "replay_count": self.replay_count,
+        }
+
+    def export(self) -> dict[str, Any]:
+        """Everything needed to put this message back on a queue, in this or another account."""
+        return {
+            "message_id": self.message_id,
+            "body": self.body,
+            "sent_at": self.sent_at.isoformat(),
+            "attributes": dict(self.attributes),
+        }
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which dead letters an operator means; every given criterion must hold."""
+
+    ids: frozenset[str] = frozenset()
+    reason_contains: str | None = None
+    since: datetime | None = None
+
+    def matches(self, letter: DeadLetter) -> bool:
+        if self.ids and letter.message_id not in self.ids:
+            return False
+        if self.reason_contains and self.reason_contains.lower() not in letter.reason.lower():
+            return False
+        return not (self.since and letter.first_failure < self.since)
+
+
+@dataclass
+class ReplaySummary:
+    """What a replay did, for the closing line."""
+
+    replayed: int = 0
+    skipped: int = 0
+    failed: list[str] = field(default_factory=list)
+
+
+def explain_aws_error(exc: Exception, queue_url: str) -> Exception:
+    """Turn botocore's errors into ours, with a reason an operator can act on."""
+    from botocore.exceptions import (
+        ClientError,
+        EndpointConnectionError,
+        NoCredentialsError,
+        NoRegionError,
+    )
+
+    if isinstance(exc, NoCredentialsError):
+        return PermanentError(
+            "no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY"
+        )
+    if isinstance(exc, NoRegionError):
+        return PermanentError("no AWS region: set AWS_REGION")
+    if isinstance(exc, EndpointConnectionError):
+        return TransientError(f"cannot reach SQS: {exc}")
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        if "NonExistentQueue" in code or "QueueDoesNotExist" in code:
+            return PermanentError(f"queue does not exist: {queue_url}")
+        if code in {"AccessDenied", "AccessDeniedException", "InvalidClientTokenId"}:
+            return PermanentError(f"access to {queue_url} denied: {code}")
+        return TransientError(f"SQS error {code} on {queue_url}")
+    return exc
+
+
+class DeadLetterQueue:
+    """Operations on the DLQ, built with an SQS client and the two queue URLs."""
+
+    def __init__(
+        self, sqs: "SQSClient", *, dlq_url: str, queue_url: str, hold_seconds: int = 120
+    ) -> None:
+        """``hold_seconds``: how long a message stays hidden while a replay or purge handles it;
+        if the process dies, that is how long until the message is visible in the DLQ again."""
+        self._sqs = sqs
+        self.dlq_url = dlq_url
+        self.queue_url = queue_url
+        self.hold_seconds = hold_seconds
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def depth(self) -> int:
+        """Approximate number of dead letters (visible + in flight)."""
+        try:
+            attrs = self._sqs.get_queue_attributes(
+                QueueUrl=self.dlq_url,
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
+            )["Attributes"]
+        except Exception as exc:
+            raise explain_aws_error(exc, self.dlq_url) from exc
+        return int(attrs["ApproximateNumberOfMessages"]) + int(
+            attrs["ApproximateNumberOfMessagesNotVisible"]
+        )
+
+    def _receive(self, visibility: int) -> list[DeadLetter]:
+        try:
+            messages = self._sqs.receive_message(
+                QueueUrl=self.dlq_url,
+                MaxNumberOfMessages=BATCH,
+                VisibilityTimeout=visibility,
+                WaitTimeSeconds=0,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
+        except Exception as exc:
+            raise explain_aws_error(exc, self.dlq_url) from exc
+        return [DeadLetter.from_sqs(m) for m in messages]
+
+    def _scan(self, visibility: int, limit: int | None = None) -> Iterator[DeadLetter]:
+        """Every dead letter once, each hidden for ``visibility`` s while the caller decides.
+
+        Stops after two empty receives in a row (SQS samples servers, so one empty answer does
+        not prove the queue is empty) or once ``limit`` letters were yielded.
+        """
+        seen: set[str] = set()
+        empty = 0
+        while empty < 2:
+            batch = [
+                letter for letter in self._receive(visibility) if letter.message_id not in seen
+            ]
+            empty = 0 if batch else empty + 1
+            for letter in batch:
+                seen.add(letter.message_id)
+                yield letter
+                if limit is not None and len(seen) >= limit:
+                    return
+
+    def release(self, letters: Iterable[DeadLetter]) -> None:
+        """Make letters visible again at once (what we looked at but did not act on)."""
+        self._batched(
+            letters,
+            lambda entries: self._sqs.change_message_visibility_batch(
+                QueueUrl=self.dlq_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": letter.receipt_handle, "VisibilityTimeout": 0}
+                    for i, letter in enumerate(entries)
+                ],
+            ),
+        )
+
+    def browse(
+        self, selection: Selection | None = None, limit: int | None = None
+    ) -> list[DeadLetter]:
+        """The dead letters (matching ``selection``), left in the queue, oldest first."""
+        selection = selection or Selection()
+        letters = list(self._scan(visibility=30))
+        self.release(letters)
+        chosen = sorted((x for x in letters if selection.matches(x)), key=lambda x: x.sent_at)
+        return chosen[:limit] if limit is not None else chosen
+
+    def get(self, message_id: str) -> DeadLetter | None:
+        found = self.browse(Selection(ids=frozenset({message_id})))
+        return found[0] if found else None
+
+    # -- acting -------------------------------------------------------------------------------
+
+    def replay(
+        self,
+        selection: Selection,
+        *,
+        limit: int | None = None,
+        dry_run: bool = False,
+        progress: Callable[[int], object] = lambda n: None,
+    ) -> ReplaySummary:
+        """Send matching letters back to the main queue, marked as replays, then delete them.
+
+        Each batch is sent before it is deleted, so an interrupted replay loses nothing.
+        """
+        summary = ReplaySummary()
+        pending: list[DeadLetter] = []
+        untouched: list[DeadLetter] = []
+        for letter in self._scan(visibility=self.hold_seconds):
+            if not selection.matches(letter) or (
+                limit is not None and summary.replayed + len(pending) >= limit
+            ):
+                untouched.append(letter)
+                summary.skipped += 1
+                continue
+            pending.append(letter)
+            if len(pending) == BATCH:
+                self._replay_batch(pending, summary, dry_run, progress)
+                pending = []
+        if pending:
+            self._replay_batch(pending, summary, dry_run, progress)
+        self.release(untouched)
+        return summary
+
+    def _replay_batch(
+        self,
+        letters: list[DeadLetter],
+        summary: ReplaySummary,
+        dry_run: bool,
+        progress: Callable[[int], object],
+    ) -> None:
+        if dry_run:
+            self.release(letters)
+            summary.replayed += len(letters)
+            progress(len(letters))
+            return
+        try:
+            result = self._sqs.send_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {
+                        "Id": str(i),
+                        "MessageBody": letter.body,
+                        "MessageAttributes": {
+                            REPLAY_COUNT: {
+                                "DataType": "String",
+                                "StringValue": str(letter.replay_count + 1),
+                            }
+                        },
+                    }
+                    for i, letter in enumerate(letters)
+                ],
+            )
+        except Exception as exc:
+            self.release(letters)
+            raise explain_aws_error(exc, self.queue_url) from exc
+        sent = [letters[int(entry["Id"])] for entry in result.get("Successful", [])]
+        unsent = [letters[int(entry["Id"])] for entry in result.get("Failed", [])]
+        self.delete(sent)
+        self.release(unsent)
+        summary.replayed += len(sent)
+        summary.failed.extend(letter.message_id for letter in unsent)
+        progress(len(letters))
+
+    def delete(self, letters: Iterable[DeadLetter]) -> None:
+        self._batched(
+            letters,
+            lambda entries: self._sqs.delete_message_batch(
+                QueueUrl=self.dlq_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": letter.receipt_handle}
+                    for i, letter in enumerate(entries)
+                ],
+            ),
+        )
+
+    def purge(self, selection: Selection) -> int:
+        """Delete matching dead letters for good; returns how many."""
+        doomed: list[DeadLetter] = []
+        kept: list[DeadLetter] = []
+        for letter in self._scan(visibility=self.hold_seconds):
+            (doomed if selection.matches(letter) else kept).append(letter)
+        self.delete(doomed)
+        self.release(kept)
+        return len(doomed)
+
+    def _batched(
+        self, letters: Iterable[DeadLetter], call: Callable[[list[DeadLetter]], Any]
+    ) -> None:
+        chunk: list[DeadLetter] = []
+        for letter in letters:
+            chunk.append(letter)
+            if len(chunk) == BATCH:
+                self._call(call, chunk)
+                chunk = []
+        if chunk:
+            self._call(call, chunk)
+
+    def _call(self, call: Callable[[list[DeadLetter]], Any], chunk: list[DeadLetter]) -> None:
+        try:
+            call(chunk)
+        except Exception as exc:
+            raise explain_aws_error(exc, self.dlq_url) from exc
