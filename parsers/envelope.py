@@ -1,0 +1,47 @@
+"""Who an email is really from: what the worker's admission step checks before parsing."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from parsers.forwarding import unwrap
+from parsers.mime import address_of, decode_message, header_text
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The sender facts of one email.
+
+    ``from_address`` is the raw message's own From (what SES's SPF/DKIM/DMARC verdicts speak to);
+    ``original_sender`` the platform's address when forwarded (else the same); ``forwarder`` the
+    mailbox that forwarded it, None when it came straight to us.
+    """
+
+    from_address: str | None
+    original_sender: str | None
+    original_sender_name: str
+    forwarder: str | None
+    forward_style: str | None  # None | "auto" | "inline" | "attachment"
+    subject: str
+    as_of: datetime | None
+    message_id: str | None
+
+
+def read_envelope(raw: bytes, zone: ZoneInfo | None = None) -> Envelope:
+    """The envelope of ``raw``; never raises (unknown facts are None).
+
+    ``zone`` is where a forward's zone-less quoted Date is most likely written (the fleet's);
+    see ``parsers.forwarding``.
+    """
+    msg = decode_message(raw)
+    original = unwrap(msg)
+    return Envelope(
+        from_address=address_of(header_text(msg, "From"))[1],
+        original_sender=original.sender,
+        original_sender_name=original.sender_name,
+        forwarder=original.forwarder,
+        forward_style=original.style,
+        subject=original.subject,
+        as_of=original.as_of(zone),
+        message_id=header_text(msg, "Message-ID").strip("<> ") or None,
+    )

@@ -1,0 +1,133 @@
+"""HTML email → lines of text the way a person sees them, plus the links behind them.
+
+Mail templates lay fields out as two-cell table rows, ``<p>Label: value</p>``,
+``<b>Label</b> value`` or a heading followed by a paragraph. Rendering every layout to lines
+("Label<TAB>value" for a table row, one line per block) lets one tolerant reader handle them all,
+in HTML and plain text alike.
+"""
+
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup
+from bs4.element import Comment, NavigableString, Tag
+
+CELL = "\t"
+_SKIPPED = {"script", "style", "head", "title", "noscript", "template"}
+#: blocks that end a paragraph: a blank line follows them, as in plain text
+_PARAGRAPHS = {
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "blockquote",
+    "ul",
+    "ol",
+    "dl",
+    "hr",
+}
+_BLOCKS = _PARAGRAPHS | {
+    "div",
+    "tr",
+    "li",
+    "dt",
+    "dd",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "center",
+    "pre",
+    "tbody",
+    "thead",
+    "body",
+    "html",
+}
+_CELLS = {"td", "th"}
+
+
+@dataclass(frozen=True)
+class RenderedHtml:
+    lines: list[str]
+    links: list[str]
+
+
+def render_html(markup: str) -> RenderedHtml:
+    """Lines of visible text (hidden preheaders skipped) and every ``href``, in document order."""
+    soup = BeautifulSoup(markup, "lxml")
+    out = _LineWriter()
+    links: list[str] = []
+    # iterative walk with explicit close markers: deep nesting cannot exhaust the stack
+    stack: list[tuple[object, bool]] = [(soup, False)]
+    while stack:
+        node, closing = stack.pop()
+        if isinstance(node, Tag):
+            name = node.name.lower() if node.name else ""
+            if closing:
+                if name in _PARAGRAPHS:
+                    out.paragraph()
+                elif name in _BLOCKS:
+                    out.newline()
+                continue
+            if name in _SKIPPED or _hidden(node):
+                continue
+            if name == "br":
+                out.newline()
+                continue
+            if name in _BLOCKS:
+                out.newline()
+            elif name in _CELLS:
+                out.cell()
+            if name == "a":
+                href = node.get("href")
+                if isinstance(href, str) and href.strip():
+                    links.append(href.strip())
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(node.contents))
+        elif isinstance(node, NavigableString) and not isinstance(node, Comment):
+            out.text(str(node))
+    return RenderedHtml(out.finish(), links)
+
+
+def _hidden(tag: Tag) -> bool:
+    style = tag.get("style")
+    if not isinstance(style, str):
+        return False
+    compact = style.replace(" ", "").lower()
+    return "display:none" in compact
+
+
+class _LineWriter:
+    """Accumulates inline text into lines; the cells of one table row are joined by a tab."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.current: list[str] = []
+
+    def text(self, value: str) -> None:
+        self.current.append(value)
+
+    def cell(self) -> None:
+        if self.current:
+            self.current.append(CELL)
+
+    def newline(self) -> None:
+        if not self.current:
+            return
+        cells = (" ".join(c.split()) for c in "".join(self.current).split(CELL))
+        joined = CELL.join(c for c in cells if c)
+        if joined:
+            self.lines.append(joined)
+        self.current = []
+
+    def paragraph(self) -> None:
+        self.newline()
+        if self.lines and self.lines[-1] != "":
+            self.lines.append("")
+
+    def finish(self) -> list[str]:
+        self.newline()
+        return self.lines

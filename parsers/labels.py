@@ -1,0 +1,70 @@
+"""The words templates use for each booking field. Labels vary and move; this is the one list.
+
+Each pattern must match a whole label, normalised by ``normalise_label`` (lowercase, single
+spaces, no trailing colon). A label matching several fields ("Departure": a place or a time) is
+tried for each; the field's value reader decides which reading makes sense.
+"""
+
+import re
+
+FIELD_LABELS: dict[str, re.Pattern[str]] = {
+    name: re.compile(pattern)
+    for name, pattern in {
+        "booking_id": (
+            r"(?:booking|reservation|trip|confirmation|charter)"
+            r"(?: ?(?:id|#|no\.?|number|code|reference|ref\.?))?(?: ?#)?|id|ref(?:erence)?"
+        ),
+        "boat": r"(?:your )?(?:boat|listing|vessel|yacht)(?: name| listing)?",
+        "renter": (
+            r"renter(?:'?s)?(?: name)?|(?:lead |primary )?guest(?: name)?|booked by|customer"
+            r"(?: name)?|name|client(?: name)?"
+        ),
+        "party_size": (
+            r"passengers?|guests|group size|party size|party|group|guest count|passenger count"
+            r"|(?:number|no\.?|#) of (?:guests|passengers|people)|people|pax|head ?count"
+            r"|capacity booked"
+        ),
+        "date": r"(?:trip |charter |rental |departure |reservation )?(?:date|day)|when",
+        "time": r"(?:trip |charter |rental )?(?:time|times|hours)|schedule|when",
+        "start": (
+            r"start(?:s| time| date)?|departure(?: time)?|depart(?:s|ing)?|begins?"
+            r"|check[- ]?in|pick[- ]?up(?: time)?|from"
+        ),
+        "end": (
+            r"end(?:s| time| date)?|return(?:s| time)?|arrival(?: time)?|check[- ]?out"
+            r"|drop[- ]?off(?: time)?|until|to"
+        ),
+        "duration": (
+            r"(?:trip |charter |rental |booking )?(?:duration|length)|hours|number of hours"
+        ),
+        "gross": (
+            r"(?:booking|trip|charter|rental|renter|reservation) (?:total|price|amount|cost)"
+            r"|total(?: price| amount| paid| cost)?|renter payments?|renter paid|(?:amount|guest)"
+            r" paid|guest payment|price|subtotal|amount|booking subtotal|grand total"
+        ),
+        "notes": (
+            r"(?:message|note|notes) from .{1,40}|notes?|special requests?|requests?|comments?"
+            r"|renter'?s? (?:message|note|notes)|message|additional (?:info|information|notes)"
+        ),
+        "meeting_point": (
+            r"departure(?: location| point)?|meeting (?:point|location|place)|meet(?:ing)? at"
+            r"|pick[- ]?up (?:location|point)|location|marina|departs from|dock|address|where"
+        ),
+    }.items()
+}
+
+_NOISE = re.compile(r"[*_:\s]+$|^[*_\s]+")
+
+
+def normalise_label(label: str) -> str:
+    """``**Booking ID:**`` → ``booking id``."""
+    return " ".join(_NOISE.sub("", label).lower().split())
+
+
+def fields_labelled(label: str) -> list[str]:
+    """Every field a (normalised) label may name."""
+    return [name for name, pattern in FIELD_LABELS.items() if pattern.fullmatch(label)]
+
+
+def is_known_label(label: str) -> bool:
+    return any(pattern.fullmatch(label) for pattern in FIELD_LABELS.values())

@@ -1,0 +1,280 @@
+"""A booking platform as data, and the one reader that turns its email into a ``BookingEvent``.
+
+What differs between platforms (their domains, the shape of a booking id, where the id and the
+renter's name hide) is a ``Source``; how fields are found is shared, so a template that moves a
+label or swaps "Guests" for "Group size" is read the same way for every platform.
+"""
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import TypeVar
+
+from pydantic import ValidationError
+
+from bookings import Boat, BookingEvent, Fleet, Kind, NotABooking, ParseError
+from parsers.document import Document, person_name
+from parsers.forwarding import Original
+from parsers.links import expand, urls_in
+from parsers.values import (
+    ForeignCurrency,
+    NonexistentLocalTime,
+    add_elapsed,
+    find_amount,
+    find_count,
+    find_date,
+    find_duration,
+    find_time,
+    find_time_range,
+    localize,
+)
+from parsers.wording import bare_subject, classify
+
+T = TypeVar("T")
+#: the fields a booking event cannot do without, in the order a ParseError names them
+REQUIRED = ("kind", "booking_id", "boat", "renter_name", "start", "end", "as_of")
+MAX_NOTES = 2000
+
+
+@dataclass(frozen=True)
+class Source:
+    """One booking platform."""
+
+    name: str
+    #: the platform's own domains; mail from these or their subdomains only
+    domains: tuple[str, ...]
+    #: a booking id, whole (after lowercasing and dropping a leading "#")
+    booking_id: re.Pattern[str]
+    #: where a booking id sits in the platform's URLs (group ``id``)
+    id_in_url: re.Pattern[str]
+    #: the renter's name in a subject or in the body's sentences (group ``name``)
+    renter_in_subject: tuple[re.Pattern[str], ...] = ()
+    renter_in_body: tuple[re.Pattern[str], ...] = field(default=())
+
+    def trusts(self, domain: str) -> bool:
+        """The platform's own domain or a subdomain of it; look-alikes are not."""
+        return any(domain == d or domain.endswith("." + d) for d in self.domains)
+
+    def imitated_by(self, domain: str) -> bool:
+        """A domain that borrows the platform's name without being its own."""
+        brands = {d.split(".")[0] for d in self.domains}
+        return not self.trusts(domain) and any(brand in domain for brand in brands)
+
+    def read(self, original: Original, fleet: Fleet) -> BookingEvent:
+        return _Reading(self, original, fleet).event()
+
+
+class _Reading:
+    """One email being read for one source; fields are looked up lazily, text body first."""
+
+    def __init__(self, source: Source, original: Original, fleet: Fleet) -> None:
+        self.source = source
+        self.original = original
+        self.fleet = fleet
+        #: fields found but unreadable, with why (a skipped hour, a foreign currency, ...)
+        self.unreadable: dict[str, str] = {}
+
+    # --- the whole ---------------------------------------------------------------------------
+
+    def event(self) -> BookingEvent:
+        subject = bare_subject(self.original.subject)
+        kind, reason = classify(subject, self._headline())
+        if reason:
+            raise NotABooking(f"{self.source.name} {reason}")
+        booking_id = self._booking_id()
+        day = self._first(lambda doc: self._date(doc))
+        if booking_id is None and day is None and (kind is None or self.original.bulk):
+            if self.original.bulk:
+                raise NotABooking(
+                    f"{self.source.name} newsletter (List-Unsubscribe) with no booking fields"
+                )
+            raise NotABooking(f"{self.source.name} email with no booking wording or fields")
+        boat = self._boat()
+        renter = self._renter(subject)
+        start, end = self._when(day, boat)
+        as_of = self.original.as_of(boat.zone if boat else self.fleet.boats[0].zone)
+        found = {
+            "kind": kind,
+            "booking_id": booking_id,
+            "boat": boat,
+            "renter_name": renter,
+            "start": start,
+            "end": end,
+            "as_of": as_of,
+        }
+        gross = self._gross()
+        missing = [name for name in REQUIRED if found[name] is None]
+        missing += [name for name in self.unreadable if name not in missing]
+        if missing:
+            raise self._error(kind, missing)
+        assert boat is not None  # for mypy: both are in REQUIRED
+        assert kind is not None
+        try:
+            return BookingEvent(
+                source=self.source.name,
+                kind=kind,
+                booking_id=booking_id,
+                boat=boat.name,
+                renter_name=renter,
+                start=start,
+                end=end,
+                party_size=self._party_size(),
+                gross=gross,
+                notes=self._notes(),
+                meeting_point=self._meeting_point(),
+                as_of=as_of,
+            )
+        except ValidationError as exc:
+            fields = [str(err["loc"][0]) if err["loc"] else "end" for err in exc.errors()]
+            for name, err in zip(fields, exc.errors(), strict=True):
+                self.unreadable[name] = err["msg"]
+            raise self._error(kind, list(dict.fromkeys(fields))) from exc
+
+    def _error(self, kind: Kind | None, missing: list[str]) -> ParseError:
+        what = f"{self.source.name} {kind.value if kind else 'booking'} email"
+        reason = f"{what}: cannot read {', '.join(missing)}"
+        if self.unreadable:
+            reason += " (" + "; ".join(self.unreadable.values()) + ")"
+        return ParseError(
+            reason, source=self.source.name, kind=kind.value if kind else None, missing=missing
+        )
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def _first(self, read: Callable[[Document], T | None]) -> T | None:
+        """The first body that answers, text before HTML (the HTML is rendered only if needed)."""
+        for doc in self.original.content.docs():
+            value = read(doc)
+            if value is not None:
+                return value
+        return None
+
+    def _labelled(self, field_name: str, read: Callable[[str], T | None]) -> T | None:
+        return self._first(lambda doc: _first_of(doc.values(field_name), read))
+
+    def _headline(self) -> str:
+        for doc in self.original.content.docs():
+            for line in doc.lines:
+                if line:
+                    return line
+        return ""
+
+    # --- fields ------------------------------------------------------------------------------
+
+    def _booking_id(self) -> str | None:
+        def from_label(value: str) -> str | None:
+            token = value.strip().lstrip("#").strip().lower()
+            return token if self.source.booking_id.fullmatch(token) else None
+
+        def from_doc(doc: Document) -> str | None:
+            labelled = _first_of(doc.values("booking_id"), from_label)
+            if labelled:
+                return labelled
+            for url in expand([*doc.links, *urls_in(doc.text)]):
+                match = self.source.id_in_url.search(url)
+                if match and self.source.booking_id.fullmatch(match.group("id")):
+                    return match.group("id")
+            return None
+
+        return self._first(from_doc)
+
+    def _boat(self) -> Boat | None:
+        listing = self._labelled("boat", lambda value: value)
+        if listing is not None:
+            boat = self._labelled("boat", self.fleet.boat_for_listing)
+            if boat is None:
+                self.unreadable["boat"] = (
+                    f"the listing {listing!r} names none of the boats "
+                    f"{', '.join(b.name for b in self.fleet.boats)}"
+                )
+            return boat
+        named = self._first(lambda doc: self.fleet.boat_for_listing(doc.text))
+        if named is not None:
+            return named
+        return self.fleet.boats[0] if len(self.fleet.boats) == 1 else None
+
+    def _renter(self, subject: str) -> str | None:
+        labelled = self._labelled("renter", person_name)
+        if labelled:
+            return labelled
+        in_body = self._first(
+            lambda doc: next(filter(None, map(doc.search_name, self.source.renter_in_body)), None)
+        )
+        if in_body:
+            return in_body
+        for pattern in self.source.renter_in_subject:
+            match = pattern.search(subject)
+            if match and person_name(match.group("name")):
+                return person_name(match.group("name"))
+        return None
+
+    def _date(self, doc: Document) -> date | None:
+        for field_name in ("date", "start", "time"):
+            day = _first_of(doc.values(field_name), find_date)
+            if day is not None:
+                return day
+        return None
+
+    def _when(self, day: date | None, boat: Boat | None) -> tuple[datetime | None, datetime | None]:
+        span = self._labelled("time", find_time_range) or self._labelled("date", find_time_range)
+        start_time: time | None = span[0] if span else self._labelled("start", find_time)
+        end_time: time | None = span[1] if span else self._labelled("end", find_time)
+        end_day = None if span else self._labelled("end", find_date)
+        duration = self._labelled("duration", _duration)
+        if day is None or start_time is None or boat is None:
+            return None, None
+        zone = boat.zone
+        try:
+            start = localize(day, start_time, zone)
+        except NonexistentLocalTime as exc:
+            self.unreadable["start"] = str(exc)
+            return None, None
+        try:
+            if end_time is not None:
+                end = localize(end_day or day, end_time, zone)
+                if end <= start and end_day is None:  # past midnight: "8:00 PM - 1:00 AM"
+                    end = localize(day + timedelta(days=1), end_time, zone)
+            elif duration is not None:
+                end = add_elapsed(start, duration)
+            else:
+                return start, None
+        except NonexistentLocalTime as exc:
+            self.unreadable["end"] = str(exc)
+            return start, None
+        return start, end
+
+    def _gross(self) -> Decimal | None:
+        try:
+            return self._labelled("gross", find_amount)
+        except ForeignCurrency as exc:
+            self.unreadable["gross"] = str(exc)
+            return None
+
+    def _party_size(self) -> int | None:
+        return self._labelled("party_size", lambda v: n if (n := find_count(v)) else None)
+
+    def _notes(self) -> str | None:
+        notes = self._labelled("notes", lambda v: v.strip() or None)
+        return notes[:MAX_NOTES] if notes else None
+
+    def _meeting_point(self) -> str | None:
+        def place(value: str) -> str | None:
+            if find_time(value) or find_date(value) or len(value) > 200:
+                return None
+            return value.strip() or None
+
+        return self._labelled("meeting_point", place)
+
+
+def _first_of(values: Iterable[str], read: Callable[[str], T | None]) -> T | None:
+    for value in values:
+        result = read(value)
+        if result is not None:
+            return result
+    return None
+
+
+def _duration(value: str) -> timedelta | None:
+    return find_duration(value, bare_number_is_hours=True)
