@@ -62,3 +62,22 @@ class CrewLinkIssuer(Protocol):
     def issue(self, booking_key: str, crew_id: str, expires_at: datetime) -> str:
         """A fresh token ``<token id>.<secret>`` for this crew member and booking."""
         ...
+
+
+@runtime_checkable
+class DeliveryLog(Protocol):
+    """What was already sent under an idempotency key, for systems that take none (SES).
+
+    A crew email or summary records each message right after sending it, under
+    ``<ctx.idempotency_key>:<recipient>``; a replay of the same input (a worker that died before
+    storing the step's ids, or a retry after one recipient of several failed) recalls the message
+    id instead of sending again. The worker's implementation lives in the state table.
+    """
+
+    def recall(self, key: str) -> str | None:
+        """The message id sent under ``key``, or None."""
+        ...
+
+    def record(self, key: str, message_id: str) -> None:
+        """Remember that ``message_id`` was sent under ``key``."""
+        ...

@@ -78,6 +78,8 @@ class ApiResponse:
 
     status: int
     body: Any
+    #: the Location header of a redirect (followed only where a caller expects one)
+    location: str | None = None
 
     def message(self) -> str:
         """The response's own explanation, short enough to log."""
@@ -156,12 +158,14 @@ class JsonHttp:
             data = json.dumps(body, separators=(",", ":")).encode()
             all_headers["Content-Type"] = "application/json"
         try:
-            raw = self._pool.request(method, url, body=data, headers=all_headers)
+            raw = self._pool.request(method, url, body=data, headers=all_headers, redirect=False)
         except MaxRetryError as exc:
             raise _transport_error(system, method, exc.reason or exc, self.policy) from exc
         except HTTPError as exc:
             raise _transport_error(system, method, exc, self.policy) from exc
-        return ApiResponse(status=raw.status, body=decode_body(raw.data))
+        return ApiResponse(
+            status=raw.status, body=decode_body(raw.data), location=raw.headers.get("Location")
+        )
 
     def close(self) -> None:
         self._pool.clear()

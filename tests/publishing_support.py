@@ -1,15 +1,23 @@
 """Bookings and step contexts as the worker builds them, for the publisher tests."""
 
+import email
+import email.policy
 import hashlib
 import json
+import secrets
+import urllib.request
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import bcrypt
+
 from bookings import Booking, Kind
 from publishers.base import Publisher, StepContext
+from sandbox.aws import MotoServer
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
@@ -72,3 +80,44 @@ def lifecycle() -> tuple[Booking, Booking, Booking]:
         update={"status": Kind.CANCELLED, "as_of": datetime(2025, 6, 10, 9, 0, tzinfo=PACIFIC)}
     )
     return new, modified, cancelled
+
+
+class MemoryLinkIssuer:
+    """A real ``CrewLinkIssuer`` in memory: random tokens, only their bcrypt hash kept."""
+
+    def __init__(self) -> None:
+        self.issued: dict[str, tuple[bytes, str, str, datetime]] = {}
+
+    def issue(self, booking_key: str, crew_id: str, expires_at: datetime) -> str:
+        token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(24)
+        digest = bcrypt.hashpw(secret.encode(), bcrypt.gensalt(rounds=4))
+        self.issued[token_id] = (digest, booking_key, crew_id, expires_at)
+        return f"{token_id}.{secret}"
+
+    def verify(self, token: str) -> tuple[str, str] | None:
+        """(booking key, crew id) for a genuine token, else None."""
+        token_id, _, secret = token.partition(".")
+        found = self.issued.get(token_id)
+        if found is None or not bcrypt.checkpw(secret.encode(), found[0]):
+            return None
+        return found[1], found[2]
+
+
+def sent_mail(moto: MotoServer) -> list[EmailMessage]:
+    """Every raw email moto's SES accepted, parsed, oldest first (moto's own data view)."""
+    with urllib.request.urlopen(f"{moto.endpoint_url}/moto-api/data.json", timeout=5) as answer:
+        data = json.load(answer)
+    parsed = [
+        email.message_from_string(m["raw_data"], policy=email.policy.default)
+        for m in data["ses"]["RawMessage"]
+    ]
+    return [m for m in parsed if isinstance(m, EmailMessage)]
+
+
+def parts(message: EmailMessage) -> dict[str, str]:
+    """text/plain, text/html and text/calendar bodies of a message, by content type."""
+    found = {}
+    for part in message.walk():
+        if part.get_content_maintype() == "text":
+            found[part.get_content_type()] = part.get_content()
+    return found

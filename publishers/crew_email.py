@@ -1,0 +1,243 @@
+"""Crew emails: one per assigned crew member with an address: new, changed or cancelled charter.
+
+Each carries a text and an HTML part (jinja2, HTML autoescaped: renter names and notes are data),
+an ``.ics`` whose UID is stable per booking (so their calendar updates instead of duplicating),
+links to the crew page and to confirm / decline, From the configured sender and Reply-To the
+booking manager. Who gets what:
+
+* a member not emailed before about this booking gets *new* (also someone added to the crew);
+* a member emailed before gets *changed*, saying what changed (old → new), when anything they see
+  changed; otherwise nothing (their id keeps its last message id);
+* on cancellation, everyone emailed before gets *cancelled* (METHOD:CANCEL); a member taken off a
+  live booking's crew gets the same, so the event leaves their calendar.
+
+A *request* is not emailed: the owner has not accepted it yet.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import formataddr
+from typing import Any, ClassVar, Literal
+
+from bookings import Booking, CrewAssignment, CrewMember, Fleet, Kind, PermanentError
+from publishers.base import CrewLinkIssuer, DeliveryLog, StepContext
+from publishers.changes import CREW_FIELDS, Change, changes
+from publishers.deliveries import send_once
+from publishers.ics import invitation
+from publishers.mail import Attachment, Mailer, compose
+from templates import environment, source_digest
+from templates.filters import clock, short_day, span
+
+TEMPLATES = ("crew_email.html", "crew_email.txt")
+EmailKind = Literal["new", "changed", "cancelled", "removed"]
+
+
+@dataclass(frozen=True)
+class CrewEmailSettings:
+    """Who the emails come from and where their links point."""
+
+    #: a verified SES sender, e.g. ``JADA Charters <crew@jada.example>``
+    from_address: str
+    #: the booking manager: Reply-To and the invitation's organizer
+    manager_address: str
+    #: public base URL of the links API (confirm / decline)
+    links_api_base_url: str
+    #: how long after the charter ends a confirm / decline link still works
+    link_grace: timedelta = timedelta(days=1)
+
+
+class CrewEmailPublisher:
+    """Emails each assigned crew member what they need to know about a charter."""
+
+    step: ClassVar[str] = "crew_email"
+    depends_on: ClassVar[tuple[str, ...]] = ("crew_page",)
+
+    def __init__(
+        self,
+        fleet: Fleet,
+        settings: CrewEmailSettings,
+        links: CrewLinkIssuer,
+        mailer: Mailer,
+        deliveries: DeliveryLog,
+    ) -> None:
+        self._fleet = fleet
+        self._settings = settings
+        self._links = links
+        self._mailer = mailer
+        self._deliveries = deliveries
+
+    def input_of(self, booking: Booking) -> Mapping[str, Any]:
+        crew = self._assign(booking)
+        return {
+            "status": booking.status.value,
+            "fields": {label: read(booking) for label, read in CREW_FIELDS},
+            "crew": [[m.id, m.name, m.email, m.role] for m in crew.everyone],
+            "templates": source_digest(*TEMPLATES),
+        }
+
+    def publish(self, ctx: StepContext) -> Mapping[str, str]:
+        booking = ctx.booking
+        sent = dict(ctx.external_ids)
+        if booking.status is Kind.REQUEST:
+            return sent
+        crew = self._assign(booking)
+        assigned = {m.id: m for m in crew.everyone if m.email}
+        if not booking.is_live:
+            for member_id in list(sent):
+                member = assigned.get(member_id) or self._known(member_id)
+                if member is not None and member.email:
+                    sent[member_id] = self._send(ctx, crew, member, "cancelled", [])
+            return sent
+        crew_page = self._crew_page_url(ctx)
+        what_changed = changes(ctx.previous, booking, CREW_FIELDS)
+        for member_id in [m for m in sent if m not in assigned]:
+            member = self._known(member_id)
+            if member is not None and member.email:
+                self._send(ctx, crew, member, "removed", [])
+            del sent[member_id]
+        for member in assigned.values():
+            if member.id not in sent:
+                sent[member.id] = self._send(ctx, crew, member, "new", [], crew_page)
+            elif what_changed:
+                sent[member.id] = self._send(ctx, crew, member, "changed", what_changed, crew_page)
+        return sent
+
+    def _assign(self, booking: Booking) -> CrewAssignment:
+        try:
+            return self._fleet.assign(booking)
+        except KeyError as exc:
+            raise PermanentError(
+                f"boat {booking.boat!r} or its crew is not in the fleet configuration",
+                step=self.step,
+            ) from exc
+
+    def _known(self, member_id: str) -> CrewMember | None:
+        try:
+            return self._fleet.person(member_id)
+        except KeyError:
+            return None
+
+    def _crew_page_url(self, ctx: StepContext) -> str:
+        url = ctx.upstream.get("crew_page", {}).get("url")
+        if not url:
+            raise PermanentError("crew_email needs the crew page's url", step=self.step)
+        return url
+
+    def _send(
+        self,
+        ctx: StepContext,
+        crew: CrewAssignment,
+        member: CrewMember,
+        kind: EmailKind,
+        what_changed: list[Change],
+        crew_page: str | None = None,
+    ) -> str:
+        """Send one email, at most once per step input and member (the delivery log)."""
+        return send_once(
+            self._deliveries,
+            f"{ctx.idempotency_key}:{member.id}",
+            lambda: self._compose_and_send(ctx, crew, member, kind, what_changed, crew_page),
+        )
+
+    def _compose_and_send(
+        self,
+        ctx: StepContext,
+        crew: CrewAssignment,
+        member: CrewMember,
+        kind: EmailKind,
+        what_changed: list[Change],
+        crew_page: str | None,
+    ) -> str:
+        booking = ctx.booking
+        assert member.email is not None
+        links: dict[str, str] = {}
+        if kind in ("new", "changed"):
+            token = self._links.issue(
+                booking.key, member.id, booking.end + self._settings.link_grace
+            )
+            base = self._settings.links_api_base_url.rstrip("/")
+            links = {
+                "confirm": f"{base}/crew/{token}/confirm",
+                "decline": f"{base}/crew/{token}/decline",
+            }
+        view = crew_view(self._fleet, booking, crew, member, kind, what_changed, crew_page, links)
+        view["manager"] = self._settings.manager_address
+        env = environment()
+        subject = subject_of(kind, booking)
+        text = env.get_template("crew_email.txt").render(m=view)
+        ics = invitation(
+            booking if kind != "removed" else booking.model_copy(update={"status": Kind.CANCELLED}),
+            summary=f"{booking.boat} charter ({member.role})",
+            description=f"{booking.boat} charter, booking {booking.key}.\nCrew page: {crew_page}"
+            if crew_page
+            else f"{booking.boat} charter, booking {booking.key}.",
+            organizer=self._settings.manager_address,
+            attendee=member.email,
+            attendee_name=member.name,
+            url=crew_page,
+        )
+        method = "REQUEST" if kind in ("new", "changed") else "CANCEL"
+        message = compose(
+            sender=self._settings.from_address,
+            to=formataddr((member.name, member.email)),
+            reply_to=self._settings.manager_address,
+            subject=subject,
+            text=text,
+            html=env.get_template("crew_email.html").render(m=view),
+            attachments=[
+                Attachment(
+                    filename=f"{booking.boat}-{booking.booking_id}.ics",
+                    content=ics,
+                    mime_type="text/calendar",
+                    params={"method": method},
+                )
+            ],
+            headers={"X-Charterhand-Booking": booking.key, "X-Charterhand-Kind": kind},
+        )
+        return self._mailer.send(message, system="SES (crew email)")
+
+
+def subject_of(kind: EmailKind, booking: Booking) -> str:
+    when = f"{short_day(booking.start)}, {clock(booking.start)}"
+    return {
+        "new": f"New charter: {booking.boat}, {when}",
+        "changed": f"Changed: {booking.boat} charter {when}",
+        "cancelled": f"Cancelled: {booking.boat} charter {when}",
+        "removed": f"You're off the {booking.boat} charter {when}",
+    }[kind]
+
+
+def crew_view(
+    fleet: Fleet,
+    booking: Booking,
+    crew: CrewAssignment,
+    member: CrewMember,
+    kind: EmailKind,
+    what_changed: list[Change],
+    crew_page: str | None,
+    links: Mapping[str, str],
+) -> dict[str, Any]:
+    """Everything the crew email templates show."""
+    boat = fleet.boat(booking.boat)
+    return {
+        "kind": kind,
+        "first_name": member.first_name,
+        "role": member.role,
+        "boat": booking.boat,
+        "booking_key": booking.key,
+        "start": booking.start,
+        "end": booking.end,
+        "when": span(booking.start, booking.end),
+        "call": booking.start - timedelta(minutes=boat.call_minutes_before),
+        "meeting_point": booking.meeting_point or boat.meeting_point,
+        "map_url": boat.map_url,
+        "party_size": booking.party_size,
+        "renter_name": booking.renter_name,
+        "notes": booking.notes,
+        "team": [(m.name, m.role) for m in crew.everyone],
+        "changes": what_changed,
+        "crew_page": crew_page,
+        "confirm_url": links.get("confirm"),
+        "decline_url": links.get("decline"),
+    }

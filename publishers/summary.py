@@ -1,0 +1,268 @@
+"""The booking manager's summary: the booking, the crew, and what the charter leaves (the margin).
+
+Sent through SES, or POSTed as JSON to the manager's Apps Script webhook when one is configured
+(Apps Script answers a POST with a 302 to its result, which is fetched with a GET, as a browser
+would). New bookings, requests, changes (what changed, old → new, the net included) and
+cancellations each say which they are. Money travels as strings so Decimal stays exact.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar, Literal
+
+from bookings import Booking, Fleet, Kind, Margin, MarginPolicy
+from bookings.money import format_usd
+from publishers.base import DeliveryLog, StepContext
+from publishers.changes import MANAGER_FIELDS, Change, changes
+from publishers.deliveries import send_once
+from publishers.http import JsonHttp, check
+from publishers.mail import Mailer, compose
+from templates import environment, source_digest
+from templates.filters import day, short_day, span
+
+TEMPLATES = ("summary.html", "summary.txt")
+SummaryKind = Literal["new", "request", "changed", "cancelled"]
+
+
+@dataclass(frozen=True)
+class SummarySettings:
+    """Where the summary goes."""
+
+    #: verified SES sender
+    from_address: str
+    #: the booking manager
+    manager_address: str
+    #: the manager's Apps Script web app URL; when set, used instead of SES
+    webhook_url: str | None = None
+
+
+@dataclass(frozen=True)
+class MarginRow:
+    """One line of the margin table."""
+
+    label: str
+    detail: str
+    amount: str
+
+
+class SummaryPublisher:
+    """Tells the booking manager about a booking and its margin, once per state."""
+
+    step: ClassVar[str] = "summary"
+    depends_on: ClassVar[tuple[str, ...]] = ("calendar", "scc", "guest_page", "crew_page")
+
+    def __init__(
+        self,
+        fleet: Fleet,
+        policy: MarginPolicy,
+        settings: SummarySettings,
+        deliveries: DeliveryLog,
+        *,
+        mailer: Mailer | None = None,
+        http: JsonHttp | None = None,
+    ) -> None:
+        if settings.webhook_url is None and mailer is None:
+            raise ValueError("the summary needs a mailer (SES) or a webhook URL")
+        self._fleet = fleet
+        self._policy = policy
+        self._settings = settings
+        self._deliveries = deliveries
+        self._mailer = mailer
+        self._http = http or JsonHttp()
+
+    def input_of(self, booking: Booking) -> Mapping[str, Any]:
+        margin = self._fleet.margin(booking, self._policy)
+        return {
+            "fields": {label: read(booking) for label, read in MANAGER_FIELDS},
+            "margin": margin.model_dump(mode="json") if margin else None,
+            "crew": [[name, role] for name, role in self._crew(booking)],
+            "channel": "webhook" if self._settings.webhook_url else "ses",
+            "templates": source_digest(*TEMPLATES),
+        }
+
+    def publish(self, ctx: StepContext) -> Mapping[str, str]:
+        view = self.view(ctx)
+        env = environment()
+        text = env.get_template("summary.txt").render(s=view)
+        html = env.get_template("summary.html").render(s=view)
+        key = f"{ctx.idempotency_key}:manager"
+        if self._settings.webhook_url:
+            message_id = send_once(self._deliveries, key, lambda: self._post(ctx, view, text, html))
+        else:
+            message_id = send_once(self._deliveries, key, lambda: self._mail(ctx, view, text, html))
+        return {"message_id": message_id}
+
+    # --- what the summary says ---------------------------------------------------------------
+    def view(self, ctx: StepContext) -> dict[str, Any]:
+        """Everything the summary templates and the webhook show."""
+        booking = ctx.booking
+        margin = self._fleet.margin(booking, self._policy)
+        what_changed = changes(ctx.previous, booking, MANAGER_FIELDS)
+        if ctx.previous is not None and booking.is_live:
+            old = self._fleet.margin(ctx.previous, self._policy)
+            if old is not None and margin is not None and old.net != margin.net:
+                what_changed.append(Change("Net", net_text(old), net_text(margin)))
+        kind = summary_kind(booking, ctx.previous)
+        upstream = ctx.upstream
+        return {
+            "kind": kind,
+            "subject": subject_of(kind, booking, margin),
+            "booking": booking,
+            "when": f"{day(booking.start)}, {span(booking.start, booking.end)}",
+            "crew": self._crew(booking),
+            "margin": margin_rows(margin, self._policy, *self._rates(booking)),
+            "numbers": numbers(margin),
+            "changes": what_changed,
+            "links": {
+                "guest_page": upstream.get("guest_page", {}).get("url"),
+                "crew_page": upstream.get("crew_page", {}).get("url"),
+                "calendar_entry": upstream.get("calendar", {}).get("entry_id"),
+                "scc_event": upstream.get("scc", {}).get("event_id"),
+            },
+        }
+
+    def _crew(self, booking: Booking) -> list[tuple[str, str]]:
+        try:
+            crew = self._fleet.assign(booking)
+        except KeyError:
+            return []
+        return [(m.name, m.role) for m in crew.everyone]
+
+    def _rates(self, booking: Booking) -> tuple[list[tuple[str, Decimal]], Decimal]:
+        """Each crew member's hourly rate and the captain's, as ``Fleet.margin`` counts them."""
+        policy = self._policy
+        try:
+            crew = self._fleet.assign(booking)
+        except KeyError:
+            return [("Crew", policy.crew_hourly)], policy.captain_hourly
+        crew_rates = [
+            (m.name, policy.crew_hourly if m.hourly_rate is None else m.hourly_rate)
+            for m in crew.crew
+        ] or [("Crew", policy.crew_hourly)]
+        captain = crew.captain
+        captain_rate = (
+            policy.captain_hourly
+            if captain is None or captain.hourly_rate is None
+            else captain.hourly_rate
+        )
+        return crew_rates, captain_rate
+
+    # --- delivery ---------------------------------------------------------------------------------
+    def _mail(self, ctx: StepContext, view: Mapping[str, Any], text: str, html: str) -> str:
+        assert self._mailer is not None
+        message = compose(
+            sender=self._settings.from_address,
+            to=self._settings.manager_address,
+            subject=view["subject"],
+            text=text,
+            html=html,
+            headers={"X-Charterhand-Booking": ctx.booking.key, "X-Charterhand-Kind": view["kind"]},
+        )
+        return self._mailer.send(message, system="SES (summary)")
+
+    def _post(self, ctx: StepContext, view: Mapping[str, Any], text: str, html: str) -> str:
+        assert self._settings.webhook_url is not None
+        headers = {
+            "Idempotency-Key": f"{ctx.idempotency_key}:manager",
+            "X-Booking-Id": ctx.booking.key,
+        }
+        body = webhook_body(view, text, html)
+        response = self._http.request(
+            "summary webhook", "POST", self._settings.webhook_url, headers=headers, body=body
+        )
+        if response.status in (302, 303) and response.location:
+            response = self._http.request(
+                "summary webhook", "GET", response.location, headers=headers
+            )
+        check("summary webhook", response, "post")
+        answer = response.body
+        if isinstance(answer, Mapping) and isinstance(answer.get("id"), str | int):
+            return f"webhook:{answer['id']}"
+        return f"webhook:{headers['Idempotency-Key']}"
+
+
+def summary_kind(booking: Booking, previous: Booking | None) -> SummaryKind:
+    if not booking.is_live:
+        return "cancelled"
+    if booking.status is Kind.REQUEST:
+        return "request"
+    return "changed" if previous is not None else "new"
+
+
+def net_text(margin: Margin) -> str:
+    return f"{format_usd(margin.net)} ({margin.net_percent}%)"
+
+
+def subject_of(kind: SummaryKind, booking: Booking, margin: Margin | None) -> str:
+    title = {
+        "new": "New booking",
+        "request": "Booking request",
+        "changed": "Changed booking",
+        "cancelled": "Cancelled booking",
+    }[kind]
+    subject = f"{title}: {booking.boat} {short_day(booking.start)}, {booking.renter_name}"
+    if margin is not None and kind != "cancelled":
+        subject += f", net {net_text(margin)}"
+    return subject
+
+
+def _hours(value: Decimal) -> str:
+    """``3``, ``2.5``, ``18``: no trailing zeros."""
+    return f"{value.normalize():f}"
+
+
+def margin_rows(
+    margin: Margin | None,
+    policy: MarginPolicy,
+    crew_rates: list[tuple[str, Decimal]],
+    captain_rate: Decimal,
+) -> list[MarginRow]:
+    """The breakdown as the manager reads it: gross, each cost, net; empty without a gross."""
+    if margin is None:
+        return []
+    crew_detail = "; ".join(
+        f"{name}: {_hours(margin.crew_hours)} h at {format_usd(rate)}/h"
+        for name, rate in crew_rates
+    )
+    fee_percent = _hours(policy.platform_fee_rate * 100)
+    return [
+        MarginRow("Gross", f"{_hours(margin.hours)} h charter", format_usd(margin.gross)),
+        MarginRow("Crew", crew_detail, format_usd(-margin.crew_cost)),
+        MarginRow(
+            "Captain",
+            f"{_hours(margin.hours)} h at {format_usd(captain_rate)}/h",
+            format_usd(-margin.captain_cost),
+        ),
+        MarginRow("Platform fee", f"{fee_percent}% of gross", format_usd(-margin.platform_fee)),
+        MarginRow("Net", f"{margin.net_percent}% of gross", format_usd(margin.net)),
+    ]
+
+
+def numbers(margin: Margin | None) -> dict[str, str] | None:
+    """The margin's amounts as exact decimal strings, for a spreadsheet."""
+    if margin is None:
+        return None
+    return {
+        **{name: str(value) for name, value in margin.model_dump().items()},
+        "net_percent": str(margin.net_percent),
+    }
+
+
+def webhook_body(view: Mapping[str, Any], text: str, html: str) -> dict[str, Any]:
+    """The JSON the Apps Script receives: structured fields plus both renderings."""
+    booking: Booking = view["booking"]
+    return {
+        "kind": view["kind"],
+        "subject": view["subject"],
+        "booking": booking.model_dump(mode="json"),
+        "crew": [{"name": name, "role": role} for name, role in view["crew"]],
+        "margin": view["numbers"],
+        "margin_rows": [
+            {"label": r.label, "detail": r.detail, "amount": r.amount} for r in view["margin"]
+        ],
+        "changes": [{"field": c.label, "old": c.old, "new": c.new} for c in view["changes"]],
+        "links": view["links"],
+        "text": text,
+        "html": html,
+    }

@@ -1,0 +1,68 @@
+"""The delivery log contract, run against the in-memory log and the DynamoDB one (moto's server)."""
+
+import boto3
+import pytest
+
+from publishers.base import DeliveryLog
+from publishers.deliveries import MemoryDeliveryLog, send_once
+from worker.deliveries import DynamoDeliveryLog
+
+
+def make_table(name: str) -> None:
+    boto3.client("dynamodb").create_table(
+        TableName=name,
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+@pytest.fixture(params=["memory", "dynamodb"])
+def log(request) -> DeliveryLog:
+    if request.param == "memory":
+        return MemoryDeliveryLog()
+    request.getfixturevalue("aws")
+    make_table("charterhand-state")
+    return DynamoDeliveryLog("charterhand-state", boto3.client("dynamodb"), clock=lambda: 1000.0)
+
+
+def test_nothing_is_recalled_before_it_is_recorded(log):
+    assert log.recall("boatsetter:xhqgmdh:crew_email:abc:sam") is None
+
+
+def test_a_recorded_message_is_recalled_by_its_key(log):
+    log.record("boatsetter:xhqgmdh:crew_email:abc:sam", "ses-1")
+
+    assert log.recall("boatsetter:xhqgmdh:crew_email:abc:sam") == "ses-1"
+    assert log.recall("boatsetter:xhqgmdh:crew_email:abc:alex") is None
+
+
+def test_send_once_sends_the_first_time_only(log):
+    sent = []
+
+    def send():
+        sent.append(1)
+        return f"ses-{len(sent)}"
+
+    first = send_once(log, "k", send)
+    again = send_once(log, "k", send)
+
+    assert (first, again, len(sent)) == ("ses-1", "ses-1", 1)
+
+
+def test_dynamodb_items_expire_and_stay_out_of_booking_partitions(aws):
+    make_table("charterhand-state")
+    client = boto3.client("dynamodb")
+    DynamoDeliveryLog("charterhand-state", client, keep_days=35, clock=lambda: 1000.0).record(
+        "boatsetter:xhqgmdh:summary:abc:manager", "ses-9"
+    )
+
+    [item] = client.scan(TableName="charterhand-state")["Items"]
+    assert item["pk"]["S"] == "delivery#boatsetter:xhqgmdh:summary:abc:manager"
+    assert item["expires_at"]["N"] == str(1000 + 35 * 86400)

@@ -1,0 +1,145 @@
+"""Credentials for the downstream systems: Secrets Manager by name, cached, or local values.
+
+Publishers never see the secret store: they get a *credential*, a callable returning the current
+value, so rotation (a new value after the TTL) reaches them without a restart. Values live in
+``SecretStr`` and no ``repr`` shows them, so a log line or a traceback never carries one.
+"""
+
+import threading
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import boto3
+import structlog
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import SecretStr
+
+from bookings import PermanentError, TransientError
+from publishers.aws_errors import translate
+from worker.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+log = structlog.get_logger(__name__)
+
+#: seconds on a monotonic clock; injectable so tests move time without sleeping
+Clock = Callable[[], float]
+
+
+class SecretsManagerSecret:
+    """One secret by name, fetched on first use and again once ``ttl_seconds`` have passed.
+
+    When a refresh fails transiently and a value is cached, the cached value is served (and the
+    failure logged without it): a Secrets Manager blip must not stop publishing.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        client: "SecretsManagerClient | None" = None,
+        *,
+        ttl_seconds: float = 300,
+        clock: Clock = time.monotonic,
+    ) -> None:
+        self.name = name
+        self._client = client or boto3.client("secretsmanager")
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._value: SecretStr | None = None
+        self._fetched_at = 0.0
+
+    def __call__(self) -> str:
+        with self._lock:
+            now = self._clock()
+            if self._value is None or now - self._fetched_at >= self._ttl:
+                try:
+                    self._value = self._fetch()
+                    self._fetched_at = now
+                except TransientError as exc:
+                    if self._value is None:
+                        raise
+                    log.warning(
+                        "secret refresh failed; serving the cached value",
+                        secret=self.name,
+                        reason=exc.reason,
+                    )
+            return self._value.get_secret_value()
+
+    def invalidate(self) -> None:
+        """Forget the cached value: the next call fetches (e.g. after a rotation)."""
+        with self._lock:
+            self._value = None
+
+    def _fetch(self) -> SecretStr:
+        try:
+            answer = self._client.get_secret_value(SecretId=self.name)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, f"Secrets Manager ({self.name})") from exc
+        value = answer.get("SecretString")
+        if not value:
+            raise PermanentError(f"secret {self.name} has no SecretString")
+        return SecretStr(value.strip())
+
+    def __repr__(self) -> str:
+        return f"SecretsManagerSecret(name={self.name!r})"
+
+
+class LocalSecret:
+    """A value from settings (environment or TOML), for local runs and the demo."""
+
+    def __init__(self, value: SecretStr) -> None:
+        self._value = value
+
+    def __call__(self) -> str:
+        return self._value.get_secret_value()
+
+    def __repr__(self) -> str:
+        return "LocalSecret('**********')"
+
+
+def credential(
+    name: str | None,
+    local: SecretStr | None,
+    *,
+    what: str,
+    client: "SecretsManagerClient | None" = None,
+    ttl_seconds: float = 300,
+    clock: Clock = time.monotonic,
+) -> Callable[[], str]:
+    """Secrets Manager when a name is configured, else the local value; neither is an error."""
+    if name:
+        return SecretsManagerSecret(name, client, ttl_seconds=ttl_seconds, clock=clock)
+    if local is not None and local.get_secret_value():
+        return LocalSecret(local)
+    raise ValueError(f"{what}: configure a Secrets Manager name or a local value")
+
+
+def dashboard_token(
+    settings: Settings, client: "SecretsManagerClient | None" = None, clock: Clock = time.monotonic
+) -> Callable[[], str]:
+    """The calendar's ``X-Dashboard-Token``."""
+    return credential(
+        settings.dashboard_token_secret,
+        settings.dashboard_token,
+        what="dashboard token (dashboard_token_secret or dashboard_token)",
+        client=client,
+        ttl_seconds=settings.secrets_ttl_seconds,
+        clock=clock,
+    )
+
+
+def scc_service_key(
+    settings: Settings, client: "SecretsManagerClient | None" = None, clock: Clock = time.monotonic
+) -> Callable[[], str]:
+    """ShipCaptainCrew's bearer service key."""
+    return credential(
+        settings.scc_key_secret,
+        settings.scc_service_key,
+        what="SCC service key (scc_key_secret or scc_service_key)",
+        client=client,
+        ttl_seconds=settings.secrets_ttl_seconds,
+        clock=clock,
+    )
