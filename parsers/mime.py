@@ -9,6 +9,7 @@ import email
 import email.errors
 import email.header
 import email.utils
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from email.message import Message
 
 #: charsets that mail software labels as Latin-1 but fills with Windows-1252 (as browsers assume)
 _LATIN1_LABELS = {"iso-8859-1", "iso8859-1", "iso_8859-1", "latin-1", "latin1", "l1"}
+_CHARSET_NAME = re.compile(r"[a-z0-9][a-z0-9_.:-]{0,39}")
 #: refuse to decode bodies beyond this: a booking email is a few tens of kilobytes
 MAX_BODY_CHARS = 2_000_000
 
@@ -125,11 +127,12 @@ def _walk_own_parts(msg: Message) -> Iterator[Message]:
         if part.get_content_type() == "message/rfc822":
             yield part
             continue
-        payload = part.get_payload()
-        if part.is_multipart() and isinstance(payload, list):
-            stack.extend(p for p in reversed(payload) if isinstance(p, Message))
-        else:
+        if not part.is_multipart():
             yield part
+            continue
+        payload = part.get_payload()  # a list of parts: nothing is decoded here
+        if isinstance(payload, list):
+            stack.extend(p for p in reversed(payload) if isinstance(p, Message))
 
 
 def _is_attachment(part: Message) -> bool:
@@ -143,17 +146,22 @@ def part_text(part: Message) -> str:
     Labels of Latin-1 are decoded as Windows-1252 (its superset, which mail software really
     sends); an unknown or wrong charset falls back to UTF-8, then Windows-1252, never failing.
     """
-    payload = part.get_payload(decode=True)
+    try:
+        payload = part.get_payload(decode=True)
+        charset = (part.get_content_charset() or "").strip().lower()
+    except (ValueError, LookupError, UnicodeError):  # a charset label like "utf-8\0"
+        return ""
     if not isinstance(payload, bytes):
         return ""
     payload = payload[:MAX_BODY_CHARS]
-    charset = (part.get_content_charset() or "").strip().lower()
+    if not _CHARSET_NAME.fullmatch(charset):
+        charset = ""
     candidates = ["cp1252"] if charset in _LATIN1_LABELS else [charset] if charset else []
     # us-ascii (or no label) is often UTF-8 in practice: the fallbacks below cover both
     candidates += ["utf-8", "cp1252"]
     for candidate in candidates:
         try:
             return payload.decode(candidate)
-        except (LookupError, UnicodeError):
+        except (LookupError, UnicodeError, ValueError):
             continue
     return payload.decode("latin-1")
