@@ -1,7 +1,7 @@
 """A booking's current state, and the reduction that keeps it convergent."""
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict
@@ -54,7 +54,11 @@ class Booking(BaseModel):
 
     @property
     def duration(self) -> timedelta:
-        return self.end - self.start
+        """Real elapsed time: a night charter across a DST change is an hour shorter or longer.
+
+        (Python subtracts two datetimes of the same zone by wall clock, so compare in UTC.)
+        """
+        return self.end.astimezone(UTC) - self.start.astimezone(UTC)
 
     @property
     def hours(self) -> Decimal:

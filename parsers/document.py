@@ -75,10 +75,11 @@ class Document:
                 if value:
                     found.append(Pair(label, value, index))
                     continue
-                nxt = self._next_value_line(index + 1)
+                is_notes = bool(_NOTES.fullmatch(label))
+                nxt = self._next_value_line(index + 1, any_line=is_notes)
                 if nxt is None:
                     continue
-                if _NOTES.fullmatch(label):
+                if is_notes:
                     end = self._paragraph_end(nxt)
                     found.append(Pair(label, _unquote(" ".join(self.lines[nxt:end])), nxt))
                     resume = end  # a renter's message is never searched for labels
@@ -87,12 +88,17 @@ class Document:
             index = resume
         return found
 
-    def _next_value_line(self, start: int) -> int | None:
-        """The first non-blank line within two lines of ``start``, unless it is a label itself."""
+    def _next_value_line(self, start: int, *, any_line: bool = False) -> int | None:
+        """The first non-blank line within two lines of ``start``, unless it is a label itself.
+
+        ``any_line``: a renter's message may look like anything, a label included.
+        """
         for index in range(start, min(start + 2, len(self.lines))):
             line = self.lines[index]
             if not line:
                 continue
+            if any_line:
+                return index
             label = normalise_label(line)
             if CELL in line or _LABEL_LINE.match(line) or is_known_label(label):
                 return None
@@ -137,7 +143,11 @@ def _inline_pairs(line: str) -> list[tuple[str, str]]:
 
 
 def _unquote(text: str) -> str:
-    return text.strip().strip(_QUOTES).strip()
+    """Without the one pair of quotes a template puts around a renter's message."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
+        return text[1:-1].strip()
+    return text
 
 
 def person_name(value: str) -> str | None:

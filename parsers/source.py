@@ -223,9 +223,10 @@ class _Reading:
         end_time: time | None = span[1] if span else self._labelled("end", find_time)
         end_day = None if span else self._labelled("end", find_date)
         duration = self._labelled("duration", _duration)
-        if day is None or start_time is None or boat is None:
+        if day is None or start_time is None:
             return None, None
-        zone = boat.zone
+        # without a boat no event is built; its times are still checked so the error is complete
+        zone = (boat or self.fleet.boats[0]).zone
         try:
             start = localize(day, start_time, zone)
         except NonexistentLocalTime as exc:
