@@ -32,7 +32,7 @@ class Pair:
     @cached_property
     def fields(self) -> frozenset[str]:
         """The fields this pair's label may name."""
-        return frozenset(fields_labelled(self.label))
+        return fields_labelled(self.label)
 
 
 class Document:

@@ -6,6 +6,7 @@ tried for each; the field's value reader decides which reading makes sense.
 """
 
 import re
+from functools import lru_cache
 
 FIELD_LABELS: dict[str, re.Pattern[str]] = {
     name: re.compile(pattern)
@@ -61,10 +62,14 @@ def normalise_label(label: str) -> str:
     return " ".join(_NOISE.sub("", label).lower().split())
 
 
-def fields_labelled(label: str) -> list[str]:
-    """Every field a (normalised) label may name."""
-    return [name for name, pattern in FIELD_LABELS.items() if pattern.fullmatch(label)]
+_ANY_LABEL = re.compile("|".join(f"(?:{p.pattern})" for p in FIELD_LABELS.values()))
+
+
+@lru_cache(maxsize=4096)
+def fields_labelled(label: str) -> frozenset[str]:
+    """Every field a (normalised) label may name (templates repeat labels: cached)."""
+    return frozenset(name for name, pattern in FIELD_LABELS.items() if pattern.fullmatch(label))
 
 
 def is_known_label(label: str) -> bool:
-    return any(pattern.fullmatch(label) for pattern in FIELD_LABELS.values())
+    return _ANY_LABEL.fullmatch(label) is not None

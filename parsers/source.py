@@ -75,6 +75,8 @@ class _Reading:
         self.fleet = fleet
         #: fields found but unreadable, with why (a skipped hour, a foreign currency, ...)
         self.unreadable: dict[str, str] = {}
+        #: set once the text body proves a complete rendition: the HTML then adds nothing
+        self.text_only = False
 
     # --- the whole ---------------------------------------------------------------------------
 
@@ -83,8 +85,10 @@ class _Reading:
         kind, reason = classify(subject, self._headline())
         if reason:
             raise NotABooking(f"{self.source.name} {reason}")
-        booking_id = self._booking_id()
-        day = self._first(lambda doc: self._date(doc))
+        booking_id = self._first(self._booking_id_in)
+        day = self._first(self._date)
+        text = self.original.content.text_doc
+        self.text_only = bool(text and self._booking_id_in(text) and self._date(text))
         if booking_id is None and day is None and (kind is None or self.original.bulk):
             if self.original.bulk:
                 raise NotABooking(
@@ -144,8 +148,14 @@ class _Reading:
     # --- helpers -------------------------------------------------------------------------------
 
     def _first(self, read: Callable[[Document], T | None]) -> T | None:
-        """The first body that answers, text before HTML (the HTML is rendered only if needed)."""
-        for doc in self.original.content.docs():
+        """The first body that answers, text before HTML (the HTML is rendered only if needed).
+
+        Once the text body has shown it holds the booking, a field it lacks (no gross on a
+        cancellation, no notes) is absent from the HTML alternative too: that is not looked at.
+        """
+        content = self.original.content
+        docs = [content.text_doc] if self.text_only and content.text_doc else content.docs()
+        for doc in docs:
             value = read(doc)
             if value is not None:
                 return value
@@ -163,22 +173,20 @@ class _Reading:
 
     # --- fields ------------------------------------------------------------------------------
 
-    def _booking_id(self) -> str | None:
-        def from_label(value: str) -> str | None:
-            token = value.strip().lstrip("#").strip().lower()
-            return token if self.source.booking_id.fullmatch(token) else None
+    def _booking_id_in(self, doc: Document) -> str | None:
+        """The booking id a label gives, else the one in the platform's (tracked) links."""
+        labelled = _first_of(doc.values("booking_id"), self._booking_id_of)
+        if labelled:
+            return labelled
+        for url in expand([*doc.links, *urls_in(doc.text)]):
+            match = self.source.id_in_url.search(url)
+            if match and self.source.booking_id.fullmatch(match.group("id")):
+                return match.group("id")
+        return None
 
-        def from_doc(doc: Document) -> str | None:
-            labelled = _first_of(doc.values("booking_id"), from_label)
-            if labelled:
-                return labelled
-            for url in expand([*doc.links, *urls_in(doc.text)]):
-                match = self.source.id_in_url.search(url)
-                if match and self.source.booking_id.fullmatch(match.group("id")):
-                    return match.group("id")
-            return None
-
-        return self._first(from_doc)
+    def _booking_id_of(self, value: str) -> str | None:
+        token = value.strip().lstrip("#").strip().lower()
+        return token if self.source.booking_id.fullmatch(token) else None
 
     def _boat(self) -> Boat | None:
         listing = self._labelled("boat", lambda value: value)
@@ -222,7 +230,6 @@ class _Reading:
         start_time: time | None = span[0] if span else self._labelled("start", find_time)
         end_time: time | None = span[1] if span else self._labelled("end", find_time)
         end_day = None if span else self._labelled("end", find_date)
-        duration = self._labelled("duration", _duration)
         if day is None or start_time is None:
             return None, None
         # without a boat no event is built; its times are still checked so the error is complete
@@ -237,7 +244,7 @@ class _Reading:
                 end = localize(end_day or day, end_time, zone)
                 if end <= start and end_day is None:  # past midnight: "8:00 PM - 1:00 AM"
                     end = localize(day + timedelta(days=1), end_time, zone)
-            elif duration is not None:
+            elif (duration := self._labelled("duration", _duration)) is not None:
                 end = add_elapsed(start, duration)
             else:
                 return start, None

@@ -1,30 +1,46 @@
-"""``charterhand demo``: the whole pipeline locally, printing the links to open."""
+"""``charterhand demo``: until the pipeline lands, read the sample emails and say what each says.
+
+``show_sample_emails`` is the reusable part: the full demo prints it before running the pipeline.
+"""
 
 import argparse
-from datetime import timedelta
-from decimal import Decimal
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
 
-from bookings import MarginPolicy, default_fleet
-from bookings.money import format_usd
+from worker.commands.parse import EXIT_EVENT, Context, report
+
+if TYPE_CHECKING:
+    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    SubParsers = Any
+
+SAMPLE_EMAILS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "emails"
 
 
-def register(subparsers: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+def register(subparsers: SubParsers) -> None:
     parser = subparsers.add_parser("demo", help="run the pipeline locally on the sample emails")
+    parser.add_argument(
+        "--emails", type=Path, default=SAMPLE_EMAILS, help="a folder of .eml files to read"
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    """Until the pipeline lands: the embedded default fleet and the margin policy on it."""
-    fleet = default_fleet()
-    policy = MarginPolicy()
-    for boat in fleet.boats:
-        crew = ", ".join(fleet.person(c).name for c in boat.crew)
-        captain = fleet.person(boat.captain).name if boat.captain else "-"
-        print(f"{boat.name} ({boat.timezone}): captain {captain}; crew {crew}")
-    margin = policy.compute(Decimal("840.75"), Decimal(timedelta(hours=3).seconds // 3600))
-    print(
-        f"3 h at {format_usd(margin.gross)}: crew {format_usd(margin.crew_cost)}, "
-        f"captain {format_usd(margin.captain_cost)}, fee {format_usd(margin.platform_fee)}, "
-        f"net {format_usd(margin.net)} ({margin.net_percent}%)"
-    )
+    emails = sorted(args.emails.glob("*.eml"))
+    if not emails:
+        print(f"charterhand demo: no .eml files in {args.emails}", file=sys.stderr)
+        return 2
+    show_sample_emails(emails, Context())
     return 0
+
+
+def show_sample_emails(emails: list[Path], context: Context, out: TextIO | None = None) -> int:
+    """Print what each email says, or why it is ignored or unreadable; returns the events."""
+    out = out or sys.stdout
+    events = 0
+    for path in emails:
+        print(f"== {path.name}", file=out)
+        events += report(path, context, out=out, err=out) == EXIT_EVENT
+    print(f"{events} of {len(emails)} emails are booking events", file=out)
+    return events

@@ -1,0 +1,126 @@
+"""``charterhand parse`` and ``charterhand demo``, run as a user runs them: as processes."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, ROOT
+from tests.emailkit import CONFIRMED_ROWS, message, text_body
+
+EMAILS = FIXTURES / "emails"
+
+
+def charterhand(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "worker.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def test_parse_prints_the_event():
+    done = charterhand("parse", str(EMAILS / "boatsetter-confirmed.eml"))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "confirmed boatsetter:xhqgmdh on JADA"
+    assert "Sun 30 May 2027 10:00-13:00 PDT (3 h)" in done.stdout
+    assert "net $289.41 (34.4%)" in done.stdout
+
+
+def test_parse_json():
+    done = charterhand("parse", str(EMAILS / "boatsetter-confirmed.eml"), "--json")
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert {k: got[k] for k in ("source", "kind", "booking_id", "boat", "renter_name")} == {
+        "source": "boatsetter",
+        "kind": "confirmed",
+        "booking_id": "xhqgmdh",
+        "boat": "JADA",
+        "renter_name": "Maya Thompson",
+    }
+    assert (got["start"], got["end"]) == ("2027-05-30T10:00:00-07:00", "2027-05-30T13:00:00-07:00")
+    assert (got["party_size"], got["gross"]) == (6, "840.75")
+    assert got["notes"] == "No host/hostess, bare minimum crew requested"
+    assert got["as_of"] == "2027-03-02T09:14:00-08:00"
+    assert got["margin"] == {
+        "gross": "840.75",
+        "hours": "3",
+        "crew_hours": "5",
+        "crew_cost": "250.00",
+        "captain_cost": "150.00",
+        "platform_fee": "151.34",
+        "net": "289.41",
+        "net_percent": "34.4",
+    }
+
+
+def test_parse_json_of_a_cancellation_has_no_gross_and_no_margin():
+    done = charterhand("parse", str(EMAILS / "boatsetter-cancelled.eml"), "--json")
+    got = json.loads(done.stdout)
+    assert got["kind"] == "cancelled"
+    assert "gross" not in got
+    assert "margin" not in got
+
+
+def test_parse_json_without_notes_has_no_notes():
+    done = charterhand("parse", str(EMAILS / "boatsetter-request.eml"), "--json")
+    assert "notes" not in json.loads(done.stdout)
+
+
+def test_not_a_booking_exits_3_with_the_reason():
+    done = charterhand("parse", str(EMAILS / "boatsetter-newsletter.eml"))
+    assert done.returncode == 3
+    assert done.stdout == ""
+    assert "not a booking: boatsetter newsletter (List-Unsubscribe)" in done.stderr
+
+
+def test_unreadable_booking_exits_4_with_the_missing_fields():
+    done = charterhand("parse", str(EMAILS / "boatsetter-confirmed-unreadable-layout.eml"))
+    assert done.returncode == 4
+    assert "missing: booking_id, start, end" in done.stderr
+
+
+def test_a_missing_file_exits_2(tmp_path: Path):
+    done = charterhand("parse", str(tmp_path / "nope.eml"))
+    assert done.returncode == 2
+    assert "cannot read the file" in done.stderr
+
+
+def test_config_replaces_the_fleet_and_margin(tmp_path: Path):
+    config = tmp_path / "charterhand.toml"
+    config.write_text(
+        '[margin]\nplatform_fee_rate = "0.10"\n\n'
+        '[[fleet.boats]]\nname = "Osprey"\nlisting_names = ["Osprey 42"]\n'
+        'timezone = "America/New_York"\n'
+    )
+    rows = [(k, v) for k, v in CONFIRMED_ROWS if k != "Boat"] + [("Boat", "Osprey 42")]
+    eml = tmp_path / "osprey.eml"
+    eml.write_bytes(message(text=text_body(rows)).as_bytes())
+    got = json.loads(charterhand("parse", str(eml), "--json", "--config", str(config)).stdout)
+    assert (got["boat"], got["start"]) == ("Osprey", "2027-05-30T10:00:00-04:00")
+    assert got["margin"]["platform_fee"] == "84.08"
+
+
+@pytest.mark.parametrize("content", ["[margin\n", '[margin]\nplatform_fee_rate = "2"\n'])
+def test_a_bad_config_exits_2(tmp_path: Path, content: str):
+    config = tmp_path / "bad.toml"
+    config.write_text(content)
+    done = charterhand("parse", str(EMAILS / "boatsetter-confirmed.eml"), "--config", str(config))
+    assert done.returncode == 2
+    assert "cannot use config" in done.stderr
+
+
+def test_demo_reads_every_sample_email():
+    done = charterhand("demo")
+    assert done.returncode == 0, done.stderr
+    samples = sorted(EMAILS.glob("*.eml"))
+    assert [line[3:] for line in done.stdout.splitlines() if line.startswith("== ")] == [
+        p.name for p in samples
+    ]
+    assert "not a booking: sender domain example.org" in done.stdout
+    assert done.stdout.splitlines()[-1] == f"8 of {len(samples)} emails are booking events"

@@ -1,0 +1,161 @@
+"""``charterhand parse FILE.eml [--json] [--config FILE.toml]``: what one email says.
+
+Exit codes: 0 a booking event (printed); 3 not a booking (reason on stderr); 4 a booking email we
+cannot read (the missing fields on stderr); 2 the file (or the config) cannot be read.
+"""
+
+import argparse
+import json
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from pydantic import ValidationError
+
+from bookings import Booking, BookingEvent, Fleet, MarginPolicy, NotABooking, ParseError
+from bookings import default_fleet as _default_fleet
+from bookings.money import format_usd
+from parsers import parse_email
+
+if TYPE_CHECKING:
+    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    SubParsers = Any
+
+EXIT_EVENT, EXIT_UNREADABLE_FILE, EXIT_NOT_A_BOOKING, EXIT_PARSE_ERROR = 0, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class Context:
+    """The fleet and margin policy an email is read against."""
+
+    fleet: Fleet = field(default_factory=_default_fleet)
+    policy: MarginPolicy = field(default_factory=MarginPolicy)
+
+
+def register(subparsers: SubParsers) -> None:
+    parser = subparsers.add_parser("parse", help="read one booking email and say what it says")
+    parser.add_argument("file", type=Path, help="a raw email (.eml)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="a TOML file whose [fleet] and [margin] tables replace the defaults",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        context = load_context(args.config)
+    except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
+        print(f"charterhand parse: cannot use config {args.config}: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE_FILE
+    return report(args.file, context, as_json=args.json)
+
+
+def load_context(config: Path | None) -> Context:
+    """The fleet and margin policy of a config file's [fleet] and [margin]; defaults otherwise."""
+    if config is None:
+        return Context()
+    data = tomllib.loads(config.read_text(encoding="utf-8"))
+    fleet = Fleet.model_validate(data["fleet"]) if "fleet" in data else _default_fleet()
+    policy = MarginPolicy.model_validate(data.get("margin", {}))
+    return Context(fleet, policy)
+
+
+def report(
+    path: Path,
+    context: Context,
+    *,
+    as_json: bool = False,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Parse one file and print what it says; returns the exit code. Reused by ``demo``."""
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        print(f"{path}: cannot read the file: {exc.strerror or exc}", file=err)
+        return EXIT_UNREADABLE_FILE
+    try:
+        event = parse_email(raw, context.fleet)
+    except NotABooking as exc:
+        print(f"{path}: not a booking: {exc.reason}", file=err)
+        return EXIT_NOT_A_BOOKING
+    except ParseError as exc:
+        print(f"{path}: unreadable booking email: {exc.reason}", file=err)
+        print(f"missing: {', '.join(exc.missing)}", file=err)
+        return EXIT_PARSE_ERROR
+    if as_json:
+        print(json.dumps(event_json(event, context), indent=2), file=out)
+    else:
+        print(describe(event, context), file=out)
+    return EXIT_EVENT
+
+
+def event_json(event: BookingEvent, context: Context) -> dict[str, object]:
+    """The event as ``--json`` prints it: ISO 8601 times with offsets, money as decimal strings."""
+    result: dict[str, object] = {
+        "source": event.source,
+        "kind": event.kind.value,
+        "booking_id": event.booking_id,
+        "key": event.key,
+        "boat": event.boat,
+        "renter_name": event.renter_name,
+        "start": event.start.isoformat(),
+        "end": event.end.isoformat(),
+        "party_size": event.party_size,
+        "as_of": event.as_of.isoformat(),
+    }
+    if event.gross is not None:
+        result["gross"] = str(event.gross)
+    if event.notes:
+        result["notes"] = event.notes
+    if event.meeting_point:
+        result["meeting_point"] = event.meeting_point
+    margin = context.fleet.margin(Booking.from_event(event), context.policy)
+    if margin is not None:
+        result["margin"] = {
+            "gross": str(margin.gross),
+            "hours": str(margin.hours),
+            "crew_hours": str(margin.crew_hours),
+            "crew_cost": str(margin.crew_cost),
+            "captain_cost": str(margin.captain_cost),
+            "platform_fee": str(margin.platform_fee),
+            "net": str(margin.net),
+            "net_percent": str(margin.net_percent),
+        }
+    return result
+
+
+def describe(event: BookingEvent, context: Context) -> str:
+    """The event for a person: one headline, then one line per field."""
+    booking = Booking.from_event(event)
+    rows = [
+        ("renter", event.renter_name),
+        ("when", f"{event.start:%a %d %b %Y %H:%M}-{event.end:%H:%M %Z} ({booking.hours} h)"),
+        ("party", str(event.party_size) if event.party_size else "-"),
+        ("gross", format_usd(event.gross) if event.gross is not None else "-"),
+    ]
+    if event.meeting_point:
+        rows.append(("meet at", event.meeting_point))
+    if event.notes:
+        rows.append(("notes", event.notes))
+    rows.append(("as of", event.as_of.isoformat()))
+    margin = context.fleet.margin(booking, context.policy)
+    if margin is not None:
+        rows.append(
+            (
+                "margin",
+                f"crew {format_usd(margin.crew_cost)} ({margin.crew_hours} h), captain "
+                f"{format_usd(margin.captain_cost)}, fee {format_usd(margin.platform_fee)}, "
+                f"net {format_usd(margin.net)} ({margin.net_percent}%)",
+            )
+        )
+    lines = [f"{event.kind.value} {event.key} on {event.boat}"]
+    lines += [f"  {label:<8} {value}" for label, value in rows]
+    return "\n".join(lines)
