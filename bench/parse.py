@@ -7,6 +7,7 @@ Target (issue 2): ratio decode/parse ≤ 2.5. The last line is exactly
 ``parse: <n> emails/s, decode: <m> emails/s, ratio: <m/n>``.
 """
 
+import contextlib
 import sys
 import time
 from collections.abc import Callable
@@ -27,10 +28,8 @@ def main() -> None:
     fleet = default_fleet()
 
     def parse(raw: bytes) -> None:
-        try:
+        with contextlib.suppress(NotABooking, ParseError):
             parse_email(raw, fleet)
-        except (NotABooking, ParseError):
-            pass
 
     def decode(raw: bytes) -> None:
         mailparser.parse_from_bytes(raw)
