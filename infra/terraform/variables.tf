@@ -1,0 +1,672 @@
+# Every variable is typed and described; those with a range are validated, so a bad value fails at
+# `terraform plan` with the variable's name rather than as a broken deployment.
+
+# --- the account and the names -----------------------------------------------------------------
+
+variable "aws_region" {
+  type        = string
+  description = "Region for everything but CloudFront's certificate. Must be one where SES receives email (e.g. us-east-1, us-west-2, eu-west-1)."
+  default     = "us-west-2"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.aws_region))
+    error_message = "aws_region must be a region name such as us-west-2."
+  }
+}
+
+variable "environment" {
+  type        = string
+  description = "Short environment name, part of every resource name (charterhand-<environment>-...)."
+  default     = "prod"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{0,11}$", var.environment))
+    error_message = "environment must be 1-12 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "tags" {
+  type        = map(string)
+  description = "Extra tags on every resource (Application, Environment and ManagedBy are always set)."
+  default     = {}
+}
+
+# --- mail --------------------------------------------------------------------------------------
+
+variable "inbound_recipient" {
+  type        = string
+  description = "The address SES receives booking mail at, e.g. bookings@in.jada.example. Its domain's MX must point at SES (see README)."
+
+  validation {
+    condition     = can(regex("^[a-z0-9._+-]+@[a-z0-9.-]+\\.[a-z]{2,}$", var.inbound_recipient))
+    error_message = "inbound_recipient must be a lowercase email address."
+  }
+}
+
+variable "from_address" {
+  type        = string
+  description = "Sender of crew and manager emails; its domain becomes a verified SES identity with Easy DKIM and a custom MAIL FROM."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$", var.from_address))
+    error_message = "from_address must be an email address."
+  }
+}
+
+variable "manager_address" {
+  type        = string
+  description = "The booking manager: receives summaries, and is the Reply-To of crew emails."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$", var.manager_address))
+    error_message = "manager_address must be an email address."
+  }
+}
+
+variable "mail_from_subdomain" {
+  type        = string
+  description = "Label of the custom MAIL FROM domain under the From domain (bounce -> bounce.<from domain>), so SPF aligns."
+  default     = "bounce"
+
+  validation {
+    condition     = can(regex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$", var.mail_from_subdomain))
+    error_message = "mail_from_subdomain must be a single DNS label."
+  }
+}
+
+variable "dmarc_policy" {
+  type        = string
+  description = "Policy of the suggested DMARC record for the From domain (an output; DNS is yours to publish)."
+  default     = "quarantine"
+
+  validation {
+    condition     = contains(["none", "quarantine", "reject"], var.dmarc_policy)
+    error_message = "dmarc_policy must be none, quarantine or reject."
+  }
+}
+
+variable "raw_mail_retention_days" {
+  type        = number
+  description = "Days raw inbound mail is kept under raw/ before it expires (replays need it until then)."
+  default     = 90
+
+  validation {
+    condition     = var.raw_mail_retention_days >= 7 && var.raw_mail_retention_days <= 3650 && floor(var.raw_mail_retention_days) == var.raw_mail_retention_days
+    error_message = "raw_mail_retention_days must be a whole number from 7 (longer than the DLQ's 14-day life is wiser) to 3650."
+  }
+}
+
+# --- the queue ---------------------------------------------------------------------------------
+
+variable "visibility_timeout_seconds" {
+  type        = number
+  description = "Bookings queue visibility timeout; must exceed the worker's longest step (its lease). Also the worker's setting of the same name."
+  default     = 120
+
+  validation {
+    condition     = var.visibility_timeout_seconds >= 10 && var.visibility_timeout_seconds <= 43200
+    error_message = "visibility_timeout_seconds must be between 10 and 43200 (SQS's limit)."
+  }
+}
+
+variable "max_receive_count" {
+  type        = number
+  description = "Receives before SQS's redrive moves a message to the DLQ (the safety net behind the worker's own dead-lettering). Also the worker's setting."
+  default     = 5
+
+  validation {
+    condition     = var.max_receive_count >= 1 && var.max_receive_count <= 1000 && floor(var.max_receive_count) == var.max_receive_count
+    error_message = "max_receive_count must be a whole number from 1 to 1000."
+  }
+}
+
+variable "queue_retention_seconds" {
+  type        = number
+  description = "How long the bookings queue keeps an unprocessed message. The DLQ always keeps 14 days."
+  default     = 345600
+
+  validation {
+    condition     = var.queue_retention_seconds >= 60 && var.queue_retention_seconds <= 1209600
+    error_message = "queue_retention_seconds must be between 60 and 1209600 (14 days)."
+  }
+}
+
+# --- alarms ------------------------------------------------------------------------------------
+
+variable "alarm_email" {
+  type        = string
+  description = "Who is told about dead letters, a stuck queue, bounces and complaints (an SNS email subscription; confirm the email AWS sends)."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$", var.alarm_email))
+    error_message = "alarm_email must be an email address."
+  }
+}
+
+variable "oldest_message_alarm_seconds" {
+  type        = number
+  description = "Alarm when the oldest message in the bookings queue is older than this (the worker is down or stuck)."
+  default     = 900
+
+  validation {
+    condition     = var.oldest_message_alarm_seconds >= 60 && var.oldest_message_alarm_seconds <= 1209600
+    error_message = "oldest_message_alarm_seconds must be between 60 and 1209600."
+  }
+}
+
+variable "bounce_rate_alarm_threshold" {
+  type        = number
+  description = "Alarm when SES's account bounce rate exceeds this share (SES reviews accounts at 5 %, pauses at 10 %)."
+  default     = 0.04
+
+  validation {
+    condition     = var.bounce_rate_alarm_threshold > 0 && var.bounce_rate_alarm_threshold < 1
+    error_message = "bounce_rate_alarm_threshold must be a share between 0 and 1."
+  }
+}
+
+# --- state -------------------------------------------------------------------------------------
+
+variable "deletion_protection" {
+  type        = bool
+  description = "Protect the state table from deletion (turn off only to tear an environment down)."
+  default     = true
+}
+
+# --- site and photos ---------------------------------------------------------------------------
+
+variable "site_domain" {
+  type        = string
+  description = "Host name guests and crew open pages at, e.g. charters.jada.example; a CNAME/alias to the distribution is yours to publish."
+
+  validation {
+    condition     = can(regex("^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z]{2,}$", var.site_domain))
+    error_message = "site_domain must be a lowercase DNS name without scheme or path."
+  }
+}
+
+variable "site_certificate_arn" {
+  type        = string
+  description = "ACM certificate for site_domain, issued in us-east-1 (CloudFront's requirement)."
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/", var.site_certificate_arn))
+    error_message = "site_certificate_arn must be an ACM certificate ARN in us-east-1."
+  }
+}
+
+variable "cloudfront_price_class" {
+  type        = string
+  description = "CloudFront price class; the default serves North America and Europe."
+  default     = "PriceClass_100"
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.cloudfront_price_class)
+    error_message = "cloudfront_price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+variable "photos_retention_days" {
+  type        = number
+  description = "Days guests' photos are kept before they expire."
+  default     = 365
+
+  validation {
+    condition     = var.photos_retention_days >= 1 && var.photos_retention_days <= 3650 && floor(var.photos_retention_days) == var.photos_retention_days
+    error_message = "photos_retention_days must be a whole number from 1 to 3650."
+  }
+}
+
+# --- the links API -----------------------------------------------------------------------------
+
+variable "api_package" {
+  type        = string
+  description = "Path of the links API's Lambda zip, built by `make api-package`; null means build/api-lambda.zip at the repository root."
+  default     = null
+}
+
+variable "api_handler" {
+  type        = string
+  description = "The Lambda handler inside the package (module.function)."
+  default     = "api.handler.handler"
+
+  validation {
+    condition     = can(regex("^[a-z_][a-z0-9_.]*\\.[a-z_][a-z0-9_]*$", var.api_handler))
+    error_message = "api_handler must be a dotted module path and function name."
+  }
+}
+
+variable "lambda_architecture" {
+  type        = string
+  description = "CPU architecture of the links API Lambda; the package must be built for it (make api-package ARCH=...)."
+  default     = "arm64"
+
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
+    error_message = "lambda_architecture must be arm64 or x86_64."
+  }
+}
+
+variable "api_memory_mb" {
+  type        = number
+  description = "Memory of the links API Lambda (bcrypt checks are CPU-bound; CPU grows with memory)."
+  default     = 512
+
+  validation {
+    condition     = var.api_memory_mb >= 128 && var.api_memory_mb <= 10240
+    error_message = "api_memory_mb must be between 128 and 10240."
+  }
+}
+
+variable "api_timeout_seconds" {
+  type        = number
+  description = "Timeout of the links API Lambda; below API Gateway's 30 s integration limit."
+  default     = 10
+
+  validation {
+    condition     = var.api_timeout_seconds >= 1 && var.api_timeout_seconds <= 29
+    error_message = "api_timeout_seconds must be between 1 and 29."
+  }
+}
+
+variable "api_reserved_concurrency" {
+  type        = number
+  description = "Most concurrent links API invocations: a ceiling on cost and on the table's write rate."
+  default     = 10
+
+  validation {
+    condition     = var.api_reserved_concurrency >= 1 && var.api_reserved_concurrency <= 1000
+    error_message = "api_reserved_concurrency must be between 1 and 1000."
+  }
+}
+
+variable "api_throttle_rate" {
+  type        = number
+  description = "Steady requests per second the links API accepts before API Gateway answers 429."
+  default     = 20
+
+  validation {
+    condition     = var.api_throttle_rate >= 1 && var.api_throttle_rate <= 10000
+    error_message = "api_throttle_rate must be between 1 and 10000."
+  }
+}
+
+variable "api_throttle_burst" {
+  type        = number
+  description = "Burst of requests the links API accepts above the steady rate."
+  default     = 40
+
+  validation {
+    condition     = var.api_throttle_burst >= 1 && var.api_throttle_burst <= 5000
+    error_message = "api_throttle_burst must be between 1 and 5000."
+  }
+}
+
+# --- the worker service ------------------------------------------------------------------------
+
+variable "worker_image_tag" {
+  type        = string
+  description = "Tag of the worker image in this ECR repository (tags are immutable: use the git SHA or a version)."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.worker_image_tag)) && var.worker_image_tag != "latest"
+    error_message = "worker_image_tag must be a valid image tag other than latest."
+  }
+}
+
+variable "worker_architecture" {
+  type        = string
+  description = "CPU architecture of the worker's Fargate tasks; the image must be built for it (docker buildx --platform)."
+  default     = "ARM64"
+
+  validation {
+    condition     = contains(["ARM64", "X86_64"], var.worker_architecture)
+    error_message = "worker_architecture must be ARM64 or X86_64."
+  }
+}
+
+variable "worker_cpu" {
+  type        = number
+  description = "Fargate CPU units per worker task."
+  default     = 256
+
+  validation {
+    condition     = contains([256, 512, 1024, 2048, 4096], var.worker_cpu)
+    error_message = "worker_cpu must be one of 256, 512, 1024, 2048, 4096."
+  }
+}
+
+variable "worker_memory" {
+  type        = number
+  description = "Fargate memory (MiB) per worker task; must be a size Fargate allows for worker_cpu."
+  default     = 512
+
+  validation {
+    condition     = var.worker_memory >= 512 && var.worker_memory <= 30720
+    error_message = "worker_memory must be between 512 and 30720 MiB."
+  }
+}
+
+variable "worker_min_count" {
+  type        = number
+  description = "Fewest worker tasks; 0 lets the service scale to zero when the queue is empty (mail then waits up to a few minutes)."
+  default     = 0
+
+  validation {
+    condition     = var.worker_min_count >= 0 && var.worker_min_count <= 50
+    error_message = "worker_min_count must be between 0 and 50."
+  }
+}
+
+variable "worker_max_count" {
+  type        = number
+  description = "Most worker tasks under a backlog."
+  default     = 4
+
+  validation {
+    condition     = var.worker_max_count >= 1 && var.worker_max_count <= 50
+    error_message = "worker_max_count must be between 1 and 50."
+  }
+}
+
+variable "scale_in_idle_minutes" {
+  type        = number
+  description = "Minutes the queue must be empty (nothing visible or in flight) before the service scales to worker_min_count."
+  default     = 15
+
+  validation {
+    condition     = var.scale_in_idle_minutes >= 1 && var.scale_in_idle_minutes <= 1440
+    error_message = "scale_in_idle_minutes must be between 1 and 1440."
+  }
+}
+
+variable "vpc_id" {
+  type        = string
+  description = "VPC the worker tasks run in."
+
+  validation {
+    condition     = can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
+    error_message = "vpc_id must be a VPC id (vpc-...)."
+  }
+}
+
+variable "subnet_ids" {
+  type        = list(string)
+  description = "Subnets of the worker tasks: private subnets with a NAT gateway, or public ones with worker_assign_public_ip = true."
+
+  validation {
+    condition     = length(var.subnet_ids) >= 1 && alltrue([for s in var.subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
+    error_message = "subnet_ids must hold at least one subnet id (subnet-...)."
+  }
+}
+
+variable "worker_assign_public_ip" {
+  type        = bool
+  description = "Give worker tasks a public IP (needed in public subnets without NAT, e.g. the default VPC). Inbound traffic stays closed either way."
+  default     = false
+}
+
+variable "ecr_keep_images" {
+  type        = number
+  description = "Worker images kept in ECR; older ones expire."
+  default     = 20
+
+  validation {
+    condition     = var.ecr_keep_images >= 1 && var.ecr_keep_images <= 1000
+    error_message = "ecr_keep_images must be between 1 and 1000."
+  }
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Days the worker's and the links API's logs are kept."
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch Logs supports (e.g. 30, 90, 365)."
+  }
+}
+
+# --- the worker's own settings (worker/settings.py; each becomes a CHARTERHAND_* variable) ----
+
+variable "worker_threads" {
+  type        = number
+  description = "Threads per worker process."
+  default     = 4
+
+  validation {
+    condition     = var.worker_threads >= 1 && var.worker_threads <= 64
+    error_message = "worker_threads must be between 1 and 64."
+  }
+}
+
+variable "lease_seconds" {
+  type        = number
+  description = "How long a worker holds a step's lease; must be below visibility_timeout_seconds."
+  default     = 90
+
+  validation {
+    condition     = var.lease_seconds >= 5 && var.lease_seconds <= 3600
+    error_message = "lease_seconds must be between 5 and 3600."
+  }
+}
+
+variable "shutdown_deadline_seconds" {
+  type        = number
+  description = "Seconds the worker has after SIGTERM to finish or release in-flight messages (ECS waits 120 s before SIGKILL)."
+  default     = 25
+
+  validation {
+    condition     = var.shutdown_deadline_seconds >= 1 && var.shutdown_deadline_seconds <= 110
+    error_message = "shutdown_deadline_seconds must be between 1 and 110."
+  }
+}
+
+variable "secrets_ttl_seconds" {
+  type        = number
+  description = "How long the worker caches a secret read from Secrets Manager (a rotated value is picked up after this)."
+  default     = 300
+
+  validation {
+    condition     = var.secrets_ttl_seconds >= 0 && var.secrets_ttl_seconds <= 86400
+    error_message = "secrets_ttl_seconds must be between 0 and 86400."
+  }
+}
+
+variable "http_timeout_seconds" {
+  type        = number
+  description = "Timeout of each call to the calendar and SCC."
+  default     = 10
+
+  validation {
+    condition     = var.http_timeout_seconds > 0 && var.http_timeout_seconds <= 60
+    error_message = "http_timeout_seconds must be above 0 and at most 60."
+  }
+}
+
+variable "log_level" {
+  type        = string
+  description = "Log level of the worker and the links API."
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+variable "forwarder_allowlist" {
+  type        = list(string)
+  description = "Mailboxes allowed to forward booking mail in (the owners' addresses)."
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.forwarder_allowlist : can(regex("^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$", a))])
+    error_message = "forwarder_allowlist must hold email addresses."
+  }
+}
+
+variable "require_authenticated_sender" {
+  type        = bool
+  description = "Admit mail only with SES's SPF or DKIM PASS (and DMARC not FAIL)."
+  default     = true
+}
+
+variable "calendar_transport" {
+  type        = string
+  description = "How the worker reaches the JADA calendar: http (API Gateway URL + dashboard token) or lambda (direct invoke, IAM auth)."
+  default     = "http"
+
+  validation {
+    condition     = contains(["http", "lambda"], var.calendar_transport)
+    error_message = "calendar_transport must be http or lambda."
+  }
+}
+
+variable "calendar_base_url" {
+  type        = string
+  description = "The dashboard's API Gateway URL (calendar_transport = http). Call it directly: CloudFront in front of it strips custom headers."
+  default     = null
+
+  validation {
+    condition     = var.calendar_base_url == null || can(regex("^https://", var.calendar_base_url))
+    error_message = "calendar_base_url must be an https URL."
+  }
+}
+
+variable "calendar_function_name" {
+  type        = string
+  description = "The dashboard Lambda's name in this account and region (calendar_transport = lambda)."
+  default     = null
+
+  validation {
+    condition     = var.calendar_function_name == null || can(regex("^[A-Za-z0-9_-]{1,64}$", var.calendar_function_name))
+    error_message = "calendar_function_name must be a Lambda function name."
+  }
+}
+
+variable "scc_base_url" {
+  type        = string
+  description = "ShipCaptainCrew's API base URL."
+
+  validation {
+    condition     = can(regex("^https://", var.scc_base_url))
+    error_message = "scc_base_url must be an https URL."
+  }
+}
+
+variable "summary_webhook_url" {
+  type        = string
+  description = "The booking manager's Apps Script webhook; when set, summaries are POSTed there instead of emailed."
+  default     = null
+
+  validation {
+    condition     = var.summary_webhook_url == null || can(regex("^https://", var.summary_webhook_url))
+    error_message = "summary_webhook_url must be an https URL."
+  }
+}
+
+variable "guest_slug" {
+  type        = string
+  description = "What a guest page's path is made of."
+  default     = "booking_id"
+
+  validation {
+    condition     = contains(["booking_id"], var.guest_slug)
+    error_message = "guest_slug must be booking_id."
+  }
+}
+
+variable "fleet" {
+  type = object({
+    boats = list(object({
+      name                = string
+      listing_names       = optional(list(string))
+      timezone            = optional(string)
+      meeting_point       = optional(string)
+      map_url             = optional(string)
+      captain             = optional(string)
+      crew                = optional(list(string))
+      call_minutes_before = optional(number)
+      checklist           = optional(list(string))
+      what_to_bring       = optional(list(string))
+    }))
+    people = optional(list(object({
+      id          = string
+      name        = string
+      email       = optional(string)
+      role        = optional(string)
+      hourly_rate = optional(string)
+      scc_id      = optional(string)
+    })), [])
+  })
+  description = "Boats and crew (bookings.Fleet): reaches the worker as CHARTERHAND_FLEET (JSON); unset attributes take the worker's defaults. Rates are decimal strings."
+
+  validation {
+    condition     = length(var.fleet.boats) >= 1
+    error_message = "fleet must have at least one boat."
+  }
+
+  validation {
+    condition     = alltrue([for p in var.fleet.people : p.role == null || contains(["captain", "crew"], coalesce(p.role, "crew"))])
+    error_message = "fleet.people[*].role must be captain or crew."
+  }
+}
+
+variable "margin" {
+  type = object({
+    crew_hourly       = optional(string)
+    crew_extra_hours  = optional(string)
+    captain_hourly    = optional(string)
+    platform_fee_rate = optional(string)
+  })
+  description = "The margin policy (bookings.MarginPolicy) as decimal strings: reaches the worker as CHARTERHAND_MARGIN (JSON); unset ones take DESIGN.md's defaults ($50/h crew + 2 h, $50/h captain, 18 % fee)."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for v in values(var.margin) : v == null || can(regex("^[0-9]+(\\.[0-9]+)?$", v))])
+    error_message = "margin values must be non-negative decimal strings such as \"50\" or \"0.18\"."
+  }
+}
+
+variable "activate_receipt_rule_set" {
+  type        = bool
+  description = "Make charterhand's receipt rule set the active one. A region has one active set per account: set false if another set is active, and add the rule to it by hand (README)."
+  default     = true
+}
+
+# --- the links API's own settings (api/config.py) ----------------------------------------------
+
+variable "photo_max_bytes" {
+  type        = number
+  description = "Largest photo a guest may upload (bytes); enforced by the presigned POST's policy."
+  default     = 20971520
+
+  validation {
+    condition     = var.photo_max_bytes >= 1024 && var.photo_max_bytes <= 5368709120
+    error_message = "photo_max_bytes must be between 1024 and 5368709120 (5 GiB, S3's single-upload limit)."
+  }
+}
+
+variable "photo_uploads_per_hour" {
+  type        = number
+  description = "Presigned uploads the links API grants per booking per clock hour."
+  default     = 60
+
+  validation {
+    condition     = var.photo_uploads_per_hour >= 1 && var.photo_uploads_per_hour <= 10000
+    error_message = "photo_uploads_per_hour must be between 1 and 10000."
+  }
+}
+
+variable "photo_upload_days_after" {
+  type        = number
+  description = "Days after the charter that guests may still upload photos."
+  default     = 30
+
+  validation {
+    condition     = var.photo_upload_days_after >= 0 && var.photo_upload_days_after <= 3650
+    error_message = "photo_upload_days_after must be between 0 and 3650."
+  }
+}

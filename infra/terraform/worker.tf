@@ -1,0 +1,482 @@
+# The worker: an image in ECR, a Fargate service running `charterhand worker`, scaled on the
+# bookings queue's depth (to zero when worker_min_count = 0). The task role may do exactly what
+# the worker does, on exactly these resources.
+
+locals {
+  log_group_prefix = "/charterhand/${var.environment}"
+
+  # Unset (null) attributes are left out, so the worker's own defaults apply.
+  fleet_json = jsonencode({
+    boats  = [for boat in var.fleet.boats : { for k, v in boat : k => v if v != null }]
+    people = [for person in var.fleet.people : { for k, v in person : k => v if v != null }]
+  })
+  margin_json = jsonencode({ for k, v in var.margin : k => v if v != null })
+
+  # CHARTERHAND_<field> for every field of worker.settings.Settings the deployed worker needs
+  # (tests/infra compare this map with Settings.model_fields and fail naming what is missing).
+  # Secret *values* never appear here: the worker reads them from Secrets Manager by ARN.
+  # A null value leaves the variable unset, so the setting keeps its default.
+  worker_settings = {
+    queue_url                    = aws_sqs_queue.bookings.url
+    dlq_url                      = aws_sqs_queue.bookings_dlq.url
+    inbound_bucket               = aws_s3_bucket.inbound.id
+    inbound_prefix               = local.inbound_prefix
+    table_name                   = aws_dynamodb_table.state.name
+    site_bucket                  = aws_s3_bucket.site.id
+    photos_bucket                = aws_s3_bucket.photos.id
+    cloudfront_distribution_id   = aws_cloudfront_distribution.site.id
+    site_base_url                = local.site_origin
+    links_api_base_url           = aws_apigatewayv2_api.links.api_endpoint
+    from_address                 = var.from_address
+    manager_address              = var.manager_address
+    ses_configuration_set        = aws_sesv2_configuration_set.outbound.configuration_set_name
+    summary_webhook_url          = var.summary_webhook_url
+    forwarder_allowlist          = jsonencode(var.forwarder_allowlist)
+    require_authenticated_sender = tostring(var.require_authenticated_sender)
+    calendar_transport           = var.calendar_transport
+    calendar_base_url            = var.calendar_base_url
+    calendar_function_name       = var.calendar_function_name
+    scc_base_url                 = var.scc_base_url
+    dashboard_token_secret       = aws_secretsmanager_secret.dashboard_token.arn
+    scc_key_secret               = aws_secretsmanager_secret.scc_service_key.arn
+    link_signing_key_secret      = aws_secretsmanager_secret.link_signing_key.arn
+    secrets_ttl_seconds          = tostring(var.secrets_ttl_seconds)
+    http_timeout_seconds         = tostring(var.http_timeout_seconds)
+    worker_threads               = tostring(var.worker_threads)
+    visibility_timeout_seconds   = tostring(var.visibility_timeout_seconds)
+    max_receive_count            = tostring(var.max_receive_count)
+    lease_seconds                = tostring(var.lease_seconds)
+    shutdown_deadline_seconds    = tostring(var.shutdown_deadline_seconds)
+    fleet                        = local.fleet_json
+    margin                       = local.margin_json
+    guest_slug                   = var.guest_slug
+    log_level                    = var.log_level
+  }
+  worker_environment = [
+    for field in sort(keys(local.worker_settings)) : {
+      name  = "CHARTERHAND_${upper(field)}"
+      value = local.worker_settings[field]
+    } if local.worker_settings[field] != null
+  ]
+
+  # The one resource the task role names that this module does not declare: the JADA dashboard's
+  # Lambda, invoked directly when calendar_transport = lambda.
+  calendar_function_arn = var.calendar_function_name == null ? null : "arn:${local.partition}:lambda:${local.region}:${local.account_id}:function:${var.calendar_function_name}"
+}
+
+# --- the image ---------------------------------------------------------------------------------
+
+resource "aws_ecr_repository" "worker" {
+  name                 = "${local.name}-worker"
+  image_tag_mutability = "IMMUTABLE"
+
+  image_scanning_configuration {
+    scan_on_push = true
+  }
+
+  encryption_configuration {
+    encryption_type = "KMS"
+    kms_key         = aws_kms_key.main.arn
+  }
+}
+
+resource "aws_ecr_lifecycle_policy" "worker" {
+  repository = aws_ecr_repository.worker.name
+
+  policy = jsonencode({
+    rules = [{
+      rulePriority = 1
+      description  = "Keep the newest ${var.ecr_keep_images} images"
+      selection = {
+        tagStatus   = "any"
+        countType   = "imageCountMoreThan"
+        countNumber = var.ecr_keep_images
+      }
+      action = { type = "expire" }
+    }]
+  })
+}
+
+# --- the cluster, logs and roles ---------------------------------------------------------------
+
+resource "aws_ecs_cluster" "main" {
+  name = local.name
+
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
+}
+
+resource "aws_cloudwatch_log_group" "worker" {
+  name              = "${local.log_group_prefix}/worker"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.main.arn
+  depends_on        = [aws_kms_key_policy.main]
+}
+
+data "aws_iam_policy_document" "ecs_tasks_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["ecs-tasks.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+  }
+}
+
+# The execution role is ECS's: it pulls the image and ships the logs.
+resource "aws_iam_role" "worker_execution" {
+  name               = "${local.name}-worker-execution"
+  description        = "ECS pulls the worker image and writes its logs"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+}
+
+resource "aws_iam_role_policy" "worker_execution" {
+  name   = "pull-and-log"
+  role   = aws_iam_role.worker_execution.id
+  policy = data.aws_iam_policy_document.worker_execution.json
+}
+
+data "aws_iam_policy_document" "worker_execution" {
+  statement {
+    sid     = "EcrLogin"
+    actions = ["ecr:GetAuthorizationToken"]
+    # AWS requires "*": GetAuthorizationToken is account-wide and has no resource type.
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "PullTheWorkerImage"
+    actions   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    resources = [aws_ecr_repository.worker.arn]
+  }
+
+  statement {
+    sid       = "ShipLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.worker.arn}:*"]
+  }
+}
+
+# The task role is the worker's own: exactly what it does, on exactly these resources.
+resource "aws_iam_role" "worker_task" {
+  name               = "${local.name}-worker"
+  description        = "The charterhand worker"
+  assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
+}
+
+resource "aws_iam_role_policy" "worker_task" {
+  name   = "worker"
+  role   = aws_iam_role.worker_task.id
+  policy = data.aws_iam_policy_document.worker_task.json
+}
+
+data "aws_iam_policy_document" "worker_task" {
+  statement {
+    sid       = "ConsumeBookings"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.bookings.arn]
+  }
+
+  statement {
+    sid       = "DeadLetterWithAReason"
+    actions   = ["sqs:SendMessage", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.bookings_dlq.arn]
+  }
+
+  statement {
+    sid       = "ReadRawMail"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.inbound.arn}/${local.inbound_prefix}*"]
+  }
+
+  statement {
+    sid = "StateTable"
+    actions = [
+      "dynamodb:GetItem",
+      "dynamodb:Query",
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:ConditionCheckItem",
+    ]
+    resources = [aws_dynamodb_table.state.arn]
+  }
+
+  statement {
+    sid       = "PublishPages"
+    actions   = ["s3:PutObject"]
+    resources = ["${aws_s3_bucket.site.arn}/g/*", "${aws_s3_bucket.site.arn}/crew/*"]
+  }
+
+  statement {
+    sid       = "InvalidateChangedPages"
+    actions   = ["cloudfront:CreateInvalidation"]
+    resources = [aws_cloudfront_distribution.site.arn]
+  }
+
+  statement {
+    sid       = "SendCrewAndManagerMail"
+    actions   = ["ses:SendEmail", "ses:SendRawEmail"]
+    resources = [aws_sesv2_email_identity.outbound.arn, aws_sesv2_configuration_set.outbound.arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "ses:FromAddress"
+      values   = [var.from_address]
+    }
+  }
+
+  statement {
+    sid     = "ReadSecrets"
+    actions = ["secretsmanager:GetSecretValue"]
+    resources = [
+      aws_secretsmanager_secret.dashboard_token.arn,
+      aws_secretsmanager_secret.scc_service_key.arn,
+      aws_secretsmanager_secret.link_signing_key.arn,
+    ]
+  }
+
+  statement {
+    sid       = "UseTheDataKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.main.arn]
+  }
+
+  dynamic "statement" {
+    for_each = var.calendar_transport == "lambda" ? [local.calendar_function_arn] : []
+
+    content {
+      sid       = "InvokeTheCalendarLambda"
+      actions   = ["lambda:InvokeFunction"]
+      resources = [statement.value]
+    }
+  }
+}
+
+# --- the task and the service ------------------------------------------------------------------
+
+resource "aws_ecs_task_definition" "worker" {
+  family                   = "${local.name}-worker"
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.worker_cpu
+  memory                   = var.worker_memory
+  execution_role_arn       = aws_iam_role.worker_execution.arn
+  task_role_arn            = aws_iam_role.worker_task.arn
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = var.worker_architecture
+  }
+
+  # The root filesystem is read-only; /tmp is the task's own scratch space.
+  volume {
+    name = "tmp"
+  }
+
+  container_definitions = jsonencode([{
+    name                   = "worker"
+    image                  = "${aws_ecr_repository.worker.repository_url}:${var.worker_image_tag}"
+    essential              = true
+    command                = ["worker"]
+    environment            = local.worker_environment
+    readonlyRootFilesystem = true
+    # SIGTERM, then shutdown_deadline_seconds to finish or release in-flight messages; Fargate's most is 120 s.
+    stopTimeout     = min(120, var.shutdown_deadline_seconds + 10)
+    linuxParameters = { initProcessEnabled = true }
+    mountPoints     = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.worker.name
+        awslogs-region        = local.region
+        awslogs-stream-prefix = "worker"
+      }
+    }
+  }])
+
+  lifecycle {
+    precondition {
+      condition     = var.calendar_transport == "http" ? var.calendar_base_url != null : var.calendar_function_name != null
+      error_message = "calendar_transport = http needs calendar_base_url; calendar_transport = lambda needs calendar_function_name."
+    }
+  }
+}
+
+resource "aws_security_group" "worker" {
+  name        = "${local.name}-worker"
+  description = "charterhand worker tasks: no inbound; HTTPS out to AWS APIs, the calendar and SCC"
+  vpc_id      = var.vpc_id
+}
+
+resource "aws_vpc_security_group_egress_rule" "worker_https" {
+  security_group_id = aws_security_group.worker.id
+  description       = "HTTPS to AWS APIs, the JADA calendar and ShipCaptainCrew"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
+resource "aws_ecs_service" "worker" {
+  name                               = "worker"
+  cluster                            = aws_ecs_cluster.main.id
+  task_definition                    = aws_ecs_task_definition.worker.arn
+  desired_count                      = var.worker_min_count
+  launch_type                        = "FARGATE"
+  platform_version                   = "LATEST"
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+  enable_ecs_managed_tags            = true
+  propagate_tags                     = "SERVICE"
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  network_configuration {
+    subnets          = var.subnet_ids
+    security_groups  = [aws_security_group.worker.id]
+    assign_public_ip = var.worker_assign_public_ip
+  }
+
+  # Autoscaling owns the task count after the first apply.
+  lifecycle {
+    ignore_changes = [desired_count]
+  }
+}
+
+# --- scaling on the queue ----------------------------------------------------------------------
+
+resource "aws_appautoscaling_target" "worker" {
+  service_namespace  = "ecs"
+  resource_id        = "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.worker.name}"
+  scalable_dimension = "ecs:service:DesiredCount"
+  min_capacity       = var.worker_min_count
+  max_capacity       = var.worker_max_count
+
+  lifecycle {
+    precondition {
+      condition     = var.worker_max_count >= var.worker_min_count
+      error_message = "worker_max_count must be at least worker_min_count."
+    }
+  }
+}
+
+# Messages waiting: add tasks, more for a bigger backlog (step bounds are above the alarm's 0).
+resource "aws_appautoscaling_policy" "worker_scale_out" {
+  name               = "${local.name}-worker-scale-out"
+  policy_type        = "StepScaling"
+  service_namespace  = aws_appautoscaling_target.worker.service_namespace
+  resource_id        = aws_appautoscaling_target.worker.resource_id
+  scalable_dimension = aws_appautoscaling_target.worker.scalable_dimension
+
+  step_scaling_policy_configuration {
+    adjustment_type         = "ChangeInCapacity"
+    cooldown                = 120
+    metric_aggregation_type = "Maximum"
+
+    step_adjustment {
+      metric_interval_lower_bound = 0
+      metric_interval_upper_bound = 100
+      scaling_adjustment          = 1
+    }
+
+    step_adjustment {
+      metric_interval_lower_bound = 100
+      metric_interval_upper_bound = 500
+      scaling_adjustment          = 2
+    }
+
+    step_adjustment {
+      metric_interval_lower_bound = 500
+      scaling_adjustment          = 4
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "worker_backlog" {
+  alarm_name          = "${local.name}-worker-backlog"
+  alarm_description   = "Bookings are waiting: scale the worker out"
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.bookings.name }
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_appautoscaling_policy.worker_scale_out.arn]
+}
+
+# Nothing waiting and nothing in flight for scale_in_idle_minutes: back to worker_min_count.
+resource "aws_appautoscaling_policy" "worker_scale_in" {
+  name               = "${local.name}-worker-scale-in"
+  policy_type        = "StepScaling"
+  service_namespace  = aws_appautoscaling_target.worker.service_namespace
+  resource_id        = aws_appautoscaling_target.worker.resource_id
+  scalable_dimension = aws_appautoscaling_target.worker.scalable_dimension
+
+  step_scaling_policy_configuration {
+    adjustment_type         = "ExactCapacity"
+    cooldown                = 300
+    metric_aggregation_type = "Maximum"
+
+    step_adjustment {
+      metric_interval_upper_bound = 0
+      scaling_adjustment          = var.worker_min_count
+    }
+  }
+}
+
+resource "aws_cloudwatch_metric_alarm" "worker_idle" {
+  alarm_name          = "${local.name}-worker-idle"
+  alarm_description   = "No booking waiting or in flight: scale the worker in"
+  evaluation_periods  = var.scale_in_idle_minutes
+  comparison_operator = "LessThanOrEqualToThreshold"
+  threshold           = 0
+  treat_missing_data  = "breaching"
+  alarm_actions       = [aws_appautoscaling_policy.worker_scale_in.arn]
+
+  metric_query {
+    id          = "work"
+    expression  = "visible + in_flight"
+    label       = "Bookings waiting or in flight"
+    return_data = true
+  }
+
+  metric_query {
+    id = "visible"
+
+    metric {
+      namespace   = "AWS/SQS"
+      metric_name = "ApproximateNumberOfMessagesVisible"
+      dimensions  = { QueueName = aws_sqs_queue.bookings.name }
+      stat        = "Maximum"
+      period      = 60
+    }
+  }
+
+  metric_query {
+    id = "in_flight"
+
+    metric {
+      namespace   = "AWS/SQS"
+      metric_name = "ApproximateNumberOfMessagesNotVisible"
+      dimensions  = { QueueName = aws_sqs_queue.bookings.name }
+      stat        = "Maximum"
+      period      = 60
+    }
+  }
+}
