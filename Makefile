@@ -3,6 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# checkov lives in its own venv: its bc-python-hcl2 installs the same `hcl2` package as the tests'
+# python-hcl2, and the two overwrite each other's files in one environment.
+CHECKOV_VERSION := 3.3.30
+CHECKOV := $(VENV)/checkov/bin/checkov
 
 .PHONY: demo test lint bench clean
 
@@ -16,11 +20,17 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/charterhand demo
 
-lint: $(STAMP)
+$(CHECKOV): Makefile
+	$(PYTHON) -m venv $(VENV)/checkov
+	$(VENV)/checkov/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	@touch $(CHECKOV)
+
+lint: $(STAMP) $(CHECKOV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
+	$(CHECKOV) -d infra/terraform --config-file infra/terraform/.checkov.yaml --quiet --compact
 
 test: lint
 	$(BIN)/pytest

@@ -74,6 +74,16 @@ output "link_signing_key_secret" {
   value       = aws_secretsmanager_secret.link_signing_key.arn
 }
 
+output "fleet" {
+  description = "CHARTERHAND_FLEET: the fleet as the worker reads it (JSON)"
+  value       = local.fleet_json
+}
+
+output "margin" {
+  description = "CHARTERHAND_MARGIN: the margin policy as the worker reads it (JSON)"
+  value       = local.margin_json
+}
+
 output "worker_environment" {
   description = "Every CHARTERHAND_* variable the deployed worker gets (no secret values: those are read from Secrets Manager)"
   value       = { for entry in local.worker_environment : entry.name => entry.value }

@@ -1,0 +1,128 @@
+"""Least privilege: no wildcard actions in any grant; "*" resources only where AWS requires
+them, each commented; the worker's task role names only resources this module declares."""
+
+from typing import Any
+
+import pytest
+
+from tests.infra.module import Module, comments, local_refs, resource_refs
+
+#: (policy document, statement sid) that may grant on "*": AWS offers no narrower resource.
+STAR_RESOURCE_EXCEPTIONS = {("worker_execution", "EcrLogin")}
+
+#: role policies attached to our roles (each is a data.aws_iam_policy_document)
+ROLE_POLICIES = ("worker_task", "worker_execution", "api")
+
+#: resource policies on buckets, topics and the queue
+RESOURCE_POLICIES = (
+    "inbound_bucket",
+    "site_bucket",
+    "photos_bucket",
+    "inbound_topic",
+    "bookings_queue",
+    "alarms_topic",
+    "mail_feedback_topic",
+)
+
+
+def _grants(tf: Module, document: str) -> list[dict[str, Any]]:
+    return [s for s in tf.policy_document(document) if s.get("effect", "Allow") == "Allow"]
+
+
+def test_each_role_policy_is_the_one_attached_to_its_role(tf: Module):
+    attached = {
+        body["policy"].removeprefix("${data.aws_iam_policy_document.").removesuffix(".json}")
+        for body in tf.of_kind("aws_iam_role_policy").values()
+    }
+    assert attached == set(ROLE_POLICIES)
+    assert not tf.of_kind("aws_iam_role_policy_attachment"), "no managed policies: they grant on *"
+
+
+@pytest.mark.parametrize("document", ROLE_POLICIES + RESOURCE_POLICIES)
+def test_no_grant_uses_a_wildcard_action(tf: Module, document: str):
+    for statement in _grants(tf, document):
+        wild = [a for a in statement["actions"] if "*" in a]
+        assert not wild, f"{document}/{statement.get('sid')} grants {wild}"
+
+
+def test_every_policy_document_is_checked(tf: Module):
+    declared = {name for kind, name in tf.data if kind == "aws_iam_policy_document"}
+    assumes = {name for name in declared if name.endswith("_assume")}
+    assert declared - assumes == set(ROLE_POLICIES + RESOURCE_POLICIES)
+
+
+def test_star_resources_only_where_aws_requires_and_say_so(tf: Module):
+    for kind, document in tf.data:
+        if kind != "aws_iam_policy_document":
+            continue
+        for statement in _grants(tf, document):
+            if "*" in statement.get("resources", []):
+                assert (document, statement.get("sid")) in STAR_RESOURCE_EXCEPTIONS, (
+                    f"{document}/{statement.get('sid')} grants on *"
+                )
+                assert "AWS requires" in comments(statement), "say why AWS requires *"
+
+
+def test_the_task_role_names_only_resources_declared_here(tf: Module):
+    declared = {f"{kind}.{name}" for kind, name in tf.resources}
+    for statement in tf.policy_document("worker_task"):
+        assert "*" not in statement["resources"], statement.get("sid")
+        for resource in statement["resources"]:
+            refs = resource_refs(resource)
+            if statement.get("for_each"):
+                # the one documented outsider: the dashboard's Lambda, by its configured name
+                assert resource == "${statement.value}"
+                assert local_refs(statement["for_each"]) == {"calendar_function_arn"}
+                continue
+            assert refs, f"{statement.get('sid')}: {resource} names no declared resource"
+            assert refs <= declared, f"{statement.get('sid')}: {refs - declared} not declared"
+
+
+def test_the_task_role_covers_what_the_worker_does(tf: Module):
+    granted = {a for s in tf.policy_document("worker_task") for a in s["actions"]}
+    assert {
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:SendMessage",
+        "s3:GetObject",
+        "s3:PutObject",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:GetItem",
+        "cloudfront:CreateInvalidation",
+        "ses:SendRawEmail",
+        "secretsmanager:GetSecretValue",
+        "kms:Decrypt",
+    } <= granted
+
+
+def test_the_task_role_reads_exactly_the_secrets_the_worker_is_told_about(tf: Module):
+    (statement,) = [s for s in tf.policy_document("worker_task") if s.get("sid") == "ReadSecrets"]
+    readable = {r.removeprefix("${").removesuffix("}") for r in statement["resources"]}
+    settings = tf.locals["worker_settings"]
+    told = {
+        settings[field].removeprefix("${").removesuffix("}")
+        for field in settings
+        if field.endswith("_secret")
+    }
+    assert readable == told
+
+
+def test_the_worker_sends_mail_only_as_the_from_address(tf: Module):
+    (statement,) = [
+        s for s in tf.policy_document("worker_task") if s.get("sid") == "SendCrewAndManagerMail"
+    ]
+    (condition,) = statement["condition"]
+    assert (condition["variable"], condition["values"]) == (
+        "ses:FromAddress",
+        ["${var.from_address}"],
+    )
+
+
+def test_roles_are_assumed_only_by_their_service_in_this_account(tf: Module):
+    for name in ("ecs_tasks_assume", "api_assume"):
+        (statement,) = tf.policy_document(name)
+        assert statement["actions"] == ["sts:AssumeRole"]
+        (condition,) = statement["condition"]
+        assert condition["variable"] == "aws:SourceAccount"

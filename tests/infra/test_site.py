@@ -1,0 +1,100 @@
+"""The site: a private bucket behind CloudFront (OAC, HTTPS only), the guest-path function on
+/g/*, and the photos bucket open to the site's origin only."""
+
+from typing import Any
+
+from tests.infra.module import TERRAFORM_DIR, Module, ref
+
+
+def _distribution(tf: Module) -> dict[str, Any]:
+    return tf.resource("aws_cloudfront_distribution", "site")
+
+
+def _behaviours(tf: Module) -> list[dict[str, Any]]:
+    distribution = _distribution(tf)
+    return [
+        *distribution["default_cache_behavior"],
+        *distribution.get("ordered_cache_behavior", []),
+    ]
+
+
+def test_the_guest_path_function_runs_on_viewer_requests_of_the_g_behaviour(tf: Module):
+    (guest,) = [b for b in _behaviours(tf) if b.get("path_pattern") == "/g/*"]
+    (association,) = guest["function_association"]
+    assert association["event_type"] == "viewer-request"
+    assert ref(association["function_arn"]) == "aws_cloudfront_function.guest_path_rewrite.arn"
+
+
+def test_no_other_behaviour_rewrites_paths(tf: Module):
+    others = [b for b in _behaviours(tf) if b.get("path_pattern") != "/g/*"]
+    assert others
+    assert all("function_association" not in b for b in others)
+
+
+def test_the_function_is_the_js_file_beside_the_module(tf: Module):
+    function = tf.resource("aws_cloudfront_function", "guest_path_rewrite")
+    assert function["runtime"] == "cloudfront-js-2.0"
+    assert function["publish"] is True
+    assert function["code"] == '${file("${path.module}/functions/guest-path-rewrite.js")}'
+    assert (
+        "function handler(event)" in (TERRAFORM_DIR / "functions/guest-path-rewrite.js").read_text()
+    )
+
+
+def test_every_behaviour_is_https_only(tf: Module):
+    assert {b["viewer_protocol_policy"] for b in _behaviours(tf)} == {"https-only"}
+    certificate = _distribution(tf)["viewer_certificate"][0]
+    assert certificate["minimum_protocol_version"] == "TLSv1.2_2021"
+    assert certificate["acm_certificate_arn"] == "${var.site_certificate_arn}"
+
+
+def test_the_site_bucket_is_read_by_this_distribution_only_through_origin_access_control(
+    tf: Module,
+):
+    (origin,) = _distribution(tf)["origin"]
+    assert ref(origin["domain_name"]) == "aws_s3_bucket.site.bucket_regional_domain_name"
+    assert ref(origin["origin_access_control_id"]) == "aws_cloudfront_origin_access_control.site.id"
+    assert "s3_origin_config" not in origin  # no legacy OAI
+    oac = tf.resource("aws_cloudfront_origin_access_control", "site")
+    assert (oac["signing_behavior"], oac["signing_protocol"]) == ("always", "sigv4")
+
+    grants = [s for s in tf.policy_document("site_bucket") if s.get("effect", "Allow") == "Allow"]
+    (grant,) = grants
+    assert grant["principals"] == [{"type": "Service", "identifiers": ["cloudfront.amazonaws.com"]}]
+    assert grant["actions"] == ["s3:GetObject"]
+    (condition,) = grant["condition"]
+    assert (condition["variable"], condition["values"]) == (
+        "aws:SourceArn",
+        ["${aws_cloudfront_distribution.site.arn}"],
+    )
+
+
+def test_crew_pages_are_never_cached_nor_indexed(tf: Module):
+    (crew,) = [b for b in _behaviours(tf) if b.get("path_pattern") == "/crew/*"]
+    assert ref(crew["cache_policy_id"]) == "data.aws_cloudfront_cache_policy.caching_disabled.id"
+    headers = tf.resource("aws_cloudfront_response_headers_policy", "crew")
+    (item,) = headers["custom_headers_config"][0]["items"]
+    assert (item["header"], item["value"]) == ("X-Robots-Tag", "noindex, nofollow")
+    referrer = headers["security_headers_config"][0]["referrer_policy"][0]["referrer_policy"]
+    assert referrer == "no-referrer"
+
+
+def test_photos_accept_cross_origin_uploads_from_the_site_origin_only(tf: Module):
+    (rule,) = tf.resource("aws_s3_bucket_cors_configuration", "photos")["cors_rule"]
+    assert rule["allowed_origins"] == ["${local.site_origin}"]
+    assert rule["allowed_methods"] == ["POST"]
+    assert "*" not in rule.get("allowed_headers", [])
+    assert tf.locals["site_origin"] == "https://${var.site_domain}"
+    assert tf.locals["worker_settings"]["site_base_url"] == "${local.site_origin}"
+
+
+def test_photos_and_raw_mail_expire(tf: Module):
+    photos = tf.resource("aws_s3_bucket_lifecycle_configuration", "photos")["rule"]
+    expiring = [r for r in photos if "expiration" in r]
+    assert expiring[0]["filter"][0]["prefix"] == "photos/"
+    assert expiring[0]["expiration"][0]["days"] == "${var.photos_retention_days}"
+
+    inbound = tf.resource("aws_s3_bucket_lifecycle_configuration", "inbound")["rule"]
+    raw = [r for r in inbound if r.get("filter", [{}])[0].get("prefix")]
+    assert ref(raw[0]["filter"][0]["prefix"]) == "local.inbound_prefix"
+    assert raw[0]["expiration"][0]["days"] == "${var.raw_mail_retention_days}"

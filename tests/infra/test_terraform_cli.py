@@ -1,0 +1,82 @@
+"""The real terraform binary, offline: the module validates, and the environment it gives the
+worker, evaluated by terraform itself from the example tfvars, is accepted by Settings."""
+
+import os
+from decimal import Decimal
+
+import pytest
+
+from tests.infra.terraform_cli import UNKNOWN, Terraform, console_map
+from worker.settings import ENV_PREFIX, Settings
+
+
+def test_the_module_is_valid_terraform(terraform: Terraform):
+    result = terraform.run("validate")
+    assert result.returncode == 0, result.stderr
+    assert "Success" in result.stdout
+
+
+def test_the_module_is_formatted(terraform: Terraform):
+    result = terraform.run("fmt", "-check", "-recursive")
+    assert result.returncode == 0, f"terraform fmt would change: {result.stdout}"
+
+
+@pytest.fixture(scope="module")
+def worker_settings(terraform: Terraform) -> dict[str, object]:
+    result = terraform.console("local.worker_settings")
+    assert result.returncode == 0, result.stderr
+    return console_map(result.stdout)
+
+
+def test_the_worker_accepts_the_environment_terraform_gives_it(
+    worker_settings: dict[str, object], monkeypatch: pytest.MonkeyPatch
+):
+    for name in [n for n in os.environ if n.startswith(ENV_PREFIX)]:
+        monkeypatch.delenv(name)
+    for field, value in worker_settings.items():
+        if value is UNKNOWN:  # an ARN, URL or name AWS assigns at apply time
+            value = f"assigned-at-apply-{field}"
+        if value is not None:
+            monkeypatch.setenv(f"{ENV_PREFIX}{field.upper()}", str(value))
+
+    settings = Settings()
+
+    assert [boat.name for boat in settings.fleet.boats] == ["JADA"]
+    assert settings.fleet.person("alex").hourly_rate == Decimal("55")
+    assert settings.fleet.person("sam").hourly_rate is None  # unset: the policy's rate
+    assert settings.margin.platform_fee_rate == Decimal("0.18")
+    assert settings.margin.crew_extra_hours == Decimal("2")  # unset: DESIGN.md's default
+    assert settings.forwarder_allowlist == ["owner@jada.example"]
+    assert settings.require_authenticated_sender is True
+    assert settings.calendar_function_name is None  # null in terraform: left unset
+    assert settings.site_base_url == "https://charters.jada.example"
+    assert settings.inbound_prefix == "raw/"
+
+
+def test_infrastructure_values_are_left_to_apply_and_config_values_are_known(
+    worker_settings: dict[str, object],
+):
+    assert worker_settings["queue_url"] is UNKNOWN
+    assert worker_settings["table_name"] is UNKNOWN
+    assert worker_settings["worker_threads"] == "4"
+    assert worker_settings["summary_webhook_url"] is None
+
+
+BAD_VALUES = {
+    "worker_threads=0": "worker_threads must be between 1 and 64",
+    'calendar_transport="smtp"': "calendar_transport must be http or lambda",
+    'inbound_recipient="Bookings at example"': "inbound_recipient must be a lowercase email",
+}
+
+
+def test_bad_values_are_refused_each_with_its_variables_name(terraform: Terraform):
+    overrides = [arg for override in BAD_VALUES for arg in ("-var", override)]
+    result = terraform.console("var.worker_threads", *overrides)
+    assert "Invalid value for variable" in result.stderr
+    for complaint in BAD_VALUES.values():
+        assert complaint in " ".join(result.stderr.split())
+
+
+def test_the_example_values_are_accepted(terraform: Terraform):
+    result = terraform.console("var.worker_threads")
+    assert (result.stdout.strip(), result.stderr) == ("4", "")
