@@ -7,6 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 # python-hcl2, and the two overwrite each other's files in one environment.
 CHECKOV_VERSION := 3.3.30
 CHECKOV := $(VENV)/checkov/bin/checkov
+CHECKOV_STAMP := $(VENV)/checkov/.installed-$(CHECKOV_VERSION)
 
 .PHONY: demo test lint bench clean
 
@@ -20,12 +21,12 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/charterhand demo
 
-$(CHECKOV): Makefile
+$(CHECKOV_STAMP):
 	$(PYTHON) -m venv $(VENV)/checkov
 	$(VENV)/checkov/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
-	@touch $(CHECKOV)
+	@touch $(CHECKOV_STAMP)
 
-lint: $(STAMP) $(CHECKOV)
+lint: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
