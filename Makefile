@@ -9,7 +9,10 @@ CHECKOV_VERSION := 3.3.30
 CHECKOV := $(VENV)/checkov/bin/checkov
 CHECKOV_STAMP := $(VENV)/checkov/.installed-$(CHECKOV_VERSION)
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean api-package
+
+# The links API Lambda zip for terraform (var.api_package); ARCH matches var.lambda_architecture.
+ARCH ?= arm64
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
@@ -32,6 +35,10 @@ lint: $(STAMP) $(CHECKOV_STAMP)
 	$(BIN)/mypy .
 	$(BIN)/lint-imports
 	$(CHECKOV) -d infra/terraform --config-file infra/terraform/.checkov.yaml --quiet --compact
+	$(CHECKOV) -f Dockerfile --framework dockerfile --skip-download --quiet --compact
+
+api-package: $(STAMP)
+	$(BIN)/python infra/build_api_package.py --arch $(ARCH)
 
 test: lint
 	$(BIN)/pytest

@@ -228,7 +228,7 @@ variable "api_package" {
 variable "api_handler" {
   type        = string
   description = "The Lambda handler inside the package (module.function)."
-  default     = "api.handler.handler"
+  default     = "api.lambda_function.handler"
 
   validation {
     condition     = can(regex("^[a-z_][a-z0-9_.]*\\.[a-z_][a-z0-9_]*$", var.api_handler))

@@ -1,0 +1,33 @@
+# The charterhand worker image: `charterhand worker` as a non-root user, runtime dependencies only.
+# Build for the Fargate architecture in terraform (var.worker_architecture, ARM64 by default):
+#   docker buildx build --platform linux/arm64 -t <ecr_repository_url>:<tag> --push .
+FROM python:3.11-slim-bookworm AS build
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+COPY pyproject.toml ./
+COPY bookings ./bookings
+COPY parsers ./parsers
+COPY publishers ./publishers
+COPY templates ./templates
+COPY worker ./worker
+COPY api ./api
+COPY sandbox ./sandbox
+# `.` without the dev extra: no moto, pytest or type stubs in the image.
+RUN python -m venv /opt/charterhand \
+ && /opt/charterhand/bin/pip install --no-compile . \
+ && /opt/charterhand/bin/pip uninstall --yes pip
+
+FROM python:3.11-slim-bookworm
+ENV PATH=/opt/charterhand/bin:$PATH \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1
+RUN groupadd --system --gid 10001 charterhand \
+ && useradd --system --uid 10001 --gid charterhand --no-create-home --shell /usr/sbin/nologin charterhand
+COPY --from=build /opt/charterhand /opt/charterhand
+USER 10001:10001
+# A queue consumer has no port to probe: ECS restarts a task whose process exits, and the
+# oldest-message alarm tells when the queue stops draining.
+HEALTHCHECK NONE
+ENTRYPOINT ["charterhand"]
+CMD ["worker"]

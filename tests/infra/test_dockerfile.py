@@ -1,0 +1,106 @@
+"""The worker image: small, non-root, runtime dependencies only, running `charterhand worker`.
+
+No Docker daemon or registry is reachable here, so the Dockerfile is read as text (checkov also
+scans it in `make lint`), and what the image would run is imported with dev packages hidden.
+"""
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.infra.module import Module
+from tests.infra.runtime_only import HideDevPackages, runtime_distributions
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _instructions(stage: str) -> list[tuple[str, str]]:
+    lines = stage.replace("\\\n", " ").splitlines()
+    return [
+        (line.split(None, 1)[0].upper(), line.split(None, 1)[1] if " " in line else "")
+        for line in (raw.strip() for raw in lines)
+        if line and not line.startswith("#")
+    ]
+
+
+def _stages() -> list[list[tuple[str, str]]]:
+    text = (ROOT / "Dockerfile").read_text()
+    stages: list[list[tuple[str, str]]] = []
+    for instruction in _instructions(text):
+        if instruction[0] == "FROM":
+            stages.append([])
+        stages[-1].append(instruction)
+    return stages
+
+
+def _pyproject() -> dict[str, Any]:
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        return tomllib.load(handle)
+
+
+def test_the_image_runs_as_a_non_root_user():
+    final = _stages()[-1]
+    users = [value for op, value in final if op == "USER"]
+    assert users, "the final stage sets no USER"
+    uid = users[-1].split(":")[0]
+    assert uid not in ("0", "root")
+
+
+def test_the_image_runs_the_worker_command_of_the_console_script(tf: Module):
+    final = dict(_stages()[-1])
+    (script,) = json.loads(final["ENTRYPOINT"])
+    assert script in _pyproject()["project"]["scripts"]
+    assert json.loads(final["CMD"]) == ["worker"]
+    container = tf.resource("aws_ecs_task_definition", "worker")["container_definitions"]
+    assert 'command = ["worker"]' in container
+
+
+def test_the_image_installs_the_project_without_its_dev_extra():
+    build = _stages()[0]
+    installs = [value for op, value in build if op == "RUN" and "pip install" in value]
+    assert installs
+    assert all("[dev" not in value and "pytest" not in value for value in installs)
+
+
+def test_the_image_copies_every_package_the_project_declares():
+    declared = {
+        p.rstrip("*") for p in _pyproject()["tool"]["setuptools"]["packages"]["find"]["include"]
+    }
+    copied = {value.split()[0] for op, value in _stages()[0] if op == "COPY"}
+    assert declared <= copied
+    ignore = (ROOT / ".dockerignore").read_text().splitlines()
+    assert ignore[1 if ignore[0].startswith("#") else 0] == "*"  # an allowlist
+    assert {f"!{package}/" for package in declared} <= set(ignore)
+
+
+def test_both_stages_use_the_projects_python():
+    requires = _pyproject()["project"]["requires-python"]
+    assert ">=3.11" in requires
+    bases = [value.split()[0] for stage in _stages() for op, value in stage if op == "FROM"]
+    assert bases
+    assert all(base.startswith("python:3.11-slim") for base in bases)
+
+
+def test_the_runtime_modules_import_with_dev_packages_hidden():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "infra" / "runtime_only.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_dev_package_guard_hides_dev_packages_and_keeps_runtime_ones():
+    guard = HideDevPackages(runtime_distributions())
+    with pytest.raises(ModuleNotFoundError, match="dev-only"):
+        guard.find_spec("moto", None)
+    assert guard.find_spec("pydantic", None) is None
+    assert guard.find_spec("email_validator", None) is None  # pydantic[email]'s extra
