@@ -42,8 +42,10 @@ def invitation(
     event.add("uid", uid(booking))
     event.add("sequence", sequence(booking))
     event.add("dtstamp", booking.as_of.astimezone(UTC))
-    event.add("dtstart", booking.start)
-    event.add("dtend", booking.end)
+    # UTC: every client shows it in its own zone, and no VTIMEZONE (thousands of lines for a
+    # zone's full history) has to travel with it
+    event.add("dtstart", booking.start.astimezone(UTC))
+    event.add("dtend", booking.end.astimezone(UTC))
     event.add("summary", summary)
     event.add("description", description)
     if booking.meeting_point:
@@ -62,6 +64,5 @@ def invitation(
     calendar.add("version", "2.0")
     calendar.add("method", "REQUEST" if live else "CANCEL")
     calendar.add_component(event)
-    calendar.add_missing_timezones()
     ical: bytes = calendar.to_ical()
     return ical

@@ -268,3 +268,11 @@ def test_a_name_with_a_comma_is_quoted_in_the_to_header(ses, links):
     publish(crew_publisher(links, fleet=fleet.model_copy(update={"people": people})), booking())
 
     assert '"Chen, Alex" <alex@example.com>' in [m["To"] for m in sent_mail(ses)]
+
+
+def test_the_invitation_is_at_the_charters_time(ses, links):
+    publish(crew_publisher(links), booking())
+
+    event = invite(mail_to(ses, "sam@example.com")[0]).walk("VEVENT")[0]
+    assert event.decoded("DTSTART") == booking().start
+    assert event.decoded("DTEND") == booking().end

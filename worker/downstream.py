@@ -1,0 +1,93 @@
+"""Builds the calendar, SCC, crew email and summary publishers from settings.
+
+The composition root's seam (``default_publishers``) calls this with the clients it owns; each
+publisher gets only what it needs: an API with a credential provider, a mailer, the fleet.
+"""
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import boto3
+
+from publishers.base import CrewLinkIssuer, DeliveryLog, Publisher
+from publishers.calendar import CalendarConfig, CalendarPublisher, calendar_api
+from publishers.crew_email import CrewEmailPublisher, CrewEmailSettings
+from publishers.http import HttpPolicy, JsonHttp
+from publishers.mail import Mailer
+from publishers.scc import SccPublisher, scc_api
+from publishers.summary import SummaryPublisher, SummarySettings
+from worker.deliveries import DynamoDeliveryLog
+from worker.secrets import dashboard_token, scc_service_key
+from worker.settings import Settings
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sesv2 import SESV2Client
+
+
+@dataclass
+class DownstreamClients:
+    """The AWS clients the publishers use; any left out is built from the environment."""
+
+    dynamodb: "DynamoDBClient | None" = None
+    sesv2: "SESV2Client | None" = None
+    lambda_: "LambdaClient | None" = None
+    secretsmanager: "SecretsManagerClient | None" = None
+    http: JsonHttp | None = field(default=None)
+
+
+def downstream_publishers(
+    settings: Settings,
+    links: CrewLinkIssuer,
+    clients: DownstreamClients | None = None,
+    deliveries: DeliveryLog | None = None,
+) -> list[Publisher]:
+    """Calendar, SCC, crew email and summary, wired from settings. Fails at start-up when a
+    credential or target is not configured, naming the setting."""
+    clients = clients or DownstreamClients()
+    policy = HttpPolicy(timeout=settings.http_timeout_seconds)
+    http = clients.http or JsonHttp(policy)
+    secrets = clients.secretsmanager
+    if secrets is None and (settings.dashboard_token_secret or settings.scc_key_secret):
+        secrets = boto3.client("secretsmanager")
+    calendar = CalendarConfig(
+        transport=settings.calendar_transport,
+        base_url=settings.calendar_base_url,
+        function_name=settings.calendar_function_name,
+    )
+    token = dashboard_token(settings, secrets) if calendar.transport == "http" else None
+    mailer = Mailer(clients.sesv2, settings.ses_configuration_set)
+    deliveries = deliveries or DynamoDeliveryLog(settings.table_name, clients.dynamodb)
+    return [
+        CalendarPublisher(
+            calendar_api(calendar, token=token, http=http, lambda_client=clients.lambda_)
+        ),
+        SccPublisher(
+            scc_api(settings.scc_base_url, scc_service_key(settings, secrets), http), settings.fleet
+        ),
+        CrewEmailPublisher(
+            settings.fleet,
+            CrewEmailSettings(
+                from_address=settings.from_address,
+                manager_address=settings.manager_address,
+                links_api_base_url=settings.links_api_base_url,
+            ),
+            links,
+            mailer,
+            deliveries,
+        ),
+        SummaryPublisher(
+            settings.fleet,
+            settings.margin,
+            SummarySettings(
+                from_address=settings.from_address,
+                manager_address=settings.manager_address,
+                webhook_url=settings.summary_webhook_url,
+            ),
+            deliveries,
+            mailer=mailer,
+            http=http,
+        ),
+    ]
