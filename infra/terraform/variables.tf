@@ -85,6 +85,12 @@ variable "dmarc_policy" {
   }
 }
 
+variable "activate_receipt_rule_set" {
+  type        = bool
+  description = "Make charterhand's receipt rule set the active one. A region has one active set per account: set false if another set is active, and add the rule to it by hand (README)."
+  default     = true
+}
+
 variable "raw_mail_retention_days" {
   type        = number
   description = "Days raw inbound mail is kept under raw/ before it expires (replays need it until then)."
@@ -628,12 +634,6 @@ variable "margin" {
     condition     = alltrue([for v in values(var.margin) : v == null || can(regex("^[0-9]+(\\.[0-9]+)?$", v))])
     error_message = "margin values must be non-negative decimal strings such as \"50\" or \"0.18\"."
   }
-}
-
-variable "activate_receipt_rule_set" {
-  type        = bool
-  description = "Make charterhand's receipt rule set the active one. A region has one active set per account: set false if another set is active, and add the rule to it by hand (README)."
-  default     = true
 }
 
 # --- the links API's own settings (api/config.py) ----------------------------------------------
