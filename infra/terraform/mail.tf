@@ -22,45 +22,9 @@ resource "aws_s3_bucket" "inbound" {
   bucket = "${local.name}-inbound-${local.account_id}"
 }
 
-resource "aws_s3_bucket_public_access_block" "inbound" {
-  bucket                  = aws_s3_bucket.inbound.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "inbound" {
-  bucket = aws_s3_bucket.inbound.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "inbound" {
-  bucket = aws_s3_bucket.inbound.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.main.arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_versioning" "inbound" {
-  bucket = aws_s3_bucket.inbound.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
 resource "aws_s3_bucket_lifecycle_configuration" "inbound" {
   bucket     = aws_s3_bucket.inbound.id
-  depends_on = [aws_s3_bucket_versioning.inbound]
+  depends_on = [aws_s3_bucket_versioning.private]
 
   rule {
     id     = "expire-raw-mail"
@@ -98,10 +62,12 @@ resource "aws_s3_bucket_lifecycle_configuration" "inbound" {
 resource "aws_s3_bucket_policy" "inbound" {
   bucket     = aws_s3_bucket.inbound.id
   policy     = data.aws_iam_policy_document.inbound_bucket.json
-  depends_on = [aws_s3_bucket_public_access_block.inbound]
+  depends_on = [aws_s3_bucket_public_access_block.private]
 }
 
 data "aws_iam_policy_document" "inbound_bucket" {
+  source_policy_documents = [data.aws_iam_policy_document.tls_only["inbound"].json]
+
   statement {
     sid       = "OnlySesThisAccountThisRuleWritesRawMail"
     actions   = ["s3:PutObject"]
@@ -122,25 +88,6 @@ data "aws_iam_policy_document" "inbound_bucket" {
       test     = "ArnEquals"
       variable = "aws:SourceArn"
       values   = [local.receipt_rule_arn]
-    }
-  }
-
-  statement {
-    sid    = "DenyInsecureTransport"
-    effect = "Deny"
-    # A deny, not a grant: refuses every S3 action over plain HTTP.
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.inbound.arn, "${aws_s3_bucket.inbound.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
     }
   }
 }

@@ -13,45 +13,9 @@ resource "aws_s3_bucket" "site" {
   bucket = "${local.name}-site-${local.account_id}"
 }
 
-resource "aws_s3_bucket_public_access_block" "site" {
-  bucket                  = aws_s3_bucket.site.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "site" {
-  bucket = aws_s3_bucket.site.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "site" {
-  bucket = aws_s3_bucket.site.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.main.arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_versioning" "site" {
-  bucket = aws_s3_bucket.site.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
 resource "aws_s3_bucket_lifecycle_configuration" "site" {
   bucket     = aws_s3_bucket.site.id
-  depends_on = [aws_s3_bucket_versioning.site]
+  depends_on = [aws_s3_bucket_versioning.private]
 
   rule {
     id     = "expire-old-page-versions"
@@ -72,10 +36,12 @@ resource "aws_s3_bucket_lifecycle_configuration" "site" {
 resource "aws_s3_bucket_policy" "site" {
   bucket     = aws_s3_bucket.site.id
   policy     = data.aws_iam_policy_document.site_bucket.json
-  depends_on = [aws_s3_bucket_public_access_block.site]
+  depends_on = [aws_s3_bucket_public_access_block.private]
 }
 
 data "aws_iam_policy_document" "site_bucket" {
+  source_policy_documents = [data.aws_iam_policy_document.tls_only["site"].json]
+
   statement {
     sid       = "OnlyOurDistributionReads"
     actions   = ["s3:GetObject"]
@@ -90,25 +56,6 @@ data "aws_iam_policy_document" "site_bucket" {
       test     = "StringEquals"
       variable = "aws:SourceArn"
       values   = [aws_cloudfront_distribution.site.arn]
-    }
-  }
-
-  statement {
-    sid    = "DenyInsecureTransport"
-    effect = "Deny"
-    # A deny, not a grant: refuses every S3 action over plain HTTP.
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.site.arn, "${aws_s3_bucket.site.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
     }
   }
 }
@@ -139,38 +86,20 @@ data "aws_cloudfront_cache_policy" "caching_disabled" {
   name = "Managed-CachingDisabled"
 }
 
-resource "aws_cloudfront_response_headers_policy" "pages" {
-  name    = "${local.name}-pages"
-  comment = "Security headers for guest pages"
-
-  security_headers_config {
-    strict_transport_security {
-      access_control_max_age_sec = 63072000
-      include_subdomains         = true
-      preload                    = true
-      override                   = true
-    }
-
-    content_type_options {
-      override = true
-    }
-
-    frame_options {
-      frame_option = "DENY"
-      override     = true
-    }
-
-    referrer_policy {
-      referrer_policy = "strict-origin-when-cross-origin"
-      override        = true
-    }
+# Security headers on every page. Crew pages live at unguessable paths: they also stay out of
+# search engines (X-Robots-Tag) and out of Referer headers.
+locals {
+  page_headers = {
+    pages = { comment = "guest pages", referrer_policy = "strict-origin-when-cross-origin", noindex = false }
+    crew  = { comment = "crew pages: noindex, no referrer", referrer_policy = "no-referrer", noindex = true }
   }
 }
 
-# Crew pages live at unguessable paths: keep them out of search engines and out of Referer headers.
-resource "aws_cloudfront_response_headers_policy" "crew" {
-  name    = "${local.name}-crew"
-  comment = "Security headers for crew pages: noindex, no referrer"
+resource "aws_cloudfront_response_headers_policy" "pages" {
+  for_each = local.page_headers
+
+  name    = "${local.name}-${each.key}"
+  comment = "Security headers for ${each.value.comment}"
 
   security_headers_config {
     strict_transport_security {
@@ -190,16 +119,20 @@ resource "aws_cloudfront_response_headers_policy" "crew" {
     }
 
     referrer_policy {
-      referrer_policy = "no-referrer"
+      referrer_policy = each.value.referrer_policy
       override        = true
     }
   }
 
-  custom_headers_config {
-    items {
-      header   = "X-Robots-Tag"
-      value    = "noindex, nofollow"
-      override = true
+  dynamic "custom_headers_config" {
+    for_each = each.value.noindex ? ["noindex"] : []
+
+    content {
+      items {
+        header   = "X-Robots-Tag"
+        value    = "noindex, nofollow"
+        override = true
+      }
     }
   }
 }
@@ -227,7 +160,7 @@ resource "aws_cloudfront_distribution" "site" {
     cached_methods             = ["GET", "HEAD"]
     compress                   = true
     cache_policy_id            = data.aws_cloudfront_cache_policy.caching_optimized.id
-    response_headers_policy_id = aws_cloudfront_response_headers_policy.pages.id
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.pages["pages"].id
   }
 
   ordered_cache_behavior {
@@ -238,7 +171,7 @@ resource "aws_cloudfront_distribution" "site" {
     cached_methods             = ["GET", "HEAD"]
     compress                   = true
     cache_policy_id            = data.aws_cloudfront_cache_policy.caching_optimized.id
-    response_headers_policy_id = aws_cloudfront_response_headers_policy.pages.id
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.pages["pages"].id
 
     function_association {
       event_type   = "viewer-request"
@@ -254,7 +187,7 @@ resource "aws_cloudfront_distribution" "site" {
     cached_methods             = ["GET", "HEAD"]
     compress                   = true
     cache_policy_id            = data.aws_cloudfront_cache_policy.caching_disabled.id
-    response_headers_policy_id = aws_cloudfront_response_headers_policy.crew.id
+    response_headers_policy_id = aws_cloudfront_response_headers_policy.pages["crew"].id
   }
 
   # Without s3:ListBucket a missing page is a 403; cache such answers briefly, so a page published
@@ -288,45 +221,9 @@ resource "aws_s3_bucket" "photos" {
   bucket = "${local.name}-photos-${local.account_id}"
 }
 
-resource "aws_s3_bucket_public_access_block" "photos" {
-  bucket                  = aws_s3_bucket.photos.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_ownership_controls" "photos" {
-  bucket = aws_s3_bucket.photos.id
-
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "photos" {
-  bucket = aws_s3_bucket.photos.id
-
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.main.arn
-    }
-    bucket_key_enabled = true
-  }
-}
-
-resource "aws_s3_bucket_versioning" "photos" {
-  bucket = aws_s3_bucket.photos.id
-
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
 resource "aws_s3_bucket_lifecycle_configuration" "photos" {
   bucket     = aws_s3_bucket.photos.id
-  depends_on = [aws_s3_bucket_versioning.photos]
+  depends_on = [aws_s3_bucket_versioning.private]
 
   rule {
     id     = "expire-photos"
@@ -372,27 +269,6 @@ resource "aws_s3_bucket_cors_configuration" "photos" {
 
 resource "aws_s3_bucket_policy" "photos" {
   bucket     = aws_s3_bucket.photos.id
-  policy     = data.aws_iam_policy_document.photos_bucket.json
-  depends_on = [aws_s3_bucket_public_access_block.photos]
-}
-
-data "aws_iam_policy_document" "photos_bucket" {
-  statement {
-    sid    = "DenyInsecureTransport"
-    effect = "Deny"
-    # A deny, not a grant: refuses every S3 action over plain HTTP.
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.photos.arn, "${aws_s3_bucket.photos.arn}/*"]
-
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
-    }
-  }
+  policy     = data.aws_iam_policy_document.tls_only["photos"].json
+  depends_on = [aws_s3_bucket_public_access_block.private]
 }

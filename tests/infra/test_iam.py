@@ -17,7 +17,7 @@ ROLE_POLICIES = ("worker_task", "worker_execution", "api")
 RESOURCE_POLICIES = (
     "inbound_bucket",
     "site_bucket",
-    "photos_bucket",
+    "tls_only",
     "inbound_topic",
     "bookings_queue",
     "alarms_topic",

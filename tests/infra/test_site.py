@@ -72,11 +72,30 @@ def test_the_site_bucket_is_read_by_this_distribution_only_through_origin_access
 def test_crew_pages_are_never_cached_nor_indexed(tf: Module):
     (crew,) = [b for b in _behaviours(tf) if b.get("path_pattern") == "/crew/*"]
     assert ref(crew["cache_policy_id"]) == "data.aws_cloudfront_cache_policy.caching_disabled.id"
-    headers = tf.resource("aws_cloudfront_response_headers_policy", "crew")
-    (item,) = headers["custom_headers_config"][0]["items"]
+    assert crew["response_headers_policy_id"] == (
+        '${aws_cloudfront_response_headers_policy.pages["crew"].id}'
+    )
+    headers = tf.locals["page_headers"]["crew"]
+    assert headers["noindex"] is True
+    assert headers["referrer_policy"] == "no-referrer"
+    policy = tf.resource("aws_cloudfront_response_headers_policy", "pages")
+    (noindex,) = policy["dynamic"]
+    assert (
+        noindex["custom_headers_config"]["for_each"] == '${each.value.noindex ? ["noindex"] : []}'
+    )
+    (item,) = noindex["custom_headers_config"]["content"][0]["items"]
     assert (item["header"], item["value"]) == ("X-Robots-Tag", "noindex, nofollow")
-    referrer = headers["security_headers_config"][0]["referrer_policy"][0]["referrer_policy"]
-    assert referrer == "no-referrer"
+
+
+def test_guest_pages_carry_security_headers_and_stay_indexable(tf: Module):
+    others = [b for b in _behaviours(tf) if b.get("path_pattern") != "/crew/*"]
+    assert {b["response_headers_policy_id"] for b in others} == {
+        '${aws_cloudfront_response_headers_policy.pages["pages"].id}'
+    }
+    assert tf.locals["page_headers"]["pages"]["noindex"] is False
+    policy = tf.resource("aws_cloudfront_response_headers_policy", "pages")
+    hsts = policy["security_headers_config"][0]["strict_transport_security"][0]
+    assert hsts["access_control_max_age_sec"] >= 31536000
 
 
 def test_photos_accept_cross_origin_uploads_from_the_site_origin_only(tf: Module):

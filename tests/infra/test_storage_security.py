@@ -15,12 +15,19 @@ BUCKET_CONTROLS = (
 )
 
 
+def _covers(tf: Module, body: dict[str, Any], bucket: str) -> bool:
+    """A control applies to a bucket directly, or through for_each over local.private_buckets."""
+    wanted = f"aws_s3_bucket.{bucket}.id"
+    if body.get("for_each") == "${local.private_buckets}":
+        shared = tf.locals["private_buckets"]
+        return (
+            body["bucket"] == "${each.value}" and bucket in shared and ref(shared[bucket]) == wanted
+        )
+    return ref(body["bucket"]) == wanted
+
+
 def _control_for(tf: Module, kind: str, bucket: str) -> dict[str, Any]:
-    found = [
-        body
-        for body in tf.of_kind(kind).values()
-        if ref(body["bucket"]) == f"aws_s3_bucket.{bucket}.id"
-    ]
+    found = [body for body in tf.of_kind(kind).values() if _covers(tf, body, bucket)]
     assert len(found) == 1, f"aws_s3_bucket.{bucket} has {len(found)} {kind}"
     return found[0]
 
@@ -53,16 +60,20 @@ def test_every_bucket_is_encrypted_with_our_key_and_versioned(tf: Module):
 
 
 def test_every_bucket_refuses_plain_http(tf: Module):
+    (deny,) = tf.policy_document("tls_only")
+    assert (
+        tf.data[("aws_iam_policy_document", "tls_only")]["for_each"] == "${local.private_buckets}"
+    )
+    assert deny["effect"] == "Deny"
+    (condition,) = deny["condition"]
+    assert (condition["variable"], condition["values"]) == ("aws:SecureTransport", ["false"])
     for bucket in tf.of_kind("aws_s3_bucket"):
-        policy = _control_for(tf, "aws_s3_bucket_policy", bucket)
-        document = ref(policy["policy"]).removeprefix("data.aws_iam_policy_document.")
-        statements = tf.policy_document(document.removesuffix(".json"))
-        denies = [s for s in statements if s.get("effect") == "Deny"]
-        assert any(
-            c["variable"] == "aws:SecureTransport" and c["values"] == ["false"]
-            for s in denies
-            for c in s["condition"]
-        ), bucket
+        policy = ref(_control_for(tf, "aws_s3_bucket_policy", bucket)["policy"])
+        tls_only = f'data.aws_iam_policy_document.tls_only["{bucket}"].json'
+        if policy != tls_only:
+            document = policy.removeprefix("data.aws_iam_policy_document.").removesuffix(".json")
+            sources = tf.data[("aws_iam_policy_document", document)]["source_policy_documents"]
+            assert sources == ["${" + tls_only + "}"], bucket
 
 
 def test_the_state_table_has_the_contract_keys_and_is_on_demand_recoverable_and_encrypted(
