@@ -21,7 +21,7 @@ from bookings.margin import MarginPolicy
 from publishers.base import StepContext
 from publishers.calendar import CalendarConfig, CalendarPublisher, calendar_api
 from publishers.changes import CREW_FIELDS, changes
-from publishers.crew_email import crew_view
+from publishers.crew_email import Notice, crew_view
 from publishers.deliveries import MemoryDeliveryLog
 from publishers.http import JsonHttp
 from publishers.ics import invitation
@@ -73,16 +73,10 @@ def compose_crew_emails(trace: bool = False) -> tuple[float, int]:
     started = time.perf_counter()
     for _ in range(EMAILS):
         links = {"confirm": "https://l/crew/t/confirm", "decline": "https://l/crew/t/decline"}
-        view = crew_view(
-            fleet,
-            modified,
-            crew,
-            member,
-            "changed",
-            changes(new, modified, CREW_FIELDS),
-            "https://jada.example/crew/x.html",
-            links,
+        notice = Notice(
+            member, "changed", tuple(changes(new, modified, CREW_FIELDS)), "https://j/crew/x.html"
         )
+        view = crew_view(fleet, modified, crew, notice, links)
         view["manager"] = "manager@jada.example"
         ics = invitation(
             modified,

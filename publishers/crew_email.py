@@ -17,6 +17,7 @@ A *request* is not emailed: the owner has not accepted it yet.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from email.message import EmailMessage
 from email.utils import formataddr
 from typing import Any, ClassVar, Literal
 
@@ -29,8 +30,18 @@ from publishers.mail import Attachment, Mailer, compose
 from templates import environment, source_digest
 from templates.filters import clock, short_day, span
 
-TEMPLATES = ("crew_email.html", "crew_email.txt")
+TEMPLATES = ("_email_layout.html", "crew_email.html", "crew_email.txt")
 EmailKind = Literal["new", "changed", "cancelled", "removed"]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One email to write: to whom, which kind, what changed, where their crew page is."""
+
+    member: CrewMember
+    kind: EmailKind
+    changes: tuple[Change, ...] = ()
+    crew_page: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,21 +97,22 @@ class CrewEmailPublisher:
         if not booking.is_live:
             for member_id in list(sent):
                 member = assigned.get(member_id) or self._known(member_id)
-                if member is not None and member.email:
-                    sent[member_id] = self._send(ctx, crew, member, "cancelled", [])
+                if member is not None:
+                    sent[member_id] = self._send(ctx, crew, Notice(member, "cancelled"))
             return sent
         crew_page = self._crew_page_url(ctx)
         what_changed = changes(ctx.previous, booking, CREW_FIELDS)
         for member_id in [m for m in sent if m not in assigned]:
             member = self._known(member_id)
-            if member is not None and member.email:
-                self._send(ctx, crew, member, "removed", [])
+            if member is not None:
+                self._send(ctx, crew, Notice(member, "removed"))
             del sent[member_id]
         for member in assigned.values():
             if member.id not in sent:
-                sent[member.id] = self._send(ctx, crew, member, "new", [], crew_page)
+                sent[member.id] = self._send(ctx, crew, Notice(member, "new", (), crew_page))
             elif what_changed:
-                sent[member.id] = self._send(ctx, crew, member, "changed", what_changed, crew_page)
+                notice = Notice(member, "changed", tuple(what_changed), crew_page)
+                sent[member.id] = self._send(ctx, crew, notice)
         return sent
 
     def _assign(self, booking: Booking) -> CrewAssignment:
@@ -113,10 +125,12 @@ class CrewEmailPublisher:
             ) from exc
 
     def _known(self, member_id: str) -> CrewMember | None:
+        """A person of the fleet we can still write to (they may have left the roster)."""
         try:
-            return self._fleet.person(member_id)
+            person = self._fleet.person(member_id)
         except KeyError:
             return None
+        return person if person.email else None
 
     def _crew_page_url(self, ctx: StepContext) -> str:
         url = ctx.upstream.get("crew_page", {}).get("url")
@@ -124,35 +138,20 @@ class CrewEmailPublisher:
             raise PermanentError("crew_email needs the crew page's url", step=self.step)
         return url
 
-    def _send(
-        self,
-        ctx: StepContext,
-        crew: CrewAssignment,
-        member: CrewMember,
-        kind: EmailKind,
-        what_changed: list[Change],
-        crew_page: str | None = None,
-    ) -> str:
+    def _send(self, ctx: StepContext, crew: CrewAssignment, notice: Notice) -> str:
         """Send one email, at most once per step input and member (the delivery log)."""
         return send_once(
             self._deliveries,
-            f"{ctx.idempotency_key}:{member.id}",
-            lambda: self._compose_and_send(ctx, crew, member, kind, what_changed, crew_page),
+            f"{ctx.idempotency_key}:{notice.member.id}",
+            lambda: self._mailer.send(self._letter(ctx, crew, notice), system="SES (crew email)"),
         )
 
-    def _compose_and_send(
-        self,
-        ctx: StepContext,
-        crew: CrewAssignment,
-        member: CrewMember,
-        kind: EmailKind,
-        what_changed: list[Change],
-        crew_page: str | None,
-    ) -> str:
-        booking = ctx.booking
+    def _letter(self, ctx: StepContext, crew: CrewAssignment, notice: Notice) -> EmailMessage:
+        booking, member, kind = ctx.booking, notice.member, notice.kind
         assert member.email is not None
+        invited = kind in ("new", "changed")
         links: dict[str, str] = {}
-        if kind in ("new", "changed"):
+        if invited:
             token = self._links.issue(
                 booking.key, member.id, booking.end + self._settings.link_grace
             )
@@ -161,41 +160,38 @@ class CrewEmailPublisher:
                 "confirm": f"{base}/crew/{token}/confirm",
                 "decline": f"{base}/crew/{token}/decline",
             }
-        view = crew_view(self._fleet, booking, crew, member, kind, what_changed, crew_page, links)
+        view = crew_view(self._fleet, booking, crew, notice, links)
         view["manager"] = self._settings.manager_address
         env = environment()
-        subject = subject_of(kind, booking)
-        text = env.get_template("crew_email.txt").render(m=view)
+        description = f"{booking.boat} charter, booking {booking.key}."
+        if notice.crew_page:
+            description += f"\nCrew page: {notice.crew_page}"
         ics = invitation(
-            booking if kind != "removed" else booking.model_copy(update={"status": Kind.CANCELLED}),
+            booking if invited else booking.model_copy(update={"status": Kind.CANCELLED}),
             summary=f"{booking.boat} charter ({member.role})",
-            description=f"{booking.boat} charter, booking {booking.key}.\nCrew page: {crew_page}"
-            if crew_page
-            else f"{booking.boat} charter, booking {booking.key}.",
+            description=description,
             organizer=self._settings.manager_address,
             attendee=member.email,
             attendee_name=member.name,
-            url=crew_page,
+            url=notice.crew_page,
         )
-        method = "REQUEST" if kind in ("new", "changed") else "CANCEL"
-        message = compose(
+        return compose(
             sender=self._settings.from_address,
             to=formataddr((member.name, member.email)),
             reply_to=self._settings.manager_address,
-            subject=subject,
-            text=text,
+            subject=subject_of(kind, booking),
+            text=env.get_template("crew_email.txt").render(m=view),
             html=env.get_template("crew_email.html").render(m=view),
             attachments=[
                 Attachment(
                     filename=f"{booking.boat}-{booking.booking_id}.ics",
                     content=ics,
                     mime_type="text/calendar",
-                    params={"method": method},
+                    params={"method": "REQUEST" if invited else "CANCEL"},
                 )
             ],
             headers={"X-Charterhand-Booking": booking.key, "X-Charterhand-Kind": kind},
         )
-        return self._mailer.send(message, system="SES (crew email)")
 
 
 def subject_of(kind: EmailKind, booking: Booking) -> str:
@@ -212,16 +208,14 @@ def crew_view(
     fleet: Fleet,
     booking: Booking,
     crew: CrewAssignment,
-    member: CrewMember,
-    kind: EmailKind,
-    what_changed: list[Change],
-    crew_page: str | None,
+    notice: Notice,
     links: Mapping[str, str],
 ) -> dict[str, Any]:
     """Everything the crew email templates show."""
     boat = fleet.boat(booking.boat)
+    member = notice.member
     return {
-        "kind": kind,
+        "kind": notice.kind,
         "first_name": member.first_name,
         "role": member.role,
         "boat": booking.boat,
@@ -236,8 +230,8 @@ def crew_view(
         "renter_name": booking.renter_name,
         "notes": booking.notes,
         "team": [(m.name, m.role) for m in crew.everyone],
-        "changes": what_changed,
-        "crew_page": crew_page,
+        "changes": list(notice.changes),
+        "crew_page": notice.crew_page,
         "confirm_url": links.get("confirm"),
         "decline_url": links.get("decline"),
     }

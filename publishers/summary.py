@@ -21,7 +21,7 @@ from publishers.mail import Mailer, compose
 from templates import environment, source_digest
 from templates.filters import day, short_day, span
 
-TEMPLATES = ("summary.html", "summary.txt")
+TEMPLATES = ("_email_layout.html", "summary.html", "summary.txt")
 SummaryKind = Literal["new", "request", "changed", "cancelled"]
 
 

@@ -16,6 +16,7 @@ from sandbox.records_api import (
     ApiError,
     Json,
     RecordsApi,
+    Request,
     is_date,
     is_optional_text,
     is_text,
@@ -70,12 +71,8 @@ class CalendarSandbox(RecordsApi):
         headers = {k.lower(): str(v) for k, v in (event.get("headers") or {}).items()}
         query = {k: [str(v)] for k, v in (event.get("queryStringParameters") or {}).items()}
         body = (event.get("body") or "").encode()
-        status, answer, extra = self.api(
-            str(event.get("httpMethod", "")),
-            str(event.get("path", "")),
-            query,
-            headers,
-            body,
-            check_auth=False,
+        request = Request(
+            str(event.get("httpMethod", "")), str(event.get("path", "")), query, headers, body
         )
+        status, answer, extra = self.api(request, check_auth=False)
         return {"statusCode": status, "headers": extra, "body": json.dumps(answer)}

@@ -43,6 +43,17 @@ class ApiError(Exception):
         self.message = message
 
 
+@dataclass(frozen=True)
+class Request:
+    """One API request as the sandbox sees it (headers lower-cased)."""
+
+    method: str
+    path: str
+    query: Mapping[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes
+
+
 @dataclass
 class Fault:
     """What the next request meets instead of (or before) the real handler."""
@@ -189,28 +200,20 @@ class RecordsApi:
         extra = self.extra_route(method, url.path, body)
         if extra is not None:
             return extra
-        return self.api(method, url.path, parse_qs(url.query), headers, body, check_auth=True)
+        request = Request(method, url.path, parse_qs(url.query), headers, body)
+        return self.api(request, check_auth=True)
 
-    def api(
-        self,
-        method: str,
-        path: str,
-        query: Mapping[str, list[str]],
-        headers: Mapping[str, str],
-        body: bytes,
-        *,
-        check_auth: bool,
-    ) -> tuple[int, Any, Json]:
+    def api(self, request: Request, *, check_auth: bool) -> tuple[int, Any, Json]:
         """The collection's API, after faults; ``check_auth`` False for IAM-authorised invokes."""
         log: Json = {
-            "method": method,
-            "path": path,
-            "idempotency_key": headers.get("idempotency-key"),
-            "booking_id": headers.get("x-booking-id"),
+            "method": request.method,
+            "path": request.path,
+            "idempotency_key": request.headers.get("idempotency-key"),
+            "booking_id": request.headers.get("x-booking-id"),
             "at": _now(),
         }
         extra_headers: Json = {}
-        fault = self.faults.take(method)
+        fault = self.faults.take(request.method)
         try:
             if fault is not None and fault.hang_seconds:
                 log["fault"] = f"hang {fault.hang_seconds:g}s"
@@ -221,8 +224,8 @@ class RecordsApi:
                     extra_headers["Retry-After"] = str(fault.retry_after)
                 raise ApiError(fault.status, "injected fault")
             if check_auth:
-                self.authenticate(headers)
-            status, answer, replayed = self._idempotently(method, path, query, headers, body)
+                self.authenticate(request.headers)
+            status, answer, replayed = self._idempotently(request)
             if replayed:
                 extra_headers["Idempotent-Replayed"] = "true"
                 log["replayed"] = True
@@ -233,46 +236,33 @@ class RecordsApi:
             self.requests.append(log)
         return status, answer, extra_headers
 
-    def _idempotently(
-        self,
-        method: str,
-        path: str,
-        query: Mapping[str, list[str]],
-        headers: Mapping[str, str],
-        body: bytes,
-    ) -> tuple[int, Any, bool]:
-        key = headers.get("idempotency-key")
-        if method == "GET" or not key:
-            status, answer = self._route(method, path, query, headers, body)
+    def _idempotently(self, request: Request) -> tuple[int, Any, bool]:
+        key = request.headers.get("idempotency-key")
+        if request.method == "GET" or not key:
+            status, answer = self._route(request)
             return status, answer, False
-        fingerprint = f"{method} {path} {body.decode(errors='replace')}"
+        fingerprint = f"{request.method} {request.path} {request.body.decode(errors='replace')}"
         with self._lock:
             seen = self._idempotent.get(key)
             if seen is not None:
                 if seen[0] != fingerprint:
                     raise ApiError(422, "Idempotency-Key reused with a different request")
                 return seen[1][0], seen[1][1], True
-            status, answer = self._route(method, path, query, headers, body)
+            status, answer = self._route(request)
             if 200 <= status < 300:
                 self._idempotent[key] = (fingerprint, (status, answer))
             return status, answer, False
 
-    def _route(
-        self,
-        method: str,
-        path: str,
-        query: Mapping[str, list[str]],
-        headers: Mapping[str, str],
-        body: bytes,
-    ) -> Answer:
+    def _route(self, request: Request) -> Answer:
+        method, path, body = request.method, request.path, request.body
         if path == self.collection:
             if method == "GET":
-                wanted = query.get("booking_id", [None])[0]
+                wanted = request.query.get("booking_id", [None])[0]
                 with self._lock:
                     items = [r for r in self.records.values() if wanted in (None, r["booking_id"])]
                 return 200, {"items": items}
             if method == "POST":
-                return self._create(_json_object(body), headers)
+                return self._create(_json_object(body), request.headers)
             raise ApiError(405, f"{method} not allowed on {path}")
         prefix = self.collection + "/"
         if path.startswith(prefix) and "/" not in path[len(prefix) :]:

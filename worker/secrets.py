@@ -117,29 +117,41 @@ def credential(
     raise ValueError(f"{what}: configure a Secrets Manager name or a local value")
 
 
-def dashboard_token(
-    settings: Settings, client: "SecretsManagerClient | None" = None, clock: Clock = time.monotonic
+#: each credential: its Secrets Manager name setting and its local value setting
+CREDENTIALS = {
+    "dashboard token": ("dashboard_token_secret", "dashboard_token"),
+    "SCC service key": ("scc_key_secret", "scc_service_key"),
+    "link signing key": ("link_signing_key_secret", "link_signing_key"),
+}
+
+
+def from_settings(
+    settings: Settings,
+    what: str,
+    client: "SecretsManagerClient | None" = None,
+    clock: Clock = time.monotonic,
 ) -> Callable[[], str]:
-    """The calendar's ``X-Dashboard-Token``."""
+    """One of ``CREDENTIALS`` as the settings configure it."""
+    name_field, value_field = CREDENTIALS[what]
     return credential(
-        settings.dashboard_token_secret,
-        settings.dashboard_token,
-        what="dashboard token (dashboard_token_secret or dashboard_token)",
+        getattr(settings, name_field),
+        getattr(settings, value_field),
+        what=f"{what} ({name_field} or {value_field})",
         client=client,
         ttl_seconds=settings.secrets_ttl_seconds,
         clock=clock,
     )
+
+
+def dashboard_token(
+    settings: Settings, client: "SecretsManagerClient | None" = None
+) -> Callable[[], str]:
+    """The calendar's ``X-Dashboard-Token``."""
+    return from_settings(settings, "dashboard token", client)
 
 
 def scc_service_key(
-    settings: Settings, client: "SecretsManagerClient | None" = None, clock: Clock = time.monotonic
+    settings: Settings, client: "SecretsManagerClient | None" = None
 ) -> Callable[[], str]:
     """ShipCaptainCrew's bearer service key."""
-    return credential(
-        settings.scc_key_secret,
-        settings.scc_service_key,
-        what="SCC service key (scc_key_secret or scc_service_key)",
-        client=client,
-        ttl_seconds=settings.secrets_ttl_seconds,
-        clock=clock,
-    )
+    return from_settings(settings, "SCC service key", client)
