@@ -9,6 +9,7 @@ replaces the token.
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 import boto3
@@ -26,21 +27,24 @@ if TYPE_CHECKING:
 Credential = Callable[[], str]
 
 
+@dataclass(frozen=True)
+class ApiRequest:
+    """One call to a downstream API, whichever transport carries it."""
+
+    method: str
+    path: str
+    headers: Mapping[str, str]
+    body: Any = None
+    query: Mapping[str, str] | None = None
+
+
 class JsonApi(Protocol):
     """One downstream JSON API, whichever way it is reached."""
 
     #: the system's name in errors and logs: "calendar", "scc"
     system: str
 
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        headers: Mapping[str, str],
-        body: Any = None,
-        query: Mapping[str, str] | None = None,
-    ) -> ApiResponse: ...
+    def call(self, request: ApiRequest) -> ApiResponse: ...
 
 
 class HttpJsonApi:
@@ -58,22 +62,14 @@ class HttpJsonApi:
         self._auth = auth
         self._http = http or JsonHttp()
 
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        headers: Mapping[str, str],
-        body: Any = None,
-        query: Mapping[str, str] | None = None,
-    ) -> ApiResponse:
+    def call(self, request: ApiRequest) -> ApiResponse:
         return self._http.request(
             self.system,
-            method,
-            self.base_url + path,
-            headers={**headers, **self._auth()},
-            body=body,
-            query=query,
+            request.method,
+            self.base_url + request.path,
+            headers={**request.headers, **self._auth()},
+            body=request.body,
+            query=request.query,
         )
 
 
@@ -109,16 +105,8 @@ class LambdaProxyApi:
             ),
         )
 
-    def call(
-        self,
-        method: str,
-        path: str,
-        *,
-        headers: Mapping[str, str],
-        body: Any = None,
-        query: Mapping[str, str] | None = None,
-    ) -> ApiResponse:
-        event = proxy_event(method, path, headers=headers, body=body, query=query)
+    def call(self, request: ApiRequest) -> ApiResponse:
+        event = proxy_event(request)
         try:
             answer = self._client.invoke(
                 FunctionName=self.function_name,
@@ -135,20 +123,14 @@ class LambdaProxyApi:
         return proxy_response(self.system, payload)
 
 
-def proxy_event(
-    method: str,
-    path: str,
-    *,
-    headers: Mapping[str, str],
-    body: Any = None,
-    query: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
+def proxy_event(request: ApiRequest) -> dict[str, Any]:
     """An API Gateway REST proxy event (payload format 1.0) for one request."""
+    method, path, body, query = request.method, request.path, request.body, request.query
     return {
         "resource": path,
         "path": path,
         "httpMethod": method,
-        "headers": dict(headers),
+        "headers": dict(request.headers),
         "queryStringParameters": dict(query) if query else None,
         "body": None if body is None else json.dumps(body, separators=(",", ":")),
         "isBase64Encoded": False,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bookings import PermanentError
-from publishers.api import JsonApi
+from publishers.api import ApiRequest, JsonApi
 from publishers.base import StepContext
 from publishers.http import ApiResponse, check
 
@@ -105,11 +105,13 @@ class RecordSync:
             "X-Booking-Id": ctx.booking.key,
         }
         response = self.api.call(
-            method,
-            path,
-            headers=headers,
-            body=body,
-            query={"booking_id": ctx.booking.key} if query else None,
+            ApiRequest(
+                method,
+                path,
+                headers,
+                body,
+                query={"booking_id": ctx.booking.key} if query else None,
+            )
         )
         if response.status in allow:
             return response

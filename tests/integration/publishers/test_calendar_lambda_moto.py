@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from bookings import PermanentError
-from publishers.api import LambdaProxyApi
+from publishers.api import ApiRequest, LambdaProxyApi
 from publishers.calendar import CalendarConfig, CalendarPublisher, calendar_api
 from sandbox.aws import MotoServer
 from tests.publishing_support import booking, context
@@ -39,7 +39,7 @@ def test_an_answer_that_is_not_a_proxy_response_is_permanent(lambda_moto):
 
     # moto echoes our event back, which has no statusCode: a function not speaking the contract
     with pytest.raises(PermanentError, match="calendar Lambda answered without a statusCode"):
-        api.call("POST", "/calendar", headers={"Idempotency-Key": "k"}, body={"title": "T"})
+        api.call(ApiRequest("POST", "/calendar", {"Idempotency-Key": "k"}, {"title": "T"}))
 
 
 def test_a_create_is_read_from_the_functions_proxy_answer(lambda_moto):

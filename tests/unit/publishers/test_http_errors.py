@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from bookings import PermanentError, TransientError
-from publishers.api import proxy_event, proxy_response
+from publishers.api import ApiRequest, proxy_event, proxy_response
 from publishers.http import ApiResponse, HttpPolicy, JsonHttp, check
 
 NO_RETRY = HttpPolicy(timeout=1, retries=0)
@@ -51,11 +51,13 @@ def test_errors_chain_their_cause():
 
 def test_a_proxy_event_carries_method_path_headers_query_and_json_body():
     event = proxy_event(
-        "PUT",
-        "/calendar/cal-1",
-        headers={"Idempotency-Key": "k", "X-Booking-Id": "boatsetter:abcdefg"},
-        body={"title": "T"},
-        query={"booking_id": "boatsetter:abcdefg"},
+        ApiRequest(
+            "PUT",
+            "/calendar/cal-1",
+            headers={"Idempotency-Key": "k", "X-Booking-Id": "boatsetter:abcdefg"},
+            body={"title": "T"},
+            query={"booking_id": "boatsetter:abcdefg"},
+        )
     )
 
     assert event["httpMethod"] == "PUT"
