@@ -1,4 +1,4 @@
-# SES -> SNS "inbound" -> SQS "bookings" (redrive -> "bookings-dlq" after max_receive_count).
+# SES -> SNS "inbound" -> SQS "bookings" (redrive -> "bookings-dlq" after redrive_max_receive_count).
 # The worker dead-letters permanent faults itself, with a reason; the redrive policy is the safety
 # net for a worker that dies on a message. Both queues and the topic are encrypted with our key.
 
@@ -54,13 +54,18 @@ resource "aws_sqs_queue" "bookings" {
 
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.bookings_dlq.arn
-    maxReceiveCount     = var.max_receive_count
+    maxReceiveCount     = var.redrive_max_receive_count
   })
 
   lifecycle {
     precondition {
       condition     = var.visibility_timeout_seconds > var.lease_seconds
       error_message = "visibility_timeout_seconds must exceed lease_seconds: a message must stay hidden while a worker holds its step's lease."
+    }
+
+    precondition {
+      condition     = var.redrive_max_receive_count > var.max_receive_count
+      error_message = "redrive_max_receive_count must exceed max_receive_count: the worker dead-letters with a reason; the redrive is only the safety net."
     }
   }
 }

@@ -117,12 +117,23 @@ variable "visibility_timeout_seconds" {
 
 variable "max_receive_count" {
   type        = number
-  description = "Receives before SQS's redrive moves a message to the DLQ (the safety net behind the worker's own dead-lettering). Also the worker's setting."
+  description = "Receives after which the worker dead-letters a message that keeps failing, with its reason (the worker's setting of the same name)."
   default     = 5
 
   validation {
     condition     = var.max_receive_count >= 1 && var.max_receive_count <= 1000 && floor(var.max_receive_count) == var.max_receive_count
     error_message = "max_receive_count must be a whole number from 1 to 1000."
+  }
+}
+
+variable "redrive_max_receive_count" {
+  type        = number
+  description = "maxReceiveCount of the queue's redrive policy: the safety net for a worker that dies on a message. Above max_receive_count, so the worker dead-letters first, with a reason."
+  default     = 8
+
+  validation {
+    condition     = var.redrive_max_receive_count >= 2 && var.redrive_max_receive_count <= 1000 && floor(var.redrive_max_receive_count) == var.redrive_max_receive_count
+    error_message = "redrive_max_receive_count must be a whole number from 2 to 1000."
   }
 }
 

@@ -97,7 +97,7 @@ def test_redrive_sends_to_the_dlq_after_the_configured_receive_count(tf: Module)
     assert target
     assert target.group(1) == "aws_sqs_queue.bookings_dlq.arn"
     assert count
-    assert count.group(1) == "var.max_receive_count"
+    assert count.group(1) == "var.redrive_max_receive_count"
     assert ref(tf.locals["worker_settings"]["dlq_url"]) == "aws_sqs_queue.bookings_dlq.url"
     allow = tf.resource("aws_sqs_queue_redrive_allow_policy", "bookings_dlq")[
         "redrive_allow_policy"
@@ -114,8 +114,18 @@ def test_the_queue_and_the_worker_share_visibility_timeout_and_receive_count(tf:
     assert queue["visibility_timeout_seconds"] == "${var.visibility_timeout_seconds}"
     assert settings["visibility_timeout_seconds"] == "${tostring(var.visibility_timeout_seconds)}"
     assert settings["max_receive_count"] == "${tostring(var.max_receive_count)}"
-    (precondition,) = queue["lifecycle"][0]["precondition"]
-    assert precondition["condition"] == "${var.visibility_timeout_seconds > var.lease_seconds}"
+    conditions = {p["condition"] for p in queue["lifecycle"][0]["precondition"]}
+    assert "${var.visibility_timeout_seconds > var.lease_seconds}" in conditions
+
+
+def test_the_worker_dead_letters_with_a_reason_before_the_redrive_would(tf: Module):
+    queue = tf.resource("aws_sqs_queue", "bookings")
+    conditions = {p["condition"] for p in queue["lifecycle"][0]["precondition"]}
+    assert "${var.redrive_max_receive_count > var.max_receive_count}" in conditions
+    defaults = {
+        n: tf.variables[n]["default"] for n in ("max_receive_count", "redrive_max_receive_count")
+    }
+    assert defaults["redrive_max_receive_count"] > defaults["max_receive_count"]
 
 
 def test_every_queue_and_topic_is_encrypted_with_our_key(tf: Module):
