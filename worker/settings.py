@@ -9,10 +9,11 @@ Precedence: environment > TOML file (``CHARTERHAND_CONFIG`` or ``--config``) > d
 Nested values use ``__``: ``CHARTERHAND_MARGIN__CREW_HOURLY=55``.
 """
 
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,7 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from bookings import Fleet, MarginPolicy, default_fleet
+from bookings import Fleet, MarginPolicy, PermanentError, default_fleet
 
 ENV_PREFIX = "CHARTERHAND_"
 
@@ -89,17 +90,54 @@ class Settings(BaseSettings):
     http_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
 
     # --- the worker ----------------------------------------------------------------------------
-    worker_threads: int = Field(default=4, ge=1, le=64)
-    visibility_timeout_seconds: int = Field(default=120, ge=10, le=43200)
-    max_receive_count: int = Field(default=5, ge=1, le=1000, description="then dead-letter")
-    lease_seconds: int = Field(default=90, ge=5, le=3600)
-    shutdown_deadline_seconds: int = Field(default=25, ge=1, le=110)
+    worker_threads: int = Field(
+        default=4, ge=1, le=64, description="messages worked on at once by one worker process"
+    )
+    visibility_timeout_seconds: int = Field(
+        default=120,
+        ge=10,
+        le=43200,
+        description="how long a received message stays hidden; extended while still in work",
+    )
+    max_receive_count: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="receives after which a transient fault is dead-lettered by the worker; "
+        "keep the queue's redrive maxReceiveCount above it (it is only the safety net)",
+    )
+    lease_seconds: int = Field(
+        default=90,
+        ge=5,
+        le=3600,
+        description="a step's lease; renewed while the step runs, taken over once expired",
+    )
+    shutdown_deadline_seconds: int = Field(
+        default=25,
+        ge=1,
+        le=110,
+        description="on SIGTERM: time to finish in-flight messages before releasing them",
+    )
+    poll_wait_seconds: int = Field(
+        default=20, ge=0, le=20, description="SQS long-poll wait of each receive"
+    )
+    retry_base_seconds: int = Field(
+        default=10, ge=0, le=43200, description="first retry's delay; doubles on each receive"
+    )
+    retry_max_seconds: int = Field(
+        default=900, ge=0, le=43200, description="longest retry delay (SQS allows 12 h)"
+    )
+    email_dedup_days: int = Field(
+        default=30, ge=1, le=3650, description="how long a settled email is remembered as seen"
+    )
 
     # --- the fleet and money -------------------------------------------------------------------
     fleet: Fleet = Field(default_factory=default_fleet)
     margin: MarginPolicy = Field(default_factory=MarginPolicy)
     guest_slug: Literal["booking_id"] = "booking_id"
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="lowest level written to the JSON log"
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -111,10 +149,59 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Environment over the TOML file over defaults."""
-        import os
-
-        toml_path = os.environ.get(f"{ENV_PREFIX}CONFIG")
+        toml_path = settings_cls.model_config.get("toml_file") or os.environ.get(
+            f"{ENV_PREFIX}CONFIG"
+        )
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if toml_path:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(toml_path)))
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(str(toml_path))))
         return tuple(sources)
+
+
+class SettingsError(PermanentError):
+    """Settings that are missing or invalid: names each field and its environment variable."""
+
+
+def load_settings(config: Path | None = None) -> Settings:
+    """Settings for this process, or a :class:`SettingsError` that says exactly what to fix.
+
+    ``config`` (the CLI's ``--config``) overrides ``CHARTERHAND_CONFIG``. A named file that does
+    not exist is an error: a silently ignored config file is how a worker starts with defaults.
+    """
+    named = os.environ.get(f"{ENV_PREFIX}CONFIG")
+    path = config or (Path(named) if named else None)
+    if path is not None and not path.is_file():
+        raise SettingsError(f"config file {path} does not exist")
+    settings_cls: type[Settings] = Settings
+    if path is not None:
+        config_dict = SettingsConfigDict(**{**Settings.model_config, "toml_file": path})
+        settings_cls = type("Settings", (Settings,), {"model_config": config_dict})
+    try:
+        return settings_cls()
+    except ValidationError as exc:
+        raise SettingsError(describe_errors(exc)) from exc
+    except (OSError, ValueError) as exc:  # unreadable or malformed TOML
+        raise SettingsError(f"config file {path}: {exc}") from exc
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line per problem: ``CHARTERHAND_QUEUE_URL (queue_url): Field required``."""
+    lines = []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        name = ".".join(loc)
+        env_name = ENV_PREFIX + "__".join(loc[:1]).upper()
+        where = f"{env_name} ({name})" if loc else "settings"
+        lines.append(f"{where}: {error['msg']}{_given(error)}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def _given(error: Any) -> str:
+    """The offending value, unless it could be a secret or is the whole input."""
+    where = ".".join(map(str, error["loc"]))
+    if error["type"] == "missing" or any(w in where for w in ("secret", "token", "key")):
+        return ""
+    value = error.get("input")
+    if isinstance(value, str | int | float) and len(str(value)) <= 80:
+        return f" (got {value!r})"
+    return ""

@@ -1,0 +1,1 @@
+"""Real stand-ins the tests plug into the worker: recording publishers, a test mail reader."""

@@ -1,0 +1,123 @@
+"""The composition root: the one place that builds clients and wires the worker together.
+
+``build_worker(settings)`` gives a ready :class:`~worker.loop.Worker`; tests pass their own
+publishers (and anything else) in. The publishers a real deployment runs are built by
+:func:`default_publishers`: **the seam the publisher modules plug into** (one line each).
+"""
+
+import os
+import socket
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import boto3
+import structlog
+
+from publishers.base import Publisher
+from worker.loop import Worker
+from worker.orchestrate import Orchestrator, dependency_order
+from worker.outcomes import Settler
+from worker.process import MessageHandler
+from worker.reading import MailReader
+from worker.settings import Settings
+from worker.store import StateStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+
+log = structlog.get_logger("charterhand.worker")
+
+
+@dataclass(frozen=True)
+class Clients:
+    """The AWS clients the worker uses; endpoints come from boto3's own ``AWS_ENDPOINT_URL*``."""
+
+    sqs: "SQSClient"
+    s3: "S3Client"
+    dynamodb: "DynamoDBClient"
+
+    @classmethod
+    def from_environment(cls, max_pool_connections: int = 10) -> "Clients":
+        """Clients whose connection pools fit the worker's threads (boto3's default is 10)."""
+        from botocore.config import Config
+
+        config = Config(
+            max_pool_connections=max_pool_connections,
+            retries={"mode": "standard", "max_attempts": 3},
+        )
+        session = boto3.session.Session()
+        return cls(
+            sqs=session.client("sqs", config=config),
+            s3=session.client("s3", config=config),
+            dynamodb=session.client("dynamodb", config=config),
+        )
+
+
+def default_publishers(settings: Settings, clients: Clients) -> list[Publisher]:
+    """The publishers of a real deployment, built from settings and clients.
+
+    Seam for the publisher modules (docs/contracts.md, "Steps and publishers"): each appends its
+    ``Publisher`` here, built with its clients and settings.
+    """
+    return []
+
+
+def build_worker(
+    settings: Settings,
+    clients: Clients | None = None,
+    *,
+    publishers: Sequence[Publisher] | None = None,
+    reader: MailReader,
+    owner: str | None = None,
+) -> Worker:
+    """A worker wired from settings. Raises ``ValueError`` at start-up for publishers whose
+    dependencies do not resolve, rather than at the first message."""
+    threads = settings.worker_threads
+    clients = clients or Clients.from_environment(max_pool_connections=max(10, threads * 4))
+    if publishers is None:
+        publishers = default_publishers(settings, clients)
+    if not publishers:
+        log.warning("no publishers configured: bookings are stored but published nowhere")
+    dependency_order(publishers)  # fail now, not at the first message
+    store = StateStore(settings.table_name, clients.dynamodb)
+    orchestrator = Orchestrator(
+        store,
+        publishers,
+        ThreadPoolExecutor(
+            max_workers=max(1, threads * len(publishers)), thread_name_prefix="step"
+        ),
+        owner=owner or f"{socket.gethostname()}:{os.getpid()}",
+        lease_seconds=settings.lease_seconds,
+    )
+    handler = MessageHandler(
+        s3=clients.s3,
+        store=store,
+        reader=reader,
+        orchestrator=orchestrator,
+        inbound_bucket=settings.inbound_bucket,
+        forwarder_allowlist=list(settings.forwarder_allowlist),
+        require_authenticated_sender=settings.require_authenticated_sender,
+        email_dedup_days=settings.email_dedup_days,
+    )
+    settler = Settler(
+        queue_url=settings.queue_url,
+        dlq_url=settings.dlq_url,
+        max_receive_count=settings.max_receive_count,
+        retry_base_seconds=settings.retry_base_seconds,
+        retry_max_seconds=settings.retry_max_seconds,
+        client=clients.sqs,
+    )
+    return Worker(
+        sqs=clients.sqs,
+        queue_url=settings.queue_url,
+        handler=handler,
+        settler=settler,
+        threads=threads,
+        visibility_timeout_seconds=settings.visibility_timeout_seconds,
+        poll_wait_seconds=settings.poll_wait_seconds,
+        shutdown_deadline_seconds=settings.shutdown_deadline_seconds,
+    )

@@ -1,0 +1,204 @@
+"""SQS body → where the raw email is (and SES's verdicts, when SES says them).
+
+Bodies we understand (see ``../shared/aws-events``):
+
+* an SES "Received" notification with an S3 action (or an SNS action, raw MIME inline), delivered
+  raw or inside an SNS envelope, or as Lambda's ``Records[].ses`` shape;
+* an S3 event notification (direct or inside SNS) with one or more records and URL-encoded keys;
+* an S3 "Object Created" event from EventBridge (its keys are not URL-encoded);
+* S3's ``s3:TestEvent``, SNS subscription confirmations, SES sending notifications: nothing to do.
+
+Anything else is unreadable: a permanent fault, dead-lettered with its reason on the first attempt.
+Reasons name the shape, never values, so no address or subject reaches a log.
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote_plus
+
+from bookings import PermanentError
+
+
+class UnreadableBody(PermanentError):
+    """The SQS body is not a shape we know; retrying will not change it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"unreadable body: {reason}", step="decode")
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """SES's receipt verdicts, upper-case (``PASS``, ``FAIL``, ``GRAY``, ``PROCESSING_FAILED``)."""
+
+    spam: str | None = None
+    virus: str | None = None
+    spf: str | None = None
+    dkim: str | None = None
+    dmarc: str | None = None
+
+
+@dataclass(frozen=True)
+class EmailRef:
+    """One email a message points at: an S3 object, or raw MIME inlined by SES's SNS action."""
+
+    bucket: str | None = None
+    key: str | None = None
+    content: bytes | None = None
+    #: SES's messageId: the dedup id when known (never SQS's MessageId: a replay has a new one)
+    ses_message_id: str | None = None
+    #: present only when SES's notification carried them; S3 events carry none
+    verdicts: Verdicts | None = None
+
+    @property
+    def where(self) -> str:
+        """Where the raw email is, for logs and errors."""
+        if self.content is not None:
+            return "inline SES content"
+        return f"s3://{self.bucket}/{self.key}"
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """What a body says: emails to read, or why there is nothing to do (``ignored``)."""
+
+    emails: tuple[EmailRef, ...] = ()
+    ignored: str | None = None
+
+
+def decode_body(body: str) -> Decoded:
+    """Decode one SQS message body; raises :class:`UnreadableBody` for anything we do not know."""
+    return _decode(_load(body, "body"), depth=0)
+
+
+def _load(text: Any, what: str) -> dict[str, Any]:
+    if not isinstance(text, str):
+        raise UnreadableBody(f"{what} is not a string")
+    try:
+        doc = json.loads(text)
+    except ValueError as exc:
+        raise UnreadableBody(f"{what} is not JSON") from exc
+    if not isinstance(doc, dict):
+        raise UnreadableBody(f"{what} is JSON but not an object")
+    return doc
+
+
+def _decode(doc: dict[str, Any], depth: int) -> Decoded:
+    if depth > 2:
+        raise UnreadableBody("envelopes nested too deep")
+    sns_type = doc.get("Type")
+    if sns_type in ("SubscriptionConfirmation", "UnsubscribeConfirmation"):
+        return Decoded(ignored=f"SNS {sns_type} for {doc.get('TopicArn', 'an unknown topic')}")
+    if sns_type == "Notification" and "Message" in doc:
+        return _decode(_load(doc["Message"], "SNS Message"), depth + 1)
+    if doc.get("Event") == "s3:TestEvent":
+        return Decoded(ignored="s3:TestEvent")
+    if "notificationType" in doc:
+        return _ses_notification(doc)
+    if doc.get("source") == "aws.s3" and "detail" in doc:
+        return _eventbridge(doc)
+    records = doc.get("Records")
+    if isinstance(records, list):
+        return _records(records)
+    raise UnreadableBody(f"unrecognised JSON object with keys {sorted(doc)[:8]}")
+
+
+def _records(records: list[Any]) -> Decoded:
+    if not records:
+        raise UnreadableBody("Records is empty")
+    emails: list[EmailRef] = []
+    skipped: list[str] = []
+    for record in records:
+        if not isinstance(record, dict):
+            raise UnreadableBody("a record is not an object")
+        source = record.get("eventSource")
+        if source == "aws:s3":
+            name = str(record.get("eventName", ""))
+            if not name.startswith("ObjectCreated"):
+                skipped.append(name or "an unnamed S3 event")
+                continue
+            s3 = _object(record, "s3")
+            bucket = _string(_object(s3, "bucket"), "name", "S3 record bucket.name")
+            key = _string(_object(s3, "object"), "key", "S3 record object.key")
+            emails.append(EmailRef(bucket=bucket, key=unquote_plus(key)))
+        elif source == "aws:ses":
+            emails.extend(_ses_notification(_object(record, "ses")).emails)
+        else:
+            raise UnreadableBody(f"a record from {source or 'an unknown source'!s:.40}")
+    if not emails:
+        return Decoded(ignored=f"no object created ({', '.join(sorted(set(skipped)))})")
+    return Decoded(emails=tuple(emails))
+
+
+def _eventbridge(doc: dict[str, Any]) -> Decoded:
+    kind = doc.get("detail-type")
+    if kind != "Object Created":
+        return Decoded(ignored=f"EventBridge S3 {kind!s:.40}")
+    detail = _object(doc, "detail")
+    bucket = _string(_object(detail, "bucket"), "name", "EventBridge detail.bucket.name")
+    key = _string(_object(detail, "object"), "key", "EventBridge detail.object.key")
+    return Decoded(emails=(EmailRef(bucket=bucket, key=key),))
+
+
+def _ses_notification(doc: dict[str, Any]) -> Decoded:
+    kind = doc.get("notificationType", "Received")  # Lambda's Records[].ses has no type
+    if kind != "Received":
+        return Decoded(ignored=f"SES {kind!s:.40} notification, not received mail")
+    receipt = _object(doc, "receipt")
+    mail = _object(doc, "mail")
+    action = _object(receipt, "action")
+    message_id = mail.get("messageId")
+    ses_id = message_id if isinstance(message_id, str) and message_id else None
+    verdicts = _verdicts(receipt)
+    action_type = action.get("type")
+    if action_type == "S3":
+        bucket = _string(action, "bucketName", "SES action.bucketName")
+        key = _string(action, "objectKey", "SES action.objectKey")
+        ref = EmailRef(bucket=bucket, key=key, ses_message_id=ses_id, verdicts=verdicts)
+        return Decoded(emails=(ref,))
+    if action_type == "SNS" and isinstance(doc.get("content"), str):
+        ref = EmailRef(content=_content(doc, action), ses_message_id=ses_id, verdicts=verdicts)
+        return Decoded(emails=(ref,))
+    raise UnreadableBody(f"SES notification with a {action_type!s:.20} action and no email in it")
+
+
+def _content(doc: dict[str, Any], action: dict[str, Any]) -> bytes:
+    content: str = doc["content"]
+    if action.get("encoding") == "BASE64":
+        try:
+            return base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise UnreadableBody("SES content is not valid base64") from exc
+    return content.encode("utf-8", errors="surrogateescape")
+
+
+def _verdicts(receipt: dict[str, Any]) -> Verdicts:
+    def status(name: str) -> str | None:
+        verdict = receipt.get(f"{name}Verdict")
+        if isinstance(verdict, dict) and isinstance(verdict.get("status"), str):
+            return str(verdict["status"]).upper()
+        return None
+
+    return Verdicts(
+        spam=status("spam"),
+        virus=status("virus"),
+        spf=status("spf"),
+        dkim=status("dkim"),
+        dmarc=status("dmarc"),
+    )
+
+
+def _object(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    value = doc.get(name)
+    if not isinstance(value, dict):
+        raise UnreadableBody(f"{name} is missing or not an object")
+    return value
+
+
+def _string(doc: dict[str, Any], name: str, what: str) -> str:
+    value = doc.get(name)
+    if not isinstance(value, str) or not value:
+        raise UnreadableBody(f"{what} is missing")
+    return value

@@ -1,0 +1,130 @@
+"""Do what SES inbound does with an email: store it raw in S3, then notify the queue.
+
+SES's S3 action writes the raw MIME to ``s3://<inbound>/<prefix><messageId>`` with its own
+headers on top (the verdicts, ``Authentication-Results``), and publishes a "Received"
+notification to SNS, which wraps it in an envelope on its way into SQS. ``charterhand ingest``,
+the tests, the bench and the demo all go through here, so they feed the worker exactly what
+production does.
+"""
+
+import json
+import secrets
+import uuid
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import getaddresses
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+
+VERDICT_NAMES = ("spam", "virus", "spf", "dkim", "dmarc")
+PASSING = dict.fromkeys(VERDICT_NAMES, "PASS")
+TOPIC_ARN = "arn:aws:sns:us-east-1:000000000000:charterhand-inbound"
+
+
+def new_message_id() -> str:
+    """An id shaped like SES's (lower-case base32, 40 characters)."""
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    return "".join(secrets.choice(alphabet) for _ in range(40))
+
+
+def with_ses_headers(raw: bytes, verdicts: Mapping[str, str]) -> bytes:
+    """The raw email as SES stores it: its verdict headers prepended to the original bytes."""
+    results = "; ".join(f"{name}={verdicts[name].lower()}" for name in ("spf", "dkim", "dmarc"))
+    lines = [
+        f"X-SES-Spam-Verdict: {verdicts['spam']}",
+        f"X-SES-Virus-Verdict: {verdicts['virus']}",
+        f"Authentication-Results: amazonses.com; {results}",
+    ]
+    return ("\r\n".join(lines) + "\r\n").encode() + raw
+
+
+def ses_notification(
+    raw: bytes,
+    *,
+    message_id: str,
+    bucket: str,
+    key: str,
+    verdicts: Mapping[str, str],
+    recipients: list[str] | None = None,
+) -> dict[str, Any]:
+    """An SES "Received" notification for an S3 action, as SES publishes it."""
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    to = [addr for _, addr in getaddresses(headers.get_all("To", [])) if addr]
+    sender = [addr for _, addr in getaddresses(headers.get_all("From", [])) if addr]
+    return {
+        "notificationType": "Received",
+        "receipt": {
+            "timestamp": now,
+            "processingTimeMillis": 1,
+            "recipients": recipients or to,
+            **{f"{name}Verdict": {"status": verdicts[name]} for name in VERDICT_NAMES},
+            "action": {
+                "type": "S3",
+                "topicArn": TOPIC_ARN,
+                "bucketName": bucket,
+                "objectKey": key,
+            },
+        },
+        "mail": {
+            "timestamp": now,
+            "source": sender[0] if sender else "",
+            "messageId": message_id,
+            "destination": recipients or to,
+            "headersTruncated": False,
+            "headers": [{"name": k, "value": str(v)} for k, v in headers.items()],
+            "commonHeaders": {
+                "from": [str(v) for v in headers.get_all("From", [])],
+                "to": [str(v) for v in headers.get_all("To", [])],
+                "subject": str(headers.get("Subject", "")),
+                "date": str(headers.get("Date", "")),
+                "messageId": str(headers.get("Message-ID", "")),
+            },
+        },
+    }
+
+
+def sns_envelope(message: Mapping[str, Any]) -> str:
+    """The SNS → SQS envelope (raw message delivery off) around a notification."""
+    return json.dumps(
+        {
+            "Type": "Notification",
+            "MessageId": str(uuid.uuid4()),
+            "TopicArn": TOPIC_ARN,
+            "Subject": "Amazon SES Email Receipt Notification",
+            "Message": json.dumps(message),
+            "Timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "SignatureVersion": "1",
+            "Signature": "",
+            "SigningCertURL": "",
+            "UnsubscribeURL": "",
+        }
+    )
+
+
+def ingest(
+    raw: bytes,
+    *,
+    s3: "S3Client",
+    sqs: "SQSClient",
+    bucket: str,
+    prefix: str,
+    queue_url: str,
+    verdicts: Mapping[str, str] | None = None,
+    message_id: str | None = None,
+) -> str:
+    """Store ``raw`` as SES would and enqueue its notification; returns the SES messageId."""
+    verdicts = {**PASSING, **(verdicts or {})}
+    message_id = message_id or new_message_id()
+    key = f"{prefix}{message_id}"
+    s3.put_object(Bucket=bucket, Key=key, Body=with_ses_headers(raw, verdicts))
+    notification = ses_notification(
+        raw, message_id=message_id, bucket=bucket, key=key, verdicts=verdicts
+    )
+    sqs.send_message(QueueUrl=queue_url, MessageBody=sns_envelope(notification))
+    return message_id

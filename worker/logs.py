@@ -1,0 +1,60 @@
+"""structlog JSON logs: one object per line, with renter contact details masked on the way out.
+
+Masking happens in the last processor, so a reason string that quotes an address (a parser saying
+which sender it refused, say) can never carry a renter's email or phone into the logs.
+"""
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any, TextIO
+
+import structlog
+
+EMAIL = re.compile(r"[\w.+'-]+@([\w-]+\.)+[\w-]+")
+#: a phone number: optional +country, then 10-15 digits in groups split by spaces, dots, dashes or
+#: parentheses. Dates (8 digits) and bare ids (no separators) do not match.
+PHONE = re.compile(r"(?<![\w-])\+?\(?\d{1,4}\)?(?:[ .-]\(?\d{2,4}\)?){2,4}(?![\w-])")
+
+
+def mask(text: str) -> str:
+    """``maya@example.com`` → ``<email>``, ``+1 (619) 555-0134`` → ``<phone>``."""
+    text = EMAIL.sub("<email>", text)
+    return PHONE.sub(_phone_or_keep, text)
+
+
+def _phone_or_keep(match: re.Match[str]) -> str:
+    digits = sum(ch.isdigit() for ch in match.group(0))
+    return "<phone>" if 10 <= digits <= 15 else match.group(0)
+
+
+def mask_contact_details(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: mask every string value (and strings inside lists)."""
+    for key, value in event_dict.items():
+        if isinstance(value, str):
+            event_dict[key] = mask(value)
+        elif isinstance(value, list | tuple):
+            event_dict[key] = [mask(v) if isinstance(v, str) else v for v in value]
+    return event_dict
+
+
+def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
+    """JSON lines on ``stream`` (stdout by default), at ``level`` and above. Call once, at start."""
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            mask_contact_details,
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[level.upper()]
+        ),
+        logger_factory=structlog.WriteLoggerFactory(file=stream or sys.stdout),
+        cache_logger_on_first_use=False,
+    )

@@ -1,0 +1,238 @@
+"""The SQS loop: long-poll, work messages on a small thread pool, settle each one, stop cleanly.
+
+``run()`` loops ``_run_once()`` until ``signal_shutdown()`` (arroyo's ``StreamProcessor``); tests
+drive ``_run_once()`` directly. A heartbeat thread extends the visibility of messages still in
+work, so a slow booking is never handed to a second worker. On shutdown the loop stops receiving,
+gives in-flight messages until the deadline to finish, then makes the rest visible again at once:
+nothing is lost, and nothing waits out a visibility timeout.
+"""
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import structlog
+from botocore.exceptions import BotoCoreError, ClientError
+
+from bookings import CharterhandError
+from worker.aws_errors import classify
+from worker.outcomes import Outcome, Received, Settler
+from worker.process import MessageHandler
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+log = structlog.get_logger("charterhand.worker")
+
+#: SQS's largest receive batch
+MAX_BATCH = 10
+
+
+@dataclass
+class _InFlight:
+    message: Received
+    extended_at: float
+
+
+class Worker:
+    """One worker process's loop. Build it with :func:`worker.compose.build_worker`."""
+
+    def __init__(
+        self,
+        *,
+        sqs: "SQSClient",
+        queue_url: str,
+        handler: MessageHandler,
+        settler: Settler,
+        threads: int,
+        visibility_timeout_seconds: int,
+        poll_wait_seconds: int,
+        shutdown_deadline_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.handler = handler
+        self.settler = settler
+        self.threads = threads
+        self.visibility_timeout_seconds = visibility_timeout_seconds
+        self.poll_wait_seconds = poll_wait_seconds
+        self.shutdown_deadline_seconds = shutdown_deadline_seconds
+        self.clock = clock
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="message")
+        self._in_flight: dict[str, _InFlight] = {}
+        self._futures: set[Future[None]] = set()
+        self._lock = threading.Lock()
+        self._shutdown = threading.Event()
+        self._heartbeat: threading.Thread | None = None
+
+    # --- the loop ------------------------------------------------------------------------------
+
+    def run(self, *, once: bool = False) -> None:
+        """Receive and work messages until ``signal_shutdown()``; with ``once``, until the queue
+        has nothing visible and nothing is in work."""
+        self._start_heartbeat()
+        log.info("worker started", threads=self.threads, once=once)
+        try:
+            while not self._shutdown.is_set():
+                received = self._run_once(
+                    wait_seconds=min(self.poll_wait_seconds, 2) if once else None
+                )
+                if once and received == 0 and not self.in_flight:
+                    break
+        finally:
+            self._stop()
+
+    def signal_shutdown(self) -> None:
+        """Stop receiving; ``run()`` then finishes or releases what is in flight and returns.
+        Safe to call from a signal handler."""
+        self._shutdown.set()
+
+    def _run_once(self, *, wait_seconds: int | None = None) -> int:
+        """Receive one batch (as many as there are free threads, up to 10) and start working it.
+        Returns how many messages were received."""
+        free = self.threads - self.in_flight
+        if free <= 0:
+            self._wait_for_a_slot()
+            return 0
+        try:
+            response = self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=min(free, MAX_BATCH),
+                WaitTimeSeconds=self.poll_wait_seconds if wait_seconds is None else wait_seconds,
+                VisibilityTimeout=self.visibility_timeout_seconds,
+                MessageSystemAttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+        except (ClientError, BotoCoreError) as exc:
+            error = classify(exc, "receiving messages")
+            if not error.transient:
+                raise error from exc  # a missing queue or rejected credentials: stop, loudly
+            log.warning("receive failed; trying again", error=error.reason)
+            self._shutdown.wait(1.0)
+            return 0
+        messages = [Received.from_sqs(m) for m in response.get("Messages", [])]
+        if self._shutdown.is_set():
+            self._release(messages)
+            return len(messages)
+        now = self.clock()
+        with self._lock:
+            for message in messages:
+                self._in_flight[message.receipt_handle] = _InFlight(message, now)
+                future = self._pool.submit(self._work, message)
+                self._futures.add(future)
+                future.add_done_callback(self._futures.discard)
+        return len(messages)
+
+    @property
+    def in_flight(self) -> int:
+        with self._lock:
+            return len(self._in_flight)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until nothing is in work; True if so within ``timeout`` (for tests and --once)."""
+        with self._lock:
+            futures = set(self._futures)
+        _, not_done = wait(futures, timeout=timeout)
+        return not not_done
+
+    # --- one message ---------------------------------------------------------------------------
+
+    def _work(self, message: Received) -> None:
+        started = time.perf_counter()
+        outcome: Outcome | None = None
+        settled = False
+        try:
+            outcome = self.handler.handle(message)
+            outcome = self.settler.settle(message, outcome)
+            settled = True
+        except CharterhandError as exc:  # SQS itself failed: the message comes back on its own
+            log.warning("could not settle message", message_id=message.message_id, error=exc.reason)
+        except Exception as exc:  # never let one message kill the loop
+            log.error(
+                "unexpected error settling message", message_id=message.message_id, exc_info=exc
+            )
+        finally:
+            with self._lock:
+                self._in_flight.pop(message.receipt_handle, None)
+        if outcome is not None:
+            self._log_outcome(message, self.settler.final(message, outcome), started, settled)
+
+    def _log_outcome(
+        self, message: Received, outcome: Outcome, started: float, settled: bool
+    ) -> None:
+        fields = {
+            "message_id": message.message_id,
+            "booking_id": outcome.booking_key,
+            "outcome": outcome.kind.value,
+            "reason": outcome.reason,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+            "receive_count": message.receive_count,
+        }
+        if outcome.email_id:
+            fields["email_id"] = outcome.email_id
+        if outcome.step:
+            fields["step"] = outcome.step
+        if outcome.error_class:
+            fields["error_class"] = outcome.error_class
+        if not settled:
+            fields["settled"] = False
+        if message.sent_at is not None:
+            fields["since_enqueue_ms"] = round((time.time() - message.sent_at) * 1000, 1)
+        log.info("message settled" if settled else "message not settled", **fields)
+
+    # --- visibility heartbeat and shutdown -------------------------------------------------------
+
+    def _start_heartbeat(self) -> None:
+        self._heartbeat = threading.Thread(target=self._beat, name="heartbeat", daemon=True)
+        self._heartbeat.start()
+
+    def _beat(self) -> None:
+        period = max(1.0, self.visibility_timeout_seconds / 4)
+        while not self._shutdown.wait(period):
+            self.extend_visibility()
+
+    def extend_visibility(self) -> None:
+        """Keep every message in work for over half its visibility timeout hidden a while more."""
+        now = self.clock()
+        with self._lock:
+            due = [
+                entry
+                for entry in self._in_flight.values()
+                if now - entry.extended_at >= self.visibility_timeout_seconds / 2
+            ]
+            for entry in due:
+                entry.extended_at = now
+        if not due:
+            return
+        try:
+            self.settler.extend([e.message for e in due], self.visibility_timeout_seconds)
+        except CharterhandError as exc:
+            log.warning("could not extend visibility", error=exc.reason, messages=len(due))
+
+    def _wait_for_a_slot(self) -> None:
+        with self._lock:
+            futures = set(self._futures)
+        wait(futures, timeout=1.0, return_when=FIRST_COMPLETED)
+
+    def _stop(self) -> None:
+        """Finish in-flight work within the deadline; release the rest to other workers."""
+        finished = self.wait_idle(self.shutdown_deadline_seconds)
+        with self._lock:
+            left = [entry.message for entry in self._in_flight.values()]
+            self._in_flight.clear()
+        if left:
+            self._release(left)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        log.info("worker stopped", finished_in_time=finished, released=len(left))
+
+    def _release(self, messages: list[Received]) -> None:
+        if not messages:
+            return
+        try:
+            self.settler.release(messages)
+        except CharterhandError as exc:
+            log.warning("could not release messages", error=exc.reason, messages=len(messages))

@@ -1,0 +1,245 @@
+"""From a booking event to every downstream system in line with the booking's newest state.
+
+``apply(event)``: reduce the event into the stored state (conditional write), work out which steps
+are due (their input hash differs from what they last published), lease them all in the same
+transaction, then run them in dependency order, independent ones in parallel, recording each
+result as soon as it is back. Whatever email drives it, a booking's steps always move towards its
+*stored* state, so any order of delivery converges.
+"""
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from bookings import Booking, BookingEvent, CharterhandError, TransientError, reduce
+from publishers.base import Publisher, StepContext
+from worker.store import BookingRecord, Leases, StateConflict, StateStore
+
+#: how many times a state write is retried when other workers keep changing the booking
+STATE_ATTEMPTS = 8
+
+
+def input_hash(value: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a step's input: what decides whether the step re-runs."""
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def dependency_order(publishers: Sequence[Publisher]) -> list[Publisher]:
+    """Publishers sorted so every step comes after the steps it depends on.
+
+    Raises ``ValueError`` at start-up for an unknown dependency, a duplicate step or a cycle.
+    """
+    by_step: dict[str, Publisher] = {}
+    for publisher in publishers:
+        if publisher.step in by_step:
+            raise ValueError(f"two publishers for step {publisher.step!r}")
+        by_step[publisher.step] = publisher
+    for publisher in publishers:
+        for dep in publisher.depends_on:
+            if dep not in by_step:
+                raise ValueError(f"step {publisher.step!r} depends on unknown step {dep!r}")
+    ordered: list[Publisher] = []
+    placed: set[str] = set()
+    while len(ordered) < len(by_step):
+        ready = [
+            p
+            for step, p in by_step.items()
+            if step not in placed and all(d in placed for d in p.depends_on)
+        ]
+        if not ready:
+            raise ValueError(
+                f"steps depend on each other in a cycle: {sorted(set(by_step) - placed)}"
+            )
+        ordered.extend(ready)
+        placed.update(p.step for p in ready)
+    return ordered
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What applying one event did."""
+
+    booking_key: str
+    #: the stored state after this event (the event's own, or a newer one already there)
+    booking: Booking
+    state_changed: bool
+    ran: tuple[str, ...] = ()
+    #: steps already in line with the state (nothing to do)
+    current: tuple[str, ...] = ()
+    #: steps another worker is running now
+    held: tuple[str, ...] = ()
+    #: steps that failed, with the error (the first permanent one decides the outcome)
+    failed: Mapping[str, CharterhandError] = field(default_factory=dict)
+    #: steps not run because a step they depend on did not complete
+    blocked: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        return not (self.held or self.failed or self.blocked)
+
+
+class Orchestrator:
+    """Runs the publishers for a booking's state, each at most once per input, under leases."""
+
+    def __init__(
+        self,
+        store: StateStore,
+        publishers: Sequence[Publisher],
+        executor: Executor,
+        *,
+        owner: str,
+        lease_seconds: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.publishers = dependency_order(publishers)
+        self.executor = executor
+        self.owner = owner
+        self.lease_seconds = lease_seconds
+        self.clock = clock
+
+    def apply(self, event: BookingEvent, *, run_id: str) -> Applied:
+        """Reduce ``event`` into the state and bring every due step in line with the result.
+
+        ``run_id`` makes the lease owner unique to this attempt (``<owner>/<run_id>``), so two
+        threads of one process never mistake each other's leases for their own.
+        """
+        owner = f"{self.owner}/{run_id}"
+        for _attempt in range(STATE_ATTEMPTS):
+            record = self.store.load(event.key)
+            state = reduce(record.booking, event)
+            changed = state != record.booking
+            due = self._due(record, state)
+            try:
+                leases = self.store.commit(
+                    event.key,
+                    state=state if changed else None,
+                    expected_version=record.version,
+                    due=due,
+                    owner=owner,
+                    lease_seconds=self.lease_seconds,
+                )
+            except StateConflict:
+                continue
+            return self._run(record, state, changed, due, leases, owner)
+        raise TransientError(f"state of {event.key} kept changing under us", step="state")
+
+    def _due(self, record: BookingRecord, state: Booking) -> dict[str, str]:
+        due = {}
+        for publisher in self.publishers:
+            digest = input_hash(publisher.input_of(state))
+            if record.step(publisher.step).published_hash != digest:
+                due[publisher.step] = digest
+        return due
+
+    def _run(
+        self,
+        record: BookingRecord,
+        state: Booking,
+        changed: bool,
+        due: Mapping[str, str],
+        leases: Leases,
+        owner: str,
+    ) -> Applied:
+        key = record.key
+        ids: dict[str, Mapping[str, str]] = {
+            step: rec.external_ids for step, rec in record.steps.items() if step not in due
+        }
+        ids.update({step: rec.external_ids for step, rec in leases.published.items()})
+        done: set[str] = (set(ids) - set(due)) | set(leases.published)
+        ran: list[str] = []
+        failed: dict[str, CharterhandError] = {}
+        blocked: list[str] = []
+        waiting = [p for p in self.publishers if p.step in leases.acquired]
+        running: dict[Future[Mapping[str, str]], Publisher] = {}
+        last_renewal = self.clock()
+        while waiting or running:
+            for publisher in list(waiting):
+                deps = publisher.depends_on
+                if any(d in failed or d in blocked or d in leases.held for d in deps):
+                    waiting.remove(publisher)
+                    blocked.append(publisher.step)
+                elif all(d in done for d in deps):
+                    waiting.remove(publisher)
+                    ctx = StepContext(
+                        booking=state,
+                        previous=record.step(publisher.step).published,
+                        external_ids=record.step(publisher.step).external_ids,
+                        idempotency_key=f"{key}:{publisher.step}:{due[publisher.step]}",
+                        upstream={d: ids.get(d, {}) for d in deps},
+                    )
+                    running[self.executor.submit(publisher.publish, ctx)] = publisher
+            if not running:
+                break
+            finished, _ = wait(running, timeout=self.lease_seconds / 3, return_when=FIRST_COMPLETED)
+            for future in finished:
+                publisher = running.pop(future)
+                step = publisher.step
+                try:
+                    result = dict(future.result())
+                    self.store.record_published(
+                        key,
+                        step,
+                        owner=owner,
+                        input_hash=due[step],
+                        booking=state,
+                        external_ids=result,
+                    )
+                except CharterhandError as exc:
+                    failed[step] = exc if exc.step else _with_step(exc, step)
+                    self._record_failure(key, step, owner, failed[step])
+                except Exception as exc:  # a publisher bug: retry, then dead-letter with reason
+                    failed[step] = TransientError(
+                        f"unexpected {type(exc).__name__}: {exc}", step=step
+                    )
+                    failed[step].__cause__ = exc
+                    self._record_failure(key, step, owner, failed[step])
+                else:
+                    ids[step] = result
+                    done.add(step)
+                    ran.append(step)
+            if running and self.clock() - last_renewal >= self.lease_seconds / 3:
+                last_renewal = self.clock()
+                for publisher in running.values():
+                    self._renew(key, publisher.step, owner)
+        if blocked:
+            self._release(key, blocked, owner)
+        return Applied(
+            booking_key=key,
+            booking=state,
+            state_changed=changed,
+            ran=tuple(ran),
+            current=tuple(sorted((set(self._steps) - set(due)) | set(leases.published))),
+            held=tuple(sorted(leases.held)),
+            failed=failed,
+            blocked=tuple(blocked),
+        )
+
+    @property
+    def _steps(self) -> list[str]:
+        return [p.step for p in self.publishers]
+
+    def _record_failure(self, key: str, step: str, owner: str, error: CharterhandError) -> None:
+        # best effort: the lease expires on its own, and the outcome already says what failed
+        with suppress(CharterhandError):
+            self.store.record_failed(key, step, owner=owner, reason=error.reason)
+
+    def _renew(self, key: str, step: str, owner: str) -> None:
+        # best effort: if the lease is gone, recording the result says LeaseLost
+        with suppress(CharterhandError):
+            self.store.renew(key, step, owner=owner, lease_seconds=self.lease_seconds)
+
+    def _release(self, key: str, steps: list[str], owner: str) -> None:
+        with suppress(CharterhandError):  # best effort: the leases expire on their own
+            self.store.release(key, steps, owner=owner)
+
+
+def _with_step(exc: CharterhandError, step: str) -> CharterhandError:
+    exc.step = step
+    return exc

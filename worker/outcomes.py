@@ -1,0 +1,239 @@
+"""Every message ends in exactly one outcome; this module says which, and carries it out on SQS.
+
+| outcome     | SQS                                                                  |
+| ----------- | -------------------------------------------------------------------- |
+| done        | delete                                                               |
+| ignored     | delete                                                               |
+| retry       | visibility set to ``backoff_seconds(receive count)``                 |
+| dead-letter | SendMessage to the DLQ (body unchanged, ``charterhand.*`` attributes), then delete |
+
+A retry whose receive count reached ``max_receive_count`` becomes a dead-letter here, with its
+reason; the queue's redrive policy (set higher) stays as the safety net for a worker that dies.
+"""
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from bookings import CharterhandError
+from worker.aws_errors import classify
+from worker.backoff import backoff_seconds
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+ATTRIBUTE_PREFIX = "charterhand."
+
+
+class Kind(StrEnum):
+    DONE = "done"
+    IGNORED = "ignored"
+    RETRY = "retry"
+    DEAD_LETTER = "dead-letter"
+
+
+#: when one message carries several emails, the message takes the most urgent of their outcomes:
+#: a retry may still succeed (and dead-letters what stays broken later), so it goes first
+URGENCY = {Kind.IGNORED: 0, Kind.DONE: 1, Kind.DEAD_LETTER: 2, Kind.RETRY: 3}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of a message (or of one email in it), and why. Safe to log as is."""
+
+    kind: Kind
+    reason: str
+    booking_key: str | None = None
+    email_id: str | None = None
+    step: str | None = None
+    error_class: str | None = None
+
+    @classmethod
+    def of_error(cls, exc: CharterhandError, **context: Any) -> "Outcome":
+        """Retry for a transient error, dead-letter for a permanent one."""
+        return cls(
+            kind=Kind.RETRY if exc.transient else Kind.DEAD_LETTER,
+            reason=exc.reason,
+            step=exc.step,
+            error_class=type(exc).__name__,
+            **context,
+        )
+
+
+def combine(outcomes: Iterable[Outcome]) -> Outcome:
+    """One outcome for a message from those of its emails (the most urgent; reasons joined)."""
+    items = list(outcomes)
+    if not items:
+        raise ValueError("no outcomes to combine")
+    if len(items) == 1:
+        return items[0]
+    top = max(items, key=lambda o: URGENCY[o.kind])
+    others = [o.reason for o in items if o is not top]
+    return replace(top, reason=f"{top.reason} (and {len(others)} more: {'; '.join(others)})")
+
+
+@dataclass(frozen=True)
+class Received:
+    """One SQS message as received, with what settling it needs."""
+
+    message_id: str
+    receipt_handle: str
+    body: str
+    receive_count: int = 1
+    first_received_at: float | None = None
+    sent_at: float | None = None
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_sqs(cls, message: Mapping[str, Any]) -> "Received":
+        attrs = message.get("Attributes", {})
+        return cls(
+            message_id=message["MessageId"],
+            receipt_handle=message["ReceiptHandle"],
+            body=message.get("Body", ""),
+            receive_count=int(attrs.get("ApproximateReceiveCount", "1")),
+            first_received_at=_epoch_ms(attrs.get("ApproximateFirstReceiveTimestamp")),
+            sent_at=_epoch_ms(attrs.get("SentTimestamp")),
+            attributes={
+                name: value["StringValue"]
+                for name, value in message.get("MessageAttributes", {}).items()
+                if "StringValue" in value
+            },
+        )
+
+
+class Settler:
+    """Carries an outcome out on SQS. Builds its own client only when none is given."""
+
+    def __init__(
+        self,
+        *,
+        queue_url: str,
+        dlq_url: str,
+        max_receive_count: int,
+        retry_base_seconds: int,
+        retry_max_seconds: int,
+        client: "SQSClient | None" = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.queue_url = queue_url
+        self.dlq_url = dlq_url
+        self.max_receive_count = max_receive_count
+        self.retry_base_seconds = retry_base_seconds
+        self.retry_max_seconds = retry_max_seconds
+        self.client = client or boto3.client("sqs")
+        self.clock = clock
+
+    def final(self, message: Received, outcome: Outcome) -> Outcome:
+        """The outcome actually carried out: a retry past the receive limit is a dead-letter."""
+        if outcome.kind is Kind.RETRY and message.receive_count >= self.max_receive_count:
+            return replace(
+                outcome,
+                kind=Kind.DEAD_LETTER,
+                reason=f"retries exhausted after {message.receive_count} receives: "
+                f"{outcome.reason}",
+            )
+        return outcome
+
+    def settle(self, message: Received, outcome: Outcome) -> Outcome:
+        """Carry out ``final(outcome)`` and return it. Raises a CharterhandError if SQS fails;
+        the message then simply comes back after its visibility timeout."""
+        outcome = self.final(message, outcome)
+        if outcome.kind is Kind.RETRY:
+            delay = backoff_seconds(
+                message.receive_count, base=self.retry_base_seconds, cap=self.retry_max_seconds
+            )
+            self._call(
+                "setting retry backoff",
+                self.client.change_message_visibility,
+                QueueUrl=self.queue_url,
+                ReceiptHandle=message.receipt_handle,
+                VisibilityTimeout=delay,
+            )
+            return outcome
+        if outcome.kind is Kind.DEAD_LETTER:
+            self._call(
+                "sending to the dead-letter queue",
+                self.client.send_message,
+                QueueUrl=self.dlq_url,
+                MessageBody=message.body,
+                MessageAttributes={
+                    ATTRIBUTE_PREFIX + name: {"DataType": "String", "StringValue": value}
+                    for name, value in self.dead_letter_attributes(message, outcome).items()
+                },
+            )
+        self._call(
+            "deleting the message",
+            self.client.delete_message,
+            QueueUrl=self.queue_url,
+            ReceiptHandle=message.receipt_handle,
+        )
+        return outcome
+
+    def release(self, messages: Iterable[Received]) -> None:
+        """Make messages visible again at once (shutting down without finishing them)."""
+        batch = list(messages)
+        for start in range(0, len(batch), 10):
+            entries = [
+                {"Id": str(i), "ReceiptHandle": m.receipt_handle, "VisibilityTimeout": 0}
+                for i, m in enumerate(batch[start : start + 10])
+            ]
+            self._call(
+                "releasing messages",
+                self.client.change_message_visibility_batch,
+                QueueUrl=self.queue_url,
+                Entries=entries,
+            )
+
+    def extend(self, messages: Iterable[Received], seconds: int) -> None:
+        """Keep messages hidden for another ``seconds`` while they are still in work."""
+        batch = list(messages)
+        for start in range(0, len(batch), 10):
+            entries = [
+                {"Id": str(i), "ReceiptHandle": m.receipt_handle, "VisibilityTimeout": seconds}
+                for i, m in enumerate(batch[start : start + 10])
+            ]
+            self._call(
+                "extending visibility",
+                self.client.change_message_visibility_batch,
+                QueueUrl=self.queue_url,
+                Entries=entries,
+            )
+
+    def dead_letter_attributes(self, message: Received, outcome: Outcome) -> dict[str, str]:
+        """docs/contracts.md's DLQ attributes (without the ``charterhand.`` prefix)."""
+        attrs = {
+            "reason": outcome.reason[:1000],
+            "error_class": outcome.error_class or "",
+            "step": outcome.step or "",
+            "booking_id": outcome.booking_key or "",
+            "first_failure": self._first_failure(message),
+            "receive_count": str(message.receive_count),
+        }
+        if ATTRIBUTE_PREFIX + "replay_count" in message.attributes:
+            attrs["replay_count"] = message.attributes[ATTRIBUTE_PREFIX + "replay_count"]
+        return {name: value for name, value in attrs.items() if value}
+
+    def _first_failure(self, message: Received) -> str:
+        """Kept across replays; else the first receive when it failed before, else now."""
+        kept = message.attributes.get(ATTRIBUTE_PREFIX + "first_failure")
+        if kept:
+            return kept
+        when = message.first_received_at if message.receive_count > 1 else None
+        return datetime.fromtimestamp(when or self.clock(), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _call(self, doing: str, method: Callable[..., Any], **kwargs: Any) -> Any:
+        try:
+            return method(**kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            raise classify(exc, doing) from exc
+
+
+def _epoch_ms(value: str | None) -> float | None:
+    return int(value) / 1000 if value else None

@@ -1,0 +1,156 @@
+"""One SQS message → one outcome: decode, fetch, admit, parse, reduce and publish, per email.
+
+Nothing here touches SQS: the loop settles what this returns. Every exception ends up as an
+outcome: ours by family (transient → retry, permanent → dead-letter), anything else as a
+transient "unexpected" error, retried and dead-lettered with its reason once retries run out.
+"""
+
+import uuid
+from typing import TYPE_CHECKING
+
+import structlog
+from botocore.exceptions import BotoCoreError, ClientError
+
+from bookings import CharterhandError, NotABooking, PermanentError, TransientError
+from worker.admission import check_forwarder, check_location, check_verdicts, verdicts_from_headers
+from worker.aws_errors import classify
+from worker.decode import EmailRef, decode_body
+from worker.orchestrate import Orchestrator
+from worker.outcomes import Kind, Outcome, Received, combine
+from worker.reading import MailReader
+from worker.store import StateStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+log = structlog.get_logger("charterhand.worker")
+
+#: a raw email bigger than this is not a booking email (SES itself caps received mail at 40 MB)
+MAX_EMAIL_BYTES = 40 * 1024 * 1024
+
+
+class MessageHandler:
+    """Works one message to its outcome. Safe to call from several threads at once."""
+
+    def __init__(
+        self,
+        *,
+        s3: "S3Client",
+        store: StateStore,
+        reader: MailReader,
+        orchestrator: Orchestrator,
+        inbound_bucket: str,
+        forwarder_allowlist: list[str],
+        require_authenticated_sender: bool,
+        email_dedup_days: int,
+    ) -> None:
+        self.s3 = s3
+        self.store = store
+        self.reader = reader
+        self.orchestrator = orchestrator
+        self.inbound_bucket = inbound_bucket
+        self.forwarder_allowlist = forwarder_allowlist
+        self.require_authenticated_sender = require_authenticated_sender
+        self.email_dedup_days = email_dedup_days
+
+    def handle(self, message: Received) -> Outcome:
+        """The message's outcome (before the retry limit is applied by the settler)."""
+        try:
+            decoded = decode_body(message.body)
+        except CharterhandError as exc:
+            return Outcome.of_error(exc)
+        if decoded.ignored is not None:
+            return Outcome(Kind.IGNORED, decoded.ignored)
+        return combine(self._email_or_error(ref) for ref in decoded.emails)
+
+    def _email_or_error(self, ref: EmailRef) -> Outcome:
+        email_id = ref.ses_message_id
+        try:
+            return self._email(ref)
+        except CharterhandError as exc:
+            return Outcome.of_error(exc, email_id=email_id)
+        except Exception as exc:  # a bug of ours or a library's: retried, then dead-lettered
+            log.error("unexpected error", where=ref.where, exc_info=exc)
+            error = TransientError(f"unexpected {type(exc).__name__} on {ref.where}")
+            return Outcome.of_error(error, email_id=email_id)
+
+    def _email(self, ref: EmailRef) -> Outcome:
+        refused = check_location(ref, self.inbound_bucket)
+        if refused:
+            return Outcome(Kind.IGNORED, refused, email_id=ref.ses_message_id)
+        if ref.verdicts is not None:
+            refused = check_verdicts(
+                ref.verdicts, require_authenticated_sender=self.require_authenticated_sender
+            )
+            if refused:
+                return Outcome(Kind.IGNORED, refused, email_id=ref.ses_message_id)
+        if ref.ses_message_id and (seen := self._seen(ref.ses_message_id)):
+            return seen
+        raw = self._fetch(ref)
+        email_id = ref.ses_message_id or self.reader.identity(raw)
+        if not ref.ses_message_id and (seen := self._seen(email_id)):
+            return seen
+        if ref.verdicts is None and (verdicts := verdicts_from_headers(raw)) is not None:
+            refused = check_verdicts(
+                verdicts, require_authenticated_sender=self.require_authenticated_sender
+            )
+            if refused:
+                return Outcome(Kind.IGNORED, refused, email_id=email_id)
+        envelope = self.reader.envelope(raw)
+        refused = check_forwarder(envelope.forwarded_by, self.forwarder_allowlist)
+        if refused:
+            return Outcome(Kind.IGNORED, refused, email_id=email_id)
+        try:
+            event = self.reader.parse(raw)
+        except NotABooking as exc:
+            self._mark(email_id, None, Kind.IGNORED)
+            return Outcome(Kind.IGNORED, f"not a booking: {exc.reason}", email_id=email_id)
+        applied = self.orchestrator.apply(event, run_id=uuid.uuid4().hex)
+        context = {"booking_key": applied.booking_key, "email_id": email_id}
+        if applied.failed:  # a permanent failure first: retrying will not fix it
+            errors = sorted(applied.failed.values(), key=lambda e: e.transient)
+            return Outcome.of_error(errors[0], **context)
+        if applied.held:
+            return Outcome(
+                Kind.RETRY,
+                f"another worker is running {', '.join(applied.held)}",
+                step=applied.held[0],
+                error_class="LeaseHeld",
+                **context,
+            )
+        self._mark(email_id, applied.booking_key, Kind.DONE)
+        ran = ", ".join(applied.ran) or "nothing (already published)"
+        reason = f"{event.kind.value}: ran {ran}" + (
+            "" if applied.state_changed else "; state kept"
+        )
+        return Outcome(Kind.DONE, reason, **context)
+
+    def _seen(self, email_id: str) -> Outcome | None:
+        seen = self.store.seen(email_id)
+        if seen is None:
+            return None
+        kind = Kind.IGNORED if seen.outcome == Kind.IGNORED else Kind.DONE
+        return Outcome(
+            kind,
+            f"duplicate of an email already {seen.outcome}",
+            booking_key=seen.booking_key,
+            email_id=email_id,
+        )
+
+    def _mark(self, email_id: str, booking_key: str | None, outcome: Kind) -> None:
+        self.store.mark_seen(
+            email_id, booking_key=booking_key, outcome=outcome, keep_days=self.email_dedup_days
+        )
+
+    def _fetch(self, ref: EmailRef) -> bytes:
+        if ref.content is not None:
+            return ref.content
+        bucket, key = ref.bucket or "", ref.key or ""
+        doing = f"reading {ref.where}"
+        try:
+            response = self.s3.get_object(Bucket=bucket, Key=key)
+            if response.get("ContentLength", 0) > MAX_EMAIL_BYTES:
+                raise PermanentError(f"{ref.where} is larger than {MAX_EMAIL_BYTES} bytes")
+            return response["Body"].read()
+        except (ClientError, BotoCoreError) as exc:
+            raise classify(exc, doing, step="fetch") from exc
