@@ -92,6 +92,7 @@ def build_worker(
         ),
         owner=owner or f"{socket.gethostname()}:{os.getpid()}",
         lease_seconds=settings.lease_seconds,
+        keep_days=settings.email_dedup_days,
     )
     handler = MessageHandler(
         s3=clients.s3,

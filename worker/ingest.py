@@ -98,7 +98,9 @@ def sns_envelope(message: Mapping[str, Any]) -> str:
             "TopicArn": TOPIC_ARN,
             "Subject": "Amazon SES Email Receipt Notification",
             "Message": json.dumps(message),
-            "Timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "Timestamp": datetime.now(UTC)
+            .isoformat(timespec="milliseconds")
+            .replace("+00:00", "Z"),
             "SignatureVersion": "1",
             "Signature": "",
             "SigningCertURL": "",

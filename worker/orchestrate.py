@@ -1,10 +1,10 @@
 """From a booking event to every downstream system in line with the booking's newest state.
 
-``apply(event)``: reduce the event into the stored state (conditional write), work out which steps
-are due (their input hash differs from what they last published), lease them all in the same
-transaction, then run them in dependency order, independent ones in parallel, recording each
-result as soon as it is back. Whatever email drives it, a booking's steps always move towards its
-*stored* state, so any order of delivery converges.
+``apply(event)``: reduce the event into the stored state, work out which steps are due (their
+input hash differs from what they last published), take the booking's lease and write the state
+in one conditional write, then run the due steps in dependency order, independent ones in
+parallel, recording each result as soon as it is back. Whatever email drives it, a booking's
+steps always move towards its *stored* state, so any order of delivery converges.
 """
 
 import hashlib
@@ -13,12 +13,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bookings import Booking, BookingEvent, CharterhandError, TransientError, reduce
 from publishers.base import Publisher, StepContext
-from worker.store import BookingRecord, Leases, StateConflict, StateStore
+from worker.store import BookingBusy, BookingRecord, SeenEmail, StateConflict, StateStore
 
 #: how many times a state write is retried when other workers keep changing the booking
 STATE_ATTEMPTS = 8
@@ -72,12 +72,14 @@ class Applied:
     ran: tuple[str, ...] = ()
     #: steps already in line with the state (nothing to do)
     current: tuple[str, ...] = ()
-    #: steps another worker is running now
+    #: due steps not run because another worker holds the booking's lease
     held: tuple[str, ...] = ()
-    #: steps that failed, with the error (the first permanent one decides the outcome)
+    #: steps that failed, with the error (a permanent one decides the outcome)
     failed: Mapping[str, CharterhandError] = field(default_factory=dict)
     #: steps not run because a step they depend on did not complete
     blocked: tuple[str, ...] = ()
+    #: the email that brought this about was remembered as settled
+    seen_recorded: bool = False
 
     @property
     def complete(self) -> bool:
@@ -95,20 +97,23 @@ class Orchestrator:
         *,
         owner: str,
         lease_seconds: float,
+        keep_days: int = 30,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
+        self.keep_days = keep_days
         self.publishers = dependency_order(publishers)
         self.executor = executor
         self.owner = owner
         self.lease_seconds = lease_seconds
         self.clock = clock
 
-    def apply(self, event: BookingEvent, *, run_id: str) -> Applied:
+    def apply(self, event: BookingEvent, *, run_id: str, seen: SeenEmail | None = None) -> Applied:
         """Reduce ``event`` into the state and bring every due step in line with the result.
 
         ``run_id`` makes the lease owner unique to this attempt (``<owner>/<run_id>``), so two
-        threads of one process never mistake each other's leases for their own.
+        threads of one process never mistake each other's leases for their own. ``seen`` is
+        remembered as settled in the same write that releases the booking, once all steps are in.
         """
         owner = f"{self.owner}/{run_id}"
         for _attempt in range(STATE_ATTEMPTS):
@@ -116,18 +121,28 @@ class Orchestrator:
             state = reduce(record.booking, event)
             changed = state != record.booking
             due = self._due(record, state)
+            if not due and not changed:
+                return Applied(event.key, state, state_changed=False, current=tuple(self._steps))
             try:
-                leases = self.store.commit(
+                self.store.acquire(
                     event.key,
                     state=state if changed else None,
                     expected_version=record.version,
-                    due=due,
                     owner=owner,
                     lease_seconds=self.lease_seconds,
                 )
             except StateConflict:
                 continue
-            return self._run(record, state, changed, due, leases, owner)
+            except BookingBusy:
+                return Applied(event.key, state, state_changed=False, held=tuple(due))
+            applied = self._run(record, state, changed, due, owner)
+            self.store.release(
+                event.key,
+                owner=owner,
+                seen=seen if applied.complete else None,
+                keep_days=self.keep_days,
+            )
+            return replace(applied, seen_recorded=applied.complete and seen is not None)
         raise TransientError(f"state of {event.key} kept changing under us", step="state")
 
     def _due(self, record: BookingRecord, state: Booking) -> dict[str, str]:
@@ -144,25 +159,23 @@ class Orchestrator:
         state: Booking,
         changed: bool,
         due: Mapping[str, str],
-        leases: Leases,
         owner: str,
     ) -> Applied:
         key = record.key
         ids: dict[str, Mapping[str, str]] = {
             step: rec.external_ids for step, rec in record.steps.items() if step not in due
         }
-        ids.update({step: rec.external_ids for step, rec in leases.published.items()})
-        done: set[str] = (set(ids) - set(due)) | set(leases.published)
+        done: set[str] = set(self._steps) - set(due)
         ran: list[str] = []
         failed: dict[str, CharterhandError] = {}
         blocked: list[str] = []
-        waiting = [p for p in self.publishers if p.step in leases.acquired]
+        waiting = [p for p in self.publishers if p.step in due]
         running: dict[Future[Mapping[str, str]], Publisher] = {}
         last_renewal = self.clock()
         while waiting or running:
             for publisher in list(waiting):
                 deps = publisher.depends_on
-                if any(d in failed or d in blocked or d in leases.held for d in deps):
+                if any(d in failed or d in blocked for d in deps):
                     waiting.remove(publisher)
                     blocked.append(publisher.step)
                 elif all(d in done for d in deps):
@@ -179,8 +192,7 @@ class Orchestrator:
                 break
             finished, _ = wait(running, timeout=self.lease_seconds / 3, return_when=FIRST_COMPLETED)
             for future in finished:
-                publisher = running.pop(future)
-                step = publisher.step
+                step = running.pop(future).step
                 try:
                     result = dict(future.result())
                     self.store.record_published(
@@ -193,30 +205,25 @@ class Orchestrator:
                     )
                 except CharterhandError as exc:
                     failed[step] = exc if exc.step else _with_step(exc, step)
-                    self._record_failure(key, step, owner, failed[step])
+                    self._record_failure(key, step, owner, due[step], failed[step])
                 except Exception as exc:  # a publisher bug: retry, then dead-letter with reason
-                    failed[step] = TransientError(
-                        f"unexpected {type(exc).__name__}: {exc}", step=step
-                    )
-                    failed[step].__cause__ = exc
-                    self._record_failure(key, step, owner, failed[step])
+                    error = TransientError(f"unexpected {type(exc).__name__}: {exc}", step=step)
+                    error.__cause__ = exc
+                    failed[step] = error
+                    self._record_failure(key, step, owner, due[step], error)
                 else:
                     ids[step] = result
                     done.add(step)
                     ran.append(step)
             if running and self.clock() - last_renewal >= self.lease_seconds / 3:
                 last_renewal = self.clock()
-                for publisher in running.values():
-                    self._renew(key, publisher.step, owner)
-        if blocked:
-            self._release(key, blocked, owner)
+                self._renew(key, owner)
         return Applied(
             booking_key=key,
             booking=state,
             state_changed=changed,
             ran=tuple(ran),
-            current=tuple(sorted((set(self._steps) - set(due)) | set(leases.published))),
-            held=tuple(sorted(leases.held)),
+            current=tuple(sorted(set(self._steps) - set(due))),
             failed=failed,
             blocked=tuple(blocked),
         )
@@ -225,19 +232,17 @@ class Orchestrator:
     def _steps(self) -> list[str]:
         return [p.step for p in self.publishers]
 
-    def _record_failure(self, key: str, step: str, owner: str, error: CharterhandError) -> None:
-        # best effort: the lease expires on its own, and the outcome already says what failed
+    def _record_failure(
+        self, key: str, step: str, owner: str, digest: str, error: CharterhandError
+    ) -> None:
+        # best effort: the outcome already says what failed; the record is for `status`
         with suppress(CharterhandError):
-            self.store.record_failed(key, step, owner=owner, reason=error.reason)
+            self.store.record_failed(key, step, owner=owner, input_hash=digest, reason=error.reason)
 
-    def _renew(self, key: str, step: str, owner: str) -> None:
-        # best effort: if the lease is gone, recording the result says LeaseLost
+    def _renew(self, key: str, owner: str) -> None:
+        # best effort: if the lease is gone, recording the next result says LeaseLost
         with suppress(CharterhandError):
-            self.store.renew(key, step, owner=owner, lease_seconds=self.lease_seconds)
-
-    def _release(self, key: str, steps: list[str], owner: str) -> None:
-        with suppress(CharterhandError):  # best effort: the leases expire on their own
-            self.store.release(key, steps, owner=owner)
+            self.store.renew(key, owner=owner, lease_seconds=self.lease_seconds)
 
 
 def _with_step(exc: CharterhandError, step: str) -> CharterhandError:

@@ -18,7 +18,7 @@ from worker.decode import EmailRef, decode_body
 from worker.orchestrate import Orchestrator
 from worker.outcomes import Kind, Outcome, Received, combine
 from worker.reading import MailReader
-from worker.store import StateStore
+from worker.store import SeenEmail, StateStore
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -105,7 +105,8 @@ class MessageHandler:
         except NotABooking as exc:
             self._mark(email_id, None, Kind.IGNORED)
             return Outcome(Kind.IGNORED, f"not a booking: {exc.reason}", email_id=email_id)
-        applied = self.orchestrator.apply(event, run_id=uuid.uuid4().hex)
+        settled = SeenEmail(email_id, event.key, Kind.DONE)
+        applied = self.orchestrator.apply(event, run_id=uuid.uuid4().hex, seen=settled)
         context = {"booking_key": applied.booking_key, "email_id": email_id}
         if applied.failed:  # a permanent failure first: retrying will not fix it
             errors = sorted(applied.failed.values(), key=lambda e: e.transient)
@@ -113,12 +114,13 @@ class MessageHandler:
         if applied.held:
             return Outcome(
                 Kind.RETRY,
-                f"another worker is running {', '.join(applied.held)}",
+                "another worker is working on this booking",
                 step=applied.held[0],
                 error_class="LeaseHeld",
                 **context,
             )
-        self._mark(email_id, applied.booking_key, Kind.DONE)
+        if not applied.seen_recorded:
+            self._mark(email_id, applied.booking_key, Kind.DONE)
         ran = ", ".join(applied.ran) or "nothing (already published)"
         reason = f"{event.kind.value}: ran {ran}" + (
             "" if applied.state_changed else "; state kept"

@@ -1,21 +1,21 @@
-"""The state table: booking state, per-step records with leases, and the emails already seen.
+"""The state table: booking state under a lease, per-step records, and the emails already seen.
 
 Layout (docs/contracts.md): one partition per booking (``booking#<key>``) holding ``state`` and one
 ``step#<step>`` item per step, and one ``email#<id>`` item per settled email. Every write that
 could race is conditional:
 
-* the state carries a ``version``; it is written only over the version it was computed from, so
-  two workers reducing different emails of one booking cannot lose either email;
-* a step's lease is taken only while the step is still due (its ``published_hash`` differs from
-  the new input's hash) and nobody else holds it (or their lease has expired: a dead worker);
-* a step's result is recorded only by the lease's holder.
+* the ``state`` item carries a ``version`` and the booking's lease (owner, expiry). One conditional
+  write takes the lease and, when the email changes it, writes the new state over the version it
+  was computed from: two workers never work one booking at once, and neither loses an email. A
+  lease whose worker died expires and is taken over;
+* a step's result is written only while the lease is still ours (a transaction checks it).
 
-The state write and all the leases a booking needs go in one transaction: one request, and the
-leases can never be granted for a state that lost the race.
+One lease per booking rather than per step: one write instead of six, and a booking's emails
+never interleave. Steps of one booking still run in parallel, inside the holder.
 """
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -40,8 +40,12 @@ class StateConflict(TransientError):
     """The booking's state changed between our read and our write: read again and re-reduce."""
 
 
+class BookingBusy(TransientError):
+    """Another worker holds the booking's lease: try again later."""
+
+
 class LeaseLost(TransientError):
-    """Our lease expired and another worker took the step over; its result is theirs to record."""
+    """Our lease expired and another worker took the booking over; its results are theirs."""
 
 
 @dataclass(frozen=True)
@@ -54,33 +58,21 @@ class StepRecord:
     published: Booking | None = None
     status: str | None = None
     last_error: str | None = None
-    lease_owner: str | None = None
-    lease_expires: float | None = None
 
 
 @dataclass(frozen=True)
 class BookingRecord:
-    """A booking's stored state (``None`` before its first email) and its step records."""
+    """A booking's stored state (``None`` before its first email), its lease and step records."""
 
     key: str
     booking: Booking | None
     version: int
     steps: Mapping[str, StepRecord]
+    lease_owner: str | None = None
+    lease_expires: float | None = None
 
     def step(self, name: str) -> StepRecord:
         return self.steps.get(name) or StepRecord(step=name)
-
-
-@dataclass(frozen=True)
-class Leases:
-    """The answer to a lease request, step by step."""
-
-    #: ours now: run them
-    acquired: frozenset[str] = frozenset()
-    #: someone already published exactly this input: nothing to do (their record, for its ids)
-    published: Mapping[str, StepRecord] = field(default_factory=dict)
-    #: another worker holds an unexpired lease: try again later
-    held: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -101,12 +93,10 @@ class StateStore:
         client: "DynamoDBClient | None" = None,
         *,
         clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.table_name = table_name
         self.client = client or boto3.client("dynamodb")
         self.clock = clock
-        self.sleep = sleep
 
     # --- booking state and steps ---------------------------------------------------------------
 
@@ -130,67 +120,114 @@ class StateStore:
                 break
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         booking, version, steps = None, 0, {}
+        owner: str | None = None
+        expires: float | None = None
         for item in items:
             sk = item["sk"]["S"]
             if sk == STATE_SK:
                 booking = Booking.model_validate_json(item["booking"]["S"])
                 version = int(item["version"]["N"])
+                owner = item.get("lease_owner", {}).get("S")
+                expires = float(item["lease_expires"]["N"]) if "lease_expires" in item else None
             elif sk.startswith(STEP_PREFIX):
                 record = step_record(item)
                 steps[record.step] = record
-        return BookingRecord(key=key, booking=booking, version=version, steps=steps)
+        return BookingRecord(key, booking, version, steps, owner, expires)
 
-    def commit(
+    def acquire(
         self,
         key: str,
         *,
         state: Booking | None,
         expected_version: int,
-        due: Mapping[str, str],
         owner: str,
         lease_seconds: float,
-    ) -> Leases:
-        """Write ``state`` (when not None) and lease every ``due`` step (step → input hash).
+    ) -> None:
+        """Take the booking's lease, writing ``state`` too when not None, in one conditional write.
 
-        Raises :class:`StateConflict` when the state moved since ``expected_version``. Steps whose
-        lease another worker holds, or which were published meanwhile, are left out and reported.
+        Raises :class:`StateConflict` when the state moved since ``expected_version`` (read again),
+        :class:`BookingBusy` when another worker's lease has not expired.
         """
-        pending = dict(due)
-        published: dict[str, StepRecord] = {}
-        held: set[str] = set()
-        for _attempt in range(len(due) + 3):
-            items = self._lease_items(key, pending, owner, lease_seconds)
-            if state is not None:
-                items.insert(0, self._state_item(state, expected_version))
-            if not items:
-                break
-            refused = self._transact(items)
-            if refused is None:
-                return Leases(frozenset(pending), published, frozenset(held))
-            offset = 0 if state is None else 1
-            if (
-                state is not None
-                and refused.get(0) is not None
-                and refused[0] != "TransactionConflict"
-            ):
-                raise StateConflict(f"state of {key} changed meanwhile", step="state")
-            steps = list(pending)
-            for index, reason in refused.items():
-                if index < offset or reason is None:
-                    continue
-                step = steps[index - offset]
-                if isinstance(reason, dict):  # ALL_OLD of a failed lease condition
-                    record = step_record(reason)
-                    if record.published_hash == pending[step]:
-                        published[step] = record
-                    else:
-                        held.add(step)
-                    del pending[step]
-            if not any(isinstance(r, dict) for r in refused.values()):
-                self.sleep(0.05 * (_attempt + 1))  # a transaction conflict: let the other finish
-        else:
-            raise TransientError(f"could not lease the steps of {key}: too much contention")
-        return Leases(frozenset(pending), published, frozenset(held))
+        now = self.clock()
+        lease = {":owner": {"S": owner}, ":exp": {"N": f"{now + lease_seconds:.3f}"}}
+        if expected_version == 0:
+            if state is None:
+                raise ValueError("a booking's first lease comes with its first state")
+            item = {**self._state_attributes(state, 1), "lease_owner": lease[":owner"]}
+            item["lease_expires"] = lease[":exp"]
+            try:
+                self.client.put_item(
+                    TableName=self.table_name,
+                    Item=item,
+                    ConditionExpression="attribute_not_exists(pk)",
+                )
+            except ClientError as exc:
+                if error_code(exc) == "ConditionalCheckFailedException":
+                    raise StateConflict(f"{key} was created meanwhile", step="state") from exc
+                raise classify(exc, "writing booking state", step="state") from exc
+            except BotoCoreError as exc:
+                raise classify(exc, "writing booking state", step="state") from exc
+            return
+        sets = ["lease_owner = :owner", "lease_expires = :exp", "updated_at = :iso"]
+        values: dict[str, Any] = {
+            **lease,
+            ":iso": {"S": iso(now)},
+            ":v": {"N": str(expected_version)},
+            ":now": {"N": f"{now:.3f}"},
+        }
+        if state is not None:
+            sets += ["booking = :b", "as_of = :as_of", "version = :next"]
+            attributes = self._state_attributes(state, expected_version + 1)
+            values.update(
+                {
+                    ":b": attributes["booking"],
+                    ":as_of": attributes["as_of"],
+                    ":next": attributes["version"],
+                }
+            )
+        try:
+            self.client.update_item(
+                TableName=self.table_name,
+                Key={"pk": {"S": booking_pk(key)}, "sk": {"S": STATE_SK}},
+                UpdateExpression="SET " + ", ".join(sets),
+                ConditionExpression="version = :v AND (attribute_not_exists(lease_owner) OR "
+                "lease_expires < :now OR lease_owner = :owner)",
+                ExpressionAttributeValues=values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if error_code(exc) != "ConditionalCheckFailedException":
+                raise classify(exc, "taking the booking lease", step="state") from exc
+            old: Item = exc.response.get("Item", {})  # type: ignore[assignment]
+            if old.get("version", {}).get("N") != str(expected_version):
+                raise StateConflict(f"state of {key} changed meanwhile", step="state") from exc
+            raise BookingBusy(f"another worker is working on {key}", step="state") from exc
+        except BotoCoreError as exc:
+            raise classify(exc, "taking the booking lease", step="state") from exc
+
+    def renew(self, key: str, *, owner: str, lease_seconds: float) -> None:
+        """Push our lease's expiry out while slow steps are still running."""
+        self._state_update(
+            key,
+            owner,
+            "SET lease_expires = :exp",
+            {":exp": {"N": f"{self.clock() + lease_seconds:.3f}"}},
+        )
+
+    def release(
+        self, key: str, *, owner: str, seen: "SeenEmail | None" = None, keep_days: int = 30
+    ) -> None:
+        """Give the booking's lease back; with ``seen``, remember that email in the same request."""
+        if seen is None:
+            self._state_update(key, owner, "REMOVE lease_owner, lease_expires", {})
+            return
+        self._owned_transaction(
+            key,
+            owner,
+            {"Put": {"TableName": self.table_name, "Item": self._seen_item(seen, keep_days)}},
+            "releasing the booking",
+            extra_update="REMOVE lease_owner, lease_expires",
+        )
 
     def record_published(
         self,
@@ -202,48 +239,41 @@ class StateStore:
         booking: Booking,
         external_ids: Mapping[str, str],
     ) -> None:
-        """Store a step's result and release its lease; only while the lease is still ours."""
-        self._owned_update(
-            key,
-            step,
-            owner,
-            "SET published_hash = :h, input_hash = :h, published = :b, external_ids = :ids, "
-            "#status = :published, updated_at = :now REMOVE lease_owner, lease_expires, last_error",
-            {
-                ":h": {"S": input_hash},
-                ":b": {"S": booking.model_dump_json()},
-                ":ids": {"M": {k: {"S": str(v)} for k, v in external_ids.items()}},
-                ":published": {"S": "published"},
-            },
+        """Store a step's result, only while the booking's lease is still ours."""
+        item: Item = {
+            "pk": {"S": booking_pk(key)},
+            "sk": {"S": STEP_PREFIX + step},
+            "input_hash": {"S": input_hash},
+            "published_hash": {"S": input_hash},
+            "published": {"S": booking.model_dump_json()},
+            "external_ids": {"M": {k: {"S": str(v)} for k, v in external_ids.items()}},
+            "status": {"S": "published"},
+            "updated_at": {"S": iso(self.clock())},
+        }
+        self._owned_transaction(
+            key, owner, {"Put": {"TableName": self.table_name, "Item": item}}, f"recording {step}"
         )
 
-    def record_failed(self, key: str, step: str, *, owner: str, reason: str) -> None:
-        """Mark a step failed with its reason and release the lease, so a retry can run it."""
-        self._owned_update(
-            key,
-            step,
-            owner,
-            "SET #status = :failed, last_error = :reason, updated_at = :now "
-            "REMOVE lease_owner, lease_expires",
-            {":failed": {"S": "failed"}, ":reason": {"S": reason[:1000]}},
-        )
-
-    def release(self, key: str, steps: Iterable[str], *, owner: str) -> None:
-        """Give back leases we took but will not use (an upstream step failed)."""
-        for step in steps:
-            self._owned_update(
-                key, step, owner, "SET updated_at = :now REMOVE lease_owner, lease_expires", {}
-            )
-
-    def renew(self, key: str, step: str, *, owner: str, lease_seconds: float) -> None:
-        """Push our lease's expiry out while a slow step is still running."""
-        self._owned_update(
-            key,
-            step,
-            owner,
-            "SET lease_expires = :exp, updated_at = :now",
-            {":exp": {"N": f"{self.clock() + lease_seconds:.3f}"}},
-        )
+    def record_failed(
+        self, key: str, step: str, *, owner: str, input_hash: str, reason: str
+    ) -> None:
+        """Mark a step failed with its reason (what was published before stays as it was)."""
+        update = {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": {"pk": {"S": booking_pk(key)}, "sk": {"S": STEP_PREFIX + step}},
+                "UpdateExpression": "SET #status = :failed, last_error = :reason, "
+                "input_hash = :h, updated_at = :iso",
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {
+                    ":failed": {"S": "failed"},
+                    ":reason": {"S": reason[:1000]},
+                    ":h": {"S": input_hash},
+                    ":iso": {"S": iso(self.clock())},
+                },
+            }
+        }
+        self._owned_transaction(key, owner, update, f"recording {step} failed")
 
     # --- emails seen ---------------------------------------------------------------------------
 
@@ -266,116 +296,78 @@ class StateStore:
         self, email_id: str, *, booking_key: str | None, outcome: str, keep_days: int
     ) -> None:
         """Remember a settled email for ``keep_days`` (DynamoDB's TTL forgets it after)."""
-        now = self.clock()
-        item: Item = {
-            "pk": {"S": email_pk(email_id)},
-            "sk": {"S": "email"},
-            "outcome": {"S": outcome},
-            "processed_at": {"S": iso(now)},
-            "expires_at": {"N": str(int(now + keep_days * 86400))},
-        }
-        if booking_key is not None:
-            item["booking_key"] = {"S": booking_key}
+        item = self._seen_item(SeenEmail(email_id, booking_key, outcome), keep_days)
         self._call(
             "writing email dedup record", self.client.put_item, TableName=self.table_name, Item=item
         )
 
+    def _seen_item(self, seen: "SeenEmail", keep_days: int) -> Item:
+        now = self.clock()
+        item: Item = {
+            "pk": {"S": email_pk(seen.email_id)},
+            "sk": {"S": "email"},
+            "outcome": {"S": seen.outcome},
+            "processed_at": {"S": iso(now)},
+            "expires_at": {"N": str(int(now + keep_days * 86400))},
+        }
+        if seen.booking_key is not None:
+            item["booking_key"] = {"S": seen.booking_key}
+        return item
+
     # --- internals -----------------------------------------------------------------------------
 
-    def _state_item(self, state: Booking, expected_version: int) -> Item:
-        condition = "attribute_not_exists(pk)" if expected_version == 0 else "version = :v"
-        put: dict[str, Any] = {
-            "TableName": self.table_name,
-            "Item": {
-                "pk": {"S": booking_pk(state.key)},
-                "sk": {"S": STATE_SK},
-                "booking": {"S": state.model_dump_json()},
-                "as_of": {"S": state.as_of.isoformat()},
-                "version": {"N": str(expected_version + 1)},
-                "updated_at": {"S": iso(self.clock())},
-            },
-            "ConditionExpression": condition,
+    def _state_attributes(self, state: Booking, version: int) -> Item:
+        return {
+            "pk": {"S": booking_pk(state.key)},
+            "sk": {"S": STATE_SK},
+            "booking": {"S": state.model_dump_json()},
+            "as_of": {"S": state.as_of.isoformat()},
+            "version": {"N": str(version)},
+            "updated_at": {"S": iso(self.clock())},
         }
-        if expected_version:
-            put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
-        return {"Put": put}
 
-    def _lease_items(
-        self, key: str, due: Mapping[str, str], owner: str, lease_seconds: float
-    ) -> list[Item]:
-        now = self.clock()
-        return [
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": {"pk": {"S": booking_pk(key)}, "sk": {"S": STEP_PREFIX + step}},
-                    "UpdateExpression": "SET lease_owner = :owner, lease_expires = :exp, "
-                    "input_hash = :h, #status = :pending, updated_at = :iso",
-                    "ConditionExpression": "(attribute_not_exists(published_hash) OR "
-                    "published_hash <> :h) AND (attribute_not_exists(lease_owner) OR "
-                    "lease_expires < :now)",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": {
-                        ":owner": {"S": owner},
-                        ":exp": {"N": f"{now + lease_seconds:.3f}"},
-                        ":h": {"S": input_hash},
-                        ":pending": {"S": "pending"},
-                        ":iso": {"S": iso(now)},
-                        ":now": {"N": f"{now:.3f}"},
-                    },
-                    "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                }
-            }
-            for step, input_hash in due.items()
-        ]
-
-    def _transact(self, items: list[Item]) -> dict[int, Item | str | None] | None:
-        """None when written; else, per refused item, its old item (a failed condition) or code."""
+    def _state_update(self, key: str, owner: str, expression: str, values: dict[str, Any]) -> None:
         try:
-            self.client.transact_write_items(TransactItems=items)  # type: ignore[arg-type]
-        except ClientError as exc:
-            if error_code(exc) != "TransactionCanceledException":
-                raise classify(exc, "writing booking state and leases") from exc
-            refused: dict[int, Item | str | None] = {}
-            reasons: list[dict[str, Any]] = exc.response.get("CancellationReasons", [])  # type: ignore[assignment]
-            for index, reason in enumerate(reasons):
-                code = reason.get("Code")
-                if code in (None, "None"):
-                    continue
-                if code == "ConditionalCheckFailed":
-                    refused[index] = reason.get("Item") or str(code)
-                else:
-                    refused[index] = str(code)
-            return refused
-        except BotoCoreError as exc:
-            raise classify(exc, "writing booking state and leases") from exc
-        return None
-
-    def _owned_update(
-        self, key: str, step: str, owner: str, expression: str, values: dict[str, Any]
-    ) -> None:
-        names = {"#status": "status"} if "#status" in expression else {}
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "Key": {"pk": {"S": booking_pk(key)}, "sk": {"S": STEP_PREFIX + step}},
-            "UpdateExpression": expression,
-            "ConditionExpression": "lease_owner = :me",
-            "ExpressionAttributeValues": {
-                **values,
-                ":me": {"S": owner},
-                ":now": {"S": iso(self.clock())},
-            },
-        }
-        if names:
-            request["ExpressionAttributeNames"] = names
-        try:
-            self.client.update_item(**request)
+            self.client.update_item(
+                TableName=self.table_name,
+                Key={"pk": {"S": booking_pk(key)}, "sk": {"S": STATE_SK}},
+                UpdateExpression=expression,
+                ConditionExpression="lease_owner = :me",
+                ExpressionAttributeValues={**values, ":me": {"S": owner}},
+            )
         except ClientError as exc:
             if error_code(exc) == "ConditionalCheckFailedException":
-                raise LeaseLost(f"lease on {step} of {key} was taken over", step=step) from exc
-            raise classify(exc, f"recording {step}", step=step) from exc
+                raise LeaseLost(f"lease on {key} was taken over", step="state") from exc
+            raise classify(exc, "updating the booking lease", step="state") from exc
         except BotoCoreError as exc:
-            raise classify(exc, f"recording {step}", step=step) from exc
+            raise classify(exc, "updating the booking lease", step="state") from exc
+
+    def _owned_transaction(
+        self, key: str, owner: str, write: Item, doing: str, *, extra_update: str | None = None
+    ) -> None:
+        """``write`` in a transaction with a check (or an update) that the lease is still ours."""
+        state_key = {"pk": {"S": booking_pk(key)}, "sk": {"S": STATE_SK}}
+        guard: Item = {
+            "TableName": self.table_name,
+            "Key": state_key,
+            "ConditionExpression": "lease_owner = :me",
+            "ExpressionAttributeValues": {":me": {"S": owner}},
+        }
+        first = (
+            {"Update": {**guard, "UpdateExpression": extra_update}}
+            if extra_update
+            else {"ConditionCheck": guard}
+        )
+        try:
+            self.client.transact_write_items(TransactItems=[first, write])  # type: ignore[list-item]
+        except ClientError as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                reasons: list[dict[str, Any]] = exc.response.get("CancellationReasons", [])  # type: ignore[assignment]
+                if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                    raise LeaseLost(f"lease on {key} was taken over", step="state") from exc
+            raise classify(exc, doing) from exc
+        except BotoCoreError as exc:
+            raise classify(exc, doing) from exc
 
     def _call(self, doing: str, method: Callable[..., Any], **kwargs: Any) -> Any:
         try:
@@ -387,7 +379,6 @@ class StateStore:
 def step_record(item: Item) -> StepRecord:
     """A step item as stored → :class:`StepRecord`."""
     published = item.get("published", {}).get("S")
-    expires = item.get("lease_expires", {}).get("N")
     return StepRecord(
         step=item["sk"]["S"].removeprefix(STEP_PREFIX),
         published_hash=item.get("published_hash", {}).get("S"),
@@ -395,8 +386,6 @@ def step_record(item: Item) -> StepRecord:
         published=Booking.model_validate_json(published) if published else None,
         status=item.get("status", {}).get("S"),
         last_error=item.get("last_error", {}).get("S"),
-        lease_owner=item.get("lease_owner", {}).get("S"),
-        lease_expires=float(expires) if expires else None,
     )
 
 

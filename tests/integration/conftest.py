@@ -1,0 +1,72 @@
+"""Fixtures for tests against moto's server: a provisioned stack, a recorder, a worker."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import boto3
+import pytest
+
+from sandbox.stack import provision
+from tests.support.mail import EventMailReader
+from tests.support.recording import Recorder, recording_publishers
+from worker.compose import Clients, build_worker
+from worker.orchestrate import Orchestrator
+from worker.store import StateStore
+
+
+@pytest.fixture
+def stack(aws):
+    return provision(max_receive_count=3)
+
+
+@pytest.fixture
+def recorder(tmp_path):
+    return Recorder(path=tmp_path / "calls.jsonl")
+
+
+@pytest.fixture
+def store(stack):
+    return StateStore(stack.table_name, boto3.client("dynamodb"))
+
+
+@pytest.fixture
+def executor():
+    pool = ThreadPoolExecutor(max_workers=8)
+    yield pool
+    pool.shutdown(wait=True)
+
+
+@pytest.fixture
+def orchestrator(store, recorder, executor):
+    return Orchestrator(
+        store, recording_publishers(recorder), executor, owner="test", lease_seconds=30
+    )
+
+
+@pytest.fixture
+def make_worker(stack, recorder):
+    """A worker in this process, on the stack, with recording publishers; stopped afterwards."""
+    built = []
+
+    def make(**overrides):
+        settings = stack.settings(
+            **{
+                "forwarder_allowlist": ["dana@sailjada.com"],
+                "poll_wait_seconds": 0,
+                "retry_base_seconds": 0,
+                "max_receive_count": 3,
+                **overrides,
+            }
+        )
+        worker = build_worker(
+            settings,
+            Clients.from_environment(),
+            publishers=recording_publishers(recorder),
+            reader=EventMailReader(),
+        )
+        built.append(worker)
+        return worker
+
+    yield make
+    for worker in built:
+        worker.signal_shutdown()
+        worker._stop()
