@@ -10,6 +10,8 @@ COMMANDS = [
     "worker.commands.demo",
     "worker.commands.dlq",
     "worker.commands.parse",
+    "worker.commands.worker",
+    "worker.commands.ingest",
 ]
 
 

@@ -19,6 +19,7 @@ from publishers.base import Publisher
 from worker.loop import Worker
 from worker.orchestrate import Orchestrator, dependency_order
 from worker.outcomes import Settler
+from worker.parsing import ParsersReader
 from worker.process import MessageHandler
 from worker.reading import MailReader
 from worker.settings import Settings
@@ -71,7 +72,7 @@ def build_worker(
     clients: Clients | None = None,
     *,
     publishers: Sequence[Publisher] | None = None,
-    reader: MailReader,
+    reader: MailReader | None = None,
     owner: str | None = None,
 ) -> Worker:
     """A worker wired from settings. Raises ``ValueError`` at start-up for publishers whose
@@ -97,7 +98,7 @@ def build_worker(
     handler = MessageHandler(
         s3=clients.s3,
         store=store,
-        reader=reader,
+        reader=reader or ParsersReader(settings.fleet),
         orchestrator=orchestrator,
         inbound_bucket=settings.inbound_bucket,
         forwarder_allowlist=list(settings.forwarder_allowlist),

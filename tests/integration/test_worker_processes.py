@@ -1,0 +1,236 @@
+"""The Must-show behaviours with real worker processes, real sample emails and moto's server.
+
+Each worker is ``python -m tests.support.recording_worker``: the real ``charterhand worker``
+command with recording publishers that append every call to a file the test reads.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import boto3
+import pytest
+
+from tests.support.paths import ROOT
+from tests.support.recording import Recorder
+from worker.ingest import ingest
+from worker.store import StateStore
+
+pytestmark = pytest.mark.slow
+
+EMAILS = ROOT / "tests" / "fixtures" / "emails"
+STEPS = {"calendar", "scc", "guest_page", "crew_page", "crew_email", "summary"}
+
+
+class Workers:
+    """Starts worker subprocesses on the test's stack; kills any left at the end."""
+
+    def __init__(self, stack, tmp_path, recorder):
+        self.stack, self.tmp_path, self.recorder = stack, tmp_path, recorder
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self, *args, faults=None, **settings):
+        env = {
+            **os.environ,
+            **self.stack.env(
+                **{
+                    "forwarder_allowlist": ["dana@sailjada.com"],
+                    "poll_wait_seconds": 1,
+                    "retry_base_seconds": 1,
+                    "retry_max_seconds": 2,
+                    "shutdown_deadline_seconds": 10,
+                    **settings,
+                }
+            ),
+            "CHARTERHAND_TEST_RECORD": str(self.recorder.path),
+            "CHARTERHAND_TEST_FAULTS": json.dumps(faults or {}),
+            "PYTHONPATH": str(ROOT),
+        }
+        log = open(self.tmp_path / f"worker-{len(self.procs)}.log", "wb")  # noqa: SIM115
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.support.recording_worker", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.procs.append(proc)
+        return proc
+
+    def outcomes(self):
+        lines = []
+        for path in sorted(self.tmp_path.glob("worker-*.log")):
+            for text in path.read_text().splitlines():
+                if text.startswith("{"):
+                    line = json.loads(text)
+                    if line.get("event") == "message settled":
+                        lines.append(line)
+        return lines
+
+    def stop_all(self):
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(10)
+
+
+@pytest.fixture
+def recorder(tmp_path):
+    return Recorder(path=tmp_path / "calls.jsonl")
+
+
+@pytest.fixture
+def workers(stack, tmp_path, recorder):
+    started = Workers(stack, tmp_path, recorder)
+    yield started
+    started.stop_all()
+
+
+def wait_until(condition, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def queue_empty(stack):
+    attrs = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=stack.queue_url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return (
+        attrs["ApproximateNumberOfMessages"]
+        == attrs["ApproximateNumberOfMessagesNotVisible"]
+        == "0"
+    )
+
+
+def send(stack, name):
+    raw = (EMAILS / name).read_bytes()
+    return ingest(
+        raw,
+        s3=boto3.client("s3"),
+        sqs=boto3.client("sqs"),
+        bucket=stack.inbound_bucket,
+        prefix="raw/",
+        queue_url=stack.queue_url,
+    )
+
+
+def completions(recorder):
+    counts: dict[tuple[str, str], int] = {}
+    for entry in recorder.completed():
+        key = (entry["booking"], entry["step"])
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def test_ten_duplicates_on_two_processes_of_four_threads_run_each_step_once(
+    stack, workers, recorder
+):
+    message_id = send(stack, "boatsetter-confirmed.eml")
+    sqs = boto3.client("sqs")
+    body = sqs.receive_message(QueueUrl=stack.queue_url)["Messages"][0]
+    sqs.delete_message(QueueUrl=stack.queue_url, ReceiptHandle=body["ReceiptHandle"])
+    for _ in range(10):  # the same SES notification delivered ten times
+        sqs.send_message(QueueUrl=stack.queue_url, MessageBody=body["Body"])
+    first = workers.start(worker_threads=4)
+    second = workers.start(worker_threads=4)
+    wait_until(lambda: queue_empty(stack), 60, "the queue to drain")
+    assert completions(recorder) == {("boatsetter:xhqgmdh", step): 1 for step in STEPS}
+    done = [o for o in workers.outcomes() if o["outcome"] == "done"]
+    assert len(done) == 10
+    assert {o["email_id"] for o in done} == {message_id}
+    assert first.poll() is None  # both still serving
+    assert second.poll() is None
+
+
+def test_worker_killed_mid_step_is_finished_by_the_next_without_running_a_step_twice(
+    stack, workers, recorder
+):
+    send(stack, "boatsetter-confirmed.eml")
+    doomed = workers.start(
+        faults={"scc": {"kind": "sleep", "seconds": 60}},
+        lease_seconds=5,
+        visibility_timeout_seconds=10,
+    )
+    wait_until(
+        lambda: any(e["step"] == "scc" and e["event"] == "started" for e in recorder.entries()),
+        30,
+        "scc to start",
+    )
+    store = StateStore(stack.table_name, boto3.client("dynamodb"))
+    others = {"calendar", "guest_page", "crew_page"}
+    wait_until(
+        lambda: (
+            others
+            <= {
+                s
+                for s, r in store.load("boatsetter:xhqgmdh").steps.items()
+                if r.status == "published"
+            }
+        ),
+        30,
+        "the other steps to be recorded",
+    )
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait(10)
+    assert ("boatsetter:xhqgmdh", "scc") not in completions(recorder)
+    workers.start(lease_seconds=5, visibility_timeout_seconds=10)
+    wait_until(
+        lambda: queue_empty(stack) and len(completions(recorder)) == len(STEPS),
+        60,
+        "the booking to complete",
+    )
+    assert completions(recorder) == {("boatsetter:xhqgmdh", step): 1 for step in STEPS}
+    state = store.load("boatsetter:xhqgmdh")
+    assert {s.status for s in state.steps.values()} == {"published"}
+    assert state.lease_owner is None
+
+
+def test_sigterm_during_work_exits_zero_and_loses_nothing(stack, workers, recorder):
+    send(stack, "boatsetter-confirmed.eml")
+    send(stack, "getmyboat-confirmed.eml")
+    proc = workers.start(
+        faults={"calendar": {"kind": "sleep", "seconds": 2, "times": 2}}, worker_threads=2
+    )
+    wait_until(lambda: any(e["event"] == "started" for e in recorder.entries()), 30, "work")
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 0
+    workers.start("--once")
+    wait_until(lambda: queue_empty(stack), 60, "the queue to drain")
+    assert workers.procs[-1].wait(30) == 0
+    expected = {
+        (key, step): 1 for key in ("boatsetter:xhqgmdh", "getmyboat:4817263") for step in STEPS
+    }
+    assert completions(recorder) == expected
+
+
+def test_ingest_then_worker_once_settles_every_sample_email(stack, workers, recorder, tmp_path):
+    names = sorted(p.name for p in EMAILS.glob("*.eml"))
+    env = {
+        **os.environ,
+        **stack.env(forwarder_allowlist=["dana@sailjada.com"]),
+        "PYTHONPATH": str(ROOT),
+    }
+    ingested = subprocess.run(
+        [sys.executable, "-m", "worker.cli", "ingest", *[str(EMAILS / n) for n in names]],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert len(ingested.stdout.splitlines()) == len(names)
+    proc = workers.start("--once")
+    assert proc.wait(120) == 0
+    by_outcome: dict[str, int] = {}
+    for line in workers.outcomes():
+        by_outcome[line["outcome"]] = by_outcome.get(line["outcome"], 0) + 1
+    assert by_outcome == {"done": 8, "ignored": 2, "dead-letter": 1}
+    assert queue_empty(stack)
