@@ -1,6 +1,7 @@
 """The worker's AWS resources on moto, as terraform makes them: queue + DLQ with redrive,
 inbound bucket, site and photo buckets, the state table. For tests, the bench and the demo."""
 
+import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -43,9 +44,8 @@ class LocalStack:
         return Settings(**self.values(**overrides))
 
     def env(self, **overrides: Any) -> dict[str, str]:
-        """``CHARTERHAND_*`` variables for a worker subprocess (lists as JSON, as pydantic reads)."""
-        import json
-
+        """``CHARTERHAND_*`` variables for a worker subprocess (lists as JSON, as pydantic
+        reads them)."""
         env = {}
         for name, value in self.values(**overrides).items():
             text = json.dumps(value) if isinstance(value, list | dict) else str(value)
@@ -63,9 +63,9 @@ def provision(max_receive_count: int = 5, *, name: str | None = None) -> LocalSt
     sqs = boto3.client("sqs")
     s3 = boto3.client("s3")
     dlq_url = sqs.create_queue(QueueName=f"{name}-bookings-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     redrive = f'{{"deadLetterTargetArn":"{dlq_arn}","maxReceiveCount":"{max_receive_count + 2}"}}'
     queue_url = sqs.create_queue(
         QueueName=f"{name}-bookings",

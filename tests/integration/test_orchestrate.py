@@ -7,14 +7,14 @@ import pytest
 
 from bookings import Booking, Kind
 from tests.support.mail import event
-from tests.support.recording import Fault, recording_publishers
+from tests.support.recording import Fault, Recorder, recording_publishers
 from worker.orchestrate import Orchestrator, dependency_order, input_hash
 from worker.store import SeenEmail
 
 STEPS = {"calendar", "scc", "guest_page", "crew_page", "crew_email", "summary"}
 
 
-def completed_steps(recorder):
+def completed_steps(recorder: Recorder) -> list[str]:
     return [e["step"] for e in recorder.completed()]
 
 

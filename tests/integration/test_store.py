@@ -15,7 +15,13 @@ def test_unknown_booking_loads_empty(store):
     assert (record.booking, record.version, dict(record.steps)) == (None, 0, {})
 
 
-def acquire(store, state=STATE, version=0, owner="a", seconds=30):
+def acquire(
+    store: StateStore,
+    state: Booking | None = STATE,
+    version: int = 0,
+    owner: str = "a",
+    seconds: float = 30,
+) -> None:
     store.acquire(
         STATE.key, state=state, expected_version=version, owner=owner, lease_seconds=seconds
     )

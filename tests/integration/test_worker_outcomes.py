@@ -3,15 +3,19 @@
 import io
 import json
 import time
+from collections.abc import Callable
+from typing import Any
 
 import boto3
 import pytest
 import structlog
 
+from sandbox.stack import LocalStack
 from tests.support.mail import email_for, event
 from tests.support.recording import Fault
 from worker.ingest import ingest
 from worker.logs import configure_logging
+from worker.loop import Worker
 
 
 @pytest.fixture
@@ -32,7 +36,7 @@ def s3():
     return boto3.client("s3")
 
 
-def send(stack, raw, **kwargs):
+def send(stack: LocalStack, raw: bytes, **kwargs: Any) -> str:
     return ingest(
         raw,
         s3=boto3.client("s3"),
@@ -44,7 +48,7 @@ def send(stack, raw, **kwargs):
     )
 
 
-def drain(worker, seconds=20.0):
+def drain(worker: Worker, seconds: float = 20.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         received = worker._run_once(wait_seconds=0)
@@ -54,11 +58,11 @@ def drain(worker, seconds=20.0):
     raise AssertionError("queue did not drain")
 
 
-def outcomes(log_lines):
+def outcomes(log_lines: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
     return [line for line in log_lines() if line["event"] == "message settled"]
 
 
-def queue_size(sqs, url):
+def queue_size(sqs: Any, url: str) -> int:
     attrs = sqs.get_queue_attributes(
         QueueUrl=url,
         AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
@@ -68,7 +72,7 @@ def queue_size(sqs, url):
     )
 
 
-def dead_letters(sqs, stack):
+def dead_letters(sqs: Any, stack: LocalStack) -> list[dict[str, str]]:
     messages = sqs.receive_message(
         QueueUrl=stack.dlq_url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]
     ).get("Messages", [])

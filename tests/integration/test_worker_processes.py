@@ -10,10 +10,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import boto3
 import pytest
 
+from sandbox.stack import LocalStack
 from tests.support.paths import ROOT
 from tests.support.recording import Recorder
 from worker.ingest import ingest
@@ -28,9 +31,9 @@ STEPS = {"calendar", "scc", "guest_page", "crew_page", "crew_email", "summary"}
 class Workers:
     """Starts worker subprocesses on the test's stack; kills any left at the end."""
 
-    def __init__(self, stack, tmp_path, recorder):
+    def __init__(self, stack: LocalStack, tmp_path: Path, recorder: Recorder) -> None:
         self.stack, self.tmp_path, self.recorder = stack, tmp_path, recorder
-        self.procs: list[subprocess.Popen] = []
+        self.procs: list[subprocess.Popen[bytes]] = []
 
     def start(self, *args, faults=None, **settings):
         env = {
@@ -70,7 +73,7 @@ class Workers:
                         lines.append(line)
         return lines
 
-    def stop_all(self):
+    def stop_all(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
                 proc.kill()
@@ -89,7 +92,7 @@ def workers(stack, tmp_path, recorder):
     started.stop_all()
 
 
-def wait_until(condition, seconds, what):
+def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -98,7 +101,7 @@ def wait_until(condition, seconds, what):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def queue_empty(stack):
+def queue_empty(stack: LocalStack) -> bool:
     attrs = boto3.client("sqs").get_queue_attributes(
         QueueUrl=stack.queue_url,
         AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
@@ -110,7 +113,7 @@ def queue_empty(stack):
     )
 
 
-def send(stack, name):
+def send(stack: LocalStack, name: str) -> str:
     raw = (EMAILS / name).read_bytes()
     return ingest(
         raw,
@@ -122,7 +125,7 @@ def send(stack, name):
     )
 
 
-def completions(recorder):
+def completions(recorder: Recorder) -> dict[tuple[str, str], int]:
     counts: dict[tuple[str, str], int] = {}
     for entry in recorder.completed():
         key = (entry["booking"], entry["step"])

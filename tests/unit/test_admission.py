@@ -91,7 +91,9 @@ def test_email_without_ses_headers_has_no_verdicts():
 def test_forged_verdict_below_ses_own_is_not_read():
     forged = b"X-SES-Spam-Verdict: PASS\r\n" + RAW
     stored = with_ses_headers(forged, {**PASSING, "spam": "FAIL"})
-    assert verdicts_from_headers(stored).spam == "FAIL"
+    verdicts = verdicts_from_headers(stored)
+    assert verdicts is not None
+    assert verdicts.spam == "FAIL"
 
 
 def test_authentication_results_from_another_server_are_not_ses_verdicts():
