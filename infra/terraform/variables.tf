@@ -460,7 +460,7 @@ variable "worker_threads" {
 
 variable "lease_seconds" {
   type        = number
-  description = "How long a worker holds a step's lease; must be below visibility_timeout_seconds."
+  description = "How long a worker holds a booking's lease (renewed while its steps run); must be below visibility_timeout_seconds."
   default     = 90
 
   validation {
@@ -477,6 +477,50 @@ variable "shutdown_deadline_seconds" {
   validation {
     condition     = var.shutdown_deadline_seconds >= 1 && var.shutdown_deadline_seconds <= 110
     error_message = "shutdown_deadline_seconds must be between 1 and 110."
+  }
+}
+
+variable "poll_wait_seconds" {
+  type        = number
+  description = "SQS long-poll wait of each receive the worker makes."
+  default     = 20
+
+  validation {
+    condition     = var.poll_wait_seconds >= 0 && var.poll_wait_seconds <= 20
+    error_message = "poll_wait_seconds must be between 0 and 20."
+  }
+}
+
+variable "retry_base_seconds" {
+  type        = number
+  description = "Delay before a message that hit a transient fault is retried; doubles on each receive."
+  default     = 10
+
+  validation {
+    condition     = var.retry_base_seconds >= 0 && var.retry_base_seconds <= 43200
+    error_message = "retry_base_seconds must be between 0 and 43200."
+  }
+}
+
+variable "retry_max_seconds" {
+  type        = number
+  description = "Longest retry delay (SQS allows 12 h of visibility)."
+  default     = 900
+
+  validation {
+    condition     = var.retry_max_seconds >= 0 && var.retry_max_seconds <= 43200
+    error_message = "retry_max_seconds must be between 0 and 43200."
+  }
+}
+
+variable "email_dedup_days" {
+  type        = number
+  description = "How long a settled email is remembered (by SES messageId or raw hash) so duplicates are skipped."
+  default     = 30
+
+  validation {
+    condition     = var.email_dedup_days >= 1 && var.email_dedup_days <= 3650
+    error_message = "email_dedup_days must be between 1 and 3650."
   }
 }
 

@@ -47,6 +47,10 @@ locals {
     max_receive_count            = tostring(var.max_receive_count)
     lease_seconds                = tostring(var.lease_seconds)
     shutdown_deadline_seconds    = tostring(var.shutdown_deadline_seconds)
+    poll_wait_seconds            = tostring(var.poll_wait_seconds)
+    retry_base_seconds           = tostring(var.retry_base_seconds)
+    retry_max_seconds            = tostring(var.retry_max_seconds)
+    email_dedup_days             = tostring(var.email_dedup_days)
     fleet                        = local.fleet_json
     margin                       = local.margin_json
     guest_slug                   = var.guest_slug
