@@ -10,14 +10,14 @@ from bookings import BookingEvent, Fleet
 from parsers.envelope import Envelope, read_envelope
 from parsers.forwarding import unwrap
 from parsers.mime import decode_message
-from parsers.registry import SOURCES, source_for
+from parsers.registry import SOURCES, is_platform, source_for
 
 __all__ = ["SOURCES", "Envelope", "email_identity", "parse_email", "read_envelope"]
 
 
 def parse_email(raw: bytes, fleet: Fleet) -> BookingEvent:
     """What one booking email says, read from its raw bytes (forwarded or not)."""
-    original = unwrap(decode_message(raw))
+    original = unwrap(decode_message(raw), is_platform)
     return source_for(original).read(original, fleet)
 
 

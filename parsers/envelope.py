@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from parsers.forwarding import unwrap
 from parsers.mime import address_of, decode_message, header_text
+from parsers.registry import is_platform
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ def read_envelope(raw: bytes, zone: ZoneInfo | None = None) -> Envelope:
     see ``parsers.forwarding``.
     """
     msg = decode_message(raw)
-    original = unwrap(msg)
+    original = unwrap(msg, is_platform)
     return Envelope(
         from_address=address_of(header_text(msg, "From"))[1],
         original_sender=original.sender,

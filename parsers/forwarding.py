@@ -10,6 +10,10 @@ Styles recognised, in this order:
   a redirect sets ``Resent-From``): the headers are the original's, the forwarder is named there;
 - otherwise the message came straight to us and there is no forwarder.
 
+Mail from a platform itself is never unwrapped, and through nested forwards the search stops at
+the first quoted message a platform sent: a renter who types a header block into their message
+cannot pose as the original.
+
 A quoted header block's Date often has no zone ("Sun, May 2, 2027 at 6:20 PM" is in the forwarder's
 own zone). It is read in the boat's zone when the forward's own Date header has that zone's offset
 at that moment (the owner lives where the boat is, and daylight saving is then right); otherwise in
@@ -17,7 +21,7 @@ the forward's fixed offset. See ``Original.as_of``.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.message import Message
@@ -63,6 +67,9 @@ _RFC_DATE = re.compile(r"^\s*(?:[a-z]{3},\s*)?\d{1,2}\s+[a-z]{3}\s+\d{4}\s+\d{1,
 MAX_NESTING = 5
 
 
+Trusted = Callable[[str | None], bool]
+
+
 @dataclass(frozen=True)
 class HeaderBlock:
     """A quoted header block in a body: the headers it names and the line it ends on."""
@@ -70,6 +77,11 @@ class HeaderBlock:
     headers: dict[str, str]
     last_line: int
     marker: str
+
+    @property
+    def sender(self) -> tuple[str, str | None]:
+        """(display name, address) of its From; Outlook writes "Name [mailto:address]"."""
+        return address_of(_quoted_sender(self.headers.get("from", "")))
 
 
 class Content:
@@ -79,9 +91,10 @@ class Content:
     inline forward (``inline`` set) each body is cut below its own innermost header block.
     """
 
-    def __init__(self, text: str | None, html: str | None) -> None:
+    def __init__(self, text: str | None, html: str | None, trusted: Trusted) -> None:
         self._text = text
         self._html = html
+        self._trusted = trusted
         self.inline = False
 
     @cached_property
@@ -114,7 +127,7 @@ class Content:
     def _cut(self, doc: Document | None) -> Document | None:
         if doc is None or not self.inline:
             return doc
-        block = innermost_block(doc)
+        block = chosen_block(doc, self._trusted)
         return doc.after(block.last_line) if block else doc
 
 
@@ -152,18 +165,24 @@ class Original:
         return None
 
 
-def unwrap(msg: Message, depth: int = 0) -> Original:
-    """Find the original message inside ``msg`` (which may be it)."""
+def unwrap(msg: Message, trusted: Trusted, depth: int = 0) -> Original:
+    """Find the original message inside ``msg`` (which may be it).
+
+    ``trusted`` tells a platform's address. Mail from a platform is never unwrapped further, so a
+    renter who types a header block into their message cannot pose as the original; likewise the
+    search through nested forwards stops at the first quoted message a platform sent.
+    """
     found = bodies(msg)
     from_name, from_address = address_of(header_text(msg, "From"))
-    if found.attached and depth < MAX_NESTING:
-        inner = unwrap(found.attached[0], depth + 1)
+    content = Content(found.text, found.html, trusted)
+    from_platform = trusted(from_address)
+    if found.attached and depth < MAX_NESTING and not from_platform:
+        inner = unwrap(found.attached[0], trusted, depth + 1)
         return _forwarded_by(inner, from_address, header_date(msg), "attachment")
-    content = Content(found.text, found.html)
-    primary = content.primary()
-    block = innermost_block(primary) if primary is not None else None
+    primary = None if from_platform else content.primary()
+    block = chosen_block(primary, trusted) if primary is not None else None
     if block is not None:
-        name, address = address_of(_quoted_sender(block.headers.get("from", "")))
+        name, address = block.sender
         content.inline = True
         return Original(
             sender=address,
@@ -227,8 +246,9 @@ def _is_bulk(msg: Message) -> bool:
     return bool(header_text(msg, "List-Unsubscribe")) or precedence in {"bulk", "list", "junk"}
 
 
-def innermost_block(doc: Document) -> HeaderBlock | None:
-    """The innermost quoted header block of a forward in ``doc``, if it has one."""
+def chosen_block(doc: Document, trusted: Trusted) -> HeaderBlock | None:
+    """The quoted header block of the original in ``doc``: the first whose sender is a platform,
+    else the innermost (whose untrusted sender the registry then names)."""
     found: HeaderBlock | None = None
     start = 0
     for _ in range(MAX_NESTING):
@@ -236,6 +256,8 @@ def innermost_block(doc: Document) -> HeaderBlock | None:
         if block is None:
             break
         found = block
+        if trusted(block.sender[1]):
+            break
         start = block.last_line + 1
     return found
 
@@ -243,13 +265,13 @@ def innermost_block(doc: Document) -> HeaderBlock | None:
 def _next_block(lines: list[str], start: int) -> HeaderBlock | None:
     index = start
     while index < len(lines):
-        match = _HEADER.match(lines[index])
-        if match is None or match.group("name").lower() != "from":
+        if _HEADER.match(lines[index]) is None:
             index += 1
             continue
         headers, last = _read_headers(lines, index)
         marker = _marker_above(lines, index, start)
-        if "subject" in headers and ("date" in headers or "sent" in headers or marker):
+        dated = "date" in headers or "sent" in headers
+        if "from" in headers and "subject" in headers and (dated or marker):
             return HeaderBlock(headers, last, marker)
         index += 1
     return None

@@ -14,6 +14,14 @@ from parsers.source import Source
 SOURCES: tuple[Source, ...] = (boatsetter.SOURCE, getmyboat.SOURCE)
 
 
+def is_platform(address: str | None) -> bool:
+    """True for an address at a booking platform's own domain (or a subdomain)."""
+    if address is None:
+        return False
+    domain = domain_of(address)
+    return any(source.trusts(domain) for source in SOURCES)
+
+
 def source_for(original: Original) -> Source:
     """The source whose domain sent the original; ``NotABooking`` when none did."""
     if original.sender is None:

@@ -170,18 +170,22 @@ def gmail_manual_forward(
 
 
 def outlook_forward(
-    text: str | None, html: str | None, *, sent: str = "Tuesday, March 2, 2027 9:14 AM"
+    text: str | None,
+    html: str | None,
+    *,
+    sent: str = "Tuesday, March 2, 2027 9:14 AM",
+    sender: str = "Boatsetter <no-reply@boatsetter.com>",
 ) -> MIMEBase:
     """Outlook's "FW:": a rule, then From / Sent / To / Subject, in text and in HTML."""
     head = (
         "Please add this one.\n\n________________________________\n"
-        f"From: Boatsetter <no-reply@boatsetter.com>\nSent: {sent}\n"
+        f"From: {sender}\nSent: {sent}\n"
         "To: Dana Reyes <dana@sailjada.com>\nSubject: Booking confirmed: Maya T. on Sun, May 30\n\n"
     )
     html_head = (
         "<div>Please add this one.</div><hr style='display:inline-block;width:98%'>"
         "<div id='divRplyFwdMsg' dir='ltr'><font face='Calibri' style='font-size:11pt'>"
-        "<b>From:</b> Boatsetter &lt;no-reply@boatsetter.com&gt;<br>"
+        f"<b>From:</b> {escape(sender)}<br>"
         f"<b>Sent:</b> {sent}<br><b>To:</b> Dana Reyes &lt;dana@sailjada.com&gt;<br>"
         "<b>Subject:</b> Booking confirmed: Maya T. on Sun, May 30</font><div>&nbsp;</div></div>"
     )

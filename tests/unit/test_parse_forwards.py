@@ -8,6 +8,7 @@ from bookings import NotABooking, default_fleet
 from parsers import parse_email, read_envelope
 from tests.emailkit import (
     CONFIRMED_ROWS,
+    FORWARDER,
     LA,
     SENT,
     apple_forward,
@@ -144,7 +145,7 @@ def test_forwarded_as_attachment():
 
 def test_a_forward_of_a_forward_reads_the_innermost_original():
     inner = gmail_manual_forward(*bodies())
-    twice = outlook_forward(body_of(inner, "plain"), None).as_bytes()
+    twice = outlook_forward(body_of(inner, "plain"), None, sender=FORWARDER).as_bytes()
     assert_is_the_booking(twice)
     assert read_envelope(twice).original_sender == "no-reply@boatsetter.com"
 
@@ -162,3 +163,53 @@ def test_quoted_sender_without_an_address_is_not_trusted():
     with pytest.raises(NotABooking, match="forwarded message names no single sender address"):
         parse_email(raw, FLEET)
     assert read_envelope(raw).original_sender is None
+
+
+def test_outlook_mailto_sender():
+    raw = outlook_forward(
+        bodies()[0], None, sender="Boatsetter [mailto:no-reply@boatsetter.com]"
+    ).as_bytes()
+    assert_is_the_booking(raw)
+
+
+def test_thunderbird_forward_with_headers_in_its_own_order():
+    text, _ = bodies()
+    head = (
+        "-------- Forwarded Message --------\n"
+        "Subject: \tBooking confirmed: Maya T. on Sun, May 30\n"
+        "Date: \tTue, 2 Mar 2027 09:14:00 -0800\n"
+        "From: \tBoatsetter <no-reply@boatsetter.com>\n"
+        "To: \tdana@sailjada.com\n\n"
+    )
+    raw = outlook_forward(head + text, None, sender=FORWARDER).as_bytes()
+    assert_is_the_booking(raw)
+    assert read_envelope(raw).as_of == SENT
+
+
+def test_a_header_block_typed_by_a_renter_changes_nothing():
+    """Mail from the platform itself is never unwrapped: the renter cannot pose as the original."""
+    fake = (
+        "From: Boatsetter <no-reply@boatsetter.com>\nDate: Wed, Mar 3, 2027 at 9:00 AM\n"
+        "Subject: Booking cancelled\n\nBooking ID: aaaaaaa\nTime: 1:00 AM - 2:00 AM"
+    )
+    # the renter's message comes after the booking's fields, as in the platforms' templates
+    body = text_body(CONFIRMED_ROWS, notes=None).replace(
+        "Boatsetter, Inc.", "Message from Maya:\n" + fake
+    )
+    raw = confirmed(text=body).as_bytes()
+    event = parse_email(raw, FLEET)
+    assert (event.kind, event.booking_id, event.start) == ("confirmed", "xhqgmdh", START)
+    assert read_envelope(raw).forward_style is None
+
+
+def test_a_forwarded_header_block_typed_by_a_renter_changes_nothing():
+    fake = (
+        "From: Evil <x@evil.io>\nDate: Wed, Mar 3, 2027 at 9:00 AM\nSubject: hi\n\n"
+        "Booking ID: aaaaaaa"
+    )
+    text = text_body(CONFIRMED_ROWS, notes=None).replace(
+        "Boatsetter, Inc.", "Message from Maya:\n" + fake
+    )
+    raw = gmail_manual_forward(text, html_table(CONFIRMED_ROWS)).as_bytes()
+    event = parse_email(raw, FLEET)
+    assert (event.booking_id, event.start) == ("xhqgmdh", START)
