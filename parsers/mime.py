@@ -19,7 +19,7 @@ from email.message import Message
 _LATIN1_LABELS = {"iso-8859-1", "iso8859-1", "iso_8859-1", "latin-1", "latin1", "l1"}
 _CHARSET_NAME = re.compile(r"[a-z0-9][a-z0-9_.:-]{0,39}")
 #: refuse to decode bodies beyond this: a booking email is a few tens of kilobytes
-MAX_BODY_CHARS = 2_000_000
+MAX_BODY_BYTES = 2_000_000
 
 
 @dataclass
@@ -153,7 +153,7 @@ def part_text(part: Message) -> str:
         return ""
     if not isinstance(payload, bytes):
         return ""
-    payload = payload[:MAX_BODY_CHARS]
+    payload = payload[:MAX_BODY_BYTES]
     if not _CHARSET_NAME.fullmatch(charset):
         charset = ""
     candidates = ["cp1252"] if charset in _LATIN1_LABELS else [charset] if charset else []

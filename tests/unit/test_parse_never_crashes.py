@@ -166,3 +166,13 @@ def test_generated_booking_like_emails(sender, subject, rows, layout, charset, c
     except UnicodeEncodeError:
         msg.set_content(body, subtype=subtype, charset="utf-8")
     assert outcome(msg.as_bytes()) in {"event", "ignored", "unparseable"}
+
+
+def test_deeply_nested_html_ends_as_a_parse_error():
+    html = "<div>" * 20000 + "Booking ID: xhqgmdh" + "</div>" * 20000
+    msg = EmailMessage()
+    msg["From"] = "Boatsetter <no-reply@boatsetter.com>"
+    msg["Subject"] = "Booking confirmed"
+    msg["Date"] = "Tue, 02 Mar 2027 09:14:00 -0800"
+    msg.set_content(html, subtype="html")
+    assert outcome(msg.as_bytes()) == "unparseable"

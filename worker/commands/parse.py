@@ -18,6 +18,7 @@ from bookings import Booking, BookingEvent, Fleet, MarginPolicy, NotABooking, Pa
 from bookings import default_fleet as _default_fleet
 from bookings.money import format_usd
 from parsers import parse_email
+from publishers.summary import numbers
 
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -119,16 +120,7 @@ def event_json(event: BookingEvent, context: Context) -> dict[str, object]:
         result["meeting_point"] = event.meeting_point
     margin = context.fleet.margin(Booking.from_event(event), context.policy)
     if margin is not None:
-        result["margin"] = {
-            "gross": str(margin.gross),
-            "hours": str(margin.hours),
-            "crew_hours": str(margin.crew_hours),
-            "crew_cost": str(margin.crew_cost),
-            "captain_cost": str(margin.captain_cost),
-            "platform_fee": str(margin.platform_fee),
-            "net": str(margin.net),
-            "net_percent": str(margin.net_percent),
-        }
+        result["margin"] = numbers(margin)  # the same breakdown the manager's summary carries
     return result
 
 
