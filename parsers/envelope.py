@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from parsers.forwarding import unwrap
 from parsers.mime import address_of, decode_message, header_text
-from parsers.registry import is_platform
+from parsers.registry import is_platform, platform_of
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class Envelope:
     from_address: str | None
     original_sender: str | None
     original_sender_name: str
+    source: str | None  # the platform whose own domain sent the original; None for any other
     forwarder: str | None
     forward_style: str | None  # None | "auto" | "inline" | "attachment"
     subject: str
@@ -40,6 +41,7 @@ def read_envelope(raw: bytes, zone: ZoneInfo | None = None) -> Envelope:
         from_address=address_of(header_text(msg, "From"))[1],
         original_sender=original.sender,
         original_sender_name=original.sender_name,
+        source=platform.name if (platform := platform_of(original.sender)) else None,
         forwarder=original.forwarder,
         forward_style=original.style,
         subject=original.subject,

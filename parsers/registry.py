@@ -14,12 +14,16 @@ from parsers.source import Source
 SOURCES: tuple[Source, ...] = (boatsetter.SOURCE, getmyboat.SOURCE)
 
 
-def is_platform(address: str | None) -> bool:
-    """True for an address at a booking platform's own domain (or a subdomain)."""
+def platform_of(address: str | None) -> Source | None:
+    """The platform whose own domain (or a subdomain) the address is at; None for any other."""
     if address is None:
-        return False
+        return None
     domain = domain_of(address)
-    return any(source.trusts(domain) for source in SOURCES)
+    return next((source for source in SOURCES if source.trusts(domain)), None)
+
+
+def is_platform(address: str | None) -> bool:
+    return platform_of(address) is not None
 
 
 def source_for(original: Original) -> Source:
@@ -27,10 +31,10 @@ def source_for(original: Original) -> Source:
     if original.sender is None:
         where = "the forwarded message" if original.forwarded else "the email"
         raise NotABooking(f"{where} names no single sender address")
+    trusted = platform_of(original.sender)
+    if trusted is not None:
+        return trusted
     domain = domain_of(original.sender)
-    for source in SOURCES:
-        if source.trusts(domain):
-            return source
     for source in SOURCES:
         if source.imitated_by(domain):
             raise NotABooking(

@@ -74,6 +74,7 @@ def test_gmail_manual_forward():
     assert envelope.original_sender == "no-reply@boatsetter.com"
     assert envelope.from_address == envelope.forwarder == "dana@sailjada.com"
     assert envelope.forward_style == "inline"
+    assert envelope.source == "boatsetter"
     assert envelope.subject == "Booking confirmed: Maya T. on Sun, May 30"
 
 
@@ -163,6 +164,7 @@ def test_quoted_sender_without_an_address_is_not_trusted():
     with pytest.raises(NotABooking, match="forwarded message names no single sender address"):
         parse_email(raw, FLEET)
     assert read_envelope(raw).original_sender is None
+    assert read_envelope(raw).source is None
 
 
 def test_outlook_mailto_sender():
