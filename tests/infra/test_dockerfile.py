@@ -60,6 +60,20 @@ def test_the_image_runs_the_worker_command_of_the_console_script(tf: Module):
     assert 'command = ["worker"]' in container
 
 
+def test_the_command_the_image_and_the_task_run_is_a_charterhand_subcommand():
+    (command,) = json.loads(dict(_stages()[-1])["CMD"])
+    result = subprocess.run(
+        [sys.executable, "-m", "worker.cli", command, "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"charterhand {command}" in result.stdout
+
+
 def test_the_image_installs_the_project_without_its_dev_extra():
     build = _stages()[0]
     installs = [value for op, value in build if op == "RUN" and "pip install" in value]
