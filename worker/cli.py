@@ -12,6 +12,7 @@ COMMANDS = [
     "worker.commands.parse",
     "worker.commands.worker",
     "worker.commands.ingest",
+    "worker.commands.sandbox",
 ]
 
 
