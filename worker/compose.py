@@ -16,6 +16,7 @@ import boto3
 import structlog
 
 from publishers.base import Publisher
+from worker.downstream import DownstreamClients, system_publishers
 from worker.loop import Worker
 from worker.orchestrate import Orchestrator, dependency_order
 from worker.outcomes import Settler
@@ -62,9 +63,10 @@ def default_publishers(settings: Settings, clients: Clients) -> list[Publisher]:
     """The publishers of a real deployment, built from settings and clients.
 
     Seam for the publisher modules (docs/contracts.md, "Steps and publishers"): each appends its
-    ``Publisher`` here, built with its clients and settings.
+    ``Publisher`` here, built with its clients and settings. ``email_publishers`` (crew email,
+    summary) joins once the page steps they depend on (crew_page, guest_page) are here.
     """
-    return []
+    return [*system_publishers(settings, DownstreamClients(dynamodb=clients.dynamodb))]
 
 
 def build_worker(

@@ -1,6 +1,6 @@
 """Builds the calendar, SCC, crew email and summary publishers from settings.
 
-The composition root's seam (``default_publishers``) calls this with the clients it owns; each
+The composition root's seam (``default_publishers``) calls these with the clients it owns; each
 publisher gets only what it needs: an API with a credential provider, a mailer, the fleet.
 """
 
@@ -38,17 +38,13 @@ class DownstreamClients:
     http: JsonHttp | None = field(default=None)
 
 
-def downstream_publishers(
-    settings: Settings,
-    links: CrewLinkIssuer,
-    clients: DownstreamClients | None = None,
-    deliveries: DeliveryLog | None = None,
+def system_publishers(
+    settings: Settings, clients: DownstreamClients | None = None
 ) -> list[Publisher]:
-    """Calendar, SCC, crew email and summary, wired from settings. Fails at start-up when a
-    credential or target is not configured, naming the setting."""
+    """Calendar and SCC. Fails at start-up when a credential or target is not configured,
+    naming the setting."""
     clients = clients or DownstreamClients()
-    policy = HttpPolicy(timeout=settings.http_timeout_seconds)
-    http = clients.http or JsonHttp(policy)
+    http = clients.http or JsonHttp(HttpPolicy(timeout=settings.http_timeout_seconds))
     secrets = clients.secretsmanager
     if secrets is None and (settings.dashboard_token_secret or settings.scc_key_secret):
         secrets = boto3.client("secretsmanager")
@@ -58,15 +54,27 @@ def downstream_publishers(
         function_name=settings.calendar_function_name,
     )
     token = dashboard_token(settings, secrets) if calendar.transport == "http" else None
-    mailer = Mailer(clients.sesv2, settings.ses_configuration_set)
-    deliveries = deliveries or DynamoDeliveryLog(settings.table_name, clients.dynamodb)
+    scc_key = scc_service_key(settings, secrets)
     return [
         CalendarPublisher(
             calendar_api(calendar, token=token, http=http, lambda_client=clients.lambda_)
         ),
-        SccPublisher(
-            scc_api(settings.scc_base_url, scc_service_key(settings, secrets), http), settings.fleet
-        ),
+        SccPublisher(scc_api(settings.scc_base_url, scc_key, http), settings.fleet),
+    ]
+
+
+def email_publishers(
+    settings: Settings,
+    links: CrewLinkIssuer,
+    clients: DownstreamClients | None = None,
+    deliveries: DeliveryLog | None = None,
+) -> list[Publisher]:
+    """Crew email and summary (they depend on the page steps: crew_page, guest_page)."""
+    clients = clients or DownstreamClients()
+    http = clients.http or JsonHttp(HttpPolicy(timeout=settings.http_timeout_seconds))
+    mailer = Mailer(clients.sesv2, settings.ses_configuration_set)
+    deliveries = deliveries or DynamoDeliveryLog(settings.table_name, clients.dynamodb)
+    return [
         CrewEmailPublisher(
             settings.fleet,
             CrewEmailSettings(

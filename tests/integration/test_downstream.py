@@ -11,7 +11,7 @@ from sandbox.calendar import CalendarSandbox
 from sandbox.records_api import serving
 from sandbox.scc import SccSandbox, hash_service_key
 from tests.publishing_support import MemoryLinkIssuer, booking, context
-from worker.downstream import DownstreamClients, downstream_publishers
+from worker.downstream import DownstreamClients, email_publishers, system_publishers
 from worker.settings import Settings
 
 
@@ -40,8 +40,8 @@ def by_step(publishers: list[Publisher]) -> dict[str, Publisher]:
     return {p.step: p for p in publishers}
 
 
-def test_the_four_steps_are_built_in_the_contracts_order(aws):
-    built = downstream_publishers(settings(), MemoryLinkIssuer())
+def test_the_four_steps_are_built(aws):
+    built = [*system_publishers(settings()), *email_publishers(settings(), MemoryLinkIssuer())]
     assert [p.step for p in built] == ["calendar", "scc", "crew_email", "summary"]
 
 
@@ -61,11 +61,7 @@ def test_credentials_come_from_secrets_manager_by_name(aws):
             dashboard_token_secret="charterhand/dashboard",
             scc_key_secret="charterhand/scc",
         )
-        steps = by_step(
-            downstream_publishers(
-                config, MemoryLinkIssuer(), DownstreamClients(secretsmanager=client)
-            )
-        )
+        steps = by_step(system_publishers(config, DownstreamClients(secretsmanager=client)))
         for step in ("calendar", "scc"):
             steps[step].publish(context(steps[step], booking()))
 
@@ -74,7 +70,7 @@ def test_credentials_come_from_secrets_manager_by_name(aws):
 
 def test_a_missing_credential_fails_at_start_up_naming_the_setting(aws):
     with pytest.raises(ValueError, match="dashboard_token_secret or dashboard_token"):
-        downstream_publishers(settings(dashboard_token=None), MemoryLinkIssuer())
+        system_publishers(settings(dashboard_token=None))
 
 
 def test_the_lambda_transport_needs_no_token(aws):
@@ -85,8 +81,16 @@ def test_the_lambda_transport_needs_no_token(aws):
             dashboard_token=None,
         )
         clients = DownstreamClients(lambda_=boto3.client("lambda", endpoint_url=calendar.base_url))
-        step = by_step(downstream_publishers(config, MemoryLinkIssuer(), clients))["calendar"]
+        step = by_step(system_publishers(config, clients))["calendar"]
 
         step.publish(context(step, booking()))
 
         assert len(calendar.records) == 1
+
+
+def test_a_real_worker_publishes_to_the_calendar_and_scc(aws):
+    from worker.compose import Clients, default_publishers
+
+    built = default_publishers(settings(), Clients.from_environment())
+
+    assert [p.step for p in built] == ["calendar", "scc"]
