@@ -13,10 +13,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def aws_events_dir() -> Path:
+    return shared_dir("aws-events", "AWS event samples")
+
+
+def shared_dir(name: str, what: str) -> Path:
+    """``../shared/<name>``; skips (fails under CI) when it is not there."""
     shared = Path(os.environ.get("CHARTERHAND_SHARED", ROOT.parent / "shared"))
-    path = shared / "aws-events"
+    path = shared / name
     if not path.is_dir():
-        message = f"AWS event samples not found at {path} (set CHARTERHAND_SHARED)"
+        message = f"{what} not found at {path} (set CHARTERHAND_SHARED)"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)

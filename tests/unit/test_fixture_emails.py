@@ -5,14 +5,14 @@ a test keeps the copies identical.
 """
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from bookings import NotABooking, ParseError, default_fleet
 from parsers import parse_email
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES
+from tests.support.paths import shared_dir
 
 EMAILS = FIXTURES / "emails"
 SAMPLES = sorted(EMAILS.glob("*.eml"))
@@ -55,19 +55,8 @@ def test_sample_parses_as_expected(eml: Path):
             assert got[name] is None, name
 
 
-def _shared_emails() -> Path | None:
-    for candidate in (ROOT.parent / "shared", ROOT.parent.parent / "shared"):
-        if (candidate / "fixtures" / "emails").is_dir():
-            return candidate / "fixtures" / "emails"
-    return None
-
-
 def test_copies_match_the_shared_fixtures():
-    shared = _shared_emails()
-    if shared is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("../shared/fixtures/emails is missing: CI must have shared/ beside main")
-        pytest.skip("no ../shared beside this checkout to compare the copies with")
+    shared = shared_dir("fixtures/emails", "the shared sample emails")
     theirs = {p.name: p.read_bytes() for p in shared.iterdir() if p.is_file()}
     ours = {p.name: p.read_bytes() for p in EMAILS.iterdir() if p.is_file()}
     assert ours == theirs
