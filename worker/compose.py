@@ -95,17 +95,14 @@ def build_worker(
         ),
         owner=owner or f"{socket.gethostname()}:{os.getpid()}",
         lease_seconds=settings.lease_seconds,
-        keep_days=settings.email_dedup_days,
     )
     handler = MessageHandler(
         s3=clients.s3,
-        store=store,
         reader=reader or ParsersReader(settings.fleet),
         orchestrator=orchestrator,
         inbound_bucket=settings.inbound_bucket,
         forwarder_allowlist=list(settings.forwarder_allowlist),
         require_authenticated_sender=settings.require_authenticated_sender,
-        email_dedup_days=settings.email_dedup_days,
     )
     settler = Settler(
         queue_url=settings.queue_url,

@@ -62,6 +62,7 @@ class Worker:
         self.poll_wait_seconds = poll_wait_seconds
         self.shutdown_deadline_seconds = shutdown_deadline_seconds
         self.clock = clock
+        self.capacity = threads + min(threads, MAX_BATCH)
         self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="message")
         self._in_flight: dict[str, _InFlight] = {}
         self._futures: set[Future[None]] = set()
@@ -92,10 +93,13 @@ class Worker:
         self._shutdown.set()
 
     def _run_once(self, *, wait_seconds: int | None = None) -> int:
-        """Receive one batch (as many as there are free threads, up to 10) and start working it.
-        Returns how many messages were received."""
-        free = self.threads - self.in_flight
-        if free <= 0:
+        """Receive one batch and start working it; returns how many messages were received.
+
+        Up to ``capacity`` messages are in the process at once: one per thread, plus as many again
+        waiting for a thread (their visibility is extended like the rest), so receives come in
+        batches instead of one message each time a thread frees up."""
+        free = self.capacity - self.in_flight
+        if free < min(self.threads, MAX_BATCH):  # receive in batches, not one message at a time
             self._wait_for_a_slot()
             return 0
         try:

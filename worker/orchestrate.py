@@ -13,12 +13,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from bookings import Booking, BookingEvent, CharterhandError, TransientError, reduce
 from publishers.base import Publisher, StepContext
-from worker.store import BookingBusy, BookingRecord, SeenEmail, StateConflict, StateStore
+from worker.store import BookingBusy, BookingRecord, StateConflict, StateStore
 
 #: how many times a state write is retried when other workers keep changing the booking
 STATE_ATTEMPTS = 8
@@ -78,8 +78,8 @@ class Applied:
     failed: Mapping[str, CharterhandError] = field(default_factory=dict)
     #: steps not run because a step they depend on did not complete
     blocked: tuple[str, ...] = ()
-    #: the email that brought this about was remembered as settled
-    seen_recorded: bool = False
+    #: the email was already applied to this booking (a duplicate delivery): nothing was done
+    duplicate: bool = False
 
     @property
     def complete(self) -> bool:
@@ -97,37 +97,44 @@ class Orchestrator:
         *,
         owner: str,
         lease_seconds: float,
-        keep_days: int = 30,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
-        self.keep_days = keep_days
         self.publishers = dependency_order(publishers)
         self.executor = executor
         self.owner = owner
         self.lease_seconds = lease_seconds
         self.clock = clock
+        self.wall_clock = wall_clock
 
-    def apply(self, event: BookingEvent, *, run_id: str, seen: SeenEmail | None = None) -> Applied:
+    def apply(self, event: BookingEvent, *, run_id: str, email_id: str | None = None) -> Applied:
         """Reduce ``event`` into the state and bring every due step in line with the result.
 
         ``run_id`` makes the lease owner unique to this attempt (``<owner>/<run_id>``), so two
-        threads of one process never mistake each other's leases for their own. ``seen`` is
-        remembered as settled in the same write that releases the booking, once all steps are in.
+        threads of one process never mistake each other's leases for their own. ``email_id`` is
+        remembered on the booking in the write that releases it, once all steps are in; the same
+        email again is then a duplicate.
         """
         owner = f"{self.owner}/{run_id}"
         for _attempt in range(STATE_ATTEMPTS):
             record = self.store.load(event.key)
+            if email_id is not None and email_id in record.emails and record.booking is not None:
+                steps = tuple(self._steps)
+                return Applied(event.key, record.booking, False, current=steps, duplicate=True)
             state = reduce(record.booking, event)
             changed = state != record.booking
             due = self._due(record, state)
             if not due and not changed:
                 return Applied(event.key, state, state_changed=False, current=tuple(self._steps))
+            if record.lease_owner and (record.lease_expires or 0) > self.wall_clock():
+                return Applied(event.key, state, state_changed=False, held=tuple(due))
             try:
-                self.store.acquire(
+                fence = self.store.acquire(
                     event.key,
                     state=state if changed else None,
                     expected_version=record.version,
+                    expected_fence=record.fence,
                     owner=owner,
                     lease_seconds=self.lease_seconds,
                 )
@@ -135,14 +142,10 @@ class Orchestrator:
                 continue
             except BookingBusy:
                 return Applied(event.key, state, state_changed=False, held=tuple(due))
-            applied = self._run(record, state, changed, due, owner)
-            self.store.release(
-                event.key,
-                owner=owner,
-                seen=seen if applied.complete else None,
-                keep_days=self.keep_days,
-            )
-            return replace(applied, seen_recorded=applied.complete and seen is not None)
+            applied = self._run(record, state, changed, due, fence, owner)
+            done_email = email_id if applied.complete else None
+            self.store.release(event.key, owner=owner, email_id=done_email)
+            return applied
         raise TransientError(f"state of {event.key} kept changing under us", step="state")
 
     def _due(self, record: BookingRecord, state: Booking) -> dict[str, str]:
@@ -159,6 +162,7 @@ class Orchestrator:
         state: Booking,
         changed: bool,
         due: Mapping[str, str],
+        fence: int,
         owner: str,
     ) -> Applied:
         key = record.key
@@ -198,19 +202,19 @@ class Orchestrator:
                     self.store.record_published(
                         key,
                         step,
-                        owner=owner,
+                        fence=fence,
                         input_hash=due[step],
                         booking=state,
                         external_ids=result,
                     )
                 except CharterhandError as exc:
                     failed[step] = exc if exc.step else _with_step(exc, step)
-                    self._record_failure(key, step, owner, due[step], failed[step])
+                    self._record_failure(key, step, fence, due[step], failed[step])
                 except Exception as exc:  # a publisher bug: retry, then dead-letter with reason
                     error = TransientError(f"unexpected {type(exc).__name__}: {exc}", step=step)
                     error.__cause__ = exc
                     failed[step] = error
-                    self._record_failure(key, step, owner, due[step], error)
+                    self._record_failure(key, step, fence, due[step], error)
                 else:
                     ids[step] = result
                     done.add(step)
@@ -233,11 +237,11 @@ class Orchestrator:
         return [p.step for p in self.publishers]
 
     def _record_failure(
-        self, key: str, step: str, owner: str, digest: str, error: CharterhandError
+        self, key: str, step: str, fence: int, digest: str, error: CharterhandError
     ) -> None:
         # best effort: the outcome already says what failed; the record is for `status`
         with suppress(CharterhandError):
-            self.store.record_failed(key, step, owner=owner, input_hash=digest, reason=error.reason)
+            self.store.record_failed(key, step, fence=fence, input_hash=digest, reason=error.reason)
 
     def _renew(self, key: str, owner: str) -> None:
         # best effort: if the lease is gone, recording the next result says LeaseLost

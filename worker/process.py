@@ -18,7 +18,6 @@ from worker.decode import EmailRef, decode_body
 from worker.orchestrate import Orchestrator
 from worker.outcomes import Kind, Outcome, Received, combine
 from worker.reading import MailReader
-from worker.store import SeenEmail, StateStore
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -36,22 +35,18 @@ class MessageHandler:
         self,
         *,
         s3: "S3Client",
-        store: StateStore,
         reader: MailReader,
         orchestrator: Orchestrator,
         inbound_bucket: str,
         forwarder_allowlist: list[str],
         require_authenticated_sender: bool,
-        email_dedup_days: int,
     ) -> None:
         self.s3 = s3
-        self.store = store
         self.reader = reader
         self.orchestrator = orchestrator
         self.inbound_bucket = inbound_bucket
         self.forwarder_allowlist = forwarder_allowlist
         self.require_authenticated_sender = require_authenticated_sender
-        self.email_dedup_days = email_dedup_days
 
     def handle(self, message: Received) -> Outcome:
         """The message's outcome (before the retry limit is applied by the settler)."""
@@ -84,12 +79,8 @@ class MessageHandler:
             )
             if refused:
                 return Outcome(Kind.IGNORED, refused, email_id=ref.ses_message_id)
-        if ref.ses_message_id and (seen := self._seen(ref.ses_message_id)):
-            return seen
         raw = self._fetch(ref)
         email_id = ref.ses_message_id or self.reader.identity(raw)
-        if not ref.ses_message_id and (seen := self._seen(email_id)):
-            return seen
         if ref.verdicts is None and (verdicts := verdicts_from_headers(raw)) is not None:
             refused = check_verdicts(
                 verdicts, require_authenticated_sender=self.require_authenticated_sender
@@ -103,10 +94,8 @@ class MessageHandler:
         try:
             event = self.reader.parse(raw)
         except NotABooking as exc:
-            self._mark(email_id, None, Kind.IGNORED)
             return Outcome(Kind.IGNORED, f"not a booking: {exc.reason}", email_id=email_id)
-        settled = SeenEmail(email_id, event.key, Kind.DONE)
-        applied = self.orchestrator.apply(event, run_id=uuid.uuid4().hex, seen=settled)
+        applied = self.orchestrator.apply(event, run_id=uuid.uuid4().hex, email_id=email_id)
         context = {"booking_key": applied.booking_key, "email_id": email_id}
         if applied.failed:  # a permanent failure first: retrying will not fix it
             errors = sorted(applied.failed.values(), key=lambda e: e.transient)
@@ -119,30 +108,13 @@ class MessageHandler:
                 error_class="LeaseHeld",
                 **context,
             )
-        if not applied.seen_recorded:
-            self._mark(email_id, applied.booking_key, Kind.DONE)
+        if applied.duplicate:
+            return Outcome(Kind.DONE, "duplicate of an email already applied", **context)
         ran = ", ".join(applied.ran) or "nothing (already published)"
         reason = f"{event.kind.value}: ran {ran}" + (
             "" if applied.state_changed else "; state kept"
         )
         return Outcome(Kind.DONE, reason, **context)
-
-    def _seen(self, email_id: str) -> Outcome | None:
-        seen = self.store.seen(email_id)
-        if seen is None:
-            return None
-        kind = Kind.IGNORED if seen.outcome == Kind.IGNORED else Kind.DONE
-        return Outcome(
-            kind,
-            f"duplicate of an email already {seen.outcome}",
-            booking_key=seen.booking_key,
-            email_id=email_id,
-        )
-
-    def _mark(self, email_id: str, booking_key: str | None, outcome: Kind) -> None:
-        self.store.mark_seen(
-            email_id, booking_key=booking_key, outcome=outcome, keep_days=self.email_dedup_days
-        )
 
     def _fetch(self, ref: EmailRef) -> bytes:
         if ref.content is not None:

@@ -127,9 +127,6 @@ class Settings(BaseSettings):
     retry_max_seconds: int = Field(
         default=900, ge=0, le=43200, description="longest retry delay (SQS allows 12 h)"
     )
-    email_dedup_days: int = Field(
-        default=30, ge=1, le=3650, description="how long a settled email is remembered as seen"
-    )
 
     # --- the fleet and money -------------------------------------------------------------------
     fleet: Fleet = Field(default_factory=default_fleet)

@@ -1,17 +1,17 @@
-"""The state table: booking state under a lease, per-step records, and the emails already seen.
+"""The state table: booking state under a lease, per-step records, and the emails applied.
 
 Layout (docs/contracts.md): one partition per booking (``booking#<key>``) holding ``state`` and one
-``step#<step>`` item per step, and one ``email#<id>`` item per settled email. Every write that
-could race is conditional:
+``step#<step>`` item per step. Every write that could race is a conditional single-item write (no
+transactions: they conflict with each other on a busy booking, in DynamoDB as in moto):
 
-* the ``state`` item carries a ``version`` and the booking's lease (owner, expiry). One conditional
-  write takes the lease and, when the email changes it, writes the new state over the version it
-  was computed from: two workers never work one booking at once, and neither loses an email. A
-  lease whose worker died expires and is taken over;
-* a step's result is written only while the lease is still ours (a transaction checks it).
-
-One lease per booking rather than per step: one write instead of six, and a booking's emails
-never interleave. Steps of one booking still run in parallel, inside the holder.
+* the ``state`` item carries a ``version`` and the booking's lease (owner, expiry, ``fence``). One
+  conditional write takes the lease and, when the email changes it, writes the new state over the
+  version it was computed from: two workers never work one booking at once, and neither loses an
+  email. A lease whose worker died expires and is taken over;
+* each lease taken bumps the ``fence``; a step's result is written only with a fence at least the
+  step item's own, so a worker that lost its lease can never overwrite what its successor wrote;
+* the ``state`` item also keeps the ids of the emails fully applied (``emails``): a duplicate
+  delivery is recognised there and settles without touching anything.
 """
 
 import time
@@ -34,6 +34,8 @@ STATE_SK = "state"
 STEP_PREFIX = "step#"
 #: upper bound of step sort keys, so one Query reads ``state`` and every ``step#`` but no answers
 STEPS_END = STEP_PREFIX + "\uffff"
+#: a step item may be written by the lease that wrote it last, or a later one
+FENCE_CONDITION = "attribute_not_exists(fence) OR fence <= :f"
 
 
 class StateConflict(TransientError):
@@ -70,18 +72,13 @@ class BookingRecord:
     steps: Mapping[str, StepRecord]
     lease_owner: str | None = None
     lease_expires: float | None = None
+    #: ids (SES messageId or raw hash) of the emails whose every step was published
+    emails: frozenset[str] = frozenset()
+    #: bumped by every lease taken: unchanged since a read means no step changed since that read
+    fence: int = 0
 
     def step(self, name: str) -> StepRecord:
         return self.steps.get(name) or StepRecord(step=name)
-
-
-@dataclass(frozen=True)
-class SeenEmail:
-    """An email already settled: its booking and outcome."""
-
-    email_id: str
-    booking_key: str | None
-    outcome: str
 
 
 class StateStore:
@@ -122,6 +119,8 @@ class StateStore:
         booking, version, steps = None, 0, {}
         owner: str | None = None
         expires: float | None = None
+        emails: frozenset[str] = frozenset()
+        fence = 0
         for item in items:
             sk = item["sk"]["S"]
             if sk == STATE_SK:
@@ -129,10 +128,12 @@ class StateStore:
                 version = int(item["version"]["N"])
                 owner = item.get("lease_owner", {}).get("S")
                 expires = float(item["lease_expires"]["N"]) if "lease_expires" in item else None
+                emails = frozenset(item.get("emails", {}).get("SS", []))
+                fence = int(item.get("fence", {}).get("N", "0"))
             elif sk.startswith(STEP_PREFIX):
                 record = step_record(item)
                 steps[record.step] = record
-        return BookingRecord(key, booking, version, steps, owner, expires)
+        return BookingRecord(key, booking, version, steps, owner, expires, emails, fence)
 
     def acquire(
         self,
@@ -140,12 +141,15 @@ class StateStore:
         *,
         state: Booking | None,
         expected_version: int,
+        expected_fence: int = 0,
         owner: str,
         lease_seconds: float,
-    ) -> None:
+    ) -> int:
         """Take the booking's lease, writing ``state`` too when not None, in one conditional write.
 
-        Raises :class:`StateConflict` when the state moved since ``expected_version`` (read again),
+        Returns the lease's fence (what step results are written with). Raises
+        :class:`StateConflict` when the state moved since ``expected_version``, or another lease
+        came and went since ``expected_fence`` (its steps may have changed: read again),
         :class:`BookingBusy` when another worker's lease has not expired.
         """
         now = self.clock()
@@ -155,6 +159,7 @@ class StateStore:
                 raise ValueError("a booking's first lease comes with its first state")
             item = {**self._state_attributes(state, 1), "lease_owner": lease[":owner"]}
             item["lease_expires"] = lease[":exp"]
+            item["fence"] = {"N": "1"}
             try:
                 self.client.put_item(
                     TableName=self.table_name,
@@ -167,14 +172,23 @@ class StateStore:
                 raise classify(exc, "writing booking state", step="state") from exc
             except BotoCoreError as exc:
                 raise classify(exc, "writing booking state", step="state") from exc
-            return
-        sets = ["lease_owner = :owner", "lease_expires = :exp", "updated_at = :iso"]
+            return 1
+        sets = [
+            "lease_owner = :owner",
+            "lease_expires = :exp",
+            "updated_at = :iso",
+            "fence = if_not_exists(fence, :zero) + :one",
+        ]
         values: dict[str, Any] = {
             **lease,
             ":iso": {"S": iso(now)},
             ":v": {"N": str(expected_version)},
             ":now": {"N": f"{now:.3f}"},
+            ":zero": {"N": "0"},
+            ":one": {"N": "1"},
         }
+        if expected_fence:
+            values[":f"] = {"N": str(expected_fence)}
         if state is not None:
             sets += ["booking = :b", "as_of = :as_of", "version = :next"]
             attributes = self._state_attributes(state, expected_version + 1)
@@ -186,12 +200,15 @@ class StateStore:
                 }
             )
         try:
-            self.client.update_item(
+            response = self.client.update_item(
                 TableName=self.table_name,
                 Key={"pk": {"S": booking_pk(key)}, "sk": {"S": STATE_SK}},
                 UpdateExpression="SET " + ", ".join(sets),
-                ConditionExpression="version = :v AND (attribute_not_exists(lease_owner) OR "
-                "lease_expires < :now OR lease_owner = :owner)",
+                ReturnValues="UPDATED_NEW",
+                ConditionExpression="version = :v AND "
+                + ("fence = :f" if expected_fence else "attribute_not_exists(fence)")
+                + " AND (attribute_not_exists(lease_owner) OR lease_expires < :now OR "
+                "lease_owner = :owner)",
                 ExpressionAttributeValues=values,
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
@@ -199,11 +216,16 @@ class StateStore:
             if error_code(exc) != "ConditionalCheckFailedException":
                 raise classify(exc, "taking the booking lease", step="state") from exc
             old: Item = exc.response.get("Item", {})  # type: ignore[assignment]
-            if old.get("version", {}).get("N") != str(expected_version):
+            moved = (
+                old.get("version", {}).get("N") != str(expected_version)
+                or int(old.get("fence", {}).get("N", "0")) != expected_fence
+            )
+            if moved:
                 raise StateConflict(f"state of {key} changed meanwhile", step="state") from exc
             raise BookingBusy(f"another worker is working on {key}", step="state") from exc
         except BotoCoreError as exc:
             raise classify(exc, "taking the booking lease", step="state") from exc
+        return int(response["Attributes"]["fence"]["N"])
 
     def renew(self, key: str, *, owner: str, lease_seconds: float) -> None:
         """Push our lease's expiry out while slow steps are still running."""
@@ -214,32 +236,29 @@ class StateStore:
             {":exp": {"N": f"{self.clock() + lease_seconds:.3f}"}},
         )
 
-    def release(
-        self, key: str, *, owner: str, seen: "SeenEmail | None" = None, keep_days: int = 30
-    ) -> None:
-        """Give the booking's lease back; with ``seen``, remember that email in the same request."""
-        if seen is None:
+    def release(self, key: str, *, owner: str, email_id: str | None = None) -> None:
+        """Give the booking's lease back; with ``email_id``, remember that email as applied."""
+        if email_id is None:
             self._state_update(key, owner, "REMOVE lease_owner, lease_expires", {})
-            return
-        self._owned_transaction(
-            key,
-            owner,
-            {"Put": {"TableName": self.table_name, "Item": self._seen_item(seen, keep_days)}},
-            "releasing the booking",
-            extra_update="REMOVE lease_owner, lease_expires",
-        )
+        else:
+            self._state_update(
+                key,
+                owner,
+                "REMOVE lease_owner, lease_expires ADD emails :email",
+                {":email": {"SS": [email_id]}},
+            )
 
     def record_published(
         self,
         key: str,
         step: str,
         *,
-        owner: str,
+        fence: int,
         input_hash: str,
         booking: Booking,
         external_ids: Mapping[str, str],
     ) -> None:
-        """Store a step's result, only while the booking's lease is still ours."""
+        """Store a step's result, unless a later lease (a higher fence) already wrote this step."""
         item: Item = {
             "pk": {"S": booking_pk(key)},
             "sk": {"S": STEP_PREFIX + step},
@@ -248,71 +267,41 @@ class StateStore:
             "published": {"S": booking.model_dump_json()},
             "external_ids": {"M": {k: {"S": str(v)} for k, v in external_ids.items()}},
             "status": {"S": "published"},
+            "fence": {"N": str(fence)},
             "updated_at": {"S": iso(self.clock())},
         }
-        self._owned_transaction(
-            key, owner, {"Put": {"TableName": self.table_name, "Item": item}}, f"recording {step}"
+        self._fenced(
+            key,
+            step,
+            self.client.put_item,
+            TableName=self.table_name,
+            Item=item,
+            ConditionExpression=FENCE_CONDITION,
+            ExpressionAttributeValues={":f": item["fence"]},
         )
 
     def record_failed(
-        self, key: str, step: str, *, owner: str, input_hash: str, reason: str
+        self, key: str, step: str, *, fence: int, input_hash: str, reason: str
     ) -> None:
         """Mark a step failed with its reason (what was published before stays as it was)."""
-        update = {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": {"pk": {"S": booking_pk(key)}, "sk": {"S": STEP_PREFIX + step}},
-                "UpdateExpression": "SET #status = :failed, last_error = :reason, "
-                "input_hash = :h, updated_at = :iso",
-                "ExpressionAttributeNames": {"#status": "status"},
-                "ExpressionAttributeValues": {
-                    ":failed": {"S": "failed"},
-                    ":reason": {"S": reason[:1000]},
-                    ":h": {"S": input_hash},
-                    ":iso": {"S": iso(self.clock())},
-                },
-            }
-        }
-        self._owned_transaction(key, owner, update, f"recording {step} failed")
-
-    # --- emails seen ---------------------------------------------------------------------------
-
-    def seen(self, email_id: str) -> SeenEmail | None:
-        """The email's earlier outcome, when it was settled before (a duplicate delivery)."""
-        response = self._call(
-            "reading email dedup record",
-            self.client.get_item,
+        self._fenced(
+            key,
+            step,
+            self.client.update_item,
             TableName=self.table_name,
-            Key={"pk": {"S": email_pk(email_id)}, "sk": {"S": "email"}},
-            ConsistentRead=True,
+            Key={"pk": {"S": booking_pk(key)}, "sk": {"S": STEP_PREFIX + step}},
+            UpdateExpression="SET #status = :failed, last_error = :reason, input_hash = :h, "
+            "fence = :f, updated_at = :iso",
+            ConditionExpression=FENCE_CONDITION,
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={
+                ":failed": {"S": "failed"},
+                ":reason": {"S": reason[:1000]},
+                ":h": {"S": input_hash},
+                ":f": {"N": str(fence)},
+                ":iso": {"S": iso(self.clock())},
+            },
         )
-        item = response.get("Item")
-        if item is None:
-            return None
-        booking = item.get("booking_key", {}).get("S")
-        return SeenEmail(email_id=email_id, booking_key=booking, outcome=item["outcome"]["S"])
-
-    def mark_seen(
-        self, email_id: str, *, booking_key: str | None, outcome: str, keep_days: int
-    ) -> None:
-        """Remember a settled email for ``keep_days`` (DynamoDB's TTL forgets it after)."""
-        item = self._seen_item(SeenEmail(email_id, booking_key, outcome), keep_days)
-        self._call(
-            "writing email dedup record", self.client.put_item, TableName=self.table_name, Item=item
-        )
-
-    def _seen_item(self, seen: "SeenEmail", keep_days: int) -> Item:
-        now = self.clock()
-        item: Item = {
-            "pk": {"S": email_pk(seen.email_id)},
-            "sk": {"S": "email"},
-            "outcome": {"S": seen.outcome},
-            "processed_at": {"S": iso(now)},
-            "expires_at": {"N": str(int(now + keep_days * 86400))},
-        }
-        if seen.booking_key is not None:
-            item["booking_key"] = {"S": seen.booking_key}
-        return item
 
     # --- internals -----------------------------------------------------------------------------
 
@@ -342,32 +331,17 @@ class StateStore:
         except BotoCoreError as exc:
             raise classify(exc, "updating the booking lease", step="state") from exc
 
-    def _owned_transaction(
-        self, key: str, owner: str, write: Item, doing: str, *, extra_update: str | None = None
-    ) -> None:
-        """``write`` in a transaction with a check (or an update) that the lease is still ours."""
-        state_key = {"pk": {"S": booking_pk(key)}, "sk": {"S": STATE_SK}}
-        guard: Item = {
-            "TableName": self.table_name,
-            "Key": state_key,
-            "ConditionExpression": "lease_owner = :me",
-            "ExpressionAttributeValues": {":me": {"S": owner}},
-        }
-        first = (
-            {"Update": {**guard, "UpdateExpression": extra_update}}
-            if extra_update
-            else {"ConditionCheck": guard}
-        )
+    def _fenced(self, key: str, step: str, method: Callable[..., Any], **request: Any) -> None:
         try:
-            self.client.transact_write_items(TransactItems=[first, write])  # type: ignore[list-item]
+            method(**request)
         except ClientError as exc:
-            if error_code(exc) == "TransactionCanceledException":
-                reasons: list[dict[str, Any]] = exc.response.get("CancellationReasons", [])  # type: ignore[assignment]
-                if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
-                    raise LeaseLost(f"lease on {key} was taken over", step="state") from exc
-            raise classify(exc, doing) from exc
+            if error_code(exc) == "ConditionalCheckFailedException":
+                raise LeaseLost(
+                    f"{step} of {key} was written under a later lease", step=step
+                ) from exc
+            raise classify(exc, f"recording {step}", step=step) from exc
         except BotoCoreError as exc:
-            raise classify(exc, doing) from exc
+            raise classify(exc, f"recording {step}", step=step) from exc
 
     def _call(self, doing: str, method: Callable[..., Any], **kwargs: Any) -> Any:
         try:
@@ -391,10 +365,6 @@ def step_record(item: Item) -> StepRecord:
 
 def booking_pk(key: str) -> str:
     return f"booking#{key}"
-
-
-def email_pk(email_id: str) -> str:
-    return f"email#{email_id}"
 
 
 def iso(epoch: float) -> str:

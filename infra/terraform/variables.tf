@@ -513,17 +513,6 @@ variable "retry_max_seconds" {
   }
 }
 
-variable "email_dedup_days" {
-  type        = number
-  description = "How long a settled email is remembered (by SES messageId or raw hash) so duplicates are skipped."
-  default     = 30
-
-  validation {
-    condition     = var.email_dedup_days >= 1 && var.email_dedup_days <= 3650
-    error_message = "email_dedup_days must be between 1 and 3650."
-  }
-}
-
 variable "secrets_ttl_seconds" {
   type        = number
   description = "How long the worker caches a secret read from Secrets Manager (a rotated value is picked up after this)."

@@ -50,7 +50,6 @@ locals {
     poll_wait_seconds            = tostring(var.poll_wait_seconds)
     retry_base_seconds           = tostring(var.retry_base_seconds)
     retry_max_seconds            = tostring(var.retry_max_seconds)
-    email_dedup_days             = tostring(var.email_dedup_days)
     fleet                        = local.fleet_json
     margin                       = local.margin_json
     guest_slug                   = var.guest_slug

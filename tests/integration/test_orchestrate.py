@@ -9,7 +9,6 @@ from bookings import Booking, Kind
 from tests.support.mail import event
 from tests.support.recording import Fault, Recorder, recording_publishers
 from worker.orchestrate import Orchestrator, dependency_order, input_hash
-from worker.store import SeenEmail
 
 STEPS = {"calendar", "scc", "guest_page", "crew_page", "crew_email", "summary"}
 
@@ -108,11 +107,11 @@ def test_booking_leased_by_another_worker_is_reported_held(orchestrator, store, 
     assert not recorder.completed()
 
 
-def test_settled_email_is_remembered_when_the_booking_is_released(orchestrator, store):
-    seen = SeenEmail("ses-1", "boatsetter:xhqgmdh", "done")
-    applied = orchestrator.apply(event(), run_id="r1", seen=seen)
-    assert applied.seen_recorded
-    assert store.seen("ses-1").outcome == "done"
+def test_email_applied_before_is_a_duplicate_and_runs_nothing(orchestrator, recorder):
+    orchestrator.apply(event(), run_id="r1", email_id="ses-1")
+    again = orchestrator.apply(event(), run_id="r2", email_id="ses-1")
+    assert again.duplicate
+    assert len(recorder.completed()) == len(STEPS)
 
 
 def test_concurrent_duplicates_run_each_step_once(store, recorder, executor):

@@ -4,7 +4,7 @@ import pytest
 
 from bookings import Booking, Kind
 from tests.support.mail import event
-from worker.store import BookingBusy, LeaseLost, SeenEmail, StateConflict, StateStore
+from worker.store import BookingBusy, LeaseLost, StateConflict, StateStore
 
 STATE = Booking.from_event(event())
 NEWER = Booking.from_event(event(Kind.MODIFIED, as_of_minutes=5))
@@ -21,9 +21,15 @@ def acquire(
     version: int = 0,
     owner: str = "a",
     seconds: float = 30,
-) -> None:
-    store.acquire(
-        STATE.key, state=state, expected_version=version, owner=owner, lease_seconds=seconds
+    fence: int = 0,
+) -> int:
+    return store.acquire(
+        STATE.key,
+        state=state,
+        expected_version=version,
+        expected_fence=fence,
+        owner=owner,
+        lease_seconds=seconds,
     )
 
 
@@ -46,13 +52,15 @@ def test_state_written_over_a_stale_version_is_refused(store):
 def test_held_booking_is_not_leased_twice(store):
     acquire(store)
     with pytest.raises(BookingBusy):
-        acquire(store, state=None, version=1, owner="b")
+        acquire(store, state=None, version=1, owner="b", fence=1)
 
 
 def test_released_booking_is_leased_again(store):
     acquire(store)
     store.release(STATE.key, owner="a")
-    acquire(store, state=NEWER, version=1, owner="b")
+    store.acquire(
+        STATE.key, state=NEWER, expected_version=1, expected_fence=1, owner="b", lease_seconds=30
+    )
     record = store.load(STATE.key)
     assert (record.booking, record.version, record.lease_owner) == (NEWER, 2, "b")
 
@@ -62,7 +70,7 @@ def test_expired_lease_is_taken_over(stack, store):
     early = StateStore(stack.table_name, store.client, clock=lambda: clock[0])
     acquire(early, owner="dead")
     clock[0] += 31
-    acquire(early, state=None, version=1, owner="alive")
+    acquire(early, state=None, version=1, owner="alive", fence=1)
     assert early.load(STATE.key).lease_owner == "alive"
 
 
@@ -71,7 +79,7 @@ def test_published_result_is_stored_with_the_booking_it_showed(store):
     store.record_published(
         STATE.key,
         "scc",
-        owner="a",
+        fence=1,
         input_hash="h1",
         booking=STATE,
         external_ids={"event_id": "e-1"},
@@ -85,13 +93,27 @@ def test_published_result_is_stored_with_the_booking_it_showed(store):
     )
 
 
-def test_only_the_lease_holder_records_a_result(store):
+def test_each_lease_taken_raises_the_fence(store):
+    assert acquire(store) == 1
+    store.release(STATE.key, owner="a")
+    assert (
+        store.acquire(
+            STATE.key, state=None, expected_version=1, expected_fence=1, owner="b", lease_seconds=30
+        )
+        == 2
+    )
+
+
+def test_result_under_an_older_lease_is_refused_once_a_later_one_wrote(store):
     acquire(store)
+    store.record_published(
+        STATE.key, "scc", fence=2, input_hash="new", booking=NEWER, external_ids={}
+    )
     with pytest.raises(LeaseLost):
         store.record_published(
-            STATE.key, "scc", owner="b", input_hash="h1", booking=STATE, external_ids={}
+            STATE.key, "scc", fence=1, input_hash="old", booking=STATE, external_ids={}
         )
-    assert "scc" not in store.load(STATE.key).steps
+    assert store.load(STATE.key).step("scc").published_hash == "new"
 
 
 def test_failure_is_recorded_and_what_was_published_stays(store):
@@ -99,21 +121,21 @@ def test_failure_is_recorded_and_what_was_published_stays(store):
     store.record_published(
         STATE.key,
         "scc",
-        owner="a",
+        fence=1,
         input_hash="h1",
         booking=STATE,
         external_ids={"event_id": "e-1"},
     )
-    store.record_failed(STATE.key, "scc", owner="a", input_hash="h2", reason="SCC said 503")
+    store.record_failed(STATE.key, "scc", fence=1, input_hash="h2", reason="SCC said 503")
     step = store.load(STATE.key).step("scc")
     assert (step.status, step.last_error, step.published_hash) == ("failed", "SCC said 503", "h1")
 
 
-def test_release_remembers_the_email_in_the_same_write(store):
+def test_release_remembers_the_email_applied(store):
     acquire(store)
-    store.release(STATE.key, owner="a", seen=SeenEmail("ses-9", STATE.key, "done"), keep_days=3)
-    assert store.load(STATE.key).lease_owner is None
-    assert store.seen("ses-9").outcome == "done"
+    store.release(STATE.key, owner="a", email_id="ses-9")
+    record = store.load(STATE.key)
+    assert (record.lease_owner, record.emails) == (None, {"ses-9"})
 
 
 def test_release_by_a_stranger_is_refused(store):
@@ -122,8 +144,25 @@ def test_release_by_a_stranger_is_refused(store):
         store.release(STATE.key, owner="b")
 
 
-def test_seen_email_is_remembered_with_its_outcome(store):
-    store.mark_seen("ses-1", booking_key=STATE.key, outcome="done", keep_days=30)
-    seen = store.seen("ses-1")
-    assert (seen.booking_key, seen.outcome) == (STATE.key, "done")
-    assert store.seen("ses-2") is None
+def test_lease_taken_and_given_back_since_our_read_is_a_conflict(store):
+    acquire(store)
+    store.release(STATE.key, owner="a")
+    read = store.load(STATE.key)
+    store.acquire(
+        STATE.key,
+        state=None,
+        expected_version=1,
+        expected_fence=read.fence,
+        owner="b",
+        lease_seconds=30,
+    )
+    store.release(STATE.key, owner="b")
+    with pytest.raises(StateConflict):
+        store.acquire(
+            STATE.key,
+            state=None,
+            expected_version=1,
+            expected_fence=read.fence,
+            owner="c",
+            lease_seconds=30,
+        )

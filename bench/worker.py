@@ -1,0 +1,260 @@
+"""bench/worker.py: one worker process draining a backlog of booking emails from moto's server.
+
+Run by hand: ``.venv/bin/python bench/worker.py [--emails 500]``. Moto runs in this process; the
+worker runs as a child process (the real worker, real parsers, instant publishers), so its CPU
+time and RSS are its own. Measures, in one run:
+
+1. backlog: N distinct new bookings ingested as SES would (S3 + SNS-wrapped notification), then
+   drained by one worker (4 threads): bookings/s, AWS requests per booking (botocore's
+   ``before-send`` hook), worker CPU ms per booking, peak RSS and RSS growth across the drain;
+2. paced: emails arriving at half the drain rate: p50/p95 enqueue-to-done (SQS SentTimestamp to
+   the outcome line);
+3. baseline: a bare receive-and-delete loop (batches of 10) over N messages on the same queue.
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import signal
+import statistics
+import string
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Mapping
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+from typing import Any, ClassVar
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bookings import Booking  # noqa: E402
+from publishers.base import StepContext  # noqa: E402
+
+SAMPLE = ROOT / "tests" / "fixtures" / "emails" / "boatsetter-confirmed.eml"
+
+
+class Instant:
+    """A publisher that does nothing, at once."""
+
+    step: ClassVar[str]
+    depends_on: ClassVar[tuple[str, ...]] = ()
+
+    def input_of(self, booking: Booking) -> Mapping[str, Any]:
+        return booking.model_dump(mode="json", exclude={"as_of"})
+
+    def publish(self, ctx: StepContext) -> Mapping[str, str]:
+        return {"id": f"{self.step}-{ctx.booking.booking_id}"}
+
+
+def instant_publishers() -> list[Instant]:
+    steps = {
+        "calendar": (),
+        "scc": (),
+        "guest_page": (),
+        "crew_page": (),
+        "crew_email": ("crew_page",),
+        "summary": ("calendar", "scc", "guest_page", "crew_page"),
+    }
+    return [
+        type(step, (Instant,), {"step": step, "depends_on": deps})() for step, deps in steps.items()
+    ]
+
+
+def booking_emails(count: int, seed: int = 7) -> list[bytes]:
+    """``count`` copies of the sample confirmation, each for a different booking id."""
+    rng = random.Random(seed)
+    template = message_from_bytes(SAMPLE.read_bytes(), policy=default)
+    emails, ids = [], set()
+    while len(emails) < count:
+        booking_id = "".join(rng.choice(string.ascii_lowercase) for _ in range(7))
+        if booking_id in ids:
+            continue
+        ids.add(booking_id)
+        msg = message_from_bytes(SAMPLE.read_bytes(), policy=default)
+        assert isinstance(msg, EmailMessage)
+        for part in msg.walk():
+            if part.get_content_maintype() == "text":
+                text = part.get_content().replace("xhqgmdh", booking_id)
+                part.set_content(text, subtype=part.get_content_subtype())
+        del msg["Message-ID"]
+        msg["Message-ID"] = f"<{booking_id}.confirmed@mail.boatsetter.com>"
+        emails.append(msg.as_bytes())
+    assert template is not None
+    return emails
+
+
+# --- the child: one worker process ----------------------------------------------------------------
+
+
+def child(mode: str) -> int:
+    import boto3
+    from botocore.config import Config
+
+    from worker.compose import Clients, build_worker
+    from worker.logs import configure_logging
+    from worker.settings import load_settings
+
+    settings = load_settings()
+    configure_logging("INFO", stream=open(os.environ["BENCH_LOG"], "w"))  # noqa: SIM115
+    requests: Counter[str] = Counter()
+
+    def count(event_name: str, **_: Any) -> None:
+        requests[event_name.split(".", 2)[2] if event_name.count(".") >= 2 else event_name] += 1
+
+    session = boto3.session.Session()
+    config = Config(max_pool_connections=16, retries={"mode": "standard", "max_attempts": 3})
+    clients = Clients(
+        sqs=session.client("sqs", config=config),
+        s3=session.client("s3", config=config),
+        dynamodb=session.client("dynamodb", config=config),
+    )
+    for client in (clients.sqs, clients.s3, clients.dynamodb):
+        client.meta.events.register("before-send", count)
+    worker = build_worker(settings, clients, publishers=instant_publishers())
+    signal.signal(signal.SIGTERM, lambda *_: worker.signal_shutdown())
+    rss_start = _rss_kb()
+    cpu_start = time.process_time()
+    worker.run(once=(mode == "once"))
+    stats = {
+        "cpu_s": time.process_time() - cpu_start,
+        "rss_start_kb": rss_start,
+        "rss_end_kb": _rss_kb(),
+        "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "requests": dict(requests),
+    }
+    print(json.dumps(stats), flush=True)
+    os._exit(0)
+
+
+def _rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+# --- the parent: moto, the backlog, the measurements ---------------------------------------------
+
+
+def run_worker(stack: Any, env: dict[str, str], mode: str, log: Path) -> subprocess.Popen[str]:
+    full = {**os.environ, **env, "BENCH_LOG": str(log), "PYTHONPATH": str(ROOT)}
+    return subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--child", mode],
+        env=full,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def outcome_lines(log: Path) -> list[dict[str, Any]]:
+    lines = [json.loads(t) for t in log.read_text().splitlines() if t.startswith("{")]
+    return [line for line in lines if line.get("event") == "message settled"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--emails", type=int, default=500)
+    parser.add_argument("--child")
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child)
+
+    import boto3
+
+    from sandbox.aws import running_moto
+    from sandbox.stack import provision
+    from worker.ingest import ingest
+
+    out = ROOT / "artifacts" / "bench-worker"
+    out.mkdir(parents=True, exist_ok=True)
+    emails = booking_emails(args.emails + args.emails // 5)
+    backlog, paced = emails[: args.emails], emails[args.emails :]
+    with running_moto():
+        stack = provision()
+        env = stack.env(poll_wait_seconds=1, worker_threads=4)
+        s3, sqs = boto3.client("s3"), boto3.client("sqs")
+
+        def send(raw: bytes) -> None:
+            ingest(
+                raw,
+                s3=s3,
+                sqs=sqs,
+                bucket=stack.inbound_bucket,
+                prefix="raw/",
+                queue_url=stack.queue_url,
+            )
+
+        # 1. backlog
+        for raw in backlog:
+            send(raw)
+        started = time.perf_counter()
+        proc = run_worker(stack, env, "once", out / "backlog.log")
+        stdout, _ = proc.communicate(timeout=1200)
+        elapsed = time.perf_counter() - started
+        stats = json.loads(stdout.strip().splitlines()[-1])
+        lines = outcome_lines(out / "backlog.log")
+        done = sum(1 for line in lines if line["outcome"] == "done")
+        requests = sum(stats["requests"].values())
+
+        # 2. paced arrivals at half the drain rate
+        rate = max(1.0, done / elapsed / 2)
+        proc = run_worker(stack, env, "serve", out / "paced.log")
+        time.sleep(3)  # let the worker start up before the first email
+        for raw in paced:
+            send(raw)
+            time.sleep(1 / rate)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(outcome_lines(out / "paced.log")) < len(paced):
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+        latencies = sorted(line["since_enqueue_ms"] for line in outcome_lines(out / "paced.log"))
+
+        # 3. baseline: bare receive-and-delete of as many messages on the same queue
+        for _ in range(args.emails // 10):
+            sqs.send_message_batch(
+                QueueUrl=stack.queue_url,
+                Entries=[{"Id": str(i), "MessageBody": "x"} for i in range(10)],
+            )
+        base_start, received = time.perf_counter(), 0
+        while received < args.emails:
+            batch = sqs.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
+            for message in batch:
+                sqs.delete_message(QueueUrl=stack.queue_url, ReceiptHandle=message["ReceiptHandle"])
+            received += len(batch)
+        base_elapsed = time.perf_counter() - base_start
+
+    p50 = statistics.median(latencies)
+    p95 = latencies[int(0.95 * (len(latencies) - 1))]
+    print(
+        f"backlog: {done}/{len(backlog)} done in {elapsed:.1f} s: {done / elapsed:.1f} bookings/s"
+    )
+    print(
+        f"  AWS requests per booking: {requests / done:.2f} "
+        f"({', '.join(f'{k} {v / done:.2f}' for k, v in sorted(stats['requests'].items()))})"
+    )
+    print(f"  worker CPU per booking: {stats['cpu_s'] / done * 1000:.2f} ms")
+    print(
+        f"  RSS: start {stats['rss_start_kb'] / 1024:.1f} MiB, end {stats['rss_end_kb'] / 1024:.1f}"
+        f" MiB (growth {(stats['rss_end_kb'] - stats['rss_start_kb']) / 1024:.1f} MiB), "
+        f"peak {stats['peak_rss_kb'] / 1024:.1f} MiB"
+    )
+    print(
+        f"paced: {len(latencies)} emails at {rate:.1f}/s: enqueue-to-done p50 {p50:.0f} ms, "
+        f"p95 {p95:.0f} ms"
+    )
+    print(f"baseline receive-and-delete: {args.emails / base_elapsed:.1f} messages/s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
