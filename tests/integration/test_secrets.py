@@ -1,11 +1,15 @@
 """Credentials from Secrets Manager (moto's server) with a TTL cache, or from local settings."""
 
+import io
+
 import boto3
 import pytest
+import structlog
 from botocore.config import Config
 from pydantic import SecretStr
 
 from bookings import PermanentError
+from worker.logs import configure_logging
 from worker.secrets import LocalSecret, SecretsManagerSecret, credential
 
 
@@ -79,3 +83,24 @@ def test_a_local_value_is_used_when_no_name_is_configured():
 def test_neither_name_nor_value_fails_at_start_up():
     with pytest.raises(ValueError, match="SCC key: configure"):
         credential(None, None, what="SCC key")
+
+
+def test_a_refresh_failure_is_logged_without_the_value(secrets):
+    stream = io.StringIO()
+    configure_logging("INFO", stream=stream)
+    clock = FakeClock()
+    token = SecretsManagerSecret("charterhand/dashboard-token", secrets, ttl_seconds=1, clock=clock)
+    token()
+    token._client = boto3.client(
+        "secretsmanager",
+        endpoint_url="http://127.0.0.1:9",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+    clock.now += 5
+    try:
+        token()
+    finally:
+        structlog.reset_defaults()
+
+    assert "secret refresh failed" in stream.getvalue()
+    assert "token-v1" not in stream.getvalue()

@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from werkzeug import Response
 
-from bookings import Booking, Kind, MarginPolicy, PermanentError, default_fleet
+from bookings import Booking, Kind, MarginPolicy, PermanentError, TransientError, default_fleet
 from publishers.deliveries import MemoryDeliveryLog
 from publishers.http import HttpPolicy, JsonHttp
 from publishers.mail import Mailer
@@ -191,3 +191,21 @@ def test_a_summary_needs_a_channel():
     settings = SummarySettings(from_address="a@jada.example", manager_address=MANAGER)
     with pytest.raises(ValueError, match="mailer"):
         SummaryPublisher(default_fleet(), MarginPolicy(), settings, MemoryDeliveryLog())
+
+
+def test_a_hung_webhook_is_cut_by_the_timeout_and_is_transient(httpserver):
+    import threading
+
+    release = threading.Event()
+
+    def hang(_request):
+        release.wait(10)
+        return Response("{}", content_type="application/json")
+
+    httpserver.expect_request("/exec").respond_with_handler(hang)
+    publisher = webhook_publisher(httpserver.url_for("/exec"))
+    try:
+        with pytest.raises(TransientError, match="summary webhook POST: no answer within 2 s"):
+            publish(publisher, booking())
+    finally:
+        release.set()
