@@ -47,7 +47,7 @@ def make_worker(stack, recorder):
     """A worker in this process, on the stack, with recording publishers; stopped afterwards."""
     built = []
 
-    def make(**overrides):
+    def make(reader=None, **overrides):
         settings = stack.settings(
             **{
                 "forwarder_allowlist": ["dana@sailjada.com"],
@@ -61,7 +61,7 @@ def make_worker(stack, recorder):
             settings,
             Clients.from_environment(),
             publishers=recording_publishers(recorder),
-            reader=EventMailReader(),
+            reader=reader or EventMailReader(),
         )
         built.append(worker)
         return worker
