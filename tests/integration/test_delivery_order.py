@@ -2,12 +2,18 @@
 ends in the same stored state and the same last-published input per step (real parsers)."""
 
 import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import boto3
 import pytest
 
+from bookings import Booking
+from sandbox.stack import LocalStack
 from tests.support.paths import ROOT
+from tests.support.recording import Recorder
 from worker.ingest import ingest
+from worker.loop import Worker
 from worker.parsing import ParsersReader
 from worker.store import StateStore
 
@@ -15,7 +21,9 @@ EMAILS = ROOT / "tests" / "fixtures" / "emails"
 NAMES = ["boatsetter-confirmed.eml", "boatsetter-modified.eml", "boatsetter-cancelled.eml"]
 
 
-def deliver_in_order(stack, make_worker, recorder, order):
+def deliver_in_order(
+    stack: LocalStack, make_worker: Callable[..., Worker], recorder: Recorder, order: Sequence[str]
+) -> tuple[Booking | None, dict[str, Any]]:
     worker = make_worker(reader=ParsersReader(stack.settings().fleet))
     s3, sqs = boto3.client("s3"), boto3.client("sqs")
     for name in order:  # one at a time: each email is settled before the next arrives
@@ -38,7 +46,7 @@ def deliver_in_order(stack, make_worker, recorder, order):
 def reference(tmp_path_factory, moto_server):
     """State and last inputs for the chronological order, computed once."""
     from sandbox.stack import provision
-    from tests.support.recording import Recorder, recording_publishers
+    from tests.support.recording import recording_publishers
     from worker.compose import build_worker
 
     moto_server.reset()
@@ -69,5 +77,6 @@ def test_every_order_ends_in_the_same_state_and_published_inputs(
     state, last_input = deliver_in_order(stack, make_worker, recorder, order)
     ref_state, ref_input = reference
     assert state == ref_state
+    assert state is not None
     assert state.status.value == "cancelled"
     assert last_input == ref_input
