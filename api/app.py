@@ -1,0 +1,209 @@
+"""The links API: photo upload grants for guests, confirm / decline for crew.
+
+Routes (payload v2, any stage):
+  POST    /g/{slug}/photos            → JSON presigned POST, or JSON ``{"message"}`` saying why not
+  OPTIONS /g/{slug}/photos            → CORS preflight (the site's origin only)
+  GET     /crew/{token}/confirm|decline → a short HTML page; a bad token gets "link not valid"
+
+Every failure ends in a clear page or message; nothing ever answers with a stack trace.
+"""
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+import structlog
+
+from api import pages
+from api.config import LinksApiConfig
+from api.http import Request, Response
+from api.photos import PhotoGrants, PhotoRefused, checked_content_type
+from api.state import LinksState
+from api.tokens import CrewTokens, InvalidLink
+from bookings import Booking, CharterhandError, TransientError
+from bookings.slugs import booking_keys_for_slug
+from templates.assets import origin_of
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
+
+log = structlog.get_logger("charterhand.api")
+
+PHOTOS_ROUTE = re.compile(r"/g/(?P<slug>[^/]+)/photos")
+CREW_ROUTE = re.compile(r"/crew/(?P<token>[^/]+)/(?P<answer>confirm|decline)")
+ANSWERS: dict[str, Literal["confirmed", "declined"]] = {
+    "confirm": "confirmed",
+    "decline": "declined",
+}
+
+
+class LinksApi:
+    """Answers payload-v2 events; built with its clients, like every class here."""
+
+    def __init__(
+        self,
+        *,
+        config: LinksApiConfig,
+        state: LinksState,
+        tokens: CrewTokens,
+        photos: PhotoGrants,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.config = config
+        self.state = state
+        self.tokens = tokens
+        self.photos = photos
+        self.clock = clock
+        self.site_origin = origin_of(config.site_base_url)
+
+    @classmethod
+    def build(
+        cls,
+        config: LinksApiConfig,
+        *,
+        dynamodb: "DynamoDBClient | None" = None,
+        s3: "S3Client | None" = None,
+    ) -> "LinksApi":
+        """Wire the API from configuration; clients are built only when none are given."""
+        import boto3
+
+        dynamodb = dynamodb or boto3.client("dynamodb")
+        s3 = s3 or boto3.client("s3")
+        return cls(
+            config=config,
+            state=LinksState(table_name=config.table_name, dynamodb=dynamodb),
+            tokens=CrewTokens(table_name=config.table_name, dynamodb=dynamodb),
+            photos=PhotoGrants(
+                s3=s3, bucket=config.photos_bucket, max_bytes=config.photo_max_bytes
+            ),
+        )
+
+    def handle(self, event: Mapping[str, Any]) -> dict[str, Any]:
+        """The Lambda contract: event in, payload-v2 response out, never an exception."""
+        try:
+            request = Request.from_event(event)
+        except (ValueError, TypeError):
+            return Response.json(400, {"message": "Malformed request."}).to_event()
+        return self.respond(request).to_event()
+
+    def respond(self, request: Request) -> Response:
+        photos = PHOTOS_ROUTE.fullmatch(request.path)
+        if photos:
+            return self._with_cors(request, self._photos(request, photos["slug"]))
+        crew = CREW_ROUTE.fullmatch(request.path)
+        if crew:
+            if request.method != "GET":
+                return Response.json(405, {"message": "Use GET."}, allow="GET")
+            return self._crew_answer(crew["token"], crew["answer"])
+        return pages.not_found()
+
+    # --- guests' photos --------------------------------------------------------------------------
+
+    def _photos(self, request: Request, slug: str) -> Response:
+        if request.method == "OPTIONS":
+            return Response(204, headers={"access-control-max-age": "600"})
+        if request.method != "POST":
+            return Response.json(405, {"message": "Use POST."}, allow="POST, OPTIONS")
+        origin = request.headers.get("origin")
+        if origin is not None and origin != self.site_origin:
+            return Response.json(403, {"message": "Uploads are only accepted from the guest page."})
+        try:
+            return self._grant_photo(request, slug)
+        except PhotoRefused as refused:
+            return Response.json(refused.status, {"message": refused.message})
+        except TransientError as exc:
+            log.warning("photo_grant_unavailable", reason=exc.reason)
+            return Response.json(
+                503, {"message": "Uploads are busy right now. Please try again in a minute."}
+            )
+        except Exception:
+            log.exception("photo_grant_failed", slug=slug)
+            return Response.json(500, {"message": "Something went wrong on our side."})
+
+    def _grant_photo(self, request: Request, slug: str) -> Response:
+        try:
+            payload = request.json()
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            raise PhotoRefused(400, "The upload request was not understood.")
+        content_type = checked_content_type(payload.get("content_type"))
+        size = payload.get("size")
+        limit = self.config.photo_max_bytes
+        if isinstance(size, int) and size > limit:
+            megabytes = limit // (1024 * 1024)
+            raise PhotoRefused(
+                413, f"That photo is larger than {megabytes} MB. Please pick a smaller one."
+            )
+        booking = self._booking_for_slug(slug)
+        now = self.clock()
+        if booking is None:
+            raise PhotoRefused(404, "We could not find this charter.")
+        if not booking.is_live:
+            raise PhotoRefused(409, "This charter was cancelled, so photo uploads are closed.")
+        if now > booking.end + timedelta(days=self.config.photo_upload_days_after):
+            raise PhotoRefused(410, "Photo uploads for this charter have closed.")
+        quota = self.state.take_photo_slot(
+            booking.key, now=now, limit=self.config.photo_uploads_per_hour
+        )
+        if not quota.allowed:
+            wait = max(1, int((quota.resets_at - now).total_seconds()))
+            return Response.json(
+                429,
+                {"message": "That's a lot of photos! Please try again in a little while."},
+                **{"retry-after": str(wait)},
+            )
+        grant = self.photos.grant(booking.key, content_type, now=now)
+        log.info("photo_granted", booking_id=booking.key, key=grant.key)
+        return Response.json(200, grant.as_json())
+
+    def _booking_for_slug(self, slug: str) -> Booking | None:
+        for key in booking_keys_for_slug(slug):
+            booking = self.state.booking(key)
+            if booking is not None:
+                return booking
+        return None
+
+    def _with_cors(self, request: Request, response: Response) -> Response:
+        """Let the guest page's origin (and only it) read the answer and send JSON."""
+        if request.headers.get("origin") != self.site_origin:
+            return response.with_headers({"vary": "Origin"})
+        return response.with_headers(
+            {
+                "access-control-allow-origin": self.site_origin,
+                "access-control-allow-methods": "POST, OPTIONS",
+                "access-control-allow-headers": "content-type",
+                "vary": "Origin",
+            }
+        )
+
+    # --- crew answers ----------------------------------------------------------------------------
+
+    def _crew_answer(self, token: str, verb: str) -> Response:
+        answer = ANSWERS[verb]
+        try:
+            grant = self.tokens.verify(token)
+            booking = self.state.booking(grant.booking_key)
+            if booking is None:
+                log.warning("crew_link_without_booking", booking_id=grant.booking_key)
+                return pages.link_not_valid(expired=False)
+            if not booking.is_live:
+                return pages.cancelled(booking)
+            self.state.record_answer(
+                grant.booking_key, grant.crew_id, answer, token_id=grant.token_id, at=self.clock()
+            )
+        except InvalidLink as invalid:
+            log.info("crew_link_invalid", reason=invalid.reason)
+            return pages.link_not_valid(expired=invalid.expired)
+        except TransientError as exc:
+            log.warning("crew_answer_unavailable", reason=exc.reason)
+            return pages.try_later()
+        except (CharterhandError, Exception):
+            log.exception("crew_answer_failed")
+            return pages.failed()
+        log.info(
+            "crew_answered", booking_id=grant.booking_key, crew_id=grant.crew_id, answer=answer
+        )
+        return pages.answered(booking, answer)

@@ -1,0 +1,105 @@
+"""Presigned POSTs for guests' photos: the browser uploads straight to S3, no credentials reach it.
+
+The policy S3 checks on upload carries every limit: the exact key (under ``photos/<booking key>/``,
+random name), a content type starting ``image/``, a size range, and a 15-minute expiry.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from bookings import TransientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+PHOTO_URL_TTL = timedelta(minutes=15)
+IMAGE_TYPE = re.compile(r"image/[a-z0-9][a-z0-9.+-]{0,63}")
+#: image types a browser runs code in; never accepted from a guest
+SCRIPTABLE_TYPES = frozenset({"image/svg+xml"})
+EXTENSIONS = {
+    "image/avif": "avif",
+    "image/gif": "gif",
+    "image/heic": "heic",
+    "image/heif": "heif",
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/webp": "webp",
+}
+
+
+class PhotoRefused(Exception):
+    """A request for an upload we will not grant; ``message`` is shown to the guest."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class PhotoGrant:
+    """One presigned POST: where to send the form, its fields, and the limits it carries."""
+
+    url: str
+    fields: dict[str, str]
+    key: str
+    max_bytes: int
+    expires_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "fields": self.fields,
+            "key": self.key,
+            "max_bytes": self.max_bytes,
+            "expires_at": self.expires_at.isoformat(),
+        }
+
+
+def checked_content_type(value: object) -> str:
+    """The declared content type when it is an image we accept; else ``PhotoRefused``."""
+    if not isinstance(value, str) or not IMAGE_TYPE.fullmatch(value.lower()):
+        raise PhotoRefused(415, "Only photos can be uploaded here. Please choose an image file.")
+    content_type = value.lower()
+    if content_type in SCRIPTABLE_TYPES:
+        raise PhotoRefused(415, "SVG images cannot be uploaded. Please choose a photo.")
+    return content_type
+
+
+class PhotoGrants:
+    """Makes presigned POSTs into the photos bucket."""
+
+    def __init__(self, *, s3: "S3Client", bucket: str, max_bytes: int) -> None:
+        self.s3 = s3
+        self.bucket = bucket
+        self.max_bytes = max_bytes
+
+    def grant(self, booking_key: str, content_type: str, *, now: datetime) -> PhotoGrant:
+        extension = EXTENSIONS.get(content_type, "img")
+        key = f"photos/{booking_key}/{secrets.token_hex(16)}.{extension}"
+        try:
+            post = self.s3.generate_presigned_post(
+                Bucket=self.bucket,
+                Key=key,
+                Fields={"Content-Type": content_type, "success_action_status": "201"},
+                Conditions=[
+                    ["starts-with", "$Content-Type", "image/"],
+                    ["content-length-range", 1, self.max_bytes],
+                    {"success_action_status": "201"},
+                ],
+                ExpiresIn=int(PHOTO_URL_TTL.total_seconds()),
+            )
+        except (ClientError, BotoCoreError) as exc:  # signing is local; only credentials can fail
+            raise TransientError(f"could not sign a photo upload ({type(exc).__name__})") from exc
+        return PhotoGrant(
+            url=post["url"],
+            fields={name: str(value) for name, value in post["fields"].items()},
+            key=key,
+            max_bytes=self.max_bytes,
+            expires_at=now + PHOTO_URL_TTL,
+        )

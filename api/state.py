@@ -1,0 +1,107 @@
+"""The links API's view of the state table (docs/contracts.md): read a booking, record an answer,
+count photo uploads. Items are written exactly as the contract lays them out, so the worker, the
+summary and ``status`` read the same thing.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from bookings import Booking, PermanentError, TransientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+Answer = Literal["confirmed", "declined"]
+
+
+def store_error(exc: Exception) -> TransientError | PermanentError:
+    """A failed table call, as one of our error families."""
+    if isinstance(exc, ClientError):
+        code = exc.response.get("Error", {}).get("Code", "")
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+        if status >= 500 or "Throughput" in code or "Throttl" in code or "LimitExceeded" in code:
+            return TransientError(f"state table is busy ({code})")
+        return PermanentError(f"state table refused the request ({code})")
+    return TransientError(f"state table could not be reached ({type(exc).__name__})")
+
+
+@dataclass(frozen=True)
+class PhotoQuota:
+    """Outcome of taking one photo slot: allowed, and when the window reopens."""
+
+    allowed: bool
+    resets_at: datetime
+
+
+class LinksState:
+    """Reads and writes the few state-table items the links API touches."""
+
+    def __init__(self, *, table_name: str, dynamodb: "DynamoDBClient") -> None:
+        self.table_name = table_name
+        self.dynamodb = dynamodb
+
+    def booking(self, booking_key: str) -> Booking | None:
+        """The stored booking state, or None when the worker has never stored it."""
+        try:
+            item = self.dynamodb.get_item(
+                TableName=self.table_name,
+                Key={"pk": {"S": f"booking#{booking_key}"}, "sk": {"S": "state"}},
+                ConsistentRead=True,
+            ).get("Item")
+        except (ClientError, BotoCoreError) as exc:
+            raise store_error(exc) from exc
+        if item is None or "booking" not in item:
+            return None
+        return Booking.model_validate_json(item["booking"]["S"])
+
+    def record_answer(
+        self, booking_key: str, crew_id: str, answer: Answer, *, token_id: str, at: datetime
+    ) -> None:
+        """A crew member's latest answer; a later click (confirm after decline) replaces it."""
+        try:
+            self.dynamodb.put_item(
+                TableName=self.table_name,
+                Item={
+                    "pk": {"S": f"booking#{booking_key}"},
+                    "sk": {"S": f"answer#{crew_id}"},
+                    "answer": {"S": answer},
+                    "answered_at": {"S": at.isoformat()},
+                    "token_id": {"S": token_id},
+                },
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise store_error(exc) from exc
+
+    def take_photo_slot(self, booking_key: str, *, now: datetime, limit: int) -> PhotoQuota:
+        """Count one upload in this clock hour's window, unless the window is full.
+
+        One conditional update: concurrent requests cannot both take the last slot.
+        """
+        window = now.replace(minute=0, second=0, microsecond=0)
+        resets_at = window + timedelta(hours=1)
+        try:
+            self.dynamodb.update_item(
+                TableName=self.table_name,
+                Key={
+                    "pk": {"S": f"booking#{booking_key}"},
+                    "sk": {"S": f"photos#{window:%Y%m%d%H}"},
+                },
+                UpdateExpression="ADD #count :one SET expires_at = :expires",
+                ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
+                ExpressionAttributeNames={"#count": "count"},
+                ExpressionAttributeValues={
+                    ":one": {"N": "1"},
+                    ":limit": {"N": str(limit)},
+                    ":expires": {"N": str(int((resets_at + timedelta(days=1)).timestamp()))},
+                },
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return PhotoQuota(allowed=False, resets_at=resets_at)
+            raise store_error(exc) from exc
+        except BotoCoreError as exc:
+            raise store_error(exc) from exc
+        return PhotoQuota(allowed=True, resets_at=resets_at)

@@ -1,0 +1,118 @@
+"""Crew link tokens: issued by the crew page and crew email publishers, verified by the links API.
+
+A token is ``<token id>.<secret>``: the id (64 random bits, hex) finds the item ``token#<id>``;
+the secret (256 random bits, base64url) is stored only as a bcrypt hash, so a leak of the table
+does not leak working links. Tokens expire (``expires_at``, also the table's TTL attribute, checked
+here too because DynamoDB deletes expired items only eventually).
+"""
+
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import bcrypt
+from botocore.exceptions import BotoCoreError, ClientError
+
+from api.state import store_error
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+TOKEN_SHAPE = re.compile(r"(?P<id>[0-9a-f]{16})\.(?P<secret>[A-Za-z0-9_-]{43})")
+#: cost 10: ~50 ms per check; the secret is 256 random bits, so the hash's cost is only a
+#: second line of defence for a leaked table, not what makes the secret hard to guess
+DEFAULT_ROUNDS = 10
+
+
+class InvalidLink(Exception):
+    """A token that is malformed, unknown, tampered with, or expired; ``reason`` says which."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    @property
+    def expired(self) -> bool:
+        return self.reason == "expired"
+
+
+@dataclass(frozen=True)
+class CrewGrant:
+    """What a valid token lets its holder do: answer for one crew member on one booking."""
+
+    token_id: str
+    booking_key: str
+    crew_id: str
+    expires_at: datetime
+
+
+class CrewTokens:
+    """The DynamoDB-backed ``publishers.base.CrewLinkIssuer``, and the verifier of its tokens."""
+
+    def __init__(
+        self,
+        *,
+        table_name: str,
+        dynamodb: "DynamoDBClient",
+        rounds: int = DEFAULT_ROUNDS,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.table_name = table_name
+        self.dynamodb = dynamodb
+        self.rounds = rounds
+        self.clock = clock
+
+    def issue(self, booking_key: str, crew_id: str, expires_at: datetime) -> str:
+        """A fresh token for this crew member and booking, valid until ``expires_at``."""
+        if expires_at.tzinfo is None:
+            raise ValueError("expires_at must carry a time zone")
+        token_id = secrets.token_hex(8)
+        secret = secrets.token_urlsafe(32)
+        secret_hash = bcrypt.hashpw(secret.encode(), bcrypt.gensalt(rounds=self.rounds))
+        try:
+            self.dynamodb.put_item(
+                TableName=self.table_name,
+                Item={
+                    "pk": {"S": f"token#{token_id}"},
+                    "sk": {"S": "token"},
+                    "secret_hash": {"S": secret_hash.decode()},
+                    "booking_key": {"S": booking_key},
+                    "crew_id": {"S": crew_id},
+                    "expires_at": {"N": str(int(expires_at.timestamp()))},
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise store_error(exc) from exc
+        return f"{token_id}.{secret}"
+
+    def verify(self, token: str) -> CrewGrant:
+        """The grant a valid, live token carries; ``InvalidLink`` for anything else."""
+        shape = TOKEN_SHAPE.fullmatch(token)
+        if shape is None:
+            raise InvalidLink("malformed")
+        token_id = shape["id"]
+        try:
+            item = self.dynamodb.get_item(
+                TableName=self.table_name,
+                Key={"pk": {"S": f"token#{token_id}"}, "sk": {"S": "token"}},
+                ConsistentRead=True,
+            ).get("Item")
+        except (ClientError, BotoCoreError) as exc:
+            raise store_error(exc) from exc
+        if item is None:
+            raise InvalidLink("unknown")
+        if not bcrypt.checkpw(shape["secret"].encode(), item["secret_hash"]["S"].encode()):
+            raise InvalidLink("wrong secret")
+        expires_at = datetime.fromtimestamp(int(item["expires_at"]["N"]), UTC)
+        if expires_at <= self.clock():
+            raise InvalidLink("expired")
+        return CrewGrant(
+            token_id=token_id,
+            booking_key=item["booking_key"]["S"],
+            crew_id=item["crew_id"]["S"],
+            expires_at=expires_at,
+        )

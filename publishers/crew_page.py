@@ -1,0 +1,147 @@
+"""The crew page: the checklist sheet crew open before a charter, at an unguessable path.
+
+The path is ``crew/<hmac>.html`` with ``hmac`` the first 32 hex digits of HMAC-SHA256(link signing
+key, booking key): 128 bits nobody can guess without the key, yet the same for every publish of the
+booking, so links already sent keep working. The page carries ``noindex`` (and robots.txt keeps
+crawlers out of ``/crew/``), a Referrer-Policy that keeps the path out of other sites' logs, and
+confirm / decline links with fresh tokens from a ``CrewLinkIssuer``.
+"""
+
+import hashlib
+import hmac
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from bookings import Booking, Fleet, Kind
+from publishers.base import CrewLinkIssuer, StepContext
+from publishers.guest_page import PLATFORMS, boat_of, map_link
+from publishers.site import SiteBucket, SiteObject
+from templates import environment, source_digest
+from templates.assets import page_assets
+
+TEMPLATES = ("_layout.html", "crew_page.html", "page.css", "crew_checklist.js")
+#: crew pages hold confirm links: never cached by a browser or a shared cache
+CREW_CACHE_CONTROL = "private, no-store, max-age=0"
+
+
+def crew_page_id(signing_key: bytes, booking_key: str) -> str:
+    """The 128-bit page id: stable per booking, unguessable without the key."""
+    return hmac.new(signing_key, booking_key.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class CrewPagePublisher:
+    """Publishes the crew page; returns ``{"url", "key"}``."""
+
+    step: ClassVar[str] = "crew_page"
+    depends_on: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        *,
+        site: SiteBucket,
+        fleet: Fleet,
+        signing_key: bytes,
+        links: CrewLinkIssuer,
+        links_api_base_url: str,
+        token_grace: timedelta = timedelta(days=1),
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        if len(signing_key) < 16:
+            raise ValueError("the link signing key must be at least 16 bytes")
+        self.site = site
+        self.fleet = fleet
+        self.signing_key = signing_key
+        self.links = links
+        self.links_api_base_url = links_api_base_url.rstrip("/")
+        self.token_grace = token_grace
+        self.clock = clock
+
+    def key_of(self, booking_key: str) -> str:
+        return f"crew/{crew_page_id(self.signing_key, booking_key)}.html"
+
+    def input_of(self, booking: Booking) -> Mapping[str, Any]:
+        """What the page shows; the confirm tokens are not input (they are fresh each publish)."""
+        boat = boat_of(self.fleet, booking, self.step)
+        crew = self.fleet.assign(booking)
+        zone = boat.zone
+        meeting_point = booking.meeting_point or boat.meeting_point
+        call = booking.start - timedelta(minutes=boat.call_minutes_before)
+        return {
+            "templates": source_digest(*TEMPLATES),
+            "key": booking.key,
+            "booking_id": booking.booking_id,
+            "platform": PLATFORMS.get(booking.source, booking.source.title()),
+            "status": booking.status.value,
+            "boat": boat.name,
+            "renter_name": booking.renter_name,
+            "party_size": booking.party_size,
+            "notes": booking.notes,
+            "start": booking.start.astimezone(zone).isoformat(),
+            "end": booking.end.astimezone(zone).isoformat(),
+            "call": call.astimezone(zone).isoformat(),
+            "meeting_point": meeting_point,
+            "map_url": map_link(meeting_point, boat),
+            "crew": [
+                {
+                    "id": m.id,
+                    "name": m.name,
+                    "first_name": m.first_name,
+                    "role": m.role,
+                }
+                for m in crew.everyone
+            ],
+            "checklist": list(boat.checklist),
+        }
+
+    def publish(self, ctx: StepContext) -> Mapping[str, str]:
+        booking = ctx.booking
+        view = self.input_of(booking)
+        key = self.key_of(booking.key)
+        self.site.put(
+            SiteObject(
+                key=key,
+                body=self.render(view, self._links_for(booking, view)).encode("utf-8"),
+                content_type="text/html; charset=utf-8",
+                cache_control=CREW_CACHE_CONTROL,
+            ),
+            step=self.step,
+        )
+        self.site.put_robots_txt(step=self.step)
+        self.site.invalidate(
+            f"/{key.removesuffix('.html')}*", caller_reference=ctx.idempotency_key, step=self.step
+        )
+        return {"url": self.site.url(key), "key": key}
+
+    def _links_for(self, booking: Booking, view: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+        """Each crew member's (confirm, decline) URLs; none for a cancelled booking."""
+        if not booking.is_live:
+            return {}
+        expires_at = max(booking.end, self.clock()) + self.token_grace
+        links: dict[str, tuple[str, str]] = {}
+        for member in view["crew"]:
+            token = self.links.issue(booking.key, member["id"], expires_at)
+            base = f"{self.links_api_base_url}/crew/{token}"
+            links[member["id"]] = (f"{base}/confirm", f"{base}/decline")
+        return links
+
+    def render(self, view: Mapping[str, Any], links: Mapping[str, tuple[str, str]]) -> str:
+        """The page's HTML for a view from ``input_of`` and the crew's answer links."""
+        assets = page_assets(script="crew_checklist.js")
+        crew = [
+            {**m, "confirm_url": links[m["id"]][0], "decline_url": links[m["id"]][1]}
+            if m["id"] in links
+            else m
+            for m in view["crew"]
+        ]
+        c = {
+            **view,
+            "crew": crew,
+            "start": datetime.fromisoformat(view["start"]),
+            "end": datetime.fromisoformat(view["end"]),
+            "call": datetime.fromisoformat(view["call"]),
+            "cancelled": view["status"] == Kind.CANCELLED.value,
+            "pending": view["status"] == Kind.REQUEST.value,
+            "answerable": bool(links),
+        }
+        return environment().get_template("crew_page.html").render(page=assets, c=c)

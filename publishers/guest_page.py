@@ -1,0 +1,183 @@
+"""The guest page: what a renter opens on their phone before the charter, at ``/g/<slug>``.
+
+It shows only the renter's first name, never contact details or amounts. It is rendered to
+``g/<slug>.html`` in the site bucket with a calendar file beside it (``g/<slug>.ics``, a real object
+rather than a ``data:`` URL because phones' calendar apps open a served ``text/calendar`` file and
+ignore data URLs), then CloudFront is told to forget ``/g/<slug>*``.
+"""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import quote_plus
+
+import icalendar
+
+from bookings import Boat, Booking, Fleet, Kind, PermanentError
+from bookings.slugs import guest_slug
+from publishers.base import StepContext
+from publishers.site import SiteBucket, SiteObject
+from templates import environment, source_digest
+from templates.assets import origin_of, page_assets
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+TEMPLATES = ("_layout.html", "guest_page.html", "page.css", "guest_upload.js")
+#: browsers keep a copy 5 minutes; CloudFront keeps it a day, and is invalidated on every change
+GUEST_CACHE_CONTROL = "public, max-age=300, s-maxage=86400"
+#: SEQUENCE counts seconds from here: rises with as_of and stays within 32 bits until 2088
+SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
+CALENDAR_STATUS = {
+    Kind.REQUEST.value: "TENTATIVE",
+    Kind.CONFIRMED.value: "CONFIRMED",
+    Kind.MODIFIED.value: "CONFIRMED",
+    Kind.CANCELLED.value: "CANCELLED",
+}
+PLATFORMS = {"boatsetter": "Boatsetter", "getmyboat": "GetMyBoat"}
+
+
+def upload_origin(s3: "S3Client", photos_bucket: str) -> str:
+    """The origin the browser uploads photos to: where this client's presigned POSTs point.
+
+    Computed locally (no request is made) from the same client configuration the links API uses,
+    so the page's Content-Security-Policy allows exactly that origin.
+    """
+    return origin_of(s3.generate_presigned_post(photos_bucket, "probe")["url"])
+
+
+def map_link(meeting_point: str | None, boat: Boat) -> str | None:
+    """The boat's own map link for its usual meeting point, else a map search for the text."""
+    if meeting_point is None:
+        return None
+    if meeting_point == boat.meeting_point and boat.map_url:
+        return boat.map_url
+    return "https://www.google.com/maps/search/?api=1&query=" + quote_plus(meeting_point)
+
+
+def boat_of(fleet: Fleet, booking: Booking, step: str) -> Boat:
+    try:
+        return fleet.boat(booking.boat)
+    except KeyError as exc:
+        raise PermanentError(f"boat {booking.boat!r} is not in the fleet", step=step) from exc
+
+
+class GuestPagePublisher:
+    """Publishes the guest page and its calendar file; returns ``{"url", "key"}``."""
+
+    step: ClassVar[str] = "guest_page"
+    depends_on: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(
+        self,
+        *,
+        site: SiteBucket,
+        fleet: Fleet,
+        links_api_base_url: str,
+        photos_upload_origin: str,
+    ) -> None:
+        self.site = site
+        self.fleet = fleet
+        self.links_api_base_url = links_api_base_url.rstrip("/")
+        self.photos_upload_origin = photos_upload_origin
+
+    def input_of(self, booking: Booking) -> Mapping[str, Any]:
+        """Everything the page shows, and the template version: a change to any re-publishes."""
+        boat = boat_of(self.fleet, booking, self.step)
+        crew = self.fleet.assign(booking)
+        slug = guest_slug(booking.booking_id)
+        meeting_point = booking.meeting_point or boat.meeting_point
+        return {
+            "templates": source_digest(*TEMPLATES),
+            "slug": slug,
+            "key": booking.key,
+            "platform": PLATFORMS.get(booking.source, booking.source.title()),
+            "status": booking.status.value,
+            "boat": boat.name,
+            "first_name": booking.renter_first_name,
+            "start": booking.start.astimezone(boat.zone).isoformat(),
+            "end": booking.end.astimezone(boat.zone).isoformat(),
+            "meeting_point": meeting_point,
+            "map_url": map_link(meeting_point, boat),
+            "captain": crew.captain.first_name if crew.captain else None,
+            "what_to_bring": list(boat.what_to_bring),
+            "photos_endpoint": f"{self.links_api_base_url}/g/{slug}/photos",
+            "photos_upload_origin": self.photos_upload_origin,
+            "as_of": booking.as_of.astimezone(UTC).isoformat(),
+        }
+
+    def publish(self, ctx: StepContext) -> Mapping[str, str]:
+        view = self.input_of(ctx.booking)
+        slug = view["slug"]
+        page_key, ics_key = f"g/{slug}.html", f"g/{slug}.ics"
+        self.site.put(
+            SiteObject(
+                key=ics_key,
+                body=guest_calendar(view, self.site.url(f"/g/{slug}")),
+                content_type="text/calendar; charset=utf-8",
+                cache_control=GUEST_CACHE_CONTROL,
+                content_disposition=f'attachment; filename="{view["boat"]}-{slug}.ics"',
+            ),
+            step=self.step,
+        )
+        self.site.put(
+            SiteObject(
+                key=page_key,
+                body=self.render(view).encode("utf-8"),
+                content_type="text/html; charset=utf-8",
+                cache_control=GUEST_CACHE_CONTROL,
+            ),
+            step=self.step,
+        )
+        self.site.put_robots_txt(step=self.step)
+        self.site.invalidate(f"/g/{slug}*", caller_reference=ctx.idempotency_key, step=self.step)
+        return {"url": self.site.url(f"/g/{slug}"), "key": page_key}
+
+    def render(self, view: Mapping[str, Any]) -> str:
+        """The page's HTML for a view from ``input_of``."""
+        live = view["status"] != Kind.CANCELLED.value
+        assets = page_assets(
+            script="guest_upload.js" if live else None,
+            connect_to=[origin_of(view["photos_endpoint"]), view["photos_upload_origin"]],
+        )
+        g = {
+            **view,
+            "start": datetime.fromisoformat(view["start"]),
+            "end": datetime.fromisoformat(view["end"]),
+            "cancelled": not live,
+            "pending": view["status"] == Kind.REQUEST.value,
+            "ics_path": f"/g/{view['slug']}.ics",
+            "ics_name": f"{view['boat']}-{view['slug']}.ics",
+        }
+        return environment().get_template("guest_page.html").render(page=assets, g=g)
+
+
+def guest_calendar(view: Mapping[str, Any], page_url: str) -> bytes:
+    """The ``.ics`` beside the page: one event, UID stable per booking, SEQUENCE rising with as_of.
+
+    A cancelled booking keeps its file, marked CANCELLED, so a re-import removes the event.
+    """
+    as_of = datetime.fromisoformat(view["as_of"])
+    event = icalendar.Event()
+    event.add("uid", f"{view['key'].replace(':', '-')}-guest@charterhand")
+    event.add("dtstamp", as_of)
+    event.add("sequence", int((as_of - SEQUENCE_EPOCH).total_seconds()))
+    event.add("dtstart", datetime.fromisoformat(view["start"]).astimezone(UTC))
+    event.add("dtend", datetime.fromisoformat(view["end"]).astimezone(UTC))
+    event.add("summary", f"Charter on {view['boat']}")
+    if view["meeting_point"]:
+        event.add("location", view["meeting_point"])
+    lines = [f"Captain: {view['captain']}"] if view["captain"] else []
+    if view["what_to_bring"]:
+        lines.append("Bring: " + ", ".join(view["what_to_bring"]))
+    lines.append(f"Details: {page_url}")
+    event.add("description", "\n".join(lines))
+    event.add("url", page_url)
+    event.add("status", CALENDAR_STATUS[view["status"]])
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//charterhand//guest page//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    calendar.add_component(event)
+    ical: bytes = calendar.to_ical()
+    return ical
