@@ -190,7 +190,7 @@ class LinksApi:
                 log.warning("crew_link_without_booking", booking_id=grant.booking_key)
                 return pages.link_not_valid(expired=False)
             if not booking.is_live:
-                return pages.cancelled(booking)
+                return pages.cancelled(self._in_boat_zone(booking))
             self.state.record_answer(
                 grant.booking_key, grant.crew_id, answer, token_id=grant.token_id, at=self.clock()
             )
@@ -206,4 +206,20 @@ class LinksApi:
         log.info(
             "crew_answered", booking_id=grant.booking_key, crew_id=grant.crew_id, answer=answer
         )
-        return pages.answered(booking, answer)
+        return pages.answered(self._in_boat_zone(booking), answer, self._first_name(grant.crew_id))
+
+    def _in_boat_zone(self, booking: Booking) -> Booking:
+        """The booking with its times in its boat's zone, for display (PDT, not UTC-07:00)."""
+        try:
+            zone = self.config.fleet.boat(booking.boat).zone
+        except KeyError:
+            return booking
+        return booking.model_copy(
+            update={"start": booking.start.astimezone(zone), "end": booking.end.astimezone(zone)}
+        )
+
+    def _first_name(self, crew_id: str) -> str | None:
+        try:
+            return self.config.fleet.person(crew_id).first_name
+        except KeyError:
+            return None

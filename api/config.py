@@ -7,6 +7,8 @@ and mail addresses the worker needs.
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bookings import Fleet, default_fleet
+
 
 class LinksApiConfig(BaseSettings):
     """What the links API needs to know; defaults documented on each field."""
@@ -17,6 +19,10 @@ class LinksApiConfig(BaseSettings):
     photos_bucket: str = Field(description="where guests' photo uploads land")
     site_base_url: str = Field(
         description="public base URL of the site; its origin is the only one CORS allows"
+    )
+    fleet: Fleet = Field(
+        default_factory=default_fleet,
+        description="the same fleet as the worker's (CHARTERHAND_FLEET): boats' zones, crew names",
     )
     photo_max_bytes: int = Field(
         default=20 * 1024 * 1024, ge=1024, le=5 * 1024**3, description="largest photo accepted"

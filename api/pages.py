@@ -26,8 +26,9 @@ def page(status: int, message: Message) -> Response:
     return Response.html(status, html)
 
 
-def answered(booking: Booking, answer: str) -> Response:
+def answered(booking: Booking, answer: str, first_name: str | None) -> Response:
     confirmed = answer == "confirmed"
+    thanks = f"Thanks {first_name}" if first_name else "Thanks"
     other: dict[str, Any] = (
         {"href": "decline", "label": "Can't make it? Decline instead"}
         if confirmed
@@ -36,7 +37,7 @@ def answered(booking: Booking, answer: str) -> Response:
     return page(
         200,
         Message(
-            heading="Thanks, you're confirmed" if confirmed else "Thanks, you've declined",
+            heading=f"{thanks}, you're confirmed" if confirmed else f"{thanks}, you've declined",
             lines=[
                 "See you at the boat. The crew page has the call time and checklist."
                 if confirmed

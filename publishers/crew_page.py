@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from bookings import Booking, Fleet, Kind
 from publishers.base import CrewLinkIssuer, StepContext
-from publishers.guest_page import PLATFORMS, boat_of, map_link
+from publishers.guest_page import PLATFORMS, boat_of, local_time, map_link
 from publishers.site import SiteBucket, SiteObject
 from templates import environment, source_digest
 from templates.assets import page_assets
@@ -77,6 +77,7 @@ class CrewPagePublisher:
             "renter_name": booking.renter_name,
             "party_size": booking.party_size,
             "notes": booking.notes,
+            "timezone": boat.timezone,
             "start": booking.start.astimezone(zone).isoformat(),
             "end": booking.end.astimezone(zone).isoformat(),
             "call": call.astimezone(zone).isoformat(),
@@ -137,9 +138,9 @@ class CrewPagePublisher:
         c = {
             **view,
             "crew": crew,
-            "start": datetime.fromisoformat(view["start"]),
-            "end": datetime.fromisoformat(view["end"]),
-            "call": datetime.fromisoformat(view["call"]),
+            "start": local_time(view, "start"),
+            "end": local_time(view, "end"),
+            "call": local_time(view, "call"),
             "cancelled": view["status"] == Kind.CANCELLED.value,
             "pending": view["status"] == Kind.REQUEST.value,
             "answerable": bool(links),

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote_plus
+from zoneinfo import ZoneInfo
 
 import icalendar
 
@@ -55,6 +56,11 @@ def map_link(meeting_point: str | None, boat: Boat) -> str | None:
     return "https://www.google.com/maps/search/?api=1&query=" + quote_plus(meeting_point)
 
 
+def local_time(view: Mapping[str, Any], field: str) -> datetime:
+    """A time of the view, in the boat's own zone (so it prints PDT, not UTC-07:00)."""
+    return datetime.fromisoformat(view[field]).astimezone(ZoneInfo(view["timezone"]))
+
+
 def boat_of(fleet: Fleet, booking: Booking, step: str) -> Boat:
     try:
         return fleet.boat(booking.boat)
@@ -95,6 +101,7 @@ class GuestPagePublisher:
             "status": booking.status.value,
             "boat": boat.name,
             "first_name": booking.renter_first_name,
+            "timezone": boat.timezone,
             "start": booking.start.astimezone(boat.zone).isoformat(),
             "end": booking.end.astimezone(boat.zone).isoformat(),
             "meeting_point": meeting_point,
@@ -142,8 +149,8 @@ class GuestPagePublisher:
         )
         g = {
             **view,
-            "start": datetime.fromisoformat(view["start"]),
-            "end": datetime.fromisoformat(view["end"]),
+            "start": local_time(view, "start"),
+            "end": local_time(view, "end"),
             "cancelled": not live,
             "pending": view["status"] == Kind.REQUEST.value,
             "ics_path": f"/g/{view['slug']}.ics",

@@ -1,0 +1,116 @@
+"""The local site server: the site bucket (in moto's S3) served over HTTP as CloudFront serves it.
+
+It applies the same ``/g/<slug>`` rewrite as ``infra/terraform/functions/guest-path-rewrite.js``
+(both are tested against one table of requests), and adds the ``X-Robots-Tag`` the distribution's
+response headers policy adds, so ``http://127.0.0.1:<port>/g/<slug>`` behaves like the real site.
+"""
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import unquote, urlsplit
+
+from botocore.exceptions import ClientError
+
+from sandbox.loopback import QuietHandler, serving
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+#: the CloudFront function's rule, kept identical (see the .js file)
+GUEST_PATH = re.compile(r"/g/([a-z0-9-]{1,64})(/?|\.html|\.ics)")
+PRIVATE_PREFIXES = ("g/", "crew/")
+
+
+@dataclass(frozen=True)
+class Rewritten:
+    """What the viewer-request function decided: a URI to fetch, or a status to answer with."""
+
+    uri: str | None = None
+    status: int | None = None
+
+
+def rewrite(uri: str) -> Rewritten:
+    """The guest-path rewrite, as the CloudFront function does it."""
+    if not uri.startswith("/g/"):
+        return Rewritten(uri=uri)
+    match = GUEST_PATH.fullmatch(uri)
+    if match is None:
+        return Rewritten(status=404)
+    if match[2] in ("", "/"):
+        return Rewritten(uri=f"/g/{match[1]}.html")
+    return Rewritten(uri=uri)
+
+
+class SiteServer:
+    """Serves one bucket through the rewrite; ``base_url`` once started."""
+
+    def __init__(self, *, s3: "S3Client", bucket: str) -> None:
+        self.s3 = s3
+        self.bucket = bucket
+        self.base_url = ""
+
+    @contextmanager
+    def running(self) -> Iterator["SiteServer"]:
+        with serving(self._handler_class()) as base_url:
+            self.base_url = base_url
+            yield self
+
+    def _handler_class(self) -> type[QuietHandler]:
+        site = self
+
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:
+                site.answer(self, head=False)
+
+            def do_HEAD(self) -> None:
+                site.answer(self, head=True)
+
+        return Handler
+
+    def answer(self, request: QuietHandler, *, head: bool) -> None:
+        decision = rewrite(urlsplit(request.path).path)
+        if decision.uri is None:
+            self._plain(request, decision.status or 404, "Not found", head=head)
+            return
+        key = unquote(decision.uri).lstrip("/")
+        try:
+            obj = self.s3.get_object(Bucket=self.bucket, Key=key) if key else None
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                obj = None
+            else:
+                self._plain(request, 502, "The site bucket could not be read", head=head)
+                return
+        if obj is None:
+            self._plain(request, 404, "Not found", head=head)
+            return
+        body = obj["Body"].read()
+        request.send_response(200)
+        request.send_header("Content-Type", obj.get("ContentType", "application/octet-stream"))
+        request.send_header("Content-Length", str(len(body)))
+        for header, field in (
+            ("Cache-Control", "CacheControl"),
+            ("Content-Disposition", "ContentDisposition"),
+        ):
+            value = obj.get(field)
+            if isinstance(value, str):
+                request.send_header(header, value)
+        if key.startswith(PRIVATE_PREFIXES):
+            request.send_header("X-Robots-Tag", "noindex, nofollow")
+        request.send_header("X-Content-Type-Options", "nosniff")
+        request.end_headers()
+        if not head:
+            request.wfile.write(body)
+
+    @staticmethod
+    def _plain(request: QuietHandler, status: int, text: str, *, head: bool) -> None:
+        body = text.encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "text/plain; charset=utf-8")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        if not head:
+            request.wfile.write(body)
