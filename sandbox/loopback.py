@@ -18,7 +18,9 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
     """Serve ``handler`` on 127.0.0.1:<free port>; yields the base URL; stops on exit."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name=handler.__name__, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="loopback", daemon=True
+    )
     thread.start()
     host, port = server.server_address[:2]
     try:

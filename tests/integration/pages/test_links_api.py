@@ -1,0 +1,324 @@
+"""The links API over real HTTP: the local server turns requests into payload-v2 events for the
+same handler the Lambda runs; DynamoDB and S3 are moto's server."""
+
+import base64
+import json
+import urllib.error
+import urllib.request
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import urllib3
+
+from api.app import LinksApi
+from api.config import LinksApiConfig
+from api.tokens import CrewTokens
+from bookings import Kind
+from sandbox.links_api import LinksApiServer
+from tests.bookings_factory import booking
+from tests.pages_support import store_booking, stored_answer
+
+SITE = "http://127.0.0.1:8123"
+NOW = datetime(2031, 6, 1, 12, 30, tzinfo=UTC)
+
+
+def config(table, bucket, **changes) -> LinksApiConfig:
+    return LinksApiConfig(table_name=table, photos_bucket=bucket, site_base_url=SITE, **changes)
+
+
+@pytest.fixture
+def links(dynamodb, s3, state_table, photos_bucket):
+    """Start the API with a given config (and clock); yields a function returning its base URL."""
+    servers = []
+
+    def start(clock=lambda: NOW, **changes):
+        api = LinksApi.build(
+            config(state_table, photos_bucket, **changes), dynamodb=dynamodb, s3=s3
+        )
+        api.clock = clock
+        api.tokens = CrewTokens(table_name=state_table, dynamodb=dynamodb, rounds=4, clock=clock)
+        server = LinksApiServer(api)
+        context = server.running()
+        context.__enter__()
+        servers.append(context)
+        return server.base_url
+
+    yield start
+    for context in servers:
+        context.__exit__(None, None, None)
+
+
+def call(method, url, body=None, headers=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+def ask_for_photo(base, slug="xhqgmdh", content_type="image/jpeg", **extra):
+    return call("POST", f"{base}/g/{slug}/photos", {"content_type": content_type, **extra})
+
+
+def policy_of(grant) -> dict:
+    return json.loads(base64.b64decode(grant["fields"]["policy"]))
+
+
+# --- photos ------------------------------------------------------------------------------------
+
+
+def test_live_booking_gets_a_presigned_post(links, dynamodb):
+    store_booking(dynamodb, booking())
+    status, headers, body = ask_for_photo(links())
+    assert status == 200
+    assert headers["Content-Type"] == "application/json"
+    grant = json.loads(body)
+    assert grant["key"].startswith("photos/boatsetter:xhqgmdh/")
+    assert grant["fields"]["key"] == grant["key"]
+    assert grant["fields"]["Content-Type"] == "image/jpeg"
+
+
+def test_policy_enforces_type_size_key_and_expiry(links, dynamodb):
+    store_booking(dynamodb, booking())
+    grant = json.loads(ask_for_photo(links(photo_max_bytes=5_000_000), content_type="image/png")[2])
+    policy = policy_of(grant)
+    conditions = policy["conditions"]
+    assert ["starts-with", "$Content-Type", "image/"] in conditions
+    assert ["content-length-range", 1, 5_000_000] in conditions
+    (key,) = [c["key"] for c in conditions if isinstance(c, dict) and "key" in c]
+    assert key == grant["key"]
+    assert key.startswith("photos/boatsetter:xhqgmdh/")
+    assert key.endswith(".png")
+    assert len(key.rsplit("/", 1)[1]) == 32 + len(".png")  # 128 random bits, hex
+    assert {"bucket": "charterhand-photos"} in conditions
+    expiration = datetime.fromisoformat(policy["expiration"].replace("Z", "+00:00"))
+    assert timedelta(minutes=14) < expiration - datetime.now(UTC) <= timedelta(minutes=15)
+
+
+def test_each_grant_gets_a_new_random_key(links, dynamodb):
+    store_booking(dynamodb, booking())
+    base = links()
+    keys = {json.loads(ask_for_photo(base)[2])["key"] for _ in range(3)}
+    assert len(keys) == 3
+
+
+def test_upload_with_the_grant_lands_in_the_photos_bucket(links, dynamodb, s3, photos_bucket):
+    store_booking(dynamodb, booking())
+    grant = json.loads(ask_for_photo(links())[2])
+    fields = {**grant["fields"], "file": ("boat.jpg", b"\xff\xd8\xff\xe0 not really a jpeg")}
+    body, content_type = urllib3.encode_multipart_formdata(list(fields.items()))
+    request = urllib.request.Request(
+        grant["url"], data=body, method="POST", headers={"Content-Type": content_type}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 201
+    stored = s3.get_object(Bucket=photos_bucket, Key=grant["key"])
+    assert stored["ContentType"] == "image/jpeg"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "status", "message"),
+    [
+        ("application/pdf", 415, "Only photos can be uploaded here"),
+        ("image/svg+xml", 415, "SVG images cannot be uploaded"),
+        ("", 415, "Only photos"),
+        ("image/<script>", 415, "Only photos"),
+    ],
+)
+def test_non_images_are_refused_with_a_message(links, dynamodb, content_type, status, message):
+    store_booking(dynamodb, booking())
+    got, _, body = ask_for_photo(links(), content_type=content_type)
+    assert got == status
+    assert message in json.loads(body)["message"]
+
+
+def test_too_large_a_photo_is_refused_before_presigning(links, dynamodb):
+    store_booking(dynamodb, booking())
+    status, _, body = ask_for_photo(links(photo_max_bytes=1_048_576), size=2_000_000)
+    assert status == 413
+    assert (
+        json.loads(body)["message"] == "That photo is larger than 1 MB. Please pick a smaller one."
+    )
+
+
+def test_cancelled_booking_gets_no_upload(links, dynamodb):
+    store_booking(dynamodb, booking(kind=Kind.CANCELLED))
+    status, _, body = ask_for_photo(links())
+    assert status == 409
+    assert "cancelled" in json.loads(body)["message"]
+
+
+def test_unknown_booking_gets_no_upload(links):
+    status, _, body = ask_for_photo(links(), slug="zzzzzzz")
+    assert status == 404
+    assert json.loads(body)["message"] == "We could not find this charter."
+
+
+def test_uploads_close_some_days_after_the_charter(links, dynamodb):
+    store_booking(dynamodb, booking())  # ends 2031-06-14
+    status, _, body = ask_for_photo(links(clock=lambda: datetime(2031, 7, 20, tzinfo=UTC)))
+    assert status == 410
+    assert "closed" in json.loads(body)["message"]
+
+
+def test_malformed_request_body_gets_a_clear_400(links, dynamodb):
+    store_booking(dynamodb, booking())
+    request = urllib.request.Request(
+        f"{links()}/g/xhqgmdh/photos", data=b"{not json", method="POST"
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=10)
+    assert caught.value.code == 400
+    assert json.loads(caught.value.read())["message"] == "The upload request was not understood."
+
+
+def test_rate_limit_per_booking_per_hour(links, dynamodb):
+    store_booking(dynamodb, booking())
+    store_booking(dynamodb, booking(booking_id="abcdefg"))
+    base = links(photo_uploads_per_hour=2)
+    assert [ask_for_photo(base)[0] for _ in range(2)] == [200, 200]
+    status, headers, body = ask_for_photo(base)
+    assert status == 429
+    assert headers["Retry-After"] == str(30 * 60)  # NOW is half past the hour
+    assert "try again" in json.loads(body)["message"]
+    assert ask_for_photo(base, slug="abcdefg")[0] == 200  # another booking has its own quota
+
+
+def test_rate_limit_window_reopens_next_hour(links, dynamodb):
+    store_booking(dynamodb, booking())
+    now = [NOW]
+    base = links(photo_uploads_per_hour=1, clock=lambda: now[0])
+    assert ask_for_photo(base)[0] == 200
+    assert ask_for_photo(base)[0] == 429
+    now[0] = NOW + timedelta(hours=1)
+    assert ask_for_photo(base)[0] == 200
+
+
+def test_cors_preflight_allows_only_the_site_origin(links):
+    base = links()
+    headers = {"Origin": SITE, "Access-Control-Request-Method": "POST"}
+    status, allowed, _ = call("OPTIONS", f"{base}/g/xhqgmdh/photos", headers=headers)
+    assert status == 204
+    assert allowed["access-control-allow-origin"] == SITE
+    assert "content-type" in allowed["access-control-allow-headers"]
+    _, other, _ = call(
+        "OPTIONS", f"{base}/g/xhqgmdh/photos", headers={**headers, "Origin": "https://evil.example"}
+    )
+    assert "access-control-allow-origin" not in {k.lower() for k in other}
+
+
+def test_post_from_another_origin_is_refused(links, dynamodb):
+    store_booking(dynamodb, booking())
+    status, _, body = call(
+        "POST",
+        f"{links()}/g/xhqgmdh/photos",
+        {"content_type": "image/jpeg"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert status == 403
+    assert "only accepted from the guest page" in json.loads(body)["message"]
+
+
+# --- crew answers ------------------------------------------------------------------------------
+
+
+def issue(dynamodb, table, crew_id="alex", expires_at=NOW + timedelta(days=30)):
+    return CrewTokens(table_name=table, dynamodb=dynamodb, rounds=4).issue(
+        "boatsetter:xhqgmdh", crew_id, expires_at
+    )
+
+
+def test_confirm_link_records_the_answer_and_says_thanks(links, dynamodb, state_table):
+    store_booking(dynamodb, booking())
+    token = issue(dynamodb, state_table)
+    status, headers, page = call("GET", f"{links()}/crew/{token}/confirm")
+    assert status == 200
+    assert headers["Content-Type"] == "text/html; charset=utf-8"
+    assert "Thanks Alex, you&#39;re confirmed" in page
+    assert "Saturday, June 14, 2031" in page
+    assert "10:00 AM – 1:00 PM PDT" in page
+    answer = stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex")
+    assert answer["answer"] == "confirmed"
+    assert answer["answered_at"] == NOW.isoformat()
+    assert answer["token_id"] == token.split(".")[0]
+
+
+def test_decline_after_confirm_replaces_the_answer(links, dynamodb, state_table):
+    store_booking(dynamodb, booking())
+    token = issue(dynamodb, state_table)
+    base = links()
+    call("GET", f"{base}/crew/{token}/confirm")
+    status, _, page = call("GET", f"{base}/crew/{token}/decline")
+    assert status == 200
+    assert "you&#39;ve declined" in page
+    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex")["answer"] == "declined"
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # secret changed
+        lambda t: ("0" if t[0] != "0" else "1") + t[1:],  # token id changed
+        lambda t: t.split(".")[0],  # secret dropped
+        lambda t: "not-a-token",
+    ],
+    ids=["secret", "token-id", "no-secret", "garbage"],
+)
+def test_tampered_token_gets_link_not_valid_and_records_nothing(
+    links, dynamodb, state_table, tamper
+):
+    store_booking(dynamodb, booking())
+    token = issue(dynamodb, state_table)
+    status, _, page = call("GET", f"{links()}/crew/{tamper(token)}/confirm")
+    assert status == 404
+    assert "This link is not valid" in page
+    assert "Traceback" not in page
+    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") is None
+
+
+def test_expired_token_says_so(links, dynamodb, state_table):
+    store_booking(dynamodb, booking())
+    token = issue(dynamodb, state_table, expires_at=NOW - timedelta(seconds=1))
+    status, _, page = call("GET", f"{links()}/crew/{token}/confirm")
+    assert status == 410
+    assert "This link is not valid" in page
+    assert "This link has expired." in page
+    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") is None
+
+
+def test_answer_for_a_cancelled_charter_is_not_recorded(links, dynamodb, state_table):
+    store_booking(dynamodb, booking(kind=Kind.CANCELLED))
+    token = issue(dynamodb, state_table)
+    status, _, page = call("GET", f"{links()}/crew/{token}/confirm")
+    assert status == 409
+    assert "This charter was cancelled" in page
+    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") is None
+
+
+def test_a_broken_table_gets_a_clear_page_not_a_stack_trace(dynamodb, s3, photos_bucket):
+    api = LinksApi.build(
+        config("charterhand-no-such-table", photos_bucket), dynamodb=dynamodb, s3=s3
+    )
+    token = "0123456789abcdef." + "A" * 43
+    with LinksApiServer(api).running() as server:
+        status, _, page = call("GET", f"{server.base_url}/crew/{token}/confirm")
+    assert status in (500, 503)
+    assert "Traceback" not in page
+    assert "<h1>Something went wrong on our side</h1>" in page
+
+
+def test_unknown_path_gets_a_not_found_page(links):
+    status, _, page = call("GET", f"{links()}/admin")
+    assert status == 404
+    assert "Page not found" in page
+
+
+def test_confirm_only_answers_get(links, dynamodb, state_table):
+    token = issue(dynamodb, state_table)
+    status, headers, _ = call("POST", f"{links()}/crew/{token}/confirm", {})
+    assert status == 405
+    assert headers["allow"] == "GET"
