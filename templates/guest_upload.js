@@ -54,6 +54,7 @@
       var type = typeOf(file);
       if (type.indexOf("image/") !== 0) {
         say("“" + file.name + "” is not a photo. Please choose an image file (JPEG, PNG, HEIC or WebP).", "error");
+        form.reset();
         return;
       }
       say("Uploading “" + file.name + "”…", "busy");
@@ -61,6 +62,7 @@
         await send(file, type, await grantFor(file, type));
       } catch (error) {
         say(error.message, "error");
+        form.reset();
         return;
       }
       sent += 1;

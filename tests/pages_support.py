@@ -4,6 +4,7 @@ laid out exactly as docs/contracts.md says, on moto's server."""
 import os
 import shutil
 from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 import pytest
@@ -71,7 +72,7 @@ def photos_bucket(s3) -> str:
     return PHOTOS_BUCKET
 
 
-def allow_uploads_from(s3, bucket: str, origin: str) -> None:
+def allow_uploads_from(s3: Any, bucket: str, origin: str) -> None:
     """The photos bucket's CORS rule for the guest page's origin (terraform sets the same)."""
     s3.put_bucket_cors(
         Bucket=bucket,
@@ -88,7 +89,7 @@ def allow_uploads_from(s3, bucket: str, origin: str) -> None:
     )
 
 
-def store_booking(dynamodb, booking: Booking, table: str = TABLE) -> None:
+def store_booking(dynamodb: Any, booking: Booking, table: str = TABLE) -> None:
     """The booking state item, as the worker writes it (docs/contracts.md)."""
     dynamodb.put_item(
         TableName=table,
@@ -102,10 +103,13 @@ def store_booking(dynamodb, booking: Booking, table: str = TABLE) -> None:
     )
 
 
-def stored_answer(dynamodb, booking_key: str, crew_id: str, table: str = TABLE) -> dict | None:
+def stored_answer(
+    dynamodb: Any, booking_key: str, crew_id: str, table: str = TABLE
+) -> dict[str, str]:
+    """The crew answer item's attributes ({} when there is none)."""
     item = dynamodb.get_item(
         TableName=table,
         Key={"pk": {"S": f"booking#{booking_key}"}, "sk": {"S": f"answer#{crew_id}"}},
         ConsistentRead=True,
     ).get("Item")
-    return {k: next(iter(v.values())) for k, v in item.items()} if item else None
+    return {k: str(next(iter(v.values()))) for k, v in (item or {}).items()}

@@ -1,6 +1,7 @@
 """What the crew page says, rendered without any AWS; links come from a recording issuer."""
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
@@ -11,13 +12,17 @@ from publishers.crew_page import CrewPagePublisher, crew_page_id
 from publishers.site import SiteBucket
 from tests.bookings_factory import booking
 
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+NO_S3 = cast("S3Client", None)  # rendering needs no S3
 HOSTILE = "<script>window.pwned=1</script> & \"quotes\" 'single'"
 
 
 class RecordingIssuer:
     """Issues predictable tokens and remembers what it was asked for."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.issued: list[tuple[str, str, datetime]] = []
 
     def issue(self, booking_key: str, crew_id: str, expires_at: datetime) -> str:
@@ -44,9 +49,11 @@ def fleet() -> Fleet:
     )
 
 
-def publisher(issuer=None, now=datetime(2031, 5, 1, tzinfo=UTC)) -> CrewPagePublisher:
+def publisher(
+    issuer: RecordingIssuer | None = None, now: datetime = datetime(2031, 5, 1, tzinfo=UTC)
+) -> CrewPagePublisher:
     return CrewPagePublisher(
-        site=SiteBucket(s3=None, bucket="site", base_url="https://jada.example"),
+        site=SiteBucket(s3=NO_S3, bucket="site", base_url="https://jada.example"),
         fleet=fleet(),
         signing_key=b"k" * 32,
         links=issuer or RecordingIssuer(),
@@ -55,7 +62,7 @@ def publisher(issuer=None, now=datetime(2031, 5, 1, tzinfo=UTC)) -> CrewPagePubl
     )
 
 
-def render(issuer=None, **changes) -> str:
+def render(issuer: RecordingIssuer | None = None, **changes: Any) -> str:
     p = publisher(issuer)
     b = booking(**changes)
     return p.render(p.input_of(b), p._links_for(b, p.input_of(b)))
@@ -137,7 +144,7 @@ def test_recording_issuer_fits_the_protocol():
 def test_short_signing_key_is_refused():
     with pytest.raises(ValueError, match="at least 16 bytes"):
         CrewPagePublisher(
-            site=SiteBucket(s3=None, bucket="s", base_url="https://x"),
+            site=SiteBucket(s3=NO_S3, bucket="s", base_url="https://x"),
             fleet=fleet(),
             signing_key=b"short",
             links=RecordingIssuer(),

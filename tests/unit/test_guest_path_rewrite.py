@@ -3,6 +3,7 @@ it, both held to the same table of requests."""
 
 import json
 import subprocess
+from typing import Any
 
 import pytest
 
@@ -13,7 +14,7 @@ from tests.pages_support import require_executable
 CASES = json.loads((FIXTURES / "guest_path_rewrite_cases.json").read_text())["cases"]
 
 
-def expected(case: dict) -> Rewritten:
+def expected(case: dict[str, Any]) -> Rewritten:
     return (
         Rewritten(status=case["expect"]["status"])
         if "status" in case["expect"]

@@ -1,6 +1,7 @@
 """Crew link tokens in the state table: random, stored only as bcrypt hashes, expiring."""
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -15,9 +16,10 @@ def tokens(dynamodb, state_table):
     return CrewTokens(table_name=state_table, dynamodb=dynamodb, rounds=4)
 
 
-def token_item(dynamodb, table, token):
+def token_item(dynamodb: Any, table: str, token: str) -> dict[str, Any]:
     key = {"pk": {"S": f"token#{token.split('.')[0]}"}, "sk": {"S": "token"}}
-    return dynamodb.get_item(TableName=table, Key=key)["Item"]
+    item: dict[str, Any] = dynamodb.get_item(TableName=table, Key=key)["Item"]
+    return item
 
 
 def test_is_the_crew_link_issuer_publishers_ask_for(tokens):

@@ -6,6 +6,8 @@ import json
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
+from email.message import Message
+from typing import Any
 
 import pytest
 import urllib3
@@ -22,7 +24,7 @@ SITE = "http://127.0.0.1:8123"
 NOW = datetime(2031, 6, 1, 12, 30, tzinfo=UTC)
 
 
-def config(table, bucket, **changes) -> LinksApiConfig:
+def config(table: str, bucket: str, **changes: Any) -> LinksApiConfig:
     return LinksApiConfig(table_name=table, photos_bucket=bucket, site_base_url=SITE, **changes)
 
 
@@ -48,7 +50,9 @@ def links(dynamodb, s3, state_table, photos_bucket):
         context.__exit__(None, None, None)
 
 
-def call(method, url, body=None, headers=None):
+def call(
+    method: str, url: str, body: Any = None, headers: dict[str, str] | None = None
+) -> tuple[int, Message, str]:
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     if data is not None:
@@ -60,12 +64,15 @@ def call(method, url, body=None, headers=None):
         return error.code, error.headers, error.read().decode()
 
 
-def ask_for_photo(base, slug="xhqgmdh", content_type="image/jpeg", **extra):
+def ask_for_photo(
+    base: str, slug: str = "xhqgmdh", content_type: str = "image/jpeg", **extra: Any
+) -> tuple[int, Message, str]:
     return call("POST", f"{base}/g/{slug}/photos", {"content_type": content_type, **extra})
 
 
-def policy_of(grant) -> dict:
-    return json.loads(base64.b64decode(grant["fields"]["policy"]))
+def policy_of(grant: dict[str, Any]) -> dict[str, Any]:
+    policy: dict[str, Any] = json.loads(base64.b64decode(grant["fields"]["policy"]))
+    return policy
 
 
 # --- photos ------------------------------------------------------------------------------------
@@ -226,7 +233,12 @@ def test_post_from_another_origin_is_refused(links, dynamodb):
 # --- crew answers ------------------------------------------------------------------------------
 
 
-def issue(dynamodb, table, crew_id="alex", expires_at=NOW + timedelta(days=30)):
+def issue(
+    dynamodb: Any,
+    table: str,
+    crew_id: str = "alex",
+    expires_at: datetime = NOW + timedelta(days=30),
+) -> str:
     return CrewTokens(table_name=table, dynamodb=dynamodb, rounds=4).issue(
         "boatsetter:xhqgmdh", crew_id, expires_at
     )
@@ -277,7 +289,7 @@ def test_tampered_token_gets_link_not_valid_and_records_nothing(
     assert status == 404
     assert "This link is not valid" in page
     assert "Traceback" not in page
-    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") is None
+    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
 
 
 def test_expired_token_says_so(links, dynamodb, state_table):
@@ -287,7 +299,7 @@ def test_expired_token_says_so(links, dynamodb, state_table):
     assert status == 410
     assert "This link is not valid" in page
     assert "This link has expired." in page
-    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") is None
+    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
 
 
 def test_answer_for_a_cancelled_charter_is_not_recorded(links, dynamodb, state_table):
@@ -296,7 +308,7 @@ def test_answer_for_a_cancelled_charter_is_not_recorded(links, dynamodb, state_t
     status, _, page = call("GET", f"{links()}/crew/{token}/confirm")
     assert status == 409
     assert "This charter was cancelled" in page
-    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") is None
+    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
 
 
 def test_a_broken_table_gets_a_clear_page_not_a_stack_trace(dynamodb, s3, photos_bucket):

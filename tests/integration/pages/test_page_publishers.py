@@ -2,13 +2,14 @@
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
 
 from api.tokens import CrewTokens
-from bookings import Kind, PermanentError, TransientError, default_fleet
+from bookings import Booking, Kind, PermanentError, TransientError, default_fleet
 from publishers.base import Publisher, StepContext
 from publishers.crew_page import CrewPagePublisher
 from publishers.guest_page import GuestPagePublisher, upload_origin
@@ -19,7 +20,7 @@ from tests.pages_support import PHOTOS_BUCKET, SIGNING_KEY
 SITE_URL = "https://jada.example"
 
 
-def context(b, key="boatsetter:xhqgmdh:step:hash1") -> StepContext:
+def context(b: Booking, key: str = "boatsetter:xhqgmdh:step:hash1") -> StepContext:
     return StepContext(booking=b, previous=None, external_ids={}, idempotency_key=key)
 
 
@@ -51,7 +52,9 @@ def distribution(aws):
     return cloudfront, answer["Distribution"]["Id"]
 
 
-def guest_publisher(s3, site_bucket, cloudfront=None, distribution_id=None):
+def guest_publisher(
+    s3: Any, site_bucket: str, cloudfront: Any = None, distribution_id: str | None = None
+) -> GuestPagePublisher:
     site = SiteBucket(
         s3=s3,
         bucket=site_bucket,
@@ -67,7 +70,7 @@ def guest_publisher(s3, site_bucket, cloudfront=None, distribution_id=None):
     )
 
 
-def invalidation_paths(cloudfront, distribution_id) -> list[list[str]]:
+def invalidation_paths(cloudfront: Any, distribution_id: str) -> list[list[str]]:
     listing = cloudfront.list_invalidations(DistributionId=distribution_id)["InvalidationList"]
     paths = []
     for summary in listing.get("Items", []):
@@ -146,7 +149,14 @@ def test_unreachable_s3_is_a_transient_error(aws):
         guest_publisher(s3, "charterhand-site").publish(context(booking()))
 
 
-def crew_publisher(s3, site_bucket, dynamodb, table, cloudfront=None, distribution_id=None):
+def crew_publisher(
+    s3: Any,
+    site_bucket: str,
+    dynamodb: Any,
+    table: str,
+    cloudfront: Any = None,
+    distribution_id: str | None = None,
+) -> CrewPagePublisher:
     return CrewPagePublisher(
         site=SiteBucket(
             s3=s3,

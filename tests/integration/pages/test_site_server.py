@@ -3,6 +3,8 @@
 import json
 import urllib.error
 import urllib.request
+from email.message import Message
+from typing import Any
 
 import pytest
 
@@ -18,7 +20,7 @@ def site(s3, site_bucket):
         yield server
 
 
-def get(url):
+def get(url: str) -> tuple[int, Message, bytes]:
     request = urllib.request.Request(
         url.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
     )
@@ -29,7 +31,9 @@ def get(url):
         return error.code, error.headers, error.read()
 
 
-def put(s3, bucket, key, body=b"<p>hi</p>", content_type="text/html; charset=utf-8"):
+def put(
+    s3: Any, bucket: str, key: str, body: bytes = b"<p>hi</p>", content_type: str = "text/html"
+) -> None:
     s3.put_object(
         Bucket=bucket, Key=key, Body=body, ContentType=content_type, CacheControl="max-age=300"
     )
