@@ -11,6 +11,7 @@ import pytest
 from sandbox.site import SiteServer
 from tests.conftest import FIXTURES
 
+HTML = "text/html; charset=utf-8"
 CASES = json.loads((FIXTURES / "guest_path_rewrite_cases.json").read_text())["cases"]
 
 
@@ -32,7 +33,7 @@ def get(url: str) -> tuple[int, Message, bytes]:
 
 
 def put(
-    s3: Any, bucket: str, key: str, body: bytes = b"<p>hi</p>", content_type: str = "text/html"
+    s3: Any, bucket: str, key: str, body: bytes = b"<p>hi</p>", content_type: str = HTML
 ) -> None:
     s3.put_object(
         Bucket=bucket, Key=key, Body=body, ContentType=content_type, CacheControl="max-age=300"
