@@ -16,6 +16,7 @@ import icalendar
 
 from bookings import Boat, Booking, Fleet, Kind, PermanentError
 from bookings.slugs import guest_slug
+from publishers import ics
 from publishers.base import StepContext
 from publishers.site import SiteBucket, SiteObject
 from templates import environment, source_digest
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 TEMPLATES = ("_layout.html", "guest_page.html", "page.css", "guest_upload.js")
 #: browsers keep a copy 5 minutes; CloudFront keeps it a day, and is invalidated on every change
 GUEST_CACHE_CONTROL = "public, max-age=300, s-maxage=86400"
-#: SEQUENCE counts seconds from here: rises with as_of and stays within 32 bits until 2088
-SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 CALENDAR_STATUS = {
     Kind.REQUEST.value: "TENTATIVE",
     Kind.CONFIRMED.value: "CONFIRMED",
@@ -111,6 +110,7 @@ class GuestPagePublisher:
             "photos_endpoint": f"{self.links_api_base_url}/g/{slug}/photos",
             "photos_upload_origin": self.photos_upload_origin,
             "as_of": booking.as_of.astimezone(UTC).isoformat(),
+            "sequence": ics.sequence(booking),
         }
 
     def publish(self, ctx: StepContext) -> Mapping[str, str]:
@@ -160,7 +160,7 @@ class GuestPagePublisher:
 
 
 def guest_calendar(view: Mapping[str, Any], page_url: str) -> bytes:
-    """The ``.ics`` beside the page: one event, UID stable per booking, SEQUENCE rising with as_of.
+    """The ``.ics`` beside the page: one event, UID stable per booking, SEQUENCE as crew emails'.
 
     A cancelled booking keeps its file, marked CANCELLED, so a re-import removes the event.
     """
@@ -168,7 +168,7 @@ def guest_calendar(view: Mapping[str, Any], page_url: str) -> bytes:
     event = icalendar.Event()
     event.add("uid", f"{view['key'].replace(':', '-')}-guest@charterhand")
     event.add("dtstamp", as_of)
-    event.add("sequence", int((as_of - SEQUENCE_EPOCH).total_seconds()))
+    event.add("sequence", view["sequence"])
     event.add("dtstart", datetime.fromisoformat(view["start"]).astimezone(UTC))
     event.add("dtend", datetime.fromisoformat(view["end"]).astimezone(UTC))
     event.add("summary", f"Charter on {view['boat']}")
