@@ -16,7 +16,13 @@ import boto3
 import structlog
 
 from publishers.base import Publisher
-from worker.downstream import DownstreamClients, system_publishers
+from worker.downstream import (
+    DownstreamClients,
+    crew_links,
+    email_publishers,
+    page_publishers,
+    system_publishers,
+)
 from worker.loop import Worker
 from worker.orchestrate import Orchestrator, dependency_order
 from worker.outcomes import Settler
@@ -63,10 +69,16 @@ def default_publishers(settings: Settings, clients: Clients) -> list[Publisher]:
     """The publishers of a real deployment, built from settings and clients.
 
     Seam for the publisher modules (docs/contracts.md, "Steps and publishers"): each appends its
-    ``Publisher`` here, built with its clients and settings. ``email_publishers`` (crew email,
-    summary) joins once the page steps they depend on (crew_page, guest_page) are here.
+    ``Publisher`` here, built with its clients and settings. Crew emails carry confirm / decline
+    tokens from the same issuer as the crew page.
     """
-    return [*system_publishers(settings, DownstreamClients(dynamodb=clients.dynamodb))]
+    downstream = DownstreamClients(dynamodb=clients.dynamodb, s3=clients.s3)
+    links = crew_links(settings, downstream)
+    return [
+        *system_publishers(settings, downstream),
+        *page_publishers(settings, links, downstream),
+        *email_publishers(settings, links, downstream),
+    ]
 
 
 def build_worker(

@@ -1,4 +1,4 @@
-"""Builds the calendar, SCC, crew email and summary publishers from settings.
+"""Builds the calendar, SCC, guest and crew page, crew email and summary publishers.
 
 The composition root's seam (``default_publishers``) calls these with the clients it owns; each
 publisher gets only what it needs: an API with a credential provider, a mailer, the fleet.
@@ -9,20 +9,26 @@ from typing import TYPE_CHECKING
 
 import boto3
 
+from api.tokens import CrewTokens
 from publishers.base import CrewLinkIssuer, DeliveryLog, Publisher
 from publishers.calendar import CalendarConfig, CalendarPublisher, calendar_api
 from publishers.crew_email import CrewEmailPublisher, CrewEmailSettings
+from publishers.crew_page import CrewPagePublisher
+from publishers.guest_page import GuestPagePublisher, upload_origin
 from publishers.http import HttpPolicy, JsonHttp
 from publishers.mail import Mailer
 from publishers.scc import SccPublisher, scc_api
+from publishers.site import SiteBucket
 from publishers.summary import SummaryPublisher, SummarySettings
 from worker.deliveries import DynamoDeliveryLog
-from worker.secrets import dashboard_token, scc_service_key
+from worker.secrets import dashboard_token, from_settings, scc_service_key
 from worker.settings import Settings
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudfront import CloudFrontClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sesv2 import SESV2Client
 
@@ -36,6 +42,8 @@ class DownstreamClients:
     lambda_: "LambdaClient | None" = None
     secretsmanager: "SecretsManagerClient | None" = None
     http: JsonHttp | None = field(default=None)
+    s3: "S3Client | None" = None
+    cloudfront: "CloudFrontClient | None" = None
 
 
 def system_publishers(
@@ -60,6 +68,49 @@ def system_publishers(
             calendar_api(calendar, token=token, http=http, lambda_client=clients.lambda_)
         ),
         SccPublisher(scc_api(settings.scc_base_url, scc_key, http), settings.fleet),
+    ]
+
+
+def crew_links(settings: Settings, clients: DownstreamClients | None = None) -> CrewLinkIssuer:
+    """The crew confirm / decline token issuer (tokens in the state table, verified by the API)."""
+    dynamodb = (clients.dynamodb if clients else None) or boto3.client("dynamodb")
+    return CrewTokens(table_name=settings.table_name, dynamodb=dynamodb)
+
+
+def page_publishers(
+    settings: Settings, links: CrewLinkIssuer, clients: DownstreamClients | None = None
+) -> list[Publisher]:
+    """Guest page and crew page. The link signing key is read once, at start-up: it fixes every
+    crew page's path, so it is not a key to rotate under a running worker."""
+    clients = clients or DownstreamClients()
+    s3 = clients.s3 or boto3.client("s3")
+    distribution = settings.cloudfront_distribution_id
+    cloudfront = clients.cloudfront or (boto3.client("cloudfront") if distribution else None)
+    secrets = clients.secretsmanager
+    if secrets is None and settings.link_signing_key_secret:
+        secrets = boto3.client("secretsmanager")
+    signing_key = from_settings(settings, "link signing key", secrets)()
+    site = SiteBucket(
+        s3=s3,
+        bucket=settings.site_bucket,
+        base_url=settings.site_base_url,
+        cloudfront=cloudfront,
+        distribution_id=distribution,
+    )
+    return [
+        GuestPagePublisher(
+            site=site,
+            fleet=settings.fleet,
+            links_api_base_url=settings.links_api_base_url,
+            photos_upload_origin=upload_origin(s3, settings.photos_bucket),
+        ),
+        CrewPagePublisher(
+            site=site,
+            fleet=settings.fleet,
+            signing_key=signing_key.encode(),
+            links=links,
+            links_api_base_url=settings.links_api_base_url,
+        ),
     ]
 
 

@@ -11,7 +11,12 @@ from sandbox.calendar import CalendarSandbox
 from sandbox.records_api import serving
 from sandbox.scc import SccSandbox, hash_service_key
 from tests.publishing_support import MemoryLinkIssuer, booking, context
-from worker.downstream import DownstreamClients, email_publishers, system_publishers
+from worker.downstream import (
+    DownstreamClients,
+    email_publishers,
+    page_publishers,
+    system_publishers,
+)
 from worker.settings import Settings
 
 
@@ -88,9 +93,42 @@ def test_the_lambda_transport_needs_no_token(aws):
         assert len(calendar.records) == 1
 
 
-def test_a_real_worker_publishes_to_the_calendar_and_scc(aws):
+def test_a_real_worker_publishes_to_every_system(aws):
     from worker.compose import Clients, default_publishers
 
-    built = default_publishers(settings(), Clients.from_environment())
+    built = default_publishers(
+        settings(link_signing_key=SecretStr("k" * 32)), Clients.from_environment()
+    )
 
-    assert [p.step for p in built] == ["calendar", "scc"]
+    assert [p.step for p in built] == [
+        "calendar",
+        "scc",
+        "guest_page",
+        "crew_page",
+        "crew_email",
+        "summary",
+    ]
+
+
+def test_page_publishers_need_the_link_signing_key_at_start_up(aws):
+    with pytest.raises(ValueError, match="link_signing_key_secret or link_signing_key"):
+        page_publishers(settings(), MemoryLinkIssuer())
+
+
+def test_page_publishers_publish_to_the_site_bucket(aws):
+    boto3.client("s3").create_bucket(Bucket="site")
+    client = boto3.client("secretsmanager")
+    client.create_secret(Name="charterhand/links", SecretString="s" * 32)
+    config = settings(link_signing_key_secret="charterhand/links")
+    steps = by_step(
+        page_publishers(config, MemoryLinkIssuer(), DownstreamClients(secretsmanager=client))
+    )
+
+    guest = steps["guest_page"].publish(context(steps["guest_page"], booking()))
+    crew = steps["crew_page"].publish(context(steps["crew_page"], booking()))
+
+    site = boto3.client("s3")
+    assert guest["url"].startswith("https://jada.example/g/")
+    assert crew["url"] == f"https://jada.example/{crew['key']}"
+    for key in (guest["key"], crew["key"]):
+        assert site.head_object(Bucket="site", Key=key)["ContentType"] == "text/html; charset=utf-8"
