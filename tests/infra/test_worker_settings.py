@@ -12,7 +12,9 @@ import annotated_types
 import pytest
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings
 
+from api.config import LinksApiConfig
 from bookings import Boat, CrewMember, Fleet, MarginPolicy
 from tests.infra.module import Module, object_attributes, var_refs
 from worker.settings import ENV_PREFIX, Settings
@@ -90,17 +92,33 @@ def _tf_bounds(condition: str, variable: str) -> dict[str, float]:
     return found
 
 
-@pytest.mark.parametrize("field", sorted(f for f in DEPLOYED if _bounds(Settings.model_fields[f])))
-def test_terraform_accepts_only_values_the_worker_accepts(tf: Module, field: str):
-    (variable,) = var_refs(tf.locals["worker_settings"][field])
+#: each settings model and the terraform local that configures it
+CONFIGURED: dict[str, type[BaseSettings]] = {
+    "worker_settings": Settings,
+    "api_settings": LinksApiConfig,
+}
+
+
+@pytest.mark.parametrize(
+    ("local", "field"),
+    [
+        (local, field)
+        for local, model in CONFIGURED.items()
+        for field in sorted(model.model_fields)
+        if _bounds(model.model_fields[field]) and not _is_secret_value(model.model_fields[field])
+    ],
+)
+def test_terraform_accepts_only_values_the_code_accepts(tf: Module, local: str, field: str):
+    (variable,) = var_refs(tf.locals[local][field])
     condition = tf.variables[variable]["validation"][0]["condition"]
-    worker, terraform = _bounds(Settings.model_fields[field]), _tf_bounds(condition, variable)
+    code = _bounds(CONFIGURED[local].model_fields[field])
+    terraform = _tf_bounds(condition, variable)
     low = max(terraform.get("ge", float("-inf")), terraform.get("gt", float("-inf")))
     high = min(terraform.get("le", float("inf")), terraform.get("lt", float("inf")))
-    assert low >= worker.get("ge", worker.get("gt", float("-inf"))), f"var.{variable} allows less"
-    if "gt" in worker:
-        assert "gt" in terraform or low > worker["gt"], f"var.{variable} allows {worker['gt']}"
-    assert high <= worker.get("le", worker.get("lt", float("inf"))), f"var.{variable} allows more"
+    assert low >= code.get("ge", code.get("gt", float("-inf"))), f"var.{variable} allows less"
+    if "gt" in code:
+        assert "gt" in terraform or low > code["gt"], f"var.{variable} allows {code['gt']}"
+    assert high <= code.get("le", code.get("lt", float("inf"))), f"var.{variable} allows more"
 
 
 @pytest.mark.parametrize(
