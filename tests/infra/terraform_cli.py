@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.infra.module import TERRAFORM_DIR
+from worker.settings import ENV_PREFIX
 
 MIRROR = Path(os.environ.get("TF_PROVIDER_MIRROR", "/opt/tf-plugins"))
 TIMEOUT_SECONDS = 180
@@ -97,3 +98,18 @@ def console_map(printed: str) -> dict[str, object]:
 
 
 UNKNOWN = object()
+
+
+def export_settings(values: dict[str, object], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set ``CHARTERHAND_<FIELD>`` for each value (and nothing else), as ECS or Lambda would.
+
+    Unknown values (an ARN, URL or name AWS assigns at apply time) get a stand-in; null values are
+    left unset, as terraform leaves them out.
+    """
+    for name in [n for n in os.environ if n.startswith(ENV_PREFIX)]:
+        monkeypatch.delenv(name)
+    for field, value in values.items():
+        if value is UNKNOWN:
+            value = f"assigned-at-apply-{field}"
+        if value is not None:
+            monkeypatch.setenv(f"{ENV_PREFIX}{field.upper()}", str(value))

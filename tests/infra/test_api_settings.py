@@ -2,14 +2,12 @@
 handler terraform names exists. Derived from the model, so a new field fails here by name."""
 
 import importlib
-import os
 
 import pytest
 
 from api.config import LinksApiConfig
 from tests.infra.module import Module
-from tests.infra.terraform_cli import UNKNOWN, Terraform, console_map
-from worker.settings import ENV_PREFIX
+from tests.infra.terraform_cli import Terraform, console_map, export_settings
 
 
 def test_terraform_gives_the_links_api_every_setting_it_reads(tf: Module):
@@ -49,13 +47,7 @@ def test_the_links_api_accepts_the_environment_terraform_gives_it(
 ):
     result = terraform.console("local.api_settings")
     assert result.returncode == 0, result.stderr
-    for name in [n for n in os.environ if n.startswith(ENV_PREFIX)]:
-        monkeypatch.delenv(name)
-    for field, value in console_map(result.stdout).items():
-        if value is UNKNOWN:
-            value = f"assigned-at-apply-{field}"
-        if value is not None:
-            monkeypatch.setenv(f"{ENV_PREFIX}{field.upper()}", str(value))
+    export_settings(console_map(result.stdout), monkeypatch)
 
     config = LinksApiConfig()
 

@@ -1,13 +1,12 @@
 """The real terraform binary, offline: the module validates, and the environment it gives the
 worker, evaluated by terraform itself from the example tfvars, is accepted by Settings."""
 
-import os
 from decimal import Decimal
 
 import pytest
 
-from tests.infra.terraform_cli import UNKNOWN, Terraform, console_map
-from worker.settings import ENV_PREFIX, Settings
+from tests.infra.terraform_cli import UNKNOWN, Terraform, console_map, export_settings
+from worker.settings import Settings
 
 
 def test_the_module_is_valid_terraform(terraform: Terraform):
@@ -31,13 +30,7 @@ def worker_settings(terraform: Terraform) -> dict[str, object]:
 def test_the_worker_accepts_the_environment_terraform_gives_it(
     worker_settings: dict[str, object], monkeypatch: pytest.MonkeyPatch
 ):
-    for name in [n for n in os.environ if n.startswith(ENV_PREFIX)]:
-        monkeypatch.delenv(name)
-    for field, value in worker_settings.items():
-        if value is UNKNOWN:  # an ARN, URL or name AWS assigns at apply time
-            value = f"assigned-at-apply-{field}"
-        if value is not None:
-            monkeypatch.setenv(f"{ENV_PREFIX}{field.upper()}", str(value))
+    export_settings(worker_settings, monkeypatch)
 
     settings = Settings()
 
