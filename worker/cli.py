@@ -9,6 +9,7 @@ from collections.abc import Sequence
 COMMANDS = [
     "worker.commands.demo",
     "worker.commands.dlq",
+    "worker.commands.status",
     "worker.commands.parse",
     "worker.commands.worker",
     "worker.commands.ingest",

@@ -1,0 +1,108 @@
+"""``charterhand status`` as an operator runs it: a subprocess against moto's server."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import boto3
+import pytest
+
+from tests.conftest import FIXTURES
+from tests.support.recording import Fault, Recorder, recording_publishers
+from worker.compose import Clients, build_worker
+from worker.ingest import ingest
+
+EMAILS = FIXTURES / "emails"
+
+
+def _status(aws, stack, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **aws.env(), **stack.env()}
+    return subprocess.run(
+        [sys.executable, "-m", "worker.cli", "status", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _run_worker(stack, recorder: Recorder, *emails: str) -> None:
+    settings = stack.settings(poll_wait_seconds=0, retry_base_seconds=0, max_receive_count=3)
+    worker = build_worker(
+        settings, Clients.from_environment(), publishers=recording_publishers(recorder)
+    )
+    for name in emails:
+        ingest(
+            (EMAILS / name).read_bytes(),
+            s3=boto3.client("s3"),
+            sqs=boto3.client("sqs"),
+            bucket=stack.inbound_bucket,
+            prefix="raw/",
+            queue_url=stack.queue_url,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while worker._run_once(wait_seconds=0) and time.monotonic() < deadline:
+            worker.wait_idle(10)
+        worker.wait_idle(10)
+    finally:
+        worker.signal_shutdown()
+        worker._stop()
+
+
+@pytest.fixture
+def published(stack, tmp_path):
+    recorder = Recorder(path=tmp_path / "calls.jsonl")
+    _run_worker(stack, recorder, "boatsetter-confirmed.eml")
+    return stack
+
+
+def test_status_json_shows_queues_and_each_step_of_the_booking(aws, published):
+    result = _status(aws, published, "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    names = [q["name"] for q in report["queues"]]
+    assert names == [published.queue_url.rsplit("/", 1)[1], published.dlq_url.rsplit("/", 1)[1]]
+    assert all(q["waiting"] == 0 for q in report["queues"])
+    [booking] = report["bookings"]
+    assert booking["key"] == "boatsetter:xhqgmdh"
+    assert booking["status"] == "confirmed"
+    assert set(booking["steps"].values()) == {"published"}
+    assert "calendar" in booking["steps"]
+
+
+def test_status_names_a_failed_step_and_its_reason(aws, stack, tmp_path):
+    recorder = Recorder(path=tmp_path / "calls.jsonl", faults={"scc": Fault("permanent", times=9)})
+    _run_worker(stack, recorder, "boatsetter-confirmed.eml")
+    result = _status(aws, stack)
+    assert result.returncode == 0, result.stderr
+    assert "scc=failed" in result.stdout
+    assert "scc failed:" in result.stdout
+    assert "calendar=published" in result.stdout
+
+
+def test_status_counts_dead_letters_and_their_age(aws, stack, tmp_path):
+    recorder = Recorder(path=tmp_path / "calls.jsonl")
+    _run_worker(stack, recorder, "boatsetter-confirmed-unreadable-layout.eml")
+    report = json.loads(_status(aws, stack, "--json").stdout)
+    dlq = report["queues"][1]
+    assert dlq["waiting"] == 1
+    assert dlq["oldest_age_seconds"] is not None
+    assert report["bookings"] == []
+
+
+def test_status_with_missing_settings_says_which(aws, stack):
+    env = {k: v for k, v in {**os.environ, **aws.env()}.items() if not k.startswith("CHARTERHAND_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "worker.cli", "status"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "CHARTERHAND_QUEUE_URL" in result.stderr

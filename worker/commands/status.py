@@ -1,0 +1,115 @@
+"""``charterhand status``: queue health, the latest bookings and where each of their steps is."""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bookings import CharterhandError
+from worker.dlq import DeadLetterQueue, explain_aws_error
+from worker.status import (
+    BookingStatus,
+    QueueHealth,
+    cloudwatch_oldest_age,
+    dead_letter_oldest_age,
+    now_utc,
+    queue_health,
+    recent_bookings,
+)
+
+if TYPE_CHECKING:
+    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    SubParsers = Any
+
+
+def register(subparsers: SubParsers) -> None:
+    parser = subparsers.add_parser("status", help="queues, DLQ and the latest bookings' steps")
+    parser.add_argument("--json", action="store_true", help="one JSON document")
+    parser.add_argument("--limit", type=int, default=10, help="how many bookings (default 10)")
+    parser.add_argument(
+        "--config", type=Path, help="TOML settings file (default: $CHARTERHAND_CONFIG)"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        report = gather(args)
+    except CharterhandError as exc:
+        print(f"charterhand status: {exc.reason}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(render(report))
+    return 0
+
+
+def gather(args: argparse.Namespace) -> dict[str, Any]:
+    import boto3
+
+    from worker.settings import load_settings
+
+    settings = load_settings(args.config)
+    now = now_utc()
+    try:
+        sqs = boto3.client("sqs")
+        dlq = DeadLetterQueue(sqs, dlq_url=settings.dlq_url, queue_url=settings.queue_url)
+        queues = [
+            queue_health(
+                sqs,
+                settings.queue_url,
+                oldest_age=cloudwatch_oldest_age(boto3.client("cloudwatch"), now),
+            ),
+            queue_health(sqs, settings.dlq_url, oldest_age=dead_letter_oldest_age(dlq, now)),
+        ]
+        bookings = recent_bookings(boto3.client("dynamodb"), settings.table_name, args.limit)
+    except CharterhandError:
+        raise
+    except Exception as exc:
+        raise explain_aws_error(exc, settings.queue_url) from exc
+    return {
+        "queues": [q.as_dict() for q in queues],
+        "bookings": [b.as_dict() for b in bookings],
+    }
+
+
+def render(report: dict[str, Any]) -> str:
+    lines = ["QUEUE                           WAITING  IN FLIGHT  DELAYED  OLDEST"]
+    for q in report["queues"]:
+        health = QueueHealth(**q)
+        age = _age(health.oldest_age_seconds)
+        lines.append(
+            f"{health.name:<30}  {health.waiting:>7}  {health.in_flight:>9}  "
+            f"{health.delayed:>7}  {age}"
+        )
+    lines.append("")
+    if not report["bookings"]:
+        lines.append("no bookings yet")
+        return "\n".join(lines)
+    lines.append(f"latest {len(report['bookings'])} booking(s), newest first:")
+    for b in report["bookings"]:
+        booking = BookingStatus(**b)
+        busy = "  (a worker is on it)" if booking.in_progress else ""
+        lines.append(
+            f"- {booking.key}  {booking.status:<9} {booking.boat}  {booking.start}"
+            f"  email of {booking.as_of}{busy}"
+        )
+        steps = "  ".join(f"{name}={state}" for name, state in booking.steps.items())
+        lines.append(f"    steps: {steps or 'none yet'}")
+        for step, error in booking.errors.items():
+            lines.append(f"    {step} failed: {error}")
+        if booking.answers:
+            answers = "  ".join(f"{crew}={answer}" for crew, answer in booking.answers.items())
+            lines.append(f"    crew: {answers}")
+    return "\n".join(lines)
+
+
+def _age(seconds: int | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, sec = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes}m" if hours else f"{minutes}m {sec}s"

@@ -1,0 +1,207 @@
+"""What an operator wants to know at a glance: are the queues healthy, and where is each booking?
+
+Reads only. The main queue is never received from here (a receive would count against a
+message's ``maxReceiveCount``); the age of its oldest message comes from CloudWatch. The DLQ is
+browsed (nobody else consumes it) for the age of its oldest dead letter.
+"""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from worker.dlq import DeadLetterQueue
+from worker.store import STATE_SK, StateStore
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sqs import SQSClient
+
+ANSWER_PREFIX = "answer#"
+
+
+@dataclass(frozen=True)
+class QueueHealth:
+    """Depth and age of one queue."""
+
+    name: str
+    waiting: int
+    in_flight: int
+    delayed: int
+    oldest_age_seconds: int | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "waiting": self.waiting,
+            "in_flight": self.in_flight,
+            "delayed": self.delayed,
+            "oldest_age_seconds": self.oldest_age_seconds,
+        }
+
+
+@dataclass(frozen=True)
+class BookingStatus:
+    """One booking: its state, each step's, and the crew's answers."""
+
+    key: str
+    status: str
+    boat: str
+    start: str
+    as_of: str
+    updated_at: str
+    #: step → published | failed (a step that never ran is absent: it is pending)
+    steps: dict[str, str]
+    #: a worker holds the booking's lease right now
+    in_progress: bool = False
+    errors: dict[str, str] = field(default_factory=dict)
+    answers: dict[str, str] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "status": self.status,
+            "boat": self.boat,
+            "start": self.start,
+            "as_of": self.as_of,
+            "updated_at": self.updated_at,
+            "steps": self.steps,
+            "in_progress": self.in_progress,
+            "errors": self.errors,
+            "answers": self.answers,
+        }
+
+
+def queue_health(
+    sqs: "SQSClient",
+    url: str,
+    *,
+    oldest_age: Callable[[str], int | None],
+) -> QueueHealth:
+    """Depth from SQS's attributes; the oldest message's age from ``oldest_age(queue name)``."""
+    attrs = sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=[
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ],
+    )["Attributes"]
+    name = url.rstrip("/").rsplit("/", 1)[-1]
+    return QueueHealth(
+        name=name,
+        waiting=int(attrs.get("ApproximateNumberOfMessages", "0")),
+        in_flight=int(attrs.get("ApproximateNumberOfMessagesNotVisible", "0")),
+        delayed=int(attrs.get("ApproximateNumberOfMessagesDelayed", "0")),
+        oldest_age_seconds=oldest_age(name),
+    )
+
+
+def cloudwatch_oldest_age(
+    cloudwatch: "CloudWatchClient", now: datetime
+) -> Callable[[str], int | None]:
+    """SQS's ``ApproximateAgeOfOldestMessage`` over the last 10 minutes; None without data."""
+
+    def read(queue_name: str) -> int | None:
+        points = cloudwatch.get_metric_statistics(
+            Namespace="AWS/SQS",
+            MetricName="ApproximateAgeOfOldestMessage",
+            Dimensions=[{"Name": "QueueName", "Value": queue_name}],
+            StartTime=now - timedelta(minutes=10),
+            EndTime=now,
+            Period=60,
+            Statistics=["Maximum"],
+        ).get("Datapoints", [])
+        if not points:
+            return None
+        latest = max(points, key=lambda p: p["Timestamp"])
+        return int(latest.get("Maximum", 0))
+
+    return read
+
+
+def dead_letter_oldest_age(dlq: DeadLetterQueue, now: datetime) -> Callable[[str], int | None]:
+    """The oldest dead letter's age, read from the DLQ itself."""
+
+    def read(_queue_name: str) -> int | None:
+        letters = dlq.browse()
+        if not letters:
+            return None
+        return int((now - min(letter.sent_at for letter in letters)).total_seconds())
+
+    return read
+
+
+def recent_bookings(
+    client: "DynamoDBClient", table_name: str, limit: int = 10
+) -> list[BookingStatus]:
+    """The ``limit`` most recently updated bookings, newest first.
+
+    A Scan filtered to state items: a small fleet holds hundreds of bookings, not millions; a
+    fleet that outgrows this wants a GSI on ``updated_at``.
+    """
+    keys: list[tuple[str, str]] = []
+    request: dict[str, Any] = {
+        "TableName": table_name,
+        "FilterExpression": "sk = :state",
+        "ProjectionExpression": "pk, updated_at",
+        "ExpressionAttributeValues": {":state": {"S": STATE_SK}},
+    }
+    while True:
+        page = client.scan(**request)
+        for item in page.get("Items", []):
+            pk = item["pk"]["S"]
+            keys.append((item.get("updated_at", {}).get("S", ""), pk.removeprefix("booking#")))
+        if "LastEvaluatedKey" not in page:
+            break
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    store = StateStore(table_name, client)
+    result = []
+    for updated_at, key in sorted(keys, reverse=True)[:limit]:
+        record = store.load(key)
+        if record.booking is None:
+            continue
+        booking = record.booking
+        result.append(
+            BookingStatus(
+                key=key,
+                status=booking.status.value,
+                boat=booking.boat,
+                start=booking.start.isoformat(),
+                as_of=booking.as_of.isoformat(),
+                updated_at=updated_at,
+                steps={
+                    name: step.status or "pending" for name, step in sorted(record.steps.items())
+                },
+                in_progress=record.lease_expires is not None and record.lease_expires > time.time(),
+                errors={
+                    name: step.last_error
+                    for name, step in record.steps.items()
+                    if step.status == "failed" and step.last_error
+                },
+                answers=crew_answers(client, table_name, key),
+            )
+        )
+    return result
+
+
+def crew_answers(client: "DynamoDBClient", table_name: str, key: str) -> dict[str, str]:
+    """``{crew id: confirmed | declined}`` as the links API recorded them."""
+    items = client.query(
+        TableName=table_name,
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :answer)",
+        ExpressionAttributeValues={
+            ":pk": {"S": f"booking#{key}"},
+            ":answer": {"S": ANSWER_PREFIX},
+        },
+    ).get("Items", [])
+    return {
+        item["sk"]["S"].removeprefix(ANSWER_PREFIX): item.get("answer", {}).get("S", "")
+        for item in items
+    }
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
