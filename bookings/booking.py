@@ -3,8 +3,9 @@
 import hashlib
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from bookings.events import AwareDatetime, BookingEvent
 from bookings.kinds import Kind
@@ -25,6 +26,9 @@ class Booking(BaseModel):
     status: Kind
     boat: str
     renter_name: str
+    #: the boat's IANA zone. JSON keeps only an offset ("-07:00"), so without the zone a stored
+    #: booking would render "PDT" as "-07:00" and look changed to every step that shows a time
+    timezone: str | None = None
     start: AwareDatetime
     end: AwareDatetime
     party_size: int | None = None
@@ -33,12 +37,21 @@ class Booking(BaseModel):
     meeting_point: str | None = None
     as_of: AwareDatetime
 
+    @field_validator("start", "end")
+    @classmethod
+    def _in_boat_zone(cls, value: datetime, info: ValidationInfo) -> datetime:
+        """Start and end always in the boat's zone, however the booking was built or stored."""
+        zone = info.data.get("timezone")
+        return value.astimezone(ZoneInfo(zone)) if zone else value
+
     @classmethod
     def from_event(cls, event: BookingEvent) -> "Booking":
         """The state an event alone describes."""
+        zone = event.start.tzinfo
         return cls(
             key=event.key,
             status=event.kind,
+            timezone=zone.key if isinstance(zone, ZoneInfo) else None,
             **event.model_dump(exclude={"kind"}),
         )
 

@@ -53,3 +53,12 @@ def test_equally_new_emails_break_ties_by_kind():
     cancelled = _event(Kind.CANCELLED, same_time, 10)
     assert reduce(reduce(None, cancelled), confirmed).status is Kind.CANCELLED
     assert reduce(reduce(None, confirmed), cancelled).status is Kind.CANCELLED
+
+
+def test_a_stored_booking_renders_its_times_as_the_original_did():
+    """JSON keeps an offset, not a zone: the zone travels with the booking so "PDT" stays "PDT"
+    and a re-delivered email does not look like a change to the steps that show times."""
+    booking = reduce(None, EVENTS[0])
+    stored = type(booking).model_validate_json(booking.model_dump_json())
+    assert f"{stored.start:%Z}" == f"{booking.start:%Z}" == "PDT"
+    assert stored.model_dump_json() == booking.model_dump_json()
