@@ -11,6 +11,9 @@ import boto3
 from worker.settings import ENV_PREFIX, Settings
 from worker.store import create_table
 
+#: the domain crew and manager emails are sent from, verified in SES by ``provision``
+SENDING_DOMAIN = "example.com"
+
 
 @dataclass(frozen=True)
 class LocalStack:
@@ -34,7 +37,7 @@ class LocalStack:
             "photos_bucket": self.photos_bucket,
             "site_base_url": "http://127.0.0.1:8000",
             "links_api_base_url": "http://127.0.0.1:8001",
-            "from_address": "charterhand@example.com",
+            "from_address": f"charterhand@{SENDING_DOMAIN}",
             "manager_address": "manager@example.com",
             "scc_base_url": "http://127.0.0.1:8002",
             **overrides,
@@ -82,4 +85,23 @@ def provision(max_receive_count: int = 5, *, name: str | None = None) -> LocalSt
     for bucket in (stack.inbound_bucket, stack.site_bucket, stack.photos_bucket):
         s3.create_bucket(Bucket=bucket)
     create_table(boto3.client("dynamodb"), stack.table_name)
+    # the verified sending domain (terraform: aws_sesv2_email_identity with Easy DKIM)
+    boto3.client("sesv2").create_email_identity(EmailIdentity=SENDING_DOMAIN)
     return stack
+
+
+def allow_uploads_from(s3: Any, bucket: str, origin: str) -> None:
+    """The photos bucket's CORS rule for the guest page's origin (terraform sets the same)."""
+    s3.put_bucket_cors(
+        Bucket=bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": [origin],
+                    "AllowedMethods": ["POST"],
+                    "AllowedHeaders": ["*"],
+                    "MaxAgeSeconds": 600,
+                }
+            ]
+        },
+    )

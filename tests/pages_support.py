@@ -72,23 +72,6 @@ def photos_bucket(s3) -> str:
     return PHOTOS_BUCKET
 
 
-def allow_uploads_from(s3: Any, bucket: str, origin: str) -> None:
-    """The photos bucket's CORS rule for the guest page's origin (terraform sets the same)."""
-    s3.put_bucket_cors(
-        Bucket=bucket,
-        CORSConfiguration={
-            "CORSRules": [
-                {
-                    "AllowedOrigins": [origin],
-                    "AllowedMethods": ["POST"],
-                    "AllowedHeaders": ["*"],
-                    "MaxAgeSeconds": 600,
-                }
-            ]
-        },
-    )
-
-
 def store_booking(dynamodb: Any, booking: Booking, table: str = TABLE) -> None:
     """The booking state item, as the worker writes it (docs/contracts.md)."""
     dynamodb.put_item(

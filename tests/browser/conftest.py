@@ -20,10 +20,10 @@ from publishers.guest_page import GuestPagePublisher, upload_origin
 from publishers.site import SiteBucket
 from sandbox.links_api import LinksApiServer
 from sandbox.site import SiteServer
+from sandbox.stack import allow_uploads_from
 from tests.conftest import ROOT
 from tests.pages_support import (
     SIGNING_KEY,
-    allow_uploads_from,
     dynamodb,
     photos_bucket,
     require_executable,
