@@ -1,46 +1,145 @@
-"""``charterhand demo``: until the pipeline lands, read the sample emails and say what each says.
+"""``charterhand demo``: the whole pipeline on this machine, on the sample emails.
 
-``show_sample_emails`` is the reusable part: the full demo prints it before running the pipeline.
+Starts moto's server, the sandbox calendar and SCC, the site server, the links API and the worker
+in this process (``sandbox.demo``), ingests the samples the way SES delivers mail, waits until each
+has settled, and prints what became of every email and what every system now holds.
+``--serve`` keeps it all running so a person can open the links.
 """
 
 import argparse
+import signal
 import sys
+import threading
+from collections.abc import Sequence
+from contextlib import suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
-
-from worker.commands.parse import EXIT_EVENT, Context, report
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from sandbox.demo import DemoReport
+
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
 else:
     SubParsers = Any
 
-SAMPLE_EMAILS = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "emails"
-
 
 def register(subparsers: SubParsers) -> None:
-    parser = subparsers.add_parser("demo", help="run the pipeline locally on the sample emails")
+    parser = subparsers.add_parser("demo", help="run the whole pipeline locally on sample emails")
     parser.add_argument(
-        "--emails", type=Path, default=SAMPLE_EMAILS, help="a folder of .eml files to read"
+        "--out", type=Path, default=Path("demo-out"), help="where sent emails and the log go"
+    )
+    parser.add_argument(
+        "--serve", action="store_true", help="keep everything running to open the links"
     )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    emails = sorted(args.emails.glob("*.eml"))
-    if not emails:
-        print(f"charterhand demo: no .eml files in {args.emails}", file=sys.stderr)
-        return 2
-    show_sample_emails(emails, Context())
-    return 0
+    from sandbox.demo import run as run_demo
+    from sandbox.demo import running_demo  # moto is a dev dependency: imported only here
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    print("starting moto's server, the sandboxes, the site, the links API and the worker…")
+    with running_demo() as demo:
+        report = run_demo(demo, args.out)
+        print(render(report, args.out))
+        if args.serve:
+            stop = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            print("\nEverything keeps running; open the links above. Ctrl-C to stop.", flush=True)
+            with suppress(KeyboardInterrupt):
+                stop.wait()
+    return 0 if _as_expected(report) else 1
 
 
-def show_sample_emails(emails: list[Path], context: Context, out: TextIO | None = None) -> int:
-    """Print what each email says, or why it is ignored or unreadable; returns the events."""
-    out = out or sys.stdout
-    events = 0
-    for path in emails:
-        print(f"== {path.name}", file=out)
-        events += report(path, context, out=out, err=out) == EXIT_EVENT
-    print(f"{events} of {len(emails)} emails are booking events", file=out)
-    return events
+def _as_expected(report: "DemoReport") -> bool:
+    """Every email settled, and only the unreadable one went to the DLQ."""
+    unsettled = [o for o in report.outcomes if o.outcome not in {"done", "ignored", "dead-letter"}]
+    if unsettled:
+        print(f"charterhand demo: {len(unsettled)} email(s) did not settle", file=sys.stderr)
+    return not unsettled
+
+
+def render(report: "DemoReport", out: Path) -> str:
+    lines: list[str] = ["", "Running on 127.0.0.1:"]
+    lines += [f"  {name:<28} {url}" for name, url in report.endpoints.items()]
+
+    lines += ["", "EMAILS, in the order they arrived"]
+    rows: list[tuple[str, ...]] = [("#", "EMAIL", "OUTCOME", "BOOKING", "REASON")]
+    for number, o in enumerate(report.outcomes, start=1):
+        rows.append((str(number), f"{o.file}", o.outcome, o.booking or "-", o.reason))
+    lines += _table(rows)
+    lines += [f"  {n}. {o.shows}" for n, o in enumerate(report.outcomes, start=1)]
+
+    lines += ["", "BOOKINGS"]
+    for b in report.bookings:
+        lines.append(f"  {b.key}  {b.status}  {b.when}")
+        lines.append(f"    guest page  {b.guest_page or '-'}")
+        lines.append(f"    crew page   {b.crew_page or '-'}")
+        steps = "  ".join(f"{name}={state}" for name, state in sorted(b.steps.items()))
+        lines.append(f"    steps       {steps}")
+
+    lines += ["", f"CALENDAR SANDBOX holds {len(report.calendar)} entr(y/ies)"]
+    lines += _table(
+        [("ID", "BOOKING", "STATUS", "TITLE", "DATE", "TIME")]
+        + [
+            (
+                str(r.get("id", "")),
+                str(r.get("booking_id", "")),
+                str(r.get("status", "")),
+                str(r.get("title", "")),
+                str(r.get("date", "")),
+                f"{r.get('start_time', '')}-{r.get('end_time', '')}",
+            )
+            for r in report.calendar
+        ]
+    )
+    lines += ["", f"SHIPCAPTAINCREW SANDBOX holds {len(report.scc)} event(s)"]
+    lines += _table(
+        [("ID", "BOOKING", "STATUS", "EVENT", "DATE", "CREW")]
+        + [
+            (
+                str(r.get("id", "")),
+                str(r.get("booking_id", "")),
+                str(r.get("status", "")),
+                str(r.get("event_name", "")),
+                str(r.get("date", "")),
+                ",".join(map(str, r.get("crew", []))),
+            )
+            for r in report.scc
+        ]
+    )
+
+    lines += ["", f"EMAILS SENT: {len(report.emails_sent)}, written to {out / 'emails'}/"]
+    lines += _table([("TO", "SUBJECT")] + [(to, subject) for to, subject, _ in report.emails_sent])
+
+    lines += ["", f"DEAD-LETTER QUEUE: {len(report.dead_letters)} message(s)"]
+    lines += _table(
+        [("ID", "STEP", "ERROR", "REASON")]
+        + [
+            (
+                d.message_id,
+                d.attributes.get("step", ""),
+                d.attributes.get("error_class", ""),
+                d.reason,
+            )
+            for d in report.dead_letters
+        ]
+    )
+    lines += [
+        "",
+        f"worker log (JSON lines): {out / 'worker.log'}",
+        f"done in {report.seconds:.1f} s",
+    ]
+    return "\n".join(lines)
+
+
+def _table(rows: Sequence[Sequence[str]]) -> list[str]:
+    if len(rows) == 1:
+        return ["  (none)"]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  "
+        + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]

@@ -1,0 +1,261 @@
+"""The whole pipeline on one machine: what ``charterhand demo`` runs and ``tests/`` checks.
+
+In one process: moto's server (SQS, S3, DynamoDB, SES), the sandbox calendar and SCC, the local
+site server, the links API and the worker, built by the same composition root production uses
+(``worker.compose.build_worker``). Sample emails go in the way SES delivers them
+(``worker.ingest``), one at a time so each outcome belongs to one email.
+"""
+
+import email
+import email.policy
+import io
+import json
+import re
+import secrets
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import structlog
+
+from api.app import LinksApi
+from api.config import LinksApiConfig
+from sandbox.aws import MotoServer, running_moto
+from sandbox.downstream import Downstream, running_downstream
+from sandbox.links_api import LinksApiServer
+from sandbox.site import SiteServer
+from sandbox.stack import LocalStack, allow_uploads_from, provision
+from worker.compose import build_worker
+from worker.dlq import DeadLetter, DeadLetterQueue
+from worker.ingest import ingest
+from worker.logs import configure_logging
+from worker.loop import Worker
+from worker.settings import Settings
+from worker.store import StateStore
+
+SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "emails"
+
+#: (file, what it shows) in the order they arrive
+DEMO_EMAILS: tuple[tuple[str, str], ...] = (
+    ("boatsetter-confirmed.eml", "a new booking"),
+    ("boatsetter-confirmed-gmail-autoforward.eml", "a new booking, auto-forwarded by Gmail"),
+    ("boatsetter-confirmed-gmail-manual-forward.eml", "a new booking, forwarded by hand"),
+    ("getmyboat-confirmed.eml", "a GetMyBoat booking"),
+    ("boatsetter-modified.eml", "the first booking, moved to the afternoon"),
+    ("boatsetter-cancelled.eml", "the first booking, cancelled"),
+    ("boatsetter-confirmed.eml", "the first email again: an old copy arriving late"),
+    ("boatsetter-newsletter.eml", "a newsletter"),
+    ("boatsetter-confirmed-unreadable-layout.eml", "a booking email in a layout we cannot read"),
+)
+OWNER_MAILBOX = "dana@sailjada.com"
+
+
+@dataclass(frozen=True)
+class EmailOutcome:
+    """What became of one email."""
+
+    file: str
+    shows: str
+    outcome: str
+    booking: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class BookingLinks:
+    key: str
+    status: str
+    when: str
+    guest_page: str | None
+    crew_page: str | None
+    steps: dict[str, str]
+
+
+@dataclass
+class DemoReport:
+    """Everything the demo prints, as data (the test reads this, people read the table)."""
+
+    endpoints: dict[str, str]
+    outcomes: list[EmailOutcome] = field(default_factory=list)
+    bookings: list[BookingLinks] = field(default_factory=list)
+    calendar: list[dict[str, Any]] = field(default_factory=list)
+    scc: list[dict[str, Any]] = field(default_factory=list)
+    emails_sent: list[tuple[str, str, Path]] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class DemoStack:
+    """The running parts, for ``--serve`` and for tests."""
+
+    moto: MotoServer
+    stack: LocalStack
+    downstream: Downstream
+    site: SiteServer
+    links: LinksApiServer
+    settings: Settings
+    worker: Worker
+    log: io.StringIO
+
+
+@contextmanager
+def running_demo() -> Iterator[DemoStack]:
+    """Start every part on 127.0.0.1, provision the resources, build the worker; stop after."""
+    with ExitStack() as stack:
+        moto = stack.enter_context(running_moto())
+        resources = provision(max_receive_count=3, name="demo")
+        s3 = boto3.client("s3")
+        dynamodb = boto3.client("dynamodb")
+        downstream = stack.enter_context(running_downstream(bcrypt_rounds=4))
+        site = stack.enter_context(SiteServer(s3=s3, bucket=resources.site_bucket).running())
+        allow_uploads_from(s3, resources.photos_bucket, site.base_url)
+        api = LinksApi.build(
+            LinksApiConfig(
+                table_name=resources.table_name,
+                photos_bucket=resources.photos_bucket,
+                site_base_url=site.base_url,
+            ),
+            dynamodb=dynamodb,
+            s3=s3,
+        )
+        links = stack.enter_context(LinksApiServer(api).running())
+        settings = resources.settings(
+            site_base_url=site.base_url,
+            links_api_base_url=links.base_url,
+            calendar_base_url=downstream.calendar.base_url,
+            dashboard_token=downstream.dashboard_token,
+            scc_base_url=downstream.scc.base_url,
+            scc_service_key=downstream.scc_service_key,
+            link_signing_key=secrets.token_urlsafe(32),
+            forwarder_allowlist=[OWNER_MAILBOX],
+            poll_wait_seconds=0,
+            retry_base_seconds=1,
+            max_receive_count=3,
+        )
+        log = io.StringIO()
+        configure_logging("INFO", stream=log)
+        stack.callback(structlog.reset_defaults)
+        worker = build_worker(settings, owner="demo")
+        stack.callback(_stop, worker)
+        yield DemoStack(moto, resources, downstream, site, links, settings, worker, log)
+
+
+def _stop(worker: Worker) -> None:
+    worker.signal_shutdown()
+    worker._stop()
+
+
+def run(
+    demo: DemoStack, out_dir: Path, emails: tuple[tuple[str, str], ...] = DEMO_EMAILS
+) -> DemoReport:
+    """Feed the emails in, settle each, and collect what every system now holds."""
+    began = time.monotonic()
+    report = DemoReport(
+        endpoints={
+            "AWS (moto's server)": demo.moto.endpoint_url,
+            "calendar sandbox": demo.downstream.calendar.base_url + "/calendar",
+            "ShipCaptainCrew sandbox": demo.downstream.scc.base_url + "/events",
+            "site (guest and crew pages)": demo.site.base_url,
+            "links API": demo.links.base_url,
+        }
+    )
+    s3, sqs = boto3.client("s3"), boto3.client("sqs")
+    for file, shows in emails:
+        ingest(
+            (SAMPLES / file).read_bytes(),
+            s3=s3,
+            sqs=sqs,
+            bucket=demo.stack.inbound_bucket,
+            prefix=demo.settings.inbound_prefix,
+            queue_url=demo.stack.queue_url,
+        )
+        settled = _settle_one(demo)
+        report.outcomes.append(
+            EmailOutcome(
+                file=file,
+                shows=shows,
+                outcome=settled.get("outcome", "?"),
+                booking=settled.get("booking_id"),
+                reason=settled.get("reason", ""),
+            )
+        )
+    report.bookings = _bookings(demo, report.outcomes)
+    report.calendar = demo.downstream.calendar.state()["records"]
+    report.scc = demo.downstream.scc.state()["records"]
+    report.emails_sent = _write_sent_mail(demo.moto, out_dir / "emails")
+    report.dead_letters = DeadLetterQueue(
+        sqs, dlq_url=demo.stack.dlq_url, queue_url=demo.stack.queue_url
+    ).browse()
+    (out_dir / "worker.log").write_text(demo.log.getvalue())
+    report.seconds = time.monotonic() - began
+    return report
+
+
+def _settle_one(demo: DemoStack, seconds: float = 30.0) -> dict[str, Any]:
+    """Work the queue until one message has settled for good; its log line."""
+    deadline = time.monotonic() + seconds
+    seen = len(_settled_lines(demo.log))
+    while time.monotonic() < deadline:
+        demo.worker._run_once(wait_seconds=0)
+        demo.worker.wait_idle(10)
+        lines = _settled_lines(demo.log)
+        final = [line for line in lines[seen:] if line["outcome"] != "retry"]
+        if final:
+            return final[-1]
+        time.sleep(0.2)
+    raise TimeoutError("the worker did not settle the email in time")
+
+
+def _settled_lines(log: io.StringIO) -> list[dict[str, Any]]:
+    lines = (json.loads(line) for line in log.getvalue().splitlines() if line.startswith("{"))
+    return [line for line in lines if line.get("event") == "message settled"]
+
+
+def _bookings(demo: DemoStack, outcomes: list[EmailOutcome]) -> list[BookingLinks]:
+    store = StateStore(demo.settings.table_name, boto3.client("dynamodb"))
+    keys = dict.fromkeys(o.booking for o in outcomes if o.booking)
+    found = []
+    for key in keys:
+        assert key is not None
+        record = store.load(key)
+        if record.booking is None:
+            continue
+        booking = record.booking
+        found.append(
+            BookingLinks(
+                key=key,
+                status=booking.status.value,
+                when=f"{booking.start:%a %d %b %Y %H:%M}–{booking.end:%H:%M %Z}",
+                guest_page=record.step("guest_page").external_ids.get("url"),
+                crew_page=record.step("crew_page").external_ids.get("url"),
+                steps={name: step.status or "pending" for name, step in record.steps.items()},
+            )
+        )
+    return found
+
+
+def _write_sent_mail(moto: MotoServer, folder: Path) -> list[tuple[str, str, Path]]:
+    """Every email SES (moto) sent, written as ``.eml``; (to, subject, path) each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.eml"):
+        old.unlink()
+    with urllib.request.urlopen(  # noqa: S310 - moto's loopback URL
+        f"{moto.endpoint_url}/moto-api/data.json", timeout=10
+    ) as answer:
+        data = json.load(answer)
+    sent = []
+    for number, message in enumerate(data.get("ses", {}).get("RawMessage", []), start=1):
+        raw = message["raw_data"]
+        parsed = email.message_from_string(raw, policy=email.policy.default)
+        to, subject = str(parsed.get("To", "")), str(parsed.get("Subject", ""))
+        slug = re.sub(r"[^a-z0-9]+", "-", subject.lower()).strip("-")[:50]
+        path = folder / f"{number:02d}-{slug}.eml"
+        path.write_text(raw)
+        sent.append((to, subject, path))
+    return sent

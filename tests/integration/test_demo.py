@@ -1,0 +1,89 @@
+"""The demo's own code path, end to end: every part real, on loopback, in this process."""
+
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sandbox.demo import DemoReport, run, running_demo
+from worker.commands.demo import render
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Iterator[tuple[DemoReport, Path, str]]:
+    out = tmp_path_factory.mktemp("demo-out")
+    with running_demo() as running:
+        report = run(running, out)
+        yield report, out, running.site.base_url
+
+
+def _outcomes(report: DemoReport) -> list[tuple[str, str | None]]:
+    return [(o.outcome, o.booking) for o in report.outcomes]
+
+
+def test_every_email_settles_as_an_operator_expects(demo):
+    report, _out, _site = demo
+    assert _outcomes(report) == [
+        ("done", "boatsetter:xhqgmdh"),
+        ("done", "boatsetter:kpwzrta"),
+        ("done", "boatsetter:rmvdcse"),
+        ("done", "getmyboat:4817263"),
+        ("done", "boatsetter:xhqgmdh"),
+        ("done", "boatsetter:xhqgmdh"),
+        ("done", "boatsetter:xhqgmdh"),
+        ("ignored", None),
+        ("dead-letter", None),
+    ]
+    assert "ran nothing" in report.outcomes[6].reason
+
+
+def test_the_unreadable_email_waits_in_the_dlq_with_the_fields_it_lacks(demo):
+    report, _out, _site = demo
+    [letter] = report.dead_letters
+    assert letter.attributes["step"] == "parse"
+    assert "booking_id, start, end" in letter.reason
+
+
+def test_one_calendar_entry_and_one_scc_event_per_booking(demo):
+    report, _out, _site = demo
+    for holdings in (report.calendar, report.scc):
+        by_booking = Counter(r["booking_id"] for r in holdings)
+        assert set(by_booking.values()) == {1}
+        assert len(by_booking) == 4
+        cancelled = [r for r in holdings if r["status"] == "cancelled"]
+        assert [r["booking_id"] for r in cancelled] == ["boatsetter:xhqgmdh"]
+
+
+def test_each_crew_member_gets_new_changed_cancelled_once_and_nothing_twice(demo):
+    report, out, _site = demo
+    sent = Counter((to, subject) for to, subject, _path in report.emails_sent)
+    assert max(sent.values()) == 1, f"an email went out twice: {sent.most_common(1)}"
+    for person in ("sam@example.com", "alex@example.com"):
+        may_30 = [s for to, s, _ in report.emails_sent if person in to and "May 30" in s]
+        assert [s.split(":")[0] for s in may_30] == ["New charter", "Changed", "Cancelled"]
+    assert all(path.parent == out / "emails" and path.exists() for *_, path in report.emails_sent)
+
+
+def test_the_pages_are_served_and_the_cancelled_one_says_so(demo):
+    report, _out, site = demo
+    pages = {b.key: b for b in report.bookings}
+    cancelled = pages["boatsetter:xhqgmdh"]
+    assert cancelled.guest_page == f"{site}/g/xhqgmdh"
+    with urllib.request.urlopen(cancelled.guest_page, timeout=10) as answer:
+        assert "cancelled" in answer.read().decode().lower()
+    live = pages["boatsetter:kpwzrta"]
+    assert live.crew_page is not None
+    with urllib.request.urlopen(live.crew_page, timeout=10) as answer:
+        assert "noindex" in answer.read().decode()
+
+
+def test_the_table_names_every_link_and_the_dlq_reason(demo):
+    report, out, _site = demo
+    table = render(report, out)
+    for booking in report.bookings:
+        assert booking.guest_page in table
+        assert booking.crew_page in table
+    assert "cannot read booking_id, start, end" in table
+    assert "EMAILS SENT: 18" in table
