@@ -10,6 +10,7 @@ COMMANDS = [
     "worker.commands.demo",
     "worker.commands.dlq",
     "worker.commands.status",
+    "worker.commands.config",
     "worker.commands.parse",
     "worker.commands.worker",
     "worker.commands.ingest",

@@ -68,7 +68,10 @@ class Settings(BaseSettings):
     )
 
     # --- downstream systems --------------------------------------------------------------------
-    calendar_transport: Literal["http", "lambda"] = "http"
+    calendar_transport: Literal["http", "lambda"] = Field(
+        default="http",
+        description="how to reach the calendar: its API Gateway URL, or a direct Lambda invoke",
+    )
     calendar_base_url: str | None = Field(default=None, description="API Gateway URL (http)")
     calendar_function_name: str | None = Field(
         default=None, description="dashboard Lambda (lambda)"
@@ -87,7 +90,9 @@ class Settings(BaseSettings):
     scc_service_key: SecretStr | None = Field(default=None, description="local only: the key")
     link_signing_key: SecretStr | None = Field(default=None, description="local only: the key")
     secrets_ttl_seconds: int = Field(default=300, ge=0, description="Secrets Manager cache TTL")
-    http_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    http_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=60, description="connect and read timeout of calendar/SCC calls"
+    )
 
     # --- the worker ----------------------------------------------------------------------------
     worker_threads: int = Field(
@@ -129,9 +134,16 @@ class Settings(BaseSettings):
     )
 
     # --- the fleet and money -------------------------------------------------------------------
-    fleet: Fleet = Field(default_factory=default_fleet)
-    margin: MarginPolicy = Field(default_factory=MarginPolicy)
-    guest_slug: Literal["booking_id"] = "booking_id"
+    fleet: Fleet = Field(
+        default_factory=default_fleet,
+        description="boats, their crew and checklists (TOML `[[fleet.boats]]`, `[[fleet.people]]`)",
+    )
+    margin: MarginPolicy = Field(
+        default_factory=MarginPolicy, description="crew and captain rates, the platform fee"
+    )
+    guest_slug: Literal["booking_id"] = Field(
+        default="booking_id", description="what names a guest page: /g/<booking id>"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="lowest level written to the JSON log"
     )

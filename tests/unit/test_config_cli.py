@@ -1,0 +1,67 @@
+"""``charterhand config`` and the README's configuration reference."""
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+from worker.commands.config import reference_table
+
+REQUIRED = {
+    "CHARTERHAND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/bookings",
+    "CHARTERHAND_DLQ_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/bookings-dlq",
+    "CHARTERHAND_INBOUND_BUCKET": "jada-inbound",
+    "CHARTERHAND_TABLE_NAME": "jada-state",
+    "CHARTERHAND_SITE_BUCKET": "jada-site",
+    "CHARTERHAND_PHOTOS_BUCKET": "jada-photos",
+    "CHARTERHAND_SITE_BASE_URL": "https://jada.example",
+    "CHARTERHAND_LINKS_API_BASE_URL": "https://links.jada.example",
+    "CHARTERHAND_FROM_ADDRESS": "crew@jada.example",
+    "CHARTERHAND_MANAGER_ADDRESS": "manager@jada.example",
+    "CHARTERHAND_SCC_BASE_URL": "https://scc.example",
+}
+
+
+def _check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CHARTERHAND_")}
+    return subprocess.run(
+        [sys.executable, "-m", "worker.cli", "config", "check"],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_check_prints_the_settings_with_secrets_masked():
+    result = _check({**REQUIRED, "CHARTERHAND_SCC_SERVICE_KEY": "s3cret-service-key"})
+    assert result.returncode == 0, result.stderr
+    assert (
+        '"queue_url": "https://sqs.us-east-1.amazonaws.com/123456789012/bookings"' in result.stdout
+    )
+    assert "s3cret-service-key" not in result.stdout
+    assert "settings are valid" in result.stderr
+
+
+def test_check_names_each_missing_setting_by_its_variable():
+    env = {k: v for k, v in REQUIRED.items() if k != "CHARTERHAND_TABLE_NAME"}
+    result = _check({**env, "CHARTERHAND_WORKER_THREADS": "0"})
+    assert result.returncode == 2
+    assert "CHARTERHAND_TABLE_NAME (table_name): Field required" in result.stderr
+    assert "CHARTERHAND_WORKER_THREADS" in result.stderr
+
+
+def test_the_reference_names_every_setting():
+    table = reference_table()
+    from worker.settings import Settings
+
+    for name in Settings.model_fields:
+        assert f"`CHARTERHAND_{name.upper()}`" in table
+
+
+def test_the_readme_carries_the_current_reference():
+    readme = (ROOT / "README.md").read_text()
+    assert reference_table() in readme, "README's configuration table is stale: paste " + (
+        "`charterhand config reference` into it"
+    )

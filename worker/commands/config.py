@@ -1,0 +1,94 @@
+"""``charterhand config``: check the settings this process would run with, or print their reference.
+
+``check`` is what to run after editing a TOML file or a task definition: it loads the settings
+exactly as the worker does and prints them with secrets masked, or says what is wrong.
+``reference`` prints the table in the README (a test keeps the two identical).
+"""
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from bookings import MarginPolicy
+from worker.settings import ENV_PREFIX, Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    SubParsers = Any
+
+
+def register(subparsers: SubParsers) -> None:
+    parser = subparsers.add_parser("config", help="check the settings, or print their reference")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    check = actions.add_parser("check", help="load the settings as the worker does; print them")
+    check.add_argument(
+        "--config", type=Path, help="TOML settings file (default: $CHARTERHAND_CONFIG)"
+    )
+    check.set_defaults(func=_check)
+    reference = actions.add_parser("reference", help="every setting as a Markdown table")
+    reference.set_defaults(func=_reference)
+
+
+def _check(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(args.config)
+    except SettingsError as exc:
+        print(f"charterhand config: {exc.reason}", file=sys.stderr)
+        return 2
+    # SecretStr fields serialise as "**********": the values never reach the terminal
+    print(json.dumps(json.loads(settings.model_dump_json()), indent=2))
+    print("settings are valid", file=sys.stderr)
+    return 0
+
+
+def _reference(args: argparse.Namespace) -> int:
+    print(reference_table())
+    return 0
+
+
+def reference_table() -> str:
+    """Markdown: every setting, its environment variable, its default and what it is for."""
+    rows = [
+        "| setting | environment variable | default | what it is for |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name, field in Settings.model_fields.items():
+        rows.append(_row(name, field, ENV_PREFIX + name.upper()))
+        nested = field.get_default(call_default_factory=True)
+        if isinstance(nested, MarginPolicy):
+            for sub_name, sub_field in type(nested).model_fields.items():
+                env = f"{ENV_PREFIX}{name.upper()}__{sub_name.upper()}"
+                rows.append(_row(f"{name}.{sub_name}", sub_field, env))
+    return "\n".join(rows)
+
+
+def _row(name: str, field: FieldInfo, env: str) -> str:
+    return f"| `{name}` | `{env}` | {_default(field)} | {_describe(field)} |"
+
+
+def _default(field: FieldInfo) -> str:
+    if field.is_required():
+        return "**required**"
+    value = field.get_default(call_default_factory=True)
+    if isinstance(value, MarginPolicy):
+        return "see the rows below"
+    if isinstance(value, BaseModel):
+        return "JADA (see *The fleet*)"
+    if value is None:
+        return "–"
+    return f"`{json.dumps(value) if isinstance(value, list) else value}`"
+
+
+def _describe(field: FieldInfo) -> str:
+    text = field.description or ""
+    annotation = field.annotation
+    choices = getattr(annotation, "__args__", None)
+    if choices and all(isinstance(c, str) for c in choices):
+        text = (text + "; " if text else "") + "one of " + ", ".join(f"`{c}`" for c in choices)
+    return text.replace("|", "\\|")
