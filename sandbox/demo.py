@@ -53,6 +53,7 @@ DEMO_EMAILS: tuple[tuple[str, str], ...] = (
     ("boatsetter-confirmed-unreadable-layout.eml", "a booking email in a layout we cannot read"),
 )
 OWNER_MAILBOX = "dana@sailjada.com"
+SECRET = {"dashboard_token", "scc_service_key", "link_signing_key"}
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ class DemoStack:
     settings: Settings
     worker: Worker
     log: io.StringIO
+    #: what a shell needs to point ``charterhand dlq`` / ``status`` at this stack (no secrets)
+    env: dict[str, str]
 
 
 @contextmanager
@@ -125,25 +128,28 @@ def running_demo() -> Iterator[DemoStack]:
             s3=s3,
         )
         links = stack.enter_context(LinksApiServer(api).running())
-        settings = resources.settings(
-            site_base_url=site.base_url,
-            links_api_base_url=links.base_url,
-            calendar_base_url=downstream.calendar.base_url,
-            dashboard_token=downstream.dashboard_token,
-            scc_base_url=downstream.scc.base_url,
-            scc_service_key=downstream.scc_service_key,
-            link_signing_key=secrets.token_urlsafe(32),
-            forwarder_allowlist=[OWNER_MAILBOX],
-            poll_wait_seconds=0,
-            retry_base_seconds=1,
-            max_receive_count=3,
-        )
+        overrides: dict[str, Any] = {
+            "site_base_url": site.base_url,
+            "links_api_base_url": links.base_url,
+            "calendar_base_url": downstream.calendar.base_url,
+            "dashboard_token": downstream.dashboard_token,
+            "scc_base_url": downstream.scc.base_url,
+            "scc_service_key": downstream.scc_service_key,
+            "link_signing_key": secrets.token_urlsafe(32),
+            "forwarder_allowlist": [OWNER_MAILBOX],
+            "poll_wait_seconds": 0,
+            "retry_base_seconds": 1,
+            "max_receive_count": 3,
+        }
+        settings = resources.settings(**overrides)
+        public = {k: v for k, v in overrides.items() if k not in SECRET}
+        env = {**moto.env(), **resources.env(**public)}
         log = io.StringIO()
         configure_logging("INFO", stream=log)
         stack.callback(structlog.reset_defaults)
         worker = build_worker(settings, owner="demo")
         stack.callback(_stop, worker)
-        yield DemoStack(moto, resources, downstream, site, links, settings, worker, log)
+        yield DemoStack(moto, resources, downstream, site, links, settings, worker, log, env)
 
 
 def _stop(worker: Worker) -> None:

@@ -242,3 +242,31 @@ def test_killing_replay_half_way_loses_no_message(aws, queues):
     in_dlq = _bodies(sqs, dlq_url)
     assert set(on_main) | set(in_dlq) == bodies
     assert len(on_main) == len(set(on_main)), "a replayed message was sent twice"
+
+
+def test_show_says_what_the_email_says(aws, queues):
+    from tests.conftest import FIXTURES
+    from worker.ingest import PASSING, ses_notification, sns_envelope
+
+    sqs, queue_url, dlq_url = queues
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="inbound-mail")
+    raw = (FIXTURES / "emails" / "boatsetter-confirmed-unreadable-layout.eml").read_bytes()
+    s3.put_object(Bucket="inbound-mail", Key="raw/abc", Body=raw)
+    body = sns_envelope(
+        ses_notification(
+            raw, message_id="abc", bucket="inbound-mail", key="raw/abc", verdicts=PASSING
+        )
+    )
+    message_id = _dead_letter(sqs, dlq_url, body, "unreadable", "ParseError", "parse")
+    result = _cli(aws, queue_url, dlq_url, "show", message_id)
+    assert result.returncode == 0, result.stderr
+    assert "s3://inbound-mail/raw/abc: boatsetter confirmed email, unreadable" in result.stdout
+    assert "missing booking_id, start, end" in result.stdout
+
+
+def test_show_of_an_unknown_id_says_so(aws, three_dead_letters):
+    _sqs, queue_url, dlq_url, _ids = three_dead_letters
+    result = _cli(aws, queue_url, dlq_url, "show", "no-such-id")
+    assert result.returncode == 1
+    assert "no dead letter with id no-such-id" in result.stderr

@@ -46,7 +46,10 @@ def run(args: argparse.Namespace) -> int:
         if args.serve:
             stop = threading.Event()
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
-            print("\nEverything keeps running; open the links above. Ctrl-C to stop.", flush=True)
+            print("\nEverything keeps running; open the links above. To use the CLI on it:")
+            for name, value in demo.env.items():
+                print(f"  export {name}='{value}'")
+            print("  charterhand dlq ls; charterhand status\nCtrl-C to stop.", flush=True)
             with suppress(KeyboardInterrupt):
                 stop.wait()
     return 0 if _as_expected(report) else 1

@@ -161,7 +161,57 @@ def _show(args: argparse.Namespace) -> int:
         print(json.dumps(json.loads(letter.body), indent=2))
     except ValueError:
         print(letter.body)
+    print("\nwhat the email says:")
+    for line in what_the_email_says(letter.body):
+        print(f"  {line}")
     return 0
+
+
+def what_the_email_says(body: str) -> list[str]:
+    """Decode the body, fetch each email it points at, parse it: one line per finding."""
+    import boto3
+
+    from bookings import NotABooking, ParseError, default_fleet
+    from parsers import parse_email
+    from worker.decode import UnreadableBody, decode_body
+    from worker.settings import SettingsError, load_settings
+
+    try:
+        fleet = load_settings().fleet
+    except SettingsError:
+        fleet = default_fleet()  # dlq needs only the queue URLs; the sample fleet reads samples
+
+    try:
+        decoded = decode_body(body)
+    except UnreadableBody as exc:
+        return [exc.reason]
+    if decoded.ignored:
+        return [f"nothing to read: {decoded.ignored}"]
+    found = []
+    for ref in decoded.emails:
+        raw = ref.content
+        if raw is None:
+            try:
+                raw = (
+                    boto3.client("s3")
+                    .get_object(Bucket=ref.bucket or "", Key=ref.key or "")["Body"]
+                    .read()
+                )
+            except Exception as exc:  # an operator's view: say what happened, go on
+                found.append(f"{ref.where}: cannot fetch ({type(exc).__name__}: {exc})")
+                continue
+        try:
+            event = parse_email(raw, fleet)
+        except NotABooking as exc:
+            found.append(f"{ref.where}: not a booking: {exc.reason}")
+        except ParseError as exc:
+            missing = ", ".join(exc.missing) or "-"
+            found.append(
+                f"{ref.where}: {exc.source} {exc.kind} email, unreadable; missing {missing}"
+            )
+        else:
+            found.append(f"{ref.where}: {event.summary()}")
+    return found
 
 
 @_guarded
