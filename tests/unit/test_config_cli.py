@@ -65,3 +65,14 @@ def test_the_readme_carries_the_current_reference():
     assert reference_table() in readme, "README's configuration table is stale: paste " + (
         "`charterhand config reference` into it"
     )
+
+
+def test_the_readmes_fleet_example_is_valid(tmp_path):
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    config = tmp_path / "charterhand.toml"
+    config.write_text(example)
+    result = _check({**REQUIRED, "CHARTERHAND_CONFIG": str(config)})
+    assert result.returncode == 0, result.stderr
+    assert '"hourly_rate": "45"' in result.stdout
+    assert '"listing_names": [\n          "Classic 50ft Sailing Yacht"' in result.stdout

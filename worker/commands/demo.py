@@ -68,11 +68,13 @@ def render(report: "DemoReport", out: Path) -> str:
     lines += [f"  {name:<28} {url}" for name, url in report.endpoints.items()]
 
     lines += ["", "EMAILS, in the order they arrived"]
-    rows: list[tuple[str, ...]] = [("#", "EMAIL", "OUTCOME", "BOOKING", "REASON")]
+    rows: list[tuple[str, ...]] = [("#", "EMAIL", "WHAT IT IS", "OUTCOME", "BOOKING")]
     for number, o in enumerate(report.outcomes, start=1):
-        rows.append((str(number), f"{o.file}", o.outcome, o.booking or "-", o.reason))
-    lines += _table(rows)
-    lines += [f"  {n}. {o.shows}" for n, o in enumerate(report.outcomes, start=1)]
+        rows.append((str(number), o.file, o.shows, o.outcome, o.booking or "-"))
+    table = _table(rows)
+    lines.append(table[0])
+    for row, o in zip(table[1:], report.outcomes, strict=True):
+        lines += [row, f"       {o.reason}"]
 
     lines += ["", "BOOKINGS"]
     for b in report.bookings:
