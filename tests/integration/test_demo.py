@@ -1,5 +1,8 @@
 """The demo's own code path, end to end: every part real, on loopback, in this process."""
 
+import os
+import subprocess
+import sys
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -87,3 +90,21 @@ def test_the_table_names_every_link_and_the_dlq_reason(demo):
         assert booking.crew_page in table
     assert "cannot read booking_id, start, end" in table
     assert "EMAILS SENT: 18" in table
+
+
+def test_the_demo_command_exits_0_with_the_table(tmp_path):
+    """What `make demo` runs, as a person runs it: its own process, its own moto."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CHARTERHAND_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "worker.cli", "demo", "--out", str(tmp_path / "out")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    for heading in ("EMAILS, in the order", "BOOKINGS", "CALENDAR SANDBOX holds 4", "DEAD-LETTER"):
+        assert heading in done.stdout
+    assert "/g/xhqgmdh" in done.stdout
+    assert len(list((tmp_path / "out" / "emails").glob("*.eml"))) == 18

@@ -113,14 +113,3 @@ def test_a_bad_config_exits_2(tmp_path: Path, content: str):
     done = charterhand("parse", str(EMAILS / "boatsetter-confirmed.eml"), "--config", str(config))
     assert done.returncode == 2
     assert "cannot use config" in done.stderr
-
-
-def test_demo_reads_every_sample_email():
-    done = charterhand("demo")
-    assert done.returncode == 0, done.stderr
-    samples = sorted(EMAILS.glob("*.eml"))
-    assert [line[3:] for line in done.stdout.splitlines() if line.startswith("== ")] == [
-        p.name for p in samples
-    ]
-    assert "not a booking: sender domain example.org" in done.stdout
-    assert done.stdout.splitlines()[-1] == f"8 of {len(samples)} emails are booking events"
