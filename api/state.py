@@ -1,6 +1,7 @@
-"""The links API's view of the state table (docs/contracts.md): read a booking, record an answer,
-count photo uploads. Items are written exactly as the contract lays them out, so the worker, the
-summary and ``status`` read the same thing.
+"""The links API's view of the state table (docs/contracts.md): read a booking (through the
+worker's store, the one reader of the state item), record an answer, count photo uploads. Items
+are written exactly as the contract lays them out, so the worker, the summary and ``status`` read
+the same thing.
 """
 
 from dataclasses import dataclass
@@ -9,23 +10,14 @@ from typing import TYPE_CHECKING, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bookings import Booking, PermanentError, TransientError
+from bookings import Booking
+from worker.aws_errors import classify, error_code
+from worker.store import StateStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 Answer = Literal["confirmed", "declined"]
-
-
-def store_error(exc: Exception) -> TransientError | PermanentError:
-    """A failed table call, as one of our error families."""
-    if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
-        if status >= 500 or "Throughput" in code or "Throttl" in code or "LimitExceeded" in code:
-            return TransientError(f"state table is busy ({code})")
-        return PermanentError(f"state table refused the request ({code})")
-    return TransientError(f"state table could not be reached ({type(exc).__name__})")
 
 
 @dataclass(frozen=True)
@@ -42,20 +34,11 @@ class LinksState:
     def __init__(self, *, table_name: str, dynamodb: "DynamoDBClient") -> None:
         self.table_name = table_name
         self.dynamodb = dynamodb
+        self.store = StateStore(table_name, dynamodb)
 
     def booking(self, booking_key: str) -> Booking | None:
         """The stored booking state, or None when the worker has never stored it."""
-        try:
-            item = self.dynamodb.get_item(
-                TableName=self.table_name,
-                Key={"pk": {"S": f"booking#{booking_key}"}, "sk": {"S": "state"}},
-                ConsistentRead=True,
-            ).get("Item")
-        except (ClientError, BotoCoreError) as exc:
-            raise store_error(exc) from exc
-        if item is None or "booking" not in item:
-            return None
-        return Booking.model_validate_json(item["booking"]["S"])
+        return self.store.load(booking_key).booking
 
     def record_answer(
         self, booking_key: str, crew_id: str, answer: Answer, *, token_id: str, at: datetime
@@ -73,7 +56,7 @@ class LinksState:
                 },
             )
         except (ClientError, BotoCoreError) as exc:
-            raise store_error(exc) from exc
+            raise classify(exc, "recording a crew answer") from exc
 
     def take_photo_slot(self, booking_key: str, *, now: datetime, limit: int) -> PhotoQuota:
         """Count one upload in this clock hour's window, unless the window is full.
@@ -99,9 +82,9 @@ class LinksState:
                 },
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            if error_code(exc) == "ConditionalCheckFailedException":
                 return PhotoQuota(allowed=False, resets_at=resets_at)
-            raise store_error(exc) from exc
+            raise classify(exc, "counting photo uploads") from exc
         except BotoCoreError as exc:
-            raise store_error(exc) from exc
+            raise classify(exc, "counting photo uploads") from exc
         return PhotoQuota(allowed=True, resets_at=resets_at)

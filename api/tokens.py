@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import bcrypt
 from botocore.exceptions import BotoCoreError, ClientError
 
-from api.state import store_error
+from worker.aws_errors import classify
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -86,7 +86,7 @@ class CrewTokens:
                 ConditionExpression="attribute_not_exists(pk)",
             )
         except (ClientError, BotoCoreError) as exc:
-            raise store_error(exc) from exc
+            raise classify(exc, "storing a crew token") from exc
         return f"{token_id}.{secret}"
 
     def verify(self, token: str) -> CrewGrant:
@@ -102,7 +102,7 @@ class CrewTokens:
                 ConsistentRead=True,
             ).get("Item")
         except (ClientError, BotoCoreError) as exc:
-            raise store_error(exc) from exc
+            raise classify(exc, "reading a crew token") from exc
         if item is None:
             raise InvalidLink("unknown")
         if not bcrypt.checkpw(shape["secret"].encode(), item["secret_hash"]["S"].encode()):

@@ -28,6 +28,7 @@ from sandbox.aws import running_moto
 from sandbox.links_api import payload_v2_event
 from tests.bookings_factory import booking
 from tests.pages_support import store_booking
+from worker.store import create_table
 
 
 class Tokens:
@@ -80,18 +81,7 @@ def renders() -> None:
 def links_api() -> None:
     with running_moto():
         dynamodb, s3 = boto3.client("dynamodb"), boto3.client("s3")
-        dynamodb.create_table(
-            TableName="state",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_table(dynamodb, "state")
         s3.create_bucket(Bucket="photos")
         store_booking(dynamodb, booking(), table="state")
         config = LinksApiConfig(

@@ -5,13 +5,11 @@ the same handler the Lambda runs, and its response goes back as HTTP.
 import base64
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
 from api.app import LinksApi
-from sandbox.loopback import QuietHandler, serving
+from sandbox.loopback import LoopbackServer, QuietHandler
 
 
 def payload_v2_event(
@@ -55,20 +53,13 @@ def _is_text(content_type: str) -> bool:
     return content_type.startswith(("text/", "application/json", "application/x-www-form"))
 
 
-class LinksApiServer:
+class LinksApiServer(LoopbackServer):
     """Serves a ``LinksApi`` on 127.0.0.1; ``base_url`` once started."""
 
     def __init__(self, api: LinksApi) -> None:
         self.api = api
-        self.base_url = ""
 
-    @contextmanager
-    def running(self) -> Iterator["LinksApiServer"]:
-        with serving(self._handler_class()) as base_url:
-            self.base_url = base_url
-            yield self
-
-    def _handler_class(self) -> type[QuietHandler]:
+    def handler_class(self) -> type[QuietHandler]:
         api = self.api
 
         class Handler(QuietHandler):

@@ -4,6 +4,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 
 class QuietHandler(BaseHTTPRequestHandler):
@@ -29,3 +30,18 @@ def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+class LoopbackServer:
+    """A local server: ``with server.running(): server.base_url``. Subclasses give the handler."""
+
+    base_url = ""
+
+    @contextmanager
+    def running(self) -> Iterator[Self]:
+        with serving(self.handler_class()) as base_url:
+            self.base_url = base_url
+            yield self
+
+    def handler_class(self) -> type[QuietHandler]:
+        raise NotImplementedError

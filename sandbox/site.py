@@ -6,15 +6,13 @@ response headers policy adds, so ``http://127.0.0.1:<port>/g/<slug>`` behaves li
 """
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from botocore.exceptions import ClientError
 
-from sandbox.loopback import QuietHandler, serving
+from sandbox.loopback import LoopbackServer, QuietHandler
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -44,21 +42,14 @@ def rewrite(uri: str) -> Rewritten:
     return Rewritten(uri=uri)
 
 
-class SiteServer:
+class SiteServer(LoopbackServer):
     """Serves one bucket through the rewrite; ``base_url`` once started."""
 
     def __init__(self, *, s3: "S3Client", bucket: str) -> None:
         self.s3 = s3
         self.bucket = bucket
-        self.base_url = ""
 
-    @contextmanager
-    def running(self) -> Iterator["SiteServer"]:
-        with serving(self._handler_class()) as base_url:
-            self.base_url = base_url
-            yield self
-
-    def _handler_class(self) -> type[QuietHandler]:
+    def handler_class(self) -> type[QuietHandler]:
         site = self
 
         class Handler(QuietHandler):

@@ -3,13 +3,13 @@ laid out exactly as docs/contracts.md says, on moto's server."""
 
 import os
 import shutil
-from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
 
 from bookings import Booking
+from worker.store import StateStore, create_table
 
 TABLE = "charterhand-state"
 SITE_BUCKET = "charterhand-site"
@@ -40,23 +40,8 @@ def s3(aws):
 
 @pytest.fixture
 def state_table(dynamodb) -> str:
-    """The state table per docs/contracts.md: pk/sk strings, TTL on expires_at."""
-    dynamodb.create_table(
-        TableName=TABLE,
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    dynamodb.update_time_to_live(
-        TableName=TABLE,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
-    )
+    """The state table as terraform makes it (pk/sk strings, TTL on expires_at)."""
+    create_table(dynamodb, TABLE)
     return TABLE
 
 
@@ -73,17 +58,18 @@ def photos_bucket(s3) -> str:
 
 
 def store_booking(dynamodb: Any, booking: Booking, table: str = TABLE) -> None:
-    """The booking state item, as the worker writes it (docs/contracts.md)."""
-    dynamodb.put_item(
-        TableName=table,
-        Item={
-            "pk": {"S": f"booking#{booking.key}"},
-            "sk": {"S": "state"},
-            "booking": {"S": booking.model_dump_json()},
-            "as_of": {"S": booking.as_of.isoformat()},
-            "updated_at": {"S": datetime.now(UTC).isoformat()},
-        },
+    """Store the booking state as the worker does: through its store, under a lease it releases."""
+    store = StateStore(table, dynamodb)
+    record = store.load(booking.key)
+    store.acquire(
+        booking.key,
+        state=booking,
+        expected_version=record.version,
+        expected_fence=record.fence,
+        owner="test",
+        lease_seconds=30,
     )
+    store.release(booking.key, owner="test")
 
 
 def stored_answer(

@@ -52,18 +52,23 @@ def distribution(aws):
     return cloudfront, answer["Distribution"]["Id"]
 
 
-def guest_publisher(
-    s3: Any, site_bucket: str, cloudfront: Any = None, distribution_id: str | None = None
-) -> GuestPagePublisher:
-    site = SiteBucket(
+def site(
+    s3: Any, bucket: str, cloudfront: Any = None, distribution_id: str | None = None
+) -> SiteBucket:
+    return SiteBucket(
         s3=s3,
-        bucket=site_bucket,
+        bucket=bucket,
         base_url=SITE_URL,
         cloudfront=cloudfront,
         distribution_id=distribution_id,
     )
+
+
+def guest_publisher(
+    s3: Any, site_bucket: str, cloudfront: Any = None, distribution_id: str | None = None
+) -> GuestPagePublisher:
     return GuestPagePublisher(
-        site=site,
+        site=site(s3, site_bucket, cloudfront, distribution_id),
         fleet=default_fleet(),
         links_api_base_url="https://links.jada.example",
         photos_upload_origin=upload_origin(s3, PHOTOS_BUCKET),
@@ -158,13 +163,7 @@ def crew_publisher(
     distribution_id: str | None = None,
 ) -> CrewPagePublisher:
     return CrewPagePublisher(
-        site=SiteBucket(
-            s3=s3,
-            bucket=site_bucket,
-            base_url=SITE_URL,
-            cloudfront=cloudfront,
-            distribution_id=distribution_id,
-        ),
+        site=site(s3, site_bucket, cloudfront, distribution_id),
         fleet=default_fleet(),
         signing_key=SIGNING_KEY,
         links=CrewTokens(table_name=table, dynamodb=dynamodb, rounds=4),
