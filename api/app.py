@@ -3,7 +3,12 @@
 Routes (payload v2, any stage):
   POST    /g/{slug}/photos            → JSON presigned POST, or JSON ``{"message"}`` saying why not
   OPTIONS /g/{slug}/photos            → CORS preflight (the site's origin only)
-  GET     /crew/{token}/confirm|decline → a short HTML page; a bad token gets "link not valid"
+  GET     /crew/{token}/confirm|decline → the question and one button; records nothing
+  POST    /crew/{token}/confirm|decline → records the answer, says thanks
+
+Crew links are GETs in emails, and mail scanners (Safe Links, gateways' prefetchers) open every
+link in a message, so only the button's POST records an answer. A bad token gets "link not valid"
+either way.
 
 Every failure ends in a clear page or message; nothing ever answers with a stack trace.
 """
@@ -18,8 +23,9 @@ import structlog
 from api import pages
 from api.config import LinksApiConfig
 from api.http import Request, Response
+from api.pages import Verb
 from api.photos import PhotoGrants, PhotoRefused, checked_content_type
-from api.state import LinksState
+from api.state import LinksState, RecordedAnswer
 from api.tokens import CrewTokens, InvalidLink
 from bookings import Booking, CharterhandError, TransientError
 from bookings.slugs import booking_keys_for_slug
@@ -31,12 +37,22 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("charterhand.api")
 
+#: API Gateway route keys this API answers; infra/terraform/api.tf routes exactly these (API
+#: Gateway's CORS configuration answers the photos route's preflight itself)
+ROUTES = (
+    "POST /g/{slug}/photos",
+    "GET /crew/{token}/confirm",
+    "POST /crew/{token}/confirm",
+    "GET /crew/{token}/decline",
+    "POST /crew/{token}/decline",
+)
 PHOTOS_ROUTE = re.compile(r"/g/(?P<slug>[^/]+)/photos")
 CREW_ROUTE = re.compile(r"/crew/(?P<token>[^/]+)/(?P<answer>confirm|decline)")
-ANSWERS: dict[str, Literal["confirmed", "declined"]] = {
+ANSWERS: dict[Verb, Literal["confirmed", "declined"]] = {
     "confirm": "confirmed",
     "decline": "declined",
 }
+CREW_METHODS = "GET, HEAD, POST"
 
 
 class LinksApi:
@@ -94,9 +110,8 @@ class LinksApi:
             return self._with_cors(request, self._photos(request, photos["slug"]))
         crew = CREW_ROUTE.fullmatch(request.path)
         if crew:
-            if request.method != "GET":
-                return Response.json(405, {"message": "Use GET."}, allow="GET")
-            return self._crew_answer(crew["token"], crew["answer"])
+            verb: Verb = "confirm" if crew["answer"] == "confirm" else "decline"
+            return self._crew(request, crew["token"], verb)
         return pages.not_found()
 
     # --- guests' photos --------------------------------------------------------------------------
@@ -181,16 +196,29 @@ class LinksApi:
 
     # --- crew answers ----------------------------------------------------------------------------
 
-    def _crew_answer(self, token: str, verb: str) -> Response:
-        answer = ANSWERS[verb]
+    def _crew(self, request: Request, token: str, verb: Verb) -> Response:
+        """GET/HEAD asks (records nothing); POST, from the asking page, records the answer."""
+        if request.method not in ("GET", "HEAD", "POST"):
+            return pages.not_allowed(CREW_METHODS)
+        if request.method == "POST" and request.is_cross_site():
+            log.warning("crew_answer_cross_site", origin=request.headers.get("origin"))
+            return pages.cross_site()
         try:
             grant = self.tokens.verify(token)
             booking = self.state.booking(grant.booking_key)
             if booking is None:
                 log.warning("crew_link_without_booking", booking_id=grant.booking_key)
                 return pages.link_not_valid(expired=False)
+            shown = self._in_boat_zone(booking)
             if not booking.is_live:
-                return pages.cancelled(self._in_boat_zone(booking))
+                return pages.cancelled(shown)
+            if request.method != "POST":
+                log.info("crew_link_opened", booking_id=grant.booking_key, crew_id=grant.crew_id)
+                previous = self.state.answer(grant.booking_key, grant.crew_id)
+                return pages.ask(
+                    shown, verb, self._crew_name(grant.crew_id), self._at_boat(previous, shown)
+                )
+            answer = ANSWERS[verb]
             self.state.record_answer(
                 grant.booking_key, grant.crew_id, answer, token_id=grant.token_id, at=self.clock()
             )
@@ -206,7 +234,14 @@ class LinksApi:
         log.info(
             "crew_answered", booking_id=grant.booking_key, crew_id=grant.crew_id, answer=answer
         )
-        return pages.answered(self._in_boat_zone(booking), answer, self._first_name(grant.crew_id))
+        return pages.answered(shown, answer, self._first_name(grant.crew_id))
+
+    @staticmethod
+    def _at_boat(previous: RecordedAnswer | None, shown: Booking) -> RecordedAnswer | None:
+        """The answer's time in the zone the booking is shown in."""
+        if previous is None:
+            return None
+        return RecordedAnswer(previous.answer, previous.answered_at.astimezone(shown.start.tzinfo))
 
     def _in_boat_zone(self, booking: Booking) -> Booking:
         """The booking with its times in its boat's zone, for display (PDT, not UTC-07:00)."""
@@ -223,3 +258,10 @@ class LinksApi:
             return self.config.fleet.person(crew_id).first_name
         except KeyError:
             return None
+
+    def _crew_name(self, crew_id: str) -> str:
+        """The person's full name; the id when the fleet does not know them."""
+        try:
+            return self.config.fleet.person(crew_id).name
+        except KeyError:
+            return crew_id

@@ -9,6 +9,10 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
+
+#: what ``Sec-Fetch-Site`` says when the request did not come from another site's page
+OWN_FETCH_SITES = frozenset({"same-origin", "none"})
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,20 @@ class Request:
     def json(self) -> Any:
         """The body as JSON; ``ValueError`` when it is not."""
         return json.loads(self.body or b"null")
+
+    def is_cross_site(self) -> bool:
+        """True when the browser says another site's page sent this request.
+
+        ``Origin`` decides when it names an origin (ours is the one whose host is ``Host``). Pages
+        with ``Referrer-Policy: no-referrer`` (ours) send ``Origin: null``, so then
+        ``Sec-Fetch-Site`` decides. A client that sends neither (curl, an old browser) is not
+        refused: it still needs the secret in the URL.
+        """
+        origin = self.headers.get("origin")
+        if origin and origin != "null":
+            return urlsplit(origin).netloc != self.headers.get("host")
+        fetch_site = self.headers.get("sec-fetch-site")
+        return fetch_site is not None and fetch_site not in OWN_FETCH_SITES
 
 
 @dataclass(frozen=True)

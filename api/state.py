@@ -21,6 +21,14 @@ Answer = Literal["confirmed", "declined"]
 
 
 @dataclass(frozen=True)
+class RecordedAnswer:
+    """A crew member's answer as the table holds it."""
+
+    answer: Answer
+    answered_at: datetime
+
+
+@dataclass(frozen=True)
 class PhotoQuota:
     """Outcome of taking one photo slot: allowed, and when the window reopens."""
 
@@ -39,6 +47,21 @@ class LinksState:
     def booking(self, booking_key: str) -> Booking | None:
         """The stored booking state, or None when the worker has never stored it."""
         return self.store.load(booking_key).booking
+
+    def answer(self, booking_key: str, crew_id: str) -> RecordedAnswer | None:
+        """The crew member's latest answer, or None before they have given one."""
+        try:
+            item = self.dynamodb.get_item(
+                TableName=self.table_name,
+                Key={"pk": {"S": f"booking#{booking_key}"}, "sk": {"S": f"answer#{crew_id}"}},
+                ConsistentRead=True,
+            ).get("Item")
+        except (ClientError, BotoCoreError) as exc:
+            raise classify(exc, "reading a crew answer") from exc
+        if item is None or item["answer"]["S"] not in ("confirmed", "declined"):
+            return None
+        answer: Answer = "confirmed" if item["answer"]["S"] == "confirmed" else "declined"
+        return RecordedAnswer(answer, datetime.fromisoformat(item["answered_at"]["S"]))
 
     def record_answer(
         self, booking_key: str, crew_id: str, answer: Answer, *, token_id: str, at: datetime

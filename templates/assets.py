@@ -38,15 +38,22 @@ def _inline(name: str) -> tuple[Markup, str]:
     return Markup(text), f"'sha256-{digest}'"  # noqa: S704 - our own asset file, not input
 
 
-def page_assets(*, script: str | None = None, connect_to: Iterable[str] = ()) -> PageAssets:
-    """A page's inline assets and CSP; ``connect_to``: the origins its script may call."""
+def page_assets(
+    *,
+    script: str | None = None,
+    connect_to: Iterable[str] = (),
+    forms_post_to: Iterable[str] = (),
+) -> PageAssets:
+    """A page's inline assets and CSP; ``connect_to``: the origins its script may call;
+    ``forms_post_to``: where its forms may go (CSP sources such as ``'self'``; none by default)."""
     style, style_hash = _inline(STYLE)
+    form_action = " ".join(sorted(set(forms_post_to))) or "'none'"
     directives = [
         "default-src 'none'",
         f"style-src {style_hash}",
         "img-src 'self' data:",
         "base-uri 'none'",
-        "form-action 'none'",
+        f"form-action {form_action}",
     ]
     inline_script: Markup | None = None
     if script is not None:

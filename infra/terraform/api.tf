@@ -144,11 +144,15 @@ resource "aws_apigatewayv2_integration" "links" {
   timeout_milliseconds   = (var.api_timeout_seconds + 1) * 1000
 }
 
+# Crew links: GET shows the question and its button and records nothing (mail scanners open
+# every link in an email); the button's POST records the answer.
 resource "aws_apigatewayv2_route" "links" {
   for_each = toset([
     "POST /g/{slug}/photos",
     "GET /crew/{token}/confirm",
+    "POST /crew/{token}/confirm",
     "GET /crew/{token}/decline",
+    "POST /crew/{token}/decline",
   ])
 
   api_id    = aws_apigatewayv2_api.links.id

@@ -1,4 +1,5 @@
-"""A crew member opens the crew page in headless Chromium and answers through its links."""
+"""A crew member opens the crew page in headless Chromium, follows a confirm / decline link to
+the page that asks, and answers with its button."""
 
 from typing import Any
 
@@ -6,7 +7,8 @@ import pytest
 
 from tests.bookings_factory import booking
 from tests.browser.conftest import Stack
-from tests.pages_support import stored_answer
+from tests.pages_support import TABLE, stored_answer
+from worker.status import recent_bookings
 
 pytestmark = pytest.mark.browser
 
@@ -20,26 +22,76 @@ def open_crew_page(stack: Stack, browser: Any, **changes: Any) -> Any:
     return page
 
 
-def test_confirm_link_followed_in_the_browser_records_the_answer(stack, browser, artifacts):
+def test_confirm_link_followed_in_the_browser_asks_then_records_the_answer(
+    stack, browser, artifacts
+):
     page = open_crew_page(stack, browser)
     page.screenshot(path=str(artifacts / "crew-page-phone.png"), full_page=True)
 
     page.get_by_role("link", name="Confirm Alex for this charter").click()
 
-    heading = page.locator("h1")
-    assert heading.inner_text() == "Thanks Alex, you're confirmed"
     assert page.url.startswith(f"{stack.api_url}/crew/")
+    assert page.locator("h1").inner_text() == "Confirm you'll crew this charter"
+    assert "Crew: Alex Chen" in page.locator("main").inner_text()
+    assert (
+        stored_answer(stack.dynamodb, "boatsetter:xhqgmdh", "alex") == {}
+    )  # opening is not answering
+    page.screenshot(path=str(artifacts / "crew-confirm-question.png"), full_page=True)
+
+    page.get_by_role("button", name="Yes, I'll be there").click()
+
+    assert page.locator("h1").inner_text() == "Thanks Alex, you're confirmed"
     answer = stored_answer(stack.dynamodb, "boatsetter:xhqgmdh", "alex")
     assert answer["answer"] == "confirmed"
     assert stored_answer(stack.dynamodb, "boatsetter:xhqgmdh", "sam") == {}
+    (shown,) = recent_bookings(stack.dynamodb, TABLE)  # what `charterhand status` prints
+    assert shown.answers == {"alex": "confirmed"}
     page.screenshot(path=str(artifacts / "crew-confirmed.png"), full_page=True)
 
 
-def test_decline_link_records_a_decline(stack, browser):
-    page = open_crew_page(stack, browser)
+def test_decline_works_without_javascript(stack, browser):
+    _, crew_url = stack.publish(booking())
+    page = browser(javascript=False).new_page()
+    page.goto(crew_url)
     page.get_by_role("link", name="Decline: Sam cannot sail").click()
+    assert stored_answer(stack.dynamodb, "boatsetter:xhqgmdh", "sam") == {}
+
+    page.get_by_role("button", name="I can't make it").click()
+
     assert page.locator("h1").inner_text() == "Thanks Sam, you've declined"
     assert stored_answer(stack.dynamodb, "boatsetter:xhqgmdh", "sam")["answer"] == "declined"
+
+
+def test_changing_ones_mind_in_the_browser_replaces_the_answer(stack, browser):
+    page = open_crew_page(stack, browser)
+    page.get_by_role("link", name="Confirm Alex for this charter").click()
+    page.get_by_role("button", name="Yes, I'll be there").click()
+
+    page.get_by_role("link", name="Can't make it? Decline instead").click()
+    assert "You confirmed on" in page.locator("main").inner_text()
+    page.get_by_role("button", name="I can't make it").click()
+
+    assert page.locator("h1").inner_text() == "Thanks Alex, you've declined"
+    assert stored_answer(stack.dynamodb, "boatsetter:xhqgmdh", "alex")["answer"] == "declined"
+
+
+def test_a_form_on_another_page_cannot_answer(stack, browser, site_bucket):
+    page = open_crew_page(stack, browser)
+    confirm_url = page.get_by_role("link", name="Confirm Alex for this charter").get_attribute(
+        "href"
+    )
+    stack.s3.put_object(
+        Bucket=site_bucket,
+        Key="elsewhere.html",
+        ContentType="text/html",
+        Body=f'<form method="post" action="{confirm_url}"><button>Win a prize</button></form>',
+    )
+    page.goto(f"{stack.site_url}/elsewhere.html")
+
+    page.get_by_role("button", name="Win a prize").click()
+
+    assert page.locator("h1").inner_text() == "This answer was not recorded"
+    assert stored_answer(stack.dynamodb, "boatsetter:xhqgmdh", "alex") == {}
 
 
 def test_tampered_token_gets_the_link_not_valid_page(stack, browser, artifacts):

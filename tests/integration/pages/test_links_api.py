@@ -2,7 +2,9 @@
 same handler the Lambda runs; DynamoDB and S3 are moto's server."""
 
 import base64
+import html
 import json
+import re
 import urllib.error
 import urllib.request
 from datetime import UTC, datetime, timedelta
@@ -12,7 +14,7 @@ from typing import Any
 import pytest
 import urllib3
 
-from api.app import LinksApi
+from api.app import ROUTES, LinksApi
 from api.config import LinksApiConfig
 from api.tokens import CrewTokens
 from bookings import Kind
@@ -232,6 +234,15 @@ def test_post_from_another_origin_is_refused(links, dynamodb):
 
 # --- crew answers ------------------------------------------------------------------------------
 
+#: what Chromium sends when the button on our own no-referrer page is pressed
+FROM_OUR_PAGE = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+#: what link scanners and prefetchers send when they open a link in an email
+SCANNERS = [
+    {"User-Agent": "Mozilla/5.0 (compatible; Microsoft Office SafeLinks)"},
+    {"Sec-Purpose": "prefetch", "Purpose": "prefetch"},
+    {"User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124 Safari/537.36"},
+]
+
 
 def issue(
     dynamodb: Any,
@@ -244,70 +255,216 @@ def issue(
     )
 
 
-def test_confirm_link_records_the_answer_and_says_thanks(links, dynamodb, state_table):
+def press(url: str, headers: dict[str, str] | None = None) -> tuple[int, Message, str]:
+    """Submit the page's form as a browser does: an empty urlencoded POST to the same URL."""
+    request = urllib.request.Request(
+        url,
+        data=b"",
+        method="POST",
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            **(FROM_OUR_PAGE if headers is None else headers),
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read().decode()
+
+
+def test_confirm_link_asks_with_one_button_and_records_nothing(links, dynamodb, state_table):
     store_booking(dynamodb, booking())
     token = issue(dynamodb, state_table)
     status, headers, page = call("GET", f"{links()}/crew/{token}/confirm")
     assert status == 200
     assert headers["Content-Type"] == "text/html; charset=utf-8"
-    assert "Thanks Alex, you&#39;re confirmed" in page
+    assert "<h1>Confirm you&#39;ll crew this charter</h1>" in page
+    assert "Crew: Alex Chen" in page
+    assert "JADA · <time" in page
     assert "Saturday, June 14, 2031" in page
     assert "10:00 AM – 1:00 PM PDT" in page
+    assert page.count("<button") == 1
+    assert '<form method="post" action="confirm">' in page
+    assert "Yes, I&#39;ll be there</button>" in page
+    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
+
+
+def test_decline_link_asks_with_the_decline_button_and_records_nothing(
+    links, dynamodb, state_table
+):
+    store_booking(dynamodb, booking())
+    token = issue(dynamodb, state_table)
+    status, _, page = call("GET", f"{links()}/crew/{token}/decline")
+    assert status == 200
+    assert '<form method="post" action="decline">' in page
+    assert "I can&#39;t make it</button>" in page
+    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
+
+
+def test_link_pages_keep_the_token_private_and_uncached(links, dynamodb, state_table):
+    store_booking(dynamodb, booking())
+    token = issue(dynamodb, state_table)
+    base = links()
+    for status, headers, _ in (
+        call("GET", f"{base}/crew/{token}/confirm"),
+        press(f"{base}/crew/{token}/confirm"),
+    ):
+        assert status == 200
+        assert headers["Cache-Control"] == "no-store"
+        assert headers["Referrer-Policy"] == "no-referrer"
+        assert headers["X-Robots-Tag"] == "noindex, nofollow"
+
+
+def test_the_asking_page_may_post_only_to_itself(links, dynamodb, state_table):
+    store_booking(dynamodb, booking())
+    token = issue(dynamodb, state_table)
+    _, _, page = call("GET", f"{links()}/crew/{token}/confirm")
+    (csp,) = re.findall(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    csp = html.unescape(csp)
+    assert "form-action 'self'" in csp
+    assert "script-src" not in csp  # works without JavaScript
+
+
+@pytest.mark.parametrize("headers", SCANNERS, ids=["safe-links", "prefetch", "gateway"])
+def test_scanners_opening_the_links_answer_nothing(links, dynamodb, state_table, headers):
+    store_booking(dynamodb, booking())
+    token = issue(dynamodb, state_table)
+    base = links()
+    for verb in ("confirm", "decline"):
+        for method in ("HEAD", "GET"):
+            status, _, _ = call(method, f"{base}/crew/{token}/{verb}", headers=headers)
+            assert status == 200
+    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
+
+
+def test_pressing_confirm_records_the_answer_and_says_thanks(links, dynamodb, state_table):
+    store_booking(dynamodb, booking())
+    token = issue(dynamodb, state_table)
+    status, _, page = press(f"{links()}/crew/{token}/confirm")
+    assert status == 200
+    assert "Thanks Alex, you&#39;re confirmed" in page
+    assert "10:00 AM – 1:00 PM PDT" in page
+    assert "<button" not in page
     answer = stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex")
     assert answer["answer"] == "confirmed"
     assert answer["answered_at"] == NOW.isoformat()
     assert answer["token_id"] == token.split(".")[0]
 
 
-def test_decline_after_confirm_replaces_the_answer(links, dynamodb, state_table):
+def test_pressing_decline_after_confirm_replaces_the_answer(links, dynamodb, state_table):
     store_booking(dynamodb, booking())
     token = issue(dynamodb, state_table)
     base = links()
-    call("GET", f"{base}/crew/{token}/confirm")
-    status, _, page = call("GET", f"{base}/crew/{token}/decline")
+    press(f"{base}/crew/{token}/confirm")
+    status, _, page = press(f"{base}/crew/{token}/decline")
     assert status == 200
     assert "you&#39;ve declined" in page
     assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex")["answer"] == "declined"
 
 
+def test_the_link_says_when_the_same_answer_was_already_given(links, dynamodb, state_table):
+    store_booking(dynamodb, booking())
+    token = issue(dynamodb, state_table)
+    base = links()
+    press(f"{base}/crew/{token}/confirm")
+    _, _, page = call("GET", f"{base}/crew/{token}/confirm")
+    assert "You already confirmed on Sun, Jun 1 at 5:30 AM PDT." in page  # NOW, at the boat
+    assert "Yes, I&#39;ll be there</button>" in page
+
+
+def test_the_other_link_offers_to_change_the_answer(links, dynamodb, state_table):
+    store_booking(dynamodb, booking())
+    token = issue(dynamodb, state_table)
+    base = links()
+    press(f"{base}/crew/{token}/confirm")
+    _, _, page = call("GET", f"{base}/crew/{token}/decline")
+    assert "You confirmed on Sun, Jun 1 at 5:30 AM PDT. The button below changes your answer." in (
+        page
+    )
+    assert "I can&#39;t make it</button>" in page
+    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex")["answer"] == "confirmed"
+
+
 @pytest.mark.parametrize(
-    "tamper",
+    "headers",
     [
-        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # secret changed
-        lambda t: ("0" if t[0] != "0" else "1") + t[1:],  # token id changed
-        lambda t: t.split(".")[0],  # secret dropped
-        lambda t: "not-a-token",
+        {"Origin": "https://evil.example"},
+        {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "null", "Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
     ],
-    ids=["secret", "token-id", "no-secret", "garbage"],
+    ids=["foreign-origin", "foreign-origin-cross-site", "null-origin-cross-site", "same-site"],
 )
+def test_a_post_from_another_site_is_refused(links, dynamodb, state_table, headers):
+    store_booking(dynamodb, booking())
+    token = issue(dynamodb, state_table)
+    status, _, page = press(f"{links()}/crew/{token}/confirm", headers)
+    assert status == 403
+    assert "<h1>This answer was not recorded</h1>" in page
+    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{}, "own-origin"],
+    ids=["no-browser-headers", "own-origin"],
+)
+def test_a_post_from_our_page_or_a_plain_client_is_recorded(links, dynamodb, state_table, headers):
+    store_booking(dynamodb, booking())
+    token = issue(dynamodb, state_table)
+    base = links()
+    sent = {"Origin": base, "Sec-Fetch-Site": "same-origin"} if headers == "own-origin" else {}
+    status, _, _ = press(f"{base}/crew/{token}/confirm", sent)
+    assert status == 200
+    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex")["answer"] == "confirmed"
+
+
+TAMPERINGS = {
+    "secret": lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),
+    "token-id": lambda t: ("0" if t[0] != "0" else "1") + t[1:],
+    "no-secret": lambda t: t.split(".")[0],
+    "garbage": lambda t: "not-a-token",
+}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("tamper", TAMPERINGS.values(), ids=TAMPERINGS.keys())
 def test_tampered_token_gets_link_not_valid_and_records_nothing(
-    links, dynamodb, state_table, tamper
+    links, dynamodb, state_table, tamper, method
 ):
     store_booking(dynamodb, booking())
     token = issue(dynamodb, state_table)
-    status, _, page = call("GET", f"{links()}/crew/{tamper(token)}/confirm")
+    url = f"{links()}/crew/{tamper(token)}/confirm"
+    status, _, page = press(url) if method == "POST" else call("GET", url)
     assert status == 404
     assert "This link is not valid" in page
+    assert "<button" not in page
     assert "Traceback" not in page
     assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
 
 
-def test_expired_token_says_so(links, dynamodb, state_table):
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_expired_token_says_so(links, dynamodb, state_table, method):
     store_booking(dynamodb, booking())
     token = issue(dynamodb, state_table, expires_at=NOW - timedelta(seconds=1))
-    status, _, page = call("GET", f"{links()}/crew/{token}/confirm")
+    url = f"{links()}/crew/{token}/confirm"
+    status, _, page = press(url) if method == "POST" else call("GET", url)
     assert status == 410
     assert "This link is not valid" in page
     assert "This link has expired." in page
     assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
 
 
-def test_answer_for_a_cancelled_charter_is_not_recorded(links, dynamodb, state_table):
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_answer_for_a_cancelled_charter_is_not_recorded(links, dynamodb, state_table, method):
     store_booking(dynamodb, booking(kind=Kind.CANCELLED))
     token = issue(dynamodb, state_table)
-    status, _, page = call("GET", f"{links()}/crew/{token}/confirm")
+    url = f"{links()}/crew/{token}/confirm"
+    status, _, page = press(url) if method == "POST" else call("GET", url)
     assert status == 409
     assert "This charter was cancelled" in page
+    assert "<button" not in page
     assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
 
 
@@ -317,7 +474,7 @@ def test_a_broken_table_gets_a_clear_page_not_a_stack_trace(dynamodb, s3, photos
     )
     token = "0123456789abcdef." + "A" * 43
     with LinksApiServer(api).running() as server:
-        status, _, page = call("GET", f"{server.base_url}/crew/{token}/confirm")
+        status, _, page = press(f"{server.base_url}/crew/{token}/confirm")
     assert status in (500, 503)
     assert "Traceback" not in page
     assert "<h1>Something went wrong on our side</h1>" in page
@@ -329,8 +486,19 @@ def test_unknown_path_gets_a_not_found_page(links):
     assert "Page not found" in page
 
 
-def test_confirm_only_answers_get(links, dynamodb, state_table):
+def test_crew_links_answer_only_get_head_and_post(links, dynamodb, state_table):
+    store_booking(dynamodb, booking())
     token = issue(dynamodb, state_table)
-    status, headers, _ = call("POST", f"{links()}/crew/{token}/confirm", {})
+    status, headers, _ = call("PUT", f"{links()}/crew/{token}/confirm", {})
     assert status == 405
-    assert headers["allow"] == "GET"
+    assert headers["allow"] == "GET, HEAD, POST"
+    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
+
+
+@pytest.mark.parametrize("route", ROUTES)
+def test_every_route_terraform_is_given_reaches_its_handler(links, route):
+    method, path = route.split(" ")
+    url = links() + path.format(slug="xhqgmdh", token="0123456789abcdef." + "A" * 43)
+    status, _, body = call(method, url, {} if method == "POST" else None)
+    assert status != 405
+    assert "Page not found" not in body
