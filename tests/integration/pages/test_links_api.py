@@ -273,10 +273,19 @@ def press(url: str, headers: dict[str, str] | None = None) -> tuple[int, Message
         return error.code, error.headers, error.read().decode()
 
 
-def test_confirm_link_asks_with_one_button_and_records_nothing(links, dynamodb, state_table):
+@pytest.fixture
+def alex(links, dynamodb, state_table) -> str:
+    """Alex's crew link on the stored booking, without its verb: ``{base}/crew/{token}``."""
     store_booking(dynamodb, booking())
-    token = issue(dynamodb, state_table)
-    status, headers, page = call("GET", f"{links()}/crew/{token}/confirm")
+    return f"{links()}/crew/{issue(dynamodb, state_table)}"
+
+
+def alex_answer(dynamodb: Any) -> dict[str, str]:
+    return stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex")
+
+
+def test_confirm_link_asks_with_one_button_and_records_nothing(alex, dynamodb):
+    status, headers, page = call("GET", f"{alex}/confirm")
     assert status == 200
     assert headers["Content-Type"] == "text/html; charset=utf-8"
     assert "<h1>Confirm you&#39;ll crew this charter</h1>" in page
@@ -287,28 +296,21 @@ def test_confirm_link_asks_with_one_button_and_records_nothing(links, dynamodb, 
     assert page.count("<button") == 1
     assert '<form method="post" action="confirm">' in page
     assert "Yes, I&#39;ll be there</button>" in page
-    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
+    assert alex_answer(dynamodb) == {}
 
 
-def test_decline_link_asks_with_the_decline_button_and_records_nothing(
-    links, dynamodb, state_table
-):
-    store_booking(dynamodb, booking())
-    token = issue(dynamodb, state_table)
-    status, _, page = call("GET", f"{links()}/crew/{token}/decline")
+def test_decline_link_asks_with_the_decline_button_and_records_nothing(alex, dynamodb):
+    status, _, page = call("GET", f"{alex}/decline")
     assert status == 200
     assert '<form method="post" action="decline">' in page
     assert "I can&#39;t make it</button>" in page
-    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
+    assert alex_answer(dynamodb) == {}
 
 
-def test_link_pages_keep_the_token_private_and_uncached(links, dynamodb, state_table):
-    store_booking(dynamodb, booking())
-    token = issue(dynamodb, state_table)
-    base = links()
+def test_link_pages_keep_the_token_private_and_uncached(alex, dynamodb):
     for status, headers, _ in (
-        call("GET", f"{base}/crew/{token}/confirm"),
-        press(f"{base}/crew/{token}/confirm"),
+        call("GET", f"{alex}/confirm"),
+        press(f"{alex}/confirm"),
     ):
         assert status == 200
         assert headers["Cache-Control"] == "no-store"
@@ -316,10 +318,8 @@ def test_link_pages_keep_the_token_private_and_uncached(links, dynamodb, state_t
         assert headers["X-Robots-Tag"] == "noindex, nofollow"
 
 
-def test_the_asking_page_may_post_only_to_itself(links, dynamodb, state_table):
-    store_booking(dynamodb, booking())
-    token = issue(dynamodb, state_table)
-    _, _, page = call("GET", f"{links()}/crew/{token}/confirm")
+def test_the_asking_page_may_post_only_to_itself(alex, dynamodb):
+    _, _, page = call("GET", f"{alex}/confirm")
     (csp,) = re.findall(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
     csp = html.unescape(csp)
     assert "form-action 'self'" in csp
@@ -327,63 +327,49 @@ def test_the_asking_page_may_post_only_to_itself(links, dynamodb, state_table):
 
 
 @pytest.mark.parametrize("headers", SCANNERS, ids=["safe-links", "prefetch", "gateway"])
-def test_scanners_opening_the_links_answer_nothing(links, dynamodb, state_table, headers):
-    store_booking(dynamodb, booking())
-    token = issue(dynamodb, state_table)
-    base = links()
+def test_scanners_opening_the_links_answer_nothing(alex, dynamodb, headers):
     for verb in ("confirm", "decline"):
         for method in ("HEAD", "GET"):
-            status, _, _ = call(method, f"{base}/crew/{token}/{verb}", headers=headers)
+            status, _, _ = call(method, f"{alex}/{verb}", headers=headers)
             assert status == 200
-    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
+    assert alex_answer(dynamodb) == {}
 
 
-def test_pressing_confirm_records_the_answer_and_says_thanks(links, dynamodb, state_table):
-    store_booking(dynamodb, booking())
-    token = issue(dynamodb, state_table)
-    status, _, page = press(f"{links()}/crew/{token}/confirm")
+def test_pressing_confirm_records_the_answer_and_says_thanks(alex, dynamodb):
+    status, _, page = press(f"{alex}/confirm")
     assert status == 200
     assert "Thanks Alex, you&#39;re confirmed" in page
     assert "10:00 AM – 1:00 PM PDT" in page
     assert "<button" not in page
-    answer = stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex")
+    answer = alex_answer(dynamodb)
     assert answer["answer"] == "confirmed"
     assert answer["answered_at"] == NOW.isoformat()
-    assert answer["token_id"] == token.split(".")[0]
+    assert answer["token_id"] == alex.rsplit("/", 1)[1].split(".")[0]
 
 
-def test_pressing_decline_after_confirm_replaces_the_answer(links, dynamodb, state_table):
-    store_booking(dynamodb, booking())
-    token = issue(dynamodb, state_table)
-    base = links()
-    press(f"{base}/crew/{token}/confirm")
-    status, _, page = press(f"{base}/crew/{token}/decline")
+def test_pressing_decline_after_confirm_replaces_the_answer(alex, dynamodb):
+    press(f"{alex}/confirm")
+    status, _, page = press(f"{alex}/decline")
     assert status == 200
     assert "you&#39;ve declined" in page
-    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex")["answer"] == "declined"
+    assert alex_answer(dynamodb)["answer"] == "declined"
 
 
-def test_the_link_says_when_the_same_answer_was_already_given(links, dynamodb, state_table):
-    store_booking(dynamodb, booking())
-    token = issue(dynamodb, state_table)
-    base = links()
-    press(f"{base}/crew/{token}/confirm")
-    _, _, page = call("GET", f"{base}/crew/{token}/confirm")
+def test_the_link_says_when_the_same_answer_was_already_given(alex, dynamodb):
+    press(f"{alex}/confirm")
+    _, _, page = call("GET", f"{alex}/confirm")
     assert "You already confirmed on Sun, Jun 1 at 5:30 AM PDT." in page  # NOW, at the boat
     assert "Yes, I&#39;ll be there</button>" in page
 
 
-def test_the_other_link_offers_to_change_the_answer(links, dynamodb, state_table):
-    store_booking(dynamodb, booking())
-    token = issue(dynamodb, state_table)
-    base = links()
-    press(f"{base}/crew/{token}/confirm")
-    _, _, page = call("GET", f"{base}/crew/{token}/decline")
+def test_the_other_link_offers_to_change_the_answer(alex, dynamodb):
+    press(f"{alex}/confirm")
+    _, _, page = call("GET", f"{alex}/decline")
     assert "You confirmed on Sun, Jun 1 at 5:30 AM PDT. The button below changes your answer." in (
         page
     )
     assert "I can&#39;t make it</button>" in page
-    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex")["answer"] == "confirmed"
+    assert alex_answer(dynamodb)["answer"] == "confirmed"
 
 
 @pytest.mark.parametrize(
@@ -396,13 +382,11 @@ def test_the_other_link_offers_to_change_the_answer(links, dynamodb, state_table
     ],
     ids=["foreign-origin", "foreign-origin-cross-site", "null-origin-cross-site", "same-site"],
 )
-def test_a_post_from_another_site_is_refused(links, dynamodb, state_table, headers):
-    store_booking(dynamodb, booking())
-    token = issue(dynamodb, state_table)
-    status, _, page = press(f"{links()}/crew/{token}/confirm", headers)
+def test_a_post_from_another_site_is_refused(alex, dynamodb, headers):
+    status, _, page = press(f"{alex}/confirm", headers)
     assert status == 403
     assert "<h1>This answer was not recorded</h1>" in page
-    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
+    assert alex_answer(dynamodb) == {}
 
 
 @pytest.mark.parametrize(
@@ -410,14 +394,12 @@ def test_a_post_from_another_site_is_refused(links, dynamodb, state_table, heade
     [{}, "own-origin"],
     ids=["no-browser-headers", "own-origin"],
 )
-def test_a_post_from_our_page_or_a_plain_client_is_recorded(links, dynamodb, state_table, headers):
-    store_booking(dynamodb, booking())
-    token = issue(dynamodb, state_table)
-    base = links()
-    sent = {"Origin": base, "Sec-Fetch-Site": "same-origin"} if headers == "own-origin" else {}
-    status, _, _ = press(f"{base}/crew/{token}/confirm", sent)
+def test_a_post_from_our_page_or_a_plain_client_is_recorded(alex, dynamodb, headers):
+    own = alex.split("/crew/")[0]
+    sent = {"Origin": own, "Sec-Fetch-Site": "same-origin"} if headers == "own-origin" else {}
+    status, _, _ = press(f"{alex}/confirm", sent)
     assert status == 200
-    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex")["answer"] == "confirmed"
+    assert alex_answer(dynamodb)["answer"] == "confirmed"
 
 
 TAMPERINGS = {
@@ -430,18 +412,15 @@ TAMPERINGS = {
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 @pytest.mark.parametrize("tamper", TAMPERINGS.values(), ids=TAMPERINGS.keys())
-def test_tampered_token_gets_link_not_valid_and_records_nothing(
-    links, dynamodb, state_table, tamper, method
-):
-    store_booking(dynamodb, booking())
-    token = issue(dynamodb, state_table)
-    url = f"{links()}/crew/{tamper(token)}/confirm"
+def test_tampered_token_gets_link_not_valid_and_records_nothing(alex, dynamodb, tamper, method):
+    base, token = alex.rsplit("/", 1)
+    url = f"{base}/{tamper(token)}/confirm"
     status, _, page = press(url) if method == "POST" else call("GET", url)
     assert status == 404
     assert "This link is not valid" in page
     assert "<button" not in page
     assert "Traceback" not in page
-    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
+    assert alex_answer(dynamodb) == {}
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
@@ -453,19 +432,18 @@ def test_expired_token_says_so(links, dynamodb, state_table, method):
     assert status == 410
     assert "This link is not valid" in page
     assert "This link has expired." in page
-    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
+    assert alex_answer(dynamodb) == {}
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_answer_for_a_cancelled_charter_is_not_recorded(links, dynamodb, state_table, method):
     store_booking(dynamodb, booking(kind=Kind.CANCELLED))
-    token = issue(dynamodb, state_table)
-    url = f"{links()}/crew/{token}/confirm"
+    url = f"{links()}/crew/{issue(dynamodb, state_table)}/confirm"
     status, _, page = press(url) if method == "POST" else call("GET", url)
     assert status == 409
     assert "This charter was cancelled" in page
     assert "<button" not in page
-    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
+    assert alex_answer(dynamodb) == {}
 
 
 def test_a_broken_table_gets_a_clear_page_not_a_stack_trace(dynamodb, s3, photos_bucket):
@@ -486,13 +464,11 @@ def test_unknown_path_gets_a_not_found_page(links):
     assert "Page not found" in page
 
 
-def test_crew_links_answer_only_get_head_and_post(links, dynamodb, state_table):
-    store_booking(dynamodb, booking())
-    token = issue(dynamodb, state_table)
-    status, headers, _ = call("PUT", f"{links()}/crew/{token}/confirm", {})
+def test_crew_links_answer_only_get_head_and_post(alex, dynamodb):
+    status, headers, _ = call("PUT", f"{alex}/confirm", {})
     assert status == 405
     assert headers["allow"] == "GET, HEAD, POST"
-    assert stored_answer(dynamodb, "boatsetter:xhqgmdh", "alex") == {}
+    assert alex_answer(dynamodb) == {}
 
 
 @pytest.mark.parametrize("route", ROUTES)
