@@ -36,7 +36,7 @@ from worker.ingest import ingest
 from worker.logs import configure_logging
 from worker.loop import Worker
 from worker.settings import Settings
-from worker.store import StateStore
+from worker.status import BookingStatus, booking_status
 
 SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "emails"
 
@@ -67,23 +67,13 @@ class EmailOutcome:
     reason: str
 
 
-@dataclass(frozen=True)
-class BookingLinks:
-    key: str
-    status: str
-    when: str
-    guest_page: str | None
-    crew_page: str | None
-    steps: dict[str, str]
-
-
 @dataclass
 class DemoReport:
     """Everything the demo prints, as data (the test reads this, people read the table)."""
 
     endpoints: dict[str, str]
     outcomes: list[EmailOutcome] = field(default_factory=list)
-    bookings: list[BookingLinks] = field(default_factory=list)
+    bookings: list[BookingStatus] = field(default_factory=list)
     calendar: list[dict[str, Any]] = field(default_factory=list)
     scc: list[dict[str, Any]] = field(default_factory=list)
     emails_sent: list[tuple[str, str, Path]] = field(default_factory=list)
@@ -223,27 +213,12 @@ def _settled_lines(log: io.StringIO) -> list[dict[str, Any]]:
     return [line for line in lines if line.get("event") == "message settled"]
 
 
-def _bookings(demo: DemoStack, outcomes: list[EmailOutcome]) -> list[BookingLinks]:
-    store = StateStore(demo.settings.table_name, boto3.client("dynamodb"))
+def _bookings(demo: DemoStack, outcomes: list[EmailOutcome]) -> list[BookingStatus]:
+    """Each booking the emails named, in order, as ``charterhand status`` sees it."""
+    client = boto3.client("dynamodb")
     keys = dict.fromkeys(o.booking for o in outcomes if o.booking)
-    found = []
-    for key in keys:
-        assert key is not None
-        record = store.load(key)
-        if record.booking is None:
-            continue
-        booking = record.booking
-        found.append(
-            BookingLinks(
-                key=key,
-                status=booking.status.value,
-                when=f"{booking.start:%a %d %b %Y %H:%M}–{booking.end:%H:%M %Z}",
-                guest_page=record.step("guest_page").external_ids.get("url"),
-                crew_page=record.step("crew_page").external_ids.get("url"),
-                steps={name: step.status or "pending" for name, step in record.steps.items()},
-            )
-        )
-    return found
+    found = (booking_status(client, demo.settings.table_name, key) for key in keys if key)
+    return [status for status in found if status is not None]
 
 
 def _write_sent_mail(moto: MotoServer, folder: Path) -> list[tuple[str, str, Path]]:

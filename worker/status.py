@@ -50,6 +50,7 @@ class BookingStatus:
     status: str
     boat: str
     start: str
+    end: str
     as_of: str
     updated_at: str
     #: step → published | failed (a step that never ran is absent: it is pending)
@@ -58,6 +59,8 @@ class BookingStatus:
     in_progress: bool = False
     errors: dict[str, str] = field(default_factory=dict)
     answers: dict[str, str] = field(default_factory=dict)
+    #: step → the URL it published (guest_page, crew_page)
+    links: dict[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -65,12 +68,14 @@ class BookingStatus:
             "status": self.status,
             "boat": self.boat,
             "start": self.start,
+            "end": self.end,
             "as_of": self.as_of,
             "updated_at": self.updated_at,
             "steps": self.steps,
             "in_progress": self.in_progress,
             "errors": self.errors,
             "answers": self.answers,
+            "links": self.links,
         }
 
 
@@ -157,34 +162,41 @@ def recent_bookings(
         if "LastEvaluatedKey" not in page:
             break
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    store = StateStore(table_name, client)
-    result = []
-    for updated_at, key in sorted(keys, reverse=True)[:limit]:
-        record = store.load(key)
-        if record.booking is None:
-            continue
-        booking = record.booking
-        result.append(
-            BookingStatus(
-                key=key,
-                status=booking.status.value,
-                boat=booking.boat,
-                start=booking.start.isoformat(),
-                as_of=booking.as_of.isoformat(),
-                updated_at=updated_at,
-                steps={
-                    name: step.status or "pending" for name, step in sorted(record.steps.items())
-                },
-                in_progress=record.lease_expires is not None and record.lease_expires > time.time(),
-                errors={
-                    name: step.last_error
-                    for name, step in record.steps.items()
-                    if step.status == "failed" and step.last_error
-                },
-                answers=crew_answers(client, table_name, key),
-            )
-        )
-    return result
+    newest = sorted(keys, reverse=True)[:limit]
+    found = (booking_status(client, table_name, key, updated_at) for updated_at, key in newest)
+    return [status for status in found if status is not None]
+
+
+def booking_status(
+    client: "DynamoDBClient", table_name: str, key: str, updated_at: str = ""
+) -> BookingStatus | None:
+    """One booking's state, each step's, its published links and crew answers; None if unknown."""
+    record = StateStore(table_name, client).load(key)
+    if record.booking is None:
+        return None
+    booking = record.booking
+    return BookingStatus(
+        key=key,
+        status=booking.status.value,
+        boat=booking.boat,
+        start=booking.start.isoformat(),
+        end=booking.end.isoformat(),
+        as_of=booking.as_of.isoformat(),
+        updated_at=updated_at,
+        steps={name: step.status or "pending" for name, step in sorted(record.steps.items())},
+        in_progress=record.lease_expires is not None and record.lease_expires > time.time(),
+        errors={
+            name: step.last_error
+            for name, step in record.steps.items()
+            if step.status == "failed" and step.last_error
+        },
+        answers=crew_answers(client, table_name, key),
+        links={
+            name: step.external_ids["url"]
+            for name, step in sorted(record.steps.items())
+            if "url" in step.external_ids
+        },
+    )
 
 
 def crew_answers(client: "DynamoDBClient", table_name: str, key: str) -> dict[str, str]:

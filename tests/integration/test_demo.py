@@ -1,8 +1,6 @@
 """The demo's own code path, end to end: every part real, on loopback, in this process."""
 
 import os
-import subprocess
-import sys
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -11,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from sandbox.demo import DemoReport, run, running_demo
+from tests.support.cli import charterhand
 from worker.commands.demo import render
 
 
@@ -73,12 +72,12 @@ def test_the_pages_are_served_and_the_cancelled_one_says_so(demo):
     report, _out, site = demo
     pages = {b.key: b for b in report.bookings}
     cancelled = pages["boatsetter:xhqgmdh"]
-    assert cancelled.guest_page == f"{site}/g/xhqgmdh"
-    with urllib.request.urlopen(cancelled.guest_page, timeout=10) as answer:
+    assert cancelled.links["guest_page"] == f"{site}/g/xhqgmdh"
+    with urllib.request.urlopen(cancelled.links["guest_page"], timeout=10) as answer:
         assert "cancelled" in answer.read().decode().lower()
     live = pages["boatsetter:kpwzrta"]
-    assert live.crew_page is not None
-    with urllib.request.urlopen(live.crew_page, timeout=10) as answer:
+    assert live.links["crew_page"] is not None
+    with urllib.request.urlopen(live.links["crew_page"], timeout=10) as answer:
         assert "noindex" in answer.read().decode()
 
 
@@ -86,8 +85,8 @@ def test_the_table_names_every_link_and_the_dlq_reason(demo):
     report, out, _site = demo
     table = render(report, out)
     for booking in report.bookings:
-        assert booking.guest_page in table
-        assert booking.crew_page in table
+        assert booking.links["guest_page"] in table
+        assert booking.links["crew_page"] in table
     assert "cannot read booking_id, start, end" in table
     assert "EMAILS SENT: 18" in table
 
@@ -95,14 +94,7 @@ def test_the_table_names_every_link_and_the_dlq_reason(demo):
 def test_the_demo_command_exits_0_with_the_table(tmp_path):
     """What `make demo` runs, as a person runs it: its own process, its own moto."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CHARTERHAND_"))}
-    done = subprocess.run(
-        [sys.executable, "-m", "worker.cli", "demo", "--out", str(tmp_path / "out")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = charterhand("demo", "--out", str(tmp_path / "out"), env=env, timeout=300)
     assert done.returncode == 0, done.stderr
     for heading in ("EMAILS, in the order", "BOOKINGS", "CALENDAR SANDBOX holds 4", "DEAD-LETTER"):
         assert heading in done.stdout

@@ -11,6 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from tests.support.cli import charterhand
 from worker.dlq import DeadLetterQueue
 
 
@@ -48,15 +49,7 @@ def _cli(aws, queue_url: str, dlq_url: str, *args: str, stdin: str | None = None
         "CHARTERHAND_QUEUE_URL": queue_url,
         "CHARTERHAND_DLQ_URL": dlq_url,
     }
-    return subprocess.run(
-        [sys.executable, "-m", "worker.cli", "dlq", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        input=stdin,
-        timeout=120,
-        check=False,
-    )
+    return charterhand("dlq", *args, env=env, stdin=stdin)
 
 
 def _depth(sqs, url: str) -> int:
@@ -197,14 +190,7 @@ def test_missing_credentials_are_one_clear_line(aws, queues, tmp_path: Path):
         AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
         AWS_EC2_METADATA_DISABLED="true",
     )
-    result = subprocess.run(
-        [sys.executable, "-m", "worker.cli", "dlq", "ls"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = charterhand("dlq", "ls", env=env)
     assert result.returncode == 1
     assert "no AWS credentials" in result.stderr
 

@@ -3,13 +3,13 @@
 import json
 import os
 import subprocess
-import sys
 import time
 
 import boto3
 import pytest
 
 from tests.conftest import FIXTURES
+from tests.support.cli import charterhand
 from tests.support.recording import Fault, Recorder, recording_publishers
 from worker.compose import Clients, build_worker
 from worker.ingest import ingest
@@ -19,14 +19,7 @@ EMAILS = FIXTURES / "emails"
 
 def _status(aws, stack, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **aws.env(), **stack.env()}
-    return subprocess.run(
-        [sys.executable, "-m", "worker.cli", "status", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return charterhand("status", *args, env=env)
 
 
 def _run_worker(stack, recorder: Recorder, *emails: str) -> None:
@@ -96,13 +89,6 @@ def test_status_counts_dead_letters_and_their_age(aws, stack, tmp_path):
 
 def test_status_with_missing_settings_says_which(aws, stack):
     env = {k: v for k, v in {**os.environ, **aws.env()}.items() if not k.startswith("CHARTERHAND_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "worker.cli", "status"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = charterhand("status", env=env)
     assert result.returncode == 1
     assert "CHARTERHAND_QUEUE_URL" in result.stderr

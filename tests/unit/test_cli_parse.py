@@ -1,27 +1,15 @@
 """``charterhand parse`` and ``charterhand demo``, run as a user runs them: as processes."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES
 from tests.emailkit import CONFIRMED_ROWS, message, text_body
+from tests.support.cli import charterhand
 
 EMAILS = FIXTURES / "emails"
-
-
-def charterhand(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "worker.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        cwd=ROOT,
-    )
 
 
 def test_parse_prints_the_event():

@@ -2,9 +2,9 @@
 
 import os
 import subprocess
-import sys
 
 from tests.conftest import ROOT
+from tests.support.cli import charterhand
 from worker.commands.config import reference_table
 
 REQUIRED = {
@@ -24,14 +24,7 @@ REQUIRED = {
 
 def _check(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CHARTERHAND_")}
-    return subprocess.run(
-        [sys.executable, "-m", "worker.cli", "config", "check"],
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return charterhand("config", "check", env={**clean, **env})
 
 
 def test_check_prints_the_settings_with_secrets_masked():

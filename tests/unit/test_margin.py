@@ -6,6 +6,7 @@ import pytest
 
 from bookings import Booking, BookingEvent, Kind, MarginPolicy, default_fleet
 from bookings.money import format_usd, to_cents
+from tests.support.mail import event
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -48,23 +49,8 @@ def test_rounding_is_half_up_to_the_cent():
     assert format_usd(Decimal("-1234.5")) == "-$1,234.50"
 
 
-def _event(kind: Kind, as_of_hour: int, start_hour: int = 10) -> BookingEvent:
-    return BookingEvent(
-        source="boatsetter",
-        kind=kind,
-        booking_id="xhqgmdh",
-        boat="JADA",
-        renter_name="Maya Thompson",
-        start=datetime(2027, 5, 30, start_hour, tzinfo=LA),
-        end=datetime(2027, 5, 30, start_hour + 3, tzinfo=LA),
-        party_size=6,
-        gross=Decimal("840.75"),
-        as_of=datetime(2027, 3, 2, as_of_hour, tzinfo=LA),
-    )
-
-
 def test_fleet_margin_uses_the_boats_roster():
-    booking = Booking.from_event(_event(Kind.CONFIRMED, 9))
+    booking = Booking.from_event(event(Kind.CONFIRMED))
     margin = default_fleet().margin(booking, MarginPolicy())
     assert margin is not None
     assert margin.net == Decimal("289.41")
@@ -72,11 +58,9 @@ def test_fleet_margin_uses_the_boats_roster():
 
 def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError, match="time zone"):
-        BookingEvent(
-            **{**_event(Kind.CONFIRMED, 9).model_dump(), "start": datetime(2027, 5, 30, 10)}
-        )
+        BookingEvent(**{**event(Kind.CONFIRMED).model_dump(), "start": datetime(2027, 5, 30, 10)})
 
 
 def test_malformed_booking_id_is_refused():
     with pytest.raises(ValueError, match="malformed"):
-        BookingEvent(**{**_event(Kind.CONFIRMED, 9).model_dump(), "booking_id": "XHQ"})
+        BookingEvent(**{**event(Kind.CONFIRMED).model_dump(), "booking_id": "XHQ"})

@@ -1,26 +1,22 @@
 from datetime import datetime
-from decimal import Decimal
 from itertools import permutations
 from zoneinfo import ZoneInfo
 
 from bookings import BookingEvent, Kind, reduce
+from tests.support.mail import event as sample_event
 
 LA = ZoneInfo("America/Los_Angeles")
 
 
 def _event(kind: Kind, as_of: datetime, start_hour: int) -> BookingEvent:
-    return BookingEvent(
-        source="boatsetter",
-        kind=kind,
-        booking_id="xhqgmdh",
-        boat="JADA",
-        renter_name="Maya Thompson",
-        start=datetime(2027, 5, 30, start_hour, tzinfo=LA),
-        end=datetime(2027, 5, 30, start_hour + 3, tzinfo=LA),
-        party_size=6,
-        gross=None if kind is Kind.CANCELLED else Decimal("840.75"),
-        as_of=as_of,
-    )
+    """The shared sample event, moved to ``start_hour`` and dated ``as_of``."""
+    base = sample_event(kind)
+    start = base.start.replace(hour=start_hour)
+    changes: dict[str, object] = {"start": start, "end": start + (base.end - base.start)}
+    changes["as_of"] = as_of
+    if kind is Kind.CANCELLED:
+        changes["gross"] = None
+    return BookingEvent(**{**base.model_dump(), **changes})
 
 
 EVENTS = [

@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from contextlib import suppress
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -78,42 +79,17 @@ def render(report: "DemoReport", out: Path) -> str:
 
     lines += ["", "BOOKINGS"]
     for b in report.bookings:
-        lines.append(f"  {b.key}  {b.status}  {b.when}")
-        lines.append(f"    guest page  {b.guest_page or '-'}")
-        lines.append(f"    crew page   {b.crew_page or '-'}")
+        start, end = datetime.fromisoformat(b.start), datetime.fromisoformat(b.end)
+        lines.append(f"  {b.key}  {b.status}  {start:%a %d %b %Y %H:%M}–{end:%H:%M %z}")
+        lines.append(f"    guest page  {b.links.get('guest_page', '-')}")
+        lines.append(f"    crew page   {b.links.get('crew_page', '-')}")
         steps = "  ".join(f"{name}={state}" for name, state in sorted(b.steps.items()))
         lines.append(f"    steps       {steps}")
 
     lines += ["", f"CALENDAR SANDBOX holds {len(report.calendar)} entr(y/ies)"]
-    lines += _table(
-        [("ID", "BOOKING", "STATUS", "TITLE", "DATE", "TIME")]
-        + [
-            (
-                str(r.get("id", "")),
-                str(r.get("booking_id", "")),
-                str(r.get("status", "")),
-                str(r.get("title", "")),
-                str(r.get("date", "")),
-                f"{r.get('start_time', '')}-{r.get('end_time', '')}",
-            )
-            for r in report.calendar
-        ]
-    )
+    lines += _records(report.calendar, "title", "TITLE", "date", "DATE", "start_time", "START")
     lines += ["", f"SHIPCAPTAINCREW SANDBOX holds {len(report.scc)} event(s)"]
-    lines += _table(
-        [("ID", "BOOKING", "STATUS", "EVENT", "DATE", "CREW")]
-        + [
-            (
-                str(r.get("id", "")),
-                str(r.get("booking_id", "")),
-                str(r.get("status", "")),
-                str(r.get("event_name", "")),
-                str(r.get("date", "")),
-                ",".join(map(str, r.get("crew", []))),
-            )
-            for r in report.scc
-        ]
-    )
+    lines += _records(report.scc, "event_name", "EVENT", "date", "DATE", "crew", "CREW")
 
     lines += ["", f"EMAILS SENT: {len(report.emails_sent)}, written to {out / 'emails'}/"]
     lines += _table([("TO", "SUBJECT")] + [(to, subject) for to, subject, _ in report.emails_sent])
@@ -137,6 +113,17 @@ def render(report: "DemoReport", out: Path) -> str:
         f"done in {report.seconds:.1f} s",
     ]
     return "\n".join(lines)
+
+
+def _records(records: list[dict[str, Any]], *fields: str) -> list[str]:
+    """A sandbox's records: id, booking, status, then ``fields`` as (name, HEADING) pairs."""
+    names = ["id", "booking_id", "status", *fields[0::2]]
+    headings = ("ID", "BOOKING", "STATUS", *fields[1::2])
+    return _table([headings] + [tuple(_text(r.get(n, "")) for n in names) for r in records])
+
+
+def _text(value: Any) -> str:
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def _table(rows: Sequence[Sequence[str]]) -> list[str]:

@@ -99,6 +99,8 @@ def render(report: dict[str, Any]) -> str:
         )
         steps = "  ".join(f"{name}={state}" for name, state in booking.steps.items())
         lines.append(f"    steps: {steps or 'none yet'}")
+        for step, url in booking.links.items():
+            lines.append(f"    {step.replace('_', ' ')}: {url}")
         for step, error in booking.errors.items():
             lines.append(f"    {step} failed: {error}")
         if booking.answers:
