@@ -12,6 +12,8 @@ import boto3
 import pytest
 
 from tests.support.cli import charterhand
+from tests.support.pipeline import ingest_sample, work_queue
+from tests.support.recording import Fault, Recorder
 from worker.dlq import DeadLetterQueue
 
 
@@ -256,3 +258,33 @@ def test_show_of_an_unknown_id_says_so(aws, three_dead_letters):
     result = _cli(aws, queue_url, dlq_url, "show", "no-such-id")
     assert result.returncode == 1
     assert "no dead letter with id no-such-id" in result.stderr
+
+
+def test_the_worker_dead_letters_three_reasons_and_a_replay_of_one_completes(aws, stack, tmp_path):
+    """The operator's loop: the worker dead-letters three messages for three reasons; `ls` shows
+    them; once the cause of one is fixed, `replay --reason` sends only that one back, and it
+    completes; the other two wait on."""
+    sqs = boto3.client("sqs")
+    sqs.send_message(QueueUrl=stack.queue_url, MessageBody="Test message.")
+    missing = ingest_sample(stack, "boatsetter-request.eml")
+    boto3.client("s3").delete_object(Bucket=stack.inbound_bucket, Key=f"raw/{missing}")
+    # the SCC sandbox rejects the first call (say, a rotated key), accepts once it is fixed
+    recorder = Recorder(path=tmp_path / "calls.jsonl", faults={"scc": Fault("permanent", times=1)})
+    work_queue(stack, recorder, "boatsetter-confirmed.eml")
+
+    listed = _cli(aws, stack.queue_url, stack.dlq_url, "ls", "--json")
+    reasons = sorted(json.loads(line)["reason"] for line in listed.stdout.splitlines())
+    assert len(reasons) == 3, listed.stdout + listed.stderr
+    assert reasons[0].startswith("reading s3://")
+    assert "sandbox said no" in reasons[1]
+    assert reasons[2] == "unreadable body: body is not JSON"
+    assert not recorder.completed("scc")
+
+    replay = _cli(aws, stack.queue_url, stack.dlq_url, "replay", "--reason", "sandbox said no")
+    assert "replayed 1, left 2 in the DLQ" in replay.stdout, replay.stderr
+    work_queue(stack, recorder)
+
+    assert [e["booking"] for e in recorder.completed("scc")] == ["boatsetter:xhqgmdh"]
+    assert len(recorder.completed("summary")) == 1
+    left = _cli(aws, stack.queue_url, stack.dlq_url, "ls", "--json").stdout.splitlines()
+    assert sorted(json.loads(line)["reason"][:7] for line in left) == ["reading", "unreada"]

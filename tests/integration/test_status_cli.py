@@ -3,18 +3,12 @@
 import json
 import os
 import subprocess
-import time
 
-import boto3
 import pytest
 
-from tests.conftest import FIXTURES
 from tests.support.cli import charterhand
-from tests.support.recording import Fault, Recorder, recording_publishers
-from worker.compose import Clients, build_worker
-from worker.ingest import ingest
-
-EMAILS = FIXTURES / "emails"
+from tests.support.pipeline import work_queue
+from tests.support.recording import Fault, Recorder
 
 
 def _status(aws, stack, *args: str) -> subprocess.CompletedProcess[str]:
@@ -22,34 +16,10 @@ def _status(aws, stack, *args: str) -> subprocess.CompletedProcess[str]:
     return charterhand("status", *args, env=env)
 
 
-def _run_worker(stack, recorder: Recorder, *emails: str) -> None:
-    settings = stack.settings(poll_wait_seconds=0, retry_base_seconds=0, max_receive_count=3)
-    worker = build_worker(
-        settings, Clients.from_environment(), publishers=recording_publishers(recorder)
-    )
-    for name in emails:
-        ingest(
-            (EMAILS / name).read_bytes(),
-            s3=boto3.client("s3"),
-            sqs=boto3.client("sqs"),
-            bucket=stack.inbound_bucket,
-            prefix="raw/",
-            queue_url=stack.queue_url,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while worker._run_once(wait_seconds=0) and time.monotonic() < deadline:
-            worker.wait_idle(10)
-        worker.wait_idle(10)
-    finally:
-        worker.signal_shutdown()
-        worker._stop()
-
-
 @pytest.fixture
 def published(stack, tmp_path):
     recorder = Recorder(path=tmp_path / "calls.jsonl")
-    _run_worker(stack, recorder, "boatsetter-confirmed.eml")
+    work_queue(stack, recorder, "boatsetter-confirmed.eml")
     return stack
 
 
@@ -69,7 +39,7 @@ def test_status_json_shows_queues_and_each_step_of_the_booking(aws, published):
 
 def test_status_names_a_failed_step_and_its_reason(aws, stack, tmp_path):
     recorder = Recorder(path=tmp_path / "calls.jsonl", faults={"scc": Fault("permanent", times=9)})
-    _run_worker(stack, recorder, "boatsetter-confirmed.eml")
+    work_queue(stack, recorder, "boatsetter-confirmed.eml")
     result = _status(aws, stack)
     assert result.returncode == 0, result.stderr
     assert "scc=failed" in result.stdout
@@ -79,7 +49,7 @@ def test_status_names_a_failed_step_and_its_reason(aws, stack, tmp_path):
 
 def test_status_counts_dead_letters_and_their_age(aws, stack, tmp_path):
     recorder = Recorder(path=tmp_path / "calls.jsonl")
-    _run_worker(stack, recorder, "boatsetter-confirmed-unreadable-layout.eml")
+    work_queue(stack, recorder, "boatsetter-confirmed-unreadable-layout.eml")
     report = json.loads(_status(aws, stack, "--json").stdout)
     dlq = report["queues"][1]
     assert dlq["waiting"] == 1

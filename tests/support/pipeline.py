@@ -1,0 +1,43 @@
+"""Run the real worker (real parsers, recording publishers) over sample emails on a local stack."""
+
+import time
+
+import boto3
+
+from sandbox.stack import LocalStack
+from tests.conftest import FIXTURES
+from tests.support.recording import Recorder, recording_publishers
+from worker.compose import Clients, build_worker
+from worker.ingest import ingest
+
+EMAILS = FIXTURES / "emails"
+
+
+def ingest_sample(stack: LocalStack, name: str) -> str:
+    """One sample email in, as SES delivers it; its SES messageId."""
+    return ingest(
+        (EMAILS / name).read_bytes(),
+        s3=boto3.client("s3"),
+        sqs=boto3.client("sqs"),
+        bucket=stack.inbound_bucket,
+        prefix="raw/",
+        queue_url=stack.queue_url,
+    )
+
+
+def work_queue(stack: LocalStack, recorder: Recorder, *emails: str, seconds: float = 30) -> None:
+    """Ingest ``emails``, then let one worker settle everything in the queue."""
+    settings = stack.settings(poll_wait_seconds=0, retry_base_seconds=0, max_receive_count=3)
+    worker = build_worker(
+        settings, Clients.from_environment(), publishers=recording_publishers(recorder)
+    )
+    for name in emails:
+        ingest_sample(stack, name)
+    try:
+        deadline = time.monotonic() + seconds
+        while worker._run_once(wait_seconds=0) and time.monotonic() < deadline:
+            worker.wait_idle(10)
+        worker.wait_idle(10)
+    finally:
+        worker.signal_shutdown()
+        worker._stop()
