@@ -7,7 +7,9 @@ queue → delete from the DLQ, in batches of ten, in that order: an interrupted 
 send a message twice (the worker deduplicates by email), never lose one.
 """
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -132,6 +134,8 @@ class ReplaySummary:
     replayed: int = 0
     skipped: int = 0
     failed: list[str] = field(default_factory=list)
+    #: picked and being sent right now (counts against ``limit`` until sent)
+    chosen: int = 0
 
 
 def explain_aws_error(exc: Exception, queue_url: str) -> Exception:
@@ -262,42 +266,60 @@ class DeadLetterQueue:
         limit: int | None = None,
         dry_run: bool = False,
         progress: Callable[[int], object] = lambda n: None,
+        parallel: int = 4,
     ) -> ReplaySummary:
         """Send matching letters back to the main queue, marked as replays, then delete them.
 
         Each batch is sent before it is deleted, so an interrupted replay loses nothing.
+        ``parallel`` receive → send → delete loops share the work (SQS batches are ten at most,
+        so one loop spends most of its time waiting on round trips).
         """
         summary = ReplaySummary()
-        pending: list[DeadLetter] = []
+        lock = threading.Lock()
+        seen: set[str] = set()
         untouched: list[DeadLetter] = []
-        for letter in self._scan(visibility=self.hold_seconds):
-            if not selection.matches(letter) or (
-                limit is not None and summary.replayed + len(pending) >= limit
-            ):
-                untouched.append(letter)
-                summary.skipped += 1
-                continue
-            pending.append(letter)
-            if len(pending) == BATCH:
-                self._replay_batch(pending, summary, dry_run, progress)
-                pending = []
-        if pending:
-            self._replay_batch(pending, summary, dry_run, progress)
+
+        def choose(batch: list[DeadLetter]) -> tuple[int, list[DeadLetter]]:
+            """(letters not seen before, those of them to replay); the rest wait to be released."""
+            new = [letter for letter in batch if letter.message_id not in seen]
+            untouched.extend(letter for letter in batch if letter.message_id in seen)
+            seen.update(letter.message_id for letter in new)
+            picked: list[DeadLetter] = []
+            for letter in new:
+                room = limit is None or summary.replayed + len(picked) + summary.chosen < limit
+                if selection.matches(letter) and room:
+                    picked.append(letter)
+                else:
+                    untouched.append(letter)
+                    summary.skipped += 1
+            summary.chosen += len(picked)
+            return len(new), picked
+
+        def drain() -> None:
+            empty = 0
+            while empty < 2 and (limit is None or summary.replayed + summary.chosen < limit):
+                batch = self._receive(self.hold_seconds)
+                with lock:
+                    new, picked = choose(batch)
+                empty = 0 if new else empty + 1
+                if picked:
+                    sent, failed = (len(picked), []) if dry_run else self._replay_batch(picked)
+                    with lock:
+                        if dry_run:
+                            untouched.extend(picked)  # shown, not sent: released at the end
+                        summary.chosen -= len(picked)
+                        summary.replayed += sent
+                        summary.failed.extend(failed)
+                    progress(len(picked))
+
+        with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="replay") as pool:
+            for future in [pool.submit(drain) for _ in range(parallel)]:
+                future.result()  # the first error, if any, after every loop has stopped
         self.release(untouched)
         return summary
 
-    def _replay_batch(
-        self,
-        letters: list[DeadLetter],
-        summary: ReplaySummary,
-        dry_run: bool,
-        progress: Callable[[int], object],
-    ) -> None:
-        if dry_run:
-            self.release(letters)
-            summary.replayed += len(letters)
-            progress(len(letters))
-            return
+    def _replay_batch(self, letters: list[DeadLetter]) -> tuple[int, list[str]]:
+        """Send, then delete what was sent; (how many were sent, ids that failed to send)."""
         try:
             result = self._sqs.send_message_batch(
                 QueueUrl=self.queue_url,
@@ -322,9 +344,7 @@ class DeadLetterQueue:
         unsent = [letters[int(entry["Id"])] for entry in result.get("Failed", [])]
         self.delete(sent)
         self.release(unsent)
-        summary.replayed += len(sent)
-        summary.failed.extend(letter.message_id for letter in unsent)
-        progress(len(letters))
+        return len(sent), [letter.message_id for letter in unsent]
 
     def delete(self, letters: Iterable[DeadLetter]) -> None:
         self._batched(

@@ -49,6 +49,9 @@ def register(subparsers: SubParsers) -> None:
     replay.add_argument("--limit", type=int, help="at most N messages")
     replay.add_argument("--dry-run", action="store_true", help="say what would be replayed")
     replay.add_argument(
+        "--parallel", type=int, default=4, help="receive-send-delete loops at once (default 4)"
+    )
+    replay.add_argument(
         "--hold-seconds",
         type=int,
         default=120,
@@ -226,7 +229,11 @@ def _replay(args: argparse.Namespace) -> int:
     verb = "would replay" if args.dry_run else "replayed"
     with tqdm(total=total, unit="msg", desc="replaying", file=sys.stderr, leave=False) as bar:
         summary = queue.replay(
-            selection, limit=args.limit, dry_run=args.dry_run, progress=bar.update
+            selection,
+            limit=args.limit,
+            dry_run=args.dry_run,
+            progress=bar.update,
+            parallel=max(1, args.parallel),
         )
     print(f"{verb} {summary.replayed}, left {summary.skipped} in the DLQ", end="")
     if summary.failed:
