@@ -6,21 +6,7 @@ import pytest
 from publishers.base import DeliveryLog
 from publishers.deliveries import MemoryDeliveryLog, send_once
 from worker.deliveries import DynamoDeliveryLog
-
-
-def make_table(name: str) -> None:
-    boto3.client("dynamodb").create_table(
-        TableName=name,
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+from worker.store import create_table
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -28,7 +14,7 @@ def log(request) -> DeliveryLog:
     if request.param == "memory":
         return MemoryDeliveryLog()
     request.getfixturevalue("aws")
-    make_table("charterhand-state")
+    create_table(boto3.client("dynamodb"), "charterhand-state")
     return DynamoDeliveryLog("charterhand-state", boto3.client("dynamodb"), clock=lambda: 1000.0)
 
 
@@ -57,7 +43,7 @@ def test_send_once_sends_the_first_time_only(log):
 
 
 def test_dynamodb_items_expire_and_stay_out_of_booking_partitions(aws):
-    make_table("charterhand-state")
+    create_table(boto3.client("dynamodb"), "charterhand-state")
     client = boto3.client("dynamodb")
     DynamoDeliveryLog("charterhand-state", client, keep_days=35, clock=lambda: 1000.0).record(
         "boatsetter:xhqgmdh:summary:abc:manager", "ses-9"

@@ -12,8 +12,8 @@ import structlog
 
 from sandbox.stack import LocalStack
 from tests.support.mail import email_for, event
+from tests.support.pipeline import send_raw
 from tests.support.recording import Fault
-from worker.ingest import ingest
 from worker.logs import configure_logging
 from worker.loop import Worker
 
@@ -34,18 +34,6 @@ def sqs():
 @pytest.fixture
 def s3():
     return boto3.client("s3")
-
-
-def send(stack: LocalStack, raw: bytes, **kwargs: Any) -> str:
-    return ingest(
-        raw,
-        s3=boto3.client("s3"),
-        sqs=boto3.client("sqs"),
-        bucket=stack.inbound_bucket,
-        prefix="raw/",
-        queue_url=stack.queue_url,
-        **kwargs,
-    )
 
 
 def drain(worker: Worker, seconds: float = 20.0) -> None:
@@ -86,7 +74,7 @@ def dead_letters(sqs: Any, stack: LocalStack) -> list[dict[str, str]]:
 def test_booking_email_is_published_deleted_and_logged_done(
     stack, make_worker, recorder, sqs, log_lines
 ):
-    send(stack, email_for(event()))
+    send_raw(stack, email_for(event()))
     drain(make_worker())
     [line] = outcomes(log_lines)
     assert (line["outcome"], line["booking_id"]) == ("done", "boatsetter:xhqgmdh")
@@ -99,8 +87,8 @@ def test_duplicate_delivery_is_done_without_publishing_again(
     stack, make_worker, recorder, log_lines
 ):
     raw = email_for(event())
-    send(stack, raw, message_id="ses-dup")
-    send(stack, raw, message_id="ses-dup")
+    send_raw(stack, raw, message_id="ses-dup")
+    send_raw(stack, raw, message_id="ses-dup")
     drain(make_worker())
     lines = outcomes(log_lines)
     done = [line for line in lines if line["outcome"] == "done"]
@@ -112,7 +100,7 @@ def test_duplicate_delivery_is_done_without_publishing_again(
 
 
 def test_not_a_booking_is_deleted_and_logged_ignored(stack, make_worker, recorder, sqs, log_lines):
-    send(stack, email_for(None, not_a_booking=True))
+    send_raw(stack, email_for(None, not_a_booking=True))
     drain(make_worker())
     [line] = outcomes(log_lines)
     assert (line["outcome"], line["reason"]) == ("ignored", "not a booking: a newsletter")
@@ -121,7 +109,7 @@ def test_not_a_booking_is_deleted_and_logged_ignored(stack, make_worker, recorde
 
 
 def test_spam_is_ignored_and_the_email_stays_in_s3(stack, make_worker, s3, log_lines):
-    message_id = send(stack, email_for(event()), verdicts={"spam": "FAIL"})
+    message_id = send_raw(stack, email_for(event()), verdicts={"spam": "FAIL"})
     drain(make_worker())
     [line] = outcomes(log_lines)
     assert (line["outcome"], line["reason"]) == ("ignored", "SES spam verdict FAIL")
@@ -129,7 +117,7 @@ def test_spam_is_ignored_and_the_email_stays_in_s3(stack, make_worker, s3, log_l
 
 
 def test_forward_from_a_mailbox_not_allowlisted_is_ignored(stack, make_worker, recorder, log_lines):
-    send(stack, email_for(event(), forwarded_by="mallory@evil.example"))
+    send_raw(stack, email_for(event(), forwarded_by="mallory@evil.example"))
     drain(make_worker())
     [line] = outcomes(log_lines)
     assert line["outcome"] == "ignored"
@@ -151,7 +139,7 @@ def test_unreadable_body_is_dead_lettered_on_the_first_attempt(stack, make_worke
 
 
 def test_missing_s3_object_is_dead_lettered_on_the_first_attempt(stack, make_worker, sqs, s3):
-    message_id = send(stack, email_for(event()))
+    message_id = send_raw(stack, email_for(event()))
     s3.delete_object(Bucket=stack.inbound_bucket, Key=f"raw/{message_id}")
     drain(make_worker())
     [letter] = dead_letters(sqs, stack)
@@ -163,7 +151,7 @@ def test_missing_s3_object_is_dead_lettered_on_the_first_attempt(stack, make_wor
 
 
 def test_unreadable_booking_email_is_dead_lettered_with_its_reason(stack, make_worker, sqs):
-    send(stack, email_for(None, unreadable=True))
+    send_raw(stack, email_for(None, unreadable=True))
     drain(make_worker())
     [letter] = dead_letters(sqs, stack)
     assert letter["charterhand.error_class"] == "ParseError"
@@ -175,7 +163,7 @@ def test_transient_step_fault_is_retried_with_backoff_then_succeeds(
     stack, make_worker, recorder, sqs, log_lines
 ):
     recorder.faults = {"scc": Fault("transient", times=1)}
-    send(stack, email_for(event()))
+    send_raw(stack, email_for(event()))
     drain(make_worker())
     kinds = [(line["outcome"], line.get("step")) for line in outcomes(log_lines)]
     assert kinds == [("retry", "scc"), ("done", None)]
@@ -185,7 +173,7 @@ def test_transient_step_fault_is_retried_with_backoff_then_succeeds(
 
 def test_retry_hides_the_message_for_the_backoff(stack, make_worker, recorder, sqs):
     recorder.faults = {"scc": Fault("transient", times=1)}
-    send(stack, email_for(event()))
+    send_raw(stack, email_for(event()))
     worker = make_worker(retry_base_seconds=30)
     worker._run_once(wait_seconds=0)
     worker.wait_idle(10)
@@ -198,7 +186,7 @@ def test_persistent_fault_ends_in_the_dlq_with_its_reason(
     stack, make_worker, recorder, sqs, log_lines
 ):
     recorder.faults = {"calendar": Fault("transient", times=100)}
-    send(stack, email_for(event()))
+    send_raw(stack, email_for(event()))
     drain(make_worker(max_receive_count=3))
     [letter] = dead_letters(sqs, stack)
     assert letter["charterhand.reason"] == (
@@ -213,7 +201,7 @@ def test_persistent_fault_ends_in_the_dlq_with_its_reason(
 
 def test_permanent_step_fault_is_dead_lettered_at_once(stack, make_worker, recorder, sqs):
     recorder.faults = {"scc": Fault("permanent", times=100)}
-    send(stack, email_for(event()))
+    send_raw(stack, email_for(event()))
     drain(make_worker())
     [letter] = dead_letters(sqs, stack)
     assert (letter["charterhand.receive_count"], letter["charterhand.error_class"]) == (
@@ -223,8 +211,8 @@ def test_permanent_step_fault_is_dead_lettered_at_once(stack, make_worker, recor
 
 
 def test_every_message_is_logged_once_without_contact_details(stack, make_worker, sqs, log_lines):
-    send(stack, email_for(event()))
-    send(stack, email_for(None, not_a_booking=True))
+    send_raw(stack, email_for(event()))
+    send_raw(stack, email_for(None, not_a_booking=True))
     sqs.send_message(QueueUrl=stack.queue_url, MessageBody='{"renter": "maya@example.com"}')
     drain(make_worker())
     lines = outcomes(log_lines)

@@ -18,8 +18,8 @@ import pytest
 
 from sandbox.stack import LocalStack
 from tests.support.paths import ROOT
+from tests.support.pipeline import ingest_sample
 from tests.support.recording import Recorder
-from worker.ingest import ingest
 from worker.store import StateStore
 
 pytestmark = pytest.mark.slow
@@ -113,18 +113,6 @@ def queue_empty(stack: LocalStack) -> bool:
     )
 
 
-def send(stack: LocalStack, name: str) -> str:
-    raw = (EMAILS / name).read_bytes()
-    return ingest(
-        raw,
-        s3=boto3.client("s3"),
-        sqs=boto3.client("sqs"),
-        bucket=stack.inbound_bucket,
-        prefix="raw/",
-        queue_url=stack.queue_url,
-    )
-
-
 def completions(recorder: Recorder) -> dict[tuple[str, str], int]:
     counts: dict[tuple[str, str], int] = {}
     for entry in recorder.completed():
@@ -136,7 +124,7 @@ def completions(recorder: Recorder) -> dict[tuple[str, str], int]:
 def test_ten_duplicates_on_two_processes_of_four_threads_run_each_step_once(
     stack, workers, recorder
 ):
-    message_id = send(stack, "boatsetter-confirmed.eml")
+    message_id = ingest_sample(stack, "boatsetter-confirmed.eml")
     sqs = boto3.client("sqs")
     body = sqs.receive_message(QueueUrl=stack.queue_url)["Messages"][0]
     sqs.delete_message(QueueUrl=stack.queue_url, ReceiptHandle=body["ReceiptHandle"])
@@ -156,7 +144,7 @@ def test_ten_duplicates_on_two_processes_of_four_threads_run_each_step_once(
 def test_worker_killed_mid_step_is_finished_by_the_next_without_running_a_step_twice(
     stack, workers, recorder
 ):
-    send(stack, "boatsetter-confirmed.eml")
+    ingest_sample(stack, "boatsetter-confirmed.eml")
     doomed = workers.start(
         faults={"scc": {"kind": "sleep", "seconds": 60}},
         lease_seconds=5,
@@ -200,8 +188,8 @@ def test_worker_killed_mid_step_is_finished_by_the_next_without_running_a_step_t
 
 
 def test_sigterm_during_work_exits_zero_and_loses_nothing(stack, workers, recorder):
-    send(stack, "boatsetter-confirmed.eml")
-    send(stack, "getmyboat-confirmed.eml")
+    ingest_sample(stack, "boatsetter-confirmed.eml")
+    ingest_sample(stack, "getmyboat-confirmed.eml")
     proc = workers.start(
         faults={"calendar": {"kind": "sleep", "seconds": 2, "times": 2}}, worker_threads=2
     )

@@ -1,6 +1,7 @@
 """Run the real worker (real parsers, recording publishers) over sample emails on a local stack."""
 
 import time
+from typing import Any
 
 import boto3
 
@@ -13,16 +14,22 @@ from worker.ingest import ingest
 EMAILS = FIXTURES / "emails"
 
 
-def ingest_sample(stack: LocalStack, name: str) -> str:
-    """One sample email in, as SES delivers it; its SES messageId."""
+def send_raw(stack: LocalStack, raw: bytes, **kwargs: Any) -> str:
+    """One email in, as SES delivers it (``kwargs``: verdicts, message_id); its SES messageId."""
     return ingest(
-        (EMAILS / name).read_bytes(),
+        raw,
         s3=boto3.client("s3"),
         sqs=boto3.client("sqs"),
         bucket=stack.inbound_bucket,
         prefix="raw/",
         queue_url=stack.queue_url,
+        **kwargs,
     )
+
+
+def ingest_sample(stack: LocalStack, name: str) -> str:
+    """One sample email (``tests/fixtures/emails/<name>``) in, as SES delivers it."""
+    return send_raw(stack, (EMAILS / name).read_bytes())
 
 
 def work_queue(stack: LocalStack, recorder: Recorder, *emails: str, seconds: float = 30) -> None:
