@@ -142,10 +142,28 @@ def _rss_kb() -> int:
 # --- the parent: moto, the backlog, the measurements ---------------------------------------------
 
 
-def run_worker(stack: Any, env: dict[str, str], mode: str, log: Path) -> subprocess.Popen[str]:
+def run_worker(
+    stack: Any, env: dict[str, str], mode: str, log: Path, profile: str | None = None
+) -> subprocess.Popen[str]:
     full = {**os.environ, **env, "BENCH_LOG": str(log), "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", mode]
+    if profile:  # sampled from outside: CPU samples only (py-spy skips idle threads by default)
+        command = [
+            "py-spy",
+            "record",
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "--output",
+            profile,
+            "--threads",
+            "--gil",
+            "--",
+            *command,
+        ]
     return subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--child", mode],
+        command,
         env=full,
         stdout=subprocess.PIPE,
         text=True,
@@ -161,6 +179,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--emails", type=int, default=500)
     parser.add_argument("--child")
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="sample the backlog's worker with py-spy (on PATH) into FILE (collapsed stacks)",
+    )
     args = parser.parse_args()
     if args.child:
         return child(args.child)
@@ -194,10 +217,10 @@ def main() -> int:
         for raw in backlog:
             send(raw)
         started = time.perf_counter()
-        proc = run_worker(stack, env, "once", out / "backlog.log")
+        proc = run_worker(stack, env, "once", out / "backlog.log", args.profile)
         stdout, _ = proc.communicate(timeout=1200)
         elapsed = time.perf_counter() - started
-        stats = json.loads(stdout.strip().splitlines()[-1])
+        stats = json.loads([t for t in stdout.splitlines() if t.startswith("{")][-1])
         lines = outcome_lines(out / "backlog.log")
         done = sum(1 for line in lines if line["outcome"] == "done")
         requests = sum(stats["requests"].values())
