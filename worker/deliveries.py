@@ -2,7 +2,7 @@
 
 One item per message: ``pk = delivery#<idempotency key>:<recipient>``, ``sk = delivery``, with the
 SES message id and a TTL (``expires_at``) well past any redelivery. Its own partition, so it never
-mixes with a booking's state and step items.
+mixes with a booking's state item.
 """
 
 import time

@@ -7,6 +7,7 @@ parallel, recording each result as soon as it is back. Whatever email drives it,
 steps always move towards its *stored* state, so any order of delivery converges.
 """
 
+import copy
 import hashlib
 import json
 import time
@@ -18,7 +19,7 @@ from typing import Any
 
 from bookings import Booking, BookingEvent, CharterhandError, TransientError, reduce
 from publishers.base import Publisher, StepContext
-from worker.store import BookingBusy, BookingRecord, StateConflict, StateStore
+from worker.store import BookingBusy, BookingRecord, StateConflict, StateStore, StepRecord
 
 #: how many times a state write is retried when other workers keep changing the booking
 STATE_ATTEMPTS = 8
@@ -117,8 +118,11 @@ class Orchestrator:
         email again is then a duplicate.
         """
         owner = f"{self.owner}/{run_id}"
+        # first as a new booking: for one already stored, the refused write brings its item back
+        record: BookingRecord | None = BookingRecord(event.key)
         for _attempt in range(STATE_ATTEMPTS):
-            record = self.store.load(event.key)
+            if record is None:
+                record = self.store.load(event.key)
             if email_id is not None and email_id in record.emails and record.booking is not None:
                 steps = tuple(self._steps)
                 return Applied(event.key, record.booking, False, current=steps, duplicate=True)
@@ -138,14 +142,12 @@ class Orchestrator:
                     owner=owner,
                     lease_seconds=self.lease_seconds,
                 )
-            except StateConflict:
+            except StateConflict as conflict:
+                record = conflict.current
                 continue
             except BookingBusy:
                 return Applied(event.key, state, state_changed=False, held=tuple(due))
-            applied = self._run(record, state, changed, due, fence, owner)
-            done_email = email_id if applied.complete else None
-            self.store.release(event.key, owner=owner, email_id=done_email)
-            return applied
+            return self._run(record, state, changed, due, Lease(fence, owner, email_id))
         raise TransientError(f"state of {event.key} kept changing under us", step="state")
 
     def _due(self, record: BookingRecord, state: Booking) -> dict[str, str]:
@@ -162,9 +164,10 @@ class Orchestrator:
         state: Booking,
         changed: bool,
         due: Mapping[str, str],
-        fence: int,
-        owner: str,
+        lease: "Lease",
     ) -> Applied:
+        """Run the due steps; record what each round brings back in one write, the last one
+        giving the lease back (with the email, when every step is in)."""
         key = record.key
         ids: dict[str, Mapping[str, str]] = {
             step: rec.external_ids for step, rec in record.steps.items() if step not in due
@@ -175,8 +178,9 @@ class Orchestrator:
         blocked: list[str] = []
         waiting = [p for p in self.publishers if p.step in due]
         running: dict[Future[Mapping[str, str]], Publisher] = {}
+        released = False
         last_renewal = self.clock()
-        while waiting or running:
+        while True:
             for publisher in list(waiting):
                 deps = publisher.depends_on
                 if any(d in failed or d in blocked for d in deps):
@@ -195,33 +199,49 @@ class Orchestrator:
             if not running:
                 break
             finished, _ = wait(running, timeout=self.lease_seconds / 3, return_when=FIRST_COMPLETED)
+            results: dict[str, StepRecord] = {}
+            published: dict[str, Mapping[str, str]] = {}
             for future in finished:
                 step = running.pop(future).step
                 try:
-                    result = dict(future.result())
-                    self.store.record_published(
-                        key,
-                        step,
-                        fence=fence,
-                        input_hash=due[step],
-                        booking=state,
-                        external_ids=result,
-                    )
+                    published[step] = dict(future.result())
                 except CharterhandError as exc:
                     failed[step] = exc if exc.step else _with_step(exc, step)
-                    self._record_failure(key, step, fence, due[step], failed[step])
                 except Exception as exc:  # a publisher bug: retry, then dead-letter with reason
                     error = TransientError(f"unexpected {type(exc).__name__}: {exc}", step=step)
                     error.__cause__ = exc
                     failed[step] = error
-                    self._record_failure(key, step, fence, due[step], error)
+                if step in published:
+                    results[step] = record.step(step).published_as(
+                        due[step], state, published[step]
+                    )
                 else:
+                    results[step] = record.step(step).failed_on(due[step], failed[step].reason)
+            if results:
+                last = not running and not _any_ready(waiting, done | set(published))
+                try:
+                    self.store.record(
+                        key,
+                        results,
+                        fence=lease.fence,
+                        release=last,
+                        email_id=lease.email_id if last and not failed else None,
+                    )
+                    released = last
+                except CharterhandError as exc:  # not recorded: as if these steps had failed
+                    for step in published:
+                        failed[step] = _with_step(copy.copy(exc), step)
+                    published = {}
+                for step, result in published.items():
                     ids[step] = result
                     done.add(step)
                     ran.append(step)
             if running and self.clock() - last_renewal >= self.lease_seconds / 3:
                 last_renewal = self.clock()
-                self._renew(key, owner)
+                self._renew(key, lease.owner)
+        if not released:
+            done_email = lease.email_id if not (failed or blocked) else None
+            self.store.release(key, owner=lease.owner, email_id=done_email)
         return Applied(
             booking_key=key,
             booking=state,
@@ -236,17 +256,24 @@ class Orchestrator:
     def _steps(self) -> list[str]:
         return [p.step for p in self.publishers]
 
-    def _record_failure(
-        self, key: str, step: str, fence: int, digest: str, error: CharterhandError
-    ) -> None:
-        # best effort: the outcome already says what failed; the record is for `status`
-        with suppress(CharterhandError):
-            self.store.record_failed(key, step, fence=fence, input_hash=digest, reason=error.reason)
-
     def _renew(self, key: str, owner: str) -> None:
         # best effort: if the lease is gone, recording the next result says LeaseLost
         with suppress(CharterhandError):
             self.store.renew(key, owner=owner, lease_seconds=self.lease_seconds)
+
+
+@dataclass(frozen=True)
+class Lease:
+    """The lease one ``apply`` works under, and the email it applies."""
+
+    fence: int
+    owner: str
+    email_id: str | None
+
+
+def _any_ready(waiting: Sequence[Publisher], done: set[str]) -> bool:
+    """Whether any waiting step has everything it depends on done (so it runs next)."""
+    return any(all(d in done for d in p.depends_on) for p in waiting)
 
 
 def _with_step(exc: CharterhandError, step: str) -> CharterhandError:

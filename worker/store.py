@@ -1,22 +1,25 @@
-"""The state table: booking state under a lease, per-step records, and the emails applied.
+"""The state table: each booking's state, lease, step records and applied emails, in one item.
 
-Layout (docs/contracts.md): one partition per booking (``booking#<key>``) holding ``state`` and one
-``step#<step>`` item per step. Every write that could race is a conditional single-item write (no
-transactions: they conflict with each other on a busy booking, in DynamoDB as in moto):
+Layout (docs/contracts.md): ``booking#<key>`` / ``state`` holds the booking, its ``version``, its
+lease (owner, expiry, ``fence``), a ``steps`` map (one record per step) and ``emails``. One item,
+so every write that could race is a single conditional write (no transactions: they conflict
+with each other on a busy booking, in DynamoDB as in moto), and a worker's writes for one email
+are few:
 
-* the ``state`` item carries a ``version`` and the booking's lease (owner, expiry, ``fence``). One
-  conditional write takes the lease and, when the email changes it, writes the new state over the
-  version it was computed from: two workers never work one booking at once, and neither loses an
-  email. A lease whose worker died expires and is taken over;
-* each lease taken bumps the ``fence``; a step's result is written only with a fence at least the
-  step item's own, so a worker that lost its lease can never overwrite what its successor wrote;
-* the ``state`` item also keeps the ids of the emails fully applied (``emails``): a duplicate
-  delivery is recognised there and settles without touching anything.
+* taking the lease is one conditional write, carrying the new state when the email changes it,
+  over the version it was computed from: two workers never work one booking at once, and neither
+  loses an email. A booking's first write is a put that fails, for a booking already there, with
+  the stored item in its answer: that answer is the read, so a new booking costs no read at all;
+* each lease taken bumps the ``fence``; step results are written only while the fence is still
+  the one their lease got, so a worker that lost its lease can never overwrite its successor.
+  Results that come back together go in one write, and the last one also gives the lease back;
+* ``emails`` keeps the ids of the emails fully applied: a duplicate delivery is recognised there
+  and settles without touching anything.
 """
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -31,15 +34,18 @@ if TYPE_CHECKING:
 Item = dict[str, Any]
 
 STATE_SK = "state"
-STEP_PREFIX = "step#"
-#: upper bound of step sort keys, so one Query reads ``state`` and every ``step#`` but no answers
-STEPS_END = STEP_PREFIX + "\uffff"
-#: a step item may be written by the lease that wrote it last, or a later one
-FENCE_CONDITION = "attribute_not_exists(fence) OR fence <= :f"
+CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 class StateConflict(TransientError):
-    """The booking's state changed between our read and our write: read again and re-reduce."""
+    """The booking's state changed between our read and our write: re-reduce over ``current``
+    (the item as the failed write found it, when DynamoDB returned it) or read again."""
+
+    def __init__(
+        self, reason: str, *, step: str | None = None, current: "BookingRecord | None" = None
+    ) -> None:
+        super().__init__(reason, step=step)
+        self.current = current
 
 
 class BookingBusy(TransientError):
@@ -60,6 +66,25 @@ class StepRecord:
     published: Booking | None = None
     status: str | None = None
     last_error: str | None = None
+    #: the input last attempted (published or not)
+    input_hash: str | None = None
+
+    def published_as(
+        self, input_hash: str, booking: Booking, external_ids: Mapping[str, str]
+    ) -> "StepRecord":
+        """This step after publishing ``booking`` (input ``input_hash``) as ``external_ids``."""
+        return StepRecord(
+            step=self.step,
+            published_hash=input_hash,
+            external_ids=dict(external_ids),
+            published=booking,
+            status="published",
+            input_hash=input_hash,
+        )
+
+    def failed_on(self, input_hash: str, reason: str) -> "StepRecord":
+        """This step after failing on ``input_hash``: what it published before stays."""
+        return replace(self, status="failed", last_error=reason[:1000], input_hash=input_hash)
 
 
 @dataclass(frozen=True)
@@ -67,9 +92,9 @@ class BookingRecord:
     """A booking's stored state (``None`` before its first email), its lease and step records."""
 
     key: str
-    booking: Booking | None
-    version: int
-    steps: Mapping[str, StepRecord]
+    booking: Booking | None = None
+    version: int = 0
+    steps: Mapping[str, StepRecord] = field(default_factory=dict)
     lease_owner: str | None = None
     lease_expires: float | None = None
     #: ids (SES messageId or raw hash) of the emails whose every step was published
@@ -98,42 +123,14 @@ class StateStore:
     # --- booking state and steps ---------------------------------------------------------------
 
     def load(self, key: str) -> BookingRecord:
-        """The booking's state and step records, in one strongly consistent Query."""
-        items: list[Item] = []
-        request: dict[str, Any] = {
-            "TableName": self.table_name,
-            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
-            "ExpressionAttributeValues": {
-                ":pk": {"S": booking_pk(key)},
-                ":first": {"S": STATE_SK},
-                ":last": {"S": STEPS_END},
-            },
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._call("reading booking state", self.client.query, **request)
-            items.extend(page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        booking, version, steps = None, 0, {}
-        owner: str | None = None
-        expires: float | None = None
-        emails: frozenset[str] = frozenset()
-        fence = 0
-        for item in items:
-            sk = item["sk"]["S"]
-            if sk == STATE_SK:
-                booking = Booking.model_validate_json(item["booking"]["S"])
-                version = int(item["version"]["N"])
-                owner = item.get("lease_owner", {}).get("S")
-                expires = float(item["lease_expires"]["N"]) if "lease_expires" in item else None
-                emails = frozenset(item.get("emails", {}).get("SS", []))
-                fence = int(item.get("fence", {}).get("N", "0"))
-            elif sk.startswith(STEP_PREFIX):
-                record = step_record(item)
-                steps[record.step] = record
-        return BookingRecord(key, booking, version, steps, owner, expires, emails, fence)
+        """The booking's state, lease and step records, in one strongly consistent read."""
+        try:
+            item = self.client.get_item(
+                TableName=self.table_name, Key=self._key(key), ConsistentRead=True
+            ).get("Item")
+        except (ClientError, BotoCoreError) as exc:
+            raise classify(exc, "reading booking state") from exc
+        return booking_record(key, item)
 
     def acquire(
         self,
@@ -150,7 +147,8 @@ class StateStore:
         Returns the lease's fence (what step results are written with). Raises
         :class:`StateConflict` when the state moved since ``expected_version``, or another lease
         came and went since ``expected_fence`` (its steps may have changed: read again),
-        :class:`BookingBusy` when another worker's lease has not expired.
+        :class:`BookingBusy` when another worker's lease has not expired. Either carries the
+        item as the write found it (``current``), so the caller need not read it again.
         """
         now = self.clock()
         lease = {":owner": {"S": owner}, ":exp": {"N": f"{now + lease_seconds:.3f}"}}
@@ -160,15 +158,20 @@ class StateStore:
             item = {**self._state_attributes(state, 1), "lease_owner": lease[":owner"]}
             item["lease_expires"] = lease[":exp"]
             item["fence"] = {"N": "1"}
+            item["steps"] = {"M": {}}
             try:
                 self.client.put_item(
                     TableName=self.table_name,
                     Item=item,
                     ConditionExpression="attribute_not_exists(pk)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
             except ClientError as exc:
-                if error_code(exc) == "ConditionalCheckFailedException":
-                    raise StateConflict(f"{key} was created meanwhile", step="state") from exc
+                if error_code(exc) == CONDITION_FAILED:
+                    current = self._found(key, exc)
+                    raise StateConflict(
+                        f"{key} was created meanwhile", step="state", current=current
+                    ) from exc
                 raise classify(exc, "writing booking state", step="state") from exc
             except BotoCoreError as exc:
                 raise classify(exc, "writing booking state", step="state") from exc
@@ -178,6 +181,7 @@ class StateStore:
             "lease_expires = :exp",
             "updated_at = :iso",
             "fence = if_not_exists(fence, :zero) + :one",
+            "steps = if_not_exists(steps, :nosteps)",
         ]
         values: dict[str, Any] = {
             **lease,
@@ -186,6 +190,7 @@ class StateStore:
             ":now": {"N": f"{now:.3f}"},
             ":zero": {"N": "0"},
             ":one": {"N": "1"},
+            ":nosteps": {"M": {}},
         }
         if expected_fence:
             values[":f"] = {"N": str(expected_fence)}
@@ -202,7 +207,7 @@ class StateStore:
         try:
             response = self.client.update_item(
                 TableName=self.table_name,
-                Key={"pk": {"S": booking_pk(key)}, "sk": {"S": STATE_SK}},
+                Key=self._key(key),
                 UpdateExpression="SET " + ", ".join(sets),
                 ReturnValues="UPDATED_NEW",
                 ConditionExpression="version = :v AND "
@@ -213,15 +218,16 @@ class StateStore:
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
+            if error_code(exc) != CONDITION_FAILED:
                 raise classify(exc, "taking the booking lease", step="state") from exc
-            old: Item = exc.response.get("Item", {})  # type: ignore[assignment]
-            moved = (
-                old.get("version", {}).get("N") != str(expected_version)
-                or int(old.get("fence", {}).get("N", "0")) != expected_fence
-            )
-            if moved:
-                raise StateConflict(f"state of {key} changed meanwhile", step="state") from exc
+            current = self._found(key, exc)
+            if current is None or (current.version, current.fence) != (
+                expected_version,
+                expected_fence,
+            ):
+                raise StateConflict(
+                    f"state of {key} changed meanwhile", step="state", current=current
+                ) from exc
             raise BookingBusy(f"another worker is working on {key}", step="state") from exc
         except BotoCoreError as exc:
             raise classify(exc, "taking the booking lease", step="state") from exc
@@ -248,62 +254,63 @@ class StateStore:
                 {":email": {"SS": [email_id]}},
             )
 
-    def record_published(
+    def record(
         self,
         key: str,
-        step: str,
+        steps: Mapping[str, StepRecord],
         *,
         fence: int,
-        input_hash: str,
-        booking: Booking,
-        external_ids: Mapping[str, str],
+        release: bool = False,
+        email_id: str | None = None,
     ) -> None:
-        """Store a step's result, unless a later lease (a higher fence) already wrote this step."""
-        item: Item = {
-            "pk": {"S": booking_pk(key)},
-            "sk": {"S": STEP_PREFIX + step},
-            "input_hash": {"S": input_hash},
-            "published_hash": {"S": input_hash},
-            "published": {"S": booking.model_dump_json()},
-            "external_ids": {"M": {k: {"S": str(v)} for k, v in external_ids.items()}},
-            "status": {"S": "published"},
-            "fence": {"N": str(fence)},
-            "updated_at": {"S": iso(self.clock())},
+        """Store step records in one write while our lease's ``fence`` is still the booking's;
+        with ``release``, give the lease back in the same write (and, with ``email_id``,
+        remember that email as applied). Raises :class:`LeaseLost` once a later lease was taken.
+        """
+        names: dict[str, str] = {}
+        values: dict[str, Any] = {":f": {"N": str(fence)}, ":iso": {"S": iso(self.clock())}}
+        sets = ["updated_at = :iso"]
+        dumped: dict[int, str] = {}  # one booking's JSON once, however many steps showed it
+        for i, (name, record) in enumerate(steps.items()):
+            names[f"#s{i}"] = name
+            values[f":s{i}"] = step_item(record, dumped)
+            sets.append(f"steps.#s{i} = :s{i}")
+        expression = "SET " + ", ".join(sets)
+        if release:
+            expression += " REMOVE lease_owner, lease_expires"
+            if email_id is not None:
+                expression += " ADD emails :email"
+                values[":email"] = {"SS": [email_id]}
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": self._key(key),
+            "UpdateExpression": expression,
+            "ConditionExpression": "fence = :f",
+            "ExpressionAttributeValues": values,
         }
-        self._fenced(
-            key,
-            step,
-            self.client.put_item,
-            TableName=self.table_name,
-            Item=item,
-            ConditionExpression=FENCE_CONDITION,
-            ExpressionAttributeValues={":f": item["fence"]},
-        )
-
-    def record_failed(
-        self, key: str, step: str, *, fence: int, input_hash: str, reason: str
-    ) -> None:
-        """Mark a step failed with its reason (what was published before stays as it was)."""
-        self._fenced(
-            key,
-            step,
-            self.client.update_item,
-            TableName=self.table_name,
-            Key={"pk": {"S": booking_pk(key)}, "sk": {"S": STEP_PREFIX + step}},
-            UpdateExpression="SET #status = :failed, last_error = :reason, input_hash = :h, "
-            "fence = :f, updated_at = :iso",
-            ConditionExpression=FENCE_CONDITION,
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={
-                ":failed": {"S": "failed"},
-                ":reason": {"S": reason[:1000]},
-                ":h": {"S": input_hash},
-                ":f": {"N": str(fence)},
-                ":iso": {"S": iso(self.clock())},
-            },
-        )
+        if names:
+            request["ExpressionAttributeNames"] = names
+        doing = f"recording {', '.join(steps) or 'the end of the work'}"
+        try:
+            self.client.update_item(**request)
+        except ClientError as exc:
+            if error_code(exc) == CONDITION_FAILED:
+                raise LeaseLost(f"{key} was taken over by a later lease", step="state") from exc
+            raise classify(exc, doing, step="state") from exc
+        except BotoCoreError as exc:
+            raise classify(exc, doing, step="state") from exc
 
     # --- internals -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _key(key: str) -> Item:
+        return {"pk": {"S": booking_pk(key)}, "sk": {"S": STATE_SK}}
+
+    @staticmethod
+    def _found(key: str, exc: ClientError) -> "BookingRecord | None":
+        """The item a failed conditional write found, when DynamoDB sent it back."""
+        item = exc.response.get("Item")
+        return booking_record(key, item) if item else None  # type: ignore[arg-type]
 
     def _state_attributes(self, state: Booking, version: int) -> Item:
         return {
@@ -319,48 +326,72 @@ class StateStore:
         try:
             self.client.update_item(
                 TableName=self.table_name,
-                Key={"pk": {"S": booking_pk(key)}, "sk": {"S": STATE_SK}},
+                Key=self._key(key),
                 UpdateExpression=expression,
                 ConditionExpression="lease_owner = :me",
                 ExpressionAttributeValues={**values, ":me": {"S": owner}},
             )
         except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
+            if error_code(exc) == CONDITION_FAILED:
                 raise LeaseLost(f"lease on {key} was taken over", step="state") from exc
             raise classify(exc, "updating the booking lease", step="state") from exc
         except BotoCoreError as exc:
             raise classify(exc, "updating the booking lease", step="state") from exc
 
-    def _fenced(self, key: str, step: str, method: Callable[..., Any], **request: Any) -> None:
-        try:
-            method(**request)
-        except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
-                raise LeaseLost(
-                    f"{step} of {key} was written under a later lease", step=step
-                ) from exc
-            raise classify(exc, f"recording {step}", step=step) from exc
-        except BotoCoreError as exc:
-            raise classify(exc, f"recording {step}", step=step) from exc
 
-    def _call(self, doing: str, method: Callable[..., Any], **kwargs: Any) -> Any:
-        try:
-            return method(**kwargs)
-        except (ClientError, BotoCoreError) as exc:
-            raise classify(exc, doing) from exc
+def booking_record(key: str, item: Item | None) -> BookingRecord:
+    """The ``state`` item as stored (None: no such booking yet) → :class:`BookingRecord`."""
+    if not item:
+        return BookingRecord(key)
+    steps = {
+        name: step_record(name, value["M"])
+        for name, value in item.get("steps", {}).get("M", {}).items()
+    }
+    return BookingRecord(
+        key=key,
+        booking=Booking.model_validate_json(item["booking"]["S"]),
+        version=int(item["version"]["N"]),
+        steps=steps,
+        lease_owner=item.get("lease_owner", {}).get("S"),
+        lease_expires=float(item["lease_expires"]["N"]) if "lease_expires" in item else None,
+        emails=frozenset(item.get("emails", {}).get("SS", [])),
+        fence=int(item.get("fence", {}).get("N", "0")),
+    )
 
 
-def step_record(item: Item) -> StepRecord:
-    """A step item as stored → :class:`StepRecord`."""
+def step_record(name: str, item: Item) -> StepRecord:
+    """One entry of the ``steps`` map → :class:`StepRecord`."""
     published = item.get("published", {}).get("S")
     return StepRecord(
-        step=item["sk"]["S"].removeprefix(STEP_PREFIX),
+        step=name,
         published_hash=item.get("published_hash", {}).get("S"),
         external_ids={k: v["S"] for k, v in item.get("external_ids", {}).get("M", {}).items()},
         published=Booking.model_validate_json(published) if published else None,
         status=item.get("status", {}).get("S"),
         last_error=item.get("last_error", {}).get("S"),
+        input_hash=item.get("input_hash", {}).get("S"),
     )
+
+
+def step_item(record: StepRecord, dumped: dict[int, str] | None = None) -> Item:
+    """A :class:`StepRecord` → its entry in the ``steps`` map (``dumped`` memoises booking JSON)."""
+    fields: Item = {
+        "external_ids": {"M": {k: {"S": str(v)} for k, v in record.external_ids.items()}},
+    }
+    strings = {
+        "input_hash": record.input_hash,
+        "published_hash": record.published_hash,
+        "status": record.status,
+        "last_error": record.last_error,
+    }
+    fields.update({name: {"S": value} for name, value in strings.items() if value is not None})
+    if record.published is not None:
+        memo = {} if dumped is None else dumped
+        ident = id(record.published)
+        if ident not in memo:
+            memo[ident] = record.published.model_dump_json()
+        fields["published"] = {"S": memo[ident]}
+    return {"M": fields}
 
 
 def booking_pk(key: str) -> str:

@@ -4,7 +4,7 @@ import pytest
 
 from bookings import Booking, Kind
 from tests.support.mail import event
-from worker.store import BookingBusy, LeaseLost, StateConflict, StateStore
+from worker.store import BookingBusy, LeaseLost, StateConflict, StateStore, StepRecord
 
 STATE = Booking.from_event(event())
 NEWER = Booking.from_event(event(Kind.MODIFIED, as_of_minutes=5))
@@ -74,16 +74,13 @@ def test_expired_lease_is_taken_over(stack, store):
     assert early.load(STATE.key).lease_owner == "alive"
 
 
+def published(step: str, digest: str, booking: Booking = STATE, **ids: str) -> StepRecord:
+    return StepRecord(step=step).published_as(digest, booking, ids)
+
+
 def test_published_result_is_stored_with_the_booking_it_showed(store):
     acquire(store)
-    store.record_published(
-        STATE.key,
-        "scc",
-        fence=1,
-        input_hash="h1",
-        booking=STATE,
-        external_ids={"event_id": "e-1"},
-    )
+    store.record(STATE.key, {"scc": published("scc", "h1", event_id="e-1")}, fence=1)
     step = store.load(STATE.key).step("scc")
     assert (step.published_hash, step.published, step.status, dict(step.external_ids)) == (
         "h1",
@@ -91,6 +88,20 @@ def test_published_result_is_stored_with_the_booking_it_showed(store):
         "published",
         {"event_id": "e-1"},
     )
+
+
+def test_results_that_come_back_together_are_stored_in_one_write(store):
+    acquire(store)
+    store.record(
+        STATE.key,
+        {"calendar": published("calendar", "h1", id="c-1"), "scc": published("scc", "h2")},
+        fence=1,
+    )
+    steps = store.load(STATE.key).steps
+    assert {name: step.published_hash for name, step in steps.items()} == {
+        "calendar": "h1",
+        "scc": "h2",
+    }
 
 
 def test_each_lease_taken_raises_the_fence(store):
@@ -104,31 +115,57 @@ def test_each_lease_taken_raises_the_fence(store):
     )
 
 
-def test_result_under_an_older_lease_is_refused_once_a_later_one_wrote(store):
-    acquire(store)
-    store.record_published(
-        STATE.key, "scc", fence=2, input_hash="new", booking=NEWER, external_ids={}
-    )
+def test_result_under_an_older_lease_is_refused_once_a_later_one_was_taken(stack, store):
+    clock = [1000.0]
+    early = StateStore(stack.table_name, store.client, clock=lambda: clock[0])
+    acquire(early, owner="slow")
+    clock[0] += 31
+    acquire(early, state=None, version=1, owner="successor", fence=1)
+    early.record(STATE.key, {"scc": published("scc", "new", NEWER)}, fence=2)
     with pytest.raises(LeaseLost):
-        store.record_published(
-            STATE.key, "scc", fence=1, input_hash="old", booking=STATE, external_ids={}
-        )
+        early.record(STATE.key, {"scc": published("scc", "old")}, fence=1)
     assert store.load(STATE.key).step("scc").published_hash == "new"
 
 
 def test_failure_is_recorded_and_what_was_published_stays(store):
     acquire(store)
-    store.record_published(
-        STATE.key,
-        "scc",
-        fence=1,
-        input_hash="h1",
-        booking=STATE,
-        external_ids={"event_id": "e-1"},
-    )
-    store.record_failed(STATE.key, "scc", fence=1, input_hash="h2", reason="SCC said 503")
+    before = published("scc", "h1", event_id="e-1")
+    store.record(STATE.key, {"scc": before}, fence=1)
+    store.record(STATE.key, {"scc": before.failed_on("h2", "SCC said 503")}, fence=1)
     step = store.load(STATE.key).step("scc")
-    assert (step.status, step.last_error, step.published_hash) == ("failed", "SCC said 503", "h1")
+    assert (step.status, step.last_error, step.published_hash, step.input_hash) == (
+        "failed",
+        "SCC said 503",
+        "h1",
+        "h2",
+    )
+
+
+def test_last_results_give_the_lease_back_and_remember_the_email(store):
+    acquire(store)
+    store.record(
+        STATE.key, {"summary": published("summary", "h1")}, fence=1, release=True, email_id="ses-9"
+    )
+    record = store.load(STATE.key)
+    assert (record.lease_owner, record.emails, record.step("summary").status) == (
+        None,
+        {"ses-9"},
+        "published",
+    )
+
+
+def test_refused_first_write_brings_the_stored_booking_back(store):
+    acquire(store)
+    store.record(STATE.key, {"scc": published("scc", "h1")}, fence=1)
+    with pytest.raises(StateConflict) as refused:
+        acquire(store, state=NEWER, version=0, owner="b")
+    current = refused.value.current
+    assert current is not None
+    assert (current.booking, current.lease_owner, current.step("scc").published_hash) == (
+        STATE,
+        "a",
+        "h1",
+    )
 
 
 def test_release_remembers_the_email_applied(store):
