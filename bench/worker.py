@@ -6,10 +6,16 @@ time and RSS are its own. Measures, in one run:
 
 1. backlog: N distinct new bookings ingested as SES would (S3 + SNS-wrapped notification), then
    drained by one worker (4 threads): bookings/s, AWS requests per booking (botocore's
-   ``before-send`` hook), worker CPU ms per booking, peak RSS and RSS growth across the drain;
+   ``before-send`` hook), worker CPU ms per booking (user and system), peak RSS and RSS growth
+   across the drain;
 2. paced: emails arriving at half the drain rate: p50/p95 enqueue-to-done (SQS SentTimestamp to
    the outcome line);
-3. baseline: a bare receive-and-delete loop (batches of 10) over N messages on the same queue.
+3. baseline: a bare receive-and-delete loop (batches of 10) over N messages on the same queue,
+   with its own thread's CPU per request: what one boto3 call costs here, the yardstick for
+   how much of the worker's CPU its requests alone account for.
+
+``--profile FILE`` samples the backlog's worker with py-spy (``pip install py-spy``; on PATH),
+counting only threads that hold the GIL, into collapsed stacks.
 """
 
 import argparse
@@ -93,9 +99,6 @@ def booking_emails(count: int, seed: int = 7) -> list[bytes]:
 
 
 def child(mode: str) -> int:
-    import boto3
-    from botocore.config import Config
-
     from worker.compose import Clients, build_worker
     from worker.logs import configure_logging
     from worker.settings import load_settings
@@ -107,22 +110,17 @@ def child(mode: str) -> int:
     def count(event_name: str, **_: Any) -> None:
         requests[event_name.split(".", 2)[2] if event_name.count(".") >= 2 else event_name] += 1
 
-    session = boto3.session.Session()
-    config = Config(max_pool_connections=16, retries={"mode": "standard", "max_attempts": 3})
-    clients = Clients(
-        sqs=session.client("sqs", config=config),
-        s3=session.client("s3", config=config),
-        dynamodb=session.client("dynamodb", config=config),
-    )
+    clients = Clients.from_environment(max_pool_connections=16)  # as the worker makes them
     for client in (clients.sqs, clients.s3, clients.dynamodb):
         client.meta.events.register("before-send", count)
     worker = build_worker(settings, clients, publishers=instant_publishers())
     signal.signal(signal.SIGTERM, lambda *_: worker.signal_shutdown())
     rss_start = _rss_kb()
-    cpu_start = time.process_time()
+    cpu_start = os.times()
     worker.run(once=(mode == "once"))
     stats = {
-        "cpu_s": time.process_time() - cpu_start,
+        "user_s": os.times().user - cpu_start.user,
+        "sys_s": os.times().system - cpu_start.system,
         "rss_start_kb": rss_start,
         "rss_end_kb": _rss_kb(),
         "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -245,15 +243,17 @@ def main() -> int:
                 QueueUrl=stack.queue_url,
                 Entries=[{"Id": str(i), "MessageBody": "x"} for i in range(10)],
             )
-        base_start, received = time.perf_counter(), 0
+        # this thread's CPU only: moto's server runs in other threads of this process
+        base_start, base_cpu, received, calls = time.perf_counter(), time.thread_time(), 0, 0
         while received < args.emails:
             batch = sqs.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10).get(
                 "Messages", []
             )
             for message in batch:
                 sqs.delete_message(QueueUrl=stack.queue_url, ReceiptHandle=message["ReceiptHandle"])
-            received += len(batch)
+            received, calls = received + len(batch), calls + 1 + len(batch)
         base_elapsed = time.perf_counter() - base_start
+        base_cpu_ms = (time.thread_time() - base_cpu) * 1000 / calls
 
     p50 = statistics.median(latencies)
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
@@ -264,7 +264,12 @@ def main() -> int:
         f"  AWS requests per booking: {requests / done:.2f} "
         f"({', '.join(f'{k} {v / done:.2f}' for k, v in sorted(stats['requests'].items()))})"
     )
-    print(f"  worker CPU per booking: {stats['cpu_s'] / done * 1000:.2f} ms")
+    cpu_ms = (stats["user_s"] + stats["sys_s"]) * 1000 / done
+    print(
+        f"  worker CPU per booking: {cpu_ms:.2f} ms (user {stats['user_s'] * 1000 / done:.2f}, "
+        f"system {stats['sys_s'] * 1000 / done:.2f}); at the bare loop's CPU per request, "
+        f"the requests alone would be {requests / done * base_cpu_ms:.2f} ms"
+    )
     print(
         f"  RSS: start {stats['rss_start_kb'] / 1024:.1f} MiB, end {stats['rss_end_kb'] / 1024:.1f}"
         f" MiB (growth {(stats['rss_end_kb'] - stats['rss_start_kb']) / 1024:.1f} MiB), "
@@ -274,7 +279,10 @@ def main() -> int:
         f"paced: {len(latencies)} emails at {rate:.1f}/s: enqueue-to-done p50 {p50:.0f} ms, "
         f"p95 {p95:.0f} ms"
     )
-    print(f"baseline receive-and-delete: {args.emails / base_elapsed:.1f} messages/s")
+    print(
+        f"baseline receive-and-delete: {args.emails / base_elapsed:.1f} messages/s, "
+        f"{base_cpu_ms:.2f} ms CPU per request"
+    )
     return 0
 
 
