@@ -5,7 +5,7 @@ worker runs as a child process (the real worker, real parsers, instant publisher
 time and RSS are its own. Measures, in one run:
 
 1. backlog: N distinct new bookings ingested as SES would (S3 + SNS-wrapped notification), then
-   drained by one worker (4 threads): bookings/s, AWS requests per booking (botocore's
+   drained by one worker (4 threads unless ``--threads``): bookings/s, AWS requests per booking (botocore's
    ``before-send`` hook), worker CPU ms per booking (user and system), peak RSS and RSS growth
    across the drain;
 2. paced: emails arriving at half the drain rate: p50/p95 enqueue-to-done (SQS SentTimestamp to
@@ -176,6 +176,7 @@ def outcome_lines(log: Path) -> list[dict[str, Any]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--emails", type=int, default=500)
+    parser.add_argument("--threads", type=int, default=4, help="the worker's message threads")
     parser.add_argument("--child")
     parser.add_argument(
         "--profile",
@@ -198,7 +199,7 @@ def main() -> int:
     backlog, paced = emails[: args.emails], emails[args.emails :]
     with running_moto():
         stack = provision()
-        env = stack.env(poll_wait_seconds=1, worker_threads=4)
+        env = stack.env(poll_wait_seconds=1, worker_threads=args.threads)
         s3, sqs = boto3.client("s3"), boto3.client("sqs")
 
         def send(raw: bytes) -> None:

@@ -8,16 +8,24 @@ import hashlib
 
 from bookings import BookingEvent, Fleet
 from parsers.envelope import Envelope, read_envelope
-from parsers.forwarding import unwrap
-from parsers.mime import decode_message
-from parsers.registry import SOURCES, is_platform, source_for
+from parsers.opened import OpenedEmail, open_email
+from parsers.registry import SOURCES, source_for
 
-__all__ = ["SOURCES", "Envelope", "email_identity", "parse_email", "read_envelope"]
+__all__ = [
+    "SOURCES",
+    "Envelope",
+    "OpenedEmail",
+    "email_identity",
+    "open_email",
+    "parse_email",
+    "read_envelope",
+]
 
 
-def parse_email(raw: bytes, fleet: Fleet) -> BookingEvent:
-    """What one booking email says, read from its raw bytes (forwarded or not)."""
-    original = unwrap(decode_message(raw), is_platform)
+def parse_email(raw: bytes | OpenedEmail, fleet: Fleet) -> BookingEvent:
+    """What one booking email says, read from its raw bytes (forwarded or not), or from the
+    email :func:`open_email` opened (to read its envelope too without decoding it twice)."""
+    original = open_email(raw).original
     return source_for(original).read(original, fleet)
 
 

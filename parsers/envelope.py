@@ -4,9 +4,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from parsers.forwarding import unwrap
-from parsers.mime import address_of, decode_message, header_text
-from parsers.registry import is_platform, platform_of
+from parsers.mime import address_of, header_text
+from parsers.opened import OpenedEmail, open_email
+from parsers.registry import platform_of
 
 
 @dataclass(frozen=True)
@@ -29,14 +29,14 @@ class Envelope:
     message_id: str | None
 
 
-def read_envelope(raw: bytes, zone: ZoneInfo | None = None) -> Envelope:
+def read_envelope(raw: bytes | OpenedEmail, zone: ZoneInfo | None = None) -> Envelope:
     """The envelope of ``raw``; never raises (unknown facts are None).
 
     ``zone`` is where a forward's zone-less quoted Date is most likely written (the fleet's);
     see ``parsers.forwarding``.
     """
-    msg = decode_message(raw)
-    original = unwrap(msg, is_platform)
+    opened = open_email(raw)
+    msg, original = opened.message, opened.original
     return Envelope(
         from_address=address_of(header_text(msg, "From"))[1],
         original_sender=original.sender,

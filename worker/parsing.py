@@ -1,5 +1,7 @@
 """The parsers package behind the worker's :class:`~worker.reading.MailReader` interface."""
 
+import threading
+
 import parsers
 from bookings import BookingEvent, Fleet
 from worker.reading import Envelope
@@ -10,13 +12,22 @@ class ParsersReader:
 
     def __init__(self, fleet: Fleet) -> None:
         self.fleet = fleet
+        self._last = threading.local()
 
     def identity(self, raw: bytes) -> str:
         return parsers.email_identity(raw)
 
     def envelope(self, raw: bytes) -> Envelope:
-        found = parsers.read_envelope(raw)
+        found = parsers.read_envelope(self._opened(raw))
         return Envelope(original_sender=found.original_sender, forwarded_by=found.forwarder)
 
     def parse(self, raw: bytes) -> BookingEvent:
-        return parsers.parse_email(raw, self.fleet)
+        return parsers.parse_email(self._opened(raw), self.fleet)
+
+    def _opened(self, raw: bytes) -> parsers.OpenedEmail:
+        """The email this thread is reading, decoded once for its envelope and its parse."""
+        last = self._last
+        if getattr(last, "raw", None) is not raw:
+            last.raw, last.opened = raw, parsers.open_email(raw)
+        opened: parsers.OpenedEmail = last.opened
+        return opened

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bookings import NotABooking, ParseError, default_fleet
-from parsers import parse_email
+from parsers import OpenedEmail, open_email, parse_email, read_envelope
 from tests.conftest import FIXTURES
 from tests.support.paths import shared_dir
 
@@ -60,3 +60,18 @@ def test_copies_match_the_shared_fixtures():
     theirs = {p.name: p.read_bytes() for p in shared.iterdir() if p.is_file()}
     ours = {p.name: p.read_bytes() for p in EMAILS.iterdir() if p.is_file()}
     assert ours == theirs
+
+
+def outcome_of(raw: bytes | OpenedEmail) -> object:
+    """The event an email parses to, or the error it raises, as something comparable."""
+    try:
+        return parse_email(raw, default_fleet())
+    except (NotABooking, ParseError) as exc:
+        return (type(exc).__name__, exc.reason)
+
+
+@pytest.mark.parametrize("eml", SAMPLES, ids=[p.stem for p in SAMPLES])
+def test_an_email_opened_once_reads_as_its_bytes_do(eml: Path):
+    raw = eml.read_bytes()
+    opened = open_email(raw)
+    assert (read_envelope(opened), outcome_of(opened)) == (read_envelope(raw), outcome_of(raw))
