@@ -2,14 +2,15 @@
 
 ``run()`` loops ``_run_once()`` until ``signal_shutdown()`` (arroyo's ``StreamProcessor``); tests
 drive ``_run_once()`` directly. A heartbeat thread extends the visibility of messages still in
-work, so a slow booking is never handed to a second worker. On shutdown the loop stops receiving,
-gives in-flight messages until the deadline to finish, then makes the rest visible again at once:
-nothing is lost, and nothing waits out a visibility timeout.
+work, so a slow booking is never handed to a second worker. Messages done or ignored are deleted
+in batches (:mod:`worker.deleting`), their thread free at once. On shutdown the loop stops
+receiving, gives in-flight messages until the deadline to finish, deletes what is settled, then
+makes the rest visible again at once: nothing is lost, and nothing waits out a visibility timeout.
 """
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,7 +20,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bookings import CharterhandError
 from worker.aws_errors import classify
-from worker.outcomes import Outcome, Received, Settler
+from worker.deleting import DeleteBatcher, Settled
+from worker.outcomes import Kind, Outcome, Received, Settler
 from worker.process import MessageHandler
 
 if TYPE_CHECKING:
@@ -27,8 +29,13 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("charterhand.worker")
 
+#: outcomes whose message only needs deleting: those go out in batches
+BATCH_DELETED = frozenset({Kind.DONE, Kind.IGNORED})
+
 #: SQS's largest receive batch
 MAX_BATCH = 10
+#: how long a done or ignored message may wait for others to be deleted with (adds to its latency)
+DELETE_LINGER_SECONDS = 0.1
 
 
 @dataclass
@@ -51,6 +58,7 @@ class Worker:
         visibility_timeout_seconds: int,
         poll_wait_seconds: int,
         shutdown_deadline_seconds: float,
+        delete_linger_seconds: float = DELETE_LINGER_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sqs = sqs
@@ -73,6 +81,9 @@ class Worker:
         self._slot_freed = threading.Condition(self._lock)
         self._shutdown = threading.Event()
         self._heartbeat: threading.Thread | None = None
+        self._deletes = DeleteBatcher(
+            settler.delete, self._deleted, linger_seconds=delete_linger_seconds
+        )
 
     # --- the loop ------------------------------------------------------------------------------
 
@@ -86,7 +97,7 @@ class Worker:
                 received = self._run_once(
                     wait_seconds=min(self.poll_wait_seconds, 2) if once else None
                 )
-                if once and received == 0 and not self.in_flight:
+                if once and received == 0 and not self.in_flight and not self._deletes.pending:
                     break
         finally:
             self._stop()
@@ -141,7 +152,15 @@ class Worker:
             return len(self._in_flight)
 
     def wait_idle(self, timeout: float) -> bool:
-        """Wait until nothing is in work; True if so within ``timeout`` (for tests and --once)."""
+        """Wait until nothing is in work or waiting to be deleted; True if so within ``timeout``
+        (for tests and --once)."""
+        deadline = time.monotonic() + timeout
+        return self._wait_for_work(timeout) and self._deletes.wait_empty(
+            deadline - time.monotonic()
+        )
+
+    def _wait_for_work(self, timeout: float) -> bool:
+        """Wait until no message is in a thread; True if so within ``timeout``."""
         with self._lock:
             futures = set(self._futures)
         _, not_done = wait(futures, timeout=timeout)
@@ -152,9 +171,13 @@ class Worker:
     def _work(self, message: Received) -> None:
         started = time.perf_counter()
         outcome: Outcome | None = None
-        settled = False
+        settled = handed_over = False
         try:
-            outcome = self.handler.handle(message)
+            outcome = self.settler.final(message, self.handler.handle(message))
+            if outcome.kind in BATCH_DELETED:  # deleted with others; logged once deleted
+                handed_over = self._deletes.add(Settled(message, outcome, started))
+                if handed_over:
+                    return
             outcome = self.settler.settle(message, outcome)
             settled = True
         except CharterhandError as exc:  # SQS itself failed: the message comes back on its own
@@ -167,8 +190,18 @@ class Worker:
             with self._lock:
                 self._in_flight.pop(message.receipt_handle, None)
                 self._slot_freed.notify()
-        if outcome is not None:
-            self._log_outcome(message, self.settler.final(message, outcome), started, settled)
+        if outcome is not None and not handed_over:
+            self._log_outcome(message, outcome, started, settled)
+
+    def _deleted(self, batch: Sequence[Settled], refused: Mapping[str, str]) -> None:
+        """The delete batcher's report: log each outcome, settled or not."""
+        for item in batch:
+            reason = refused.get(item.message.receipt_handle)
+            if reason is not None:
+                log.warning(
+                    "could not settle message", message_id=item.message.message_id, error=reason
+                )
+            self._log_outcome(item.message, item.outcome, item.started, settled=reason is None)
 
     def _log_outcome(
         self, message: Received, outcome: Outcome, started: float, settled: bool
@@ -231,7 +264,8 @@ class Worker:
 
     def _stop(self) -> None:
         """Finish in-flight work within the deadline; release the rest to other workers."""
-        finished = self.wait_idle(self.shutdown_deadline_seconds)
+        finished = self._wait_for_work(self.shutdown_deadline_seconds)
+        self._deletes.stop()  # what is settled is deleted now, not released
         with self._lock:
             left = [entry.message for entry in self._in_flight.values()]
             self._in_flight.clear()

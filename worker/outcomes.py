@@ -2,8 +2,8 @@
 
 | outcome     | SQS                                                                  |
 | ----------- | -------------------------------------------------------------------- |
-| done        | delete                                                               |
-| ignored     | delete                                                               |
+| done        | delete (the loop batches these: ``worker.deleting``)                 |
+| ignored     | delete (the same)                                                    |
 | retry       | visibility set to ``backoff_seconds(receive count)``                 |
 | dead-letter | SendMessage to the DLQ (body unchanged, ``charterhand.*`` attributes), then delete |
 
@@ -12,7 +12,7 @@ reason; the queue's redrive policy (set higher) stays as the safety net for a wo
 """
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -175,6 +175,27 @@ class Settler:
             ReceiptHandle=message.receipt_handle,
         )
         return outcome
+
+    def delete(self, messages: Sequence[Received]) -> dict[str, str]:
+        """Delete up to ten settled messages in one request; returns ``{receipt handle: reason}``
+        for those SQS refused. Raises a CharterhandError if the request itself fails."""
+        if not messages:
+            return {}
+        if len(messages) > 10:
+            raise ValueError("SQS deletes at most ten messages per request")
+        response = self._call(
+            "deleting messages",
+            self.client.delete_message_batch,
+            QueueUrl=self.queue_url,
+            Entries=[
+                {"Id": str(i), "ReceiptHandle": m.receipt_handle} for i, m in enumerate(messages)
+            ],
+        )
+        return {
+            messages[int(failed["Id"])].receipt_handle: "deleting the message: "
+            + str(failed.get("Code", "error"))
+            for failed in response.get("Failed", [])
+        }
 
     def release(self, messages: Iterable[Received]) -> None:
         """Make messages visible again at once (shutting down without finishing them)."""

@@ -220,3 +220,21 @@ def test_every_message_is_logged_once_without_contact_details(stack, make_worker
     text = "\n".join(json.dumps(line) for line in log_lines())
     assert "maya@example.com" not in text
     assert "Maya" not in text
+
+
+def test_messages_settled_before_shutdown_are_deleted_not_released(
+    stack, make_worker, sqs, log_lines
+):
+    for booking_id in ("aaaaaaa", "bbbbbbb"):
+        send(stack, email_for(event(booking_id=booking_id)))
+    worker = make_worker()
+    worker._deletes.linger_seconds = 60  # settled messages wait for their batch...
+    worker._run_once(wait_seconds=0)
+    deadline = time.monotonic() + 20
+    while worker.in_flight and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert worker._deletes.pending == 2
+    worker.signal_shutdown()
+    worker._stop()  # ...until the worker stops: then they are deleted at once
+    assert [line["outcome"] for line in outcomes(log_lines)] == ["done", "done"]
+    assert queue_size(sqs, stack.queue_url) == 0

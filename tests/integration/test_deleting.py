@@ -1,0 +1,136 @@
+"""Settled messages deleted in batches against moto's server: ten to a request, none forgotten."""
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import boto3
+import pytest
+
+from worker.deleting import DeleteBatcher, Settled
+from worker.outcomes import Kind, Outcome, Received, Settler
+
+
+@pytest.fixture
+def sqs():
+    client = boto3.client("sqs")
+    client.requests = Counter()  # type: ignore[attr-defined]
+
+    def count(event_name: str, **_: Any) -> None:
+        client.requests[event_name.rsplit(".", 1)[-1]] += 1  # type: ignore[attr-defined]
+
+    client.meta.events.register("before-send.sqs", count)
+    return client
+
+
+@pytest.fixture
+def settler(stack, sqs):
+    return Settler(
+        queue_url=stack.queue_url,
+        dlq_url=stack.dlq_url,
+        max_receive_count=3,
+        retry_base_seconds=0,
+        retry_max_seconds=0,
+        client=sqs,
+    )
+
+
+class Reports:
+    """What the batcher reported: every message settled or refused, with its reason."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+        self.refused: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    def __call__(self, batch: Sequence[Settled], refused: Mapping[str, str]) -> None:
+        with self.lock:
+            self.batches.append([item.message.message_id for item in batch])
+            self.refused.update(refused)
+
+
+def received(sqs: Any, stack: Any, count: int) -> list[Received]:
+    for start in range(0, count, 10):
+        sqs.send_message_batch(
+            QueueUrl=stack.queue_url,
+            Entries=[{"Id": str(i), "MessageBody": "x"} for i in range(min(10, count - start))],
+        )
+    messages: list[Received] = []
+    while len(messages) < count:
+        answer = sqs.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10)
+        messages += [Received.from_sqs(m) for m in answer.get("Messages", [])]
+    return messages
+
+
+def settled(message: Received) -> Settled:
+    return Settled(message, Outcome(Kind.DONE, "confirmed: ran calendar"), time.perf_counter())
+
+
+def queue_size(sqs: Any, url: str) -> int:
+    attrs = sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]) + int(
+        attrs["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
+def test_ten_settled_messages_go_in_one_request(stack, sqs, settler):
+    messages = received(sqs, stack, 10)
+    reports = Reports()
+    batcher = DeleteBatcher(settler.delete, reports, linger_seconds=30)
+    for message in messages:
+        batcher.add(settled(message))
+    assert batcher.wait_empty(10)  # long before the 30 s linger: ten make a batch
+    batcher.stop()
+    assert reports.batches == [[m.message_id for m in messages]]
+    assert sqs.requests["DeleteMessageBatch"] == 1
+    assert queue_size(sqs, stack.queue_url) == 0
+
+
+def test_a_lone_message_is_deleted_once_the_linger_is_over(stack, sqs, settler):
+    [message] = received(sqs, stack, 1)
+    reports = Reports()
+    batcher = DeleteBatcher(settler.delete, reports, linger_seconds=0.2)
+    batcher.add(settled(message))
+    assert batcher.wait_empty(10)
+    batcher.stop()
+    assert reports.batches == [[message.message_id]]
+    assert queue_size(sqs, stack.queue_url) == 0
+
+
+def test_a_refused_receipt_is_reported_with_its_reason_and_the_rest_deleted(stack, sqs, settler):
+    good = received(sqs, stack, 2)
+    stale = Received(message_id="gone", receipt_handle="not-a-receipt-handle", body="x")
+    reports = Reports()
+    batcher = DeleteBatcher(settler.delete, reports, linger_seconds=0.05)
+    for message in [*good, stale]:
+        batcher.add(settled(message))
+    assert batcher.wait_empty(10)
+    batcher.stop()
+    assert list(reports.refused) == ["not-a-receipt-handle"]
+    assert reports.refused["not-a-receipt-handle"].startswith("deleting the message: ")
+    assert queue_size(sqs, stack.queue_url) == 0
+
+
+def test_stop_deletes_what_waits_at_once(stack, sqs, settler):
+    messages = received(sqs, stack, 3)
+    reports = Reports()
+    batcher = DeleteBatcher(settler.delete, reports, linger_seconds=60)
+    for message in messages:
+        batcher.add(settled(message))
+    started = time.monotonic()
+    batcher.stop()
+    assert time.monotonic() - started < 10  # not the 60 s linger
+    assert sum(len(batch) for batch in reports.batches) == 3
+    assert queue_size(sqs, stack.queue_url) == 0
+
+
+def test_a_stopped_batcher_hands_messages_back(stack, sqs, settler):
+    [message] = received(sqs, stack, 1)
+    batcher = DeleteBatcher(settler.delete, Reports(), linger_seconds=0.05)
+    batcher.stop()
+    assert not batcher.add(settled(message))
