@@ -5,9 +5,9 @@ worker runs as a child process (the real worker, real parsers, instant publisher
 time and RSS are its own. Measures, in one run:
 
 1. backlog: N distinct new bookings ingested as SES would (S3 + SNS-wrapped notification), then
-   drained by one worker (4 threads unless ``--threads``): bookings/s, AWS requests per booking (botocore's
-   ``before-send`` hook), worker CPU ms per booking (user and system), peak RSS and RSS growth
-   across the drain;
+   drained by one worker (4 threads unless ``--threads``): bookings/s, AWS requests per booking
+   (botocore's ``before-send`` hook), worker CPU ms per booking (user and system), peak RSS and
+   RSS growth across the drain;
 2. paced: emails arriving at half the drain rate: p50/p95 enqueue-to-done (SQS SentTimestamp to
    the outcome line);
 3. baseline: a bare receive-and-delete loop (batches of 10) over N messages on the same queue,

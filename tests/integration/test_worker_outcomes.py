@@ -226,7 +226,7 @@ def test_messages_settled_before_shutdown_are_deleted_not_released(
     stack, make_worker, sqs, log_lines
 ):
     for booking_id in ("aaaaaaa", "bbbbbbb"):
-        send(stack, email_for(event(booking_id=booking_id)))
+        send_raw(stack, email_for(event(booking_id=booking_id)))
     worker = make_worker()
     worker._deletes.linger_seconds = 60  # settled messages wait for their batch...
     worker._run_once(wait_seconds=0)
