@@ -9,6 +9,7 @@ from typing import Any
 import boto3
 import pytest
 
+from tests.support.pipeline import queue_size
 from worker.deleting import DeleteBatcher, Settled
 from worker.outcomes import Kind, Outcome, Received, Settler
 
@@ -68,22 +69,20 @@ def settled(message: Received) -> Settled:
     return Settled(message, Outcome(Kind.DONE, "confirmed: ran calendar"), time.perf_counter())
 
 
-def queue_size(sqs: Any, url: str) -> int:
-    attrs = sqs.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return int(attrs["ApproximateNumberOfMessages"]) + int(
-        attrs["ApproximateNumberOfMessagesNotVisible"]
-    )
+def handed_over(
+    settler: Settler, messages: list[Received], linger_seconds: float
+) -> tuple[DeleteBatcher, Reports]:
+    """A batcher holding ``messages``, settled, and what it will report."""
+    reports = Reports()
+    batcher = DeleteBatcher(settler.delete, reports, linger_seconds=linger_seconds)
+    for message in messages:
+        assert batcher.add(settled(message))
+    return batcher, reports
 
 
 def test_ten_settled_messages_go_in_one_request(stack, sqs, settler):
     messages = received(sqs, stack, 10)
-    reports = Reports()
-    batcher = DeleteBatcher(settler.delete, reports, linger_seconds=30)
-    for message in messages:
-        batcher.add(settled(message))
+    batcher, reports = handed_over(settler, messages, linger_seconds=30)
     assert batcher.wait_empty(10)  # long before the 30 s linger: ten make a batch
     batcher.stop()
     assert reports.batches == [[m.message_id for m in messages]]
@@ -93,9 +92,7 @@ def test_ten_settled_messages_go_in_one_request(stack, sqs, settler):
 
 def test_a_lone_message_is_deleted_once_the_linger_is_over(stack, sqs, settler):
     [message] = received(sqs, stack, 1)
-    reports = Reports()
-    batcher = DeleteBatcher(settler.delete, reports, linger_seconds=0.2)
-    batcher.add(settled(message))
+    batcher, reports = handed_over(settler, [message], linger_seconds=0.2)
     assert batcher.wait_empty(10)
     batcher.stop()
     assert reports.batches == [[message.message_id]]
@@ -105,10 +102,7 @@ def test_a_lone_message_is_deleted_once_the_linger_is_over(stack, sqs, settler):
 def test_a_refused_receipt_is_reported_with_its_reason_and_the_rest_deleted(stack, sqs, settler):
     good = received(sqs, stack, 2)
     stale = Received(message_id="gone", receipt_handle="not-a-receipt-handle", body="x")
-    reports = Reports()
-    batcher = DeleteBatcher(settler.delete, reports, linger_seconds=0.05)
-    for message in [*good, stale]:
-        batcher.add(settled(message))
+    batcher, reports = handed_over(settler, [*good, stale], linger_seconds=0.05)
     assert batcher.wait_empty(10)
     batcher.stop()
     assert list(reports.refused) == ["not-a-receipt-handle"]
@@ -117,11 +111,7 @@ def test_a_refused_receipt_is_reported_with_its_reason_and_the_rest_deleted(stac
 
 
 def test_stop_deletes_what_waits_at_once(stack, sqs, settler):
-    messages = received(sqs, stack, 3)
-    reports = Reports()
-    batcher = DeleteBatcher(settler.delete, reports, linger_seconds=60)
-    for message in messages:
-        batcher.add(settled(message))
+    batcher, reports = handed_over(settler, received(sqs, stack, 3), linger_seconds=60)
     started = time.monotonic()
     batcher.stop()
     assert time.monotonic() - started < 10  # not the 60 s linger

@@ -1,5 +1,7 @@
 """The state table against moto: conditional state writes, leases, takeover, dedup records."""
 
+from typing import Any
+
 import pytest
 
 from bookings import Booking, Kind
@@ -65,13 +67,19 @@ def test_released_booking_is_leased_again(store):
     assert (record.booking, record.version, record.lease_owner) == (NEWER, 2, "b")
 
 
-def test_expired_lease_is_taken_over(stack, store):
+def taken_over(stack: Any, store: StateStore, first: str, successor: str) -> StateStore:
+    """``first``'s 30 s lease, then ``successor``'s once it expired (fake clock)."""
     clock = [1000.0]
     early = StateStore(stack.table_name, store.client, clock=lambda: clock[0])
-    acquire(early, owner="dead")
+    acquire(early, owner=first)
     clock[0] += 31
-    acquire(early, state=None, version=1, owner="alive", fence=1)
-    assert early.load(STATE.key).lease_owner == "alive"
+    acquire(early, state=None, version=1, owner=successor, fence=1)
+    return early
+
+
+def test_expired_lease_is_taken_over(stack, store):
+    taken_over(stack, store, "dead", "alive")
+    assert store.load(STATE.key).lease_owner == "alive"
 
 
 def published(step: str, digest: str, booking: Booking = STATE, **ids: str) -> StepRecord:
@@ -116,11 +124,7 @@ def test_each_lease_taken_raises_the_fence(store):
 
 
 def test_result_under_an_older_lease_is_refused_once_a_later_one_was_taken(stack, store):
-    clock = [1000.0]
-    early = StateStore(stack.table_name, store.client, clock=lambda: clock[0])
-    acquire(early, owner="slow")
-    clock[0] += 31
-    acquire(early, state=None, version=1, owner="successor", fence=1)
+    early = taken_over(stack, store, "slow", "successor")
     early.record(STATE.key, {"scc": published("scc", "new", NEWER)}, fence=2)
     with pytest.raises(LeaseLost):
         early.record(STATE.key, {"scc": published("scc", "old")}, fence=1)

@@ -12,7 +12,7 @@ import structlog
 
 from sandbox.stack import LocalStack
 from tests.support.mail import email_for, event
-from tests.support.pipeline import send_raw
+from tests.support.pipeline import queue_size, send_raw
 from tests.support.recording import Fault
 from worker.logs import configure_logging
 from worker.loop import Worker
@@ -48,16 +48,6 @@ def drain(worker: Worker, seconds: float = 20.0) -> None:
 
 def outcomes(log_lines: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
     return [line for line in log_lines() if line["event"] == "message settled"]
-
-
-def queue_size(sqs: Any, url: str) -> int:
-    attrs = sqs.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    )["Attributes"]
-    return int(attrs["ApproximateNumberOfMessages"]) + int(
-        attrs["ApproximateNumberOfMessagesNotVisible"]
-    )
 
 
 def dead_letters(sqs: Any, stack: LocalStack) -> list[dict[str, str]]:

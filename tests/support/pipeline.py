@@ -27,6 +27,17 @@ def send_raw(stack: LocalStack, raw: bytes, **kwargs: Any) -> str:
     )
 
 
+def queue_size(sqs: Any, url: str) -> int:
+    """Messages on the queue, visible or in flight."""
+    attrs = sqs.get_queue_attributes(
+        QueueUrl=url,
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attrs["ApproximateNumberOfMessages"]) + int(
+        attrs["ApproximateNumberOfMessagesNotVisible"]
+    )
+
+
 def ingest_sample(stack: LocalStack, name: str) -> str:
     """One sample email (``tests/fixtures/emails/<name>``) in, as SES delivers it."""
     return send_raw(stack, (EMAILS / name).read_bytes())
