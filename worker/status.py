@@ -32,15 +32,6 @@ class QueueHealth:
     delayed: int
     oldest_age_seconds: int | None
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "waiting": self.waiting,
-            "in_flight": self.in_flight,
-            "delayed": self.delayed,
-            "oldest_age_seconds": self.oldest_age_seconds,
-        }
-
 
 @dataclass(frozen=True)
 class BookingStatus:
@@ -61,22 +52,6 @@ class BookingStatus:
     answers: dict[str, str] = field(default_factory=dict)
     #: step → the URL it published (guest_page, crew_page)
     links: dict[str, str] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "key": self.key,
-            "status": self.status,
-            "boat": self.boat,
-            "start": self.start,
-            "end": self.end,
-            "as_of": self.as_of,
-            "updated_at": self.updated_at,
-            "steps": self.steps,
-            "in_progress": self.in_progress,
-            "errors": self.errors,
-            "answers": self.answers,
-            "links": self.links,
-        }
 
 
 def queue_health(

@@ -3,6 +3,7 @@
 import argparse
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,8 +72,8 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
     except Exception as exc:
         raise explain_aws_error(exc, settings.queue_url) from exc
     return {
-        "queues": [q.as_dict() for q in queues],
-        "bookings": [b.as_dict() for b in bookings],
+        "queues": [asdict(q) for q in queues],
+        "bookings": [asdict(b) for b in bookings],
     }
 
 
