@@ -134,8 +134,6 @@ class ReplaySummary:
     replayed: int = 0
     skipped: int = 0
     failed: list[str] = field(default_factory=list)
-    #: picked and being sent right now (counts against ``limit`` until sent)
-    chosen: int = 0
 
 
 def explain_aws_error(exc: Exception, queue_url: str) -> Exception:
@@ -278,26 +276,31 @@ class DeadLetterQueue:
         lock = threading.Lock()
         seen: set[str] = set()
         untouched: list[DeadLetter] = []
+        in_flight = 0  # picked and being sent right now: counts against ``limit`` until sent
+
+        def room(extra: int = 0) -> bool:
+            return limit is None or summary.replayed + in_flight + extra < limit
 
         def choose(batch: list[DeadLetter]) -> tuple[int, list[DeadLetter]]:
             """(letters not seen before, those of them to replay); the rest wait to be released."""
+            nonlocal in_flight
             new = [letter for letter in batch if letter.message_id not in seen]
             untouched.extend(letter for letter in batch if letter.message_id in seen)
             seen.update(letter.message_id for letter in new)
             picked: list[DeadLetter] = []
             for letter in new:
-                room = limit is None or summary.replayed + len(picked) + summary.chosen < limit
-                if selection.matches(letter) and room:
+                if selection.matches(letter) and room(len(picked)):
                     picked.append(letter)
                 else:
                     untouched.append(letter)
                     summary.skipped += 1
-            summary.chosen += len(picked)
+            in_flight += len(picked)
             return len(new), picked
 
         def drain() -> None:
+            nonlocal in_flight
             empty = 0
-            while empty < 2 and (limit is None or summary.replayed + summary.chosen < limit):
+            while empty < 2 and room():
                 batch = self._receive(self.hold_seconds)
                 with lock:
                     new, picked = choose(batch)
@@ -307,7 +310,7 @@ class DeadLetterQueue:
                     with lock:
                         if dry_run:
                             untouched.extend(picked)  # shown, not sent: released at the end
-                        summary.chosen -= len(picked)
+                        in_flight -= len(picked)
                         summary.replayed += sent
                         summary.failed.extend(failed)
                     progress(len(picked))

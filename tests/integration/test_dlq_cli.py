@@ -288,3 +288,12 @@ def test_the_worker_dead_letters_three_reasons_and_a_replay_of_one_completes(aws
     assert len(recorder.completed("summary")) == 1
     left = _cli(aws, stack.queue_url, stack.dlq_url, "ls", "--json").stdout.splitlines()
     assert sorted(json.loads(line)["reason"][:7] for line in left) == ["reading", "unreada"]
+
+
+def test_replay_limit_moves_at_most_that_many(aws, three_dead_letters):
+    sqs, queue_url, dlq_url, _ids = three_dead_letters
+    result = _cli(aws, queue_url, dlq_url, "replay", "--all", "--limit", "2")
+    assert result.returncode == 0, result.stderr
+    assert "replayed 2, left 1 in the DLQ" in result.stdout
+    assert _depth(sqs, queue_url) == 2
+    assert len(_bodies(sqs, dlq_url)) == 1

@@ -75,7 +75,7 @@ def report(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Parse one file and print what it says; returns the exit code. Reused by ``demo``."""
+    """Parse one file and print what it says; returns the exit code."""
     out, err = out or sys.stdout, err or sys.stderr
     try:
         raw = path.read_bytes()
