@@ -11,6 +11,7 @@ from bookings.errors import (
 from bookings.events import BookingEvent
 from bookings.kinds import Kind
 from bookings.margin import Margin, MarginPolicy
+from bookings.provenance import Provenance
 from bookings.roster import Boat, CrewAssignment, CrewMember, Fleet, default_fleet
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "NotABooking",
     "ParseError",
     "PermanentError",
+    "Provenance",
     "TransientError",
     "default_fleet",
     "reduce",

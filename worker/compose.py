@@ -122,6 +122,7 @@ def build_worker(
         inbound_bucket=settings.inbound_bucket,
         forwarder_allowlist=list(settings.forwarder_allowlist),
         require_authenticated_sender=settings.require_authenticated_sender,
+        require_verified_original=settings.require_verified_original,
     )
     settler = Settler(
         queue_url=settings.queue_url,

@@ -12,11 +12,20 @@ import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bookings import CharterhandError, NotABooking, PermanentError, TransientError
-from worker.admission import check_forwarder, check_location, check_verdicts, verdicts_from_headers
+from worker.admission import (
+    check_forwarder,
+    check_location,
+    check_sender,
+    check_verdicts,
+    verdicts_from_headers,
+)
+from worker.authresults import alignment, ses_authentication_results
 from worker.aws_errors import classify
 from worker.decode import EmailRef, decode_body
 from worker.orchestrate import Orchestrator
+from worker.original_dkim import KeyLookup, dns_txt
 from worker.outcomes import Kind, Outcome, Received, combine
+from worker.provenance import provenance_of
 from worker.reading import MailReader
 
 if TYPE_CHECKING:
@@ -40,6 +49,8 @@ class MessageHandler:
         inbound_bucket: str,
         forwarder_allowlist: list[str],
         require_authenticated_sender: bool,
+        require_verified_original: bool = False,
+        key_lookup: KeyLookup = dns_txt,
     ) -> None:
         self.s3 = s3
         self.reader = reader
@@ -47,6 +58,9 @@ class MessageHandler:
         self.inbound_bucket = inbound_bucket
         self.forwarder_allowlist = forwarder_allowlist
         self.require_authenticated_sender = require_authenticated_sender
+        self.require_verified_original = require_verified_original
+        #: DKIM key look-ups for attached originals (DNS; tests pass their own)
+        self.key_lookup = key_lookup
 
     def handle(self, message: Received) -> Outcome:
         """The message's outcome (before the retry limit is applied by the settler)."""
@@ -87,7 +101,13 @@ class MessageHandler:
             )
             if refused:
                 return Outcome(Kind.IGNORED, refused, email_id=email_id)
+        results = ses_authentication_results(raw)
         envelope = self.reader.envelope(raw)
+        refused = check_sender(
+            results, envelope.from_address, required=self.require_authenticated_sender
+        )
+        if refused:
+            return Outcome(Kind.IGNORED, refused, email_id=email_id)
         refused = check_forwarder(envelope.forwarded_by, self.forwarder_allowlist)
         if refused:
             return Outcome(Kind.IGNORED, refused, email_id=email_id)
@@ -95,6 +115,14 @@ class MessageHandler:
             event = self.reader.parse(raw)
         except NotABooking as exc:
             return Outcome(Kind.IGNORED, f"not a booking: {exc.reason}", email_id=email_id)
+        from_domain = (envelope.from_address or "").rpartition("@")[2]
+        proven = provenance_of(
+            envelope, alignment(results, from_domain), event.source, self.key_lookup
+        )
+        if self.require_verified_original and not proven.verified:
+            reason = f"unverified booking email ({proven.proof}): require_verified_original is set"
+            return Outcome(Kind.IGNORED, reason, booking_key=event.key, email_id=email_id)
+        event = event.model_copy(update={"provenance": proven})
         applied = self.orchestrator.apply(event, run_id=uuid.uuid4().hex, email_id=email_id)
         context = {"booking_key": applied.booking_key, "email_id": email_id}
         if applied.failed:  # a permanent failure first: retrying will not fix it
@@ -111,7 +139,8 @@ class MessageHandler:
         if applied.duplicate:
             return Outcome(Kind.DONE, "duplicate of an email already applied", **context)
         ran = ", ".join(applied.ran) or "nothing (already published)"
-        reason = f"{event.kind.value}: ran {ran}" + (
+        proof = "verified" if proven.verified else "unverified"
+        reason = f"{event.kind.value} ({proof}): ran {ran}" + (
             "" if applied.state_changed else "; state kept"
         )
         return Outcome(Kind.DONE, reason, **context)
