@@ -1,8 +1,9 @@
 """The composition root: the one place that builds clients and wires the worker together.
 
 ``build_worker(settings)`` gives a ready :class:`~worker.loop.Worker`; tests pass their own
-publishers (and anything else) in. The publishers a real deployment runs are built by
-:func:`default_publishers`: **the seam the publisher modules plug into** (one line each).
+publishers (and anything else, such as the DKIM key look-up) in. The publishers a real
+deployment runs are built by :func:`default_publishers`: **the seam the publisher modules plug
+into** (one line each).
 """
 
 import os
@@ -25,6 +26,7 @@ from worker.downstream import (
 )
 from worker.loop import Worker
 from worker.orchestrate import Orchestrator, dependency_order
+from worker.original_dkim import KeyLookup, dns_txt
 from worker.outcomes import Settler
 from worker.parsing import ParsersReader
 from worker.process import MessageHandler
@@ -95,6 +97,7 @@ def build_worker(
     publishers: Sequence[Publisher] | None = None,
     reader: MailReader | None = None,
     owner: str | None = None,
+    key_lookup: KeyLookup | None = None,
 ) -> Worker:
     """A worker wired from settings. Raises ``ValueError`` at start-up for publishers whose
     dependencies do not resolve, rather than at the first message."""
@@ -123,6 +126,7 @@ def build_worker(
         forwarder_allowlist=list(settings.forwarder_allowlist),
         require_authenticated_sender=settings.require_authenticated_sender,
         require_verified_original=settings.require_verified_original,
+        key_lookup=key_lookup or dns_txt,
     )
     settler = Settler(
         queue_url=settings.queue_url,

@@ -98,6 +98,8 @@ def render(report: dict[str, Any]) -> str:
             f"- {booking.key}  {booking.status:<9} {booking.boat}  {booking.start}"
             f"  email of {booking.as_of}{busy}"
         )
+        if booking.provenance:
+            lines.append(f"    provenance: {booking.provenance}")
         steps = "  ".join(f"{name}={state}" for name, state in booking.steps.items())
         lines.append(f"    steps: {steps or 'none yet'}")
         for step, url in booking.links.items():
