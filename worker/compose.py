@@ -17,6 +17,9 @@ import boto3
 import structlog
 
 from publishers.base import Publisher
+from publishers.mail import Mailer
+from worker.confirmations import ForwardingConfirmations
+from worker.deliveries import DynamoDeliveryLog
 from worker.downstream import (
     DownstreamClients,
     crew_links,
@@ -37,6 +40,7 @@ from worker.store import StateStore
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
 
 log = structlog.get_logger("charterhand.worker")
@@ -49,6 +53,8 @@ class Clients:
     sqs: "SQSClient"
     s3: "S3Client"
     dynamodb: "DynamoDBClient"
+    #: for the worker's own mail to the manager (forwarding confirmations); built when None
+    sesv2: "SESV2Client | None" = None
 
     @classmethod
     def from_environment(cls, max_pool_connections: int = 10) -> "Clients":
@@ -71,6 +77,7 @@ class Clients:
             sqs=session.client("sqs", config=config),
             s3=session.client("s3", config=config),
             dynamodb=session.client("dynamodb", config=config),
+            sesv2=session.client("sesv2", config=config),
         )
 
 
@@ -88,6 +95,19 @@ def default_publishers(settings: Settings, clients: Clients) -> list[Publisher]:
         *page_publishers(settings, links, downstream),
         *email_publishers(settings, links, downstream),
     ]
+
+
+def forwarding_confirmations(settings: Settings, clients: Clients) -> ForwardingConfirmations:
+    """Forwarding confirmations mailed to the manager through SES, recorded in the state table."""
+    return ForwardingConfirmations(
+        table_name=settings.table_name,
+        dynamodb=clients.dynamodb,
+        mailer=Mailer(clients.sesv2 or boto3.client("sesv2"), settings.ses_configuration_set),
+        deliveries=DynamoDeliveryLog(settings.table_name, clients.dynamodb),
+        from_address=settings.from_address,
+        manager_address=settings.manager_address,
+        forwarder_allowlist=settings.forwarder_allowlist,
+    )
 
 
 def build_worker(
@@ -127,6 +147,7 @@ def build_worker(
         require_authenticated_sender=settings.require_authenticated_sender,
         require_verified_original=settings.require_verified_original,
         key_lookup=key_lookup or dns_txt,
+        confirmations=forwarding_confirmations(settings, clients),
     )
     settler = Settler(
         queue_url=settings.queue_url,

@@ -1,5 +1,8 @@
 """One SQS message → one outcome: decode, fetch, admit, parse, reduce and publish, per email.
 
+A provider's forwarding confirmation (``worker.setup_mail``) is recognised after admission and
+before parsing: its link and code go to the manager (``worker.confirmations``), and it ends done.
+
 Nothing here touches SQS: the loop settles what this returns. Every exception ends up as an
 outcome: ours by family (transient → retry, permanent → dead-letter), anything else as a
 transient "unexpected" error, retried and dead-lettered with its reason once retries run out.
@@ -12,6 +15,7 @@ import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bookings import CharterhandError, NotABooking, PermanentError, TransientError
+from worker import setup_mail
 from worker.admission import (
     check_forwarder,
     check_location,
@@ -19,8 +23,9 @@ from worker.admission import (
     check_verdicts,
     verdicts_from_headers,
 )
-from worker.authresults import alignment, ses_authentication_results
+from worker.authresults import AuthenticationResults, alignment, ses_authentication_results
 from worker.aws_errors import classify
+from worker.confirmations import ForwardingConfirmations
 from worker.decode import EmailRef, decode_body
 from worker.orchestrate import Orchestrator
 from worker.original_dkim import KeyLookup, dns_txt
@@ -51,6 +56,7 @@ class MessageHandler:
         require_authenticated_sender: bool,
         require_verified_original: bool = False,
         key_lookup: KeyLookup = dns_txt,
+        confirmations: ForwardingConfirmations | None = None,
     ) -> None:
         self.s3 = s3
         self.reader = reader
@@ -61,6 +67,8 @@ class MessageHandler:
         self.require_verified_original = require_verified_original
         #: DKIM key look-ups for attached originals (DNS; tests pass their own)
         self.key_lookup = key_lookup
+        #: tells the manager about forwarding confirmations (None: they are ignored)
+        self.confirmations = confirmations
 
     def handle(self, message: Received) -> Outcome:
         """The message's outcome (before the retry limit is applied by the settler)."""
@@ -108,6 +116,8 @@ class MessageHandler:
         )
         if refused:
             return Outcome(Kind.IGNORED, refused, email_id=email_id)
+        if setup_mail.claims_to_be_one(raw):
+            return self._forwarding_setup(raw, results, email_id)
         refused = check_forwarder(envelope.forwarded_by, self.forwarder_allowlist)
         if refused:
             return Outcome(Kind.IGNORED, refused, email_id=email_id)
@@ -144,6 +154,37 @@ class MessageHandler:
             "" if applied.state_changed else "; state kept"
         )
         return Outcome(Kind.DONE, reason, **context)
+
+    def _forwarding_setup(
+        self, raw: bytes, results: AuthenticationResults | None, email_id: str
+    ) -> Outcome:
+        """A provider's forwarding confirmation: its link and code go to the manager."""
+        provider = setup_mail.PROVIDER
+        if not setup_mail.authenticated(raw, results):
+            reason = (
+                f"claims to be a {provider} forwarding confirmation, "
+                f"but SES did not prove it came from {setup_mail.DOMAIN}"
+            )
+            return Outcome(Kind.IGNORED, reason, email_id=email_id)
+        confirmation = setup_mail.read(raw)
+        if confirmation is None:
+            reason = f"{provider} forwarding confirmation without a confirmation link"
+            return Outcome(Kind.IGNORED, reason, email_id=email_id)
+        if self.confirmations is None:
+            reason = f"{provider} forwarding confirmation, and no way to tell the manager"
+            return Outcome(Kind.IGNORED, reason, email_id=email_id)
+        sent = self.confirmations.handle(confirmation, email_id)
+        if sent is None:
+            reason = f"{provider} forwarding confirmation already sent to the manager"
+            return Outcome(Kind.DONE, reason, email_id=email_id)
+        log.info(
+            "forwarding confirmation sent to the manager",
+            provider=provider,
+            email_id=email_id,
+            ses_message_id=sent,
+        )
+        reason = f"{provider} forwarding confirmation: link and code sent to the manager"
+        return Outcome(Kind.DONE, reason, email_id=email_id)
 
     def _fetch(self, ref: EmailRef) -> bytes:
         if ref.content is not None:
