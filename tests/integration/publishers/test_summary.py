@@ -256,3 +256,14 @@ def test_provenance_is_part_of_what_the_summary_shows_once_known():
     assert publisher.input_of(booking(provenance=VERIFIED)) != publisher.input_of(
         booking(provenance=FORWARDED)
     )
+
+
+def test_the_webhook_receives_the_provenance(httpserver):
+    httpserver.expect_request("/exec", method="POST").respond_with_json({"id": "row-8"})
+
+    publish(webhook_publisher(httpserver.url_for("/exec")), booking(provenance=FORWARDED))
+
+    [(request, _)] = httpserver.log
+    body = json.loads(request.data)
+    assert body["provenance"].startswith("forwarded by dana@sailjada.com, unverified")
+    assert body["booking"]["provenance"]["verified"] is False
