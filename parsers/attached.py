@@ -17,6 +17,7 @@ from parsers.mime import address_of, bodies, decode_message, header_text
 from parsers.registry import is_platform
 
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+MAX_MULTIPART_DEPTH = 20
 
 
 def attached_original(raw: bytes) -> bytes | None:
@@ -37,9 +38,12 @@ def attached_original(raw: bytes) -> bytes | None:
     return found
 
 
-def first_attached_bytes(data: bytes) -> bytes | None:
+def first_attached_bytes(data: bytes, depth: int = 0) -> bytes | None:
     """The body of the first message/rfc822 part in document order, outside attached messages
-    (the part ``parsers.mime.bodies`` lists first); None when there is none."""
+    (the part ``parsers.mime.bodies`` lists first); None when there is none, or when multiparts
+    nest deeper than any mail client writes them."""
+    if depth > MAX_MULTIPART_DEPTH:
+        return None
     head, body = _split(data)
     headers = BytesHeaderParser(policy=compat32).parsebytes(head + b"\r\n")
     if headers.get_content_type() == "message/rfc822":
@@ -49,7 +53,7 @@ def first_attached_bytes(data: bytes) -> bytes | None:
     if not boundary:
         return None
     for part in _parts(body, boundary.encode("utf-8", "surrogateescape")):
-        inner = first_attached_bytes(part)
+        inner = first_attached_bytes(part, depth + 1)
         if inner is not None:
             return inner
     return None

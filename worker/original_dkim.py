@@ -45,7 +45,10 @@ def verify_original(
     sender = address_of(header_text(decode_message(original), "From"))[1]
     if sender is None or not trusts(domain_of(sender)):
         return SignatureCheck(False, "the attached original's From is not the platform's")
-    checker = dkim.DKIM(original, logger=_QUIET)
+    try:
+        checker = dkim.DKIM(original, logger=_QUIET)
+    except dkim.DKIMException as exc:
+        return SignatureCheck(False, f"the attached original is malformed ({type(exc).__name__})")
     signatures = [value for name, value in checker.headers if name.lower() == b"dkim-signature"]
     if not signatures:
         return SignatureCheck(False, "the attached original has no DKIM signature")
@@ -63,7 +66,9 @@ def verify_original(
             continue
         try:
             valid = checker.verify(idx=index, dnsfunc=_dnsfunc(lookup))
-        except dkim.DKIMException as exc:
+        except TransientError:
+            raise
+        except Exception as exc:  # dkimpy on a stranger's bytes: whatever it raises proves nothing
             reason = f"the DKIM signature of {signer} does not verify ({type(exc).__name__})"
             continue
         if valid:

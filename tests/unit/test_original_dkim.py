@@ -1,9 +1,11 @@
 """The platform's DKIM signature on an original forwarded as an attachment, checked offline."""
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bookings import TransientError
-from parsers.attached import attached_original
+from parsers.attached import attached_original, first_attached_bytes
 from tests.emailkit import attachment_forward, confirmed
 from tests.support.dkim import KeyRing, crlf, forward_as_attachment, private_key, sign
 from worker.original_dkim import verify_original
@@ -103,3 +105,27 @@ def test_dns_that_does_not_answer_is_transient_not_a_bad_signature(ring):
 
     with pytest.raises(TransientError):
         verify_original(signed, BOATSETTER, timeout)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=3000), st.sampled_from([b"", b"--==fw==\r\n", b"\r\n--==fw==--\r\n"]))
+def test_whatever_the_bytes_cutting_and_checking_never_raise(noise, tail):
+    """A stranger's bytes, inside a forward or alone: no answer but None or a refusal."""
+    ring = KeyRing()
+    forged = b"DKIM-Signature: v=1; a=rsa-sha256; d=boatsetter.com; s=s1; h=from; bh=x; b=y\r\n"
+    signed_noise = forged + b"From: <a@boatsetter.com>\r\n\r\n" + noise
+    for raw in (noise, forward_as_attachment(noise + tail), forward_as_attachment(signed_noise)):
+        cut = attached_original(raw)
+        if cut is not None:
+            assert not verify_original(cut, BOATSETTER, ring.lookup).verified
+
+
+def test_multiparts_nested_beyond_any_mail_client_are_not_cut():
+    inner = b"Content-Type: message/rfc822\r\n\r\nFrom: <a@boatsetter.com>\r\n\r\nhi\r\n"
+    for level in range(30):
+        inner = (
+            f'Content-Type: multipart/mixed; boundary="b{level}"\r\n\r\n--b{level}\r\n'.encode()
+            + inner
+            + f"\r\n--b{level}--\r\n".encode()
+        )
+    assert first_attached_bytes(inner) is None
