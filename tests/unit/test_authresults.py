@@ -116,3 +116,90 @@ def test_check_sender_fails_closed_without_ses_results():
 
 def test_check_sender_can_be_switched_off():
     assert check_sender(None, None, required=False) is None
+
+
+# --- a sender writing into SES's header: its HELO name and envelope sender are copied into it ---
+
+SIGNED = b"DKIM-Signature: v=1; d=evil.example; s=s1; h=from; bh=x; b=y\r\n" + RAW
+
+
+def stored_with(results: str, message: bytes = SIGNED) -> bytes:
+    return f"Authentication-Results: {results}\r\n".encode() + message
+
+
+def injected(helo: str) -> str:
+    """SES's header for mail whose sender chose ``helo``; the real results say nothing aligned."""
+    return (
+        "amazonses.com;\r\n spf=pass (spfCheck: domain of evil.example designates 192.0.2.66 as "
+        f"permitted sender) client-ip=192.0.2.66; envelope-from=x@evil.example; helo={helo};\r\n"
+        " dkim=pass header.i=@evil.example;\r\n dmarc=none header.from=boatsetter.com;"
+    )
+
+
+def test_a_dmarc_result_smuggled_in_a_helo_name_proves_nothing():
+    results = ses_authentication_results(stored_with(injected("x;dmarc=pass")))
+    assert results is not None
+    assert results.ambiguous == "a method reported twice"
+    assert alignment(results, "boatsetter.com") is None
+
+
+def test_a_dkim_domain_smuggled_in_a_helo_name_proves_nothing():
+    results = ses_authentication_results(
+        stored_with(injected("x;dkim=pass;header.d=boatsetter.com"))
+    )
+    assert results is not None
+    assert results.ambiguous == "a stray 'header.d' clause"
+    assert alignment(results, "boatsetter.com") is None
+
+
+def test_a_whole_dkim_result_smuggled_with_a_tab_proves_nothing():
+    results = ses_authentication_results(
+        stored_with(injected("x;dkim=pass\theader.d=boatsetter.com"))
+    )
+    assert results is not None
+    assert alignment(results, "boatsetter.com") is None
+
+
+def test_a_quoted_envelope_sender_carrying_results_proves_nothing():
+    header = injected("x").replace(
+        "envelope-from=x@evil.example",
+        'envelope-from="a;dkim=pass header.d=boatsetter.com;"@evil.example',
+    )
+    results = ses_authentication_results(stored_with(header))
+    assert results is not None
+    assert alignment(results, "boatsetter.com") is None
+
+
+def test_more_dkim_results_than_signatures_prove_nothing():
+    # one DKIM-Signature in the message, two dkim results in the header: one is not SES's
+    header = injected("x;dkim=pass").replace(
+        "helo=x;dkim=pass", "helo=x; dkim=pass header.d=boatsetter.com"
+    )
+    results = ses_authentication_results(stored_with(header))
+    assert results is not None
+    assert results.ambiguous == "more dkim results than signatures"
+    assert alignment(results, "boatsetter.com") is None
+
+
+def test_two_real_signatures_are_two_real_results():
+    message = b"DKIM-Signature: v=1; d=boatsetter.com\r\n" + SIGNED
+    header = (
+        "amazonses.com; spf=pass; dkim=pass header.i=@boatsetter.com; "
+        "dkim=pass header.i=@evil.example; dmarc=pass header.from=boatsetter.com"
+    )
+    results = ses_authentication_results(stored_with(header, message))
+    assert results is not None
+    assert results.ambiguous is None
+    assert alignment(results, "boatsetter.com") is not None
+
+
+def test_an_unsigned_message_still_gets_its_dkim_none():
+    results = ses_authentication_results(
+        stored_with(
+            "amazonses.com; spf=pass; dkim=none header.i=unknown; "
+            "dmarc=none header.from=boatsetter.com",
+            RAW,
+        )
+    )
+    assert results is not None
+    assert results.ambiguous is None
