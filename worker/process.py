@@ -167,12 +167,12 @@ class MessageHandler:
             )
             return Outcome(Kind.IGNORED, reason, email_id=email_id)
         confirmation = setup_mail.read(raw)
-        if confirmation is None:
-            reason = f"{provider} forwarding confirmation without a confirmation link"
-            return Outcome(Kind.IGNORED, reason, email_id=email_id)
+        if confirmation is None:  # Google's own, yet unreadable: loud, never silently dropped
+            reason = f"{provider} forwarding confirmation with no confirmation link we can read"
+            raise PermanentError(reason, step="confirmation")
         if self.confirmations is None:
             reason = f"{provider} forwarding confirmation, and no way to tell the manager"
-            return Outcome(Kind.IGNORED, reason, email_id=email_id)
+            raise PermanentError(reason, step="confirmation")
         sent = self.confirmations.handle(confirmation, email_id)
         if sent is None:
             reason = f"{provider} forwarding confirmation already sent to the manager"

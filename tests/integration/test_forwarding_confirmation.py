@@ -211,3 +211,15 @@ def test_a_claim_held_by_another_worker_is_busy_until_it_expires(aws, stack):
     assert confirmations_at(stack, start + CLAIM_SECONDS + 1).handle(confirmation, "ses-x")
     assert confirmations_at(stack, start + CLAIM_SECONDS + 2).handle(confirmation, "ses-x") is None
     assert len(manager_mail(aws)) == 1
+
+
+def test_googles_own_confirmation_we_cannot_read_is_dead_lettered_not_dropped(
+    aws, stack, work, log_lines
+):
+    send_raw(stack, confirmation_mail(("(#{hash}482913756) Gmail", "a layout with no link")))
+    work(max_receive_count=1)
+
+    [line] = settled(log_lines)
+    assert line["outcome"] == "dead-letter"
+    assert line["reason"] == "Gmail forwarding confirmation with no confirmation link we can read"
+    assert manager_mail(aws) == []
