@@ -3,76 +3,45 @@
 Issue 10, point 6: no reading raw objects in S3 to finish setting up forwarding.
 """
 
-import io
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
-import structlog
 
+from bookings import default_fleet
 from publishers.deliveries import MemoryDeliveryLog
 from publishers.mail import Mailer
 from sandbox.stack import LocalStack
 from tests.publishing_support import parts, sent_mail
 from tests.support.cli import charterhand
 from tests.support.gmail import CODE, GERMAN, LINK, OWNER, confirmation_mail
-from tests.support.pipeline import send_raw
-from tests.support.recording import Recorder, recording_publishers
-from worker.compose import Clients, build_worker
+from tests.support.pipeline import send_raw, settle_all
 from worker.confirmations import (
     CLAIM_SECONDS,
     ConfirmationBusy,
     ForwardingConfirmations,
     pending_confirmations,
 )
-from worker.logs import configure_logging
+from worker.parsing import ParsersReader
 from worker.setup_mail import Confirmation
 
 FORGED_RESULTS = {"dkim": "PASS", "dmarc": "GRAY"}  # DKIM by the forger's domain, see below
 
 
 @pytest.fixture
-def log_lines() -> Iterator[Callable[[], list[dict[str, Any]]]]:
-    out = io.StringIO()
-    configure_logging("INFO", stream=out)
-    yield lambda: [json.loads(line) for line in out.getvalue().splitlines()]
-    structlog.reset_defaults()
-
-
-@pytest.fixture
-def work(stack: LocalStack, tmp_path) -> Iterator[Callable[..., None]]:
+def work(make_worker) -> Callable[..., None]:
     """Let one worker (real parsers, recording publishers) settle everything on the queue."""
-    workers = []
 
     def run(**overrides: Any) -> None:
-        settings = stack.settings(
-            **{
-                "poll_wait_seconds": 0,
-                "retry_base_seconds": 0,
-                "forwarder_allowlist": [OWNER],
-                **overrides,
-            }
-        )
-        worker = build_worker(
-            settings,
-            Clients.from_environment(),
-            publishers=recording_publishers(Recorder(path=tmp_path / "calls.jsonl")),
-        )
-        workers.append(worker)
-        deadline = time.monotonic() + 30
-        while worker._run_once(wait_seconds=0) and time.monotonic() < deadline:
-            worker.wait_idle(10)
-        worker.wait_idle(10)
+        overrides = {"forwarder_allowlist": [OWNER], **overrides}
+        settle_all(make_worker(ParsersReader(default_fleet()), **overrides))
 
-    yield run
-    for worker in workers:
-        worker.signal_shutdown()
-        worker._stop()
+    return run
 
 
 def settled(log_lines: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:

@@ -5,26 +5,20 @@ and are read by the real parsers; the DKIM keys of attached originals come from 
 test publishes (no DNS).
 """
 
-import io
-import json
 import time
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
 import pytest
-import structlog
 
-from bookings import Provenance, TransientError
+from bookings import Provenance, TransientError, default_fleet
 from sandbox.stack import LocalStack
 from tests.conftest import FIXTURES
 from tests.emailkit import CONFIRMED_ROWS, confirmed, gmail_manual_forward, html_table, text_body
 from tests.support.dkim import KeyRing, crlf, forward_as_attachment, sign
-from tests.support.recording import Recorder, recording_publishers
-from worker.compose import Clients, build_worker
+from tests.support.pipeline import settle_all
 from worker.ingest import ses_notification, sns_envelope
-from worker.logs import configure_logging
-from worker.loop import Worker
+from worker.parsing import ParsersReader
 from worker.store import StateStore
 
 KEY = "boatsetter:xhqgmdh"
@@ -44,52 +38,23 @@ ATTACKERS_OWN = (
 
 
 @pytest.fixture
-def log_lines() -> Iterator[Callable[[], list[dict[str, Any]]]]:
-    out = io.StringIO()
-    configure_logging("INFO", stream=out)
-    yield lambda: [json.loads(line) for line in out.getvalue().splitlines()]
-    structlog.reset_defaults()
-
-
-@pytest.fixture
 def ring() -> KeyRing:
     return KeyRing()
 
 
 @pytest.fixture
-def run(stack: LocalStack, ring: KeyRing, tmp_path, log_lines):
-    """Send raw emails with the given Authentication-Results through one worker; the outcomes."""
-    workers: list[Worker] = []
+def run(stack: LocalStack, ring: KeyRing, make_worker, log_lines):
+    """Send raw emails with the given Authentication-Results through one worker (the real
+    parsers, the test's DKIM keys); the outcomes it logged."""
 
     def send_and_work(*emails: tuple[bytes, str], **overrides: Any) -> list[dict[str, Any]]:
-        settings = stack.settings(
-            **{
-                "forwarder_allowlist": ["dana@sailjada.com"],
-                "poll_wait_seconds": 0,
-                "retry_base_seconds": 0,
-                "max_receive_count": 3,
-                **overrides,
-            }
-        )
-        worker = build_worker(
-            settings,
-            Clients.from_environment(),
-            publishers=recording_publishers(Recorder(path=tmp_path / "calls.jsonl")),
-            key_lookup=ring.lookup,
-        )
-        workers.append(worker)
+        worker = make_worker(ParsersReader(default_fleet()), key_lookup=ring.lookup, **overrides)
         for raw, results in emails:
             send_as_ses(stack, raw, results)
-        deadline = time.monotonic() + 30
-        while worker._run_once(wait_seconds=0) and time.monotonic() < deadline:
-            worker.wait_idle(10)
-        worker.wait_idle(10)
+        settle_all(worker)
         return [line for line in log_lines() if line["event"] == "message settled"]
 
-    yield send_and_work
-    for worker in workers:
-        worker.signal_shutdown()
-        worker._stop()
+    return send_and_work
 
 
 def send_as_ses(stack: LocalStack, raw: bytes, results: str) -> None:
