@@ -9,6 +9,9 @@ transient "unexpected" error, retried and dead-lettered with its reason once ret
 """
 
 import uuid
+from email.message import Message
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from typing import TYPE_CHECKING
 
 import structlog
@@ -67,7 +70,7 @@ class MessageHandler:
         self.require_verified_original = require_verified_original
         #: DKIM key look-ups for attached originals (DNS; tests pass their own)
         self.key_lookup = key_lookup
-        #: tells the manager about forwarding confirmations (None: they are ignored)
+        #: tells the manager about forwarding confirmations (None: they are dead-lettered)
         self.confirmations = confirmations
 
     def handle(self, message: Received) -> Outcome:
@@ -109,15 +112,16 @@ class MessageHandler:
             )
             if refused:
                 return Outcome(Kind.IGNORED, refused, email_id=email_id)
-        results = ses_authentication_results(raw)
+        headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+        results = ses_authentication_results(headers)
         envelope = self.reader.envelope(raw)
         refused = check_sender(
             results, envelope.from_address, required=self.require_authenticated_sender
         )
         if refused:
             return Outcome(Kind.IGNORED, refused, email_id=email_id)
-        if setup_mail.claims_to_be_one(raw):
-            return self._forwarding_setup(raw, results, email_id)
+        if setup_mail.claims_to_be_one(headers):
+            return self._forwarding_setup(raw, headers, results, email_id)
         refused = check_forwarder(envelope.forwarded_by, self.forwarder_allowlist)
         if refused:
             return Outcome(Kind.IGNORED, refused, email_id=email_id)
@@ -156,11 +160,11 @@ class MessageHandler:
         return Outcome(Kind.DONE, reason, **context)
 
     def _forwarding_setup(
-        self, raw: bytes, results: AuthenticationResults | None, email_id: str
+        self, raw: bytes, headers: Message, results: AuthenticationResults | None, email_id: str
     ) -> Outcome:
         """A provider's forwarding confirmation: its link and code go to the manager."""
         provider = setup_mail.PROVIDER
-        if not setup_mail.authenticated(raw, results):
+        if not setup_mail.authenticated(headers, results):
             reason = (
                 f"claims to be a {provider} forwarding confirmation, "
                 f"but SES did not prove it came from {setup_mail.DOMAIN}"

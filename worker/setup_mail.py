@@ -15,8 +15,6 @@ came from google.com (aligned DMARC or DKIM); otherwise it is ignored, never pas
 import re
 from dataclasses import dataclass
 from email.message import Message
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 
 from parsers.mime import address_of, bodies, decode_message, decode_words, header_text
 from worker.authresults import AuthenticationResults, alignment
@@ -46,9 +44,8 @@ class Confirmation:
     link: str
 
 
-def claims_to_be_one(raw: bytes) -> bool:
-    """Whether the email presents itself as a forwarding confirmation (headers only: cheap)."""
-    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+def claims_to_be_one(headers: Message) -> bool:
+    """Whether the email presents itself as a forwarding confirmation (its headers say so)."""
     sender = address_of(header_text(headers, "From"))[1]
     subject = header_text(headers, "Subject")
     return sender == SENDER or bool(
@@ -56,14 +53,13 @@ def claims_to_be_one(raw: bytes) -> bool:
     )
 
 
-def authenticated(raw: bytes, results: AuthenticationResults | None) -> bool:
+def authenticated(headers: Message, results: AuthenticationResults | None) -> bool:
     """Google's own forwarding sender, proven by SES for google.com."""
-    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
     sender = address_of(header_text(headers, "From"))[1]
     return sender == SENDER and alignment(results, DOMAIN) is not None
 
 
-def read(raw: bytes, own_addresses: frozenset[str] = frozenset()) -> Confirmation | None:
+def read(raw: bytes) -> Confirmation | None:
     """The link, code and requesting mailbox; None when the mail has no confirm link."""
     message = decode_message(raw)
     found = bodies(message)
@@ -74,15 +70,15 @@ def read(raw: bytes, own_addresses: frozenset[str] = frozenset()) -> Confirmatio
         return None
     subject = header_text(message, "Subject")
     code = _first(_SUBJECT_CODE, subject, group=1) or _first(_BODY_CODE, text, group=1)
-    return Confirmation(PROVIDER, _mailbox(message, subject, text, own_addresses), code, link)
+    return Confirmation(PROVIDER, _mailbox(message, subject, text), code, link)
 
 
-def _mailbox(message: Message, subject: str, text: str, own: frozenset[str]) -> str | None:
+def _mailbox(message: Message, subject: str, text: str) -> str | None:
     """The requesting Gmail address: named in the subject, else the first in the body that is
-    neither ours nor Google's."""
+    neither a recipient (our inbox) nor Google's."""
     to = decode_words(message.get("To", ""))
     recipients = {str(a).lower() for a in _ADDRESS.findall(to)}
-    skip = own | recipients | {SENDER}
+    skip = recipients | {SENDER}
     for source in (subject, text):
         for candidate in _ADDRESS.findall(source):
             address = str(candidate).lower().rstrip(".")
