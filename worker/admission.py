@@ -66,6 +66,8 @@ def check_sender(
         return None
     if results is None:
         return "no Authentication-Results from SES: the sender cannot be authenticated"
+    if results.ambiguous:
+        return f"SES's Authentication-Results cannot be trusted ({results.ambiguous})"
     if from_address is None:
         return "the email names no single From address to authenticate"
     if alignment(results, from_address.rpartition("@")[2]) is None:

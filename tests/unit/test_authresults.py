@@ -203,3 +203,9 @@ def test_an_unsigned_message_still_gets_its_dkim_none():
     )
     assert results is not None
     assert results.ambiguous is None
+
+
+def test_check_sender_says_when_the_header_itself_is_in_doubt():
+    results = ses_authentication_results(stored_with(injected("x;dmarc=pass")))
+    reason = check_sender(results, "no-reply@boatsetter.com", required=True)
+    assert reason == "SES's Authentication-Results cannot be trusted (a method reported twice)"
