@@ -266,7 +266,8 @@ class Orchestrator:
         finally:
             if self.on_step is not None:
                 with suppress(Exception):
-                    self.on_step(StepRun(publisher.step, time.perf_counter() - started, failed))
+                    elapsed = time.perf_counter() - started
+                    self.on_step(StepRun(publisher.step, elapsed, failed, ctx.booking.key))
 
     @property
     def _steps(self) -> list[str]:
@@ -286,6 +287,8 @@ class StepRun:
     seconds: float
     #: the publisher raised (recording the result is the state table's part, not the step's)
     failed: bool
+    #: whose step it was: for logs and benchmarks, never a metric dimension
+    booking_key: str = ""
 
 
 @dataclass(frozen=True)
