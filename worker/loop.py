@@ -3,7 +3,8 @@
 ``run()`` loops ``_run_once()`` until ``signal_shutdown()`` (arroyo's ``StreamProcessor``); tests
 drive ``_run_once()`` directly. A heartbeat thread extends the visibility of messages still in
 work, so a slow booking is never handed to a second worker. Messages done or ignored are deleted
-in batches (:mod:`worker.deleting`), their thread free at once. On shutdown the loop stops
+in batches (:mod:`worker.deleting`), their thread free at once; with no other message in work the
+batch goes at once instead of lingering for company. On shutdown the loop stops
 receiving, gives in-flight messages until the deadline to finish, deletes what is settled, then
 makes the rest visible again at once: nothing is lost, and nothing waits out a visibility timeout.
 """
@@ -197,6 +198,9 @@ class Worker:
             with self._lock:
                 self._in_flight.pop(message.receipt_handle, None)
                 self._slot_freed.notify()
+                idle = not self._in_flight
+            if idle:  # no message in work could join the waiting deletes: send them now
+                self._deletes.flush()
         if outcome is not None and not handed_over:
             self._log_outcome(message, outcome, started, settled)
 
