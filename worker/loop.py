@@ -38,7 +38,7 @@ OutcomeHook = Callable[[Received, Outcome], None]
 
 #: SQS's largest receive batch
 MAX_BATCH = 10
-#: how long a done or ignored message may wait for others to be deleted with (adds to its latency)
+#: how long a done or ignored message may wait for others in work to be deleted with
 DELETE_LINGER_SECONDS = 0.1
 
 
