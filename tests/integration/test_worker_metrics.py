@@ -13,11 +13,14 @@ import structlog
 
 from tests.infra.dashboard import emitted, worker_charts
 from tests.infra.module import load_module
-from tests.support.mail import email_for, event
+from tests.support.mail import EventMailReader, email_for, event
 from tests.support.pipeline import send_raw
-from tests.support.recording import Fault
+from tests.support.recording import Fault, recording_publishers
+from worker.compose import Clients, build_worker
 from worker.logs import configure_logging
 from worker.loop import Worker
+from worker.orchestrate import Orchestrator, StepRun
+from worker.outcomes import Outcome, Received
 
 NAMESPACE = "Charterhand/test"
 
@@ -96,3 +99,55 @@ def test_every_series_the_dashboard_charts_is_a_metric_the_worker_emitted(
                 (ns, name, tuple(k for k, _ in dims)) == (NAMESPACE, chart.metric, keys)
                 for ns, name, dims in created
             ), chart.title
+
+
+def test_the_step_hook_sees_each_run_once_and_cannot_break_one(store, recorder, executor):
+    runs: list[StepRun] = []
+
+    def hook(run: StepRun) -> None:
+        runs.append(run)
+        raise RuntimeError("a broken metrics sink")
+
+    recorder.faults = {"scc": Fault("permanent")}
+    orchestrator = Orchestrator(
+        store, recording_publishers(recorder), executor, owner="t", lease_seconds=30, on_step=hook
+    )
+    applied = orchestrator.apply(event(), run_id="r1")
+    assert set(applied.failed) == {"scc"}  # the hook's error changed no step's result
+    assert applied.blocked == ("summary",)
+    assert sorted((r.step, r.failed) for r in runs) == [
+        ("calendar", False),
+        ("crew_email", False),
+        ("crew_page", False),
+        ("guest_page", False),
+        ("scc", True),
+    ]
+    assert {r.booking_key for r in runs} == {"boatsetter:xhqgmdh"}
+
+
+def test_the_outcome_hook_is_called_once_per_settled_message_after_the_metrics(
+    stack, recorder, log_lines
+):
+    seen: list[tuple[str, str]] = []
+
+    def hook(message: Received, outcome: Outcome) -> None:
+        seen.append((outcome.kind.value, outcome.booking_key or ""))
+        raise RuntimeError("a broken demo")
+
+    worker = build_worker(
+        stack.settings(poll_wait_seconds=0),
+        Clients.from_environment(),
+        publishers=recording_publishers(recorder),
+        reader=EventMailReader(),
+        on_outcome=hook,
+    )
+    try:
+        send_raw(stack, email_for(event()))
+        send_raw(stack, email_for(None, not_a_booking=True))
+        drain(worker)
+    finally:
+        worker.signal_shutdown()
+        worker._stop()
+    assert sorted(seen) == [("done", "boatsetter:xhqgmdh"), ("ignored", "")]
+    assert len([line for line in metric_lines(log_lines) if "Emails" in line]) == 2
+    assert boto3.client("sqs").receive_message(QueueUrl=stack.queue_url).get("Messages") is None
