@@ -19,6 +19,7 @@ the hang, like a slow server whose answer comes too late); ``DELETE /_sandbox/fa
 """
 
 import json
+import random
 import threading
 import uuid
 from collections import deque
@@ -131,9 +132,13 @@ class RecordsApi:
         self.records: dict[str, Json] = {}
         self.requests: list[Json] = []
         self.faults = FaultQueue()
+        #: every API request waits a uniformly random time in this range (seconds) before its
+        #: answer, like a real system across a network (bench/latency.py); (0, 0): none
+        self.latency: tuple[float, float] = (0.0, 0.0)
         self._idempotent: dict[str, tuple[str, Answer]] = {}
         self._lock = threading.RLock()
         self._stopping = threading.Event()
+        self._wait: Callable[[float], object] = self._stopping.wait
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -213,6 +218,9 @@ class RecordsApi:
             "at": _now(),
         }
         extra_headers: Json = {}
+        low, high = self.latency
+        if high > 0:
+            self._wait(random.uniform(low, high))  # noqa: S311 - a delay, not a secret
         fault = self.faults.take(request.method)
         try:
             if fault is not None and fault.hang_seconds:

@@ -27,10 +27,11 @@ from worker.downstream import (
     page_publishers,
     system_publishers,
 )
-from worker.loop import Worker
+from worker.loop import OutcomeHook, Worker
+from worker.metrics import Metrics
 from worker.orchestrate import Orchestrator, dependency_order
 from worker.original_dkim import KeyLookup, dns_txt
-from worker.outcomes import Settler
+from worker.outcomes import Outcome, Received, Settler
 from worker.parsing import ParsersReader
 from worker.process import MessageHandler
 from worker.reading import MailReader
@@ -118,10 +119,17 @@ def build_worker(
     reader: MailReader | None = None,
     owner: str | None = None,
     key_lookup: KeyLookup | None = None,
+    metrics: Metrics | None = None,
+    on_outcome: OutcomeHook | None = None,
 ) -> Worker:
     """A worker wired from settings. Raises ``ValueError`` at start-up for publishers whose
-    dependencies do not resolve, rather than at the first message."""
+    dependencies do not resolve, rather than at the first message.
+
+    Metrics go to the log stream as EMF lines (``metrics``: by default to the stream
+    ``configure_logging`` set up, so call that first); ``on_outcome`` is called after them for
+    each settled message."""
     threads = settings.worker_threads
+    metrics = metrics or Metrics(settings.metrics_namespace)
     clients = clients or Clients.from_environment(max_pool_connections=max(10, threads * 4))
     if publishers is None:
         publishers = default_publishers(settings, clients)
@@ -137,6 +145,7 @@ def build_worker(
         ),
         owner=owner or f"{socket.gethostname()}:{os.getpid()}",
         lease_seconds=settings.lease_seconds,
+        on_step=metrics.step,
     )
     handler = MessageHandler(
         s3=clients.s3,
@@ -166,4 +175,16 @@ def build_worker(
         visibility_timeout_seconds=settings.visibility_timeout_seconds,
         poll_wait_seconds=settings.poll_wait_seconds,
         shutdown_deadline_seconds=settings.shutdown_deadline_seconds,
+        on_outcome=_both(metrics.outcome, on_outcome),
     )
+
+
+def _both(first: OutcomeHook, then: OutcomeHook | None) -> OutcomeHook:
+    if then is None:
+        return first
+
+    def hook(message: Received, outcome: Outcome) -> None:
+        first(message, outcome)
+        then(message, outcome)
+
+    return hook

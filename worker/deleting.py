@@ -2,8 +2,9 @@
 
 A message whose outcome is *done* or *ignored* is handed over here and its thread moves on to the
 next message. The batch goes out once ten wait, or ``linger_seconds`` after the first one came,
-whichever is sooner; the outcome is logged once SQS has deleted it (or said why not: the message
-then comes back after its visibility timeout, and its email is recognised as applied).
+or when ``flush()`` says no other message is in work to join it, whichever is soonest. The
+outcome is logged once SQS has deleted it (or said why not: the message then comes back after its
+visibility timeout, and its email is recognised as applied).
 """
 
 import threading
@@ -57,6 +58,7 @@ class DeleteBatcher:
         self._sending = 0
         self._changed = threading.Condition()
         self._stopping = False
+        self._flushing = False
         self._thread: threading.Thread | None = None
 
     def add(self, item: Settled) -> bool:
@@ -71,6 +73,14 @@ class DeleteBatcher:
                 self._thread.start()
             self._changed.notify_all()
             return True
+
+    def flush(self) -> None:
+        """Send what waits now, without lingering: the loop calls this when no other message is
+        in work, so none could join the batch and waiting would only delay the deletes."""
+        with self._changed:
+            if self._pending:
+                self._flushing = True
+                self._changed.notify_all()
 
     @property
     def pending(self) -> int:
@@ -103,10 +113,11 @@ class DeleteBatcher:
                 if not self._stopping:
                     linger = self._pending[0][0] + self.linger_seconds - self.clock()
                     self._changed.wait_for(
-                        lambda: len(self._pending) >= MAX_BATCH or self._stopping,
+                        lambda: len(self._pending) >= MAX_BATCH or self._stopping or self._flushing,
                         timeout=max(0.0, linger),
                     )
                 batch = [item for _, item in self._pending[:MAX_BATCH]]
+                self._flushing = False
                 del self._pending[:MAX_BATCH]
                 self._sending = len(batch)
             try:

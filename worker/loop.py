@@ -3,7 +3,8 @@
 ``run()`` loops ``_run_once()`` until ``signal_shutdown()`` (arroyo's ``StreamProcessor``); tests
 drive ``_run_once()`` directly. A heartbeat thread extends the visibility of messages still in
 work, so a slow booking is never handed to a second worker. Messages done or ignored are deleted
-in batches (:mod:`worker.deleting`), their thread free at once. On shutdown the loop stops
+in batches (:mod:`worker.deleting`), their thread free at once; with no other message in work the
+batch goes at once instead of lingering for company. On shutdown the loop stops
 receiving, gives in-flight messages until the deadline to finish, deletes what is settled, then
 makes the rest visible again at once: nothing is lost, and nothing waits out a visibility timeout.
 """
@@ -32,9 +33,12 @@ log = structlog.get_logger("charterhand.worker")
 #: outcomes whose message only needs deleting: those go out in batches
 BATCH_DELETED = frozenset({Kind.DONE, Kind.IGNORED})
 
+#: called once per settled message with its final outcome
+OutcomeHook = Callable[[Received, Outcome], None]
+
 #: SQS's largest receive batch
 MAX_BATCH = 10
-#: how long a done or ignored message may wait for others to be deleted with (adds to its latency)
+#: how long a done or ignored message may wait for others in work to be deleted with
 DELETE_LINGER_SECONDS = 0.1
 
 
@@ -60,7 +64,10 @@ class Worker:
         shutdown_deadline_seconds: float,
         delete_linger_seconds: float = DELETE_LINGER_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        on_outcome: "OutcomeHook | None" = None,
     ) -> None:
+        """``on_outcome`` is called once per settled message, after it is logged (metrics; the
+        demo). A message not settled comes back, and is counted when it is."""
         self.sqs = sqs
         self.queue_url = queue_url
         self.handler = handler
@@ -70,6 +77,7 @@ class Worker:
         self.poll_wait_seconds = poll_wait_seconds
         self.shutdown_deadline_seconds = shutdown_deadline_seconds
         self.clock = clock
+        self.on_outcome = on_outcome
         #: the smallest receive: a thread's worth of messages
         self.batch = min(threads, MAX_BATCH)
         self.capacity = threads + self.batch
@@ -190,6 +198,9 @@ class Worker:
             with self._lock:
                 self._in_flight.pop(message.receipt_handle, None)
                 self._slot_freed.notify()
+                idle = not self._in_flight
+            if idle:  # no message in work could join the waiting deletes: send them now
+                self._deletes.flush()
         if outcome is not None and not handed_over:
             self._log_outcome(message, outcome, started, settled)
 
@@ -225,6 +236,11 @@ class Worker:
         if message.sent_at is not None:
             fields["since_enqueue_ms"] = round((time.time() - message.sent_at) * 1000, 1)
         log.info("message settled" if settled else "message not settled", **fields)
+        if settled and self.on_outcome is not None:
+            try:
+                self.on_outcome(message, outcome)
+            except Exception as exc:  # a hook never costs a message
+                log.error("outcome hook failed", message_id=message.message_id, exc_info=exc)
 
     # --- visibility heartbeat and shutdown -------------------------------------------------------
 

@@ -100,7 +100,9 @@ class Orchestrator:
         lease_seconds: float,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
+        on_step: "Callable[[StepRun], None] | None" = None,
     ) -> None:
+        """``on_step`` is called once per publisher run, from the step's thread (metrics)."""
         self.store = store
         self.publishers = dependency_order(publishers)
         self.executor = executor
@@ -108,6 +110,7 @@ class Orchestrator:
         self.lease_seconds = lease_seconds
         self.clock = clock
         self.wall_clock = wall_clock
+        self.on_step = on_step
 
     def apply(self, event: BookingEvent, *, run_id: str, email_id: str | None = None) -> Applied:
         """Reduce ``event`` into the state and bring every due step in line with the result.
@@ -195,7 +198,7 @@ class Orchestrator:
                         idempotency_key=f"{key}:{publisher.step}:{due[publisher.step]}",
                         upstream={d: ids.get(d, {}) for d in deps},
                     )
-                    running[self.executor.submit(publisher.publish, ctx)] = publisher
+                    running[self.executor.submit(self._publish, publisher, ctx)] = publisher
             if not running:
                 break
             finished, _ = wait(running, timeout=self.lease_seconds / 3, return_when=FIRST_COMPLETED)
@@ -252,6 +255,20 @@ class Orchestrator:
             blocked=tuple(blocked),
         )
 
+    def _publish(self, publisher: Publisher, ctx: StepContext) -> Mapping[str, str]:
+        """``publisher.publish(ctx)``, timed for ``on_step`` (which never changes the result)."""
+        started = time.perf_counter()
+        failed = True
+        try:
+            result = publisher.publish(ctx)
+            failed = False
+            return result
+        finally:
+            if self.on_step is not None:
+                with suppress(Exception):
+                    elapsed = time.perf_counter() - started
+                    self.on_step(StepRun(publisher.step, elapsed, failed, ctx.booking.key))
+
     @property
     def _steps(self) -> list[str]:
         return [p.step for p in self.publishers]
@@ -260,6 +277,18 @@ class Orchestrator:
         # best effort: if the lease is gone, recording the next result says LeaseLost
         with suppress(CharterhandError):
             self.store.renew(key, owner=owner, lease_seconds=self.lease_seconds)
+
+
+@dataclass(frozen=True)
+class StepRun:
+    """One publisher run, as the step hook sees it."""
+
+    step: str
+    seconds: float
+    #: the publisher raised (recording the result is the state table's part, not the step's)
+    failed: bool
+    #: whose step it was: for logs and benchmarks, never a metric dimension
+    booking_key: str = ""
 
 
 @dataclass(frozen=True)

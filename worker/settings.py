@@ -154,6 +154,13 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="lowest level written to the JSON log"
     )
+    metrics_namespace: str = Field(
+        default="Charterhand",
+        min_length=1,
+        max_length=255,
+        pattern=r"^[A-Za-z0-9._/#:-]+$",
+        description="CloudWatch namespace of the worker's EMF metrics (the dashboard reads it)",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -198,3 +198,15 @@ output "dns_records" {
     ]),
   )
 }
+
+# --- monitoring --------------------------------------------------------------------------------
+
+output "metrics_namespace" {
+  description = "CHARTERHAND_METRICS_NAMESPACE: where the worker's EMF metrics land"
+  value       = local.metrics_namespace
+}
+
+output "dashboard_url" {
+  description = "The worker's CloudWatch dashboard"
+  value       = "https://${local.region}.console.aws.amazon.com/cloudwatch/home?region=${local.region}#dashboards/dashboard/${aws_cloudwatch_dashboard.worker.dashboard_name}"
+}

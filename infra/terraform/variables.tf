@@ -720,3 +720,38 @@ variable "photo_upload_days_after" {
     error_message = "photo_upload_days_after must be between 0 and 3650."
   }
 }
+
+# --- monitoring (monitoring.tf) ----------------------------------------------------------------
+
+variable "dashboard_period_seconds" {
+  type        = number
+  description = "Period of the dashboard's worker charts and of the step-failure alarms."
+  default     = 300
+
+  validation {
+    condition     = contains([60, 300, 900, 3600], var.dashboard_period_seconds)
+    error_message = "dashboard_period_seconds must be 60, 300, 900 or 3600."
+  }
+}
+
+variable "step_failure_rate_alarm_threshold" {
+  type        = number
+  description = "Alarm when more than this share of a step's runs fail (StepFailures Average) in step_failure_alarm_periods periods."
+  default     = 0.5
+
+  validation {
+    condition     = var.step_failure_rate_alarm_threshold > 0 && var.step_failure_rate_alarm_threshold < 1
+    error_message = "step_failure_rate_alarm_threshold must be a share between 0 and 1."
+  }
+}
+
+variable "step_failure_alarm_periods" {
+  type        = number
+  description = "Periods (of dashboard_period_seconds) a step must be failing, out of one more, before its alarm fires."
+  default     = 2
+
+  validation {
+    condition     = var.step_failure_alarm_periods >= 1 && var.step_failure_alarm_periods <= 12 && floor(var.step_failure_alarm_periods) == var.step_failure_alarm_periods
+    error_message = "step_failure_alarm_periods must be a whole number from 1 to 12."
+  }
+}

@@ -55,6 +55,7 @@ locals {
     margin                       = local.margin_json
     guest_slug                   = var.guest_slug
     log_level                    = var.log_level
+    metrics_namespace            = local.metrics_namespace
   }
   worker_environment = [
     for field in sort(keys(local.worker_settings)) : {

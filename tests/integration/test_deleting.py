@@ -124,3 +124,24 @@ def test_a_stopped_batcher_hands_messages_back(stack, sqs, settler):
     batcher = DeleteBatcher(settler.delete, Reports(), linger_seconds=0.05)
     batcher.stop()
     assert not batcher.add(settled(message))
+
+
+def test_a_flush_sends_what_waits_without_lingering(settler, sqs, stack):
+    messages = received(sqs, stack, 3)
+    batcher, reports = handed_over(settler, messages, linger_seconds=600)
+    batcher.flush()
+    assert batcher.wait_empty(30)  # well before the ten-minute linger
+    assert sorted(mid for batch in reports.batches for mid in batch) == sorted(
+        m.message_id for m in messages
+    )
+    assert sqs.requests["DeleteMessageBatch"] == 1
+    batcher.stop()
+
+
+def test_without_a_flush_a_lone_message_lingers(settler, sqs, stack):
+    [message] = received(sqs, stack, 1)
+    batcher, reports = handed_over(settler, [message], linger_seconds=600)
+    assert not batcher.wait_empty(0.5)
+    assert reports.batches == []
+    batcher.stop()  # stopping deletes it at once
+    assert reports.batches == [[message.message_id]]

@@ -219,6 +219,7 @@ def test_messages_settled_before_shutdown_are_deleted_not_released(
         send_raw(stack, email_for(event(booking_id=booking_id)))
     worker = make_worker()
     worker._deletes.linger_seconds = 60  # settled messages wait for their batch...
+    worker._deletes.flush = lambda: None  # (not sent early because nothing else is in work)
     worker._run_once(wait_seconds=0)
     deadline = time.monotonic() + 20
     while worker.in_flight and time.monotonic() < deadline:
@@ -227,4 +228,17 @@ def test_messages_settled_before_shutdown_are_deleted_not_released(
     worker.signal_shutdown()
     worker._stop()  # ...until the worker stops: then they are deleted at once
     assert [line["outcome"] for line in outcomes(log_lines)] == ["done", "done"]
+    assert queue_size(sqs, stack.queue_url) == 0
+
+
+def test_with_nothing_else_in_work_a_done_message_is_deleted_without_lingering(
+    stack, make_worker, sqs, log_lines
+):
+    send_raw(stack, email_for(event()))
+    worker = make_worker()
+    worker._deletes.linger_seconds = 60  # a batch would wait a minute for company
+    worker._run_once(wait_seconds=0)
+    assert worker._wait_for_work(20)
+    assert worker._deletes.wait_empty(20)  # well before the minute: none can come
+    assert [line["outcome"] for line in outcomes(log_lines)] == ["done"]
     assert queue_size(sqs, stack.queue_url) == 0

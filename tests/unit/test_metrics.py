@@ -1,0 +1,204 @@
+"""The worker's metric lines: what an outcome and a step run put in them, and the reason classes
+every real reason falls into (fixed names, never the reason's text)."""
+
+import json
+from typing import Any
+
+import pytest
+
+from bookings import PermanentError, TransientError
+from tests.support.paths import aws_events_dir
+from tests.unit.test_decode import OWN, bodies_in, outcome
+from worker.admission import check_forwarder, check_location, check_sender, check_verdicts
+from worker.authresults import parse as parse_authentication_results
+from worker.decode import EmailRef, UnreadableBody, Verdicts
+from worker.metrics import METRICS, Metrics, ReasonClass, reason_class
+from worker.orchestrate import StepRun
+from worker.outcomes import Kind, Outcome, Received
+
+SENT_AT = 1_800_000_000.0
+
+
+def metrics_lines(clock: float = SENT_AT + 0.25) -> tuple[Metrics, list[str]]:
+    lines: list[str] = []
+    metrics = Metrics("Charterhand/test", write=lines.append, clock=lambda: clock)
+    return metrics, lines
+
+
+def parsed(lines: list[str]) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in lines]
+
+
+def message(sent_at: float | None = SENT_AT) -> Received:
+    return Received(message_id="m-1", receipt_handle="r-1", body="{}", sent_at=sent_at)
+
+
+def test_a_settled_message_is_one_email_by_outcome_and_reason_class_with_its_wait():
+    metrics, lines = metrics_lines()
+    metrics.outcome(message(), Outcome(Kind.DONE, "confirmed: ran calendar, scc"))
+    [line] = parsed(lines)
+    assert (line["Outcome"], line["ReasonClass"], line["Emails"]) == ("done", "published", 1)
+    assert line["EnqueueToSettled"] == 250.0
+    assert line["_aws"]["Timestamp"] == int((SENT_AT + 0.25) * 1000)
+    emails, waited = line["_aws"]["CloudWatchMetrics"]
+    assert emails["Namespace"] == "Charterhand/test"
+    assert emails["Dimensions"] == [["Outcome"], ["Outcome", "ReasonClass"]]
+    assert emails["Metrics"] == [{"Name": "Emails", "Unit": "Count"}]
+    assert (waited["Dimensions"], waited["Metrics"]) == (
+        [["Outcome"]],
+        [{"Name": "EnqueueToSettled", "Unit": "Milliseconds"}],
+    )
+
+
+def test_without_a_sent_timestamp_there_is_no_wait_to_report():
+    metrics, lines = metrics_lines()
+    metrics.outcome(message(sent_at=None), Outcome(Kind.IGNORED, "s3:TestEvent"))
+    [line] = parsed(lines)
+    assert "EnqueueToSettled" not in line
+    assert [d["Metrics"][0]["Name"] for d in line["_aws"]["CloudWatchMetrics"]] == ["Emails"]
+
+
+def test_a_step_run_is_its_latency_and_a_failure_of_zero_or_one():
+    metrics, lines = metrics_lines()
+    metrics.step(StepRun("scc", 0.2125, failed=False))
+    metrics.step(StepRun("calendar", 0.05, failed=True))
+    ok, failed = parsed(lines)
+    assert (ok["Step"], ok["StepLatency"], ok["StepFailures"]) == ("scc", 212.5, 0)
+    assert (failed["Step"], failed["StepFailures"]) == ("calendar", 1)
+    [directive] = ok["_aws"]["CloudWatchMetrics"]
+    assert directive["Dimensions"] == [["Step"]]
+    assert {m["Name"] for m in directive["Metrics"]} == {"StepLatency", "StepFailures"}
+
+
+def test_lines_carry_only_declared_metrics_under_declared_dimension_sets():
+    metrics, lines = metrics_lines()
+    metrics.outcome(message(), Outcome(Kind.RETRY, "x", step="scc", error_class="TransientError"))
+    metrics.step(StepRun("scc", 0.1, failed=True))
+    declared = {(m.name, s) for m in METRICS for s in m.dimension_sets}
+    for line in parsed(lines):
+        for directive in line["_aws"]["CloudWatchMetrics"]:
+            for dims in directive["Dimensions"]:
+                for metric in directive["Metrics"]:
+                    assert (metric["Name"], tuple(dims)) in declared
+
+
+def test_no_reason_text_reaches_a_metric_line():
+    metrics, lines = metrics_lines()
+    reason = "not a booking: from maya@example.com, +1 (619) 555-0134"
+    metrics.outcome(message(), Outcome(Kind.IGNORED, reason, booking_key="boatsetter:xhqgmdh"))
+    text = lines[0]
+    for secret in ("maya", "619", "xhqgmdh", "m-1"):
+        assert secret not in text
+    assert json.loads(text)["ReasonClass"] == "not_a_booking"
+
+
+def test_a_writer_that_fails_never_fails_the_caller():
+    def broken(_line: str) -> None:
+        raise OSError("stdout closed")
+
+    Metrics("N", write=broken).step(StepRun("scc", 0.1, failed=False))
+
+
+# --- reason classes, from the reasons the code really gives -------------------------------------
+
+
+def ignored(reason: str | None) -> ReasonClass:
+    assert reason is not None
+    return reason_class(Outcome(Kind.IGNORED, reason))
+
+
+def test_admission_refusals_are_untrusted():
+    spam = Verdicts(spam="FAIL", virus="PASS", spf="PASS", dkim="PASS")
+    virus = Verdicts(spam="PASS", virus="FAIL", spf="PASS", dkim="PASS")
+    dmarc = Verdicts(spam="PASS", virus="PASS", spf="PASS", dkim="FAIL", dmarc="FAIL")
+    for verdicts in (spam, virus, dmarc):
+        reason = check_verdicts(verdicts, require_authenticated_sender=True)
+        assert ignored(reason) is ReasonClass.UNTRUSTED, reason
+    unaligned = parse_authentication_results(
+        "amazonses.com; spf=pass smtp.mailfrom=evil.example; "
+        "dkim=pass header.i=@evil.example; dmarc=none header.from=boatsetter.com"
+    )
+    doubtful = parse_authentication_results("amazonses.com; spf=pass; spf=pass")
+    for results, sender in (
+        (None, "a@b.example"),
+        (unaligned, "x@boatsetter.com"),
+        (doubtful, "x@boatsetter.com"),
+        (unaligned, None),
+    ):
+        reason = check_sender(results, sender, required=True)
+        assert ignored(reason) is ReasonClass.UNTRUSTED, reason
+    assert ignored(check_forwarder("m@evil.example", [])) is ReasonClass.UNTRUSTED
+    assert ignored(check_forwarder("m@evil.example", ["a@b.example"])) is ReasonClass.UNTRUSTED
+    elsewhere = EmailRef(bucket="other", key="raw/x")
+    assert ignored(check_location(elsewhere, "inbound")) is ReasonClass.UNTRUSTED
+
+
+def test_the_ses_setup_object_is_not_mail():
+    setup = EmailRef(bucket="inbound", key="raw/AMAZON_SES_SETUP_NOTIFICATION")
+    assert ignored(check_location(setup, "inbound")) is ReasonClass.NOT_MAIL
+
+
+def test_every_body_the_decoder_ignores_is_not_mail():
+    reasons = {
+        found
+        for directory in (OWN, aws_events_dir())
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+        for body in bodies_in(path)
+        for kind, found in [outcome(body)]
+        if kind == "ignored"
+    }
+    assert len(reasons) >= 3
+    for reason in reasons:
+        assert ignored(str(reason)) is ReasonClass.NOT_MAIL, reason
+
+
+@pytest.mark.parametrize(
+    ("outcome_", "expected"),
+    [
+        (Outcome(Kind.DONE, "duplicate of an email already applied"), ReasonClass.DUPLICATE),
+        (Outcome(Kind.DONE, "confirmed: ran nothing (already published)"), ReasonClass.CURRENT),
+        (Outcome(Kind.DONE, "modified: ran scc, summary; state kept"), ReasonClass.PUBLISHED),
+        (Outcome(Kind.IGNORED, "not a booking: a newsletter"), ReasonClass.NOT_A_BOOKING),
+        (Outcome(Kind.IGNORED, "something new"), ReasonClass.OTHER),
+        (
+            Outcome.of_error(UnreadableBody("unreadable body: body is not JSON")),
+            ReasonClass.UNREADABLE,
+        ),
+        (
+            Outcome.of_error(TransientError("reading s3://b/k: SlowDown", step="fetch")),
+            ReasonClass.FETCH,
+        ),
+        (Outcome.of_error(PermanentError("no date", step="parse")), ReasonClass.PARSE),
+        (
+            Outcome(Kind.RETRY, "another worker", step="scc", error_class="LeaseHeld"),
+            ReasonClass.LEASE,
+        ),
+        (Outcome.of_error(TransientError("kept changing", step="state")), ReasonClass.STATE),
+        (Outcome.of_error(TransientError("scc said no", step="scc")), ReasonClass.STEP),
+        (
+            Outcome.of_error(TransientError("unexpected KeyError: 'x'", step="scc")),
+            ReasonClass.UNEXPECTED,
+        ),
+        (
+            Outcome(
+                Kind.DEAD_LETTER,
+                "retries exhausted after 3 receives: unexpected KeyError on s3://b/k",
+                error_class="TransientError",
+            ),
+            ReasonClass.UNEXPECTED,
+        ),
+        (
+            Outcome(
+                Kind.DEAD_LETTER,
+                "retries exhausted after 3 receives: calendar sandbox said no (transient)",
+                step="calendar",
+                error_class="TransientError",
+            ),
+            ReasonClass.STEP,
+        ),
+        (Outcome.of_error(PermanentError("odd")), ReasonClass.OTHER),
+    ],
+)
+def test_outcomes_fall_into_their_reason_class(outcome_, expected):
+    assert reason_class(outcome_) is expected
