@@ -7,6 +7,7 @@ and the few header helpers that can raise are wrapped here, once.
 
 import email
 import email.errors
+import email.feedparser
 import email.header
 import email.utils
 import re
@@ -31,9 +32,20 @@ class Bodies:
     attached: list[Message] = field(default_factory=list)
 
 
+#: bytes fed to the MIME parser at a time
+FEED_CHUNK = 64 * 1024
+
+
 def decode_message(raw: bytes) -> Message:
-    """Parse raw bytes; never raises (compat32 records defects instead)."""
-    return email.message_from_bytes(raw)
+    """Parse raw bytes; never raises (compat32 records defects instead).
+
+    What ``email.message_from_bytes`` does, without first decoding the whole email into one
+    ``str`` (a second copy of up to 40 MB): the same parser is fed a chunk at a time.
+    """
+    parser = email.feedparser.BytesFeedParser()
+    for start in range(0, len(raw), FEED_CHUNK):
+        parser.feed(raw[start : start + FEED_CHUNK])
+    return parser.close()
 
 
 def header_text(msg: Message, name: str) -> str:
