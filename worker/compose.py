@@ -16,6 +16,7 @@ import boto3
 import structlog
 
 from publishers.base import Publisher
+from worker.budget import ByteBudget, email_budget_bytes
 from worker.downstream import (
     DownstreamClients,
     crew_links,
@@ -23,6 +24,7 @@ from worker.downstream import (
     page_publishers,
     system_publishers,
 )
+from worker.fetching import RawEmails
 from worker.loop import Worker
 from worker.orchestrate import Orchestrator, dependency_order
 from worker.outcomes import Settler
@@ -115,8 +117,9 @@ def build_worker(
         owner=owner or f"{socket.gethostname()}:{os.getpid()}",
         lease_seconds=settings.lease_seconds,
     )
+    budget = ByteBudget(email_budget_bytes(settings.task_memory_mib))
     handler = MessageHandler(
-        s3=clients.s3,
+        emails=RawEmails(clients.s3, budget),
         reader=reader or ParsersReader(settings.fleet),
         orchestrator=orchestrator,
         inbound_bucket=settings.inbound_bucket,

@@ -264,6 +264,7 @@ class Worker:
 
     def _stop(self) -> None:
         """Finish in-flight work within the deadline; release the rest to other workers."""
+        self.handler.close()  # threads still waiting to read an email stop waiting
         finished = self._wait_for_work(self.shutdown_deadline_seconds)
         self._deletes.stop()  # what is settled is deleted now, not released
         with self._lock:

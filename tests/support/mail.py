@@ -77,6 +77,9 @@ class EventMailReader:
             original_sender="no-reply@boatsetter.com", forwarded_by=msg.get("X-Forwarded-For")
         )
 
+    def forget(self) -> None:
+        pass
+
     def parse(self, raw: bytes) -> BookingEvent:
         msg = BytesParser(policy=default).parsebytes(raw)
         if msg.get("X-Test") == "not-a-booking":

@@ -135,7 +135,7 @@ def test_a_grant_for_a_jpeg_takes_only_a_jpeg(links, dynamodb, sent_as):
     """The guest asks for a JPEG grant, then edits the form's Content-Type: S3 refuses it."""
     store_booking(dynamodb, booking())
     grant = json.loads(ask_for_photo(links(), content_type="image/jpeg")[2])
-    fields = {k: v for k, v in grant["fields"].items()}
+    fields = dict(grant["fields"])
     assert refusal(policy_of(grant), fields, size=1000) is None  # the form as granted goes up
     fields["Content-Type"] = sent_as
     assert refusal(policy_of(grant), fields, size=1000) is not None
