@@ -7,6 +7,7 @@ worker's reader on it (``ParsersReader``: envelope, then parse), in this process
 """
 
 import argparse
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -42,12 +43,11 @@ def main() -> int:
         raw = email_with_subject(subject)
         started = time.perf_counter()
         reader.envelope(raw)
-        try:
+        with contextlib.suppress(NotABooking):
             reader.parse(raw)
-        except NotABooking:
-            pass
         reader.forget()
-        print(f"{name}: {len(raw) / 2**20:.1f} MiB Subject read in {time.perf_counter() - started:.2f} s")
+        took = time.perf_counter() - started
+        print(f"{name}: {len(raw) / 2**20:.1f} MiB Subject read in {took:.2f} s")
     return 0
 
 

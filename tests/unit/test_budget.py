@@ -58,5 +58,5 @@ def test_closing_wakes_a_waiting_thread_with_budget_closed():
 def test_more_than_the_whole_budget_is_refused_at_once():
     budget = ByteBudget(100)
     assert not budget.fits(101)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="can never fit"):
         budget.acquire(101)
