@@ -28,7 +28,12 @@ def test_a_waiting_thread_gets_its_bytes_once_they_are_given_back():
     budget = ByteBudget(100)
     budget.acquire(80)
     got = threading.Event()
-    waiter = threading.Thread(target=lambda: (budget.acquire(50), got.set()))
+
+    def wait() -> None:
+        budget.acquire(50)
+        got.set()
+
+    waiter = threading.Thread(target=wait)
     waiter.start()
     assert not got.wait(0.2)  # still waiting: 20 bytes free
     budget.release(80)
