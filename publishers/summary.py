@@ -183,7 +183,7 @@ class SummaryPublisher:
             response = self._http.request(
                 "summary webhook", "GET", response.location, headers=headers
             )
-        check("summary webhook", response, "post")
+        check("summary webhook", response, "post", names=[ctx.booking.renter_name])
         answer = response.body
         if isinstance(answer, Mapping) and isinstance(answer.get("id"), str | int):
             return f"webhook:{answer['id']}"

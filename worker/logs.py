@@ -5,7 +5,6 @@ which sender it refused, say) can never carry a renter's email or phone into the
 """
 
 import logging
-import re
 import sys
 import traceback
 from collections.abc import MutableMapping
@@ -13,21 +12,9 @@ from typing import Any, TextIO
 
 import structlog
 
-EMAIL = re.compile(r"[\w.+'-]+@([\w-]+\.)+[\w-]+")
-#: a phone number: optional +country, then 10-15 digits in groups split by spaces, dots, dashes or
-#: parentheses. Dates (8 digits) and bare ids (no separators) do not match.
-PHONE = re.compile(r"(?<![\w-])\+?\(?\d{1,4}\)?(?:[ .-]\(?\d{2,4}\)?){2,4}(?![\w-])")
+from bookings.redact import mask
 
-
-def mask(text: str) -> str:
-    """``maya@example.com`` → ``<email>``, ``+1 (619) 555-0134`` → ``<phone>``."""
-    text = EMAIL.sub("<email>", text)
-    return PHONE.sub(_phone_or_keep, text)
-
-
-def _phone_or_keep(match: re.Match[str]) -> str:
-    digits = sum(ch.isdigit() for ch in match.group(0))
-    return "<phone>" if 10 <= digits <= 15 else match.group(0)
+__all__ = ["configure_logging", "mask", "mask_contact_details", "where_it_failed"]
 
 
 def mask_contact_details(

@@ -11,6 +11,7 @@ import pytest
 import structlog
 
 from bookings import BookingEvent, default_fleet
+from tests.emailkit import CONFIRMED_ROWS, message, text_body
 from tests.integration.test_worker_outcomes import dead_letters, drain, outcomes
 from tests.support.mail import EventMailReader, email_for, event
 from tests.support.pipeline import queue_size, send_raw
@@ -84,7 +85,12 @@ def test_an_unexpected_parser_error_names_its_class_and_quotes_nothing(
 
 
 def assert_quotes_nothing(letter: dict[str, str], lines: list[dict[str, Any]]) -> None:
-    text = json.dumps(letter) + "\n".join(json.dumps(line) for line in lines)
+    """Neither the letter's attributes nor any log line quote the renter (the body is the SQS
+    message itself, kept whole for replay)."""
+    attributes = {name: value for name, value in letter.items() if name != "body"}
+    text = json.dumps(attributes, ensure_ascii=False) + "\n".join(
+        json.dumps(line, ensure_ascii=False) for line in lines
+    )
     for value in (RENTER, "Maya", "Thompson", "maya@example.com"):
         assert value not in text
 
@@ -121,3 +127,40 @@ def test_a_512_mib_worker_never_reads_two_40_mb_emails_at_once(stack, make_worke
     assert not reader.met
     assert len(recorder.completed("calendar")) == 1  # the same booking, four times
     assert queue_size(boto3.client("sqs"), stack.queue_url) == 0
+
+
+def booking_email_with(label: str, value: str) -> bytes:
+    """A Boatsetter confirmation whose ``label`` row says ``value``."""
+    rows = [(k, v) for k, v in CONFIRMED_ROWS if k != label] + [(label, value)]
+    return message(text=text_body(rows)).as_bytes()
+
+
+@pytest.mark.parametrize(
+    ("label", "value", "field"),
+    [
+        ("Boat", "Maya Thompson's Sea Breeze", "boat"),
+        ("Booking total", "€840.75 from Maya Thompson", "gross"),
+        ("Booking ID", "#maya-thompson", "booking_id"),
+    ],
+)
+def test_an_unreadable_booking_email_is_dead_lettered_naming_fields_not_values(
+    stack, make_worker, sqs, log_lines, label, value, field
+):
+    send_raw(stack, booking_email_with(label, value))
+    drain(make_worker(reader=ParsersReader(default_fleet())))
+    [letter] = dead_letters(sqs, stack)
+    assert letter["charterhand.error_class"] == "ParseError"
+    assert f"cannot read {field}" in letter["charterhand.reason"]
+    assert_quotes_nothing(letter, log_lines())
+    assert "840.75" not in letter["charterhand.reason"]
+
+
+def test_a_dead_letter_reason_is_masked_as_the_log_line_is(stack, make_worker, sqs, log_lines):
+    """An object key that carries an address (SES names objects by messageId; a forged
+    notification can name anything) is masked in the DLQ attributes as it is in the logs."""
+    send_raw(stack, email_for(event()), message_id="maya@example.com")
+    boto3.client("s3").delete_object(Bucket=stack.inbound_bucket, Key="raw/maya@example.com")
+    drain(make_worker())
+    [letter] = dead_letters(sqs, stack)
+    assert letter["charterhand.reason"].endswith("raw/<email>: NoSuchKey")
+    assert_quotes_nothing(letter, log_lines())
