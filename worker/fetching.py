@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bookings import PermanentError, TransientError
@@ -18,6 +19,8 @@ from worker.decode import EmailRef
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
+
+log = structlog.get_logger("charterhand.worker")
 
 #: a raw email bigger than this is not a booking email (SES itself caps received mail at 40 MB)
 MAX_EMAIL_BYTES = 40 * 1024 * 1024
@@ -53,6 +56,7 @@ class RawEmails:
             )
         if not self.budget.try_acquire(size):
             response["Body"].close()
+            log.info("waiting for memory", where=ref.where, bytes=size, free=self.budget.free)
             try:
                 self.budget.acquire(size)
             except BudgetClosed as exc:

@@ -15,6 +15,9 @@ from tests.emailkit import CONFIRMED_ROWS, message, text_body
 from tests.integration.test_worker_outcomes import dead_letters, drain, outcomes
 from tests.support.mail import EventMailReader, email_for, event
 from tests.support.pipeline import queue_size, send_raw
+from worker.budget import ByteBudget
+from worker.decode import EmailRef
+from worker.fetching import RawEmails, TooLarge
 from worker.logs import configure_logging
 from worker.parsing import ParsersReader
 from worker.reading import Envelope
@@ -164,3 +167,15 @@ def test_a_dead_letter_reason_is_masked_as_the_log_line_is(stack, make_worker, s
     [letter] = dead_letters(sqs, stack)
     assert letter["charterhand.reason"].endswith("raw/<email>: NoSuchKey")
     assert_quotes_nothing(letter, log_lines())
+
+
+def test_an_email_larger_than_the_whole_budget_is_refused_before_its_body_is_read(stack):
+    """A worker whose budget is smaller than an email can never read it within its memory: the
+    email is refused, as too large, from S3's ContentLength alone."""
+    message_id = send_raw(stack, email_for(event()) + b"x" * 5000)
+    emails = RawEmails(boto3.client("s3"), ByteBudget(4096))
+    ref = EmailRef(bucket=stack.inbound_bucket, key=f"raw/{message_id}")
+    with pytest.raises(TooLarge, match="more than this worker reads at once") as caught:
+        emails.held(ref).__enter__()
+    assert caught.value.step == "fetch"
+    assert emails.budget.free == 4096
