@@ -16,15 +16,16 @@ import threading
 MIB = 1024 * 1024
 #: the worker's own footprint: an idle worker is ~90 MiB, plus step threads, clients and pages
 RESERVED_MIB = 160
-#: peak memory of one email in work, as a multiple of its raw size (measured with bench/memory.py:
-#: 4.1 for a booking with a 40 MB attachment, 5.7 for a 40 MB text body), rounded up
-COST_FACTOR = 6
+#: peak memory of one email in work, as a multiple of its raw size, measured with bench/memory.py:
+#: about 4 for a booking with a 40 MB attachment, 5.8 for one 40 MB text body, 7 for each of two
+#: 21.5 MB text bodies read at once (the allocator keeps what the first freed); rounded up
+COST_FACTOR = 8
 
 
 def email_budget_bytes(task_memory_mib: int) -> int:
     """Bytes of raw email a task with ``task_memory_mib`` may hold at once.
 
-    512 MiB (the default task) gives 58.7 MiB: one 40 MB email at a time, beside small ones.
+    512 MiB (the default task) gives 44 MiB: one 40 MB email at a time, beside small ones.
     """
     return max(0, (task_memory_mib - RESERVED_MIB) * MIB // COST_FACTOR)
 

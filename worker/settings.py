@@ -103,7 +103,7 @@ class Settings(BaseSettings):
         ge=512,
         le=30720,
         description="memory of the worker's task (terraform's worker_memory): the raw email a "
-        "worker holds at once is kept within (this - 160 MiB) / 6 (worker/budget.py), and an "
+        "worker holds at once is kept within (this - 160 MiB) / 8 (worker/budget.py), and an "
         "email larger than that is dead-lettered",
     )
     visibility_timeout_seconds: int = Field(

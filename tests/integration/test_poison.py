@@ -121,7 +121,7 @@ class BarrierReader(EventMailReader):
 
 def test_a_512_mib_worker_never_reads_two_40_mb_emails_at_once(stack, make_worker, recorder):
     """Four emails of 39 MB arrive together; four threads take them. The default task's budget
-    (58.7 MiB) holds one at a time, so no two are read at once; all four are still done."""
+    (44 MiB) holds one at a time, so no two are read at once; all four are still done."""
     filler = b"\r\n" + b"x" * 76 * 530_000  # 39 MiB, well within SES's 40 MB
     for booking_id in ("aaaaaaa", "bbbbbbb", "ccccccc", "ddddddd"):
         send_raw(stack, email_for(event(booking_id=booking_id)) + filler)
