@@ -123,7 +123,8 @@ class MessageHandler:
 
     def _admit_and_parse(self, ref: EmailRef, raw: bytes) -> "Outcome | tuple[BookingEvent, str]":
         email_id = ref.ses_message_id or _reading(self.reader.identity, raw)
-        if ref.verdicts is None and (verdicts := verdicts_from_headers(raw)) is not None:
+        verdicts = None if ref.verdicts is not None else _reading(verdicts_from_headers, raw)
+        if verdicts is not None:
             refused = check_verdicts(
                 verdicts, require_authenticated_sender=self.require_authenticated_sender
             )
