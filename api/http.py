@@ -40,8 +40,15 @@ class Request:
         )
 
     def json(self) -> Any:
-        """The body as JSON; ``ValueError`` when it is not."""
-        return json.loads(self.body or b"null")
+        """The body as JSON; ``ValueError`` when it is not, or is nested too deep to read.
+
+        ``json.loads`` recurses once per nesting level, so a body of 100,000 ``[`` raises
+        ``RecursionError``: a malformed request like any other, not a failure of ours.
+        """
+        try:
+            return json.loads(self.body or b"null")
+        except RecursionError as exc:
+            raise ValueError("JSON nested too deep") from exc
 
     def is_cross_site(self) -> bool:
         """True when the browser says another site's page sent this request.

@@ -1,7 +1,8 @@
 """Presigned POSTs for guests' photos: the browser uploads straight to S3, no credentials reach it.
 
 The policy S3 checks on upload carries every limit: the exact key (under ``photos/<booking key>/``,
-random name), a content type starting ``image/``, a size range, and a 15-minute expiry.
+random name), exactly the image type the guest declared (a grant for a JPEG never carries an SVG,
+which a browser would run as a page), a size range, and a 15-minute expiry.
 """
 
 import re
@@ -88,7 +89,7 @@ class PhotoGrants:
                 Key=key,
                 Fields={"Content-Type": content_type, "success_action_status": "201"},
                 Conditions=[
-                    ["starts-with", "$Content-Type", "image/"],
+                    {"Content-Type": content_type},
                     ["content-length-range", 1, self.max_bytes],
                     {"success_action_status": "201"},
                 ],

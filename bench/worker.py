@@ -124,15 +124,18 @@ def child(mode: str) -> int:
         "rss_start_kb": rss_start,
         "rss_end_kb": _rss_kb(),
         "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        # ru_maxrss survives execve on Linux: it can be the parent's peak at fork time; the
+        # kernel's high-water mark of this process's own memory is VmHWM
+        "vm_hwm_kb": _rss_kb("VmHWM"),
         "requests": dict(requests),
     }
     print(json.dumps(stats), flush=True)
     os._exit(0)
 
 
-def _rss_kb() -> int:
+def _rss_kb(field: str = "VmRSS") -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return 0
 

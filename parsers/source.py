@@ -193,10 +193,9 @@ class _Reading:
         if listing is not None:
             boat = self._labelled("boat", self.fleet.boat_for_listing)
             if boat is None:
-                self.unreadable["boat"] = (
-                    f"the listing {listing!r} names none of the boats "
-                    f"{', '.join(b.name for b in self.fleet.boats)}"
-                )
+                # the listing's own words stay out: a reason names fields, never the email's text
+                boats = ", ".join(b.name for b in self.fleet.boats)
+                self.unreadable["boat"] = f"the listing names none of the boats {boats}"
             return boat
         named = self._first(lambda doc: self.fleet.boat_for_listing(doc.text))
         if named is not None:
@@ -256,8 +255,8 @@ class _Reading:
     def _gross(self) -> Decimal | None:
         try:
             return self._labelled("gross", find_amount)
-        except ForeignCurrency as exc:
-            self.unreadable["gross"] = str(exc)
+        except ForeignCurrency:
+            self.unreadable["gross"] = "the amount is not in US dollars"
             return None
 
     def _party_size(self) -> int | None:

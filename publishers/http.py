@@ -15,7 +15,7 @@ several timeouts. Every call carries an ``Idempotency-Key``, so repeating one is
 """
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -30,6 +30,7 @@ from urllib3.exceptions import (
 )
 
 from bookings import PermanentError, TransientError
+from bookings.redact import redact
 
 #: statuses retried inside one call (and, if they persist, by the worker)
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
@@ -81,8 +82,9 @@ class ApiResponse:
     #: the Location header of a redirect (followed only where a caller expects one)
     location: str | None = None
 
-    def message(self) -> str:
-        """The response's own explanation, short enough to log."""
+    def message(self, names: Sequence[str] = ()) -> str:
+        """The response's own explanation, short enough to log, without contact details, quoted
+        values or ``names`` (a system's error often quotes what it was sent)."""
         text = ""
         if isinstance(self.body, Mapping):
             for key in ("message", "error", "detail", "errorMessage"):
@@ -92,12 +94,15 @@ class ApiResponse:
                     break
         elif isinstance(self.body, str):
             text = self.body
-        text = " ".join(text.split()) or f"HTTP {self.status}"
-        return text[:MAX_MESSAGE]
+        text = redact(" ".join(text.split())[: MAX_MESSAGE * 4], names)
+        return text[:MAX_MESSAGE] or f"HTTP {self.status}"
 
 
-def check(system: str, response: ApiResponse, action: str) -> ApiResponse:
-    """Return a 2xx response; raise the error family its status belongs to otherwise."""
+def check(
+    system: str, response: ApiResponse, action: str, *, names: Sequence[str] = ()
+) -> ApiResponse:
+    """Return a 2xx response; raise the error family its status belongs to otherwise. The error
+    quotes the response's message, masked (``names``: the booking's, to leave out)."""
     status = response.status
     if 200 <= status < 300:
         return response
@@ -105,8 +110,8 @@ def check(system: str, response: ApiResponse, action: str) -> ApiResponse:
     if status in (401, 403):
         raise PermanentError(f"credentials rejected by {system} ({where}: HTTP {status})")
     if status == 429 or status >= 500:
-        raise TransientError(f"{where}: HTTP {status}: {response.message()}")
-    raise PermanentError(f"{where}: HTTP {status}: {response.message()}")
+        raise TransientError(f"{where}: HTTP {status}: {response.message(names)}")
+    raise PermanentError(f"{where}: HTTP {status}: {response.message(names)}")
 
 
 def decode_body(data: bytes) -> Any:

@@ -115,7 +115,7 @@ class RecordSync:
         )
         if response.status in allow:
             return response
-        return check(self.api.system, response, action)
+        return check(self.api.system, response, action, names=[ctx.booking.renter_name])
 
     def _id_of(self, response: ApiResponse) -> str:
         body = response.body

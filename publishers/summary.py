@@ -22,8 +22,14 @@ from publishers.mail import Mailer, compose
 from templates import environment, source_digest
 from templates.filters import day, short_day, span
 
-TEMPLATES = ("_email_layout.html", "summary.html", "summary.txt")
-SummaryKind = Literal["new", "request", "changed", "cancelled"]
+TEMPLATES = (
+    "_email_layout.html",
+    "summary.html",
+    "summary.txt",
+    "summary_unannounced.html",
+    "summary_unannounced.txt",
+)
+SummaryKind = Literal["new", "request", "changed", "cancelled", "cancelled_unannounced"]
 
 
 @dataclass(frozen=True)
@@ -87,8 +93,9 @@ class SummaryPublisher:
     def publish(self, ctx: StepContext) -> Mapping[str, str]:
         view = self.view(ctx)
         env = environment()
-        text = env.get_template("summary.txt").render(s=view)
-        html = env.get_template("summary.html").render(s=view)
+        name = "summary_unannounced" if view["kind"] == "cancelled_unannounced" else "summary"
+        text = env.get_template(f"{name}.txt").render(s=view)
+        html = env.get_template(f"{name}.html").render(s=view)
         key = f"{ctx.idempotency_key}:manager"
         if self._settings.webhook_url:
             message_id = send_once(self._deliveries, key, lambda: self._post(ctx, view, text, html))
@@ -116,6 +123,7 @@ class SummaryPublisher:
             "subject": subject_of(kind, booking, margin),
             "booking": booking,
             "when": f"{day(booking.start)}, {span(booking.start, booking.end)}",
+            "short_when": short_day(booking.start),
             "crew": self._crew(booking),
             "margin": margin_rows(margin, self._policy, *self._rates(booking)),
             "numbers": numbers(margin),
@@ -182,7 +190,7 @@ class SummaryPublisher:
             response = self._http.request(
                 "summary webhook", "GET", response.location, headers=headers
             )
-        check("summary webhook", response, "post")
+        check("summary webhook", response, "post", names=[ctx.booking.renter_name])
         answer = response.body
         if isinstance(answer, Mapping) and isinstance(answer.get("id"), str | int):
             return f"webhook:{answer['id']}"
@@ -190,8 +198,10 @@ class SummaryPublisher:
 
 
 def summary_kind(booking: Booking, previous: Booking | None) -> SummaryKind:
+    """What the summary announces; a cancellation of a booking never summarised (its
+    cancellation arrived first) is ``cancelled_unannounced``: one line, nothing "Cancelled"."""
     if not booking.is_live:
-        return "cancelled"
+        return "cancelled" if previous is not None else "cancelled_unannounced"
     if booking.status is Kind.REQUEST:
         return "request"
     return "changed" if previous is not None else "new"
@@ -214,9 +224,10 @@ def subject_of(kind: SummaryKind, booking: Booking, margin: Margin | None) -> st
         "request": "Booking request",
         "changed": "Changed booking",
         "cancelled": "Cancelled booking",
+        "cancelled_unannounced": "Cancelled before it was confirmed",
     }[kind]
     subject = f"{title}: {booking.boat} {short_day(booking.start)}, {booking.renter_name}"
-    if margin is not None and kind != "cancelled":
+    if margin is not None and kind in ("new", "request", "changed"):
         subject += f", net {net_text(margin)}"
     return subject
 

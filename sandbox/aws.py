@@ -1,7 +1,9 @@
 """moto's server on 127.0.0.1: a real HTTP endpoint speaking the AWS APIs, for tests and the demo.
 
 Our code never knows it is talking to moto: it only sees ``AWS_ENDPOINT_URL``, which boto3 reads
-itself. Nothing here patches our code in-process.
+itself. Nothing here patches our code in-process. One thing is added in front of moto: DynamoDB
+requests run one at a time (:mod:`sandbox.atomic_dynamodb`), standing in for DynamoDB's atomic
+conditional writes, which moto's server does not give under concurrent requests.
 """
 
 import json
@@ -11,8 +13,16 @@ import urllib.request
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from threading import Event, Thread
 
-from moto.server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from sandbox.atomic_dynamodb import OneDynamoDBRequestAtATime
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -52,9 +62,8 @@ class MotoServer:
 def running_moto(environ: MutableMapping[str, str] | None = None) -> Iterator[MotoServer]:
     """Start moto on a free loopback port; point ``environ`` (default: os.environ) at it."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
+    server = _AtomicDynamoDBMotoServer()
+    host, port = server.start()
     moto = MotoServer(endpoint_url=f"http://{host}:{port}")
     target = os.environ if environ is None else environ
     saved = {key: target.get(key) for key in moto.env()}
@@ -68,3 +77,34 @@ def running_moto(environ: MutableMapping[str, str] | None = None) -> Iterator[Mo
             else:
                 target[key] = value
         server.stop()
+
+
+class _AtomicDynamoDBMotoServer:
+    """moto's ``ThreadedMotoServer`` (the same app, handler and threaded werkzeug server) with
+    DynamoDB requests serialised in front of it, standing in for DynamoDB's atomicity."""
+
+    def __init__(self) -> None:
+        self._server: BaseWSGIServer | None = None
+        self._ready = Event()
+        self._thread = Thread(target=self._serve, name="moto", daemon=True)
+
+    def start(self) -> tuple[str, int]:
+        """Serve on a free loopback port; returns (host, port)."""
+        self._thread.start()
+        self._ready.wait()
+        assert self._server is not None
+        host, port = self._server.server_address[:2]
+        return str(host), int(port)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+        self._thread.join()
+
+    def _serve(self) -> None:
+        app = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            "127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler
+        )
+        self._ready.set()
+        self._server.serve_forever()

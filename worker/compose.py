@@ -18,6 +18,7 @@ import structlog
 
 from publishers.base import Publisher
 from publishers.mail import Mailer
+from worker.budget import ByteBudget, email_budget_bytes
 from worker.confirmations import ForwardingConfirmations
 from worker.deliveries import DynamoDeliveryLog
 from worker.downstream import (
@@ -27,6 +28,7 @@ from worker.downstream import (
     page_publishers,
     system_publishers,
 )
+from worker.fetching import RawEmails
 from worker.loop import OutcomeHook, Worker
 from worker.metrics import Metrics
 from worker.orchestrate import Orchestrator, dependency_order
@@ -147,8 +149,9 @@ def build_worker(
         lease_seconds=settings.lease_seconds,
         on_step=metrics.step,
     )
+    budget = ByteBudget(email_budget_bytes(settings.task_memory_mib))
     handler = MessageHandler(
-        s3=clients.s3,
+        emails=RawEmails(clients.s3, budget),
         reader=reader or ParsersReader(settings.fleet),
         orchestrator=orchestrator,
         inbound_bucket=settings.inbound_bucket,

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 ATTRIBUTE_PREFIX = "charterhand."
 REPLAY_COUNT = ATTRIBUTE_PREFIX + "replay_count"
+#: carried onto the replayed message, so a replay that fails again keeps when the trouble started
+FIRST_FAILURE = ATTRIBUTE_PREFIX + "first_failure"
 BATCH = 10  # SQS's limit for receive, send and delete batches
 
 
@@ -134,6 +136,19 @@ class ReplaySummary:
     replayed: int = 0
     skipped: int = 0
     failed: list[str] = field(default_factory=list)
+
+
+def replay_attributes(letter: DeadLetter) -> dict[str, Any]:
+    """The attributes a replayed message carries: its replay count, and its first failure time
+    (the worker keeps it when the message is dead-lettered again)."""
+    attrs = {
+        REPLAY_COUNT: str(letter.replay_count + 1),
+        FIRST_FAILURE: letter.first_failure.isoformat().replace("+00:00", "Z"),
+    }
+    recorded = letter.attributes.get("first_failure")
+    if recorded:
+        attrs[FIRST_FAILURE] = recorded  # exactly as the worker wrote it
+    return {name: {"DataType": "String", "StringValue": value} for name, value in attrs.items()}
 
 
 def explain_aws_error(exc: Exception, queue_url: str) -> Exception:
@@ -330,12 +345,7 @@ class DeadLetterQueue:
                     {
                         "Id": str(i),
                         "MessageBody": letter.body,
-                        "MessageAttributes": {
-                            REPLAY_COUNT: {
-                                "DataType": "String",
-                                "StringValue": str(letter.replay_count + 1),
-                            }
-                        },
+                        "MessageAttributes": replay_attributes(letter),
                     }
                     for i, letter in enumerate(letters)
                 ],

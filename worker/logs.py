@@ -5,28 +5,16 @@ which sender it refused, say) can never carry a renter's email or phone into the
 """
 
 import logging
-import re
 import sys
+import traceback
 from collections.abc import MutableMapping
 from typing import Any, TextIO
 
 import structlog
 
-EMAIL = re.compile(r"[\w.+'-]+@([\w-]+\.)+[\w-]+")
-#: a phone number: optional +country, then 10-15 digits in groups split by spaces, dots, dashes or
-#: parentheses. Dates (8 digits) and bare ids (no separators) do not match.
-PHONE = re.compile(r"(?<![\w-])\+?\(?\d{1,4}\)?(?:[ .-]\(?\d{2,4}\)?){2,4}(?![\w-])")
+from bookings.redact import mask
 
-
-def mask(text: str) -> str:
-    """``maya@example.com`` → ``<email>``, ``+1 (619) 555-0134`` → ``<phone>``."""
-    text = EMAIL.sub("<email>", text)
-    return PHONE.sub(_phone_or_keep, text)
-
-
-def _phone_or_keep(match: re.Match[str]) -> str:
-    digits = sum(ch.isdigit() for ch in match.group(0))
-    return "<phone>" if 10 <= digits <= 15 else match.group(0)
+__all__ = ["configure_logging", "mask", "mask_contact_details", "where_it_failed"]
 
 
 def mask_contact_details(
@@ -39,6 +27,22 @@ def mask_contact_details(
         elif isinstance(value, list | tuple):
             event_dict[key] = [mask(v) if isinstance(v, str) else v for v in value]
     return event_dict
+
+
+def where_it_failed(exc: BaseException, *, frames: int = 12) -> list[str]:
+    """An exception's innermost ``frames`` frames (``file:line in function``) and the class of each
+    exception in its chain: enough to find the bug, without any exception's message, which may
+    quote the email (``int('Maya')``) or a downstream answer. Use instead of ``exc_info``."""
+    lines: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        stack = traceback.extract_tb(current.__traceback__)[-frames:]
+        lines.append(type(current).__name__)
+        lines += [f"  {f.filename.rsplit('/', 2)[-1]}:{f.lineno} in {f.name}" for f in stack]
+        current = current.__cause__ or current.__context__
+    return lines
 
 
 def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None:

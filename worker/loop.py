@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from bookings import CharterhandError
 from worker.aws_errors import classify
 from worker.deleting import DeleteBatcher, Settled
+from worker.logs import where_it_failed
 from worker.outcomes import Kind, Outcome, Received, Settler
 from worker.process import MessageHandler
 
@@ -192,7 +193,9 @@ class Worker:
             log.warning("could not settle message", message_id=message.message_id, error=exc.reason)
         except Exception as exc:  # never let one message kill the loop
             log.error(
-                "unexpected error settling message", message_id=message.message_id, exc_info=exc
+                "unexpected error settling message",
+                message_id=message.message_id,
+                traceback=where_it_failed(exc),
             )
         finally:
             with self._lock:
@@ -280,6 +283,7 @@ class Worker:
 
     def _stop(self) -> None:
         """Finish in-flight work within the deadline; release the rest to other workers."""
+        self.handler.close()  # threads still waiting to read an email stop waiting
         finished = self._wait_for_work(self.shutdown_deadline_seconds)
         self._deletes.stop()  # what is settled is deleted now, not released
         with self._lock:

@@ -22,6 +22,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bookings import CharterhandError
+from bookings.redact import mask
 from worker.aws_errors import classify
 from worker.backoff import backoff_seconds
 
@@ -228,9 +229,10 @@ class Settler:
             )
 
     def dead_letter_attributes(self, message: Received, outcome: Outcome) -> dict[str, str]:
-        """docs/contracts.md's DLQ attributes (without the ``charterhand.`` prefix)."""
+        """docs/contracts.md's DLQ attributes (without the ``charterhand.`` prefix); the reason
+        masked as the logs mask it (an address or phone number in a key or a quoted answer)."""
         attrs = {
-            "reason": outcome.reason[:1000],
+            "reason": mask(outcome.reason)[:1000],
             "error_class": outcome.error_class or "",
             "step": outcome.step or "",
             "booking_id": outcome.booking_key or "",

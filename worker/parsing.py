@@ -32,6 +32,9 @@ class ParsersReader:
     def parse(self, raw: bytes) -> BookingEvent:
         return parsers.parse_email(self._opened(raw), self.fleet)
 
+    def forget(self) -> None:
+        self._last.__dict__.clear()
+
     def _opened(self, raw: bytes) -> parsers.OpenedEmail:
         """The email this thread is reading, decoded once for its envelope and its parse."""
         last = self._last

@@ -4,45 +4,48 @@ A provider's forwarding confirmation (``worker.setup_mail``) is recognised after
 before parsing: its link and code go to the manager (``worker.confirmations``), and it ends done.
 
 Nothing here touches SQS: the loop settles what this returns. Every exception ends up as an
-outcome: ours by family (transient → retry, permanent → dead-letter), anything else as a
-transient "unexpected" error, retried and dead-lettered with its reason once retries run out.
+outcome: ours by family (transient → retry, permanent → dead-letter). Anything else raised while
+*reading* the email (a ``RecursionError`` from MIME nested 1,000 deep, a parser bug) is permanent:
+the same bytes fail the same way, so it is dead-lettered on the first receive, named by its class.
+Anything else after that is a transient "unexpected" error, retried and dead-lettered with its
+reason once retries run out. No reason or log line carries an exception's message: it may quote
+the email.
 """
 
 import uuid
+from collections.abc import Callable
+from dataclasses import replace
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from typing import TYPE_CHECKING
+from typing import TypeVar
 
 import structlog
-from botocore.exceptions import BotoCoreError, ClientError
 
-from bookings import CharterhandError, NotABooking, PermanentError, TransientError
+from bookings import BookingEvent, CharterhandError, NotABooking, PermanentError, TransientError
 from worker import setup_mail
 from worker.admission import (
     check_forwarder,
     check_location,
     check_sender,
     check_verdicts,
+    header_block,
     verdicts_from_headers,
 )
 from worker.authresults import AuthenticationResults, alignment, ses_authentication_results
-from worker.aws_errors import classify
 from worker.confirmations import ForwardingConfirmations
 from worker.decode import EmailRef, decode_body
+from worker.fetching import RawEmails
+from worker.logs import where_it_failed
 from worker.orchestrate import Orchestrator
 from worker.original_dkim import KeyLookup, dns_txt
 from worker.outcomes import Kind, Outcome, Received, combine
 from worker.provenance import provenance_of
 from worker.reading import MailReader
 
-if TYPE_CHECKING:
-    from mypy_boto3_s3 import S3Client
-
 log = structlog.get_logger("charterhand.worker")
 
-#: a raw email bigger than this is not a booking email (SES itself caps received mail at 40 MB)
-MAX_EMAIL_BYTES = 40 * 1024 * 1024
+T = TypeVar("T")
 
 
 class MessageHandler:
@@ -51,7 +54,7 @@ class MessageHandler:
     def __init__(
         self,
         *,
-        s3: "S3Client",
+        emails: RawEmails,
         reader: MailReader,
         orchestrator: Orchestrator,
         inbound_bucket: str,
@@ -61,7 +64,7 @@ class MessageHandler:
         key_lookup: KeyLookup = dns_txt,
         confirmations: ForwardingConfirmations | None = None,
     ) -> None:
-        self.s3 = s3
+        self.emails = emails
         self.reader = reader
         self.orchestrator = orchestrator
         self.inbound_bucket = inbound_bucket
@@ -87,12 +90,18 @@ class MessageHandler:
         email_id = ref.ses_message_id
         try:
             return self._email(ref)
+        except UnreadableEmail as exc:
+            log.error("email unreadable", where=ref.where, traceback=where_it_failed(exc))
+            outcome = Outcome.of_error(exc, email_id=email_id)
+            return replace(outcome, error_class=exc.error_class)
         except CharterhandError as exc:
             return Outcome.of_error(exc, email_id=email_id)
         except Exception as exc:  # a bug of ours or a library's: retried, then dead-lettered
-            log.error("unexpected error", where=ref.where, exc_info=exc)
+            log.error("unexpected error", where=ref.where, traceback=where_it_failed(exc))
             error = TransientError(f"unexpected {type(exc).__name__} on {ref.where}")
-            return Outcome.of_error(error, email_id=email_id)
+            return replace(
+                Outcome.of_error(error, email_id=email_id), error_class=type(exc).__name__
+            )
 
     def _email(self, ref: EmailRef) -> Outcome:
         refused = check_location(ref, self.inbound_bucket)
@@ -104,39 +113,10 @@ class MessageHandler:
             )
             if refused:
                 return Outcome(Kind.IGNORED, refused, email_id=ref.ses_message_id)
-        raw = self._fetch(ref)
-        email_id = ref.ses_message_id or self.reader.identity(raw)
-        if ref.verdicts is None and (verdicts := verdicts_from_headers(raw)) is not None:
-            refused = check_verdicts(
-                verdicts, require_authenticated_sender=self.require_authenticated_sender
-            )
-            if refused:
-                return Outcome(Kind.IGNORED, refused, email_id=email_id)
-        headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
-        results = ses_authentication_results(headers)
-        envelope = self.reader.envelope(raw)
-        refused = check_sender(
-            results, envelope.from_address, required=self.require_authenticated_sender
-        )
-        if refused:
-            return Outcome(Kind.IGNORED, refused, email_id=email_id)
-        if setup_mail.claims_to_be_one(headers):
-            return self._forwarding_setup(raw, headers, results, email_id)
-        refused = check_forwarder(envelope.forwarded_by, self.forwarder_allowlist)
-        if refused:
-            return Outcome(Kind.IGNORED, refused, email_id=email_id)
-        try:
-            event = self.reader.parse(raw)
-        except NotABooking as exc:
-            return Outcome(Kind.IGNORED, f"not a booking: {exc.reason}", email_id=email_id)
-        from_domain = (envelope.from_address or "").rpartition("@")[2]
-        proven = provenance_of(
-            envelope, alignment(results, from_domain), event.source, self.key_lookup
-        )
-        if self.require_verified_original and not proven.verified:
-            reason = f"unverified booking email ({proven.proof}): require_verified_original is set"
-            return Outcome(Kind.IGNORED, reason, booking_key=event.key, email_id=email_id)
-        event = event.model_copy(update={"provenance": proven})
+        read = self._read(ref)
+        if isinstance(read, Outcome):
+            return read
+        event, email_id = read
         applied = self.orchestrator.apply(event, run_id=uuid.uuid4().hex, email_id=email_id)
         context = {"booking_key": applied.booking_key, "email_id": email_id}
         if applied.failed:  # a permanent failure first: retrying will not fix it
@@ -153,7 +133,7 @@ class MessageHandler:
         if applied.duplicate:
             return Outcome(Kind.DONE, "duplicate of an email already applied", **context)
         ran = ", ".join(applied.ran) or "nothing (already published)"
-        proof = "verified" if proven.verified else "unverified"
+        proof = "verified" if event.provenance and event.provenance.verified else "unverified"
         reason = f"{event.kind.value} ({proof}): ran {ran}" + (
             "" if applied.state_changed else "; state kept"
         )
@@ -190,15 +170,69 @@ class MessageHandler:
         reason = f"{provider} forwarding confirmation: link and code sent to the manager"
         return Outcome(Kind.DONE, reason, email_id=email_id)
 
-    def _fetch(self, ref: EmailRef) -> bytes:
-        if ref.content is not None:
-            return ref.content
-        bucket, key = ref.bucket or "", ref.key or ""
-        doing = f"reading {ref.where}"
+    def _read(self, ref: EmailRef) -> "Outcome | tuple[BookingEvent, str]":
+        """Fetch, admit and parse within the byte budget: the raw email and its decoded form are
+        gone when this returns (the booking's steps run without them)."""
+        with self.emails.held(ref) as raw:
+            try:
+                return self._admit_and_parse(ref, raw)
+            finally:
+                self.reader.forget()
+
+    def _admit_and_parse(self, ref: EmailRef, raw: bytes) -> "Outcome | tuple[BookingEvent, str]":
+        email_id = ref.ses_message_id or _reading(self.reader.identity, raw)
+        verdicts = None if ref.verdicts is not None else _reading(verdicts_from_headers, raw)
+        if verdicts is not None:
+            refused = check_verdicts(
+                verdicts, require_authenticated_sender=self.require_authenticated_sender
+            )
+            if refused:
+                return Outcome(Kind.IGNORED, refused, email_id=email_id)
+        headers = BytesHeaderParser(policy=compat32).parsebytes(header_block(raw))
+        results = ses_authentication_results(headers)
+        envelope = _reading(self.reader.envelope, raw)
+        refused = check_sender(
+            results, envelope.from_address, required=self.require_authenticated_sender
+        )
+        if refused:
+            return Outcome(Kind.IGNORED, refused, email_id=email_id)
+        if setup_mail.claims_to_be_one(headers):
+            return self._forwarding_setup(raw, headers, results, email_id)
+        refused = check_forwarder(envelope.forwarded_by, self.forwarder_allowlist)
+        if refused:
+            return Outcome(Kind.IGNORED, refused, email_id=email_id)
         try:
-            response = self.s3.get_object(Bucket=bucket, Key=key)
-            if response.get("ContentLength", 0) > MAX_EMAIL_BYTES:
-                raise PermanentError(f"{ref.where} is larger than {MAX_EMAIL_BYTES} bytes")
-            return response["Body"].read()
-        except (ClientError, BotoCoreError) as exc:
-            raise classify(exc, doing, step="fetch") from exc
+            event = _reading(self.reader.parse, raw)
+        except NotABooking as exc:
+            return Outcome(Kind.IGNORED, f"not a booking: {exc.reason}", email_id=email_id)
+        from_domain = (envelope.from_address or "").rpartition("@")[2]
+        proven = provenance_of(
+            envelope, alignment(results, from_domain), event.source, self.key_lookup
+        )
+        if self.require_verified_original and not proven.verified:
+            reason = f"unverified booking email ({proven.proof}): require_verified_original is set"
+            return Outcome(Kind.IGNORED, reason, booking_key=event.key, email_id=email_id)
+        return event.model_copy(update={"provenance": proven}), email_id
+
+    def close(self) -> None:
+        """The worker is stopping: threads waiting to read an email give up (and retry later)."""
+        self.emails.budget.close()
+
+
+class UnreadableEmail(PermanentError):
+    """Reading an email raised something no parser raises on purpose. Permanent: the same bytes
+    fail the same way. ``error_class`` names the original exception; its message is left out."""
+
+    def __init__(self, cause: BaseException) -> None:
+        self.error_class = type(cause).__name__
+        super().__init__(f"unexpected {self.error_class} while reading the email", step="parse")
+
+
+def _reading(read: Callable[[bytes], T], raw: bytes) -> T:
+    """``read(raw)``; anything but ``NotABooking`` or our own errors becomes ``UnreadableEmail``."""
+    try:
+        return read(raw)
+    except (NotABooking, CharterhandError):
+        raise
+    except Exception as exc:  # RecursionError, a parser's bug: see UnreadableEmail
+        raise UnreadableEmail(exc) from exc

@@ -38,3 +38,8 @@ class MailReader(Protocol):
     def parse(self, raw: bytes) -> BookingEvent:
         """The booking event; raises ``NotABooking`` or ``ParseError`` and nothing else."""
         ...
+
+    def forget(self) -> None:
+        """Drop whatever this thread keeps of the email it read last: the worker is done with it,
+        and its bytes no longer count against the memory budget."""
+        ...

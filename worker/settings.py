@@ -105,6 +105,14 @@ class Settings(BaseSettings):
     worker_threads: int = Field(
         default=4, ge=1, le=64, description="messages worked on at once by one worker process"
     )
+    task_memory_mib: int = Field(
+        default=512,
+        ge=512,
+        le=30720,
+        description="memory of the worker's task (terraform's worker_memory): the raw email a "
+        "worker holds at once is kept within (this - 160 MiB) / 8 (worker/budget.py), and an "
+        "email larger than that is dead-lettered",
+    )
     visibility_timeout_seconds: int = Field(
         default=120,
         ge=10,

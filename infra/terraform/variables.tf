@@ -355,7 +355,7 @@ variable "worker_cpu" {
 
 variable "worker_memory" {
   type        = number
-  description = "Fargate memory (MiB) per worker task; must be a size Fargate allows for worker_cpu."
+  description = "Fargate memory (MiB) per worker task; must be a size Fargate allows for worker_cpu. The worker reads raw email within (this - 160) / 8 MiB at once (44 MiB at 512: one 40 MB email at a time)."
   default     = 512
 
   validation {

@@ -44,6 +44,7 @@ locals {
     secrets_ttl_seconds          = tostring(var.secrets_ttl_seconds)
     http_timeout_seconds         = tostring(var.http_timeout_seconds)
     worker_threads               = tostring(var.worker_threads)
+    task_memory_mib              = tostring(var.worker_memory)
     visibility_timeout_seconds   = tostring(var.visibility_timeout_seconds)
     max_receive_count            = tostring(var.max_receive_count)
     lease_seconds                = tostring(var.lease_seconds)

@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -25,13 +26,21 @@ def queues(aws):
     return sqs, queue_url, dlq_url
 
 
-def _dead_letter(sqs, dlq_url: str, body: str, reason: str, error_class: str, step: str) -> str:
+def _dead_letter(
+    sqs,
+    dlq_url: str,
+    body: str,
+    reason: str,
+    error_class: str,
+    step: str,
+    first_failure: str = "2027-03-02T17:14:00+00:00",
+) -> str:
     attributes = {
         "charterhand.reason": reason,
         "charterhand.error_class": error_class,
         "charterhand.step": step,
         "charterhand.booking_id": "boatsetter:xhqgmdh" if step != "decode" else "",
-        "charterhand.first_failure": "2027-03-02T17:14:00+00:00",
+        "charterhand.first_failure": first_failure,
         "charterhand.receive_count": "1",
     }
     sent = sqs.send_message(
@@ -297,3 +306,24 @@ def test_replay_limit_moves_at_most_that_many(aws, three_dead_letters):
     assert "replayed 2, left 1 in the DLQ" in result.stdout
     assert _depth(sqs, queue_url) == 2
     assert len(_bodies(sqs, dlq_url)) == 1
+
+
+def test_a_replay_that_fails_again_keeps_the_first_failure_time(aws, stack, tmp_path):
+    """A letter that first failed a month ago, replayed and dead-lettered again today, still says
+    a month ago: ``ls --since`` selects by when the trouble started, not by the last replay."""
+    sqs = boto3.client("sqs")
+    month_ago = (datetime.now(UTC) - timedelta(days=30)).replace(microsecond=0).isoformat()
+    since = ("--since", (datetime.now(UTC) - timedelta(days=29)).isoformat())
+    _dead_letter(
+        sqs, stack.dlq_url, "Test message.", "unreadable", "DecodeError", "decode", month_ago
+    )
+    assert _cli(aws, stack.queue_url, stack.dlq_url, "ls", "--json", *since).stdout == ""
+
+    replay = _cli(aws, stack.queue_url, stack.dlq_url, "replay", "--all")
+    assert "replayed 1, left 0 in the DLQ" in replay.stdout, replay.stderr
+    work_queue(stack, Recorder(path=tmp_path / "calls.jsonl"))
+
+    [letter] = DeadLetterQueue(sqs, dlq_url=stack.dlq_url, queue_url=stack.queue_url).browse()
+    assert letter.replay_count == 1
+    assert letter.attributes["first_failure"] == month_ago
+    assert _cli(aws, stack.queue_url, stack.dlq_url, "ls", "--json", *since).stdout == ""

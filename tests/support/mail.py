@@ -81,6 +81,9 @@ class EventMailReader:
             style="auto" if forwarder else None,
         )
 
+    def forget(self) -> None:
+        pass
+
     def parse(self, raw: bytes) -> BookingEvent:
         msg = BytesParser(policy=default).parsebytes(raw)
         if msg.get("X-Test") == "not-a-booking":

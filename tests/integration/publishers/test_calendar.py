@@ -217,3 +217,23 @@ def test_lambda_transport_for_a_missing_function_is_permanent(calendar_server):
 def test_a_configuration_without_its_transport_target_fails_at_start_up():
     with pytest.raises(ValueError, match="calendar_function_name"):
         CalendarConfig(transport="lambda")
+
+
+def test_an_error_answer_that_echoes_the_booking_is_cut_and_masked(httpserver, http):
+    """A calendar that answers 400 quoting what it was sent: the error names the calendar, the
+    status and what the calendar said, never the renter, their address or their phone."""
+    echo = (
+        "title 'JADA charter: Jane Doe (6)' clashes with Jane Doe's other charter; "
+        "ask jane.doe@example.com or call +1 (619) 555-0134 " + "x" * 500
+    )
+    httpserver.expect_request("/calendar").respond_with_json({"message": echo}, status=400)
+    config = CalendarConfig(transport="http", base_url=httpserver.url_for("").rstrip("/"))
+    publisher = CalendarPublisher(calendar_api(config, token=lambda: DASHBOARD_TOKEN, http=http))
+    with pytest.raises(PermanentError) as caught:
+        publisher.publish(context(publisher, booking()))
+    reason = caught.value.reason
+    assert reason.startswith("calendar look-up: HTTP 400: title")
+    assert "clashes with" in reason
+    for value in ("Jane", "Doe", "jane.doe@example.com", "555-0134"):
+        assert value not in reason
+    assert len(reason) < 300

@@ -132,6 +132,23 @@ def test_a_cancellation_says_so(ses):
     assert "  - Status: modified → cancelled" in parts(mail)["text/plain"]
 
 
+def test_a_cancellation_before_any_announcement_is_one_clear_line(ses):
+    """The cancellation arrives first (the confirmation was lost, or is still on its way): the
+    manager was never told of the booking, so there is nothing "Cancelled" to announce."""
+    _, _, cancelled = lifecycle()
+    publish(ses_publisher(), cancelled, previous=None)
+
+    [mail] = sent_mail(ses)
+    assert mail["Subject"] == "Cancelled before it was confirmed: JADA Sat, Jun 14, Jane Doe"
+    text = parts(mail)["text/plain"].strip()
+    assert text == (
+        "Booking boatsetter:xhqgmdh (JADA Sat, Jun 14, Jane Doe) was cancelled before it was "
+        "confirmed."
+    )
+    assert "Cancelled booking" not in parts(mail)["text/html"]
+    assert text in " ".join(BeautifulSoup(parts(mail)["text/html"], "html.parser").text.split())
+
+
 def test_a_request_is_summarised_as_a_request(ses):
     publish(ses_publisher(), booking(Kind.REQUEST))
 
