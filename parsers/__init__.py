@@ -6,15 +6,20 @@ whatever the bytes (a property test holds it to that).
 
 import hashlib
 
-from bookings import BookingEvent, Fleet
+from bookings import BookingEvent, Fleet, NotABooking
 from parsers.envelope import Envelope, read_envelope
+from parsers.forwarding import Hop
 from parsers.opened import OpenedEmail, open_email
-from parsers.registry import SOURCES, source_for
+from parsers.registry import SOURCES, notice_rule, source_for
+from parsers.vocabulary import BUILT_IN, Vocabulary
 
 __all__ = [
+    "BUILT_IN",
     "SOURCES",
     "Envelope",
+    "Hop",
     "OpenedEmail",
+    "Vocabulary",
     "email_identity",
     "open_email",
     "parse_email",
@@ -22,10 +27,20 @@ __all__ = [
 ]
 
 
-def parse_email(raw: bytes | OpenedEmail, fleet: Fleet) -> BookingEvent:
+def parse_email(
+    raw: bytes | OpenedEmail, fleet: Fleet, vocabulary: Vocabulary = BUILT_IN
+) -> BookingEvent:
     """What one booking email says, read from its raw bytes (forwarded or not), or from the
-    email :func:`open_email` opened (to read its envelope too without decoding it twice)."""
-    original = open_email(raw).original
+    email :func:`open_email` opened (to read its envelope too without decoding it twice).
+
+    ``NotABooking`` only on positive evidence (its ``rule`` names it); a platform's email, or a
+    forward that carries one, that cannot be read is a ``ParseError``.
+    """
+    opened = open_email(raw, vocabulary)
+    rule = notice_rule(opened.message)
+    if rule is not None:
+        raise NotABooking(f"{rule} (mail about mail, not a booking)", rule=rule)
+    original = opened.original
     return source_for(original).read(original, fleet)
 
 

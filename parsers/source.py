@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from bookings import Boat, BookingEvent, Fleet, Kind, NotABooking, ParseError
 from parsers.document import Document, person_name
 from parsers.forwarding import Original
+from parsers.html import CELL
 from parsers.links import expand, urls_in
 from parsers.values import (
     ForeignCurrency,
@@ -30,12 +31,14 @@ from parsers.values import (
     find_time_range,
     localize,
 )
+from parsers.vocabulary import BUILT_IN, Vocabulary
 from parsers.wording import bare_subject, classify
 
 T = TypeVar("T")
 #: the fields a booking event cannot do without, in the order a ParseError names them
 REQUIRED = ("kind", "booking_id", "boat", "renter_name", "start", "end", "as_of")
 MAX_NOTES = 2000
+MAX_HEADLINES = 4
 
 
 @dataclass(frozen=True)
@@ -82,23 +85,25 @@ class _Reading:
 
     def event(self) -> BookingEvent:
         subject = bare_subject(self.original.subject)
-        kind, reason = classify(subject, self._headline())
+        vocabulary = self._vocabulary()
+        kind, reason = classify(subject, self._headlines(), vocabulary)
         if reason:
-            raise NotABooking(f"{self.source.name} {reason}")
+            raise NotABooking(f"{self.source.name} {reason}", rule=reason)
         booking_id = self._first(self._booking_id_in)
         day = self._first(self._date)
         text = self.original.content.text_doc
         self.text_only = bool(text and self._booking_id_in(text) and self._date(text))
-        if booking_id is None and day is None and (kind is None or self.original.bulk):
-            if self.original.bulk:
-                raise NotABooking(
-                    f"{self.source.name} newsletter (List-Unsubscribe) with no booking fields"
-                )
-            raise NotABooking(f"{self.source.name} email with no booking wording or fields")
+        if booking_id is None and day is None and self.original.bulk:
+            raise NotABooking(
+                f"{self.source.name} newsletter (List-Unsubscribe) with no booking fields",
+                rule="bulk mail",
+            )
         boat = self._boat()
         renter = self._renter(subject)
         start, end = self._when(day, boat)
         as_of = self.original.as_of(boat.zone if boat else self.fleet.boats[0].zone)
+        if as_of is None and self.original.date_problem:
+            self.unreadable["as_of"] = self.original.date_problem
         found = {
             "kind": kind,
             "booking_id": booking_id,
@@ -141,6 +146,9 @@ class _Reading:
         reason = f"{what}: cannot read {', '.join(missing)}"
         if self.unreadable:
             reason += " (" + "; ".join(self.unreadable.values()) + ")"
+        unknown = self._unknown_labels()
+        if unknown:
+            reason += "; labels not known: " + ", ".join(repr(label) for label in unknown)
         return ParseError(
             reason, source=self.source.name, kind=kind.value if kind else None, missing=missing
         )
@@ -164,12 +172,25 @@ class _Reading:
     def _labelled(self, field_name: str, read: Callable[[str], T | None]) -> T | None:
         return self._first(lambda doc: _first_of(doc.values(field_name), read))
 
-    def _headline(self) -> str:
+    def _headlines(self) -> list[str]:
+        """The body's first lines above its first field (a heading, a greeting, a lead-in)."""
         for doc in self.original.content.docs():
-            for line in doc.lines:
-                if line:
-                    return line
-        return ""
+            first_pair = doc.pairs[0].line if doc.pairs else len(doc.lines)
+            lines = [line.replace(CELL, " ") for line in doc.lines[:first_pair] if line]
+            if lines:
+                return lines[:MAX_HEADLINES]
+        return []
+
+    def _vocabulary(self) -> Vocabulary:
+        docs = self.original.content.wholes()
+        return next((doc.vocabulary for doc in docs), BUILT_IN)
+
+    def _unknown_labels(self) -> list[str]:
+        """Label-like words in the bodies that no field is known by (at most ten)."""
+        found: dict[str, None] = {}
+        for doc in self.original.content.docs():
+            found.update(dict.fromkeys(doc.unknown_labels))
+        return list(found)[:10]
 
     # --- fields ------------------------------------------------------------------------------
 

@@ -117,7 +117,7 @@ def build_worker(
     )
     handler = MessageHandler(
         s3=clients.s3,
-        reader=reader or ParsersReader(settings.fleet),
+        reader=reader or ParsersReader(settings.fleet, settings.parsing),
         orchestrator=orchestrator,
         inbound_bucket=settings.inbound_bucket,
         forwarder_allowlist=list(settings.forwarder_allowlist),

@@ -1,4 +1,7 @@
-"""The parsers package behind the worker's :class:`~worker.reading.MailReader` interface."""
+"""The parsers package behind the worker's :class:`~worker.reading.MailReader` interface.
+
+Built with the fleet and the operator's taught vocabulary (``[parsing]`` in settings).
+"""
 
 import threading
 
@@ -10,8 +13,9 @@ from worker.reading import Envelope
 class ParsersReader:
     """Reads raw emails with ``parsers`` for one fleet."""
 
-    def __init__(self, fleet: Fleet) -> None:
+    def __init__(self, fleet: Fleet, vocabulary: parsers.Vocabulary = parsers.BUILT_IN) -> None:
         self.fleet = fleet
+        self.vocabulary = vocabulary
         self._last = threading.local()
 
     def identity(self, raw: bytes) -> str:
@@ -19,15 +23,17 @@ class ParsersReader:
 
     def envelope(self, raw: bytes) -> Envelope:
         found = parsers.read_envelope(self._opened(raw))
-        return Envelope(original_sender=found.original_sender, forwarded_by=found.forwarder)
+        return Envelope(
+            original_sender=found.original_sender, forwarded_by=found.forwarder, hops=found.hops
+        )
 
     def parse(self, raw: bytes) -> BookingEvent:
-        return parsers.parse_email(self._opened(raw), self.fleet)
+        return parsers.parse_email(self._opened(raw), self.fleet, self.vocabulary)
 
     def _opened(self, raw: bytes) -> parsers.OpenedEmail:
         """The email this thread is reading, decoded once for its envelope and its parse."""
         last = self._last
         if getattr(last, "raw", None) is not raw:
-            last.raw, last.opened = raw, parsers.open_email(raw)
+            last.raw, last.opened = raw, parsers.open_email(raw, self.vocabulary)
         opened: parsers.OpenedEmail = last.opened
         return opened

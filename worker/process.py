@@ -12,7 +12,8 @@ import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bookings import CharterhandError, NotABooking, PermanentError, TransientError
-from worker.admission import check_forwarder, check_location, check_verdicts, verdicts_from_headers
+from parsers.registry import is_platform
+from worker.admission import check_hops, check_location, check_verdicts, verdicts_from_headers
 from worker.aws_errors import classify
 from worker.decode import EmailRef, decode_body
 from worker.orchestrate import Orchestrator
@@ -88,7 +89,7 @@ class MessageHandler:
             if refused:
                 return Outcome(Kind.IGNORED, refused, email_id=email_id)
         envelope = self.reader.envelope(raw)
-        refused = check_forwarder(envelope.forwarded_by, self.forwarder_allowlist)
+        refused = check_hops(envelope.hops, self.forwarder_allowlist, is_platform=is_platform)
         if refused:
             return Outcome(Kind.IGNORED, refused, email_id=email_id)
         try:

@@ -15,6 +15,7 @@ from email.policy import default
 from zoneinfo import ZoneInfo
 
 from bookings import BookingEvent, Kind, NotABooking, ParseError
+from parsers import Hop
 from worker.reading import Envelope
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -73,8 +74,11 @@ class EventMailReader:
 
     def envelope(self, raw: bytes) -> Envelope:
         msg = BytesParser(policy=default).parsebytes(raw)
+        forwarder = msg.get("X-Forwarded-For")
         return Envelope(
-            original_sender="no-reply@boatsetter.com", forwarded_by=msg.get("X-Forwarded-For")
+            original_sender="no-reply@boatsetter.com",
+            forwarded_by=forwarder,
+            hops=(Hop(str(forwarder), "auto"),) if forwarder else (),
         )
 
     def parse(self, raw: bytes) -> BookingEvent:

@@ -1,0 +1,106 @@
+"""A forward's quoted date ("Date: mar. 2 mars 2027 à 09:14"), in any language, never guessed.
+
+RFC 5322 dates are read by the standard library, English ones written out by our own readers, and
+everything else by ``dateparser`` (multilingual, well kept), told the languages of the labels
+around the date. A numeric date whose day and month could swap ("12/05/2027") is resolved by two
+facts: the original precedes its forward (the outer ``Date``) by minutes to days, and the
+forward's language orders day and month one way (every language here but English writes the day
+first). When neither decides, the date stays unread and says why: the email is then a
+``ParseError`` (its ``as_of`` cannot be read) rather than an event placed at a guessed moment.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+
+from parsers.mime import parse_rfc_date
+
+_RFC_DATE = re.compile(r"^\s*(?:[a-z]{3},\s*)?\d{1,2}\s+[a-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}", re.I)
+_NUMERIC = re.compile(r"(?<!\d)(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})(?!\d)")
+#: words between a date and its time that dateparser does not know in every language
+_FILLERS = re.compile(r"(?<!\w)(?:kl\.?|klo|at|um|à|alle ore|om|o|v|в|г\.|den|le)(?!\w)", re.I)
+#: how far before its forward an original may be dated; "after" allows for clock skew
+BEFORE = timedelta(days=120)
+AFTER = timedelta(hours=2)
+#: our language codes → dateparser's, where they differ
+_DATEPARSER_CODE = {"no": "nb"}
+_SETTINGS: dict[str, Any] = {"REQUIRE_PARTS": ["day", "month", "year"]}
+
+
+@dataclass(frozen=True)
+class QuotedDate:
+    """The date read (naive when no zone was written), or None and why not."""
+
+    value: datetime | None
+    problem: str | None = None
+
+
+def read_quoted_date(
+    text: str, languages: frozenset[str] = frozenset(), forwarded_at: datetime | None = None
+) -> QuotedDate:
+    """The moment a quoted date names; see the module docstring for how doubts are settled."""
+    text = " ".join(text.split())
+    if not text:
+        return QuotedDate(None, "the forward quotes no date")
+    if _RFC_DATE.match(text) and (rfc := parse_rfc_date(text)) is not None:
+        return QuotedDate(rfc)
+    numeric = _NUMERIC.search(text)
+    if numeric and _swappable(numeric):
+        return _numeric(text, languages, forwarded_at)
+    read = _dateparser(text, languages, None)
+    if read is None:
+        return QuotedDate(None, "the forward's quoted date cannot be read")
+    return QuotedDate(read)
+
+
+def _swappable(match: re.Match[str]) -> bool:
+    a, b = int(match.group("a")), int(match.group("b"))
+    return a != b and a <= 12 and b <= 12
+
+
+def _numeric(text: str, languages: frozenset[str], forwarded_at: datetime | None) -> QuotedDate:
+    readings = {order: _dateparser(text, languages, order) for order in ("DMY", "MDY")}
+    found = {value for value in readings.values() if value is not None}
+    if not found:
+        return QuotedDate(None, "the forward's quoted date cannot be read")
+    if forwarded_at is not None:
+        plausible = {value for value in found if _precedes(value, forwarded_at)}
+        if len(plausible) == 1:
+            return QuotedDate(plausible.pop())
+        found = plausible or found
+    if languages and "en" not in languages and readings["DMY"] in found:
+        return QuotedDate(readings["DMY"])
+    return QuotedDate(
+        None, "the forward's quoted date is ambiguous (day and month could be either way round)"
+    )
+
+
+def _precedes(value: datetime, forwarded_at: datetime) -> bool:
+    """Whether ``value`` lies in the window before the forward (a naive value is compared in the
+    forward's own offset, where the forwarder wrote it)."""
+    aware = value if value.tzinfo else value.replace(tzinfo=forwarded_at.tzinfo)
+    return forwarded_at - BEFORE <= aware <= forwarded_at + AFTER
+
+
+def _dateparser(text: str, languages: frozenset[str], order: str | None) -> datetime | None:
+    codes = tuple(sorted(_DATEPARSER_CODE.get(code, code) for code in languages))
+    for candidate in (text, _FILLERS.sub(" ", text)):
+        for langs in (codes, ()) if codes else ((),):
+            found = _parse(candidate, langs, order)
+            if found is not None:
+                return found
+    return None
+
+
+@lru_cache(maxsize=512)
+def _parse(text: str, languages: tuple[str, ...], order: str | None) -> datetime | None:
+    import dateparser  # imported on first use: slow to load, and only forwards need it
+
+    settings = dict(_SETTINGS, DATE_ORDER=order) if order else _SETTINGS
+    try:
+        found = dateparser.parse(text, languages=list(languages) or None, settings=settings)
+    except (ValueError, TypeError, OverflowError, AttributeError, KeyError, IndexError):
+        return None
+    return found if isinstance(found, datetime) else None
