@@ -23,7 +23,7 @@ _NOTES = FIELD_LABELS["notes"]
 _NAME = re.compile(r"^[^\W\d_][^\W\d_ .,'’-]*(?:[ .,'’-]+[^\W\d_]+)*\.?$")
 MAX_LINES = 5000
 #: list bullets and numbering a template puts before "Label: value"
-_BULLET = re.compile(r"^(?:[•·●▪◦‣∙*\-–—]|\d{1,2}[.)])\s+")
+_BULLET = re.compile(r"^(?:[•·●▪◦‣∙*\-–—]\s+|\d{1,2}[.)]\s+(?=[^\W\d_][^\d:]{0,40}:))")
 #: what an unknown label may look like: a few words, no digits
 _LABEL_LIKE = re.compile(r"^[^\W\d_][^\W\d_'’#()/-]*(?: [^\W\d_'’#()/-]+){0,3}$")
 _HAS_NUMBER = re.compile(r"\d")

@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 
 SEPARATORS: frozenset[str] = frozenset(
-    s.casefold()
+    s.lower()
     for s in (
         # en
         "forwarded message",
@@ -385,7 +385,7 @@ _LABELS: dict[str, dict[str, str]] = {
 
 #: normalised label → (header, languages)
 HEADER_LABELS: dict[str, tuple[str, frozenset[str]]] = {
-    label.casefold(): (header, frozenset(languages.split()))
+    label.lower(): (header, frozenset(languages.split()))
     for header, labels in _LABELS.items()
     for label, languages in labels.items()
 }
@@ -409,59 +409,64 @@ HEADER_INSIDE = re.compile(
     + r")[*_]*\s?[:：]"
 )
 
-#: "wrote" in the intros of reply-style forwards, by language
-WROTE = (
-    "wrote",
-    "writes",
-    "schrieb",
-    "a écrit",
-    "escribió",
-    "ha scritto",
-    "scrisse",
-    "escreveu",
-    "schreef",
-    "geschreven",
-    "skrev",
-    "napisał",
-    "napisała",
-    "napisał(a)",
-    "napsal",
-    "napsal(a)",
-    "napísal",
-    "kirjoitti",
-    "ezt írta",
-    "írta",
-    "a scris",
-    "yazdı",
-    "şunu yazdı",
-    "έγραψε",
-    "пишет",
-    "написал",
-    "написала",
-    "написал(а)",
-    "написав",
-    "пише",
-    "писа",
-    "写道",
-    "寫道",
-    "のメッセージ",
-    "が書きました",
-    "님이 작성",
-    "작성:",
-    "đã viết",
-    "menulis",
-    "כתב",
-    "كتب",
-    "va escriure",
-)
+#: "wrote" in the intros of reply-style forwards → the languages that write it
+WROTE: dict[str, str] = {
+    "wrote": "en",
+    "writes": "en",
+    "schrieb": "de",
+    "a écrit": "fr",
+    "escribió": "es",
+    "ha scritto": "it",
+    "scrisse": "it",
+    "escreveu": "pt",
+    "schreef": "nl",
+    "geschreven": "nl",
+    "skrev": "sv da no",
+    "napisał": "pl",
+    "napisała": "pl",
+    "napisał(a)": "pl",
+    "napsal": "cs",
+    "napsal(a)": "cs",
+    "napísal": "sk",
+    "kirjoitti": "fi",
+    "ezt írta": "hu",
+    "írta": "hu",
+    "a scris": "ro",
+    "yazdı": "tr",
+    "şunu yazdı": "tr",
+    "tarihinde şunu yazdı": "tr",
+    "έγραψε": "el",
+    "пишет": "ru",
+    "написал": "ru",
+    "написала": "ru",
+    "написал(а)": "ru",
+    "написав": "uk",
+    "пише": "uk",
+    "писа": "bg",
+    "写道": "zh",
+    "寫道": "zh",
+    "のメッセージ": "ja",
+    "が書きました": "ja",
+    "님이 작성": "ko",
+    "đã viết": "vi",
+    "menulis": "id",
+    "כתב": "he",
+    "كتب": "ar",
+    "va escriure": "ca",
+}
 _WROTE = re.compile(
     r"(?:" + "|".join(re.escape(w) for w in sorted(WROTE, key=len, reverse=True)) + r")"
-    r"(?:\s+(?:følgende|följande|the following))?",
+    r"(?:\s+(?:følgende|följande|the following|pe|on|le|am|den|el))?",
     re.IGNORECASE,
 )
 INTRO_LEADS = re.compile(
-    r"^(?:on|am|le|el|il giorno|il|em|no dia|op|den|d\.|w dniu|dnia|dne|в|у|στις|於|en|于)\s*",
+    r"^(?:on|am|le|el|il giorno|il|em|no dia|op|den|d\.|w dniu|dnia|dne|в|у|στις|於|en|于)\s+"
+    r"|^(?:于|於)",
     re.IGNORECASE,
+)
+#: words around an intro's date that are not the date ("..., tarihinde", "időpontban")
+_INTRO_FILLERS = re.compile(
+    r"\s*(?:tarihinde|időpontban|ο χρήστης|пользователь|používateľ|um|o)\s*$", re.IGNORECASE
 )
 _ENDS_WITH_COLON = re.compile(r"[:：]\s*$")
 _ENDS_WITH_MAILBOX = re.compile(r"[>\]]\s*[:：]\s*$")
@@ -473,7 +478,7 @@ def separator(line: str) -> bool:
     """A line that opens a forwarded message in some client and language."""
     if _underscore_rule(line):
         return True
-    core = line.strip().lstrip(">").strip(" -_*=~:\u2014\u2013\t").casefold()
+    core = line.strip().lstrip(">").strip(" -_*=~:\u2014\u2013\t").lower()
     return core in SEPARATORS
 
 
@@ -485,15 +490,16 @@ def _underscore_rule(line: str) -> bool:
 
 def header_of(label: str) -> tuple[str, frozenset[str]] | None:
     """The header a label names and the languages that write it; None for another label."""
-    return HEADER_LABELS.get(" ".join(label.strip(" *_").split()).casefold())
+    return HEADER_LABELS.get(" ".join(label.strip(" *_").split()).lower())
 
 
-def intro(text: str) -> tuple[str, str] | None:
-    """(date text, sender text) of an "On <date>, <sender> wrote:" line in any language.
+def intro(text: str) -> tuple[str, str, frozenset[str]] | None:
+    """(date text, sender text, languages) of an "On <date>, <sender> wrote:" line.
 
     It ends with a colon, names exactly one address (a forward names its sender) and says "wrote"
-    (or, as Gmail does in some languages, ends with the sender's ``<address>:``). The date is what
-    is left once the opening word, the sender and the verb are removed.
+    in some language (or, as Gmail does in some, ends with the sender's ``<address>:``). The date
+    is what is left once the opening word, the sender and the verb are removed, whichever order
+    the language puts them in.
     """
     if len(text) > 400 or not _ENDS_WITH_COLON.search(text):
         return None
@@ -517,10 +523,20 @@ def intro(text: str) -> tuple[str, str] | None:
         name_start = _name_start(text, address_start)
         date_text = text[:name_start]
         sender = text[name_start:address_end]
-        if not re.search(r"\d", date_text):  # "<sender> 于<date>写道："
-            date_text = text[address_end:verb_start]
-    date_text = INTRO_LEADS.sub("", date_text.strip(" ,>")).strip(" ,")
-    return date_text, sender.strip(" ,").replace('"', "")
+        if not re.search(r"\d", date_text):  # "<sender> 于<date>写道：", "<sender> wrote on <date>:"
+            after = text[address_end:verb_start] if wrote else ""
+            if wrote is not None and not re.search(r"\d", after):
+                after = text[wrote.end() :]
+            date_text = after
+    date_text = _INTRO_FILLERS.sub("", date_text.strip(" ,>:：")).strip(" ,")
+    date_text = INTRO_LEADS.sub("", date_text).strip(" ,")
+    languages = frozenset(WROTE[_verb(wrote.group(0))].split()) if wrote else frozenset()
+    return date_text, sender.strip(" ,").replace('"', ""), languages
+
+
+def _verb(found: str) -> str:
+    lowered = found.lower()
+    return max((verb for verb in WROTE if lowered.startswith(verb)), key=len)
 
 
 def _name_start(head: str, address_start: int) -> int:

@@ -334,8 +334,8 @@ def _intro_block(lines: list[str], index: int) -> HeaderBlock | None:
         joined = f"{joined} {lines[end]}".strip()
         found = words.intro(joined)
         if found is not None:
-            date_text, sender = found
-            return HeaderBlock({"from": sender, "date": date_text}, end, "intro")
+            date_text, sender, languages = found
+            return HeaderBlock({"from": sender, "date": date_text}, end, "intro", languages)
         if joined.endswith((":", "：")):
             return None
     return None

@@ -21,9 +21,11 @@ _RFC_DATE = re.compile(r"^\s*(?:[a-z]{3},\s*)?\d{1,2}\s+[a-z]{3}\s+\d{4}\s+\d{1,
 _NUMERIC = re.compile(r"(?<!\d)(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})(?!\d)")
 #: words between a date and its time that dateparser does not know in every language
 _FILLERS = re.compile(r"(?<!\w)(?:kl\.?|klo|at|um|à|alle ore|om|o|v|в|г\.|den|le)(?!\w)", re.I)
-#: how far before its forward an original may be dated; "after" allows for clock skew
-BEFORE = timedelta(days=120)
-AFTER = timedelta(hours=2)
+#: an original is forwarded "minutes to days" after it was sent: a reading this close before the
+#: forward is taken over its swap, which then lies at least 27 days away (3/2 and 2/3)
+USUAL_DELAY = timedelta(days=7)
+#: a reading later than the forward by more than this (zones, clock skew) cannot be the original's
+AFTER = timedelta(hours=14)
 #: our language codes → dateparser's, where they differ
 _DATEPARSER_CODE = {"no": "nb"}
 _SETTINGS: dict[str, Any] = {"REQUIRE_PARTS": ["day", "month", "year"]}
@@ -61,27 +63,33 @@ def _swappable(match: re.Match[str]) -> bool:
 
 
 def _numeric(text: str, languages: frozenset[str], forwarded_at: datetime | None) -> QuotedDate:
+    """Day and month settled, in this order, by: a reading after the forward is impossible; the
+    forward's language writes the day first (all ours but English); the original was sent days,
+    not weeks, before its forward."""
     readings = {order: _dateparser(text, languages, order) for order in ("DMY", "MDY")}
     found = {value for value in readings.values() if value is not None}
-    if not found:
-        return QuotedDate(None, "the forward's quoted date cannot be read")
     if forwarded_at is not None:
-        plausible = {value for value in found if _precedes(value, forwarded_at)}
-        if len(plausible) == 1:
-            return QuotedDate(plausible.pop())
-        found = plausible or found
+        found = {value for value in found if _before(value, forwarded_at + AFTER, forwarded_at)}
+    if len(found) <= 1:
+        if found:
+            return QuotedDate(found.pop())
+        return QuotedDate(None, "the forward's quoted date cannot be read")
     if languages and "en" not in languages and readings["DMY"] in found:
         return QuotedDate(readings["DMY"])
+    if forwarded_at is not None:
+        recent = {v for v in found if not _before(v, forwarded_at - USUAL_DELAY, forwarded_at)}
+        if len(recent) == 1:
+            return QuotedDate(recent.pop())
     return QuotedDate(
         None, "the forward's quoted date is ambiguous (day and month could be either way round)"
     )
 
 
-def _precedes(value: datetime, forwarded_at: datetime) -> bool:
-    """Whether ``value`` lies in the window before the forward (a naive value is compared in the
-    forward's own offset, where the forwarder wrote it)."""
+def _before(value: datetime, limit: datetime, forwarded_at: datetime) -> bool:
+    """``value`` ≤ ``limit``; a naive value is taken in the forward's own offset, where the
+    forwarder's client wrote it."""
     aware = value if value.tzinfo else value.replace(tzinfo=forwarded_at.tzinfo)
-    return forwarded_at - BEFORE <= aware <= forwarded_at + AFTER
+    return aware <= limit
 
 
 def _dateparser(text: str, languages: frozenset[str], order: str | None) -> datetime | None:
