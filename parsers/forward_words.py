@@ -523,7 +523,9 @@ def intro(text: str) -> tuple[str, str, frozenset[str]] | None:
         name_start = _name_start(text, address_start)
         date_text = text[:name_start]
         sender = text[name_start:address_end]
-        if not re.search(r"\d", date_text):  # "<sender> 于<date>写道：", "<sender> wrote on <date>:"
+        if not re.search(
+            r"\d", date_text
+        ):  # "<sender> 于<date>写道：", "<sender> wrote on <date>:"
             after = text[address_end:verb_start] if wrote else ""
             if wrote is not None and not re.search(r"\d", after):
                 after = text[wrote.end() :]

@@ -65,8 +65,8 @@ LANGUAGES: list[Language] = [
     Language("sv", "Vidarebefordrat meddelande", "Ursprungligt meddelande",
              "Vidarebefordrat mejl:", "Från", "Datum", "Skickat", "Till", "Ämne",
              "Den {date} skrev {sender}:", "tis 2 mars 2027 kl. 09:14", "2027-03-02 09:14"),
-    Language("da", "Videresendt meddelelse", "Oprindelig meddelelse", "Start på videresendt besked:",
-             "Fra", "Dato", "Sendt", "Til", "Emne", "Den {date} skrev {sender}:",
+    Language("da", "Videresendt meddelelse", "Oprindelig meddelelse",
+             "Start på videresendt besked:", "Fra", "Dato", "Sendt", "Til", "Emne", "Den {date} skrev {sender}:",
              "2. marts 2027 09.14", "02-03-2027 09:14"),
     Language("no", "Videresendt melding", "Opprinnelig melding", "Videresendt melding:", "Fra",
              "Dato", "Sendt", "Til", "Emne", "{date} skrev {sender}:", "2. mars 2027 kl. 09:14",
@@ -110,7 +110,9 @@ LANGUAGES: list[Language] = [
 ]  # fmt: skip
 
 
-def _outer(subject: str, text: str | None, html: str | None, *, sender: str = FORWARDER) -> MIMEBase:
+def _outer(
+    subject: str, text: str | None, html: str | None, *, sender: str = FORWARDER
+) -> MIMEBase:
     return message(
         sender=sender, subject=subject, text=text, html=html, date=FORWARDED_AT, to=INBOX
     )
@@ -152,7 +154,7 @@ def outlook(lang: Language, text: str, html: str) -> MIMEBase:
 
 def outlook_original_message(lang: Language, text: str, html: str) -> MIMEBase:
     """Older Outlook and IONOS: "-----Original Message-----", Outlook's long date."""
-    rows = [(lang.from_, f"Boatsetter [mailto:no-reply@boatsetter.com]"), (lang.sent, lang.when),
+    rows = [(lang.from_, "Boatsetter [mailto:no-reply@boatsetter.com]"), (lang.sent, lang.when),
             (lang.to, OWNER), (lang.subject, SUBJECT)]  # fmt: skip
     head, _ = _block(lang, rows)
     return _outer(f"FW: {SUBJECT}", f"-----{lang.original}-----\n{head}\n{text}", None)
@@ -190,7 +192,8 @@ def thunderbird(lang: Language, text: str, html: str) -> MIMEBase:
     return _outer(
         f"Fwd: {SUBJECT}",
         f"\n\n{sep}\n{head}\n\n{text}",
-        f"<p><br></p><div class='moz-forward-container'>{sep}<table>{table}</table><br>{html}</div>",
+        f"<p><br></p><div class='moz-forward-container'>{sep}<table>{table}</table><br>"
+        f"{html}</div>",
     )
 
 
@@ -231,7 +234,7 @@ def samsung(lang: Language, text: str, html: str) -> MIMEBase:
     """Samsung Email and other Android clients: "-------- Original message --------"."""
     rows = [(lang.from_, PLATFORM), (lang.date, lang.numeric), (lang.to, OWNER),
             (lang.subject, SUBJECT)]  # fmt: skip
-    head, html_head = _block(lang, rows)
+    head, _ = _block(lang, rows)
     sep = f"-------- {lang.original} --------"
     return _outer(f"Fwd: {SUBJECT}", f"\n\n{sep}\n{head}\n{text}", None)
 
