@@ -83,7 +83,7 @@ AUTO_REPLY_SUBJECT = re.compile(
 
 _CONTEXT = re.compile(
     r"\b(?:booking|booked|reservation|reserved|trip|charter|rental|boat|yacht|request(?:ed)?)\b"
-    r"|\bbook\b",
+    r"|\bbook\b|\bcancel+(?:ed|ation)\b",
     re.IGNORECASE,
 )
 #: checked in this order: "booking request cancelled" is a cancellation, "request to change" a
