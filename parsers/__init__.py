@@ -6,7 +6,7 @@ whatever the bytes (a property test holds it to that).
 
 import hashlib
 
-from bookings import BookingEvent, Fleet, NotABooking
+from bookings import BookingEvent, Fleet, NotABooking, ParseError
 from parsers.envelope import Envelope, read_envelope
 from parsers.forwarding import Hop
 from parsers.opened import OpenedEmail, open_email
@@ -21,6 +21,7 @@ __all__ = [
     "OpenedEmail",
     "Vocabulary",
     "email_identity",
+    "explain_email",
     "open_email",
     "parse_email",
     "read_envelope",
@@ -42,6 +43,23 @@ def parse_email(
         raise NotABooking(f"{rule} (mail about mail, not a booking)", rule=rule)
     original = opened.original
     return source_for(original).read(original, fleet)
+
+
+def explain_email(
+    raw: bytes, fleet: Fleet, vocabulary: Vocabulary = BUILT_IN
+) -> tuple[BookingEvent | NotABooking | ParseError, dict[str, str], Envelope]:
+    """What ``parse_email`` says of ``raw``, where each field came from, and the envelope."""
+    opened = open_email(raw, vocabulary)
+    trace: dict[str, str] = {}
+    envelope = read_envelope(opened, fleet.boats[0].zone)
+    try:
+        rule = notice_rule(opened.message)
+        if rule is not None:
+            raise NotABooking(f"{rule} (mail about mail, not a booking)", rule=rule)
+        original = opened.original
+        return source_for(original).read(original, fleet, trace), trace, envelope
+    except (NotABooking, ParseError) as exc:
+        return exc, trace, envelope
 
 
 def email_identity(raw: bytes) -> str:

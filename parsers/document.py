@@ -227,9 +227,14 @@ class Document:
 
     def values(self, field: str) -> Iterator[str]:
         """Values of every pair whose label may name ``field``, in document order."""
+        for pair in self.labelled(field):
+            yield pair.value
+
+    def labelled(self, field: str) -> Iterator[Pair]:
+        """Every pair whose label may name ``field``, in document order."""
         for pair in self.pairs:
             if field in pair.fields:
-                yield pair.value
+                yield pair
 
 
 def _unquote(text: str) -> str:

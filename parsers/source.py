@@ -6,7 +6,7 @@ label or swaps "Guests" for "Group size" is read the same way for every platform
 """
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -65,17 +65,24 @@ class Source:
         brands = {d.split(".")[0] for d in self.domains}
         return not self.trusts(domain) and any(brand in domain for brand in brands)
 
-    def read(self, original: Original, fleet: Fleet) -> BookingEvent:
-        return _Reading(self, original, fleet).event()
+    def read(
+        self, original: Original, fleet: Fleet, trace: dict[str, str] | None = None
+    ) -> BookingEvent:
+        """The event ``original`` announces. ``trace``, when given, is filled with where each
+        field came from (the body, line and rule), for ``charterhand parse --explain``."""
+        return _Reading(self, original, fleet, trace).event()
 
 
 class _Reading:
     """One email being read for one source; fields are looked up lazily, text body first."""
 
-    def __init__(self, source: Source, original: Original, fleet: Fleet) -> None:
+    def __init__(
+        self, source: Source, original: Original, fleet: Fleet, trace: dict[str, str] | None
+    ) -> None:
         self.source = source
         self.original = original
         self.fleet = fleet
+        self.trace = trace
         #: fields found but unreadable, with why (a skipped hour, a foreign currency, ...)
         self.unreadable: dict[str, str] = {}
         #: set once the text body proves a complete rendition: the HTML then adds nothing
@@ -87,6 +94,7 @@ class _Reading:
         subject = bare_subject(self.original.subject)
         vocabulary = self._vocabulary()
         kind, reason = classify(subject, self._headlines(), vocabulary)
+        self._note_kind(subject, kind, reason)
         if reason:
             raise NotABooking(f"{self.source.name} {reason}", rule=reason)
         booking_id = self._first(self._booking_id_in)
@@ -104,6 +112,12 @@ class _Reading:
         as_of = self.original.as_of(boat.zone if boat else self.fleet.boats[0].zone)
         if as_of is None and self.original.date_problem:
             self.unreadable["as_of"] = self.original.date_problem
+        if self.trace is not None:
+            self.trace["as_of"] = (
+                f"the date quoted in the {self.original.style} forward"
+                if self.original.style == "inline"
+                else "the original's Date header"
+            )
         found = {
             "kind": kind,
             "booking_id": booking_id,
@@ -170,7 +184,36 @@ class _Reading:
         return None
 
     def _labelled(self, field_name: str, read: Callable[[str], T | None]) -> T | None:
-        return self._first(lambda doc: _first_of(doc.values(field_name), read))
+        return self._first(lambda doc: self._from_pairs(doc, field_name, read))
+
+    def _from_pairs(
+        self, doc: Document, field_name: str, read: Callable[[str], T | None]
+    ) -> T | None:
+        """The first value a pair labelled for ``field_name`` gives that ``read`` accepts."""
+        for pair in doc.labelled(field_name):
+            value = read(pair.value)
+            if value is not None:
+                self._note(field_name, doc, pair.line, f"label {pair.label!r} names {field_name}")
+                return value
+        return None
+
+    def _note(self, field_name: str, doc: Document, line: int, rule: str) -> None:
+        if self.trace is None:
+            return
+        body = "text body" if doc is self.original.content.text_doc else "HTML body"
+        shown = doc.lines[line].replace(CELL, " | ") if 0 <= line < len(doc.lines) else ""
+        self.trace[field_name] = f"{body} line {line + 1}: {shown!r} ({rule})"
+
+    def _note_kind(self, subject: str, kind: Kind | None, reason: str | None) -> None:
+        if self.trace is None:
+            return
+        said = reason or (kind.value if kind else None)
+        if said is None:
+            self.trace["kind"] = "neither the subject nor the headline names a kind"
+            return
+        vocabulary = self._vocabulary()
+        where = "subject" if classify(subject, [], vocabulary) != (None, None) else "headline"
+        self.trace["kind"] = f"{where} says {said!r}"
 
     def _headlines(self) -> list[str]:
         """The body's first lines above its first field (a heading, a greeting, a lead-in)."""
@@ -196,12 +239,14 @@ class _Reading:
 
     def _booking_id_in(self, doc: Document) -> str | None:
         """The booking id a label gives, else the one in the platform's (tracked) links."""
-        labelled = _first_of(doc.values("booking_id"), self._booking_id_of)
+        labelled = self._from_pairs(doc, "booking_id", self._booking_id_of)
         if labelled:
             return labelled
         for url in expand([*doc.links, *urls_in(doc.text)]):
             match = self.source.id_in_url.search(url)
             if match and self.source.booking_id.fullmatch(match.group("id")):
+                if self.trace is not None:
+                    self.trace["booking_id"] = f"a {self.source.name} booking link in the body"
                 return match.group("id")
         return None
 
@@ -221,8 +266,14 @@ class _Reading:
             return boat
         named = self._first(lambda doc: self.fleet.boat_for_listing(doc.text))
         if named is not None:
+            if self.trace is not None:
+                self.trace["boat"] = "the boat's name in the body"
             return named
-        return self.fleet.boats[0] if len(self.fleet.boats) == 1 else None
+        if len(self.fleet.boats) == 1:
+            if self.trace is not None:
+                self.trace["boat"] = "the fleet's only boat"
+            return self.fleet.boats[0]
+        return None
 
     def _renter(self, subject: str) -> str | None:
         labelled = self._labelled("renter", person_name)
@@ -236,12 +287,14 @@ class _Reading:
         for pattern in self.source.renter_in_subject:
             match = pattern.search(subject)
             if match and person_name(match.group("name")):
+                if self.trace is not None:
+                    self.trace["renter"] = f"the subject ({self.source.name}'s subject pattern)"
                 return person_name(match.group("name"))
         return None
 
     def _date(self, doc: Document) -> date | None:
         for field_name in ("date", "start", "time"):
-            day = _first_of(doc.values(field_name), find_date)
+            day = self._from_pairs(doc, field_name, find_date)
             if day is not None:
                 return day
         return None
@@ -295,14 +348,6 @@ class _Reading:
             return value.strip() or None
 
         return self._labelled("meeting_point", place)
-
-
-def _first_of(values: Iterable[str], read: Callable[[str], T | None]) -> T | None:
-    for value in values:
-        result = read(value)
-        if result is not None:
-            return result
-    return None
 
 
 def _duration(value: str) -> timedelta | None:

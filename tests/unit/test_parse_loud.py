@@ -4,6 +4,7 @@ recognised non-booking kinds, and then the words that make it one are really in 
 headline."""
 
 import re
+from collections.abc import Callable
 
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -75,7 +76,7 @@ def test_direct_platform_mail_is_never_quietly_dropped(subject, heading, rows, h
     check_loud(raw, subject, heading)
 
 
-MANGLES = {
+MANGLES: dict[str, Callable[[str], str]] = {
     "none": lambda s: s,
     "no separator": lambda s: re.sub(r"(?m)^.*(?:-{3,}|_{8,}|:\s*$).*$", "", s, count=1),
     "unknown labels": lambda s: re.sub(r"(?m)^(\s*(?:<b>)?)[^\s:<>]{1,14}(\s?[:：])", r"\1Xq\2", s),
