@@ -98,7 +98,7 @@ MANGLES: dict[str, Callable[[str], str]] = {
 )
 def test_forwarded_platform_mail_is_never_quietly_dropped(client, lang, mangle, rows, heading):
     wrapped = CLIENTS[client](lang, body(rows, heading), f"<p>{heading}</p>")
-    parts = {}
+    parts: dict[str, str | None] = {}
     for subtype in ("plain", "html"):
         try:
             parts[subtype] = MANGLES[mangle](body_of(wrapped, subtype))
