@@ -209,7 +209,11 @@ class Document:
         """ "Guests 6", "Booking ID xhqgmdh": the longest known label (up to five words) that leads
         the line, and the rest as its value."""
         words = line.split(" ")
-        for size in range(min(5, len(words) - 1), 0, -1):
+        if _HAS_NUMBER.search(line):
+            sizes: range | tuple[int, ...] = range(min(5, len(words) - 1), 0, -1)
+        else:  # without a number only "two-word label, one-token value" can be a pair
+            sizes = (len(words) - 1,) if 2 <= len(words) - 1 <= 5 else ()
+        for size in sizes:
             label = normalise_label(" ".join(words[:size]))
             fields = self.vocabulary.fields(label)
             if not fields or fields & _FREE_TEXT or label in _NOT_LEADING:

@@ -96,16 +96,16 @@ class Content:
         self._text = text
         self._html = html
         self._trusted = trusted
-        self._vocabulary = vocabulary
+        self.vocabulary = vocabulary
         self.inline = False
 
     @cached_property
     def whole_text(self) -> Document | None:
-        return Document.from_text(self._text, self._vocabulary) if self._text else None
+        return Document.from_text(self._text, self.vocabulary) if self._text else None
 
     @cached_property
     def whole_html(self) -> Document | None:
-        return Document.from_html(self._html, self._vocabulary) if self._html else None
+        return Document.from_html(self._html, self.vocabulary) if self._html else None
 
     @cached_property
     def text_doc(self) -> Document | None:
@@ -327,6 +327,8 @@ def _next_block(lines: list[str], start: int) -> HeaderBlock | None:
 
 def _intro_block(lines: list[str], index: int) -> HeaderBlock | None:
     """An "On <date>, <sender> wrote:" line (Gmail wraps it: up to three lines are joined)."""
+    if not any("@" in line for line in lines[index : index + 3]):
+        return None
     joined = ""
     for end in range(index, min(index + 3, len(lines))):
         if not lines[end]:

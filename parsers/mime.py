@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
+from functools import lru_cache
 
 #: charsets that mail software labels as Latin-1 but fills with Windows-1252 (as browsers assume)
 _LATIN1_LABELS = {"iso-8859-1", "iso8859-1", "iso_8859-1", "latin-1", "latin1", "l1"}
@@ -70,12 +71,14 @@ class Sender:
 _GROUP = re.compile(r":\s*;|\bundisclosed\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=4096)
 def sender_of(value: str) -> Sender:
     """The single mailbox of a From-like header value, read *before* RFC 2047 words are decoded.
 
     An encoded word is never an address (RFC 2047 forbids it in an addr-spec), so
     ``=?utf-8?q?no-reply=40boatsetter=2Ecom?=`` names no address, and a display name never
-    supplies one. Only the display name is decoded afterwards.
+    supplies one. Only the display name is decoded afterwards. Cached: the same few senders
+    (a platform's no-reply, the owners' mailboxes) write nearly every email.
     """
     try:
         pairs = email.utils.getaddresses([value])

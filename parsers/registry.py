@@ -41,7 +41,12 @@ def is_platform(address: str | None) -> bool:
 def notice_rule(msg: Message) -> str | None:
     """The rule that makes the message that reached us a bounce, an auto-reply or a mail
     provider's forwarding confirmation (see ``parsers.wording.notice_of``), or None."""
-    headers = {name.lower(): header_text(msg, name).lower() for name in _NOTICE_HEADERS}
+    present = {name.lower() for name in msg.keys()}  # noqa: SIM118 - Message is no dict
+    headers = {
+        name.lower(): header_text(msg, name).lower()
+        for name in _NOTICE_HEADERS
+        if name.lower() in present
+    }
     return notice_of(
         header_sender(msg).address,
         header_text(msg, "Subject"),

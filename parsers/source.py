@@ -31,7 +31,7 @@ from parsers.values import (
     find_time_range,
     localize,
 )
-from parsers.vocabulary import BUILT_IN, Vocabulary
+from parsers.vocabulary import Vocabulary
 from parsers.wording import bare_subject, classify
 
 T = TypeVar("T")
@@ -225,8 +225,7 @@ class _Reading:
         return []
 
     def _vocabulary(self) -> Vocabulary:
-        docs = self.original.content.wholes()
-        return next((doc.vocabulary for doc in docs), BUILT_IN)
+        return self.original.content.vocabulary
 
     def _unknown_labels(self) -> list[str]:
         """Label-like words in the bodies that no field is known by (at most ten)."""
