@@ -23,16 +23,19 @@ class Vocabulary(BaseModel):
 
     labels: dict[str, list[str]] = Field(
         default_factory=dict,
-        description="field → extra label words, e.g. boat = ['vessel name']; fields: "
+        description='field → extra label words (`boat = ["Vessel name"]`; '
+        "`CHARTERHAND_PARSING__LABELS__BOAT='[\"Vessel name\"]'`); fields: "
         + ", ".join(FIELD_LABELS),
     )
     kinds: dict[Kind, list[str]] = Field(
         default_factory=dict,
-        description="kind → extra phrases that announce it in a subject or headline",
+        description="kind → extra phrases that announce it in a subject or headline "
+        '(`confirmed = ["all aboard"]`); kinds: request, confirmed, modified, cancelled',
     )
     not_bookings: dict[str, list[str]] = Field(
         default_factory=dict,
-        description="rule name → extra phrases that make platform mail not a booking",
+        description="rule name → extra phrases that make platform mail not a booking, ignored "
+        "under that rule's name",
     )
 
     def model_post_init(self, __context: object) -> None:

@@ -144,11 +144,7 @@ class Settings(BaseSettings):
     )
     parsing: Vocabulary = Field(
         default_factory=Vocabulary,
-        description=(
-            "words the parser is taught without a deploy: `[parsing.labels]` field → extra label "
-            "words, `[parsing.kinds]` kind → extra phrases, `[parsing.not_bookings]` rule → "
-            "phrases (`CHARTERHAND_PARSING__LABELS__BOAT='[\"vessel\"]'`)"
-        ),
+        description="words the parser is taught without a deploy, then `dlq replay --reason`",
     )
     guest_slug: Literal["booking_id"] = Field(
         default="booking_id", description="what names a guest page: /g/<booking id>"
