@@ -151,6 +151,7 @@ class Original:
     date_problem: str | None = None  # why written_date is None
     sender_problem: str | None = None  # why sender is None
     languages: frozenset[str] = field(default_factory=frozenset)
+    quoted_date: str = ""  # the date as an inline forward quotes it
 
     @property
     def forwarded(self) -> bool:
@@ -195,6 +196,7 @@ class Original:
             date_problem=self.date_problem,
             sender_problem=self.sender_problem,
             languages=self.languages,
+            quoted_date=self.quoted_date,
         )
 
 
@@ -237,6 +239,7 @@ def unwrap(
             date_problem=date.problem,
             sender_problem=quoted.problem,
             languages=last.languages,
+            quoted_date=last.headers.get("date", ""),
         )
     written = header_date(msg)
     return Original(

@@ -113,9 +113,11 @@ class _Reading:
         if as_of is None and self.original.date_problem:
             self.unreadable["as_of"] = self.original.date_problem
         if self.trace is not None:
+            original = self.original
+            languages = ", ".join(sorted(original.languages)) or "any"
             self.trace["as_of"] = (
-                f"the date quoted in the {self.original.style} forward"
-                if self.original.style == "inline"
+                f"the forward's quoted date {original.quoted_date!r} (read as {languages})"
+                if original.quoted_date
                 else "the original's Date header"
             )
         found = {
