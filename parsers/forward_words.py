@@ -15,8 +15,14 @@ the East Asian, Greek, Hebrew, Arabic and South-East Asian clients it lacks.
 import re
 from functools import lru_cache
 
+
+def fold(text: str) -> str:
+    """Lowercase, without the dot that lowercasing Turkish "İ" leaves behind."""
+    return text.lower().replace("\u0307", "")
+
+
 SEPARATORS: frozenset[str] = frozenset(
-    s.lower()
+    fold(s)
     for s in (
         # en
         "forwarded message",
@@ -86,6 +92,7 @@ SEPARATORS: frozenset[str] = frozenset(
         "przekazana wiadomość",
         "początek przekazywanej wiadomości",
         "wiadomość przekazana dalej",
+        "wiadomość przesłana dalej",
         "oryginalna wiadomość",
         "treść przekazanej wiadomości",
         "přeposlaná zpráva",
@@ -380,12 +387,22 @@ _LABELS: dict[str, dict[str, str]] = {
         "antwoord aan": "nl",
         "svar til": "da no",
         "svara till": "sv",
+        "odgovori na": "hr",
+        "odpověď na": "cs",
+        "vastaus": "fi",
+        "válaszcím": "hu",
+        "odpowiedź-do": "pl",
+        "răspuns către": "ro",
+        "ответ-кому": "ru",
+        "odpovedať-pre": "sk",
+        "yanıt adresi": "tr",
+        "кому відповісти": "uk",
     },
 }
 
 #: normalised label → (header, languages)
 HEADER_LABELS: dict[str, tuple[str, frozenset[str]]] = {
-    label.lower(): (header, frozenset(languages.split()))
+    fold(label): (header, frozenset(languages.split()))
     for header, labels in _LABELS.items()
     for label, languages in labels.items()
 }
@@ -478,7 +495,7 @@ def separator(line: str) -> bool:
     """A line that opens a forwarded message in some client and language."""
     if _underscore_rule(line):
         return True
-    core = line.strip().lstrip(">").strip(" -_*=~:\u2014\u2013\t").lower()
+    core = fold(line.strip().lstrip(">").strip(" -_*=~:\u2014\u2013\t"))
     return core in SEPARATORS
 
 
@@ -490,7 +507,7 @@ def _underscore_rule(line: str) -> bool:
 
 def header_of(label: str) -> tuple[str, frozenset[str]] | None:
     """The header a label names and the languages that write it; None for another label."""
-    return HEADER_LABELS.get(" ".join(label.strip(" *_").split()).lower())
+    return HEADER_LABELS.get(fold(" ".join(label.strip(" *_").split())))
 
 
 def intro(text: str) -> tuple[str, str, frozenset[str]] | None:
