@@ -528,10 +528,10 @@ def intro(text: str) -> tuple[str, str, frozenset[str]] | None:
         return None
     found = _ADDRESS.search(text)
     assert found is not None
-    opening = text.rfind("<", 0, found.start())
+    opening = max(text.rfind(mark, 0, found.start()) for mark in "<[(")
     address_start = opening if opening != -1 else found.start()
-    closing = text.find(">", found.end())
-    address_end = closing + 1 if closing != -1 else found.end()
+    closing = re.match(r"\s*[>\])]+", text[found.end() :])  # "<a@b>", "[a@b]", "(<a@b>)"
+    address_end = found.end() + (closing.end() if closing else 0)
     verb_start = wrote.start() if wrote else len(text)
     if wrote is not None and wrote.end() <= address_start:  # "Am <date> schrieb <sender>:"
         date_text = text[: wrote.start()]

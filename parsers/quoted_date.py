@@ -20,7 +20,10 @@ from parsers.mime import parse_rfc_date
 _RFC_DATE = re.compile(r"^\s*(?:[a-z]{3},\s*)?\d{1,2}\s+[a-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}", re.I)
 _NUMERIC = re.compile(r"(?<!\d)(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})(?!\d)")
 #: words between a date and its time that dateparser does not know in every language
-_FILLERS = re.compile(r"(?<!\w)(?:kl\.?|klo|at|um|à|alle ore|om|o|v|в|г\.|den|le)(?!\w)", re.I)
+_FILLERS = re.compile(
+    r"(?<!\w)(?:kl\.?|klo|kello|at|um|à|alle ore|om|o godz\.|o|v|в|г\.|den|le|la|às|a las)(?!\w)",
+    re.IGNORECASE,
+)
 #: an original is forwarded "minutes to days" after it was sent: a reading this close before the
 #: forward is taken over its swap, which then lies at least 27 days away (3/2 and 2/3)
 USUAL_DELAY = timedelta(days=7)

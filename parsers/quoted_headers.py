@@ -13,6 +13,7 @@ from parsers.mime import Sender, sender_of
 _MAILTO_INSIDE = re.compile(r"<([^<>\s]+@[^<>\s]+)<mailto:[^>]*>>", re.IGNORECASE)
 _BRACKET_MAILTO = re.compile(r"[\[<]mailto:([^\]>]+)[\]>]", re.IGNORECASE)
 _BARE_MAILTO = re.compile(r"mailto:", re.IGNORECASE)
+_IN_PARENTHESES = re.compile(r"\(\s*<?([^()\s<>]+@[^()\s<>]+?)>?\s*\)")
 _ON_BEHALF = re.compile(
     r"^.*?\b(?:on behalf of|im auftrag von|de la part de|en nombre de)\s+", re.IGNORECASE
 )
@@ -173,6 +174,7 @@ def _quoted_sender(value: str) -> str:
     value = _MAILTO_INSIDE.sub(r"<\1>", value)
     value = _BRACKET_MAILTO.sub(r"<\1>", value)
     value = _BARE_MAILTO.sub("", value)
+    value = _IN_PARENTHESES.sub(r"<\1>", value)  # "Name (a@b)", Outlook 2019 in hu and sk
     sender = sender_of(value)
     if sender.problem == "several" and "<" in value:  # "a@b <a@b>": one mailbox written twice
         addresses = {a.lower() for a in _ADDRESS.findall(value)}

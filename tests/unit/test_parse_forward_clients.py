@@ -12,8 +12,17 @@ import pytest
 
 from bookings import default_fleet
 from parsers import parse_email, read_envelope
-from tests.emailkit import CONFIRMED_ROWS, LA, html_table, text_body
-from tests.forwardkit import CLIENTS, LANGUAGES, datetime_of_written
+from tests.emailkit import (
+    CONFIRMED_ROWS,
+    FORWARDED_AT,
+    FORWARDER,
+    INBOX,
+    LA,
+    html_table,
+    message,
+    text_body,
+)
+from tests.forwardkit import CLIENTS, LANGUAGES, SUBJECT, datetime_of_written
 
 FLEET = default_fleet()
 TEXT = text_body(CONFIRMED_ROWS, notes="Please bring ice")
@@ -32,3 +41,40 @@ def test_forward_reads_as_the_original(client, lang):
     envelope = read_envelope(raw, LA)
     assert envelope.original_sender == "no-reply@boatsetter.com"
     assert [hop.address for hop in envelope.hops] == ["dana@sailjada.com"]
+
+
+#: Outlook 2019's reply-style intros, as its locales write them (email-forward-parser's table)
+OUTLOOK_2019_INTROS = {
+    "cs": "Dne 2. 3. 2027 9:14, Boatsetter <no-reply@boatsetter.com> napsal(a):",
+    "da": 'D. 2. mar. 2027 kl. 09.14 skrev "Boatsetter" <no-reply@boatsetter.com>:',
+    "de": 'Am 02.03.2027 um 09:14 schrieb "Boatsetter" <no-reply@boatsetter.com>:',
+    "en": 'On 3/2/2027 9:14 AM, "Boatsetter" <no-reply@boatsetter.com> wrote:',
+    "es": 'El 02/03/2027 9:14, "Boatsetter" <no-reply@boatsetter.com> escribió:',
+    "fr": "Le 02/03/2027 à 09:14, « Boatsetter » <no-reply@boatsetter.com> a écrit :",
+    "fi": "Boatsetter <no-reply@boatsetter.com> kirjoitti 2.3.2027 kello 9.14:",
+    "hu": "2027. 03. 02. 9:14 időpontban Boatsetter (no-reply@boatsetter.com) ezt írta:",
+    "it": 'Il giorno 02/03/2027 09:14, "Boatsetter" <no-reply@boatsetter.com> ha scritto:',
+    "nl": "Op 02-03-2027 09:14 heeft Boatsetter <no-reply@boatsetter.com> geschreven:",
+    "no": "Boatsetter <no-reply@boatsetter.com> skrev følgende den 02.03.2027 09:14:",
+    "pl": "Dnia 2.03.2027 o godz. 09:14 „Boatsetter” <no-reply@boatsetter.com> napisał:",
+    "pt": 'Em 02/03/2027 09:14, "Boatsetter" <no-reply@boatsetter.com> escreveu:',
+    "ru": '02.03.2027 9:14 пользователь "Boatsetter" <no-reply@boatsetter.com> написал:',
+    "sk": "2. 3. 2027 o 9:14 používateľ Boatsetter (<no-reply@boatsetter.com>) napísal:",
+    "sv": 'Den 2027-03-02 09:14 skrev "Boatsetter" <no-reply@boatsetter.com> följande:',
+    "tr": '"Boatsetter" <no-reply@boatsetter.com>, 2.03.2027 09:14 tarihinde şunu yazdı:',
+}
+
+
+@pytest.mark.parametrize("code", list(OUTLOOK_2019_INTROS))
+def test_outlook_2019_intros_in_every_locale(code):
+    quoted = "".join(f"> {line}\n" for line in TEXT.splitlines())
+    raw = message(
+        sender=FORWARDER,
+        subject=f"FW: {SUBJECT}",
+        text=f"See below.\n\n{OUTLOOK_2019_INTROS[code]}\n{quoted}",
+        date=FORWARDED_AT,
+        to=INBOX,
+    ).as_bytes()
+    event = parse_email(raw, FLEET)
+    assert (event.kind, event.booking_id) == ("confirmed", "xhqgmdh")
+    assert event.as_of == datetime_of_written()
