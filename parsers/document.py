@@ -123,9 +123,18 @@ class Document:
 
     @cached_property
     def unknown_labels(self) -> list[str]:
-        """Label-like words this body uses that no field is known by (what an operator may add)."""
+        """Label-like words this body uses that no field is known by (what an operator may add).
+
+        Only those among the known fields (a known pair within two lines): a line a renter wrote
+        elsewhere in the body is never reported, so never logged.
+        """
+        known_lines = {p.line for p in self.pairs if p.fields}
         seen = dict.fromkeys(
-            p.label for p in self.pairs if not p.fields and _LABEL_LIKE.match(p.label)
+            p.label
+            for p in self.pairs
+            if not p.fields
+            and _LABEL_LIKE.match(p.label)
+            and any(abs(p.line - line) <= 2 for line in known_lines)
         )
         return list(seen)
 

@@ -50,3 +50,12 @@ def test_a_taught_not_a_booking_phrase_names_its_rule():
     with pytest.raises(NotABooking) as ignored:
         parse_email(raw, FLEET, taught)
     assert ignored.value.rule == "owner statement"
+
+
+def test_label_like_lines_away_from_the_fields_are_not_reported():
+    body = text_body(renamed("Time", "Sailing window")) + "\n\n\nPets aboard: one small dog\n"
+    raw = confirmed(text=body, html=None).as_bytes()
+    with pytest.raises(ParseError) as failed:
+        parse_email(raw, FLEET)
+    assert "'sailing window'" in failed.value.reason
+    assert "pets" not in failed.value.reason
