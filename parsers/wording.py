@@ -110,7 +110,7 @@ KINDS: list[tuple[Kind, re.Pattern[str]]] = [
         Kind.CONFIRMED,
         re.compile(
             r"\bconfirm(?:ed|ation|s)?\b|\bbooked\b|\baccepted\b|\bapproved\b|\breserved\b"
-            r"|\bis (?:on|set|a go|all set)\b|\ball set\b|\bsecured\b|\bcompleted? booking\b"
+            r"|\bis (?:set|a go|all set)\b|\ball set\b|\bsecured\b|\bcompleted? booking\b"
             r"|\bbooking (?:complete|completed|made|placed|is in)\b|\bnew booking\b(?! request)"
             r"|\byou(?:'ve| have) (?:got|a) (?:a )?new booking\b|\bit's a go\b",
             re.IGNORECASE,
