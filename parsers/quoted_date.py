@@ -1,12 +1,14 @@
 """A forward's quoted date ("Date: mar. 2 mars 2027 à 09:14"), in any language, never guessed.
 
-RFC 5322 dates are read by the standard library, English ones written out by our own readers, and
-everything else by ``dateparser`` (multilingual, well kept), told the languages of the labels
-around the date. A numeric date whose day and month could swap ("12/05/2027") is resolved by two
-facts: the original precedes its forward (the outer ``Date``) by minutes to days, and the
-forward's language orders day and month one way (every language here but English writes the day
-first). When neither decides, the date stays unread and says why: the email is then a
-``ParseError`` (its ``as_of`` cannot be read) rather than an event placed at a guessed moment.
+RFC 5322 dates are read by the standard library, everything else by ``dateparser``
+(multilingual, well kept), told the languages of the labels around the date. A numeric date whose
+day and month could swap ("12/05/2027") is settled, in this order, by: a reading later than the
+forward (the outer ``Date``) is impossible; the forward's language writes the day first (every
+language here but English does); the original was sent days, not weeks, before its forward (a
+reading within a week before it wins over its swap, which lies at least 27 days away). When none
+decides, the date stays unread and says why: the email is then a ``ParseError`` (``as_of`` cannot
+be read) and is dead-lettered, rather than an event placed at a guessed moment. A date without a
+zone is the forwarder's wall clock; ``Original.as_of`` gives it the forwarder's zone.
 """
 
 import re
