@@ -106,8 +106,10 @@ def _read_headers(lines: list[str], first: int) -> tuple[dict[str, str], frozens
                 headers[name] = value
                 languages.append(langs)
             following = lines[index + 1] if index + 1 < len(lines) else ""
-            if entries[-1][1] == "" and following and not _header_entries(following):
-                headers[entries[-1][0]] = following.strip()  # the value on the next line
+            name, value = entries[-1][0], entries[-1][1]
+            unclosed = value.count("<") > value.count(">")  # "Boatsetter <" wrapped by Gmail
+            if (value == "" or unclosed) and following and not _header_entries(following):
+                headers[name] = f"{value}{following.strip()}"  # the value on the next line
                 index += 1
             last, blanks = index, 0
         elif not line and blanks == 0:
