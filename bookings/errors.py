@@ -52,8 +52,11 @@ class NotABooking(Exception):
     """The email is not a booking (newsletter, chat, payout, personal, untrusted sender).
 
     Not an error family member on purpose: it ends as *ignored*, never retried or dead-lettered.
+    Raised only on positive evidence that the email is something else; ``rule`` names the
+    evidence ("chat message notification", "bulk mail", "no platform", ...).
     """
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, *, rule: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.rule = rule

@@ -6,27 +6,60 @@ whatever the bytes (a property test holds it to that).
 
 import hashlib
 
-from bookings import BookingEvent, Fleet
+from bookings import BookingEvent, Fleet, NotABooking, ParseError
 from parsers.envelope import Envelope, read_envelope
+from parsers.forwarding import Hop
 from parsers.opened import OpenedEmail, open_email
-from parsers.registry import SOURCES, source_for
+from parsers.registry import SOURCES, notice_rule, source_for
+from parsers.vocabulary import BUILT_IN, Vocabulary
 
 __all__ = [
+    "BUILT_IN",
     "SOURCES",
     "Envelope",
+    "Hop",
     "OpenedEmail",
+    "Vocabulary",
     "email_identity",
+    "explain_email",
     "open_email",
     "parse_email",
     "read_envelope",
 ]
 
 
-def parse_email(raw: bytes | OpenedEmail, fleet: Fleet) -> BookingEvent:
+def parse_email(
+    raw: bytes | OpenedEmail, fleet: Fleet, vocabulary: Vocabulary = BUILT_IN
+) -> BookingEvent:
     """What one booking email says, read from its raw bytes (forwarded or not), or from the
-    email :func:`open_email` opened (to read its envelope too without decoding it twice)."""
-    original = open_email(raw).original
+    email :func:`open_email` opened (to read its envelope too without decoding it twice).
+
+    ``NotABooking`` only on positive evidence (its ``rule`` names it); a platform's email, or a
+    forward that carries one, that cannot be read is a ``ParseError``.
+    """
+    opened = open_email(raw, vocabulary)
+    rule = notice_rule(opened.message)
+    if rule is not None:
+        raise NotABooking(f"{rule} (mail about mail, not a booking)", rule=rule)
+    original = opened.original
     return source_for(original).read(original, fleet)
+
+
+def explain_email(
+    raw: bytes, fleet: Fleet, vocabulary: Vocabulary = BUILT_IN
+) -> tuple[BookingEvent | NotABooking | ParseError, dict[str, str], Envelope]:
+    """What ``parse_email`` says of ``raw``, where each field came from, and the envelope."""
+    opened = open_email(raw, vocabulary)
+    trace: dict[str, str] = {}
+    envelope = read_envelope(opened, fleet.boats[0].zone)
+    try:
+        rule = notice_rule(opened.message)
+        if rule is not None:
+            raise NotABooking(f"{rule} (mail about mail, not a booking)", rule=rule)
+        original = opened.original
+        return source_for(original).read(original, fleet, trace), trace, envelope
+    except (NotABooking, ParseError) as exc:
+        return exc, trace, envelope
 
 
 def email_identity(raw: bytes) -> str:

@@ -12,8 +12,8 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from parsers.forwarding import MAX_NESTING
-from parsers.mime import address_of, bodies, decode_message, header_text
+from parsers.mime import bodies, decode_message, header_sender
+from parsers.quoted_headers import MAX_NESTING
 from parsers.registry import is_platform
 
 _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
@@ -26,7 +26,7 @@ def attached_original(raw: bytes) -> bytes | None:
     data, message = raw, decode_message(raw)
     found: bytes | None = None
     for _ in range(MAX_NESTING):
-        if is_platform(address_of(header_text(message, "From"))[1]):
+        if is_platform(header_sender(message).address):
             break
         attached = bodies(message).attached
         if not attached:

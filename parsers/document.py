@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from parsers.html import CELL, render_html
-from parsers.labels import FIELD_LABELS, fields_labelled, is_known_label, normalise_label
+from parsers.labels import FIELD_LABELS, normalise_label
+from parsers.vocabulary import BUILT_IN, Vocabulary
 
 _LABEL_LINE = re.compile(r"^(?P<label>[^:\d\t]{1,48}?)\s*:(?:\s+(?P<value>.*))?$")
 _QUOTE_PREFIX = re.compile(r"^(?:\s*>)+\s?")
@@ -21,6 +22,63 @@ _QUOTES = "\"'“”‘’«»„"
 _NOTES = FIELD_LABELS["notes"]
 _NAME = re.compile(r"^[^\W\d_][^\W\d_ .,'’-]*(?:[ .,'’-]+[^\W\d_]+)*\.?$")
 MAX_LINES = 5000
+#: list bullets and numbering a template puts before "Label: value"
+_BULLET = re.compile(r"^(?:[•·●▪◦‣∙*\-–—]\s+|\d{1,2}[.)]\s+(?=[^\W\d_][^\d:]{0,40}:))")
+#: what an unknown label may look like: a few words, no digits
+_LABEL_LIKE = re.compile(r"^[^\W\d_][^\W\d_'’#()/-]*(?: [^\W\d_'’#()/-]+){0,3}$")
+_HAS_NUMBER = re.compile(r"\d")
+#: fields whose values accept any text: never read from a line without a colon or a cell
+_FREE_TEXT = frozenset({"boat", "renter", "notes", "meeting_point", "end"})
+#: labels too common as sentence openers to lead a "Label value" line without a colon
+_NOT_LEADING = frozenset(
+    [
+        "name",
+        "when",
+        "where",
+        "from",
+        "to",
+        "until",
+        "message",
+        "note",
+        "notes",
+        "request",
+        "requests",
+        "comment",
+        "comments",
+        "customer",
+        "client",
+        "boat",
+        "listing",
+        "vessel",
+        "yacht",
+        "guest",
+        "renter",
+        "location",
+        "address",
+        "marina",
+        "dock",
+        "departure",
+        "depart",
+        "departs",
+        "departing",
+        "price",
+        "amount",
+        "party",
+        "group",
+        "people",
+        "id",
+        "ref",
+        "return",
+        "returns",
+        "end",
+        "ends",
+        "arrival",
+        "begins",
+        "begin",
+        "start",
+        "starts",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -28,37 +86,57 @@ class Pair:
     label: str  # normalised
     value: str
     line: int
-
-    @cached_property
-    def fields(self) -> frozenset[str]:
-        """The fields this pair's label may name."""
-        return fields_labelled(self.label)
+    fields: frozenset[str]  # the fields this pair's label may name
 
 
 class Document:
-    """A body as lines, with the hrefs of its links (HTML only)."""
+    """A body as lines, with the hrefs of its links (HTML only), read with one vocabulary."""
 
-    def __init__(self, lines: Sequence[str], links: Sequence[str] = ()) -> None:
+    def __init__(
+        self, lines: Sequence[str], links: Sequence[str] = (), vocabulary: Vocabulary = BUILT_IN
+    ) -> None:
         self.lines = list(lines[:MAX_LINES])
         self.links = list(links)
+        self.vocabulary = vocabulary
 
     @classmethod
-    def from_text(cls, text: str) -> "Document":
+    def from_text(cls, text: str, vocabulary: Vocabulary = BUILT_IN) -> "Document":
         lines = []
         for raw in text.splitlines():
             line = _QUOTE_PREFIX.sub("", raw)
             line = _WIDE_GAP.sub(CELL, line.replace("\xa0", " ").strip())
+            line = _BULLET.sub("", line)
             lines.append(CELL.join(" ".join(c.split()) for c in line.split(CELL) if c.strip()))
-        return cls(lines)
+        return cls(lines, (), vocabulary)
 
     @classmethod
-    def from_html(cls, markup: str) -> "Document":
+    def from_html(cls, markup: str, vocabulary: Vocabulary = BUILT_IN) -> "Document":
         rendered = render_html(markup)
-        return cls(rendered.lines, rendered.links)
+        return cls([_BULLET.sub("", line) for line in rendered.lines], rendered.links, vocabulary)
 
     def after(self, index: int) -> "Document":
         """The part of this document after line ``index`` (the body of a forwarded message)."""
-        return Document(self.lines[index + 1 :], self.links)
+        return Document(self.lines[index + 1 :], self.links, self.vocabulary)
+
+    def pair(self, label: str, value: str, line: int) -> Pair:
+        return Pair(label, value, line, self.vocabulary.fields(label))
+
+    @cached_property
+    def unknown_labels(self) -> list[str]:
+        """Label-like words this body uses that no field is known by (what an operator may add).
+
+        Only those among the known fields (a known pair within two lines): a line a renter wrote
+        elsewhere in the body is never reported, so never logged.
+        """
+        known_lines = {p.line for p in self.pairs if p.fields}
+        seen = dict.fromkeys(
+            p.label
+            for p in self.pairs
+            if not p.fields
+            and _LABEL_LIKE.match(p.label)
+            and any(abs(p.line - line) <= 2 for line in known_lines)
+        )
+        return list(seen)
 
     @cached_property
     def text(self) -> str:
@@ -71,9 +149,9 @@ class Document:
         while index < len(self.lines):
             line = self.lines[index]
             resume = index + 1
-            for label, value in _inline_pairs(line):
+            for label, value in self._inline_pairs(line):
                 if value:
-                    found.append(Pair(label, value, index))
+                    found.append(self.pair(label, value, index))
                     continue
                 is_notes = bool(_NOTES.fullmatch(label))
                 nxt = self._next_value_line(index + 1, any_line=is_notes)
@@ -81,10 +159,10 @@ class Document:
                     continue
                 if is_notes:
                     end = self._paragraph_end(nxt)
-                    found.append(Pair(label, _unquote(" ".join(self.lines[nxt:end])), nxt))
+                    found.append(self.pair(label, _unquote(" ".join(self.lines[nxt:end])), nxt))
                     resume = end  # a renter's message is never searched for labels
                 else:
-                    found.append(Pair(label, self.lines[nxt].replace(CELL, " "), nxt))
+                    found.append(self.pair(label, self.lines[nxt].replace(CELL, " "), nxt))
             index = resume
         return found
 
@@ -100,7 +178,7 @@ class Document:
             if any_line:
                 return index
             label = normalise_label(line)
-            if CELL in line or _LABEL_LINE.match(line) or is_known_label(label):
+            if CELL in line or _LABEL_LINE.match(line) or self.vocabulary.known(label):
                 return None
             return index
         return None
@@ -113,6 +191,48 @@ class Document:
             end += 1
         return max(end, start + 1)
 
+    def _inline_pairs(self, line: str) -> list[tuple[str, str]]:
+        """The (label, value) pairs one line holds; a bare label gives (label, "").
+
+        Shapes: a table row ("Label<TAB>value", several pairs a row), "Label: value", a known
+        label alone, and "Label value" where a known label leads the line with no colon (label
+        and value in adjacent elements).
+        """
+        known = self.vocabulary.known
+        if CELL in line:
+            cells = line.split(CELL)
+            if len(cells) % 2 == 0:
+                return [(normalise_label(cells[i]), cells[i + 1]) for i in range(0, len(cells), 2)]
+            return [(normalise_label(cells[0]), " ".join(cells[1:]))]
+        match = _LABEL_LINE.match(line)
+        if match:
+            label = normalise_label(match.group("label"))
+            value = (match.group("value") or "").strip()
+            return [(label, value)] if value or known(label) or line.endswith(":") else []
+        label = normalise_label(line)
+        if len(label) <= 48 and known(label):
+            return [(label, "")]
+        return self._led_by_label(line)
+
+    def _led_by_label(self, line: str) -> list[tuple[str, str]]:
+        """ "Guests 6", "Booking ID xhqgmdh": the longest known label (up to five words) that leads
+        the line, and the rest as its value."""
+        words = line.split(" ")
+        if _HAS_NUMBER.search(line):
+            sizes: range | tuple[int, ...] = range(min(5, len(words) - 1), 0, -1)
+        else:  # without a number only "two-word label, one-token value" can be a pair
+            sizes = (len(words) - 1,) if 2 <= len(words) - 1 <= 5 else ()
+        for size in sizes:
+            label = normalise_label(" ".join(words[:size]))
+            fields = self.vocabulary.fields(label)
+            if not fields or fields & _FREE_TEXT or label in _NOT_LEADING:
+                continue
+            value = " ".join(words[size:]).strip()
+            # a value, not a sentence: it holds a number, or is one token after a two-word label
+            if _HAS_NUMBER.search(value) or (size > 1 and " " not in value):
+                return [(label, value)]
+        return []
+
     def search_name(self, pattern: re.Pattern[str]) -> str | None:
         """The renter's name where ``pattern`` (group ``name``) finds it in the body's sentences."""
         match = pattern.search(self.text)
@@ -120,26 +240,14 @@ class Document:
 
     def values(self, field: str) -> Iterator[str]:
         """Values of every pair whose label may name ``field``, in document order."""
+        for pair in self.labelled(field):
+            yield pair.value
+
+    def labelled(self, field: str) -> Iterator[Pair]:
+        """Every pair whose label may name ``field``, in document order."""
         for pair in self.pairs:
             if field in pair.fields:
-                yield pair.value
-
-
-def _inline_pairs(line: str) -> list[tuple[str, str]]:
-    """The (label, value) pairs one line holds; a bare label gives (label, "")."""
-    if CELL in line:
-        cells = line.split(CELL)
-        if len(cells) % 2 == 0:
-            return [(normalise_label(cells[i]), cells[i + 1]) for i in range(0, len(cells), 2)]
-        return [(normalise_label(cells[0]), " ".join(cells[1:]))]
-    match = _LABEL_LINE.match(line)
-    if match:
-        label, value = normalise_label(match.group("label")), (match.group("value") or "").strip()
-        return [(label, value)] if value or is_known_label(label) or line.endswith(":") else []
-    label = normalise_label(line)
-    if len(label) <= 48 and is_known_label(label):
-        return [(label, "")]
-    return []
+                yield pair
 
 
 def _unquote(text: str) -> str:

@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from parsers.mime import address_of, header_text
+from parsers.forwarding import Hop
+from parsers.mime import header_sender, header_text
 from parsers.opened import OpenedEmail, open_email
 from parsers.registry import platform_of
 
@@ -15,7 +16,9 @@ class Envelope:
 
     ``from_address`` is the raw message's own From (what SES's SPF/DKIM/DMARC verdicts speak to);
     ``original_sender`` the platform's address when forwarded (else the same); ``forwarder`` the
-    mailbox that forwarded it, None when it came straight to us.
+    outermost mailbox that forwarded it, None when it came straight to us (or when that mailbox
+    cannot be named: ``hops`` then says why). ``hops`` is every forwarding step, from the inbox
+    side inwards, each naming its mailbox exactly or marked unnameable; admission checks each.
     """
 
     from_address: str | None
@@ -24,6 +27,7 @@ class Envelope:
     source: str | None  # the platform whose own domain sent the original; None for any other
     forwarder: str | None
     forward_style: str | None  # None | "auto" | "inline" | "attachment"
+    hops: tuple[Hop, ...]
     subject: str
     as_of: datetime | None
     message_id: str | None
@@ -38,12 +42,13 @@ def read_envelope(raw: bytes | OpenedEmail, zone: ZoneInfo | None = None) -> Env
     opened = open_email(raw)
     msg, original = opened.message, opened.original
     return Envelope(
-        from_address=address_of(header_text(msg, "From"))[1],
+        from_address=header_sender(msg).address,
         original_sender=original.sender,
         original_sender_name=original.sender_name,
         source=platform.name if (platform := platform_of(original.sender)) else None,
         forwarder=original.forwarder,
         forward_style=original.style,
+        hops=original.hops,
         subject=original.subject,
         as_of=original.as_of(zone),
         message_id=header_text(msg, "Message-ID").strip("<> ") or None,

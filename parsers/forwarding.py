@@ -1,87 +1,55 @@
-"""Forwarded mail → the original message: its sender, subject, date and body, and who forwarded it.
+"""Forwarded mail → the original message: its sender, subject, date and body, and every hop.
 
 Styles recognised, in this order:
 - ``attachment``: the original attached whole (message/rfc822), headers intact;
-- ``inline``: the original quoted in the body under a header block — Gmail's
-  "---------- Forwarded message ---------", Outlook's "From: / Sent: / To: / Subject:" (after a rule
-  or "-----Original Message-----"), Apple Mail's "Begin forwarded message:", Thunderbird's
-  "-------- Forwarded Message --------"; in text and in HTML, nested forwards to the innermost;
+- ``inline``: the original quoted in the body under a header block, in any client and language
+  (``parsers.forward_words`` holds the words): Gmail's "---------- Forwarded message ---------",
+  Outlook's "From: / Sent: / To: / Subject:" (after a rule, or written on one line), Apple Mail's
+  "Begin forwarded message:", "Message transféré", "Weitergeleitete Nachricht", "差出人:",
+  "On <date>, <sender> wrote:" intros; in text and in HTML, through nested forwards;
 - ``auto``: a mailbox rule that passes the message on unchanged (Gmail sets ``X-Forwarded-For``;
   a redirect sets ``Resent-From``): the headers are the original's, the forwarder is named there;
 - otherwise the message came straight to us and there is no forwarder.
+
+Every forwarding step between the platform's message and our inbox is a :class:`Hop`, listed from
+the inbox side inwards; a hop whose mailbox cannot be named exactly (no address, several, an
+"Undisclosed recipients" group) says so, and admission refuses it.
 
 Mail from a platform itself is never unwrapped, and through nested forwards the search stops at
 the first quoted message a platform sent: a renter who types a header block into their message
 cannot pose as the original.
 
-A quoted header block's Date often has no zone ("Sun, May 2, 2027 at 6:20 PM" is in the forwarder's
-own zone). It is read in the boat's zone when the forward's own Date header has that zone's offset
-at that moment (the owner lives where the boat is, and daylight saving is then right); otherwise in
-the forward's fixed offset. See ``Original.as_of``.
+A quoted Date often has no zone ("Sun, May 2, 2027 at 6:20 PM" is in the forwarder's own zone).
+It is read in the boat's zone when the forward's own Date header has that zone's offset at that
+moment (the owner lives where the boat is, and daylight saving is then right); otherwise in the
+forward's fixed offset. See ``Original.as_of`` and ``parsers.quoted_date``.
 """
 
-import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
 from email.message import Message
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from parsers.document import Document
-from parsers.mime import address_of, bodies, header_date, header_text, parse_rfc_date
-from parsers.values import find_date, find_time
-
-_HEADER = re.compile(
-    r"^\*?(?P<name>from|sent|date|to|cc|bcc|subject|reply-to)\*?\s*:\*?\s*(?P<value>.*)$",
-    re.IGNORECASE,
-)
-_MARKER = re.compile(
-    r"^(?:-{2,}\s*(?:forwarded message|original message)\s*-{2,}|begin forwarded message:?"
-    r"|_{8,}|-{5,}\s*original message\s*-{5,})$",
-    re.IGNORECASE,
-)
-_BRACKET_MAILTO = re.compile(r"\[mailto:([^\]]+)\]", re.IGNORECASE)
-_MAILTO = re.compile(r"mailto:", re.IGNORECASE)
-_ZONE_ABBREVIATIONS = {
-    "UTC": 0,
-    "GMT": 0,
-    "UT": 0,
-    "EST": -5,
-    "EDT": -4,
-    "CST": -6,
-    "CDT": -5,
-    "MST": -7,
-    "MDT": -6,
-    "PST": -8,
-    "PDT": -7,
-    "AKST": -9,
-    "AKDT": -8,
-    "HST": -10,
-}
-_ZONE_WORD = re.compile(
-    r"\b(?:(?P<abbr>" + "|".join(_ZONE_ABBREVIATIONS) + r")\b(?:\s*(?P<sign>[+-])(?P<h>\d{1,2})"
-    r"(?::?(?P<m>\d{2}))?)?|(?P<sign2>[+-])(?P<h2>\d{2}):?(?P<m2>\d{2})\b)"
-)
-_RFC_DATE = re.compile(r"^\s*(?:[a-z]{3},\s*)?\d{1,2}\s+[a-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}", re.I)
-MAX_NESTING = 5
-
-
-Trusted = Callable[[str | None], bool]
+from parsers.mime import Sender, bodies, header_date, header_sender, header_text, sender_of
+from parsers.quoted_date import read_quoted_date
+from parsers.quoted_headers import MAX_NESTING, HeaderBlock, Trusted, block_chain
+from parsers.vocabulary import BUILT_IN, Vocabulary
 
 
 @dataclass(frozen=True)
-class HeaderBlock:
-    """A quoted header block in a body: the headers it names and the line it ends on."""
+class Hop:
+    """One forwarding step: the mailbox that passed the message on, or why it cannot be named."""
 
-    headers: dict[str, str]
-    last_line: int
-    marker: str
+    address: str | None
+    style: str  # "auto" | "inline" | "attachment"
+    problem: str | None = None  # "none" | "several" | "undisclosed" when address is None
 
-    @property
-    def sender(self) -> tuple[str, str | None]:
-        """(display name, address) of its From; Outlook writes "Name [mailto:address]"."""
-        return address_of(_quoted_sender(self.headers.get("from", "")))
+    @classmethod
+    def of(cls, sender: Sender, style: str) -> "Hop":
+        return cls(sender.address, style, sender.problem if sender.address is None else None)
 
 
 class Content:
@@ -91,19 +59,26 @@ class Content:
     inline forward (``inline`` set) each body is cut below its own innermost header block.
     """
 
-    def __init__(self, text: str | None, html: str | None, trusted: Trusted) -> None:
+    def __init__(
+        self,
+        text: str | None,
+        html: str | None,
+        trusted: Trusted,
+        vocabulary: Vocabulary = BUILT_IN,
+    ) -> None:
         self._text = text
         self._html = html
         self._trusted = trusted
+        self.vocabulary = vocabulary
         self.inline = False
 
     @cached_property
     def whole_text(self) -> Document | None:
-        return Document.from_text(self._text) if self._text else None
+        return Document.from_text(self._text, self.vocabulary) if self._text else None
 
     @cached_property
     def whole_html(self) -> Document | None:
-        return Document.from_html(self._html) if self._html else None
+        return Document.from_html(self._html, self.vocabulary) if self._html else None
 
     @cached_property
     def text_doc(self) -> Document | None:
@@ -113,9 +88,12 @@ class Content:
     def html_doc(self) -> Document | None:
         return self._cut(self.whole_html)
 
-    def primary(self) -> Document | None:
-        """The body a person reads first: the text one, else the HTML one."""
-        return self.whole_text or self.whole_html
+    def wholes(self) -> Iterator[Document]:
+        """The text body, then the HTML body, uncut."""
+        if self.whole_text is not None:
+            yield self.whole_text
+        if self.whole_html is not None:
+            yield self.whole_html
 
     def docs(self) -> Iterator[Document]:
         """The text body, then (only if the caller reads on) the HTML body."""
@@ -127,8 +105,8 @@ class Content:
     def _cut(self, doc: Document | None) -> Document | None:
         if doc is None or not self.inline:
             return doc
-        block = chosen_block(doc, self._trusted)
-        return doc.after(block.last_line) if block else doc
+        chain = block_chain(doc, self._trusted)
+        return doc.after(chain[-1].last_line) if chain else doc
 
 
 @dataclass(frozen=True)
@@ -138,16 +116,29 @@ class Original:
     sender: str | None
     sender_name: str
     subject: str
-    written_date: datetime | None  # naive when a quoted header block gave no zone
+    written_date: datetime | None  # naive when a quoted date gave no zone
     forward_date: datetime | None  # the forwarding message's own Date, when forwarded
-    forwarder: str | None
-    style: str | None  # None (direct) | "auto" | "inline" | "attachment"
+    hops: tuple[Hop, ...]  # from the inbox side inwards; () when it came straight to us
     bulk: bool  # List-Unsubscribe / Precedence: bulk on the original's own headers
     content: Content
+    date_problem: str | None = None  # why written_date is None
+    sender_problem: str | None = None  # why sender is None
+    languages: frozenset[str] = field(default_factory=frozenset)
+    quoted_date: str = ""  # the date as an inline forward quotes it
 
     @property
     def forwarded(self) -> bool:
-        return self.style is not None
+        return bool(self.hops)
+
+    @property
+    def forwarder(self) -> str | None:
+        """The outermost forwarding mailbox (None when not forwarded, or when unnameable)."""
+        return self.hops[0].address if self.hops else None
+
+    @property
+    def style(self) -> str | None:
+        """How the outermost hop forwarded it: None (direct) | auto | inline | attachment."""
+        return self.hops[0].style if self.hops else None
 
     def as_of(self, zone: ZoneInfo | None = None) -> datetime | None:
         """The original's Date as an aware datetime (see the module docstring for naive ones)."""
@@ -164,179 +155,100 @@ class Original:
             return written.replace(tzinfo=outer.tzinfo)
         return None
 
+    def through(self, hops: tuple[Hop, ...], date: datetime | None) -> "Original":
+        """This original as reached through ``hops`` more (outside the ones it has)."""
+        return Original(
+            sender=self.sender,
+            sender_name=self.sender_name,
+            subject=self.subject,
+            written_date=self.written_date,
+            forward_date=self.forward_date or date,
+            hops=hops + self.hops,
+            bulk=self.bulk,
+            content=self.content,
+            date_problem=self.date_problem,
+            sender_problem=self.sender_problem,
+            languages=self.languages,
+            quoted_date=self.quoted_date,
+        )
 
-def unwrap(msg: Message, trusted: Trusted, depth: int = 0) -> Original:
-    """Find the original message inside ``msg`` (which may be it).
+
+def unwrap(
+    msg: Message, trusted: Trusted, vocabulary: Vocabulary = BUILT_IN, depth: int = 0
+) -> Original:
+    """Find the original message inside ``msg`` (which may be it), and the hops it came through.
 
     ``trusted`` tells a platform's address. Mail from a platform is never unwrapped further, so a
     renter who types a header block into their message cannot pose as the original; likewise the
     search through nested forwards stops at the first quoted message a platform sent.
     """
     found = bodies(msg)
-    from_name, from_address = address_of(header_text(msg, "From"))
-    content = Content(found.text, found.html, trusted)
-    from_platform = trusted(from_address)
+    sender = header_sender(msg)
+    auto = _auto_hops(msg)
+    content = Content(found.text, found.html, trusted, vocabulary)
+    from_platform = trusted(sender.address)
     if found.attached and depth < MAX_NESTING and not from_platform:
-        inner = unwrap(found.attached[0], trusted, depth + 1)
-        return _forwarded_by(inner, from_address, header_date(msg), "attachment")
-    primary = None if from_platform else content.primary()
-    block = chosen_block(primary, trusted) if primary is not None else None
-    if block is not None:
-        name, address = block.sender
+        inner = unwrap(found.attached[0], trusted, vocabulary, depth + 1)
+        return inner.through((*auto, Hop.of(sender, "attachment")), header_date(msg))
+    chain = [] if from_platform else _inline_chain(content, trusted)
+    if chain:
+        last = chain[-1]
+        quoted = last.sender
         content.inline = True
+        date = read_quoted_date(last.headers.get("date", ""), last.languages, header_date(msg))
         return Original(
-            sender=address,
-            sender_name=name,
-            subject=block.headers.get("subject", ""),
-            written_date=_quoted_date(block.headers.get("date") or block.headers.get("sent", "")),
+            sender=quoted.address,
+            sender_name=quoted.name,
+            subject=last.headers.get("subject") or header_text(msg, "Subject"),
+            written_date=date.value,
             forward_date=header_date(msg),
-            forwarder=from_address,
-            style="inline",
+            hops=(
+                *auto,
+                Hop.of(sender, "inline"),
+                *(Hop.of(b.sender, "inline") for b in chain[:-1]),
+            ),
             bulk=False,
             content=content,
+            date_problem=date.problem,
+            sender_problem=quoted.problem,
+            languages=last.languages,
+            quoted_date=last.headers.get("date", ""),
         )
-    forwarder = _auto_forwarder(msg)
+    written = header_date(msg)
     return Original(
-        sender=from_address,
-        sender_name=from_name,
+        sender=sender.address,
+        sender_name=sender.name,
         subject=header_text(msg, "Subject"),
-        written_date=header_date(msg),
+        written_date=written,
         forward_date=None,
-        forwarder=forwarder,
-        style="auto" if forwarder else None,
+        hops=auto,
         bulk=_is_bulk(msg),
         content=content,
+        date_problem=None if written else "the email has no readable Date header",
+        sender_problem=sender.problem,
     )
 
 
-def _forwarded_by(
-    inner: Original, forwarder: str | None, date: datetime | None, style: str
-) -> Original:
-    return Original(
-        sender=inner.sender,
-        sender_name=inner.sender_name,
-        subject=inner.subject,
-        written_date=inner.written_date,
-        forward_date=inner.forward_date or date,
-        forwarder=forwarder,
-        style=style,
-        bulk=inner.bulk,
-        content=inner.content,
-    )
+def _inline_chain(content: Content, trusted: Trusted) -> list[HeaderBlock]:
+    """The header blocks down to the original's, in the text body or else the HTML one."""
+    for doc in content.wholes():
+        chain = block_chain(doc, trusted)
+        if chain:
+            return chain
+    return []
 
 
-def _quoted_sender(value: str) -> str:
-    """Outlook writes "Boatsetter [mailto:no-reply@boatsetter.com]" or "<mailto:...>"."""
-    return _MAILTO.sub("", _BRACKET_MAILTO.sub(r"<\1>", value))
-
-
-def _auto_forwarder(msg: Message) -> str | None:
+def _auto_hops(msg: Message) -> tuple[Hop, ...]:
     """The mailbox that passed the message on unchanged, from the headers it adds."""
     forwarded_for = header_text(msg, "X-Forwarded-For").split()
     if forwarded_for:
-        return address_of(forwarded_for[0])[1]
-    resent = header_text(msg, "Resent-From")
-    if resent:
-        return address_of(resent)[1]
-    return None
+        return (Hop.of(sender_of(forwarded_for[0]), "auto"),)
+    resent = msg.get("Resent-From")
+    if resent is not None:
+        return (Hop.of(sender_of(" ".join(str(resent).split())), "auto"),)
+    return ()
 
 
 def _is_bulk(msg: Message) -> bool:
     precedence = header_text(msg, "Precedence").lower()
     return bool(header_text(msg, "List-Unsubscribe")) or precedence in {"bulk", "list", "junk"}
-
-
-def chosen_block(doc: Document, trusted: Trusted) -> HeaderBlock | None:
-    """The quoted header block of the original in ``doc``: the first whose sender is a platform,
-    else the innermost (whose untrusted sender the registry then names)."""
-    found: HeaderBlock | None = None
-    start = 0
-    for _ in range(MAX_NESTING):
-        block = _next_block(doc.lines, start)
-        if block is None:
-            break
-        found = block
-        if trusted(block.sender[1]):
-            break
-        start = block.last_line + 1
-    return found
-
-
-def _next_block(lines: list[str], start: int) -> HeaderBlock | None:
-    index = start
-    while index < len(lines):
-        if _HEADER.match(lines[index]) is None:
-            index += 1
-            continue
-        headers, last = _read_headers(lines, index)
-        marker = _marker_above(lines, index, start)
-        dated = "date" in headers or "sent" in headers
-        if "from" in headers and "subject" in headers and (dated or marker):
-            return HeaderBlock(headers, last, marker)
-        index += 1
-    return None
-
-
-def _read_headers(lines: list[str], first: int) -> tuple[dict[str, str], int]:
-    headers: dict[str, str] = {}
-    last = first
-    index = first
-    blanks = 0
-    while index < len(lines) and index - first < 16:
-        line = lines[index]
-        match = _HEADER.match(line)
-        if match:
-            name = match.group("name").lower()
-            if name in headers:
-                break
-            headers[name] = match.group("value").strip()
-            last, blanks = index, 0
-        elif not line and blanks == 0:
-            blanks = 1
-        elif line and "@" in line and lines[index - 1] and last == index - 1:
-            last = index  # a wrapped To/Cc list
-        else:
-            break
-        index += 1
-    return headers, last
-
-
-def _marker_above(lines: list[str], index: int, floor: int) -> str:
-    for above in range(index - 1, max(floor, index - 3) - 1, -1):
-        if _MARKER.match(lines[above].strip()):
-            return lines[above].strip()
-    return ""
-
-
-def _quoted_date(value: str) -> datetime | None:
-    """A quoted header block's date: RFC 5322, or "Sun, May 2, 2027 at 6:20 PM [PDT]"."""
-    if not value:
-        return None
-    if _RFC_DATE.match(value):
-        parsed = parse_rfc_date(value)
-        if parsed is not None:
-            return parsed
-    day = find_date(value)
-    clock = find_time(value)
-    if day is None or clock is None:
-        return None
-    written = datetime.combine(day, clock)
-    offset = _zone_offset(value)
-    return written.replace(tzinfo=offset) if offset is not None else written
-
-
-def _zone_offset(value: str) -> timezone | None:
-    match = _ZONE_WORD.search(value)
-    if match is None:
-        return None
-    if match.group("abbr"):
-        minutes = _ZONE_ABBREVIATIONS[match.group("abbr")] * 60
-        if match.group("sign"):  # "GMT-07:00"
-            extra = int(match.group("h")) * 60 + int(match.group("m") or 0)
-            minutes += extra if match.group("sign") == "+" else -extra
-    else:
-        extra = int(match.group("h2")) * 60 + int(match.group("m2"))
-        minutes = extra if match.group("sign2") == "+" else -extra
-    if abs(minutes) >= 24 * 60:
-        return None
-    return timezone(timedelta(minutes=minutes))

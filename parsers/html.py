@@ -47,6 +47,7 @@ _BLOCKS = _PARAGRAPHS | {
     "html",
 }
 _CELLS = {"td", "th"}
+_LABEL_TAGS = {"b", "strong", "label"}
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,15 @@ def render_html(markup: str) -> RenderedHtml:
     links: list[str] = []
     # iterative walk with explicit close markers: deep nesting cannot exhaust the stack
     stack: list[tuple[object, bool]] = [(soup, False)]
+    leading: set[int] = set()  # label elements that opened a line
     while stack:
         node, closing = stack.pop()
         if isinstance(node, Tag):
             name = node.name.lower() if node.name else ""
             if closing:
-                if name in _PARAGRAPHS:
+                if id(node) in leading:
+                    out.cell()  # "<b>Guests</b> 6": the label and its value are two cells
+                elif name in _PARAGRAPHS:
                     out.paragraph()
                 elif name in _BLOCKS:
                     out.newline()
@@ -81,6 +85,8 @@ def render_html(markup: str) -> RenderedHtml:
                 out.newline()
             elif name in _CELLS:
                 out.cell()
+            if _labels_a_line(node, name) and out.at_line_start():
+                leading.add(id(node))
             if name == "a":
                 href = node.get("href")
                 if isinstance(href, str) and href.strip():
@@ -90,6 +96,15 @@ def render_html(markup: str) -> RenderedHtml:
         elif isinstance(node, NavigableString) and not isinstance(node, Comment):
             out.text(str(node))
     return RenderedHtml(out.finish(), links)
+
+
+def _labels_a_line(tag: Tag, name: str) -> bool:
+    """A bold or label element (or one classed as a label) may hold a label for what follows."""
+    if name in _LABEL_TAGS:
+        return True
+    classes = tag.get("class")
+    names = classes if isinstance(classes, list) else [str(classes or "")]
+    return name in {"span", "div", "td"} and any("label" in c.lower() for c in names)
 
 
 def _hidden(tag: Tag) -> bool:
@@ -113,6 +128,9 @@ class _LineWriter:
     def cell(self) -> None:
         if self.current:
             self.current.append(CELL)
+
+    def at_line_start(self) -> bool:
+        return not "".join(self.current).strip()
 
     def newline(self) -> None:
         if not self.current:

@@ -57,6 +57,7 @@ FIELD_LABELS: dict[str, re.Pattern[str]] = {
 _NOISE = re.compile(r"[*_:\s]+$|^[*_\s]+")
 
 
+@lru_cache(maxsize=8192)
 def normalise_label(label: str) -> str:
     """``**Booking ID:**`` → ``booking id``."""
     return " ".join(_NOISE.sub("", label).lower().split())

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
+from functools import lru_cache
 
 #: charsets that mail software labels as Latin-1 but fills with Windows-1252 (as browsers assume)
 _LATIN1_LABELS = {"iso-8859-1", "iso8859-1", "iso_8859-1", "latin-1", "latin1", "l1"}
@@ -73,25 +74,66 @@ def decode_words(value: object) -> str:
     return " ".join(decoded.encode("utf-8", "replace").decode("utf-8").split())
 
 
+@dataclass(frozen=True)
+class Sender:
+    """A sender header read as one mailbox; ``address`` is None when it names none exactly.
+
+    ``problem`` says why not: ``none`` (no address), ``several`` (two or more), ``undisclosed``
+    (a group such as "Undisclosed recipients:;"). Admission refuses a forwarder it cannot name.
+    """
+
+    name: str
+    address: str | None
+    problem: str | None = None
+
+
+_GROUP = re.compile(r":\s*;|\bundisclosed\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def sender_of(value: str) -> Sender:
+    """The single mailbox of a From-like header value, read *before* RFC 2047 words are decoded.
+
+    An encoded word is never an address (RFC 2047 forbids it in an addr-spec), so
+    ``=?utf-8?q?no-reply=40boatsetter=2Ecom?=`` names no address, and a display name never
+    supplies one. Only the display name is decoded afterwards. Cached: the same few senders
+    (a platform's no-reply, the owners' mailboxes) write nearly every email.
+    """
+    try:
+        pairs = email.utils.getaddresses([value])
+    except (ValueError, IndexError, TypeError):
+        return Sender(decode_words(value), None, "none")
+    found = [(name, addr.strip().strip("<>").lower()) for name, addr in pairs if addr.strip()]
+    if len(found) > 1:
+        return Sender(decode_words(found[0][0]), None, "several")
+    if not found:
+        problem = "undisclosed" if _GROUP.search(value) else "none"
+        return Sender(decode_words(value if not pairs else pairs[0][0] or value), None, problem)
+    name, addr = found[0]
+    local, _, domain = addr.rpartition("@")
+    if not local or not domain or " " in addr or "=?" in addr or "." not in domain:
+        problem = "undisclosed" if _GROUP.search(value) else "none"
+        return Sender(decode_words(name or value), None, problem)
+    return Sender(decode_words(name), addr)
+
+
+def header_sender(msg: Message, name: str = "From") -> Sender:
+    """The one mailbox a header names (see :func:`sender_of`); absent headers name none. Only the
+    first ``MAX_HEADER_CHARS`` are read, as for every header: an address past them names none."""
+    value = msg.get(name)
+    if value is None:
+        return Sender("", None, "none")
+    return sender_of(" ".join(str(value)[:MAX_HEADER_CHARS].split()))
+
+
 def address_of(value: str) -> tuple[str, str | None]:
     """(display name, lowercase address) of a single-address header value; address None if none.
 
     Several addresses, or one without a domain, count as none: a sender we cannot name exactly is
     a sender we cannot trust.
     """
-    try:
-        pairs = email.utils.getaddresses([value])
-    except (ValueError, IndexError, TypeError):
-        return value, None
-    found = [(name, addr) for name, addr in pairs if addr]
-    if len(found) != 1:
-        return (found[0][0] if found else value), None
-    name, addr = found[0]
-    addr = addr.strip().strip("<>").lower()
-    local, _, domain = addr.rpartition("@")
-    if not local or not domain or " " in addr:
-        return name, None
-    return name, addr
+    sender = sender_of(value)
+    return sender.name, sender.address
 
 
 def domain_of(address: str) -> str:

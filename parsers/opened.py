@@ -6,6 +6,7 @@ from email.message import Message
 from parsers.forwarding import Original, unwrap
 from parsers.mime import decode_message
 from parsers.registry import is_platform
+from parsers.vocabulary import BUILT_IN, Vocabulary
 
 
 @dataclass(frozen=True)
@@ -16,9 +17,9 @@ class OpenedEmail:
     original: Original
 
 
-def open_email(raw: bytes | OpenedEmail) -> OpenedEmail:
+def open_email(raw: bytes | OpenedEmail, vocabulary: Vocabulary = BUILT_IN) -> OpenedEmail:
     """Decode ``raw`` and find its original; never raises. An opened email is returned as is."""
     if isinstance(raw, OpenedEmail):
         return raw
     message = decode_message(raw)
-    return OpenedEmail(message, unwrap(message, is_platform))
+    return OpenedEmail(message, unwrap(message, is_platform, vocabulary))

@@ -6,7 +6,7 @@ label or swaps "Guests" for "Group size" is read the same way for every platform
 """
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from bookings import Boat, BookingEvent, Fleet, Kind, NotABooking, ParseError
 from parsers.document import Document, person_name
 from parsers.forwarding import Original
+from parsers.html import CELL
 from parsers.links import expand, urls_in
 from parsers.values import (
     ForeignCurrency,
@@ -30,12 +31,14 @@ from parsers.values import (
     find_time_range,
     localize,
 )
+from parsers.vocabulary import Vocabulary
 from parsers.wording import bare_subject, classify
 
 T = TypeVar("T")
 #: the fields a booking event cannot do without, in the order a ParseError names them
 REQUIRED = ("kind", "booking_id", "boat", "renter_name", "start", "end", "as_of")
 MAX_NOTES = 2000
+MAX_HEADLINES = 4
 
 
 @dataclass(frozen=True)
@@ -62,17 +65,24 @@ class Source:
         brands = {d.split(".")[0] for d in self.domains}
         return not self.trusts(domain) and any(brand in domain for brand in brands)
 
-    def read(self, original: Original, fleet: Fleet) -> BookingEvent:
-        return _Reading(self, original, fleet).event()
+    def read(
+        self, original: Original, fleet: Fleet, trace: dict[str, str] | None = None
+    ) -> BookingEvent:
+        """The event ``original`` announces. ``trace``, when given, is filled with where each
+        field came from (the body, line and rule), for ``charterhand parse --explain``."""
+        return _Reading(self, original, fleet, trace).event()
 
 
 class _Reading:
     """One email being read for one source; fields are looked up lazily, text body first."""
 
-    def __init__(self, source: Source, original: Original, fleet: Fleet) -> None:
+    def __init__(
+        self, source: Source, original: Original, fleet: Fleet, trace: dict[str, str] | None
+    ) -> None:
         self.source = source
         self.original = original
         self.fleet = fleet
+        self.trace = trace
         #: fields found but unreadable, with why (a skipped hour, a foreign currency, ...)
         self.unreadable: dict[str, str] = {}
         #: set once the text body proves a complete rendition: the HTML then adds nothing
@@ -82,23 +92,34 @@ class _Reading:
 
     def event(self) -> BookingEvent:
         subject = bare_subject(self.original.subject)
-        kind, reason = classify(subject, self._headline())
+        vocabulary = self._vocabulary()
+        kind, reason = classify(subject, self._headlines(), vocabulary)
+        self._note_kind(subject, kind, reason)
         if reason:
-            raise NotABooking(f"{self.source.name} {reason}")
+            raise NotABooking(f"{self.source.name} {reason}", rule=reason)
         booking_id = self._first(self._booking_id_in)
         day = self._first(self._date)
         text = self.original.content.text_doc
         self.text_only = bool(text and self._booking_id_in(text) and self._date(text))
-        if booking_id is None and day is None and (kind is None or self.original.bulk):
-            if self.original.bulk:
-                raise NotABooking(
-                    f"{self.source.name} newsletter (List-Unsubscribe) with no booking fields"
-                )
-            raise NotABooking(f"{self.source.name} email with no booking wording or fields")
+        if booking_id is None and day is None and self.original.bulk:
+            raise NotABooking(
+                f"{self.source.name} newsletter (List-Unsubscribe) with no booking fields",
+                rule="bulk mail",
+            )
         boat = self._boat()
         renter = self._renter(subject)
         start, end = self._when(day, boat)
         as_of = self.original.as_of(boat.zone if boat else self.fleet.boats[0].zone)
+        if as_of is None and self.original.date_problem:
+            self.unreadable["as_of"] = self.original.date_problem
+        if self.trace is not None:
+            original = self.original
+            languages = ", ".join(sorted(original.languages)) or "any"
+            self.trace["as_of"] = (
+                f"the forward's quoted date {original.quoted_date!r} (read as {languages})"
+                if original.quoted_date
+                else "the original's Date header"
+            )
         found = {
             "kind": kind,
             "booking_id": booking_id,
@@ -141,6 +162,9 @@ class _Reading:
         reason = f"{what}: cannot read {', '.join(missing)}"
         if self.unreadable:
             reason += " (" + "; ".join(self.unreadable.values()) + ")"
+        unknown = self._unknown_labels()
+        if unknown:
+            reason += "; labels not known: " + ", ".join(repr(label) for label in unknown)
         return ParseError(
             reason, source=self.source.name, kind=kind.value if kind else None, missing=missing
         )
@@ -162,25 +186,68 @@ class _Reading:
         return None
 
     def _labelled(self, field_name: str, read: Callable[[str], T | None]) -> T | None:
-        return self._first(lambda doc: _first_of(doc.values(field_name), read))
+        return self._first(lambda doc: self._from_pairs(doc, field_name, read))
 
-    def _headline(self) -> str:
+    def _from_pairs(
+        self, doc: Document, field_name: str, read: Callable[[str], T | None]
+    ) -> T | None:
+        """The first value a pair labelled for ``field_name`` gives that ``read`` accepts."""
+        for pair in doc.labelled(field_name):
+            value = read(pair.value)
+            if value is not None:
+                self._note(field_name, doc, pair.line, f"label {pair.label!r} names {field_name}")
+                return value
+        return None
+
+    def _note(self, field_name: str, doc: Document, line: int, rule: str) -> None:
+        if self.trace is None:
+            return
+        body = "text body" if doc is self.original.content.text_doc else "HTML body"
+        shown = doc.lines[line].replace(CELL, " | ") if 0 <= line < len(doc.lines) else ""
+        self.trace[field_name] = f"{body} line {line + 1}: {shown!r} ({rule})"
+
+    def _note_kind(self, subject: str, kind: Kind | None, reason: str | None) -> None:
+        if self.trace is None:
+            return
+        said = reason or (kind.value if kind else None)
+        if said is None:
+            self.trace["kind"] = "neither the subject nor the headline names a kind"
+            return
+        vocabulary = self._vocabulary()
+        where = "subject" if classify(subject, [], vocabulary) != (None, None) else "headline"
+        self.trace["kind"] = f"{where} says {said!r}"
+
+    def _headlines(self) -> list[str]:
+        """The body's first lines above its first field (a heading, a greeting, a lead-in)."""
         for doc in self.original.content.docs():
-            for line in doc.lines:
-                if line:
-                    return line
-        return ""
+            first_pair = next((p.line for p in doc.pairs if p.fields), len(doc.lines))
+            lines = [line.replace(CELL, " ") for line in doc.lines[:first_pair] if line]
+            if lines:
+                return lines[:MAX_HEADLINES]
+        return []
+
+    def _vocabulary(self) -> Vocabulary:
+        return self.original.content.vocabulary
+
+    def _unknown_labels(self) -> list[str]:
+        """Label-like words in the bodies that no field is known by (at most ten)."""
+        found: dict[str, None] = {}
+        for doc in self.original.content.docs():
+            found.update(dict.fromkeys(doc.unknown_labels))
+        return list(found)[:10]
 
     # --- fields ------------------------------------------------------------------------------
 
     def _booking_id_in(self, doc: Document) -> str | None:
         """The booking id a label gives, else the one in the platform's (tracked) links."""
-        labelled = _first_of(doc.values("booking_id"), self._booking_id_of)
+        labelled = self._from_pairs(doc, "booking_id", self._booking_id_of)
         if labelled:
             return labelled
         for url in expand([*doc.links, *urls_in(doc.text)]):
             match = self.source.id_in_url.search(url)
             if match and self.source.booking_id.fullmatch(match.group("id")):
+                if self.trace is not None:
+                    self.trace["booking_id"] = f"a {self.source.name} booking link in the body"
                 return match.group("id")
         return None
 
@@ -199,8 +266,14 @@ class _Reading:
             return boat
         named = self._first(lambda doc: self.fleet.boat_for_listing(doc.text))
         if named is not None:
+            if self.trace is not None:
+                self.trace["boat"] = "the boat's name in the body"
             return named
-        return self.fleet.boats[0] if len(self.fleet.boats) == 1 else None
+        if len(self.fleet.boats) == 1:
+            if self.trace is not None:
+                self.trace["boat"] = "the fleet's only boat"
+            return self.fleet.boats[0]
+        return None
 
     def _renter(self, subject: str) -> str | None:
         labelled = self._labelled("renter", person_name)
@@ -214,12 +287,14 @@ class _Reading:
         for pattern in self.source.renter_in_subject:
             match = pattern.search(subject)
             if match and person_name(match.group("name")):
+                if self.trace is not None:
+                    self.trace["renter"] = f"the subject ({self.source.name}'s subject pattern)"
                 return person_name(match.group("name"))
         return None
 
     def _date(self, doc: Document) -> date | None:
         for field_name in ("date", "start", "time"):
-            day = _first_of(doc.values(field_name), find_date)
+            day = self._from_pairs(doc, field_name, find_date)
             if day is not None:
                 return day
         return None
@@ -273,14 +348,6 @@ class _Reading:
             return value.strip() or None
 
         return self._labelled("meeting_point", place)
-
-
-def _first_of(values: Iterable[str], read: Callable[[str], T | None]) -> T | None:
-    for value in values:
-        result = read(value)
-        if result is not None:
-            return result
-    return None
 
 
 def _duration(value: str) -> timedelta | None:

@@ -16,19 +16,22 @@ unchanged forward (``X-Forwarded-For``), the platform's domain; for a forward wr
 allowlisted forwarder. ``worker.provenance`` then says how far the booking itself is proven.
 
 Always: the object must be in the inbound bucket (a notification cannot point us at any bucket),
-and a forwarded email must come through an allowlisted forwarding mailbox (the owners' mailboxes).
+and a forwarded email must come through allowlisted forwarding mailboxes (the owners'), every hop
+of it, each named exactly (see :func:`check_hops`).
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
+from parsers import Hop
 from worker.authresults import AuthenticationResults, alignment, ses_authentication_results
 from worker.decode import EmailRef, Verdicts
 
 #: the object SES writes into the bucket when the S3 action is set up: not an email of ours
 SES_SETUP_OBJECT = "AMAZON_SES_SETUP_NOTIFICATION"
+_UNNAMEABLE = {"several": "several addresses", "undisclosed": "undisclosed recipients"}
 
 
 def check_location(ref: EmailRef, inbound_bucket: str) -> str | None:
@@ -79,21 +82,38 @@ def check_sender(
     return None
 
 
-def check_forwarder(forwarded_by: str | None, allowlist: Sequence[str]) -> str | None:
-    """A reason to ignore a forwarded email whose forwarding mailbox is not allowlisted, or None.
+def check_hops(
+    hops: Sequence[Hop],
+    allowlist: Sequence[str],
+    *,
+    is_platform: Callable[[str], bool] = lambda address: False,
+) -> str | None:
+    """A reason to refuse a forwarded email for any of its hops, or None.
 
-    Entries are addresses (``dana@sailjada.com``) or whole domains (``@sailjada.com``), any case.
+    Each hop between the platform's message and our inbox must name its mailbox exactly and that
+    mailbox must be allowlisted (the platform itself may be a hop). Entries are addresses
+    (``dana@sailjada.com``) or whole domains (``@sailjada.com``), any case. Reasons never name the
+    mailbox (contact details stay out of logs), only the hop's place in the chain.
     """
-    if forwarded_by is None:
-        return None
-    address = forwarded_by.strip().lower()
-    domain = "@" + address.rsplit("@", 1)[-1]
+    for number, hop in enumerate(hops, start=1):
+        where = f"hop {number} of {len(hops)} ({hop.style})"
+        if hop.address is None:
+            why = _UNNAMEABLE.get(hop.problem or "", "no address")
+            return f"forwarded, and {where} names no single forwarder ({why})"
+        if is_platform(hop.address):
+            continue
+        if not allowlist:
+            return "forwarded, and forwarder_allowlist is empty"
+        if not allowlisted(hop.address, allowlist):
+            return f"forwarded ({where}) by a mailbox that is not in forwarder_allowlist"
+    return None
+
+
+def allowlisted(address: str, allowlist: Sequence[str]) -> bool:
+    """Whether ``address`` is an allowlist entry: an address, or its whole ``@domain``, any case."""
     allowed = {entry.strip().lower() for entry in allowlist}
-    if address in allowed or domain in allowed:
-        return None
-    if not allowed:
-        return "forwarded, and forwarder_allowlist is empty"
-    return "forwarded by a mailbox that is not in forwarder_allowlist"
+    address = address.strip().lower()
+    return address in allowed or "@" + address.rsplit("@", 1)[-1] in allowed
 
 
 def verdicts_from_headers(raw: bytes) -> Verdicts | None:

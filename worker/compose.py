@@ -152,7 +152,7 @@ def build_worker(
     budget = ByteBudget(email_budget_bytes(settings.task_memory_mib))
     handler = MessageHandler(
         emails=RawEmails(clients.s3, budget),
-        reader=reader or ParsersReader(settings.fleet),
+        reader=reader or ParsersReader(settings.fleet, settings.parsing),
         orchestrator=orchestrator,
         inbound_bucket=settings.inbound_bucket,
         forwarder_allowlist=list(settings.forwarder_allowlist),

@@ -23,7 +23,7 @@ from bookings import TransientError
 from publishers.base import DeliveryLog
 from publishers.deliveries import send_once
 from publishers.mail import Mailer, compose
-from worker.admission import check_forwarder
+from worker.admission import allowlisted
 from worker.aws_errors import classify, error_code
 from worker.setup_mail import Confirmation
 from worker.store import CONDITION_FAILED
@@ -171,7 +171,7 @@ class ForwardingConfirmations:
 
     def _allowed(self, confirmation: Confirmation) -> bool:
         mailbox = confirmation.mailbox
-        return mailbox is not None and check_forwarder(mailbox, self.forwarder_allowlist) is None
+        return mailbox is not None and allowlisted(mailbox, self.forwarder_allowlist)
 
     def _update(self, email_id: str, expression: str, values: dict[str, Any]) -> None:
         try:

@@ -1,4 +1,7 @@
-"""The parsers package behind the worker's :class:`~worker.reading.MailReader` interface."""
+"""The parsers package behind the worker's :class:`~worker.reading.MailReader` interface.
+
+Built with the fleet and the operator's taught vocabulary (``[parsing]`` in settings).
+"""
 
 import threading
 
@@ -11,8 +14,9 @@ from worker.reading import Envelope
 class ParsersReader:
     """Reads raw emails with ``parsers`` for one fleet."""
 
-    def __init__(self, fleet: Fleet) -> None:
+    def __init__(self, fleet: Fleet, vocabulary: parsers.Vocabulary = parsers.BUILT_IN) -> None:
         self.fleet = fleet
+        self.vocabulary = vocabulary
         self._last = threading.local()
 
     def identity(self, raw: bytes) -> str:
@@ -27,10 +31,11 @@ class ParsersReader:
             from_address=found.from_address,
             style=found.forward_style,
             attached_original=attached_original(raw) if attached else None,
+            hops=found.hops,
         )
 
     def parse(self, raw: bytes) -> BookingEvent:
-        return parsers.parse_email(self._opened(raw), self.fleet)
+        return parsers.parse_email(self._opened(raw), self.fleet, self.vocabulary)
 
     def forget(self) -> None:
         self._last.__dict__.clear()
@@ -39,6 +44,6 @@ class ParsersReader:
         """The email this thread is reading, decoded once for its envelope and its parse."""
         last = self._last
         if getattr(last, "raw", None) is not raw:
-            last.raw, last.opened = raw, parsers.open_email(raw)
+            last.raw, last.opened = raw, parsers.open_email(raw, self.vocabulary)
         opened: parsers.OpenedEmail = last.opened
         return opened

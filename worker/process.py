@@ -23,9 +23,10 @@ from typing import TypeVar
 import structlog
 
 from bookings import BookingEvent, CharterhandError, NotABooking, PermanentError, TransientError
+from parsers.registry import is_platform
 from worker import setup_mail
 from worker.admission import (
-    check_forwarder,
+    check_hops,
     check_location,
     check_sender,
     check_verdicts,
@@ -198,7 +199,7 @@ class MessageHandler:
             return Outcome(Kind.IGNORED, refused, email_id=email_id)
         if setup_mail.claims_to_be_one(headers):
             return self._forwarding_setup(raw, headers, results, email_id)
-        refused = check_forwarder(envelope.forwarded_by, self.forwarder_allowlist)
+        refused = check_hops(envelope.hops, self.forwarder_allowlist, is_platform=is_platform)
         if refused:
             return Outcome(Kind.IGNORED, refused, email_id=email_id)
         try:

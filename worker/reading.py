@@ -9,11 +9,17 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bookings import BookingEvent
+from parsers import Hop
 
 
 @dataclass(frozen=True)
 class Envelope:
-    """Who an email is really from, and which mailbox forwarded it to us (None: not forwarded)."""
+    """Who an email is really from, and which mailboxes forwarded it to us.
+
+    ``forwarded_by`` is the outermost forwarder (None: not forwarded, or not nameable); ``hops``
+    every forwarding step from the inbox side inwards, each naming its mailbox exactly or saying
+    why it cannot (``Hop.problem``). Admission checks every hop.
+    """
 
     original_sender: str | None
     forwarded_by: str | None
@@ -24,6 +30,7 @@ class Envelope:
     #: the attached original's exact bytes (``attachment`` style): its own DKIM signature may
     #: prove the platform wrote it
     attached_original: bytes | None = None
+    hops: tuple[Hop, ...] = ()
 
 
 class MailReader(Protocol):

@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from bookings import Fleet, MarginPolicy, PermanentError, default_fleet
+from parsers.vocabulary import Vocabulary
 
 ENV_PREFIX = "CHARTERHAND_"
 
@@ -155,6 +156,10 @@ class Settings(BaseSettings):
     )
     margin: MarginPolicy = Field(
         default_factory=MarginPolicy, description="crew and captain rates, the platform fee"
+    )
+    parsing: Vocabulary = Field(
+        default_factory=Vocabulary,
+        description="words the parser is taught without a deploy, then `dlq replay --reason`",
     )
     guest_slug: Literal["booking_id"] = Field(
         default="booking_id", description="what names a guest page: /g/<booking id>"

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from email.message import Message
 
-from parsers.mime import address_of, bodies, decode_message, decode_words, header_text
+from parsers.mime import bodies, decode_message, decode_words, header_sender, header_text
 from worker.authresults import AuthenticationResults, alignment
 
 PROVIDER = "Gmail"
@@ -46,7 +46,7 @@ class Confirmation:
 
 def claims_to_be_one(headers: Message) -> bool:
     """Whether the email presents itself as a forwarding confirmation (its headers say so)."""
-    sender = address_of(header_text(headers, "From"))[1]
+    sender = header_sender(headers).address
     subject = header_text(headers, "Subject")
     return sender == SENDER or bool(
         _SUBJECT_CODE.search(subject) and _CLAIM_SUBJECT.search(subject)
@@ -55,7 +55,7 @@ def claims_to_be_one(headers: Message) -> bool:
 
 def authenticated(headers: Message, results: AuthenticationResults | None) -> bool:
     """Google's own forwarding sender, proven by SES for google.com."""
-    sender = address_of(header_text(headers, "From"))[1]
+    sender = header_sender(headers).address
     return sender == SENDER and alignment(results, DOMAIN) is not None
 
 

@@ -15,6 +15,7 @@ from email.policy import default
 from zoneinfo import ZoneInfo
 
 from bookings import BookingEvent, Kind, NotABooking, ParseError
+from parsers import Hop
 from worker.reading import Envelope
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -79,6 +80,7 @@ class EventMailReader:
             forwarded_by=forwarder,
             from_address="no-reply@boatsetter.com",
             style="auto" if forwarder else None,
+            hops=(Hop(str(forwarder), "auto"),) if forwarder else (),
         )
 
     def forget(self) -> None:

@@ -43,9 +43,18 @@ def ingest_sample(stack: LocalStack, name: str) -> str:
     return send_raw(stack, (EMAILS / name).read_bytes())
 
 
-def work_queue(stack: LocalStack, recorder: Recorder, *emails: str, seconds: float = 30) -> None:
-    """Ingest ``emails``, then let one worker settle everything in the queue."""
-    settings = stack.settings(poll_wait_seconds=0, retry_base_seconds=0, max_receive_count=3)
+def work_queue(
+    stack: LocalStack,
+    recorder: Recorder,
+    *emails: str,
+    seconds: float = 30,
+    **overrides: Any,
+) -> None:
+    """Ingest ``emails``, then let one worker settle everything in the queue (``overrides``:
+    settings beyond the stack's, such as ``parsing``)."""
+    settings = stack.settings(
+        poll_wait_seconds=0, retry_base_seconds=0, max_receive_count=3, **overrides
+    )
     worker = build_worker(
         settings, Clients.from_environment(), publishers=recording_publishers(recorder)
     )

@@ -1,5 +1,9 @@
+import pytest
+
+from parsers import Hop
+from parsers.registry import is_platform
 from worker.admission import (
-    check_forwarder,
+    check_hops,
     check_location,
     check_verdicts,
     verdicts_from_headers,
@@ -46,25 +50,54 @@ def test_authentication_can_be_switched_off():
     assert check_verdicts(verdicts, require_authenticated_sender=False) is None
 
 
+def one_hop(address: str | None, allowlist: list[str]) -> str | None:
+    """One hop forwarded by ``address`` (none when None)."""
+    hops = (Hop(address, "inline"),) if address else ()
+    return check_hops(hops, allowlist, is_platform=is_platform)
+
+
 def test_allowlisted_forwarder_is_admitted_in_any_case():
-    assert check_forwarder("Dana@SailJada.com", ["dana@sailjada.com"]) is None
+    assert one_hop("Dana@SailJada.com", ["dana@sailjada.com"]) is None
 
 
 def test_allowlisted_domain_admits_every_mailbox_in_it():
-    assert check_forwarder("ops@sailjada.com", ["@sailjada.com"]) is None
+    assert one_hop("ops@sailjada.com", ["@sailjada.com"]) is None
 
 
 def test_unknown_forwarder_is_refused_without_naming_it():
-    reason = check_forwarder("mallory@evil.example", ["dana@sailjada.com"])
-    assert reason == "forwarded by a mailbox that is not in forwarder_allowlist"
+    reason = one_hop("mallory@evil.example", ["dana@sailjada.com"])
+    assert (
+        reason == "forwarded (hop 1 of 1 (inline)) by a mailbox that is not in forwarder_allowlist"
+    )
 
 
 def test_empty_allowlist_refuses_every_forward_and_says_why():
-    assert check_forwarder("dana@sailjada.com", []) == "forwarded, and forwarder_allowlist is empty"
+    assert one_hop("dana@sailjada.com", []) == "forwarded, and forwarder_allowlist is empty"
 
 
 def test_mail_not_forwarded_needs_no_allowlist():
-    assert check_forwarder(None, []) is None
+    assert one_hop(None, []) is None
+
+
+@pytest.mark.parametrize("problem", ["none", "several", "undisclosed"])
+def test_a_hop_that_names_no_single_mailbox_is_refused(problem):
+    hops = (Hop(None, "inline", problem),)
+    reason = check_hops(hops, ["dana@sailjada.com"], is_platform=is_platform)
+    assert reason is not None
+    assert reason.startswith("forwarded, and hop 1 of 1 (inline) names no single forwarder")
+
+
+def test_every_hop_must_be_allowlisted():
+    hops = (Hop("dana@sailjada.com", "inline"), Hop("mallory@evil.example", "inline"))
+    reason = check_hops(hops, ["dana@sailjada.com"], is_platform=is_platform)
+    assert (
+        reason == "forwarded (hop 2 of 2 (inline)) by a mailbox that is not in forwarder_allowlist"
+    )
+
+
+def test_the_platform_itself_may_be_a_hop():
+    hops = (Hop("dana@sailjada.com", "auto"), Hop("no-reply@boatsetter.com", "inline"))
+    assert check_hops(hops, ["dana@sailjada.com"], is_platform=is_platform) is None
 
 
 def test_object_outside_the_inbound_bucket_is_refused():

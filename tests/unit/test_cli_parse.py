@@ -65,6 +65,34 @@ def test_not_a_booking_exits_3_with_the_reason():
     assert done.returncode == 3
     assert done.stdout == ""
     assert "not a booking: boatsetter newsletter (List-Unsubscribe)" in done.stderr
+    assert "rule: bulk mail" in done.stderr
+
+
+def test_explain_says_where_each_field_came_from():
+    eml = EMAILS / "boatsetter-confirmed-gmail-manual-forward.eml"
+    done = charterhand("parse", "--explain", str(eml))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "explain:"
+    assert "  hop 1   inline forward by dana@sailjada.com" in lines
+    assert any(
+        line.startswith("  booking_id    text body line ") and "'Booking ID: rmvdcse'" in line
+        for line in lines
+    )
+    assert "  kind          subject says 'confirmed'" in lines
+    assert "confirmed boatsetter:rmvdcse on JADA" in lines
+
+
+def test_parsing_words_in_the_config_are_used(tmp_path: Path):
+    rows = [("Sailing window" if k == "Time" else k, v) for k, v in CONFIRMED_ROWS]
+    eml = tmp_path / "renamed.eml"
+    eml.write_bytes(message(text=text_body(rows)).as_bytes())
+    refused = charterhand("parse", str(eml))
+    assert refused.returncode == 4
+    assert "labels not known: 'sailing window'" in refused.stderr
+    config = tmp_path / "c.toml"
+    config.write_text('[parsing.labels]\ntime = ["Sailing window"]\n')
+    assert charterhand("parse", "--config", str(config), str(eml)).returncode == 0
 
 
 def test_unreadable_booking_exits_4_with_the_missing_fields():

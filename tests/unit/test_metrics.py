@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from bookings import PermanentError, TransientError
+from parsers import Hop
 from tests.support.paths import aws_events_dir
 from tests.unit.test_decode import OWN, bodies_in, outcome
-from worker.admission import check_forwarder, check_location, check_sender, check_verdicts
+from worker.admission import check_hops, check_location, check_sender, check_verdicts
 from worker.authresults import parse as parse_authentication_results
 from worker.decode import EmailRef, UnreadableBody, Verdicts
 from worker.metrics import METRICS, Metrics, ReasonClass, reason_class
@@ -127,8 +128,11 @@ def test_admission_refusals_are_untrusted():
     ):
         reason = check_sender(results, sender, required=True)
         assert ignored(reason) is ReasonClass.UNTRUSTED, reason
-    assert ignored(check_forwarder("m@evil.example", [])) is ReasonClass.UNTRUSTED
-    assert ignored(check_forwarder("m@evil.example", ["a@b.example"])) is ReasonClass.UNTRUSTED
+    evil = (Hop("m@evil.example", "inline"),)
+    assert ignored(check_hops(evil, [])) is ReasonClass.UNTRUSTED
+    assert ignored(check_hops(evil, ["a@b.example"])) is ReasonClass.UNTRUSTED
+    unnamed = (Hop(None, "inline", "several"),)
+    assert ignored(check_hops(unnamed, ["a@b.example"])) is ReasonClass.UNTRUSTED
     elsewhere = EmailRef(bucket="other", key="raw/x")
     assert ignored(check_location(elsewhere, "inbound")) is ReasonClass.UNTRUSTED
 

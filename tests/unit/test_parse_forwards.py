@@ -215,3 +215,15 @@ def test_a_forwarded_header_block_typed_by_a_renter_changes_nothing():
     raw = gmail_manual_forward(text, html_table(CONFIRMED_ROWS)).as_bytes()
     event = parse_email(raw, FLEET)
     assert (event.booking_id, event.start) == ("xhqgmdh", START)
+
+
+def test_a_quoted_sender_wrapped_onto_the_next_line():
+    text, _ = bodies()
+    head = (
+        "---------- Forwarded message ---------\nFrom: Boatsetter Notifications Team <\n"
+        "no-reply@boatsetter.com>\nDate: Tue, Mar 2, 2027 at 9:14 AM\n"
+        "Subject: Booking confirmed: Maya T. on Sun, May 30\nTo: <dana@sailjada.com>\n\n"
+    )
+    raw = outlook_forward(head + text, None, sender=FORWARDER).as_bytes()
+    assert_is_the_booking(raw)
+    assert read_envelope(raw).original_sender == "no-reply@boatsetter.com"

@@ -102,3 +102,25 @@ def test_malformed_toml_is_reported_with_its_path(env, tmp_path):
     config.write_text("table_name = \n")
     with pytest.raises(SettingsError, match=r"bad\.toml"):
         load_settings(config)
+
+
+def test_parsing_words_come_from_toml(env, tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[parsing.labels]\nboat = ["Vessel designation"]\n\n'
+        '[parsing.kinds]\nconfirmed = ["all aboard"]\n'
+    )
+    vocabulary = load_settings(config).parsing
+    assert vocabulary.fields("vessel designation") == {"boat"}
+    assert vocabulary.kind_of("All aboard, Maya!") == "confirmed"
+
+
+def test_parsing_words_come_from_the_environment(env):
+    env.setenv("CHARTERHAND_PARSING__LABELS__BOOKING_ID", '["Charter token"]')
+    assert load_settings().parsing.fields("charter token") == {"booking_id"}
+
+
+def test_a_parsing_label_for_an_unknown_field_fails_at_start_up(env):
+    env.setenv("CHARTERHAND_PARSING__LABELS__BOATS", '["Vessel"]')
+    with pytest.raises(SettingsError, match=r"unknown fields in \[parsing.labels\]: boats"):
+        load_settings()

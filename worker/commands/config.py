@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from bookings import MarginPolicy
+from parsers.vocabulary import Vocabulary
 from worker.settings import ENV_PREFIX, Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def reference_table() -> str:
     for name, field in Settings.model_fields.items():
         rows.append(_row(name, field, ENV_PREFIX + name.upper()))
         nested = field.get_default(call_default_factory=True)
-        if isinstance(nested, MarginPolicy):
+        if isinstance(nested, MarginPolicy | Vocabulary):
             for sub_name, sub_field in type(nested).model_fields.items():
                 env = f"{ENV_PREFIX}{name.upper()}__{sub_name.upper()}"
                 rows.append(_row(f"{name}.{sub_name}", sub_field, env))
@@ -76,8 +77,10 @@ def _default(field: FieldInfo) -> str:
     if field.is_required():
         return "**required**"
     value = field.get_default(call_default_factory=True)
-    if isinstance(value, MarginPolicy):
+    if isinstance(value, MarginPolicy | Vocabulary):
         return "see the rows below"
+    if isinstance(value, dict):
+        return f"`{json.dumps(value)}`"
     if isinstance(value, BaseModel):
         return "JADA (see *The fleet*)"
     if value is None:

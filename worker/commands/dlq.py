@@ -175,14 +175,16 @@ def what_the_email_says(body: str) -> list[str]:
     import boto3
 
     from bookings import NotABooking, ParseError, default_fleet
-    from parsers import parse_email
+    from parsers import BUILT_IN, parse_email
     from worker.decode import UnreadableBody, decode_body
     from worker.settings import SettingsError, load_settings
 
     try:
-        fleet = load_settings().fleet
+        settings = load_settings()
+        fleet, vocabulary = settings.fleet, settings.parsing
     except SettingsError:
-        fleet = default_fleet()  # dlq needs only the queue URLs; the sample fleet reads samples
+        # dlq needs only the queue URLs; the sample fleet reads samples
+        fleet, vocabulary = default_fleet(), BUILT_IN
 
     try:
         decoded = decode_body(body)
@@ -204,9 +206,9 @@ def what_the_email_says(body: str) -> list[str]:
                 found.append(f"{ref.where}: cannot fetch ({type(exc).__name__}: {exc})")
                 continue
         try:
-            event = parse_email(raw, fleet)
+            event = parse_email(raw, fleet, vocabulary)
         except NotABooking as exc:
-            found.append(f"{ref.where}: not a booking: {exc.reason}")
+            found.append(f"{ref.where}: not a booking ({exc.rule or 'unnamed rule'}): {exc.reason}")
         except ParseError as exc:
             missing = ", ".join(exc.missing) or "-"
             found.append(

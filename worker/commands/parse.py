@@ -1,7 +1,9 @@
-"""``charterhand parse FILE.eml [--json] [--config FILE.toml]``: what one email says.
+"""``charterhand parse FILE.eml [--json] [--explain] [--config FILE.toml]``: what one email says.
 
-Exit codes: 0 a booking event (printed); 3 not a booking (reason on stderr); 4 a booking email we
-cannot read (the missing fields on stderr); 2 the file (or the config) cannot be read.
+Exit codes: 0 a booking event (printed); 3 not a booking (the rule and reason on stderr); 4 a
+booking email we cannot read (the missing fields on stderr); 2 the file (or the config) cannot be
+read. ``--explain`` also prints, for each field, the line and rule it came from, and every
+forwarding hop.
 """
 
 import argparse
@@ -17,7 +19,7 @@ from pydantic import ValidationError
 from bookings import Booking, BookingEvent, Fleet, MarginPolicy, NotABooking, ParseError
 from bookings import default_fleet as _default_fleet
 from bookings.money import format_usd
-from parsers import parse_email
+from parsers import BUILT_IN, Vocabulary, explain_email, parse_email
 from publishers.summary import numbers
 
 if TYPE_CHECKING:
@@ -30,10 +32,11 @@ EXIT_EVENT, EXIT_UNREADABLE_FILE, EXIT_NOT_A_BOOKING, EXIT_PARSE_ERROR = 0, 2, 3
 
 @dataclass(frozen=True)
 class Context:
-    """The fleet and margin policy an email is read against."""
+    """The fleet, margin policy and taught words an email is read against."""
 
     fleet: Fleet = field(default_factory=_default_fleet)
     policy: MarginPolicy = field(default_factory=MarginPolicy)
+    vocabulary: Vocabulary = BUILT_IN
 
 
 def register(subparsers: SubParsers) -> None:
@@ -41,9 +44,14 @@ def register(subparsers: SubParsers) -> None:
     parser.add_argument("file", type=Path, help="a raw email (.eml)")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also say, for each field, the line and rule it came from, and every forwarding hop",
+    )
+    parser.add_argument(
         "--config",
         type=Path,
-        help="a TOML file whose [fleet] and [margin] tables replace the defaults",
+        help="a TOML file whose [fleet], [margin] and [parsing] tables replace the defaults",
     )
     parser.set_defaults(func=run)
 
@@ -54,17 +62,19 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
         print(f"charterhand parse: cannot use config {args.config}: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE_FILE
-    return report(args.file, context, as_json=args.json)
+    return report(args.file, context, as_json=args.json, explain=args.explain)
 
 
 def load_context(config: Path | None) -> Context:
-    """The fleet and margin policy of a config file's [fleet] and [margin]; defaults otherwise."""
+    """The fleet, margin policy and taught words of a config file's [fleet], [margin] and
+    [parsing]; defaults otherwise."""
     if config is None:
         return Context()
     data = tomllib.loads(config.read_text(encoding="utf-8"))
     fleet = Fleet.model_validate(data["fleet"]) if "fleet" in data else _default_fleet()
     policy = MarginPolicy.model_validate(data.get("margin", {}))
-    return Context(fleet, policy)
+    vocabulary = Vocabulary.model_validate(data.get("parsing", {}))
+    return Context(fleet, policy, vocabulary)
 
 
 def report(
@@ -72,6 +82,7 @@ def report(
     context: Context,
     *,
     as_json: bool = False,
+    explain: bool = False,
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
@@ -82,10 +93,13 @@ def report(
     except OSError as exc:
         print(f"{path}: cannot read the file: {exc.strerror or exc}", file=err)
         return EXIT_UNREADABLE_FILE
+    if explain:
+        print(explanation(raw, context), file=out)
     try:
-        event = parse_email(raw, context.fleet)
+        event = parse_email(raw, context.fleet, context.vocabulary)
     except NotABooking as exc:
         print(f"{path}: not a booking: {exc.reason}", file=err)
+        print(f"rule: {exc.rule or 'unnamed'}", file=err)
         return EXIT_NOT_A_BOOKING
     except ParseError as exc:
         print(f"{path}: unreadable booking email: {exc.reason}", file=err)
@@ -96,6 +110,25 @@ def report(
     else:
         print(describe(event, context), file=out)
     return EXIT_EVENT
+
+
+def explanation(raw: bytes, context: Context) -> str:
+    """Where each field came from (body, line, rule), and every forwarding hop."""
+    outcome, trace, envelope = explain_email(raw, context.fleet, context.vocabulary)
+    lines = ["explain:"]
+    if envelope.hops:
+        for number, hop in enumerate(envelope.hops, start=1):
+            who = hop.address or f"(cannot be named: {hop.problem})"
+            lines.append(f"  hop {number}   {hop.style} forward by {who}")
+    else:
+        lines.append("  hops    none: the email came straight from its sender")
+    lines.append(f"  sender  {envelope.original_sender or '(none)'}")
+    lines += [f"  {name:<13} {where}" for name, where in trace.items()]
+    if isinstance(outcome, NotABooking):
+        lines.append(f"  outcome not a booking, rule {outcome.rule or 'unnamed'!r}")
+    elif isinstance(outcome, ParseError):
+        lines.append(f"  outcome parse error: {outcome.reason}")
+    return "\n".join(lines)
 
 
 def event_json(event: BookingEvent, context: Context) -> dict[str, object]:

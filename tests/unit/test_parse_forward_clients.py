@@ -1,0 +1,80 @@
+"""Forwards from every common mail client, in the languages each ships, read as the original.
+
+The same confirmed booking wrapped by each client of ``tests.forwardkit`` (11 shapes: Gmail,
+Outlook desktop/web, Outlook "Original Message", Outlook mobile's one-line block, Apple Mail,
+Thunderbird, Yahoo, reply-style "On ... wrote:", Proton/Fastmail, Samsung, as attachment) in
+22 languages: fields, the original's moment (its quoted date, read in that language) and the hop.
+"""
+
+from datetime import datetime
+
+import pytest
+
+from bookings import default_fleet
+from parsers import parse_email, read_envelope
+from tests.emailkit import (
+    CONFIRMED_ROWS,
+    FORWARDED_AT,
+    FORWARDER,
+    INBOX,
+    LA,
+    html_table,
+    message,
+    text_body,
+)
+from tests.forwardkit import CLIENTS, LANGUAGES, SUBJECT, datetime_of_written
+
+FLEET = default_fleet()
+TEXT = text_body(CONFIRMED_ROWS, notes="Please bring ice")
+HTML = html_table(CONFIRMED_ROWS, notes="Please bring ice")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES, ids=[lang.code for lang in LANGUAGES])
+@pytest.mark.parametrize("client", list(CLIENTS))
+def test_forward_reads_as_the_original(client, lang):
+    raw = CLIENTS[client](lang, TEXT, HTML).as_bytes()
+    event = parse_email(raw, FLEET)
+    assert (event.source, event.kind, event.booking_id) == ("boatsetter", "confirmed", "xhqgmdh")
+    assert (event.renter_name, event.party_size, str(event.gross)) == ("Maya Thompson", 6, "840.75")
+    assert event.start == datetime(2027, 5, 30, 10, tzinfo=LA)
+    assert event.as_of == datetime_of_written()
+    envelope = read_envelope(raw, LA)
+    assert envelope.original_sender == "no-reply@boatsetter.com"
+    assert [hop.address for hop in envelope.hops] == ["dana@sailjada.com"]
+
+
+#: Outlook 2019's reply-style intros, as its locales write them (email-forward-parser's table)
+OUTLOOK_2019_INTROS = {
+    "cs": "Dne 2. 3. 2027 9:14, Boatsetter <no-reply@boatsetter.com> napsal(a):",
+    "da": 'D. 2. mar. 2027 kl. 09.14 skrev "Boatsetter" <no-reply@boatsetter.com>:',
+    "de": 'Am 02.03.2027 um 09:14 schrieb "Boatsetter" <no-reply@boatsetter.com>:',
+    "en": 'On 3/2/2027 9:14 AM, "Boatsetter" <no-reply@boatsetter.com> wrote:',
+    "es": 'El 02/03/2027 9:14, "Boatsetter" <no-reply@boatsetter.com> escribió:',
+    "fr": "Le 02/03/2027 à 09:14, « Boatsetter » <no-reply@boatsetter.com> a écrit :",
+    "fi": "Boatsetter <no-reply@boatsetter.com> kirjoitti 2.3.2027 kello 9.14:",
+    "hu": "2027. 03. 02. 9:14 időpontban Boatsetter (no-reply@boatsetter.com) ezt írta:",
+    "it": 'Il giorno 02/03/2027 09:14, "Boatsetter" <no-reply@boatsetter.com> ha scritto:',
+    "nl": "Op 02-03-2027 09:14 heeft Boatsetter <no-reply@boatsetter.com> geschreven:",
+    "no": "Boatsetter <no-reply@boatsetter.com> skrev følgende den 02.03.2027 09:14:",
+    "pl": "Dnia 2.03.2027 o godz. 09:14 „Boatsetter” <no-reply@boatsetter.com> napisał:",
+    "pt": 'Em 02/03/2027 09:14, "Boatsetter" <no-reply@boatsetter.com> escreveu:',
+    "ru": '02.03.2027 9:14 пользователь "Boatsetter" <no-reply@boatsetter.com> написал:',
+    "sk": "2. 3. 2027 o 9:14 používateľ Boatsetter (<no-reply@boatsetter.com>) napísal:",
+    "sv": 'Den 2027-03-02 09:14 skrev "Boatsetter" <no-reply@boatsetter.com> följande:',
+    "tr": '"Boatsetter" <no-reply@boatsetter.com>, 2.03.2027 09:14 tarihinde şunu yazdı:',
+}
+
+
+@pytest.mark.parametrize("code", list(OUTLOOK_2019_INTROS))
+def test_outlook_2019_intros_in_every_locale(code):
+    quoted = "".join(f"> {line}\n" for line in TEXT.splitlines())
+    raw = message(
+        sender=FORWARDER,
+        subject=f"FW: {SUBJECT}",
+        text=f"See below.\n\n{OUTLOOK_2019_INTROS[code]}\n{quoted}",
+        date=FORWARDED_AT,
+        to=INBOX,
+    ).as_bytes()
+    event = parse_email(raw, FLEET)
+    assert (event.kind, event.booking_id) == ("confirmed", "xhqgmdh")
+    assert event.as_of == datetime_of_written()
