@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from publishers.aws_errors import translate
+from aws.errors import translate
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client

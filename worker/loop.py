@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
+from aws.errors import classify
 from bookings import CharterhandError
-from worker.aws_errors import classify
 from worker.deleting import DeleteBatcher, Settled
 from worker.outcomes import Kind, Outcome, Received, Settler
 from worker.process import MessageHandler

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from aws.errors import classify
 from bookings import CharterhandError
-from worker.aws_errors import classify
 from worker.backoff import backoff_seconds
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
+from aws.errors import classify
 from bookings import CharterhandError, NotABooking, PermanentError, TransientError
 from worker.admission import check_forwarder, check_location, check_verdicts, verdicts_from_headers
-from worker.aws_errors import classify
 from worker.decode import EmailRef, decode_body
 from worker.orchestrate import Orchestrator
 from worker.outcomes import Kind, Outcome, Received, combine
