@@ -106,6 +106,7 @@ class MessageHandler:
                 "another worker is working on this booking",
                 step=applied.held[0],
                 error_class="LeaseHeld",
+                contention=True,
                 **context,
             )
         if applied.duplicate:
