@@ -6,7 +6,7 @@ transient "unexpected" error, retried and dead-lettered with its reason once ret
 """
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
@@ -96,7 +96,7 @@ class MessageHandler:
         except NotABooking as exc:
             return Outcome(Kind.IGNORED, f"not a booking: {exc.reason}", email_id=email_id)
         applied = self.orchestrator.apply(event, run_id=uuid.uuid4().hex, email_id=email_id)
-        context = {"booking_key": applied.booking_key, "email_id": email_id}
+        context: dict[str, Any] = {"booking_key": applied.booking_key, "email_id": email_id}
         if applied.failed:  # a permanent failure first: retrying will not fix it
             errors = sorted(applied.failed.values(), key=lambda e: e.transient)
             return Outcome.of_error(errors[0], **context)
