@@ -7,6 +7,7 @@ from bookings.errors import (
     ParseError,
     PermanentError,
     TransientError,
+    Waiting,
 )
 from bookings.events import BookingEvent
 from bookings.kinds import Kind
@@ -28,6 +29,7 @@ __all__ = [
     "ParseError",
     "PermanentError",
     "TransientError",
+    "Waiting",
     "default_fleet",
     "reduce",
 ]

@@ -29,6 +29,7 @@ from worker.outcomes import Settler
 from worker.parsing import ParsersReader
 from worker.process import MessageHandler
 from worker.reading import MailReader
+from worker.ses_events import SesEventConsumer, SesEventLog
 from worker.settings import Settings
 from worker.store import StateStore
 
@@ -131,7 +132,12 @@ def build_worker(
         retry_max_seconds=settings.retry_max_seconds,
         client=clients.sqs,
     )
+    companions = []
+    if settings.ses_events_queue_url:
+        events = SesEventLog(settings.table_name, clients.dynamodb)
+        companions.append(SesEventConsumer(clients.sqs, settings.ses_events_queue_url, events).run)
     return Worker(
+        companions=companions,
         sqs=clients.sqs,
         queue_url=settings.queue_url,
         handler=handler,

@@ -60,7 +60,10 @@ class Worker:
         shutdown_deadline_seconds: float,
         delete_linger_seconds: float = DELETE_LINGER_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        companions: Sequence[Callable[[threading.Event], None]] = (),
     ) -> None:
+        """``companions``: loops that live as long as ``run()`` (the SES event consumer), each
+        on its own daemon thread, given the event that tells them to stop."""
         self.sqs = sqs
         self.queue_url = queue_url
         self.handler = handler
@@ -81,6 +84,8 @@ class Worker:
         self._slot_freed = threading.Condition(self._lock)
         self._shutdown = threading.Event()
         self._heartbeat: threading.Thread | None = None
+        self._companions = list(companions)
+        self._companions_stop = threading.Event()
         self._deletes = DeleteBatcher(
             settler.delete, self._deleted, linger_seconds=delete_linger_seconds
         )
@@ -91,6 +96,13 @@ class Worker:
         """Receive and work messages until ``signal_shutdown()``; with ``once``, until the queue
         has nothing visible and nothing is in work."""
         self._start_heartbeat()
+        for index, companion in enumerate(self._companions):
+            threading.Thread(
+                target=companion,
+                args=(self._companions_stop,),
+                name=f"companion-{index}",
+                daemon=True,
+            ).start()
         log.info("worker started", threads=self.threads, once=once)
         try:
             while not self._shutdown.is_set():
@@ -265,6 +277,7 @@ class Worker:
     def _stop(self) -> None:
         """Finish in-flight work within the deadline; release the rest to other workers."""
         finished = self._wait_for_work(self.shutdown_deadline_seconds)
+        self._companions_stop.set()
         self._deletes.stop()  # what is settled is deleted now, not released
         with self._lock:
             left = [entry.message for entry in self._in_flight.values()]

@@ -36,7 +36,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aws.errors import classify
-from bookings import CharterhandError
+from bookings import CharterhandError, Waiting
 from worker.backoff import SQS_MAX_DELAY_SECONDS, Random, backoff_seconds
 
 if TYPE_CHECKING:
@@ -72,7 +72,8 @@ class Outcome:
     email_id: str | None = None
     step: str | None = None
     error_class: str | None = None
-    #: a retry only because another worker holds the booking's lease (spends no retry budget)
+    #: a retry that only waits (another worker's lease, SES's report on a send: ``Waiting``),
+    #: re-sent as a fresh message and spending no retry budget
     contention: bool = False
 
     @classmethod
@@ -83,6 +84,7 @@ class Outcome:
             reason=exc.reason,
             step=exc.step,
             error_class=type(exc).__name__,
+            contention=isinstance(exc, Waiting),
             **context,
         )
 

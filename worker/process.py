@@ -12,7 +12,7 @@ import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aws.errors import classify
-from bookings import CharterhandError, NotABooking, PermanentError, TransientError
+from bookings import CharterhandError, NotABooking, PermanentError, TransientError, Waiting
 from worker.admission import check_forwarder, check_location, check_verdicts, verdicts_from_headers
 from worker.decode import EmailRef, decode_body
 from worker.orchestrate import Orchestrator
@@ -98,7 +98,10 @@ class MessageHandler:
         applied = self.orchestrator.apply(event, run_id=uuid.uuid4().hex, email_id=email_id)
         context: dict[str, Any] = {"booking_key": applied.booking_key, "email_id": email_id}
         if applied.failed:  # a permanent failure first: retrying will not fix it
-            errors = sorted(applied.failed.values(), key=lambda e: e.transient)
+            # a permanent failure first, then a real transient one, then one that only waits
+            errors = sorted(
+                applied.failed.values(), key=lambda e: (e.transient, isinstance(e, Waiting))
+            )
             return Outcome.of_error(errors[0], **context)
         if applied.held:
             return Outcome(

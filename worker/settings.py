@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     from_address: str = Field(description="verified SES sender for crew and manager emails")
     manager_address: str = Field(description="the booking manager: summaries, Reply-To")
     ses_configuration_set: str | None = Field(default=None, description="SES configuration set")
+    ses_events_queue_url: str | None = Field(
+        default=None,
+        description="the SQS queue of the configuration set's SES events (Send, Delivery, "
+        "Bounce, ...): recorded so a send whose answer was lost is settled from SES's own "
+        "report; None: no consumer, such a send is sent again once the report wait has passed",
+    )
     summary_webhook_url: str | None = Field(
         default=None, description="the manager's Apps Script webhook; when set, used instead of SES"
     )

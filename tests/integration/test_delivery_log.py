@@ -32,7 +32,7 @@ def test_a_recorded_message_is_recalled_by_its_key(log):
 def test_send_once_sends_the_first_time_only(log):
     sent = []
 
-    def send():
+    def send(tag):
         sent.append(1)
         return f"ses-{len(sent)}"
 
