@@ -56,9 +56,8 @@ class Settings(BaseSettings):
     ses_configuration_set: str | None = Field(default=None, description="SES configuration set")
     ses_events_queue_url: str | None = Field(
         default=None,
-        description="the SQS queue of the configuration set's SES events (Send, Delivery, "
-        "Bounce, ...): recorded so a send whose answer was lost is settled from SES's own "
-        "report; None: no consumer, such a send is sent again once the report wait has passed",
+        description="SQS queue of SES's send reports (configuration set events): settles a send "
+        "whose answer was lost; unset: such a send waits 900 s, then goes again",
     )
     summary_webhook_url: str | None = Field(
         default=None, description="the manager's Apps Script webhook; when set, used instead of SES"
