@@ -106,15 +106,16 @@ def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None
 
 
 def queue_empty(stack: LocalStack) -> bool:
+    """Nothing visible, in flight, or delayed (a retry that waits on a lease is re-sent delayed)."""
     attrs = boto3.client("sqs").get_queue_attributes(
         QueueUrl=stack.queue_url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        AttributeNames=[
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ],
     )["Attributes"]
-    return (
-        attrs["ApproximateNumberOfMessages"]
-        == attrs["ApproximateNumberOfMessagesNotVisible"]
-        == "0"
-    )
+    return set(attrs.values()) == {"0"}
 
 
 def completions(recorder: Recorder) -> dict[tuple[str, str], int]:
