@@ -12,6 +12,7 @@ from bookings.errors import (
 from bookings.events import BookingEvent
 from bookings.kinds import Kind
 from bookings.margin import Margin, MarginPolicy
+from bookings.provenance import Provenance
 from bookings.roster import Boat, CrewAssignment, CrewMember, Fleet, default_fleet
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "NotABooking",
     "ParseError",
     "PermanentError",
+    "Provenance",
     "TransientError",
     "Waiting",
     "default_fleet",

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 
 from bookings.events import AwareDatetime, BookingEvent
 from bookings.kinds import Kind
+from bookings.provenance import Provenance
 
 
 class Booking(BaseModel):
@@ -36,6 +37,8 @@ class Booking(BaseModel):
     notes: str | None = None
     meeting_point: str | None = None
     as_of: AwareDatetime
+    #: how the newest email was proven the platform's (None: stored before provenance existed)
+    provenance: Provenance | None = None
 
     @field_validator("start", "end")
     @classmethod
@@ -56,10 +59,12 @@ class Booking(BaseModel):
         )
 
     @property
-    def order(self) -> tuple[datetime, int, str]:
-        """Newest wins; then kind; then content, so even twin emails converge whatever the order."""
+    def order(self) -> tuple[datetime, int, bool, str]:
+        """Newest wins; then kind; then the verified twin (the same email, direct and forwarded);
+        then content, so even twin emails converge whatever the order."""
         digest = hashlib.sha256(self.model_dump_json().encode()).hexdigest()
-        return (self.as_of, self.status.rank, digest)
+        verified = self.provenance is not None and self.provenance.verified
+        return (self.as_of, self.status.rank, verified, digest)
 
     @property
     def is_live(self) -> bool:

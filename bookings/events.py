@@ -8,6 +8,7 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from bookings.kinds import Kind
+from bookings.provenance import Provenance
 
 BOOKING_ID_PATTERNS: dict[str, re.Pattern[str]] = {
     "boatsetter": re.compile(r"[a-z]{7}"),
@@ -45,6 +46,8 @@ class BookingEvent(BaseModel):
     notes: str | None = None
     meeting_point: str | None = None
     as_of: AwareDatetime
+    #: how the email was proven the platform's; set by the worker's admission, not by parsers
+    provenance: Provenance | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -3,7 +3,8 @@
 Sent through SES, or POSTed as JSON to the manager's Apps Script webhook when one is configured
 (Apps Script answers a POST with a 302 to its result, which is fetched with a GET, as a browser
 would). New bookings, requests, changes (what changed, old → new, the net included) and
-cancellations each say which they are. Money travels as strings so Decimal stays exact.
+cancellations each say which they are, and every summary says how the booking's email was proven
+the platform's (its provenance). Money travels as strings so Decimal stays exact.
 """
 
 from collections.abc import Mapping
@@ -79,6 +80,8 @@ class SummaryPublisher:
             "crew": [[name, role] for name, role in self._crew(booking)],
             "channel": "webhook" if self._settings.webhook_url else "ses",
             "templates": source_digest(*TEMPLATES),
+            # only when known: bookings stored before provenance keep their hash (no re-send)
+            **({"provenance": booking.provenance.text} if booking.provenance else {}),
         }
 
     def publish(self, ctx: StepContext) -> Mapping[str, str]:
@@ -107,6 +110,9 @@ class SummaryPublisher:
             old = self._fleet.margin(ctx.previous, self._policy)
             if old is not None and margin is not None and old.net != margin.net:
                 what_changed.append(Change("Net", net_text(old), net_text(margin)))
+        was, now = provenance_text(ctx.previous), provenance_text(booking)
+        if ctx.previous is not None and was != now and was != "unknown":
+            what_changed.append(Change("Provenance", was, now))
         kind = summary_kind(booking, ctx.previous)
         upstream = ctx.upstream
         return {
@@ -118,6 +124,7 @@ class SummaryPublisher:
             "margin": margin_rows(margin, self._policy, *self._rates(booking)),
             "numbers": numbers(margin),
             "changes": what_changed,
+            "provenance": provenance_text(booking),
             "links": {
                 "guest_page": upstream.get("guest_page", {}).get("url"),
                 "crew_page": upstream.get("crew_page", {}).get("url"),
@@ -196,6 +203,13 @@ def summary_kind(booking: Booking, previous: Booking | None) -> SummaryKind:
     return "changed" if previous is not None else "new"
 
 
+def provenance_text(booking: Booking | None) -> str:
+    """How the booking's email was proven the platform's, as the manager reads it."""
+    if booking is None or booking.provenance is None:
+        return "unknown"
+    return booking.provenance.text
+
+
 def net_text(margin: Margin) -> str:
     return f"{format_usd(margin.net)} ({margin.net_percent}%)"
 
@@ -269,6 +283,7 @@ def webhook_body(view: Mapping[str, Any], text: str, html: str) -> dict[str, Any
         ],
         "changes": [{"field": c.label, "old": c.old, "new": c.new} for c in view["changes"]],
         "links": view["links"],
+        "provenance": view["provenance"],
         "text": text,
         "html": html,
     }

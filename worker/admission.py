@@ -4,28 +4,31 @@ With SES's verdicts (its notification, or the headers SES adds on top of the raw
 ``X-SES-Spam-Verdict``, ``X-SES-Virus-Verdict``, ``Authentication-Results: amazonses.com; ...``):
 
 * spam or virus ``FAIL`` → ignored (the email stays in S3 for a person to look at);
-* ``require_authenticated_sender``: SPF or DKIM must ``PASS`` and DMARC must not ``FAIL`` for the
-  sender the message claims (its From domain, as SES checks it).
+* ``require_authenticated_sender`` (the default): the email's own ``From`` domain must be proven by
+  *aligned* authentication, read from the topmost ``Authentication-Results`` SES wrote
+  (``worker.authresults``): DMARC pass for that domain, or a DKIM signature by it. SES's bare SPF
+  and DKIM verdicts are never enough: an attacker's own domain passes both. No such header (mail
+  SES did not annotate) proves nothing, so it is ignored too: fail closed.
 
-Without any verdicts (an S3 event for an object SES did not annotate) admission rests on the two
-checks that do not need SES: the forwarder allowlist below, and the parsers' rule that a booking
-email's (original) sender is the platform's own domain.
+What the ``From`` domain is decides what this proves: for direct platform mail and a mailbox rule's
+unchanged forward (``X-Forwarded-For``), the platform's domain; for a forward written by the owner
+(inline, or the original attached), the forwarding mailbox's own domain, so nobody can pose as an
+allowlisted forwarder. ``worker.provenance`` then says how far the booking itself is proven.
 
 Always: the object must be in the inbound bucket (a notification cannot point us at any bucket),
 and a forwarded email must come through an allowlisted forwarding mailbox (the owners' mailboxes).
 """
 
-import re
 from collections.abc import Sequence
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
+from worker.authresults import AuthenticationResults, alignment, ses_authentication_results
 from worker.decode import EmailRef, Verdicts
 
 #: the object SES writes into the bucket when the S3 action is set up: not an email of ours
 SES_SETUP_OBJECT = "AMAZON_SES_SETUP_NOTIFICATION"
-_RESULT = re.compile(r"\b(spf|dkim|dmarc)=([a-z]+)", re.IGNORECASE)
 
 
 def check_location(ref: EmailRef, inbound_bucket: str) -> str | None:
@@ -49,8 +52,30 @@ def check_verdicts(verdicts: Verdicts, *, require_authenticated_sender: bool) ->
         return None
     if verdicts.dmarc == "FAIL":
         return "sender fails DMARC"
-    if "PASS" not in (verdicts.spf, verdicts.dkim):
-        return f"sender not authenticated (spf={verdicts.spf}, dkim={verdicts.dkim})"
+    return None
+
+
+def check_sender(
+    results: AuthenticationResults | None, from_address: str | None, *, required: bool
+) -> str | None:
+    """A reason to ignore the email because SES did not prove its From domain, or None.
+
+    The reason names the missing proof, never the address.
+    """
+    if not required:
+        return None
+    if results is None:
+        return "no Authentication-Results from SES: the sender cannot be authenticated"
+    if results.ambiguous:
+        return f"SES's Authentication-Results cannot be trusted ({results.ambiguous})"
+    if from_address is None:
+        return "the email names no single From address to authenticate"
+    if alignment(results, from_address.rpartition("@")[2]) is None:
+        dmarc, dkim = results.result_of("dmarc"), results.result_of("dkim")
+        return (
+            "From domain not authenticated (no aligned DMARC or DKIM pass; "
+            f"dmarc={dmarc}, dkim={dkim})"
+        )
     return None
 
 
@@ -80,22 +105,18 @@ def verdicts_from_headers(raw: bytes) -> Verdicts | None:
     headers: Message = BytesHeaderParser(policy=compat32).parsebytes(raw)
     spam = headers.get("X-SES-Spam-Verdict")
     virus = headers.get("X-SES-Virus-Verdict")
-    results = _ses_authentication_results(headers)
+    results = ses_authentication_results(headers)
     if spam is None and virus is None and results is None:
         return None
-    found = {m.group(1).lower(): m.group(2).upper() for m in _RESULT.finditer(results or "")}
+
+    def verdict(method: str) -> str | None:
+        found = results.result_of(method) if results is not None else None
+        return found.upper() if found else None
+
     return Verdicts(
         spam=str(spam).strip().upper() if spam else None,
         virus=str(virus).strip().upper() if virus else None,
-        spf=found.get("spf"),
-        dkim=found.get("dkim"),
-        dmarc=found.get("dmarc"),
+        spf=verdict("spf"),
+        dkim=verdict("dkim"),
+        dmarc=verdict("dmarc"),
     )
-
-
-def _ses_authentication_results(headers: Message) -> str | None:
-    first = headers.get("Authentication-Results")
-    if first is None:
-        return None
-    text = " ".join(str(first).split())
-    return text if text.lower().startswith("amazonses.com") else None

@@ -1,8 +1,9 @@
 """The composition root: the one place that builds clients and wires the worker together.
 
 ``build_worker(settings)`` gives a ready :class:`~worker.loop.Worker`; tests pass their own
-publishers (and anything else) in. The publishers a real deployment runs are built by
-:func:`default_publishers`: **the seam the publisher modules plug into** (one line each).
+publishers (and anything else, such as the DKIM key look-up) in. The publishers a real
+deployment runs are built by :func:`default_publishers`: **the seam the publisher modules plug
+into** (one line each).
 """
 
 import os
@@ -16,6 +17,9 @@ import boto3
 import structlog
 
 from publishers.base import Publisher
+from publishers.mail import Mailer, ses_client
+from worker.confirmations import ForwardingConfirmations
+from worker.deliveries import DynamoDeliveryLog
 from worker.downstream import (
     DownstreamClients,
     crew_links,
@@ -25,6 +29,7 @@ from worker.downstream import (
 )
 from worker.loop import Worker
 from worker.orchestrate import Orchestrator, dependency_order
+from worker.original_dkim import KeyLookup, dns_txt
 from worker.outcomes import Settler
 from worker.parsing import ParsersReader
 from worker.process import MessageHandler
@@ -36,6 +41,7 @@ from worker.store import StateStore
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
 
 log = structlog.get_logger("charterhand.worker")
@@ -48,6 +54,8 @@ class Clients:
     sqs: "SQSClient"
     s3: "S3Client"
     dynamodb: "DynamoDBClient"
+    #: for the worker's own mail to the manager (forwarding confirmations); built when None
+    sesv2: "SESV2Client | None" = None
 
     @classmethod
     def from_environment(cls, max_pool_connections: int = 10) -> "Clients":
@@ -70,6 +78,10 @@ class Clients:
             sqs=session.client("sqs", config=config),
             s3=session.client("s3", config=config),
             dynamodb=session.client("dynamodb", config=config),
+            # one attempt per send: an SDK retry after a lost answer is a second email
+            sesv2=session.client(
+                "sesv2", config=config.merge(Config(retries={"total_max_attempts": 1}))
+            ),
         )
 
 
@@ -89,6 +101,19 @@ def default_publishers(settings: Settings, clients: Clients) -> list[Publisher]:
     ]
 
 
+def forwarding_confirmations(settings: Settings, clients: Clients) -> ForwardingConfirmations:
+    """Forwarding confirmations mailed to the manager through SES, recorded in the state table."""
+    return ForwardingConfirmations(
+        table_name=settings.table_name,
+        dynamodb=clients.dynamodb,
+        mailer=Mailer(clients.sesv2 or ses_client(), settings.ses_configuration_set),
+        deliveries=DynamoDeliveryLog(settings.table_name, clients.dynamodb),
+        from_address=settings.from_address,
+        manager_address=settings.manager_address,
+        forwarder_allowlist=settings.forwarder_allowlist,
+    )
+
+
 def build_worker(
     settings: Settings,
     clients: Clients | None = None,
@@ -96,6 +121,7 @@ def build_worker(
     publishers: Sequence[Publisher] | None = None,
     reader: MailReader | None = None,
     owner: str | None = None,
+    key_lookup: KeyLookup | None = None,
 ) -> Worker:
     """A worker wired from settings. Raises ``ValueError`` at start-up for publishers whose
     dependencies do not resolve, rather than at the first message."""
@@ -123,6 +149,9 @@ def build_worker(
         inbound_bucket=settings.inbound_bucket,
         forwarder_allowlist=list(settings.forwarder_allowlist),
         require_authenticated_sender=settings.require_authenticated_sender,
+        require_verified_original=settings.require_verified_original,
+        key_lookup=key_lookup or dns_txt,
+        confirmations=forwarding_confirmations(settings, clients),
     )
     settler = Settler(
         queue_url=settings.queue_url,

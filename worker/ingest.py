@@ -32,13 +32,32 @@ def new_message_id() -> str:
     return "".join(secrets.choice(alphabet) for _ in range(40))
 
 
-def with_ses_headers(raw: bytes, verdicts: Mapping[str, str]) -> bytes:
-    """The raw email as SES stores it: its verdict headers prepended to the original bytes."""
-    results = "; ".join(f"{name}={verdicts[name].lower()}" for name in ("spf", "dkim", "dmarc"))
+def with_ses_headers(
+    raw: bytes, verdicts: Mapping[str, str], *, dkim_domain: str | None = None
+) -> bytes:
+    """The raw email as SES stores it: its verdict headers prepended to the original bytes.
+
+    ``Authentication-Results`` is shaped as SES writes it, each result tied to a domain: DKIM to
+    the signer (``dkim_domain``, by default the From domain, as a platform signs its own mail),
+    DMARC to the From domain.
+    """
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    senders = [addr for _, addr in getaddresses(headers.get_all("From", [])) if addr]
+    domain = senders[0].rpartition("@")[2].lower() if senders else "unknown.invalid"
+    envelope_from = senders[0] if senders else f"bounce@{domain}"
+    results = "".join(
+        [
+            f"\r\n spf={verdicts['spf'].lower()} (spfCheck: domain of {domain} designates "
+            f"192.0.2.25 as permitted sender) client-ip=192.0.2.25; "
+            f"envelope-from={envelope_from}; helo=mail.{domain};",
+            f"\r\n dkim={verdicts['dkim'].lower()} header.i=@{dkim_domain or domain};",
+            f"\r\n dmarc={verdicts['dmarc'].lower()} header.from={domain};",
+        ]
+    )
     lines = [
         f"X-SES-Spam-Verdict: {verdicts['spam']}",
         f"X-SES-Virus-Verdict: {verdicts['virus']}",
-        f"Authentication-Results: amazonses.com; {results}",
+        f"Authentication-Results: amazonses.com;{results}",
     ]
     return ("\r\n".join(lines) + "\r\n").encode() + raw
 
@@ -119,12 +138,14 @@ def ingest(
     queue_url: str,
     verdicts: Mapping[str, str] | None = None,
     message_id: str | None = None,
+    dkim_domain: str | None = None,
 ) -> str:
     """Store ``raw`` as SES would and enqueue its notification; returns the SES messageId."""
     verdicts = {**PASSING, **(verdicts or {})}
     message_id = message_id or new_message_id()
     key = f"{prefix}{message_id}"
-    s3.put_object(Bucket=bucket, Key=key, Body=with_ses_headers(raw, verdicts))
+    stored = with_ses_headers(raw, verdicts, dkim_domain=dkim_domain)
+    s3.put_object(Bucket=bucket, Key=key, Body=stored)
     notification = ses_notification(
         raw, message_id=message_id, bucket=bucket, key=key, verdicts=verdicts
     )

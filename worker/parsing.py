@@ -4,6 +4,7 @@ import threading
 
 import parsers
 from bookings import BookingEvent, Fleet
+from parsers.attached import attached_original
 from worker.reading import Envelope
 
 
@@ -19,7 +20,14 @@ class ParsersReader:
 
     def envelope(self, raw: bytes) -> Envelope:
         found = parsers.read_envelope(self._opened(raw))
-        return Envelope(original_sender=found.original_sender, forwarded_by=found.forwarder)
+        attached = found.forward_style == "attachment"
+        return Envelope(
+            original_sender=found.original_sender,
+            forwarded_by=found.forwarder,
+            from_address=found.from_address,
+            style=found.forward_style,
+            attached_original=attached_original(raw) if attached else None,
+        )
 
     def parse(self, raw: bytes) -> BookingEvent:
         return parsers.parse_email(self._opened(raw), self.fleet)

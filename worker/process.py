@@ -1,11 +1,17 @@
 """One SQS message → one outcome: decode, fetch, admit, parse, reduce and publish, per email.
 
+A provider's forwarding confirmation (``worker.setup_mail``) is recognised after admission and
+before parsing: its link and code go to the manager (``worker.confirmations``), and it ends done.
+
 Nothing here touches SQS: the loop settles what this returns. Every exception ends up as an
 outcome: ours by family (transient → retry, permanent → dead-letter), anything else as a
 transient "unexpected" error, retried and dead-lettered with its reason once retries run out.
 """
 
 import uuid
+from email.message import Message
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -13,10 +19,21 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from aws.errors import classify
 from bookings import CharterhandError, NotABooking, PermanentError, TransientError, Waiting
-from worker.admission import check_forwarder, check_location, check_verdicts, verdicts_from_headers
+from worker import setup_mail
+from worker.admission import (
+    check_forwarder,
+    check_location,
+    check_sender,
+    check_verdicts,
+    verdicts_from_headers,
+)
+from worker.authresults import AuthenticationResults, alignment, ses_authentication_results
+from worker.confirmations import ForwardingConfirmations
 from worker.decode import EmailRef, decode_body
 from worker.orchestrate import Orchestrator
+from worker.original_dkim import KeyLookup, dns_txt
 from worker.outcomes import Kind, Outcome, Received, combine
+from worker.provenance import provenance_of
 from worker.reading import MailReader
 
 if TYPE_CHECKING:
@@ -40,6 +57,9 @@ class MessageHandler:
         inbound_bucket: str,
         forwarder_allowlist: list[str],
         require_authenticated_sender: bool,
+        require_verified_original: bool = False,
+        key_lookup: KeyLookup = dns_txt,
+        confirmations: ForwardingConfirmations | None = None,
     ) -> None:
         self.s3 = s3
         self.reader = reader
@@ -47,6 +67,11 @@ class MessageHandler:
         self.inbound_bucket = inbound_bucket
         self.forwarder_allowlist = forwarder_allowlist
         self.require_authenticated_sender = require_authenticated_sender
+        self.require_verified_original = require_verified_original
+        #: DKIM key look-ups for attached originals (DNS; tests pass their own)
+        self.key_lookup = key_lookup
+        #: tells the manager about forwarding confirmations (None: they are dead-lettered)
+        self.confirmations = confirmations
 
     def handle(self, message: Received) -> Outcome:
         """The message's outcome (before the retry limit is applied by the settler)."""
@@ -87,7 +112,16 @@ class MessageHandler:
             )
             if refused:
                 return Outcome(Kind.IGNORED, refused, email_id=email_id)
+        headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+        results = ses_authentication_results(headers)
         envelope = self.reader.envelope(raw)
+        refused = check_sender(
+            results, envelope.from_address, required=self.require_authenticated_sender
+        )
+        if refused:
+            return Outcome(Kind.IGNORED, refused, email_id=email_id)
+        if setup_mail.claims_to_be_one(headers):
+            return self._forwarding_setup(raw, headers, results, email_id)
         refused = check_forwarder(envelope.forwarded_by, self.forwarder_allowlist)
         if refused:
             return Outcome(Kind.IGNORED, refused, email_id=email_id)
@@ -95,6 +129,14 @@ class MessageHandler:
             event = self.reader.parse(raw)
         except NotABooking as exc:
             return Outcome(Kind.IGNORED, f"not a booking: {exc.reason}", email_id=email_id)
+        from_domain = (envelope.from_address or "").rpartition("@")[2]
+        proven = provenance_of(
+            envelope, alignment(results, from_domain), event.source, self.key_lookup
+        )
+        if self.require_verified_original and not proven.verified:
+            reason = f"unverified booking email ({proven.proof}): require_verified_original is set"
+            return Outcome(Kind.IGNORED, reason, booking_key=event.key, email_id=email_id)
+        event = event.model_copy(update={"provenance": proven})
         applied = self.orchestrator.apply(event, run_id=uuid.uuid4().hex, email_id=email_id)
         context: dict[str, Any] = {"booking_key": applied.booking_key, "email_id": email_id}
         if applied.failed:  # a permanent failure first: retrying will not fix it
@@ -115,10 +157,42 @@ class MessageHandler:
         if applied.duplicate:
             return Outcome(Kind.DONE, "duplicate of an email already applied", **context)
         ran = ", ".join(applied.ran) or "nothing (already published)"
-        reason = f"{event.kind.value}: ran {ran}" + (
+        proof = "verified" if proven.verified else "unverified"
+        reason = f"{event.kind.value} ({proof}): ran {ran}" + (
             "" if applied.state_changed else "; state kept"
         )
         return Outcome(Kind.DONE, reason, **context)
+
+    def _forwarding_setup(
+        self, raw: bytes, headers: Message, results: AuthenticationResults | None, email_id: str
+    ) -> Outcome:
+        """A provider's forwarding confirmation: its link and code go to the manager."""
+        provider = setup_mail.PROVIDER
+        if not setup_mail.authenticated(headers, results):
+            reason = (
+                f"claims to be a {provider} forwarding confirmation, "
+                f"but SES did not prove it came from {setup_mail.DOMAIN}"
+            )
+            return Outcome(Kind.IGNORED, reason, email_id=email_id)
+        confirmation = setup_mail.read(raw)
+        if confirmation is None:  # Google's own, yet unreadable: loud, never silently dropped
+            reason = f"{provider} forwarding confirmation with no confirmation link we can read"
+            raise PermanentError(reason, step="confirmation")
+        if self.confirmations is None:
+            reason = f"{provider} forwarding confirmation, and no way to tell the manager"
+            raise PermanentError(reason, step="confirmation")
+        sent = self.confirmations.handle(confirmation, email_id)
+        if sent is None:
+            reason = f"{provider} forwarding confirmation already sent to the manager"
+            return Outcome(Kind.DONE, reason, email_id=email_id)
+        log.info(
+            "forwarding confirmation sent to the manager",
+            provider=provider,
+            email_id=email_id,
+            ses_message_id=sent,
+        )
+        reason = f"{provider} forwarding confirmation: link and code sent to the manager"
+        return Outcome(Kind.DONE, reason, email_id=email_id)
 
     def _fetch(self, ref: EmailRef) -> bytes:
         if ref.content is not None:

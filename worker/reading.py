@@ -17,6 +17,13 @@ class Envelope:
 
     original_sender: str | None
     forwarded_by: str | None
+    #: the email's own From: the domain SES's Authentication-Results speak to
+    from_address: str | None = None
+    #: how it was forwarded: None (direct) | "auto" | "inline" | "attachment"
+    style: str | None = None
+    #: the attached original's exact bytes (``attachment`` style): its own DKIM signature may
+    #: prove the platform wrote it
+    attached_original: bytes | None = None
 
 
 class MailReader(Protocol):

@@ -69,7 +69,14 @@ class Settings(BaseSettings):
         description="addresses allowed to forward booking mail in (the owners' mailboxes)",
     )
     require_authenticated_sender: bool = Field(
-        default=True, description="require SES's SPF or DKIM PASS (and DMARC not FAIL)"
+        default=True,
+        description="admit only mail whose own From domain SES proved (DMARC pass, or a DKIM "
+        "signature aligned with it, in SES's Authentication-Results); bare SPF/DKIM passes never",
+    )
+    require_verified_original: bool = Field(
+        default=False,
+        description="ignore booking emails not proven the platform's (aligned DKIM/DMARC of "
+        "direct mail, or the attached original's DKIM): refuses inline and unproven forwards",
     )
 
     # --- downstream systems --------------------------------------------------------------------

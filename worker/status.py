@@ -52,6 +52,8 @@ class BookingStatus:
     answers: dict[str, str] = field(default_factory=dict)
     #: step → the URL it published (guest_page, crew_page)
     links: dict[str, str] = field(default_factory=dict)
+    #: how the booking's newest email was proven the platform's ("" before provenance existed)
+    provenance: str = ""
 
 
 def queue_health(
@@ -171,6 +173,7 @@ def booking_status(
             for name, step in sorted(record.steps.items())
             if "url" in step.external_ids
         },
+        provenance=booking.provenance.text if booking.provenance else "",
     )
 
 

@@ -559,8 +559,14 @@ variable "forwarder_allowlist" {
 
 variable "require_authenticated_sender" {
   type        = bool
-  description = "Admit mail only with SES's SPF or DKIM PASS (and DMARC not FAIL)."
+  description = "Admit mail only when SES proved its own From domain (DMARC pass, or an aligned DKIM signature, in SES's Authentication-Results); bare SPF/DKIM passes never count."
   default     = true
+}
+
+variable "require_verified_original" {
+  type        = bool
+  description = "Ignore booking emails not proven the platform's (aligned DKIM/DMARC of direct mail, or the attached original's own DKIM signature): refuses inline and unproven forwards."
+  default     = false
 }
 
 variable "calendar_transport" {

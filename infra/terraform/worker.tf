@@ -34,6 +34,7 @@ locals {
     summary_webhook_url          = var.summary_webhook_url
     forwarder_allowlist          = jsonencode(var.forwarder_allowlist)
     require_authenticated_sender = tostring(var.require_authenticated_sender)
+    require_verified_original    = tostring(var.require_verified_original)
     calendar_transport           = var.calendar_transport
     calendar_base_url            = var.calendar_base_url
     calendar_function_name       = var.calendar_function_name

@@ -1,14 +1,18 @@
-"""Fixtures for tests against moto's server: a provisioned stack, a recorder, a worker."""
+"""Fixtures for tests against moto's server: a provisioned stack, a recorder, a worker, its log."""
 
+import io
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
+import structlog
 
 from sandbox.stack import provision
 from tests.support.mail import EventMailReader
 from tests.support.recording import Recorder, recording_publishers
 from worker.compose import Clients, build_worker
+from worker.logs import configure_logging
 from worker.orchestrate import Orchestrator
 from worker.store import StateStore
 
@@ -47,7 +51,7 @@ def make_worker(stack, recorder):
     """A worker in this process, on the stack, with recording publishers; stopped afterwards."""
     built = []
 
-    def make(reader=None, **overrides):
+    def make(reader=None, key_lookup=None, **overrides):
         settings = stack.settings(
             **{
                 "forwarder_allowlist": ["dana@sailjada.com"],
@@ -62,6 +66,7 @@ def make_worker(stack, recorder):
             Clients.from_environment(),
             publishers=recording_publishers(recorder),
             reader=reader or EventMailReader(),
+            key_lookup=key_lookup,
         )
         built.append(worker)
         return worker
@@ -70,3 +75,12 @@ def make_worker(stack, recorder):
     for worker in built:
         worker.signal_shutdown()
         worker._stop()
+
+
+@pytest.fixture
+def log_lines():
+    """The worker's JSON log lines so far, parsed."""
+    out = io.StringIO()
+    configure_logging("INFO", stream=out)
+    yield lambda: [json.loads(line) for line in out.getvalue().splitlines()]
+    structlog.reset_defaults()

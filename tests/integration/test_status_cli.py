@@ -62,3 +62,11 @@ def test_status_with_missing_settings_says_which(aws, stack):
     result = charterhand("status", env=env)
     assert result.returncode == 1
     assert "CHARTERHAND_QUEUE_URL" in result.stderr
+
+
+def test_status_shows_how_each_booking_was_proven(aws, published):
+    result = _status(aws, published)
+    assert result.returncode == 0, result.stderr
+    assert "    provenance: verified (DMARC pass for boatsetter.com)" in result.stdout
+    report = json.loads(_status(aws, published, "--json").stdout)
+    assert report["bookings"][0]["provenance"] == "verified (DMARC pass for boatsetter.com)"

@@ -73,8 +73,12 @@ class EventMailReader:
 
     def envelope(self, raw: bytes) -> Envelope:
         msg = BytesParser(policy=default).parsebytes(raw)
+        forwarder = msg.get("X-Forwarded-For")
         return Envelope(
-            original_sender="no-reply@boatsetter.com", forwarded_by=msg.get("X-Forwarded-For")
+            original_sender="no-reply@boatsetter.com",
+            forwarded_by=forwarder,
+            from_address="no-reply@boatsetter.com",
+            style="auto" if forwarder else None,
         )
 
     def parse(self, raw: bytes) -> BookingEvent:

@@ -59,3 +59,11 @@ def work_queue(stack: LocalStack, recorder: Recorder, *emails: str, seconds: flo
     finally:
         worker.signal_shutdown()
         worker._stop()
+
+
+def settle_all(worker: Any, seconds: float = 30) -> None:
+    """Let ``worker`` settle everything on its queue (retries made visible at once included)."""
+    deadline = time.monotonic() + seconds
+    while worker._run_once(wait_seconds=0) and time.monotonic() < deadline:
+        worker.wait_idle(10)
+    worker.wait_idle(10)

@@ -2,7 +2,7 @@ from datetime import datetime
 from itertools import permutations
 from zoneinfo import ZoneInfo
 
-from bookings import BookingEvent, Kind, reduce
+from bookings import BookingEvent, Kind, Provenance, reduce
 from tests.support.mail import event as sample_event
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -58,3 +58,16 @@ def test_a_stored_booking_renders_its_times_as_the_original_did():
     stored = type(booking).model_validate_json(booking.model_dump_json())
     assert f"{stored.start:%Z}" == f"{booking.start:%Z}" == "PDT"
     assert stored.model_dump_json() == booking.model_dump_json()
+
+
+def test_the_verified_twin_of_an_email_wins_whatever_the_order():
+    """The same email, straight from the platform and forwarded inline: the proven one is kept."""
+    base = sample_event(Kind.CONFIRMED)
+    verified = base.model_copy(update={"provenance": Provenance(verified=True, proof="DMARC pass")})
+    forwarded = base.model_copy(
+        update={"provenance": Provenance(verified=False, forwarded_by="dana@sailjada.com")}
+    )
+    for first, second in ((verified, forwarded), (forwarded, verified)):
+        state = reduce(reduce(None, first), second)
+        assert state.provenance is not None
+        assert state.provenance.verified

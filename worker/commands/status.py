@@ -1,4 +1,5 @@
-"""``charterhand status``: queue health, the latest bookings and where each of their steps is."""
+"""``charterhand status``: queue health, forwarding confirmations of the last week, the latest
+bookings (how each was proven) and where each of their steps is."""
 
 import argparse
 import json
@@ -8,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bookings import CharterhandError
+from worker.confirmations import SHOW_DAYS, PendingConfirmation, pending_confirmations
 from worker.dlq import DeadLetterQueue, explain_aws_error
 from worker.status import (
     BookingStatus,
@@ -66,7 +68,9 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
             ),
             queue_health(sqs, settings.dlq_url, oldest_age=dead_letter_oldest_age(dlq, now)),
         ]
-        bookings = recent_bookings(boto3.client("dynamodb"), settings.table_name, args.limit)
+        dynamodb = boto3.client("dynamodb")
+        bookings = recent_bookings(dynamodb, settings.table_name, args.limit)
+        confirmations = pending_confirmations(dynamodb, settings.table_name, now)
     except CharterhandError:
         raise
     except Exception as exc:
@@ -74,6 +78,7 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "queues": [asdict(q) for q in queues],
         "bookings": [asdict(b) for b in bookings],
+        "forwarding_confirmations": [asdict(c) for c in confirmations],
     }
 
 
@@ -87,6 +92,7 @@ def render(report: dict[str, Any]) -> str:
             f"{health.delayed:>7}  {age}"
         )
     lines.append("")
+    lines += _confirmations(report.get("forwarding_confirmations", []))
     if not report["bookings"]:
         lines.append("no bookings yet")
         return "\n".join(lines)
@@ -98,6 +104,8 @@ def render(report: dict[str, Any]) -> str:
             f"- {booking.key}  {booking.status:<9} {booking.boat}  {booking.start}"
             f"  email of {booking.as_of}{busy}"
         )
+        if booking.provenance:
+            lines.append(f"    provenance: {booking.provenance}")
         steps = "  ".join(f"{name}={state}" for name, state in booking.steps.items())
         lines.append(f"    steps: {steps or 'none yet'}")
         for step, url in booking.links.items():
@@ -108,6 +116,23 @@ def render(report: dict[str, Any]) -> str:
             answers = "  ".join(f"{crew}={answer}" for crew, answer in booking.answers.items())
             lines.append(f"    crew: {answers}")
     return "\n".join(lines)
+
+
+def _confirmations(found: list[dict[str, Any]]) -> list[str]:
+    """Forwarding set-ups waiting for someone to open Gmail's link (or type its code)."""
+    if not found:
+        return []
+    lines = [f"{len(found)} forwarding confirmation(s) of the last {SHOW_DAYS} days:"]
+    for item in found:
+        c = PendingConfirmation(**item)
+        code = f": code {c.code}" if c.code else ""
+        lines.append(
+            f"- {c.provider}: {c.mailbox or 'a mailbox'} asked to forward here, "
+            f"{c.received_at}{code}"
+        )
+        lines.append(f"    confirm: {c.link}")
+    lines.append("")
+    return lines
 
 
 def _age(seconds: int | None) -> str:

@@ -8,7 +8,15 @@ import pytest
 from bs4 import BeautifulSoup
 from werkzeug import Response
 
-from bookings import Booking, Kind, MarginPolicy, PermanentError, TransientError, default_fleet
+from bookings import (
+    Booking,
+    Kind,
+    MarginPolicy,
+    PermanentError,
+    Provenance,
+    TransientError,
+    default_fleet,
+)
 from publishers.deliveries import MemoryDeliveryLog
 from publishers.http import HttpPolicy, JsonHttp
 from publishers.mail import Mailer
@@ -209,3 +217,53 @@ def test_a_hung_webhook_is_cut_by_the_timeout_and_is_transient(httpserver):
             publish(publisher, booking())
     finally:
         release.set()
+
+
+VERIFIED = Provenance(verified=True, proof="DMARC pass for boatsetter.com")
+FORWARDED = Provenance(
+    verified=False,
+    forwarded_by="dana@sailjada.com",
+    proof="an inline forward carries no signature of the platform",
+)
+
+
+def test_the_summary_says_the_booking_was_verified_and_how(ses):
+    publish(ses_publisher(), booking(provenance=VERIFIED))
+
+    mail = parts(sent_mail(ses)[0])
+    assert "Provenance:  verified (DMARC pass for boatsetter.com)" in mail["text/plain"]
+    assert "verified (DMARC pass for boatsetter.com)" in mail["text/html"]
+
+
+def test_the_summary_says_who_forwarded_an_unverified_booking(ses):
+    publish(ses_publisher(), booking(provenance=FORWARDED))
+
+    text = parts(sent_mail(ses)[0])["text/plain"]
+    assert "Provenance:  forwarded by dana@sailjada.com, unverified (an inline forward" in text
+
+
+def test_a_booking_proven_later_says_so_as_a_change(ses):
+    forwarded = booking(provenance=FORWARDED)
+    publish(ses_publisher(), booking(provenance=VERIFIED), previous=forwarded)
+
+    text = parts(sent_mail(ses)[0])["text/plain"]
+    assert "  - Provenance: forwarded by dana@sailjada.com, unverified" in text
+
+
+def test_provenance_is_part_of_what_the_summary_shows_once_known():
+    publisher = ses_publisher()
+    assert "provenance" not in publisher.input_of(booking())  # stored before: hash unchanged
+    assert publisher.input_of(booking(provenance=VERIFIED)) != publisher.input_of(
+        booking(provenance=FORWARDED)
+    )
+
+
+def test_the_webhook_receives_the_provenance(httpserver):
+    httpserver.expect_request("/exec", method="POST").respond_with_json({"id": "row-8"})
+
+    publish(webhook_publisher(httpserver.url_for("/exec")), booking(provenance=FORWARDED))
+
+    [(request, _)] = httpserver.log
+    body = json.loads(request.data)
+    assert body["provenance"].startswith("forwarded by dana@sailjada.com, unverified")
+    assert body["booking"]["provenance"]["verified"] is False

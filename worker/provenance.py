@@ -1,0 +1,49 @@
+"""How far a booking email is proven the platform's: ``verified``, or forwarded and unverified.
+
+* Direct mail, or a mailbox rule's unchanged forward (``auto``): verified when SES proved the From
+  domain (aligned DMARC or DKIM, ``worker.authresults``) and that domain is the platform's own.
+* A forward as an attachment: verified when the attached original carries the platform's valid
+  DKIM signature (``worker.original_dkim``).
+* An inline forward (the original quoted in the body) cannot be proven: it is as good as the
+  allowlisted mailbox that forwarded it, and says so.
+"""
+
+from collections.abc import Callable
+
+from bookings import Provenance
+from parsers import SOURCES
+from worker.authresults import Alignment
+from worker.original_dkim import KeyLookup, verify_original
+from worker.reading import Envelope
+
+
+def platform_domains(source: str) -> Callable[[str], bool]:
+    """Whether a domain is the platform ``source``'s own (or a subdomain of it)."""
+    found = next((s for s in SOURCES if s.name == source), None)
+    return found.trusts if found is not None else lambda _domain: False
+
+
+def provenance_of(
+    envelope: Envelope, alignment: Alignment | None, source: str, lookup: KeyLookup
+) -> Provenance:
+    """The provenance of a booking email read as ``source``'s (raises TransientError when DNS
+    does not answer for the attached original's key)."""
+    trusts = platform_domains(source)
+    forwarder = envelope.forwarded_by if envelope.style is not None else None
+    if envelope.style in (None, "auto"):
+        if alignment is not None and trusts(alignment.domain):
+            return Provenance(verified=True, forwarded_by=forwarder, proof=alignment.proof)
+        return Provenance(
+            verified=False,
+            forwarded_by=forwarder,
+            proof="SES did not prove the platform's domain sent it",
+        )
+    if envelope.style == "attachment" and envelope.attached_original is not None:
+        check = verify_original(envelope.attached_original, trusts, lookup)
+        return Provenance(verified=check.verified, forwarded_by=forwarder, proof=check.reason)
+    proof = (
+        "the attached original could not be cut out exactly"
+        if envelope.style == "attachment"
+        else "an inline forward carries no signature of the platform"
+    )
+    return Provenance(verified=False, forwarded_by=forwarder, proof=proof)
