@@ -6,6 +6,7 @@ ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 COPY pyproject.toml ./
+COPY aws ./aws
 COPY bookings ./bookings
 COPY parsers ./parsers
 COPY publishers ./publishers

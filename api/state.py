@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from aws.errors import classify, error_code
 from bookings import Booking
-from worker.aws_errors import classify, error_code
 from worker.store import StateStore
 
 if TYPE_CHECKING:

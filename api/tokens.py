@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import bcrypt
 from botocore.exceptions import BotoCoreError, ClientError
 
-from worker.aws_errors import classify
+from aws.errors import classify
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

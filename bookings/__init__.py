@@ -7,6 +7,7 @@ from bookings.errors import (
     ParseError,
     PermanentError,
     TransientError,
+    Waiting,
 )
 from bookings.events import BookingEvent
 from bookings.kinds import Kind
@@ -30,6 +31,7 @@ __all__ = [
     "PermanentError",
     "Provenance",
     "TransientError",
+    "Waiting",
     "default_fleet",
     "reduce",
 ]

@@ -24,6 +24,12 @@ class TransientError(CharterhandError):
     transient = True
 
 
+class Waiting(TransientError):
+    """Not a failure: the work waits for something bound to happen (another worker's lease to
+    end, SES's report on a send whose answer was lost). Retried like any transient error, but
+    without spending the retry budget that dead-letters real failures."""
+
+
 class PermanentError(CharterhandError):
     """Retrying the same input will fail the same way; a person has to look."""
 

@@ -16,8 +16,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from aws.errors import translate
 from bookings import PermanentError, TransientError
-from publishers.aws_errors import translate
 from publishers.http import ApiResponse, HttpPolicy, JsonHttp, decode_body
 
 if TYPE_CHECKING:

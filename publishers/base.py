@@ -66,18 +66,41 @@ class CrewLinkIssuer(Protocol):
 
 @runtime_checkable
 class DeliveryLog(Protocol):
-    """What was already sent under an idempotency key, for systems that take none (SES).
+    """What was sent under an idempotency key, for systems that take none (SES).
 
-    A crew email or summary records each message right after sending it, under
-    ``<ctx.idempotency_key>:<recipient>``; a replay of the same input (a worker that died before
-    storing the step's ids, or a retry after one recipient of several failed) recalls the message
-    id instead of sending again. The worker's implementation lives in the state table.
+    A crew email or summary is sent under ``<ctx.idempotency_key>:<recipient>`` by
+    :func:`publishers.deliveries.send_once`: a *sending* mark before the call, the message id
+    after it. A replay of the same input recalls the message id instead of sending again; a
+    replay that finds a mark and no message id (the answer was lost, or the worker died between
+    the send and its record) asks what SES itself reported for the send's tag before sending
+    again. The worker's implementation lives in the state table.
     """
+
+    #: how long a mark without a report waits for SES's events before the email is sent again
+    report_wait_seconds: float
 
     def recall(self, key: str) -> str | None:
         """The message id sent under ``key``, or None."""
         ...
 
     def record(self, key: str, message_id: str) -> None:
-        """Remember that ``message_id`` was sent under ``key``."""
+        """Remember that ``message_id`` was sent under ``key`` (replaces its mark)."""
+        ...
+
+    def mark(self, key: str) -> float | None:
+        """Mark ``key`` as being sent, unless marked already: None when marked now, else how
+        many seconds ago the existing mark was made."""
+        ...
+
+    def remark(self, key: str) -> None:
+        """Renew the mark's time: the email is about to be sent again."""
+        ...
+
+    def unmark(self, key: str) -> None:
+        """Drop the mark: the send surely did not reach SES."""
+        ...
+
+    def reported(self, key: str) -> str | None:
+        """The SES message id that SES's own events (Send, Delivery, Bounce, ...) report for
+        the send tagged for ``key``, or None when SES has reported nothing."""
         ...

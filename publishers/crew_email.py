@@ -143,7 +143,9 @@ class CrewEmailPublisher:
         return send_once(
             self._deliveries,
             f"{ctx.idempotency_key}:{notice.member.id}",
-            lambda: self._mailer.send(self._letter(ctx, crew, notice), system="SES (crew email)"),
+            lambda tag: self._mailer.send(
+                self._letter(ctx, crew, notice), system="SES (crew email)", tag=tag
+            ),
         )
 
     def _letter(self, ctx: StepContext, crew: CrewAssignment, notice: Notice) -> EmailMessage:

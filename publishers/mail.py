@@ -3,6 +3,14 @@
 Raw sending is what lets one email carry both parts and an ``.ics``. The booking key travels in
 an ``X-Charterhand-Booking`` header so a bounce or complaint can be traced to its booking without
 logging any address.
+
+SES takes no idempotency key, so a send is never repeated blindly: the client the mailer builds
+makes **one attempt** (no SDK retry), and a failure says whether SES may have accepted the email
+(:class:`SendOutcomeUnknown`: a 5xx, a timeout or a connection lost after the request went out)
+or surely did not (:class:`NotSent`: refused, throttled, or never reached). Each send carries a
+message tag (``charterhand-send=<tag>``), which SES copies into every event it publishes about
+the email (``mail.tags``), so :func:`publishers.deliveries.send_once` can match SES's own report
+to a send whose answer was lost.
 """
 
 from collections.abc import Mapping, Sequence
@@ -12,9 +20,16 @@ from email.utils import make_msgid
 from typing import TYPE_CHECKING
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+)
 
-from publishers.aws_errors import translate
+from aws.errors import http_status, translate
+from bookings import CharterhandError, PermanentError, TransientError
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
@@ -65,18 +80,60 @@ def compose(
     return message
 
 
+#: the SES message tag that carries a send's idempotency tag into SES's events
+SEND_TAG = "charterhand-send"
+
+
+class NotSent(TransientError):
+    """SES surely did not accept the email (throttled, or never reached): safe to send again."""
+
+
+class NotSentPermanently(PermanentError):
+    """SES refused the email (bad address, unverified sender, ...): sending again will not help."""
+
+
+class SendOutcomeUnknown(TransientError):
+    """The request reached SES but its answer was lost (5xx, timeout, connection dropped): SES
+    may have accepted the email. Do not send again before SES's own events say it did not."""
+
+
+def ses_client() -> "SESV2Client":
+    """An SES v2 client that makes one attempt per send: an SDK retry after a lost answer is a
+    second email to a person."""
+    return boto3.client("sesv2", config=Config(retries={"total_max_attempts": 1}))
+
+
+def send_failure(exc: Exception, system: str) -> CharterhandError:
+    """What a failed send means for sending again (see the module docstring)."""
+    error = translate(exc, system)
+    if isinstance(exc, ClientError):  # SES answered: it took the email only if it failed after
+        if http_status(exc) >= 500:
+            return SendOutcomeUnknown(f"{error.reason}: SES may have accepted the email")
+        return NotSent(error.reason) if error.transient else NotSentPermanently(error.reason)
+    if isinstance(exc, EndpointConnectionError | ConnectTimeoutError):  # no request went out
+        return NotSent(error.reason)
+    if not error.transient:  # no credentials or region: nothing went out either
+        return NotSentPermanently(error.reason)
+    return SendOutcomeUnknown(f"{error.reason}: SES may have accepted the email")
+
+
 class Mailer:
     """Sends raw email through SES v2 and returns SES's message id."""
 
     def __init__(
         self, client: "SESV2Client | None" = None, configuration_set: str | None = None
     ) -> None:
-        self._client = client or boto3.client("sesv2")
+        self._client = client or ses_client()
         self._configuration_set = configuration_set
 
-    def send(self, message: EmailMessage, *, system: str = "SES") -> str:
-        """Send; SES failures become TransientError (throttling, 5xx) or PermanentError."""
-        extra = {"ConfigurationSetName": self._configuration_set} if self._configuration_set else {}
+    def send(self, message: EmailMessage, *, system: str = "SES", tag: str | None = None) -> str:
+        """Send once, tagged ``charterhand-send=<tag>``; a failure is :class:`NotSent`,
+        :class:`NotSentPermanently` or :class:`SendOutcomeUnknown`."""
+        extra: dict[str, object] = {}
+        if self._configuration_set:
+            extra["ConfigurationSetName"] = self._configuration_set
+        if tag:
+            extra["EmailTags"] = [{"Name": SEND_TAG, "Value": tag}]
         try:
             answer = self._client.send_email(
                 FromEmailAddress=str(message["From"]),
@@ -84,5 +141,5 @@ class Mailer:
                 **extra,  # type: ignore[arg-type]
             )
         except (ClientError, BotoCoreError) as exc:
-            raise translate(exc, system) from exc
+            raise send_failure(exc, system) from exc
         return answer["MessageId"]

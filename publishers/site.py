@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from publishers.aws_errors import translate
+from aws.errors import translate
 from templates.assets import origin_of
 
 if TYPE_CHECKING:

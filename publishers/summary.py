@@ -98,9 +98,13 @@ class SummaryPublisher:
         html = env.get_template(f"{name}.html").render(s=view)
         key = f"{ctx.idempotency_key}:manager"
         if self._settings.webhook_url:
-            message_id = send_once(self._deliveries, key, lambda: self._post(ctx, view, text, html))
+            message_id = send_once(
+                self._deliveries, key, lambda _: self._post(ctx, view, text, html), tagged=False
+            )
         else:
-            message_id = send_once(self._deliveries, key, lambda: self._mail(ctx, view, text, html))
+            message_id = send_once(
+                self._deliveries, key, lambda tag: self._mail(ctx, view, text, html, tag)
+            )
         return {"message_id": message_id}
 
     # --- what the summary says ---------------------------------------------------------------
@@ -164,7 +168,9 @@ class SummaryPublisher:
         return crew_rates, captain_rate
 
     # --- delivery ---------------------------------------------------------------------------------
-    def _mail(self, ctx: StepContext, view: Mapping[str, Any], text: str, html: str) -> str:
+    def _mail(
+        self, ctx: StepContext, view: Mapping[str, Any], text: str, html: str, tag: str
+    ) -> str:
         assert self._mailer is not None
         message = compose(
             sender=self._settings.from_address,
@@ -174,7 +180,7 @@ class SummaryPublisher:
             html=html,
             headers={"X-Charterhand-Booking": ctx.booking.key, "X-Charterhand-Kind": view["kind"]},
         )
-        return self._mailer.send(message, system="SES (summary)")
+        return self._mailer.send(message, system="SES (summary)", tag=tag)
 
     def _post(self, ctx: StepContext, view: Mapping[str, Any], text: str, html: str) -> str:
         assert self._settings.webhook_url is not None

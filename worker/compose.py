@@ -17,7 +17,7 @@ import boto3
 import structlog
 
 from publishers.base import Publisher
-from publishers.mail import Mailer
+from publishers.mail import Mailer, ses_client
 from worker.budget import ByteBudget, email_budget_bytes
 from worker.confirmations import ForwardingConfirmations
 from worker.deliveries import DynamoDeliveryLog
@@ -37,6 +37,7 @@ from worker.outcomes import Outcome, Received, Settler
 from worker.parsing import ParsersReader
 from worker.process import MessageHandler
 from worker.reading import MailReader
+from worker.ses_events import SesEventConsumer, SesEventLog
 from worker.settings import Settings
 from worker.store import StateStore
 
@@ -80,7 +81,10 @@ class Clients:
             sqs=session.client("sqs", config=config),
             s3=session.client("s3", config=config),
             dynamodb=session.client("dynamodb", config=config),
-            sesv2=session.client("sesv2", config=config),
+            # one attempt per send: an SDK retry after a lost answer is a second email
+            sesv2=session.client(
+                "sesv2", config=config.merge(Config(retries={"total_max_attempts": 1}))
+            ),
         )
 
 
@@ -105,7 +109,7 @@ def forwarding_confirmations(settings: Settings, clients: Clients) -> Forwarding
     return ForwardingConfirmations(
         table_name=settings.table_name,
         dynamodb=clients.dynamodb,
-        mailer=Mailer(clients.sesv2 or boto3.client("sesv2"), settings.ses_configuration_set),
+        mailer=Mailer(clients.sesv2 or ses_client(), settings.ses_configuration_set),
         deliveries=DynamoDeliveryLog(settings.table_name, clients.dynamodb),
         from_address=settings.from_address,
         manager_address=settings.manager_address,
@@ -169,7 +173,12 @@ def build_worker(
         retry_max_seconds=settings.retry_max_seconds,
         client=clients.sqs,
     )
+    companions = []
+    if settings.ses_events_queue_url:
+        events = SesEventLog(settings.table_name, clients.dynamodb)
+        companions.append(SesEventConsumer(clients.sqs, settings.ses_events_queue_url, events).run)
     return Worker(
+        companions=companions,
         sqs=clients.sqs,
         queue_url=settings.queue_url,
         handler=handler,

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from aws.errors import classify, error_code
 from bookings import TransientError
 from publishers.base import DeliveryLog
 from publishers.deliveries import send_once
 from publishers.mail import Mailer, compose
 from worker.admission import allowlisted
-from worker.aws_errors import classify, error_code
 from worker.setup_mail import Confirmation
 from worker.store import CONDITION_FAILED
 
@@ -87,7 +87,9 @@ class ForwardingConfirmations:
         if not self._claim(confirmation, email_id):
             return None
         key = f"forwarding-confirmation:{email_id}:manager"
-        message_id = send_once(self.deliveries, key, lambda: self._send(confirmation, email_id))
+        message_id = send_once(
+            self.deliveries, key, lambda tag: self._send(confirmation, email_id, tag)
+        )
         self._update(
             email_id,
             "SET message_id = :sent REMOVE lease_expires",
@@ -151,7 +153,7 @@ class ForwardingConfirmations:
             raise classify(exc, DOING, step="confirmation") from exc
         return True
 
-    def _send(self, confirmation: Confirmation, email_id: str) -> str:
+    def _send(self, confirmation: Confirmation, email_id: str, tag: str) -> str:
         who = confirmation.mailbox or "a mailbox"
         code = f" (code {confirmation.code})" if confirmation.code else ""
         subject = f"Confirm {confirmation.provider} forwarding from {who}{code}"
@@ -167,7 +169,7 @@ class ForwardingConfirmations:
                 "X-Charterhand-Email": email_id,
             },
         )
-        return self.mailer.send(message, system="SES (forwarding confirmation)")
+        return self.mailer.send(message, system="SES (forwarding confirmation)", tag=tag)
 
     def _allowed(self, confirmation: Confirmation) -> bool:
         mailbox = confirmation.mailbox

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from aws.errors import DENIED_CODES, error_code, family
 from bookings import PermanentError, TransientError
 
 if TYPE_CHECKING:
@@ -152,31 +153,31 @@ def replay_attributes(letter: DeadLetter) -> dict[str, Any]:
 
 
 def explain_aws_error(exc: Exception, queue_url: str) -> Exception:
-    """Turn botocore's errors into ours, with a reason an operator can act on."""
-    from botocore.exceptions import (
-        ClientError,
-        EndpointConnectionError,
-        NoCredentialsError,
-        NoRegionError,
-    )
+    """Turn botocore's errors into ours, with a reason an operator can act on.
 
+    The family (retry or give up) is :func:`aws.errors.family`'s, as everywhere else; only the
+    wording is the operator's.
+    """
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
+
+    if not isinstance(exc, BotoCoreError | ClientError):
+        return exc
+    kind = TransientError if family(exc) == "transient" else PermanentError
     if isinstance(exc, NoCredentialsError):
-        return PermanentError(
+        return kind(
             "no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
             "AWS_SECRET_ACCESS_KEY"
         )
     if isinstance(exc, NoRegionError):
-        return PermanentError("no AWS region: set AWS_REGION")
-    if isinstance(exc, EndpointConnectionError):
-        return TransientError(f"cannot reach SQS: {exc}")
-    if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-        if "NonExistentQueue" in code or "QueueDoesNotExist" in code:
-            return PermanentError(f"queue does not exist: {queue_url}")
-        if code in {"AccessDenied", "AccessDeniedException", "InvalidClientTokenId"}:
-            return PermanentError(f"access to {queue_url} denied: {code}")
-        return TransientError(f"SQS error {code} on {queue_url}")
-    return exc
+        return kind("no AWS region: set AWS_REGION")
+    if isinstance(exc, BotoCoreError):
+        return kind(f"cannot reach SQS: {exc}")
+    code = error_code(exc)
+    if "NonExistentQueue" in code or "QueueDoesNotExist" in code:
+        return kind(f"queue does not exist: {queue_url}")
+    if code in DENIED_CODES:
+        return kind(f"access to {queue_url} denied: {code}")
+    return kind(f"SQS error {code} on {queue_url}")
 
 
 class DeadLetterQueue:

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
+from aws.errors import classify
 from bookings import PermanentError, TransientError
-from worker.aws_errors import classify
 from worker.budget import MIB, BudgetClosed, ByteBudget
 from worker.decode import EmailRef
 

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
+from aws.errors import classify
 from bookings import CharterhandError
-from worker.aws_errors import classify
 from worker.deleting import DeleteBatcher, Settled
 from worker.logs import where_it_failed
 from worker.outcomes import Kind, Outcome, Received, Settler
@@ -66,9 +66,12 @@ class Worker:
         delete_linger_seconds: float = DELETE_LINGER_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         on_outcome: "OutcomeHook | None" = None,
+        companions: Sequence[Callable[[threading.Event], None]] = (),
     ) -> None:
         """``on_outcome`` is called once per settled message, after it is logged (metrics; the
-        demo). A message not settled comes back, and is counted when it is."""
+        demo). A message not settled comes back, and is counted when it is. ``companions``: loops
+        that live as long as ``run()`` (the SES event consumer), each on its own daemon thread,
+        given the event that tells them to stop."""
         self.sqs = sqs
         self.queue_url = queue_url
         self.handler = handler
@@ -90,6 +93,8 @@ class Worker:
         self._slot_freed = threading.Condition(self._lock)
         self._shutdown = threading.Event()
         self._heartbeat: threading.Thread | None = None
+        self._companions = list(companions)
+        self._companions_stop = threading.Event()
         self._deletes = DeleteBatcher(
             settler.delete, self._deleted, linger_seconds=delete_linger_seconds
         )
@@ -100,6 +105,13 @@ class Worker:
         """Receive and work messages until ``signal_shutdown()``; with ``once``, until the queue
         has nothing visible and nothing is in work."""
         self._start_heartbeat()
+        for index, companion in enumerate(self._companions):
+            threading.Thread(
+                target=companion,
+                args=(self._companions_stop,),
+                name=f"companion-{index}",
+                daemon=True,
+            ).start()
         log.info("worker started", threads=self.threads, once=once)
         try:
             while not self._shutdown.is_set():
@@ -285,6 +297,7 @@ class Worker:
         """Finish in-flight work within the deadline; release the rest to other workers."""
         self.handler.close()  # threads still waiting to read an email stop waiting
         finished = self._wait_for_work(self.shutdown_deadline_seconds)
+        self._companions_stop.set()
         self._deletes.stop()  # what is settled is deleted now, not released
         with self._lock:
             left = [entry.message for entry in self._in_flight.values()]

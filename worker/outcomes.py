@@ -4,13 +4,27 @@
 | ----------- | -------------------------------------------------------------------- |
 | done        | delete (the loop batches these: ``worker.deleting``)                 |
 | ignored     | delete (the same)                                                    |
-| retry       | visibility set to ``backoff_seconds(receive count)``                 |
+| retry       | visibility set to ``backoff_seconds(receive count)`` (jittered)      |
+| retry (lease held elsewhere) | re-sent as a fresh message (delayed, jittered), old deleted |
 | dead-letter | SendMessage to the DLQ (body unchanged, ``charterhand.*`` attributes), then delete |
 
-A retry whose receive count reached ``max_receive_count`` becomes a dead-letter here, with its
-reason; the queue's redrive policy (set higher) stays as the safety net for a worker that dies.
+A retry whose count reached ``max_receive_count`` becomes a dead-letter here, with its reason;
+the queue's redrive policy (set higher) stays as the safety net for a worker that dies.
+
+**Lease contention spends no retry budget.** SQS counts every receive, and so does the redrive
+policy, so a message that merely waited for another worker's lease would, under a burst, run
+out of receives and be dead-lettered (a cancellation so lost leaves the booking live). A
+contention retry is therefore *re-sent* as a new message (receive count 1 again), carrying in
+``charterhand.*`` attributes how many contention retries it had, how many receives it had spent
+on real failures before (``prior_receives``: the worker's budget is that plus this copy's
+receive count), and its first failure time; then the old copy is deleted. Sent before deleted: a
+crash in between leaves two copies, which the worker deduplicates by email, never none. The
+redrive safety net still catches a worker that dies on a message: each copy's own receives count.
+Contention has no limit of its own: a lease always ends (given back, or expired after
+``lease_seconds``), so waiting for it ends too.
 """
 
+import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -21,15 +35,20 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bookings import CharterhandError
+from aws.errors import classify
+from bookings import CharterhandError, Waiting
 from bookings.redact import mask
-from worker.aws_errors import classify
-from worker.backoff import backoff_seconds
+from worker.backoff import SQS_MAX_DELAY_SECONDS, Random, backoff_seconds
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 ATTRIBUTE_PREFIX = "charterhand."
+#: contention retries so far (a re-sent message's attribute)
+CONTENTION = ATTRIBUTE_PREFIX + "contention_retries"
+#: receives spent on real failures by the copies before this one
+PRIOR_RECEIVES = ATTRIBUTE_PREFIX + "prior_receives"
+FIRST_FAILURE = ATTRIBUTE_PREFIX + "first_failure"
 
 
 class Kind(StrEnum):
@@ -54,6 +73,9 @@ class Outcome:
     email_id: str | None = None
     step: str | None = None
     error_class: str | None = None
+    #: a retry that only waits (another worker's lease, SES's report on a send: ``Waiting``),
+    #: re-sent as a fresh message and spending no retry budget
+    contention: bool = False
 
     @classmethod
     def of_error(cls, exc: CharterhandError, **context: Any) -> "Outcome":
@@ -63,6 +85,7 @@ class Outcome:
             reason=exc.reason,
             step=exc.step,
             error_class=type(exc).__name__,
+            contention=isinstance(exc, Waiting),
             **context,
         )
 
@@ -74,7 +97,8 @@ def combine(outcomes: Iterable[Outcome]) -> Outcome:
         raise ValueError("no outcomes to combine")
     if len(items) == 1:
         return items[0]
-    top = max(items, key=lambda o: URGENCY[o.kind])
+    # a real failure before a lease contention: it is the one whose retry must spend budget
+    top = max(items, key=lambda o: (URGENCY[o.kind], not o.contention))
     others = [o.reason for o in items if o is not top]
     return replace(top, reason=f"{top.reason} (and {len(others)} more: {'; '.join(others)})")
 
@@ -108,6 +132,15 @@ class Received:
             },
         )
 
+    @property
+    def spent(self) -> int:
+        """Receives spent on real failures, this copy's included: what the retry budget counts."""
+        return self.receive_count + _count(self.attributes.get(PRIOR_RECEIVES))
+
+    @property
+    def contention_retries(self) -> int:
+        return _count(self.attributes.get(CONTENTION))
+
 
 class Settler:
     """Carries an outcome out on SQS. Builds its own client only when none is given."""
@@ -122,6 +155,7 @@ class Settler:
         retry_max_seconds: int,
         client: "SQSClient | None" = None,
         clock: Callable[[], float] = time.time,
+        rand: Random = random.random,
     ) -> None:
         self.queue_url = queue_url
         self.dlq_url = dlq_url
@@ -130,15 +164,20 @@ class Settler:
         self.retry_max_seconds = retry_max_seconds
         self.client = client or boto3.client("sqs")
         self.clock = clock
+        self.rand = rand
 
     def final(self, message: Received, outcome: Outcome) -> Outcome:
-        """The outcome actually carried out: a retry past the receive limit is a dead-letter."""
-        if outcome.kind is Kind.RETRY and message.receive_count >= self.max_receive_count:
+        """The outcome actually carried out: a retry past the budget is a dead-letter (never a
+        retry for lease contention, which spends no budget)."""
+        if (
+            outcome.kind is Kind.RETRY
+            and not outcome.contention
+            and message.spent >= self.max_receive_count
+        ):
             return replace(
                 outcome,
                 kind=Kind.DEAD_LETTER,
-                reason=f"retries exhausted after {message.receive_count} receives: "
-                f"{outcome.reason}",
+                reason=f"retries exhausted after {message.spent} receives: {outcome.reason}",
             )
         return outcome
 
@@ -146,9 +185,15 @@ class Settler:
         """Carry out ``final(outcome)`` and return it. Raises a CharterhandError if SQS fails;
         the message then simply comes back after its visibility timeout."""
         outcome = self.final(message, outcome)
+        if outcome.kind is Kind.RETRY and outcome.contention:
+            self._resend(message)
+            return outcome
         if outcome.kind is Kind.RETRY:
             delay = backoff_seconds(
-                message.receive_count, base=self.retry_base_seconds, cap=self.retry_max_seconds
+                message.spent,
+                base=self.retry_base_seconds,
+                cap=self.retry_max_seconds,
+                rand=self.rand,
             )
             self._call(
                 "setting retry backoff",
@@ -176,6 +221,34 @@ class Settler:
             ReceiptHandle=message.receipt_handle,
         )
         return outcome
+
+    def _resend(self, message: Received) -> None:
+        """A contention retry: the same body as a fresh, delayed message, then the old deleted."""
+        retries = message.contention_retries + 1
+        delay = backoff_seconds(
+            retries, base=self.retry_base_seconds, cap=self.retry_max_seconds, rand=self.rand
+        )
+        attributes = dict(message.attributes)
+        attributes[CONTENTION] = str(retries)
+        attributes[PRIOR_RECEIVES] = str(message.spent - 1)  # this receive was not a failure
+        attributes[FIRST_FAILURE] = self._first_failure(message)
+        self._call(
+            "re-sending after lease contention",
+            self.client.send_message,
+            QueueUrl=self.queue_url,
+            MessageBody=message.body,
+            DelaySeconds=min(delay, SQS_MAX_DELAY_SECONDS),
+            MessageAttributes={
+                name: {"DataType": "String", "StringValue": value}
+                for name, value in attributes.items()
+            },
+        )
+        self._call(
+            "deleting the message",
+            self.client.delete_message,
+            QueueUrl=self.queue_url,
+            ReceiptHandle=message.receipt_handle,
+        )
 
     def delete(self, messages: Sequence[Received]) -> dict[str, str]:
         """Delete up to ten settled messages in one request; returns ``{receipt handle: reason}``
@@ -237,7 +310,7 @@ class Settler:
             "step": outcome.step or "",
             "booking_id": outcome.booking_key or "",
             "first_failure": self._first_failure(message),
-            "receive_count": str(message.receive_count),
+            "receive_count": str(message.spent),
         }
         if ATTRIBUTE_PREFIX + "replay_count" in message.attributes:
             attrs["replay_count"] = message.attributes[ATTRIBUTE_PREFIX + "replay_count"]
@@ -245,7 +318,7 @@ class Settler:
 
     def _first_failure(self, message: Received) -> str:
         """Kept across replays; else the first receive when it failed before, else now."""
-        kept = message.attributes.get(ATTRIBUTE_PREFIX + "first_failure")
+        kept = message.attributes.get(FIRST_FAILURE)
         if kept:
             return kept
         when = message.first_received_at if message.receive_count > 1 else None
@@ -256,6 +329,10 @@ class Settler:
             return method(**kwargs)
         except (ClientError, BotoCoreError) as exc:
             raise classify(exc, doing) from exc
+
+
+def _count(value: str | None) -> int:
+    return int(value) if value and value.isdigit() else 0
 
 
 def _epoch_ms(value: str | None) -> float | None:

@@ -18,11 +18,18 @@ from dataclasses import replace
 from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import structlog
 
-from bookings import BookingEvent, CharterhandError, NotABooking, PermanentError, TransientError
+from bookings import (
+    BookingEvent,
+    CharterhandError,
+    NotABooking,
+    PermanentError,
+    TransientError,
+    Waiting,
+)
 from parsers.registry import is_platform
 from worker import setup_mail
 from worker.admission import (
@@ -119,9 +126,12 @@ class MessageHandler:
             return read
         event, email_id = read
         applied = self.orchestrator.apply(event, run_id=uuid.uuid4().hex, email_id=email_id)
-        context = {"booking_key": applied.booking_key, "email_id": email_id}
+        context: dict[str, Any] = {"booking_key": applied.booking_key, "email_id": email_id}
         if applied.failed:  # a permanent failure first: retrying will not fix it
-            errors = sorted(applied.failed.values(), key=lambda e: e.transient)
+            # a permanent failure first, then a real transient one, then one that only waits
+            errors = sorted(
+                applied.failed.values(), key=lambda e: (e.transient, isinstance(e, Waiting))
+            )
             return Outcome.of_error(errors[0], **context)
         if applied.held:
             return Outcome(
@@ -129,6 +139,7 @@ class MessageHandler:
                 "another worker is working on this booking",
                 step=applied.held[0],
                 error_class="LeaseHeld",
+                contention=True,
                 **context,
             )
         if applied.duplicate:

@@ -15,8 +15,8 @@ import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import SecretStr
 
+from aws.errors import translate
 from bookings import PermanentError, TransientError
-from publishers.aws_errors import translate
 from worker.settings import Settings
 
 if TYPE_CHECKING:

@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     from_address: str = Field(description="verified SES sender for crew and manager emails")
     manager_address: str = Field(description="the booking manager: summaries, Reply-To")
     ses_configuration_set: str | None = Field(default=None, description="SES configuration set")
+    ses_events_queue_url: str | None = Field(
+        default=None,
+        description="SQS queue of SES's send reports (configuration set events): settles a send "
+        "whose answer was lost; unset: such a send waits 900 s, then goes again",
+    )
     summary_webhook_url: str | None = Field(
         default=None, description="the manager's Apps Script webhook; when set, used instead of SES"
     )

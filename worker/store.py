@@ -25,8 +25,8 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from aws.errors import classify, error_code
 from bookings import Booking, TransientError
-from worker.aws_errors import classify, error_code
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -47,7 +47,7 @@ resource "aws_kms_key_policy" "main" {
         Action    = ["kms:GenerateDataKey", "kms:Decrypt"]
         Resource  = "*"
         Condition = {
-          ArnEquals = { "aws:SourceArn" = aws_sns_topic.inbound.arn }
+          ArnEquals = { "aws:SourceArn" = [aws_sns_topic.inbound.arn, aws_sns_topic.ses_events.arn] }
         }
       },
       {

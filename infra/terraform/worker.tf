@@ -30,6 +30,7 @@ locals {
     from_address                 = var.from_address
     manager_address              = var.manager_address
     ses_configuration_set        = aws_sesv2_configuration_set.outbound.configuration_set_name
+    ses_events_queue_url         = aws_sqs_queue.ses_events.url
     summary_webhook_url          = var.summary_webhook_url
     forwarder_allowlist          = jsonencode(var.forwarder_allowlist)
     require_authenticated_sender = tostring(var.require_authenticated_sender)
@@ -187,9 +188,16 @@ resource "aws_iam_role_policy" "worker_task" {
 
 data "aws_iam_policy_document" "worker_task" {
   statement {
-    sid       = "ConsumeBookings"
-    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+    sid = "ConsumeBookings"
+    # SendMessage: a retry that only waits (a held lease) is re-sent as a fresh message
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:SendMessage"]
     resources = [aws_sqs_queue.bookings.arn]
+  }
+
+  statement {
+    sid       = "ConsumeSesEvents"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.ses_events.arn]
   }
 
   statement {

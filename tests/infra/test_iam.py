@@ -22,6 +22,8 @@ RESOURCE_POLICIES = (
     "bookings_queue",
     "alarms_topic",
     "mail_feedback_topic",
+    "ses_events_topic",
+    "ses_events_queue",
 )
 
 

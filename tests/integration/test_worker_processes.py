@@ -16,6 +16,7 @@ from pathlib import Path
 import boto3
 import pytest
 
+from sandbox.ses import SesStandIn, serving
 from sandbox.stack import LocalStack
 from tests.support.paths import ROOT
 from tests.support.pipeline import ingest_sample
@@ -35,7 +36,9 @@ class Workers:
         self.stack, self.tmp_path, self.recorder = stack, tmp_path, recorder
         self.procs: list[subprocess.Popen[bytes]] = []
 
-    def start(self, *args, faults=None, **settings):
+    def start(
+        self, *args, faults=None, module="tests.support.recording_worker", env=None, **settings
+    ):
         env = {
             **os.environ,
             **self.stack.env(
@@ -51,10 +54,11 @@ class Workers:
             "CHARTERHAND_TEST_RECORD": str(self.recorder.path),
             "CHARTERHAND_TEST_FAULTS": json.dumps(faults or {}),
             "PYTHONPATH": str(ROOT),
+            **(env or {}),
         }
         log = open(self.tmp_path / f"worker-{len(self.procs)}.log", "wb")  # noqa: SIM115
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.support.recording_worker", *args],
+            [sys.executable, "-m", module, *args],
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -102,15 +106,16 @@ def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None
 
 
 def queue_empty(stack: LocalStack) -> bool:
+    """Nothing visible, in flight, or delayed (a retry that waits on a lease is re-sent delayed)."""
     attrs = boto3.client("sqs").get_queue_attributes(
         QueueUrl=stack.queue_url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        AttributeNames=[
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ],
     )["Attributes"]
-    return (
-        attrs["ApproximateNumberOfMessages"]
-        == attrs["ApproximateNumberOfMessagesNotVisible"]
-        == "0"
-    )
+    return set(attrs.values()) == {"0"}
 
 
 def completions(recorder: Recorder) -> dict[tuple[str, str], int]:
@@ -132,7 +137,11 @@ def test_ten_duplicates_on_two_processes_of_four_threads_run_each_step_once(
         sqs.send_message(QueueUrl=stack.queue_url, MessageBody=body["Body"])
     first = workers.start(worker_threads=4)
     second = workers.start(worker_threads=4)
-    wait_until(lambda: queue_empty(stack), 60, "the queue to drain")
+
+    def settled() -> bool:  # a message's line is logged just after its (batched) delete
+        return len([o for o in workers.outcomes() if o["outcome"] == "done"]) >= 10
+
+    wait_until(lambda: queue_empty(stack) and settled(), 60, "the queue to drain")
     assert completions(recorder) == {("boatsetter:xhqgmdh", step): 1 for step in STEPS}
     done = [o for o in workers.outcomes() if o["outcome"] == "done"]
     assert len(done) == 10
@@ -228,3 +237,47 @@ def test_ingest_then_worker_once_settles_every_sample_email(stack, workers, reco
         by_outcome[line["outcome"]] = by_outcome.get(line["outcome"], 0) + 1
     assert by_outcome == {"done": 8, "ignored": 2, "dead-letter": 1}
     assert queue_empty(stack)
+
+
+def test_a_worker_killed_between_ses_accepting_and_its_record_sends_no_email_twice(
+    stack, workers, recorder, moto_server
+):
+    """SES accepts the summary and the first crew email; the worker dies before their answers
+    (and so their records) arrive. The next worker settles both from SES's events."""
+    sqs = boto3.client("sqs")
+    events = sqs.create_queue(QueueName=f"{stack.table_name}-ses-events")["QueueUrl"]
+    ses = SesStandIn(moto_server.endpoint_url, sqs=sqs, events_queue_url=events)
+    settings = {
+        "ses_events_queue_url": events,
+        "lease_seconds": 5,
+        "visibility_timeout_seconds": 10,
+    }
+    with serving(ses):
+        env = {"AWS_ENDPOINT_URL_SESV2": ses.base_url}
+        ses.hold()  # SES accepts every email, and its answers never come
+        ingest_sample(stack, "boatsetter-confirmed.eml")
+        doomed = workers.start(module="tests.support.mail_worker", env=env, **settings)
+        wait_until(lambda: len(ses.accepted) >= 2, 60, "SES to accept two emails")
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(10)
+        ses.release()
+        workers.start(module="tests.support.mail_worker", env=env, **settings)
+        store = StateStore(stack.table_name, boto3.client("dynamodb"))
+        wait_until(
+            lambda: (
+                queue_empty(stack)
+                and {s.status for s in store.load("boatsetter:xhqgmdh").steps.values()}
+                == {"published"}
+                and len(store.load("boatsetter:xhqgmdh").steps) == len(STEPS)
+            ),
+            90,
+            "the booking to complete",
+        )
+    sent: dict[tuple[str, str], int] = {}
+    for email in ses.accepted:
+        sent[(email.to, email.kind)] = sent.get((email.to, email.kind), 0) + 1
+    assert sent == {
+        ("Sam Rivera <sam@example.com>", "new"): 1,
+        ("Alex Chen <alex@example.com>", "new"): 1,
+        ("manager@example.com", "new"): 1,
+    }

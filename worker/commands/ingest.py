@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from worker.aws_errors import classify
+from aws.errors import classify
 from worker.ingest import VERDICT_NAMES, ingest
 from worker.settings import SettingsError, load_settings
 

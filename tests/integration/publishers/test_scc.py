@@ -47,7 +47,8 @@ def test_updates_are_patches(scc_server, http):
 
     publisher.publish(context(publisher, booking(party_size=9), ids=ids))
 
-    assert [r["method"] for r in scc_server.requests] == ["GET", "POST", "PATCH"]
+    # every sync looks the booking's records up first (reconciling), then creates or patches
+    assert [r["method"] for r in scc_server.requests] == ["GET", "POST", "GET", "PATCH"]
 
 
 def test_replaying_a_step_creates_nothing(scc_server, http):

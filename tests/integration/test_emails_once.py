@@ -1,0 +1,142 @@
+"""Emails sent once, as far as SES allows (issue 11, point 7).
+
+SES is moto's, behind ``sandbox.ses.SesStandIn``, which loses answers after SES accepted the
+email and publishes SES-shaped Send/Delivery events to an SQS queue in SES's place (moto emits
+none). The publishers, delivery log, event consumer and state table are the real ones.
+"""
+
+import boto3
+import pytest
+
+from bookings import MarginPolicy, TransientError, Waiting, default_fleet
+from publishers.deliveries import MemoryDeliveryLog
+from publishers.mail import Mailer
+from publishers.summary import SummaryPublisher, SummarySettings
+from sandbox.ses import SesStandIn, serving
+from sandbox.stack import SENDING_DOMAIN
+from tests.publishing_support import booking, context
+from worker.deliveries import DynamoDeliveryLog
+from worker.ses_events import SesEventConsumer, SesEventLog
+from worker.store import create_table
+
+TABLE = "charterhand-state"
+SETTINGS = SummarySettings(
+    from_address=f"charterhand@{SENDING_DOMAIN}", manager_address="manager@example.com"
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def events_queue(aws):
+    create_table(boto3.client("dynamodb"), TABLE)
+    boto3.client("sesv2").create_email_identity(EmailIdentity=SENDING_DOMAIN)
+    return boto3.client("sqs").create_queue(QueueName="ses-events")["QueueUrl"]
+
+
+@pytest.fixture
+def ses(aws, events_queue, monkeypatch):
+    stand_in = SesStandIn(aws.endpoint_url, sqs=boto3.client("sqs"), events_queue_url=events_queue)
+    with serving(stand_in):
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SESV2", stand_in.base_url)
+        yield stand_in
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def deliveries(clock):
+    return DynamoDeliveryLog(TABLE, boto3.client("dynamodb"), report_wait_seconds=600, clock=clock)
+
+
+@pytest.fixture
+def consumer(events_queue):
+    return SesEventConsumer(boto3.client("sqs"), events_queue, SesEventLog(TABLE))
+
+
+def summary(deliveries) -> SummaryPublisher:
+    # the mailer as the worker builds it (Mailer(None): its own SES client)
+    return SummaryPublisher(default_fleet(), MarginPolicy(), SETTINGS, deliveries, mailer=Mailer())
+
+
+def test_the_sdk_never_repeats_a_send_whose_answer_was_a_5xx(httpserver, monkeypatch, aws):
+    httpserver.expect_request("/v2/email/outbound-emails", method="POST").respond_with_json(
+        {"message": "internal"}, status=500, headers={"x-amzn-ErrorType": "InternalFailure"}
+    )
+    monkeypatch.setenv("AWS_ENDPOINT_URL_SESV2", httpserver.url_for("/"))
+    publisher = summary(MemoryDeliveryLog())
+
+    with pytest.raises(TransientError):
+        publisher.publish(context(publisher, booking()))
+
+    assert len(httpserver.log) == 1  # botocore's default would have sent it 3 to 5 times
+
+
+def test_a_lost_answer_is_settled_from_ses_events_and_not_sent_again(ses, deliveries, consumer):
+    publisher = summary(deliveries)
+    ctx = context(publisher, booking())
+    ses.lose_next(1)  # SES accepts the summary; its answer is lost
+
+    with pytest.raises(TransientError):
+        publisher.publish(ctx)
+    consumer.poll_once(wait_seconds=0)  # SES's Send and Delivery events reach the state table
+    ids = publisher.publish(ctx)  # the worker's retry
+
+    [accepted] = ses.accepted
+    assert ids == {"message_id": accepted.message_id}
+    assert accepted.tags["charterhand-send"]  # the send carried our tag into SES's events
+
+
+def test_a_retry_waits_for_ses_report_without_sending(ses, deliveries, consumer, clock):
+    publisher = summary(deliveries)
+    ctx = context(publisher, booking())
+    ses.lose_next(1)
+
+    with pytest.raises(TransientError):
+        publisher.publish(ctx)
+    clock.now += 30  # the retry comes back before SES's events have been recorded
+    with pytest.raises(Waiting):
+        publisher.publish(ctx)
+    consumer.poll_once(wait_seconds=0)
+    publisher.publish(ctx)
+
+    assert len(ses.accepted) == 1
+
+
+def test_a_send_ses_never_took_is_sent_again_once_the_wait_is_over(ses, deliveries, clock):
+    publisher = summary(deliveries)
+    ctx = context(publisher, booking())
+    ses.refuse_next(1)  # a 500 *before* SES took it: indistinguishable from a lost answer
+
+    with pytest.raises(TransientError):
+        publisher.publish(ctx)
+    with pytest.raises(Waiting):
+        publisher.publish(ctx)
+    clock.now += 601  # no report from SES within the wait: it never took the email
+    ids = publisher.publish(ctx)
+
+    [accepted] = ses.accepted
+    assert ids == {"message_id": accepted.message_id}
+    assert publisher.publish(ctx) == ids  # and never again
+
+
+def test_a_throttled_send_never_reached_ses_and_goes_again_at_once(ses, deliveries):
+    publisher = summary(deliveries)
+    ctx = context(publisher, booking())
+    ses.refuse_next(1, status=429, code="TooManyRequestsException")
+
+    with pytest.raises(TransientError):
+        publisher.publish(ctx)
+    ids = publisher.publish(ctx)  # no wait for SES's report: SES said no
+
+    [accepted] = ses.accepted
+    assert ids == {"message_id": accepted.message_id}
