@@ -185,13 +185,13 @@ resource "aws_iam_role_policy" "worker_task" {
 data "aws_iam_policy_document" "worker_task" {
   statement {
     sid       = "ConsumeBookings"
-    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"]
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility"]
     resources = [aws_sqs_queue.bookings.arn]
   }
 
   statement {
     sid       = "DeadLetterWithAReason"
-    actions   = ["sqs:SendMessage", "sqs:GetQueueAttributes"]
+    actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.bookings_dlq.arn]
   }
 
@@ -205,19 +205,18 @@ data "aws_iam_policy_document" "worker_task" {
     sid = "StateTable"
     actions = [
       "dynamodb:GetItem",
-      "dynamodb:Query",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
-      "dynamodb:DeleteItem",
-      "dynamodb:ConditionCheckItem",
     ]
     resources = [aws_dynamodb_table.state.arn]
   }
 
+  # Both page publishers also keep robots.txt (publishers/site.py) at the bucket's root: the one
+  # object outside g/ and crew/ the worker writes.
   statement {
     sid       = "PublishPages"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.site.arn}/g/*", "${aws_s3_bucket.site.arn}/crew/*"]
+    resources = ["${aws_s3_bucket.site.arn}/g/*", "${aws_s3_bucket.site.arn}/crew/*", "${aws_s3_bucket.site.arn}/robots.txt"]
   }
 
   statement {
@@ -226,9 +225,10 @@ data "aws_iam_policy_document" "worker_task" {
     resources = [aws_cloudfront_distribution.site.arn]
   }
 
+  # SESv2 SendEmail (raw content included) is authorised as ses:SendEmail alone.
   statement {
     sid       = "SendCrewAndManagerMail"
-    actions   = ["ses:SendEmail", "ses:SendRawEmail"]
+    actions   = ["ses:SendEmail"]
     resources = [aws_sesv2_email_identity.outbound.arn, aws_sesv2_configuration_set.outbound.arn]
 
     condition {
