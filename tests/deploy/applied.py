@@ -245,6 +245,7 @@ MOTO_PLAN_DIFF = {
     ("aws_s3_bucket_policy.site", "policy"): "follows the distribution's moto diff",
     ("aws_sns_topic_policy.mail_feedback", "policy"): "follows the configuration set's moto diff",
     ("aws_sqs_queue_policy.bookings", "policy"): "follows the queue's moto diff",
+    ("aws_iam_group_policy.operators", "policy"): "follows the queue's moto diff",
 }
 
 

@@ -42,6 +42,8 @@ class Call:
     operation: str
     region: str
     params: dict[str, Any]
+    #: a presigned request: signed locally, sent (if ever) by someone else with these rights
+    presigned: bool = False
 
 
 def _resource_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -65,13 +67,16 @@ class CallRecorder:
         self.path = path
         self.principal = principal
 
-    def __call__(self, params: dict[str, Any], model: Any, **kwargs: Any) -> None:
+    def __call__(
+        self, params: dict[str, Any], model: Any, context: dict[str, Any] | None = None, **_: Any
+    ) -> None:
         line = {
             "principal": self.principal,
             "service": model.service_model.service_name,
             "operation": model.name,
             "region": self._region,
             "params": _resource_params(params),
+            "presigned": bool((context or {}).get("is_presign_request")),
         }
         self.write(line)
 

@@ -102,3 +102,11 @@ def _put_secrets(deployment: Deployment) -> None:
     for output, value in values.items():
         arn = deployment.terraform.output(output)
         manager.put_secret_value(SecretId=arn, SecretString=value)
+
+
+@pytest.fixture(scope="session")
+def journey(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Every e2e path once on the deployment, every AWS call recorded (tests/deploy/journey.py)."""
+    from tests.deploy.journey import walk
+
+    return walk(deployment, tmp_path_factory.mktemp("calls") / "aws-calls.jsonl")

@@ -11,6 +11,7 @@ exactly the calls of one moto gap and says which; every other request goes to mo
 
 import io
 import json
+import logging
 import re
 import threading
 import urllib.request
@@ -357,6 +358,50 @@ class AutoscalingTags(Gap):
         return None
 
 
+# --- S3 ----------------------------------------------------------------------------------------
+
+
+class TlsOnlyDeny(Gap):
+    covers = (
+        "S3 bucket-policy Deny on aws:SecureTransport = false: moto ignores the condition and "
+        "refuses every object request (on AWS the SDK speaks TLS, so the Deny never matches). "
+        "moto is given the policy without that statement; GetBucketPolicy answers the whole one"
+    )
+
+    def __init__(self) -> None:
+        self.policies: dict[str, bytes] = {}
+
+    def answer(self, request: Request, inner: Inner) -> Response | None:
+        match = re.fullmatch(r"/([^/]+)/?", request.path)
+        if not match or not re.fullmatch(r"policy=?", request.query):
+            return None
+        bucket = match[1]
+        if request.method == "PUT":
+            policy = json.loads(request.body)
+            kept = [s for s in _listed_statements(policy) if not _tls_only(s)]
+            self.policies[bucket] = request.body
+            body = json.dumps({**policy, "Statement": kept}).encode()
+            return inner(Request(request.method, request.path, request.query, "", body))
+        if request.method == "GET" and bucket in self.policies:
+            return Response(200, self.policies[bucket], [("Content-Type", "application/json")])
+        if request.method == "DELETE":
+            self.policies.pop(bucket, None)
+        return None
+
+
+def _listed_statements(policy: dict[str, Any]) -> list[dict[str, Any]]:
+    found = policy["Statement"]
+    return [found] if isinstance(found, dict) else list(found)
+
+
+def _tls_only(statement: dict[str, Any]) -> bool:
+    condition = statement.get("Condition", {}).get("Bool", {})
+    return statement.get("Effect") == "Deny" and condition.get("aws:SecureTransport") in (
+        "false",
+        ["false"],
+    )
+
+
 # --- the WSGI wrapper ----------------------------------------------------------------------------
 
 
@@ -405,6 +450,8 @@ class GapFilling:
                 "wsgi.input": io.BytesIO(request.body),
             }
         )
+        for header in [h for h in env if h.startswith(("HTTP_CONTENT_MD5", "HTTP_X_AMZ_CHECKSUM"))]:
+            del env[header]  # a stand-in may have changed the body its checksum was taken of
         captured: dict[str, Any] = {}
 
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
@@ -430,6 +477,7 @@ def all_gaps() -> list[Gap]:
         SesV2EventDestinations(),
         RedriveAllowPolicy(),
         AutoscalingTags(),
+        TlsOnlyDeny(),
     ]
 
 
@@ -450,13 +498,14 @@ class GapFillingMoto:
 @contextmanager
 def running_moto_with_gaps() -> Iterator[GapFillingMoto]:
     """moto on a free loopback port, its gaps stood in for."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     app = GapFilling(DomainDispatcherApplication(create_backend_app), all_gaps())
     server = make_server("127.0.0.1", 0, app, True, request_handler=MotoRequestHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     host, port = server.server_address[:2]
     try:
-        yield GapFillingMoto(f"http://{host}:{port}", app)
+        yield GapFillingMoto(f"http://{host!s}:{port}", app)
     finally:
         server.shutdown()
         thread.join()
