@@ -77,7 +77,13 @@ def _wild(pattern: str, value: str) -> bool:
     return fnmatch.fnmatchcase(value, pattern)
 
 
+OPERATORS = ("StringEquals", "ArnEquals", "StringLike", "ArnLike", "Bool")
+
+
 def _condition_holds(condition: Mapping[str, Mapping[str, Any]], need: Need) -> bool:
+    for operator in condition:
+        if operator not in OPERATORS:
+            raise ValueError(f"condition operator {operator} is not evaluated here")
     for operator, tests in condition.items():
         for name, wanted in tests.items():
             have = need.key(name)
