@@ -10,7 +10,7 @@ sender): what an IAM decision needs, and no message bodies or secret values.
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,8 @@ class Call:
     params: dict[str, Any]
     #: a presigned request: signed locally, sent (if ever) by someone else with these rights
     presigned: bool = False
+    #: request context keys AWS adds for a service acting for us (aws:SourceArn, ...)
+    context: dict[str, str] = field(default_factory=dict)
 
 
 def _resource_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -120,6 +122,11 @@ def install_from_env() -> None:
     path = os.environ.get(CALLS_ENV)
     if path:
         install(Path(path), os.environ.get(PRINCIPAL_ENV, "unknown"))
+
+
+def append_call(path: Path, call: Call) -> None:
+    """A call made by an AWS service for us (SES, SNS), which no process of ours can record."""
+    CallRecorder(path, call.principal).write(asdict(call))
 
 
 def read_calls(path: Path) -> Iterator[Call]:

@@ -31,6 +31,9 @@ from tests.deploy.aws_calls import Call
 
 ACCOUNT = "123456789012"
 
+#: how a service principal is named among principal ARNs: ``service:ses.amazonaws.com``
+SERVICE = "service:"
+
 
 @dataclass(frozen=True)
 class Need:
@@ -111,6 +114,9 @@ def _principal_matches(statement: Mapping[str, Any], principal_arn: str) -> bool
         return True
     if principal == "*":
         return True
+    if principal_arn.startswith(SERVICE):  # an AWS service acting for us (SES, SNS)
+        services = _listed(principal.get("Service", [])) if isinstance(principal, dict) else []
+        return principal_arn.removeprefix(SERVICE) in services
     aws = _listed(principal.get("AWS", [])) if isinstance(principal, dict) else []
     return "*" in aws or principal_arn in aws
 
@@ -135,7 +141,7 @@ def _names_account_root(statement: Mapping[str, Any]) -> bool:
 
 
 def decide(need: Need, principal: str, policies: Policies) -> Decision:
-    arn = policies.principal_arns[principal]
+    arn = policies.principal_arns.get(principal, principal)
     identity = policies.identity.get(principal, [])
     resource_policy = policies.resource.get(_resource_owner(need.resource), [])
     allowed_by: list[tuple[str, str]] = []
@@ -276,6 +282,15 @@ def _invoke(call: Call, dep: Deployment) -> list[Need]:
     return [Need("lambda:InvokeFunction", arn)]
 
 
+def _publish(call: Call, dep: Deployment) -> list[Need]:
+    via = _via("sns", dep)
+    return [
+        Need("sns:Publish", call.params["TopicArn"]),
+        Need("kms:GenerateDataKey", dep.kms_key_arn, via),
+        Need("kms:Decrypt", dep.kms_key_arn, via),
+    ]
+
+
 REQUIREMENTS: dict[tuple[str, str], Callable[[Call, Deployment], list[Need]]] = {
     ("sqs", "ReceiveMessage"): _sqs("ReceiveMessage", "Decrypt"),
     ("sqs", "DeleteMessage"): _sqs("DeleteMessage"),
@@ -299,6 +314,7 @@ REQUIREMENTS: dict[tuple[str, str], Callable[[Call, Deployment], list[Need]]] = 
     ("cloudfront", "CreateInvalidation"): _invalidation,
     ("sesv2", "SendEmail"): _send_email,
     ("lambda", "Invoke"): _invoke,
+    ("sns", "Publish"): _publish,
     # CloudWatch metric reads have no resource type: IAM decides them on "*"
     ("cloudwatch", "GetMetricStatistics"): lambda call, dep: [
         Need("cloudwatch:GetMetricStatistics", "*")
@@ -319,7 +335,8 @@ def requirements(call: Call, dep: Deployment) -> list[Need]:
             f"{call.service}:{call.operation} has no entry in iam_sim.REQUIREMENTS: say which "
             "IAM action and resource it needs before this check can judge it"
         ) from None
-    return rule(call, dep)
+    extra = tuple(call.context.items())
+    return [Need(n.action, n.resource, n.context + extra) for n in rule(call, dep)]
 
 
 def evaluate(calls: Iterable[Call], dep: Deployment, policies: Policies) -> list[Decision]:

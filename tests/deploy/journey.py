@@ -21,7 +21,7 @@ from typing import Any
 
 from publishers.http import HttpPolicy
 from tests.conftest import FIXTURES
-from tests.deploy.aws_calls import CALLS_ENV, PRINCIPAL_ENV
+from tests.deploy.aws_calls import CALLS_ENV, PRINCIPAL_ENV, Call, append_call
 from tests.deploy.conftest import Deployment
 from tests.support.paths import ROOT
 from worker.ingest import PASSING, new_message_id, ses_notification, with_ses_headers
@@ -128,7 +128,32 @@ class Journey:
             Subject="Amazon SES Email Receipt Notification",
             Message=json.dumps(notification),
         )
+        self._services_deliver(bucket, key, topic)
         return message_id
+
+    def _services_deliver(self, bucket: str, key: str, topic: str) -> None:
+        """What AWS's services do for each email, as calls IAM decides on: SES writes the raw
+        mail and publishes (as our receipt rule), SNS sends to the queue (as our topic)."""
+        tf = self.deployment.terraform
+        rule = tf.attribute("aws_ses_receipt_rule.bookings", "arn")
+        account = rule.split(":")[4]
+        as_rule = {"aws:SourceArn": rule, "aws:SourceAccount": account}
+        as_topic = {"aws:SourceArn": topic, "aws:SourceAccount": account}
+        region = rule.split(":")[3]
+        ses, sns = "service:ses.amazonaws.com", "service:sns.amazonaws.com"
+        for call in (
+            Call(ses, "s3", "PutObject", region, {"Bucket": bucket, "Key": key}, context=as_rule),
+            Call(ses, "sns", "Publish", region, {"TopicArn": topic}, context=as_rule),
+            Call(
+                sns,
+                "sqs",
+                "SendMessage",
+                region,
+                {"QueueUrl": tf.output("queue_url")},
+                context=as_topic,
+            ),
+        ):
+            append_call(self.calls_file, call)
 
     def scc_fails(self, count: int) -> None:
         """The SCC sandbox answers the next ``count`` requests 503 (a transient fault)."""

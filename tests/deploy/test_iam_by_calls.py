@@ -65,6 +65,9 @@ def applied_policies(deployment: Deployment) -> Policies:
         )["Attributes"]
         if "Policy" in attributes:
             resource[attributes["QueueArn"]] = statements(attributes["Policy"])
+    topic = tf.attribute("aws_sns_topic.inbound", "arn")
+    topic_policy = deployment.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]
+    resource[topic] = statements(topic_policy["Policy"])
     key = tf.output("kms_key_arn")
     key_policy = deployment.client("kms").get_key_policy(KeyId=key, PolicyName="default")["Policy"]
     return Policies(identity, arns, resource, {key: statements(key_policy)})
@@ -99,7 +102,13 @@ def test_every_recorded_call_is_allowed(checked: tuple[list[Any], Policies, Fact
     print("\nrecorded AWS calls:", json.dumps(dict(sorted(per_service.items())), indent=1))
     print(f"authorisations evaluated: {len(decisions)}")
     denied = [d for d in decisions if not d.allowed]
-    assert {c.principal for c in calls} == {"worker", "links_api", "operator"}
+    assert {c.principal for c in calls} == {
+        "worker",
+        "links_api",
+        "operator",
+        "service:ses.amazonaws.com",
+        "service:sns.amazonaws.com",
+    }
     assert not denied, "\n".join(
         f"{d.principal}: {d.need.action} on {d.need.resource}: {d.why}" for d in denied
     )
@@ -176,3 +185,13 @@ def test_a_cut_grant_that_a_path_uses_is_a_denial(
     decisions = evaluate(calls, facts, _cut(policies, principal, sid, keep))
     denied = {d.need.action for d in decisions if not d.allowed and d.principal == principal}
     assert denied_action in denied, f"cutting {principal}/{sid} went unnoticed"
+
+
+def test_without_the_queue_policy_sns_cannot_deliver(checked: tuple[list[Any], Policies, Facts]):
+    """moto delivers anyway (it enforces no resource policy); the evaluator does not."""
+    calls, policies, facts = checked
+    queue = next(arn for arn in policies.resource if arn.endswith("-bookings"))
+    without = {arn: found for arn, found in policies.resource.items() if arn != queue}
+    cut = Policies(policies.identity, policies.principal_arns, without, policies.key_policies)
+    denied = {(d.principal, d.need.action) for d in evaluate(calls, facts, cut) if not d.allowed}
+    assert denied == {("service:sns.amazonaws.com", "sqs:SendMessage")}
