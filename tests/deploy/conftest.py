@@ -19,8 +19,6 @@ from tests.infra.terraform_cli import require_terraform
 #: terraform.tfvars.example's region: the deployment is the example's, as a new user's would be
 REGION = "us-west-2"
 
-pytestmark = pytest.mark.deploy
-
 
 @dataclass
 class Deployment:
