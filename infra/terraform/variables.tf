@@ -288,12 +288,12 @@ variable "api_timeout_seconds" {
 
 variable "api_reserved_concurrency" {
   type        = number
-  description = "Most concurrent links API invocations: a ceiling on cost and on the table's write rate."
-  default     = 10
+  description = "Concurrency reserved for the links API (a ceiling on cost and on the table's write rate); null leaves it unreserved. A new account's Lambda concurrency limit can be 10, and AWS refuses to reserve any of it (at least 10 must stay unreserved), so set this only on an account whose limit allows it."
+  default     = null
 
   validation {
-    condition     = var.api_reserved_concurrency >= 1 && var.api_reserved_concurrency <= 1000
-    error_message = "api_reserved_concurrency must be between 1 and 1000."
+    condition     = var.api_reserved_concurrency == null || try(var.api_reserved_concurrency >= 1 && var.api_reserved_concurrency <= 1000, false)
+    error_message = "api_reserved_concurrency must be null (unreserved) or between 1 and 1000."
   }
 }
 

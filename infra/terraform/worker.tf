@@ -190,19 +190,19 @@ data "aws_iam_policy_document" "worker_task" {
   statement {
     sid = "ConsumeBookings"
     # SendMessage: a retry that only waits (a held lease) is re-sent as a fresh message
-    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:SendMessage"]
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:SendMessage"]
     resources = [aws_sqs_queue.bookings.arn]
   }
 
   statement {
     sid       = "ConsumeSesEvents"
-    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage"]
     resources = [aws_sqs_queue.ses_events.arn]
   }
 
   statement {
     sid       = "DeadLetterWithAReason"
-    actions   = ["sqs:SendMessage", "sqs:GetQueueAttributes"]
+    actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.bookings_dlq.arn]
   }
 
@@ -216,19 +216,18 @@ data "aws_iam_policy_document" "worker_task" {
     sid = "StateTable"
     actions = [
       "dynamodb:GetItem",
-      "dynamodb:Query",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
-      "dynamodb:DeleteItem",
-      "dynamodb:ConditionCheckItem",
     ]
     resources = [aws_dynamodb_table.state.arn]
   }
 
+  # Both page publishers also keep robots.txt (publishers/site.py) at the bucket's root: the one
+  # object outside g/ and crew/ the worker writes.
   statement {
     sid       = "PublishPages"
     actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.site.arn}/g/*", "${aws_s3_bucket.site.arn}/crew/*"]
+    resources = ["${aws_s3_bucket.site.arn}/g/*", "${aws_s3_bucket.site.arn}/crew/*", "${aws_s3_bucket.site.arn}/robots.txt"]
   }
 
   statement {
@@ -237,9 +236,10 @@ data "aws_iam_policy_document" "worker_task" {
     resources = [aws_cloudfront_distribution.site.arn]
   }
 
+  # SESv2 SendEmail (raw content included) is authorised as ses:SendEmail alone.
   statement {
     sid       = "SendCrewAndManagerMail"
-    actions   = ["ses:SendEmail", "ses:SendRawEmail"]
+    actions   = ["ses:SendEmail"]
     resources = [aws_sesv2_email_identity.outbound.arn, aws_sesv2_configuration_set.outbound.arn]
 
     condition {

@@ -21,8 +21,9 @@ MIRROR = Path(os.environ.get("TF_PROVIDER_MIRROR", "/opt/tf-plugins"))
 TIMEOUT_SECONDS = 180
 
 
-def require_terraform() -> str:
-    """The terraform binary; skips with the reason when absent, CI included.
+def require_terraform(checks: str = "terraform validate/console checks") -> str:
+    """The terraform binary; skips with the reason and the ``checks`` that did not run when
+    absent, CI included.
 
     These checks are extra: terraform is in no registry ``.ci/run`` can install from (no Debian
     package, no PyPI wheel), so a fresh CI machine has none. The required checks (python-hcl2
@@ -35,7 +36,12 @@ def require_terraform() -> str:
     elif not (MIRROR / "registry.terraform.io" / "hashicorp" / "aws").is_dir():
         missing = f"no AWS provider in the filesystem mirror {MIRROR} (set TF_PROVIDER_MIRROR)"
     if missing is not None:
-        pytest.skip(f"{missing}: terraform validate/console checks not run")
+        ci = (
+            " (CI=true: these checks did NOT run on this build)"
+            if os.environ.get("CI") == "true"
+            else ""
+        )
+        pytest.skip(f"{missing}: {checks} not run{ci}")
     assert binary is not None
     return binary
 

@@ -8,10 +8,13 @@ import pytest
 from tests.infra.module import Module, comments, local_refs, resource_refs
 
 #: (policy document, statement sid) that may grant on "*": AWS offers no narrower resource.
-STAR_RESOURCE_EXCEPTIONS = {("worker_execution", "EcrLogin")}
+STAR_RESOURCE_EXCEPTIONS = {("worker_execution", "EcrLogin"), ("operator", "QueueAgeMetric")}
 
 #: role policies attached to our roles (each is a data.aws_iam_policy_document)
 ROLE_POLICIES = ("worker_task", "worker_execution", "api")
+
+#: the operators group's policy: what the operator CLI calls (tests/deploy evaluate it by its calls)
+GROUP_POLICIES = ("operator",)
 
 #: resource policies on buckets, topics and the queue
 RESOURCE_POLICIES = (
@@ -40,7 +43,13 @@ def test_each_role_policy_is_the_one_attached_to_its_role(tf: Module):
     assert not tf.of_kind("aws_iam_role_policy_attachment"), "no managed policies: they grant on *"
 
 
-@pytest.mark.parametrize("document", ROLE_POLICIES + RESOURCE_POLICIES)
+def test_the_operator_cli_policy_is_the_operators_groups(tf: Module):
+    (body,) = tf.of_kind("aws_iam_group_policy").values()
+    assert body["policy"] == "${data.aws_iam_policy_document.operator.json}"
+    assert body["group"] == "${aws_iam_group.operators.name}"
+
+
+@pytest.mark.parametrize("document", ROLE_POLICIES + GROUP_POLICIES + RESOURCE_POLICIES)
 def test_no_grant_uses_a_wildcard_action(tf: Module, document: str):
     for statement in _grants(tf, document):
         wild = [a for a in statement["actions"] if "*" in a]
@@ -50,7 +59,7 @@ def test_no_grant_uses_a_wildcard_action(tf: Module, document: str):
 def test_every_policy_document_is_checked(tf: Module):
     declared = {name for kind, name in tf.data if kind == "aws_iam_policy_document"}
     assumes = {name for name in declared if name.endswith("_assume")}
-    assert declared - assumes == set(ROLE_POLICIES + RESOURCE_POLICIES)
+    assert declared - assumes == set(ROLE_POLICIES + GROUP_POLICIES + RESOURCE_POLICIES)
 
 
 def test_star_resources_only_where_aws_requires_and_say_so(tf: Module):
@@ -93,7 +102,7 @@ def test_the_task_role_covers_what_the_worker_does(tf: Module):
         "dynamodb:UpdateItem",
         "dynamodb:GetItem",
         "cloudfront:CreateInvalidation",
-        "ses:SendRawEmail",
+        "ses:SendEmail",
         "secretsmanager:GetSecretValue",
         "kms:Decrypt",
     } <= granted

@@ -30,3 +30,12 @@ def test_every_variable_is_used(tf: Module):
 def test_every_output_is_described(tf: Module):
     for name, output in tf.outputs.items():
         assert output.get("description"), f"output {name} has no description"
+
+
+def test_the_links_api_reserves_no_concurrency_unless_asked(tf: Module):
+    """A new account's Lambda limit can be 10, and AWS keeps 10 unreserved: reserving any fails."""
+    assert tf.variables["api_reserved_concurrency"].get("default") is None
+    function = tf.resource("aws_lambda_function", "api")
+    assert function["reserved_concurrent_executions"] == (
+        "${coalesce(var.api_reserved_concurrency, -1)}"
+    )

@@ -1,0 +1,56 @@
+# The operator's CLI (`charterhand dlq ...`, `charterhand status`) runs with a person's own
+# credentials, not the worker's role: add the people who replay dead letters to this group. Its
+# policy is what those commands call (tests/deploy record the calls and evaluate them against it).
+
+resource "aws_iam_group" "operators" {
+  name = "${local.name}-operators"
+}
+
+resource "aws_iam_group_policy" "operators" {
+  name   = "operator-cli"
+  group  = aws_iam_group.operators.name
+  policy = data.aws_iam_policy_document.operator.json
+}
+
+data "aws_iam_policy_document" "operator" {
+  # dlq ls / show / replay / purge look at dead letters (receive with a short hold, then release or
+  # delete them); status counts both queues.
+  statement {
+    sid       = "InspectAndReplayDeadLetters"
+    actions   = ["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.bookings_dlq.arn]
+  }
+
+  statement {
+    sid       = "ReplayIntoTheBookingsQueue"
+    actions   = ["sqs:SendMessage", "sqs:GetQueueAttributes"]
+    resources = [aws_sqs_queue.bookings.arn]
+  }
+
+  # dlq show prints what the dead-lettered email says.
+  statement {
+    sid       = "ReadRawMailOfADeadLetter"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.inbound.arn}/${local.inbound_prefix}*"]
+  }
+
+  # status lists the latest bookings and their steps.
+  statement {
+    sid       = "ReadBookingState"
+    actions   = ["dynamodb:Scan", "dynamodb:Query", "dynamodb:GetItem"]
+    resources = [aws_dynamodb_table.state.arn]
+  }
+
+  statement {
+    sid     = "QueueAgeMetric"
+    actions = ["cloudwatch:GetMetricStatistics"]
+    # AWS requires "*": CloudWatch metric reads have no resource type.
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "UseTheDataKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.main.arn]
+  }
+}

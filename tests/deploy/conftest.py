@@ -1,0 +1,110 @@
+"""One apply per session: moto (its gaps stood in for), the sandbox calendar and SCC over HTTPS,
+the root module applied by terraform, and the secrets put as the README says."""
+
+import secrets
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tests.deploy.applied import Applied, apply_root_module, moto_network
+from tests.deploy.downstream import HttpsDownstream, running_https_downstream
+from tests.deploy.moto_gaps import GapFillingMoto, running_moto_with_gaps
+from tests.infra.terraform_cli import require_terraform
+
+#: terraform.tfvars.example's region: the deployment is the example's, as a new user's would be
+REGION = "us-west-2"
+
+
+@dataclass
+class Deployment:
+    """The applied module and everything a process needs to run on it."""
+
+    moto: GapFillingMoto
+    terraform: Applied
+    downstream: HttpsDownstream
+    dashboard_token: str
+    scc_service_key: str
+    workdir: Path
+
+    def aws_env(self) -> dict[str, str]:
+        """AWS SDK environment of a process on this deployment (fake credentials, moto)."""
+        return {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ENDPOINT_URL": self.moto.endpoint_url,
+        }
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service,  # type: ignore[call-overload]
+            endpoint_url=self.moto.endpoint_url,
+            region_name=REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+
+
+def _links_api_package(path: Path) -> Path:
+    """A stand-in zip: moto stores the function but never runs it (the test runs the handler)."""
+    with zipfile.ZipFile(path, "w") as package:
+        package.writestr("api/__init__.py", "")
+    return path
+
+
+@pytest.fixture(scope="session")
+def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+    require_terraform("the deploy checks (terraform apply against moto, tests/deploy)")
+    workdir = tmp_path_factory.mktemp("deploy")
+    token, key = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    with (
+        running_moto_with_gaps() as moto,
+        running_https_downstream(workdir, token, key) as downstream,
+    ):
+        moto.configure({"lambda": {"use_docker": False}})
+        vpc, subnet = moto_network(moto.endpoint_url, REGION)
+        applied = apply_root_module(
+            workdir / "module",
+            moto.endpoint_url,
+            {
+                "vpc_id": vpc,
+                "subnet_ids": [subnet],
+                "api_package": str(_links_api_package(workdir / "api-lambda.zip")),
+                "calendar_base_url": downstream.calendar_url,
+                "scc_base_url": downstream.scc_url,
+                # a deployer's choices that keep the test short: no 20 s long poll at the end
+                # of `worker --once`, retries without waiting
+                "poll_wait_seconds": 1,
+                "retry_base_seconds": 0,
+            },
+        )
+        deployment = Deployment(moto, applied, downstream, token, key, workdir)
+        _put_secrets(deployment)
+        yield deployment
+
+
+def _put_secrets(deployment: Deployment) -> None:
+    """README, "Then, once", step 1: put-secret-value on each secret terraform made."""
+    manager = deployment.client("secretsmanager")
+    values = {
+        "dashboard_token_secret": deployment.dashboard_token,
+        "scc_key_secret": deployment.scc_service_key,
+        "link_signing_key_secret": secrets.token_hex(32),
+    }
+    for output, value in values.items():
+        arn = deployment.terraform.output(output)
+        manager.put_secret_value(SecretId=arn, SecretString=value)
+
+
+@pytest.fixture(scope="session")
+def journey(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Every e2e path once on the deployment, every AWS call recorded (tests/deploy/journey.py)."""
+    from tests.deploy.journey import walk
+
+    return walk(deployment, tmp_path_factory.mktemp("calls") / "aws-calls.jsonl")

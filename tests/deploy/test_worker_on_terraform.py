@@ -1,0 +1,70 @@
+"""The worker, the operator CLI and the links API on what terraform made, configured by
+terraform's outputs alone (plus the secrets put as the README says)."""
+
+import json
+
+import pytest
+
+from tests.deploy.conftest import Deployment
+from tests.deploy.journey import Journey
+
+pytestmark = pytest.mark.deploy
+
+
+def _kinds(journey: Journey, run: str) -> list[str]:
+    return [o["outcome"] for o in journey.runs[run].outcomes()]
+
+
+def test_config_check_passes_on_terraforms_worker_environment(journey: Journey):
+    run = journey.runs["config check"]
+    assert run.returncode == 0, run.stderr
+    assert "settings are valid" in run.stderr
+
+
+def test_a_booking_email_through_terraforms_topic_and_queue_ends_done(journey: Journey):
+    run = journey.runs["happy"]
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert _kinds(journey, "happy") == ["done"], run.stdout[-3000:] + run.stderr[-3000:]
+
+
+def test_pages_land_in_terraforms_site_bucket(journey: Journey, deployment: Deployment):
+    site = deployment.terraform.output("site_bucket")
+    listed = deployment.client("s3").list_objects_v2(Bucket=site).get("Contents", [])
+    keys = {o["Key"] for o in listed}
+    assert "g/xhqgmdh.html" in keys
+    assert any(k.startswith("crew/") for k in keys), keys
+    assert "robots.txt" in keys
+
+
+def test_the_calendar_and_scc_got_the_booking(journey: Journey, deployment: Deployment):
+    assert len(deployment.downstream.calendar.records) == 1
+    assert len(deployment.downstream.scc.records) == 1
+
+
+def test_a_transient_scc_fault_is_retried_then_done(journey: Journey):
+    assert _kinds(journey, "retry") == ["retry"], journey.runs["retry"].stderr[-3000:]
+    assert _kinds(journey, "retried") == ["done"], journey.runs["retried"].stderr[-3000:]
+
+
+def test_an_unreadable_email_lands_in_terraforms_dlq(journey: Journey):
+    (outcome,) = journey.runs["dead-letter"].outcomes()
+    assert outcome["outcome"] == "dead-letter"
+    (row,) = [json.loads(line) for line in journey.runs["dlq ls"].stdout.splitlines() if line]
+    assert row["reason"], row
+    assert journey.runs["dlq show"].returncode == 0, journey.runs["dlq show"].stderr
+
+
+def test_a_replayed_dead_letter_comes_back_to_the_worker(journey: Journey):
+    assert journey.runs["replay"].returncode == 0, journey.runs["replay"].stderr
+    assert _kinds(journey, "after replay") == ["dead-letter"]
+
+
+def test_status_reports_on_terraforms_queues_and_table(journey: Journey):
+    run = journey.runs["status"]
+    assert run.returncode == 0, run.stderr
+    json.loads(run.stdout)
+
+
+def test_the_links_api_answers_on_terraforms_table_and_bucket(journey: Journey):
+    assert journey.api_answers["photo upload"]["statusCode"] == 200, journey.api_answers
+    assert journey.api_answers["crew confirm"]["statusCode"] == 200, journey.api_answers
