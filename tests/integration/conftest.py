@@ -84,3 +84,9 @@ def log_lines():
     configure_logging("INFO", stream=out)
     yield lambda: [json.loads(line) for line in out.getvalue().splitlines()]
     structlog.reset_defaults()
+
+
+@pytest.fixture
+def sqs():
+    """An SQS client on the local stack's endpoint."""
+    return boto3.client("sqs")

@@ -8,9 +8,6 @@ real worker on moto's server.
 
 import time
 
-import boto3
-import pytest
-
 from bookings import Kind
 from tests.support.mail import email_for, event
 from tests.support.pipeline import send_raw
@@ -20,11 +17,6 @@ from worker.store import StateStore
 
 KEY = "boatsetter:xhqgmdh"
 LEASE_SECONDS = 8
-
-
-@pytest.fixture
-def sqs():
-    return boto3.client("sqs")
 
 
 def messages_left(sqs, url: str) -> int:

@@ -1,14 +1,12 @@
 """Emails built to hurt the worker: each ends as one clear dead letter on its first receive,
 and no reason, attribute or log line quotes what the email (or a downstream system) said."""
 
-import io
 import json
 import threading
 from typing import Any
 
 import boto3
 import pytest
-import structlog
 
 from bookings import BookingEvent, default_fleet
 from tests.emailkit import CONFIRMED_ROWS, message, text_body
@@ -18,24 +16,10 @@ from tests.support.pipeline import queue_size, send_raw
 from worker.budget import ByteBudget
 from worker.decode import EmailRef
 from worker.fetching import RawEmails, TooLarge
-from worker.logs import configure_logging
 from worker.parsing import ParsersReader
 from worker.reading import Envelope
 
 RENTER = "Maya Thompson"
-
-
-@pytest.fixture
-def log_lines():
-    out = io.StringIO()
-    configure_logging("INFO", stream=out)
-    yield lambda: [json.loads(line) for line in out.getvalue().splitlines()]
-    structlog.reset_defaults()
-
-
-@pytest.fixture
-def sqs():
-    return boto3.client("sqs")
 
 
 def nested_multipart(depth: int) -> bytes:

@@ -3,7 +3,6 @@ and every series the dashboard charts is among the metrics those lines create.""
 
 import io
 import json
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -13,12 +12,12 @@ import structlog
 
 from tests.infra.dashboard import emitted, worker_charts
 from tests.infra.module import load_module
+from tests.integration.test_worker_outcomes import drain
 from tests.support.mail import EventMailReader, email_for, event
 from tests.support.pipeline import send_raw
 from tests.support.recording import Fault, recording_publishers
 from worker.compose import Clients, build_worker
 from worker.logs import configure_logging
-from worker.loop import Worker
 from worker.orchestrate import Orchestrator, StepRun
 from worker.outcomes import Outcome, Received
 
@@ -31,16 +30,6 @@ def log_lines():
     configure_logging("WARNING", stream=out)  # metrics are written whatever the log level
     yield lambda: [json.loads(line) for line in out.getvalue().splitlines()]
     structlog.reset_defaults()
-
-
-def drain(worker: Worker, seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        received = worker._run_once(wait_seconds=0)
-        worker.wait_idle(10)
-        if received == 0:
-            return
-    raise AssertionError("queue did not drain")
 
 
 def metric_lines(log_lines: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:

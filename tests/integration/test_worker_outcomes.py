@@ -1,6 +1,5 @@
 """Each message to exactly one outcome, carried out on SQS and logged: against moto's server."""
 
-import io
 import json
 import time
 from collections.abc import Callable
@@ -8,27 +7,12 @@ from typing import Any
 
 import boto3
 import pytest
-import structlog
 
 from sandbox.stack import LocalStack
 from tests.support.mail import email_for, event
 from tests.support.pipeline import queue_size, send_raw
 from tests.support.recording import Fault
-from worker.logs import configure_logging
 from worker.loop import Worker
-
-
-@pytest.fixture
-def log_lines():
-    out = io.StringIO()
-    configure_logging("INFO", stream=out)
-    yield lambda: [json.loads(line) for line in out.getvalue().splitlines()]
-    structlog.reset_defaults()
-
-
-@pytest.fixture
-def sqs():
-    return boto3.client("sqs")
 
 
 @pytest.fixture
