@@ -686,6 +686,41 @@ variable "margin" {
   }
 }
 
+variable "parsing_vocabulary" {
+  type = object({
+    labels       = optional(map(list(string)), {})
+    kinds        = optional(map(list(string)), {})
+    not_bookings = optional(map(list(string)), {})
+  })
+  description = "Words taught to the parser without a code change (parsers.vocabulary.Vocabulary), on top of its own: labels = field -> extra label words, kinds = request/confirmed/modified/cancelled -> extra phrases that announce it, not_bookings = rule name -> extra phrases of platform mail that is not a booking. Reaches the worker as CHARTERHAND_PARSING (JSON); after an apply, replay the dead letters (charterhand dlq replay --reason ...)."
+  default     = {}
+  nullable    = false
+
+  validation {
+    condition     = alltrue([for field in keys(var.parsing_vocabulary.labels) : contains(["booking_id", "boat", "renter", "party_size", "date", "time", "start", "end", "duration", "gross", "notes", "meeting_point"], field)])
+    error_message = "parsing_vocabulary.labels keys must be fields the parser reads: booking_id, boat, renter, party_size, date, time, start, end, duration, gross, notes, meeting_point."
+  }
+
+  validation {
+    condition     = alltrue([for kind in keys(var.parsing_vocabulary.kinds) : contains(["request", "confirmed", "modified", "cancelled"], kind)])
+    error_message = "parsing_vocabulary.kinds keys must be request, confirmed, modified or cancelled."
+  }
+
+  # A blank word would be an empty phrase, which is found in every subject.
+  validation {
+    condition = alltrue(flatten([
+      for words in concat(values(var.parsing_vocabulary.labels), values(var.parsing_vocabulary.kinds), values(var.parsing_vocabulary.not_bookings)) :
+      [for word in words : trimspace(word) != ""]
+    ]))
+    error_message = "parsing_vocabulary words and phrases must not be blank."
+  }
+
+  validation {
+    condition     = alltrue([for rule in keys(var.parsing_vocabulary.not_bookings) : trimspace(rule) != ""])
+    error_message = "parsing_vocabulary.not_bookings rule names must not be blank (a not-a-booking is ignored under its rule's name)."
+  }
+}
+
 # --- the links API's own settings (api/config.py) ----------------------------------------------
 
 variable "photo_max_bytes" {

@@ -5,6 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from bookings import Kind
+from parsers.labels import normalise_label
+from parsers.vocabulary import BUILT_IN
 from tests.infra.terraform_cli import UNKNOWN, Terraform, console_map, export_settings
 from worker.settings import Settings
 
@@ -44,6 +47,7 @@ def test_the_worker_accepts_the_environment_terraform_gives_it(
     assert settings.calendar_function_name is None  # null in terraform: left unset
     assert settings.site_base_url == "https://charters.jada.example"
     assert settings.inbound_prefix == "raw/"
+    assert settings.parsing == BUILT_IN  # nothing taught: the parser's own words
 
 
 def test_infrastructure_values_are_left_to_apply_and_config_values_are_known(
@@ -53,6 +57,59 @@ def test_infrastructure_values_are_left_to_apply_and_config_values_are_known(
     assert worker_settings["table_name"] is UNKNOWN
     assert worker_settings["worker_threads"] == "4"
     assert worker_settings["summary_webhook_url"] is None
+
+
+#: a taught vocabulary as an operator writes it in terraform.tfvars (kinds and rules left out)
+TAUGHT = (
+    '{labels = {boat = ["Charter vessel"], gross = ["Owner payout base"]}, '
+    'kinds = {confirmed = ["all aboard"]}, '
+    'not_bookings = {"insurance offer" = ["protect your trip"]}}'
+)
+
+
+def test_a_taught_vocabulary_reaches_the_worker_as_its_parsing_settings(
+    terraform: Terraform, monkeypatch: pytest.MonkeyPatch
+):
+    result = terraform.console("local.worker_settings", "-var", f"parsing_vocabulary={TAUGHT}")
+    assert result.returncode == 0, result.stderr
+    export_settings(console_map(result.stdout), monkeypatch)
+
+    parsing = Settings().parsing
+
+    assert parsing.labels == {"boat": ["Charter vessel"], "gross": ["Owner payout base"]}
+    assert parsing.kinds == {Kind.CONFIRMED: ["all aboard"]}
+    assert parsing.not_bookings == {"insurance offer": ["protect your trip"]}
+    # and the parser reads with it
+    assert "boat" in parsing.fields(normalise_label("Charter vessel:"))
+    assert parsing.kind_of("All aboard: your Saturday charter") is Kind.CONFIRMED
+    assert parsing.not_a_booking("Protect your trip with cover") == "insurance offer"
+
+
+def test_a_partly_taught_vocabulary_leaves_the_rest_empty(
+    terraform: Terraform, monkeypatch: pytest.MonkeyPatch
+):
+    taught = 'parsing_vocabulary={labels = {boat = ["Charter vessel"]}}'
+    result = terraform.console("local.worker_settings", "-var", taught)
+    assert result.returncode == 0, result.stderr
+    export_settings(console_map(result.stdout), monkeypatch)
+
+    parsing = Settings().parsing
+
+    assert parsing.labels == {"boat": ["Charter vessel"]}
+    assert (parsing.kinds, parsing.not_bookings) == ({}, {})
+
+
+def test_a_vocabulary_the_worker_would_refuse_is_refused_by_terraform(terraform: Terraform):
+    wrong = (
+        'parsing_vocabulary={labels = {vessel = ["Boat"]}, kinds = {booked = ["on"]}, '
+        'not_bookings = {promo = ["  "]}}'
+    )
+    result = terraform.console("var.parsing_vocabulary", "-var", wrong)
+    complaints = " ".join(result.stderr.split())
+    assert "Invalid value for variable" in complaints
+    assert "parsing_vocabulary.labels keys must be fields the parser reads" in complaints
+    assert "parsing_vocabulary.kinds keys must be request, confirmed" in complaints
+    assert "parsing_vocabulary words and phrases must not be blank" in complaints
 
 
 BAD_VALUES = {

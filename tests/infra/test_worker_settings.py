@@ -15,7 +15,9 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 
 from api.config import LinksApiConfig
-from bookings import Boat, CrewMember, Fleet, MarginPolicy
+from bookings import Boat, CrewMember, Fleet, Kind, MarginPolicy
+from parsers.labels import FIELD_LABELS
+from parsers.vocabulary import Vocabulary
 from tests.infra.module import Module, object_attributes, var_refs
 from worker.settings import ENV_PREFIX, Settings
 
@@ -162,3 +164,31 @@ def test_the_fleet_variable_has_every_field_of_the_fleet(tf: Module, path, model
 
 def test_the_margin_variable_has_every_field_of_the_margin_policy(tf: Module):
     assert set(object_attributes(tf.variables["margin"]["type"])) == set(MarginPolicy.model_fields)
+
+
+def test_the_parsing_variable_has_every_field_of_the_vocabulary(tf: Module):
+    attributes = object_attributes(tf.variables["parsing_vocabulary"]["type"])
+    assert set(attributes) == set(Vocabulary.model_fields)
+    # each optional, empty by default: an unset vocabulary is the parser's own
+    assert all(t.startswith("optional(") and t.endswith(", {})") for t in attributes.values())
+    assert tf.locals["worker_settings"]["parsing"] == "${jsonencode(var.parsing_vocabulary)}"
+
+
+def _offered(condition: str, attribute: str) -> set[str]:
+    found = re.search(
+        rf"keys\(var\.parsing_vocabulary\.{attribute}\)\s*:\s*contains\(\[([^\]]*)\]", condition
+    )
+    assert found, condition
+    return {c.strip().strip('"') for c in found.group(1).split(",")}
+
+
+@pytest.mark.parametrize(
+    ("attribute", "known"),
+    [("labels", set(FIELD_LABELS)), ("kinds", {kind.value for kind in Kind})],
+)
+def test_terraform_teaches_exactly_the_fields_and_kinds_the_parser_knows(
+    tf: Module, attribute: str, known: set[str]
+):
+    conditions = [v["condition"] for v in tf.variables["parsing_vocabulary"]["validation"]]
+    (condition,) = [c for c in conditions if f"keys(var.parsing_vocabulary.{attribute})" in c]
+    assert _offered(condition, attribute) == known
