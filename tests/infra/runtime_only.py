@@ -21,7 +21,7 @@ from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
 #: what the image runs; sandbox/ ships for `demo` but imports moto only inside its commands
-RUNTIME_PACKAGES = ("bookings", "parsers", "publishers", "templates", "worker", "api")
+RUNTIME_PACKAGES = ("aws", "bookings", "parsers", "publishers", "templates", "worker", "api")
 
 
 def _normal(name: str) -> str:

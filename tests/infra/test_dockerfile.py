@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.infra.module import Module
-from tests.infra.runtime_only import HideDevPackages, runtime_distributions
+from tests.infra.runtime_only import RUNTIME_PACKAGES, HideDevPackages, runtime_distributions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -98,6 +98,14 @@ def test_both_stages_use_the_projects_python():
     bases = [value.split()[0] for stage in _stages() for op, value in stage if op == "FROM"]
     assert bases
     assert all(base.startswith("python:3.11-slim") for base in bases)
+
+
+def test_every_package_the_image_runs_is_imported_with_dev_packages_hidden():
+    declared = {
+        p.rstrip("*") for p in _pyproject()["tool"]["setuptools"]["packages"]["find"]["include"]
+    }
+    # sandbox/ ships for `demo` and imports moto only inside its commands
+    assert set(RUNTIME_PACKAGES) == declared - {"sandbox"}
 
 
 def test_the_runtime_modules_import_with_dev_packages_hidden():
