@@ -244,6 +244,9 @@ MOTO_PLAN_DIFF = {
     ("aws_iam_role_policy.worker_task", "policy"): "follows the distribution's moto diff",
     ("aws_s3_bucket_policy.site", "policy"): "follows the distribution's moto diff",
     ("aws_sns_topic_policy.mail_feedback", "policy"): "follows the configuration set's moto diff",
+    # its document names the configuration set (aws:SourceArn) too; the JSON moto keeps is the
+    # document's own, statement for statement
+    ("aws_sns_topic_policy.ses_events", "policy"): "follows the configuration set's moto diff",
     ("aws_sqs_queue_policy.bookings", "policy"): "follows the queue's moto diff",
     ("aws_iam_group_policy.operators", "policy"): "follows the queue's moto diff",
 }
