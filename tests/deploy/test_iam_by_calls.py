@@ -59,15 +59,17 @@ def applied_policies(deployment: Deployment) -> Policies:
             s3.get_bucket_policy(Bucket=bucket)["Policy"]
         )
     sqs = deployment.client("sqs")
-    for output in ("queue_url", "dlq_url"):
+    for output in ("queue_url", "dlq_url", "ses_events_queue_url"):
         attributes = sqs.get_queue_attributes(
             QueueUrl=tf.output(output), AttributeNames=["Policy", "QueueArn"]
         )["Attributes"]
         if "Policy" in attributes:
             resource[attributes["QueueArn"]] = statements(attributes["Policy"])
-    topic = tf.attribute("aws_sns_topic.inbound", "arn")
-    topic_policy = deployment.client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]
-    resource[topic] = statements(topic_policy["Policy"])
+    sns = deployment.client("sns")
+    for address in ("aws_sns_topic.inbound", "aws_sns_topic.ses_events"):
+        topic = tf.attribute(address, "arn")
+        topic_policy = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
+        resource[topic] = statements(topic_policy["Policy"])
     key = tf.output("kms_key_arn")
     key_policy = deployment.client("kms").get_key_policy(KeyId=key, PolicyName="default")["Policy"]
     return Policies(identity, arns, resource, {key: statements(key_policy)})
@@ -170,6 +172,10 @@ def _without_action(action: str) -> Any:
             "sqs:ChangeMessageVisibility",
         ),
         ("worker", "UseTheDataKey", lambda s: None, "kms:Decrypt"),
+        # the contention path: a message that only waited for a lease is re-sent fresh
+        ("worker", "ConsumeBookings", _without_action("sqs:SendMessage"), "sqs:SendMessage"),
+        # SES's report on a send, recorded by the worker's consumer, then deleted
+        ("worker", "ConsumeSesEvents", _without_action("sqs:DeleteMessage"), "sqs:DeleteMessage"),
         ("operator", "ReplayIntoTheBookingsQueue", lambda s: None, "sqs:SendMessage"),
         ("links_api", "SignPhotoUploads", lambda s: None, "s3:PutObject"),
     ],
@@ -187,11 +193,29 @@ def test_a_cut_grant_that_a_path_uses_is_a_denial(
     assert denied_action in denied, f"cutting {principal}/{sid} went unnoticed"
 
 
-def test_without_the_queue_policy_sns_cannot_deliver(checked: tuple[list[Any], Policies, Facts]):
+@pytest.mark.parametrize(
+    ("kind", "suffix", "denied_service", "denied_action"),
+    [
+        ("sqs", "-bookings", "service:sns.amazonaws.com", "sqs:SendMessage"),
+        ("sqs", "-ses-events", "service:sns.amazonaws.com", "sqs:SendMessage"),
+        ("sns", "-ses-events", "service:ses.amazonaws.com", "sns:Publish"),
+    ],
+)
+def test_without_a_resource_policy_the_service_cannot_deliver(
+    checked: tuple[list[Any], Policies, Facts],
+    kind: str,
+    suffix: str,
+    denied_service: str,
+    denied_action: str,
+):
     """moto delivers anyway (it enforces no resource policy); the evaluator does not."""
     calls, policies, facts = checked
-    queue = next(arn for arn in policies.resource if arn.endswith("-bookings"))
-    without = {arn: found for arn, found in policies.resource.items() if arn != queue}
+    (cut_arn,) = [
+        arn
+        for arn in policies.resource
+        if arn.startswith(f"arn:aws:{kind}:") and arn.endswith(suffix)
+    ]
+    without = {arn: found for arn, found in policies.resource.items() if arn != cut_arn}
     cut = Policies(policies.identity, policies.principal_arns, without, policies.key_policies)
     denied = {(d.principal, d.need.action) for d in evaluate(calls, facts, cut) if not d.allowed}
-    assert denied == {("service:sns.amazonaws.com", "sqs:SendMessage")}
+    assert denied == {(denied_service, denied_action)}

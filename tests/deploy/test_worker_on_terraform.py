@@ -2,6 +2,8 @@
 terraform's outputs alone (plus the secrets put as the README says)."""
 
 import json
+from collections import Counter
+from typing import Any
 
 import pytest
 
@@ -36,14 +38,58 @@ def test_pages_land_in_terraforms_site_bucket(journey: Journey, deployment: Depl
     assert "robots.txt" in keys
 
 
-def test_the_calendar_and_scc_got_the_booking(journey: Journey, deployment: Deployment):
-    assert len(deployment.downstream.calendar.records) == 1
-    assert len(deployment.downstream.scc.records) == 1
+def _entries(records: dict[str, Any]) -> Counter[str]:
+    return Counter(record["booking_id"] for record in records.values())
+
+
+def test_the_calendar_and_scc_got_each_booking_once(journey: Journey, deployment: Deployment):
+    # the request held by another worker is on the calendar (tentative) and not yet in SCC
+    assert _entries(deployment.downstream.calendar.records) == {
+        "boatsetter:xhqgmdh": 1,
+        "boatsetter:ywqnbfo": 1,
+    }
+    assert _entries(deployment.downstream.scc.records) == {"boatsetter:xhqgmdh": 1}
 
 
 def test_a_transient_scc_fault_is_retried_then_done(journey: Journey):
     assert _kinds(journey, "retry") == ["retry"], journey.runs["retry"].stderr[-3000:]
     assert _kinds(journey, "retried") == ["done"], journey.runs["retried"].stderr[-3000:]
+
+
+def test_a_booking_another_worker_holds_waits_without_spending_retries_then_ends_done(
+    journey: Journey, deployment: Deployment
+):
+    run = journey.runs["contention"]
+    assert run.returncode == 0, run.stderr[-3000:]
+    outcomes = run.outcomes()
+    *waited, last = outcomes
+    assert waited, "the worker never met the other worker's lease"
+    print(f"\nmet the held lease {len(waited)} time(s), each re-sent fresh; then done")
+    assert {(o["outcome"], o.get("error_class")) for o in waited} == {("retry", "LeaseHeld")}
+    assert last["outcome"] == "done", last
+    assert {o["booking_id"] for o in outcomes} == {journey.held_booking}
+    # each wait was a fresh message: no receive of it counted against the retry budget
+    assert {o["receive_count"] for o in outcomes} == {1}
+    record = journey.state_store().load(journey.held_booking)
+    assert record.lease_owner is None
+    assert record.emails, "the email was not remembered as applied"
+    assert all(step.published_hash for step in record.steps.values()), record.steps
+
+
+def test_the_worker_gets_terraforms_ses_events_queue(journey: Journey, deployment: Deployment):
+    queue = deployment.terraform.output("ses_events_queue_url")
+    assert journey.worker_env()["CHARTERHAND_SES_EVENTS_QUEUE_URL"] == queue
+
+
+def test_an_ses_report_through_terraforms_topic_and_queue_is_recorded_and_deleted(
+    journey: Journey,
+):
+    report = journey.ses_report
+    assert report is not None
+    assert report.recorded is not None, "the worker did not record SES's event"
+    assert report.recorded["message_id"]["S"] == report.message_id
+    assert report.recorded["event_type"]["S"] == report.event_type
+    assert report.left_in_queue == 0, "the recorded event was not deleted from its queue"
 
 
 def test_an_unreadable_email_lands_in_terraforms_dlq(journey: Journey):
