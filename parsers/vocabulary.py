@@ -42,6 +42,14 @@ class Vocabulary(BaseModel):
         unknown = set(self.labels) - set(FIELD_LABELS)
         if unknown:
             raise ValueError(f"unknown fields in [parsing.labels]: {', '.join(sorted(unknown))}")
+        # a blank phrase would be found in every subject: every email one kind, or ignored
+        for part, taught in (("labels", self.labels), ("kinds", self.kinds)):
+            for key, words in taught.items():
+                if any(not word.strip() for word in words):
+                    raise ValueError(f"a blank word in [parsing.{part}] {key}")
+        for rule, phrases in self.not_bookings.items():
+            if not rule.strip() or any(not phrase.strip() for phrase in phrases):
+                raise ValueError(f"a blank rule name or phrase in [parsing.not_bookings] {rule!r}")
 
     @cached_property
     def _extra_labels(self) -> dict[str, frozenset[str]]:

@@ -213,12 +213,17 @@ data "aws_iam_policy_document" "worker_task" {
     resources = ["${aws_s3_bucket.inbound.arn}/${local.inbound_prefix}*"]
   }
 
+  # Query: SES's reports on a send whose answer was lost (worker/ses_events.py); DeleteItem: a
+  # "sending" mark dropped after SES refused the send (worker/deliveries.py). Both are off the
+  # deploy journey's paths (tests/integration/test_emails_once.py drives them).
   statement {
     sid = "StateTable"
     actions = [
       "dynamodb:GetItem",
       "dynamodb:PutItem",
       "dynamodb:UpdateItem",
+      "dynamodb:Query",
+      "dynamodb:DeleteItem",
     ]
     resources = [aws_dynamodb_table.state.arn]
   }

@@ -59,3 +59,18 @@ def test_label_like_lines_away_from_the_fields_are_not_reported():
         parse_email(raw, FLEET)
     assert "'sailing window'" in failed.value.reason
     assert "pets" not in failed.value.reason
+
+
+@pytest.mark.parametrize(
+    "taught",
+    [
+        {"labels": {"boat": ["Vessel", "  "]}},
+        {"kinds": {"confirmed": [""]}},
+        {"not_bookings": {"spam": [" "]}},
+        {"not_bookings": {" ": ["free cruise"]}},
+    ],
+)
+def test_a_blank_word_is_refused_at_start_up(taught):
+    """A blank phrase is found in every subject: it would make every email one kind, or ignored."""
+    with pytest.raises(ValueError, match="blank"):
+        Vocabulary.model_validate(taught)
