@@ -66,7 +66,7 @@ class ReasonClass(StrEnum):
     UNREADABLE = "unreadable"  # the message body could not be read
     FETCH = "fetch"  # reading the raw email from S3 failed
     PARSE = "parse"  # a booking email we cannot read
-    LEASE = "lease"  # another worker holds the booking
+    LEASE = "lease"  # waiting: another worker holds the booking, or SES has not reported a send
     STATE = "state"  # the state table kept changing or failed
     STEP = "step"  # a publisher step failed
     UNEXPECTED = "unexpected"  # a bug of ours or a library's
@@ -115,7 +115,7 @@ def reason_class(outcome: Outcome) -> ReasonClass:
 
 
 def _error_class(outcome: Outcome) -> ReasonClass:
-    if outcome.error_class in _LEASE_ERRORS:
+    if outcome.contention or outcome.error_class in _LEASE_ERRORS:
         return ReasonClass.LEASE
     if outcome.error_class == "UnreadableBody":
         return ReasonClass.UNREADABLE

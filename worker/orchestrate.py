@@ -17,7 +17,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from bookings import Booking, BookingEvent, CharterhandError, TransientError, reduce
+from bookings import Booking, BookingEvent, CharterhandError, TransientError, Waiting, reduce
 from publishers.base import Publisher, StepContext
 from worker.store import BookingBusy, BookingRecord, StateConflict, StateStore, StepRecord
 
@@ -263,6 +263,9 @@ class Orchestrator:
             result = publisher.publish(ctx)
             failed = False
             return result
+        except Waiting:  # not a failure: it waits for a lease or SES's report (no alarm)
+            failed = False
+            raise
         finally:
             if self.on_step is not None:
                 with suppress(Exception):

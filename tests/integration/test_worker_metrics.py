@@ -114,6 +114,24 @@ def test_the_step_hook_sees_each_run_once_and_cannot_break_one(store, recorder, 
     assert {r.booking_key for r in runs} == {"boatsetter:xhqgmdh"}
 
 
+def test_a_step_that_only_waits_is_not_a_failed_run(store, recorder, executor):
+    """Waiting for a lease or SES's report is no failure: the step failure alarm never counts it."""
+    runs: list[StepRun] = []
+    recorder.faults = {"crew_email": Fault("waiting")}
+    orchestrator = Orchestrator(
+        store,
+        recording_publishers(recorder),
+        executor,
+        owner="t",
+        lease_seconds=30,
+        on_step=runs.append,
+    )
+    applied = orchestrator.apply(event(), run_id="r1")
+    assert set(applied.failed) == {"crew_email"}  # still retried, as a wait
+    assert ("crew_email", False) in [(r.step, r.failed) for r in runs]
+    assert not any(r.failed for r in runs)
+
+
 def test_the_outcome_hook_is_called_once_per_settled_message_after_the_metrics(
     stack, recorder, log_lines
 ):

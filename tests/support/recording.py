@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from bookings import Booking, PermanentError, TransientError
+from bookings import Booking, PermanentError, TransientError, Waiting
 from publishers.base import StepContext
 
 
@@ -23,7 +23,7 @@ from publishers.base import StepContext
 class Fault:
     """What the first ``times`` calls of a step do: raise (transient, permanent) or sleep."""
 
-    kind: str  # "transient" | "permanent" | "sleep"
+    kind: str  # "transient" | "permanent" | "waiting" | "sleep"
     times: int = 1
     seconds: float = 0.0
 
@@ -96,7 +96,8 @@ class RecordingPublisher:
         if fault is not None and fault.kind == "sleep":
             time.sleep(fault.seconds)
         elif fault is not None:
-            error = TransientError if fault.kind == "transient" else PermanentError
+            errors = {"transient": TransientError, "waiting": Waiting}
+            error = errors.get(fault.kind, PermanentError)
             self.recorder.write(event="failed", **entry)
             raise error(f"{self.step} sandbox said no ({fault.kind})")
         if self.recorder.delay:

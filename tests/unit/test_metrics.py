@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bookings import PermanentError, TransientError
+from bookings import PermanentError, TransientError, Waiting
 from parsers import Hop
 from tests.support.paths import aws_events_dir
 from tests.unit.test_decode import OWN, bodies_in, outcome
@@ -176,6 +176,10 @@ def test_every_body_the_decoder_ignores_is_not_mail():
         (Outcome.of_error(PermanentError("no date", step="parse")), ReasonClass.PARSE),
         (
             Outcome(Kind.RETRY, "another worker", step="scc", error_class="LeaseHeld"),
+            ReasonClass.LEASE,
+        ),
+        (
+            Outcome.of_error(Waiting("SES has not reported the send yet", step="crew_email")),
             ReasonClass.LEASE,
         ),
         (Outcome.of_error(TransientError("kept changing", step="state")), ReasonClass.STATE),
