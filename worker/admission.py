@@ -7,8 +7,10 @@ With SES's verdicts (its notification, or the headers SES adds on top of the raw
 * ``require_authenticated_sender`` (the default): the email's own ``From`` domain must be proven by
   *aligned* authentication, read from the topmost ``Authentication-Results`` SES wrote
   (``worker.authresults``): DMARC pass for that domain, or a DKIM signature by it. SES's bare SPF
-  and DKIM verdicts are never enough: an attacker's own domain passes both. No such header (mail
-  SES did not annotate) proves nothing, so it is ignored too: fail closed.
+  and DKIM verdicts are never enough: an attacker's own domain passes both. Where the stored email
+  carries no such header, the DMARC PASS of SES's own notification (aligned by definition) stands
+  in for it (``worker.authresults.from_notification_dmarc``); with neither, nothing proves the
+  sender, so it is ignored: fail closed.
 
 What the ``From`` domain is decides what this proves: for direct platform mail and a mailbox rule's
 unchanged forward (``X-Forwarded-For``), the platform's domain; for a forward written by the owner

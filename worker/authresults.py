@@ -190,3 +190,20 @@ def alignment(results: AuthenticationResults | None, from_domain: str | None) ->
         if signer is not None and aligned_domains(signer, domain):
             return Alignment(domain, f"DKIM signature of {signer}")
     return None
+
+
+def from_notification_dmarc(
+    dmarc_verdict: str | None, from_domain: str | None
+) -> AuthenticationResults | None:
+    """SES's notification's own DMARC verdict, as results, for a stored email that carries no
+    ``Authentication-Results``; None unless it is PASS.
+
+    DMARC passes only when an SPF or DKIM pass is aligned with the ``From`` domain, and SES judges
+    the ``From`` of the very email it stored, so a PASS in its notification (which reaches us only
+    through our own topic and queue) proves that domain as the header's ``dmarc=pass`` does.
+    SES's bare SPF and DKIM verdicts are never used: they are not tied to the ``From`` domain.
+    """
+    if (dmarc_verdict or "").upper() != "PASS" or not from_domain:
+        return None
+    domain = from_domain.lower().rstrip(".")
+    return AuthenticationResults((Result("dmarc", "pass", {"header.from": domain}),))

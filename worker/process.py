@@ -40,7 +40,12 @@ from worker.admission import (
     header_block,
     verdicts_from_headers,
 )
-from worker.authresults import AuthenticationResults, alignment, ses_authentication_results
+from worker.authresults import (
+    AuthenticationResults,
+    alignment,
+    from_notification_dmarc,
+    ses_authentication_results,
+)
 from worker.confirmations import ForwardingConfirmations
 from worker.decode import EmailRef, decode_body
 from worker.fetching import RawEmails
@@ -201,8 +206,11 @@ class MessageHandler:
             if refused:
                 return Outcome(Kind.IGNORED, refused, email_id=email_id)
         headers = BytesHeaderParser(policy=compat32).parsebytes(header_block(raw))
-        results = ses_authentication_results(headers)
         envelope = _reading(self.reader.envelope, raw)
+        results = ses_authentication_results(headers)
+        if results is None and ref.verdicts is not None:  # SES's notification, when it came
+            from_domain = (envelope.from_address or "").rpartition("@")[2]
+            results = from_notification_dmarc(ref.verdicts.dmarc, from_domain)
         refused = check_sender(
             results, envelope.from_address, required=self.require_authenticated_sender
         )

@@ -72,7 +72,8 @@ class Settings(BaseSettings):
     require_authenticated_sender: bool = Field(
         default=True,
         description="admit only mail whose own From domain SES proved (DMARC pass, or a DKIM "
-        "signature aligned with it, in SES's Authentication-Results); bare SPF/DKIM passes never",
+        "signature aligned with it, in SES's Authentication-Results; where the stored email "
+        "lacks that header, DMARC PASS in SES's notification); bare SPF/DKIM passes never",
     )
     require_verified_original: bool = Field(
         default=False,

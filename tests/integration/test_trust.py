@@ -48,17 +48,19 @@ def run(stack: LocalStack, ring: KeyRing, make_worker, log_lines):
     parsers, the test's DKIM keys); the outcomes it logged."""
 
     def send_and_work(*emails: tuple[bytes, str], **overrides: Any) -> list[dict[str, Any]]:
+        dmarc = overrides.pop("notification_dmarc", "PASS")
         worker = make_worker(ParsersReader(default_fleet()), key_lookup=ring.lookup, **overrides)
         for raw, results in emails:
-            send_as_ses(stack, raw, results)
+            send_as_ses(stack, raw, results, dmarc=dmarc)
         settle_all(worker)
         return [line for line in log_lines() if line["event"] == "message settled"]
 
     return send_and_work
 
 
-def send_as_ses(stack: LocalStack, raw: bytes, results: str) -> None:
-    """Store ``raw`` as SES does, with ``results`` as its Authentication-Results, and notify."""
+def send_as_ses(stack: LocalStack, raw: bytes, results: str, *, dmarc: str = "PASS") -> None:
+    """Store ``raw`` as SES does, with ``results`` as its Authentication-Results, and notify
+    with ``dmarc`` as the notification's DMARC verdict."""
     message_id = f"ses-{time.monotonic_ns()}"
     key = f"raw/{message_id}"
     stored = (
@@ -66,7 +68,7 @@ def send_as_ses(stack: LocalStack, raw: bytes, results: str) -> None:
         f"Authentication-Results: {results}\r\n"
     ).encode() + raw
     boto3.client("s3").put_object(Bucket=stack.inbound_bucket, Key=key, Body=stored)
-    verdicts = dict.fromkeys(("spam", "virus", "spf", "dkim", "dmarc"), "PASS")
+    verdicts = {**dict.fromkeys(("spam", "virus", "spf", "dkim"), "PASS"), "dmarc": dmarc}
     notification = ses_notification(
         raw, message_id=message_id, bucket=stack.inbound_bucket, key=key, verdicts=verdicts
     )
@@ -130,15 +132,34 @@ def test_platform_mail_with_dmarc_pass_is_stored_verified(run, stack):
     assert provenance.text == "verified (DMARC pass for boatsetter.com)"
 
 
-def test_mail_without_ses_authentication_results_is_ignored(run, stack):
+@pytest.mark.parametrize("notification_dmarc", ["GRAY", "FAIL", "PROCESSING_FAILED"])
+def test_mail_without_ses_authentication_results_is_ignored(run, stack, notification_dmarc):
+    """No header of SES's, and SES's notification does not say DMARC passed: nothing proves the
+    From domain (the spf and dkim PASS in the notification are not tied to it)."""
     [line] = run(
         (
             sample("boatsetter-confirmed.eml"),
             "mx.other.example; dmarc=pass header.from=boatsetter.com",
-        )
+        ),
+        notification_dmarc=notification_dmarc,
     )
     assert line["outcome"] == "ignored"
-    assert "cannot be authenticated" in line["reason"]
+    assert "cannot be authenticated" in line["reason"] or "DMARC" in line["reason"]
+    assert StateStore(stack.table_name, boto3.client("dynamodb")).load(KEY).booking is None
+
+
+def test_without_ses_header_the_notifications_dmarc_pass_proves_the_from_domain(run, stack):
+    """SES's own DMARC PASS (aligned by definition) in its notification stands in for the header."""
+    [line] = run(
+        (
+            sample("boatsetter-confirmed.eml"),
+            "mx.other.example; dmarc=fail header.from=boatsetter.com",
+        )
+    )
+    assert line["outcome"] == "done"
+    assert stored_provenance(stack) == Provenance(
+        verified=True, proof="DMARC pass for boatsetter.com"
+    )
 
 
 # --- forwards ---------------------------------------------------------------------------------
