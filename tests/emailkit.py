@@ -259,3 +259,20 @@ def only(msg: MIMEBase, subtype: str) -> MIMEBase:
     )
     single["Date"] = str(msg["Date"])
     return single
+
+
+def nested_multipart(depth: int) -> bytes:
+    """A Boatsetter-looking email whose body is ``depth`` multiparts, one inside the other."""
+    body = b"Content-Type: text/plain\r\n\r\nYour booking is confirmed.\r\n"
+    for level in range(depth):
+        boundary = f"b{level}".encode()
+        body = (
+            b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\r\n\r\n--' + boundary
+            + b"\r\n" + body + b"\r\n--" + boundary + b"--\r\n"
+        )  # fmt: skip
+    head = (
+        b"From: Boatsetter <no-reply@boatsetter.com>\r\nTo: bookings@in.example.com\r\n"
+        b"Subject: Booking confirmed\r\nDate: Tue, 02 Mar 2027 09:14:00 -0800\r\n"
+        b"MIME-Version: 1.0\r\n"
+    )
+    return head + body

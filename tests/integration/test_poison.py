@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from bookings import BookingEvent, default_fleet
-from tests.emailkit import CONFIRMED_ROWS, message, text_body
+from tests.emailkit import CONFIRMED_ROWS, message, nested_multipart, text_body
 from tests.integration.test_worker_outcomes import dead_letters, drain, outcomes
 from tests.support.mail import EventMailReader, email_for, event
 from tests.support.pipeline import queue_size, send_raw
@@ -20,23 +20,6 @@ from worker.parsing import ParsersReader
 from worker.reading import Envelope
 
 RENTER = "Maya Thompson"
-
-
-def nested_multipart(depth: int) -> bytes:
-    """A Boatsetter-looking email whose body is ``depth`` multiparts, one inside the other."""
-    body = b"Content-Type: text/plain\r\n\r\nYour booking is confirmed.\r\n"
-    for level in range(depth):
-        boundary = f"b{level}".encode()
-        body = (
-            b'Content-Type: multipart/mixed; boundary="' + boundary + b'"\r\n\r\n--' + boundary
-            + b"\r\n" + body + b"\r\n--" + boundary + b"--\r\n"
-        )  # fmt: skip
-    head = (
-        b"From: Boatsetter <no-reply@boatsetter.com>\r\nTo: bookings@in.example.com\r\n"
-        b"Subject: Booking confirmed\r\nDate: Tue, 02 Mar 2027 09:14:00 -0800\r\n"
-        b"MIME-Version: 1.0\r\n"
-    )
-    return head + body
 
 
 def test_multipart_nested_a_thousand_deep_is_dead_lettered_on_the_first_receive(

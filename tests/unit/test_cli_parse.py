@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.emailkit import CONFIRMED_ROWS, message, text_body
+from tests.emailkit import CONFIRMED_ROWS, message, nested_multipart, text_body
 from tests.support.cli import charterhand
 
 EMAILS = FIXTURES / "emails"
@@ -99,6 +99,15 @@ def test_unreadable_booking_exits_4_with_the_missing_fields():
     done = charterhand("parse", str(EMAILS / "boatsetter-confirmed-unreadable-layout.eml"))
     assert done.returncode == 4
     assert "missing: booking_id, start, end" in done.stderr
+
+
+def test_an_email_nested_a_thousand_deep_exits_4_naming_only_the_error_class(tmp_path: Path):
+    deep = tmp_path / "deep.eml"
+    deep.write_bytes(nested_multipart(1000))
+    done = charterhand("parse", str(deep))
+    assert done.returncode == 4, done.stderr
+    assert "unexpected RecursionError while reading it" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_a_missing_file_exits_2(tmp_path: Path):

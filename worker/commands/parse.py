@@ -93,9 +93,9 @@ def report(
     except OSError as exc:
         print(f"{path}: cannot read the file: {exc.strerror or exc}", file=err)
         return EXIT_UNREADABLE_FILE
-    if explain:
-        print(explanation(raw, context), file=out)
     try:
+        if explain:
+            print(explanation(raw, context), file=out)
         event = parse_email(raw, context.fleet, context.vocabulary)
     except NotABooking as exc:
         print(f"{path}: not a booking: {exc.reason}", file=err)
@@ -104,6 +104,11 @@ def report(
     except ParseError as exc:
         print(f"{path}: unreadable booking email: {exc.reason}", file=err)
         print(f"missing: {', '.join(exc.missing)}", file=err)
+        return EXIT_PARSE_ERROR
+    except Exception as exc:  # RecursionError from MIME nested too deep, a parser's bug
+        # as the worker does: permanent, named by its class only (its message may quote the email)
+        name = type(exc).__name__
+        print(f"{path}: unreadable email: unexpected {name} while reading it", file=err)
         return EXIT_PARSE_ERROR
     if as_json:
         print(json.dumps(event_json(event, context), indent=2), file=out)
