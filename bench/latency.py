@@ -160,28 +160,13 @@ def main() -> int:
 
     import boto3
 
-    from publishers.calendar import CalendarPublisher
-    from publishers.crew_email import CrewEmailPublisher
-    from publishers.crew_page import CrewPagePublisher
-    from publishers.guest_page import GuestPagePublisher
-    from publishers.scc import SccPublisher
-    from publishers.summary import SummaryPublisher
     from sandbox.aws import running_moto
     from sandbox.downstream import running_downstream
     from sandbox.stack import provision
+    from worker.downstream import PUBLISHER_CLASSES
     from worker.ingest import ingest
 
-    graph = {
-        p.step: p.depends_on
-        for p in (
-            CalendarPublisher,
-            SccPublisher,
-            GuestPagePublisher,
-            CrewPagePublisher,
-            CrewEmailPublisher,
-            SummaryPublisher,
-        )
-    }
+    graph = {p.step: p.depends_on for p in PUBLISHER_CLASSES}
     out = ROOT / "artifacts" / "bench-latency"
     out.mkdir(parents=True, exist_ok=True)
     log = out / "worker.log"

@@ -33,6 +33,18 @@ if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
 
 
+#: the publishers ``system_publishers``, ``page_publishers`` and ``email_publishers`` build: their
+#: steps and dependencies (the step graph) without building any
+PUBLISHER_CLASSES: tuple[type[Publisher], ...] = (
+    CalendarPublisher,
+    SccPublisher,
+    GuestPagePublisher,
+    CrewPagePublisher,
+    CrewEmailPublisher,
+    SummaryPublisher,
+)
+
+
 @dataclass
 class DownstreamClients:
     """The AWS clients the publishers use; any left out is built from the environment."""

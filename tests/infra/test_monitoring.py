@@ -7,30 +7,15 @@ dimensions it emits them under, beside the queue's; the step alarm reads the sam
 import json
 import re
 
-from publishers.calendar import CalendarPublisher
-from publishers.crew_email import CrewEmailPublisher
-from publishers.crew_page import CrewPagePublisher
-from publishers.guest_page import GuestPagePublisher
-from publishers.scc import SccPublisher
-from publishers.summary import SummaryPublisher
 from tests.infra.dashboard import worker_charts
 from tests.infra.module import Module, ref
 from tests.infra.terraform_cli import Terraform
+from worker.downstream import PUBLISHER_CLASSES
 from worker.metrics import METRICS, ReasonClass
 from worker.outcomes import Kind
 
 #: the steps worker.compose.default_publishers builds
-STEPS = {
-    p.step
-    for p in (
-        CalendarPublisher,
-        SccPublisher,
-        GuestPagePublisher,
-        CrewPagePublisher,
-        CrewEmailPublisher,
-        SummaryPublisher,
-    )
-}
+STEPS = {p.step for p in PUBLISHER_CLASSES}
 DIMENSION_VALUES = {
     "Outcome": {k.value for k in Kind},
     "ReasonClass": {r.value for r in ReasonClass},

@@ -12,6 +12,7 @@ from sandbox.records_api import serving
 from sandbox.scc import SccSandbox, hash_service_key
 from tests.publishing_support import MemoryLinkIssuer, booking, context
 from worker.downstream import (
+    PUBLISHER_CLASSES,
     DownstreamClients,
     email_publishers,
     page_publishers,
@@ -108,6 +109,7 @@ def test_a_real_worker_publishes_to_every_system(aws):
         "crew_email",
         "summary",
     ]
+    assert tuple(type(p) for p in built) == PUBLISHER_CLASSES  # the step graph benches read
 
 
 def test_page_publishers_need_the_link_signing_key_at_start_up(aws):
