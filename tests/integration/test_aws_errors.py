@@ -20,32 +20,27 @@ from worker.store import StateStore
 NO_RETRY = Config(retries={"total_max_attempts": 1}, region_name="us-east-1")
 
 
-def dynamodb(httpserver, code: str, status: int):
-    body = json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": "no"})
+def answering(httpserver, service: str, error_type: str, status: int):
+    """A ``service`` client whose every request gets ``error_type`` with ``status``."""
+    body = json.dumps({"__type": error_type, "message": "no"})
     httpserver.expect_request("/").respond_with_data(
         body, status=status, content_type="application/x-amz-json-1.0"
     )
     return boto3.client(
-        "dynamodb",
+        service,
         endpoint_url=httpserver.url_for("/"),
         config=NO_RETRY,
         aws_access_key_id="k",
         aws_secret_access_key="s",
     )
+
+
+def dynamodb(httpserver, code: str, status: int):
+    return answering(httpserver, "dynamodb", f"com.amazonaws.dynamodb.v20120810#{code}", status)
 
 
 def sqs(httpserver, code: str, status: int):
-    body = json.dumps({"__type": code, "message": "no"})
-    httpserver.expect_request("/").respond_with_data(
-        body, status=status, content_type="application/x-amz-json-1.0"
-    )
-    return boto3.client(
-        "sqs",
-        endpoint_url=httpserver.url_for("/"),
-        config=NO_RETRY,
-        aws_access_key_id="k",
-        aws_secret_access_key="s",
-    )
+    return answering(httpserver, "sqs", code, status)
 
 
 def family_of(call) -> type:
