@@ -7,6 +7,7 @@ table's reader called an unknown code transient and the delivery log, on the sam
 """
 
 import json
+from typing import Literal
 
 import boto3
 import pytest
@@ -20,7 +21,7 @@ from worker.store import StateStore
 NO_RETRY = Config(retries={"total_max_attempts": 1}, region_name="us-east-1")
 
 
-def answering(httpserver, service: str, error_type: str, status: int):
+def answering(httpserver, service: Literal["dynamodb", "sqs"], error_type: str, status: int):
     """A ``service`` client whose every request gets ``error_type`` with ``status``."""
     body = json.dumps({"__type": error_type, "message": "no"})
     httpserver.expect_request("/").respond_with_data(
