@@ -118,13 +118,19 @@ def allowlisted(address: str, allowlist: Sequence[str]) -> bool:
     return address in allowed or "@" + address.rsplit("@", 1)[-1] in allowed
 
 
-def verdicts_from_headers(raw: bytes) -> Verdicts | None:
-    """SES's verdicts from the headers it puts on top of a stored email; None if it added none.
+def stored_headers(raw: bytes) -> Message:
+    """The stored email's headers, parsed once for every admission check (body never split)."""
+    return BytesHeaderParser(policy=compat32).parsebytes(header_block(raw))
+
+
+def verdicts_from_headers(raw: bytes | Message) -> Verdicts | None:
+    """SES's verdicts from the headers it puts on top of a stored email (raw, or its
+    ``stored_headers``); None if it added none.
 
     Only the first (topmost) of each header counts: SES adds its own above whatever the sender
     wrote, so a forged ``X-SES-Spam-Verdict: PASS`` lower down is never read.
     """
-    headers: Message = BytesHeaderParser(policy=compat32).parsebytes(header_block(raw))
+    headers = raw if isinstance(raw, Message) else stored_headers(raw)
     spam = headers.get("X-SES-Spam-Verdict")
     virus = headers.get("X-SES-Virus-Verdict")
     results = ses_authentication_results(headers)

@@ -16,8 +16,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from email.message import Message
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 from typing import Any, TypeVar
 
 import structlog
@@ -37,7 +35,7 @@ from worker.admission import (
     check_location,
     check_sender,
     check_verdicts,
-    header_block,
+    stored_headers,
     verdicts_from_headers,
 )
 from worker.authresults import (
@@ -198,18 +196,18 @@ class MessageHandler:
 
     def _admit_and_parse(self, ref: EmailRef, raw: bytes) -> "Outcome | tuple[BookingEvent, str]":
         email_id = ref.ses_message_id or _reading(self.reader.identity, raw)
-        verdicts = None if ref.verdicts is not None else _reading(verdicts_from_headers, raw)
+        headers = _reading(stored_headers, raw)
+        verdicts = None if ref.verdicts is not None else verdicts_from_headers(headers)
         if verdicts is not None:
             refused = check_verdicts(
                 verdicts, require_authenticated_sender=self.require_authenticated_sender
             )
             if refused:
                 return Outcome(Kind.IGNORED, refused, email_id=email_id)
-        headers = BytesHeaderParser(policy=compat32).parsebytes(header_block(raw))
         envelope = _reading(self.reader.envelope, raw)
+        from_domain = (envelope.from_address or "").rpartition("@")[2]
         results = ses_authentication_results(headers)
         if results is None and ref.verdicts is not None:  # SES's notification, when it came
-            from_domain = (envelope.from_address or "").rpartition("@")[2]
             results = from_notification_dmarc(ref.verdicts.dmarc, from_domain)
         refused = check_sender(
             results, envelope.from_address, required=self.require_authenticated_sender
@@ -225,7 +223,6 @@ class MessageHandler:
             event = _reading(self.reader.parse, raw)
         except NotABooking as exc:
             return Outcome(Kind.IGNORED, f"not a booking: {exc.reason}", email_id=email_id)
-        from_domain = (envelope.from_address or "").rpartition("@")[2]
         proven = provenance_of(
             envelope, alignment(results, from_domain), event.source, self.key_lookup
         )
