@@ -11,7 +11,11 @@ COPY bookings ./bookings
 COPY parsers ./parsers
 COPY publishers ./publishers
 COPY templates ./templates
+COPY state ./state
 COPY worker ./worker
+COPY app ./app
+COPY ops ./ops
+COPY cli ./cli
 COPY api ./api
 COPY sandbox ./sandbox
 # `.` without the dev extra: no moto, pytest or type stubs in the image.

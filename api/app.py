@@ -25,10 +25,10 @@ from api.config import LinksApiConfig
 from api.http import Request, Response
 from api.pages import Verb
 from api.photos import PhotoGrants, PhotoRefused, checked_content_type
-from api.state import LinksState, RecordedAnswer
-from api.tokens import CrewTokens, InvalidLink
 from bookings import Booking, CharterhandError, TransientError
 from bookings.slugs import booking_keys_for_slug
+from state.crew_tokens import CrewTokens, InvalidLink
+from state.links import LinksState, RecordedAnswer
 from templates.assets import origin_of
 
 if TYPE_CHECKING:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from api.http import Response
-from api.state import RecordedAnswer
 from bookings import Booking
+from state.links import RecordedAnswer
 from templates import environment
 from templates.assets import page_assets
 from templates.filters import clock, short_day

@@ -23,14 +23,14 @@ from publishers.calendar import CalendarConfig, CalendarPublisher, calendar_api
 from publishers.changes import CREW_FIELDS, changes
 from publishers.crew_email import Notice, crew_view
 from publishers.deliveries import MemoryDeliveryLog
-from publishers.http import JsonHttp
-from publishers.ics import invitation
-from publishers.mail import compose
 from publishers.summary import SummaryPublisher, SummarySettings
+from publishers.transport.http import JsonHttp
+from publishers.transport.ics import invitation
+from publishers.transport.mail import compose
 from sandbox.calendar import CalendarSandbox
 from sandbox.records_api import serving
 from templates import environment
-from tests.publishing_support import booking, context, lifecycle
+from tests.support.publishing import booking, context, lifecycle
 
 BOOKINGS = 300
 EMAILS = 500

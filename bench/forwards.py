@@ -1,7 +1,8 @@
 """How many generated forwards our unwrapping reads, beside the ``email-forward-parser`` package.
 
-Run by hand: ``.venv/bin/python bench/forwards.py``. Every client of ``tests.forwardkit`` in every
-language wraps the same confirmed Boatsetter booking. "Ours" counts forwards that
+Run by hand: ``.venv/bin/python bench/forwards.py``. Every client of
+``tests.support.forwardkit`` in every language wraps the same confirmed Boatsetter booking.
+"Ours" counts forwards that
 ``parse_email`` reads right whole (booking id, start and the original's moment as ``as_of``);
 "email-forward-parser" counts those whose original sender it names as Boatsetter's address (it
 reads no dates, so that is the most it can be asked). The last line is
@@ -15,8 +16,8 @@ from emailforwardparser.client import EmailParserClient
 
 from bookings import NotABooking, ParseError, default_fleet
 from parsers import parse_email
-from tests.emailkit import CONFIRMED_ROWS, LA, html_table, text_body
-from tests.forwardkit import CLIENTS, LANGUAGES, datetime_of_written
+from tests.support.emailkit import CONFIRMED_ROWS, LA, html_table, text_body
+from tests.support.forwardkit import CLIENTS, LANGUAGES, datetime_of_written
 
 PLATFORM_ADDRESS = "no-reply@boatsetter.com"
 

@@ -102,11 +102,11 @@ def delay_aws_calls(latency: Mapping[str, tuple[float, float]]) -> None:
 
 
 def child() -> int:
-    from worker.compose import build_worker
-    from worker.logs import configure_logging
-    from worker.metrics import Metrics, stdout_lines
+    from app.compose import build_worker
+    from app.logs import configure_logging
+    from app.metrics import Metrics, stdout_lines
+    from app.settings import load_settings
     from worker.orchestrate import StepRun
-    from worker.settings import load_settings
 
     class StepsByBooking(Metrics):
         """The worker's metrics, and each step run with its booking (for the critical path)."""
@@ -160,11 +160,11 @@ def main() -> int:
 
     import boto3
 
+    from app.downstream import PUBLISHER_CLASSES
     from sandbox.aws import running_moto
     from sandbox.downstream import running_downstream
+    from sandbox.ingest import ingest
     from sandbox.stack import provision
-    from worker.downstream import PUBLISHER_CLASSES
-    from worker.ingest import ingest
 
     graph = {p.step: p.depends_on for p in PUBLISHER_CLASSES}
     out = ROOT / "artifacts" / "bench-latency"

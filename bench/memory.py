@@ -58,8 +58,8 @@ def main() -> int:
     import boto3
 
     from sandbox.aws import running_moto
+    from sandbox.ingest import ingest
     from sandbox.stack import provision
-    from worker.ingest import ingest
 
     out = ROOT / "artifacts" / "bench-memory"
     out.mkdir(parents=True, exist_ok=True)

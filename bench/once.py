@@ -38,24 +38,24 @@ sys.path.insert(0, str(ROOT))
 
 import boto3  # noqa: E402
 
+from app.compose import Clients, build_worker  # noqa: E402
 from bookings import CharterhandError, Kind, MarginPolicy, default_fleet  # noqa: E402
 from publishers.calendar import CalendarConfig, CalendarPublisher, calendar_api  # noqa: E402
 from publishers.crew_email import CrewEmailPublisher, CrewEmailSettings  # noqa: E402
-from publishers.http import HttpPolicy, JsonHttp  # noqa: E402
-from publishers.mail import Mailer  # noqa: E402
 from publishers.scc import SccPublisher, scc_api  # noqa: E402
 from publishers.summary import SummaryPublisher, SummarySettings  # noqa: E402
+from publishers.transport.http import HttpPolicy, JsonHttp  # noqa: E402
+from publishers.transport.mail import Mailer  # noqa: E402
 from sandbox.aws import running_moto  # noqa: E402
 from sandbox.downstream import running_downstream  # noqa: E402
 from sandbox.ses import SesStandIn, serving  # noqa: E402
 from sandbox.stack import SENDING_DOMAIN, provision  # noqa: E402
-from tests.publishing_support import MemoryLinkIssuer, booking, context, lifecycle  # noqa: E402
+from state.deliveries import DynamoDeliveryLog  # noqa: E402
+from state.store import StateStore, create_table  # noqa: E402
 from tests.support.mail import EventMailReader, email_for, event  # noqa: E402
 from tests.support.pipeline import send_raw  # noqa: E402
+from tests.support.publishing import MemoryLinkIssuer, booking, context, lifecycle  # noqa: E402
 from tests.support.recording import Recorder, recording_publishers  # noqa: E402
-from worker.compose import Clients, build_worker  # noqa: E402
-from worker.deliveries import DynamoDeliveryLog  # noqa: E402
-from worker.store import StateStore, create_table  # noqa: E402
 
 
 def letters(prefix: str, n: int) -> str:
@@ -291,7 +291,7 @@ def main() -> None:
     args = parser.parse_args()
     import tempfile
 
-    from worker.logs import configure_logging
+    from app.logs import configure_logging
 
     configure_logging("WARNING")
     with running_moto() as moto, tempfile.TemporaryDirectory() as tmp:

@@ -19,16 +19,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from api.app import LinksApi
 from api.config import LinksApiConfig
-from api.tokens import CrewTokens
 from bookings import default_fleet
 from publishers.crew_page import CrewPagePublisher
 from publishers.guest_page import GuestPagePublisher
-from publishers.site import SiteBucket
+from publishers.transport.site import SiteBucket
 from sandbox.aws import running_moto
 from sandbox.links_api import payload_v2_event
-from tests.bookings_factory import booking
-from tests.pages_support import store_booking
-from worker.store import create_table
+from state.crew_tokens import CrewTokens
+from state.store import create_table
+from tests.support.bookings_factory import booking
+from tests.support.pages import store_booking
 
 
 class Tokens:

@@ -99,9 +99,9 @@ def booking_emails(count: int, seed: int = 7) -> list[bytes]:
 
 
 def child(mode: str) -> int:
-    from worker.compose import Clients, build_worker
-    from worker.logs import configure_logging
-    from worker.settings import load_settings
+    from app.compose import Clients, build_worker
+    from app.logs import configure_logging
+    from app.settings import load_settings
 
     settings = load_settings()
     configure_logging("INFO", stream=open(os.environ["BENCH_LOG"], "w"))  # noqa: SIM115
@@ -193,8 +193,8 @@ def main() -> int:
     import boto3
 
     from sandbox.aws import running_moto
+    from sandbox.ingest import ingest
     from sandbox.stack import provision
-    from worker.ingest import ingest
 
     out = ROOT / "artifacts" / "bench-worker"
     out.mkdir(parents=True, exist_ok=True)

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from bookings import Booking, Kind
 from bookings.money import format_usd
-from publishers.api import Credential, HttpJsonApi, JsonApi, LambdaProxyApi, header
 from publishers.base import StepContext
-from publishers.http import JsonHttp
-from publishers.records import Collection, RecordSync
+from publishers.transport.api import Credential, HttpJsonApi, JsonApi, LambdaProxyApi, header
+from publishers.transport.http import JsonHttp
+from publishers.transport.records import Collection, RecordSync
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient

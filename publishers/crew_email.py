@@ -25,8 +25,8 @@ from bookings import Booking, CrewAssignment, CrewMember, Fleet, Kind, Permanent
 from publishers.base import CrewLinkIssuer, DeliveryLog, StepContext
 from publishers.changes import CREW_FIELDS, Change, changes
 from publishers.deliveries import send_once
-from publishers.ics import invitation
-from publishers.mail import Attachment, Mailer, compose
+from publishers.transport.ics import invitation
+from publishers.transport.mail import Attachment, Mailer, compose
 from templates import environment, source_digest
 from templates.filters import clock, short_day, span
 

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 from bookings import Booking, Fleet, Kind
 from publishers.base import CrewLinkIssuer, StepContext
 from publishers.guest_page import PLATFORMS, boat_of, local_time, map_link
-from publishers.site import SiteBucket, SiteObject
+from publishers.transport.site import SiteBucket, SiteObject
 from templates import environment, source_digest
 from templates.assets import page_assets
 

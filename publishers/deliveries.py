@@ -26,7 +26,7 @@ from collections.abc import Callable
 
 from bookings import Waiting
 from publishers.base import DeliveryLog
-from publishers.mail import SendOutcomeUnknown
+from publishers.transport.mail import SendOutcomeUnknown
 
 #: how long a send whose answer was lost waits for SES's report before it is sent again
 DEFAULT_REPORT_WAIT_SECONDS = 900.0

@@ -16,9 +16,9 @@ import icalendar
 
 from bookings import Boat, Booking, Fleet, Kind, PermanentError
 from bookings.slugs import guest_slug
-from publishers import ics
 from publishers.base import StepContext
-from publishers.site import SiteBucket, SiteObject
+from publishers.transport import ics
+from publishers.transport.site import SiteBucket, SiteObject
 from templates import environment, source_digest
 from templates.assets import origin_of, page_assets
 

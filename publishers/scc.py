@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from bookings import Booking, Fleet, Kind, PermanentError
-from publishers.api import Credential, HttpJsonApi, JsonApi, bearer
 from publishers.base import StepContext
-from publishers.http import JsonHttp
-from publishers.records import Collection, RecordSync
+from publishers.transport.api import Credential, HttpJsonApi, JsonApi, bearer
+from publishers.transport.http import JsonHttp
+from publishers.transport.records import Collection, RecordSync
 
 SYSTEM = "scc"
 EVENTS = Collection(path="/events", update_method="PATCH", id_key="event_id")

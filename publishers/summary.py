@@ -17,8 +17,8 @@ from bookings.money import format_usd
 from publishers.base import DeliveryLog, StepContext
 from publishers.changes import MANAGER_FIELDS, Change, changes
 from publishers.deliveries import send_once
-from publishers.http import JsonHttp, check
-from publishers.mail import Mailer, compose
+from publishers.transport.http import JsonHttp, check
+from publishers.transport.mail import Mailer, compose
 from templates import environment, source_digest
 from templates.filters import day, short_day, span
 

@@ -2,8 +2,8 @@
 
 In one process: moto's server (SQS, S3, DynamoDB, SES), the sandbox calendar and SCC, the local
 site server, the links API and the worker, built by the same composition root production uses
-(``worker.compose.build_worker``). Sample emails go in the way SES delivers them
-(``worker.ingest``), one at a time so each outcome belongs to one email.
+(``app.compose.build_worker``). Sample emails go in the way SES delivers them
+(``sandbox.ingest``), one at a time so each outcome belongs to one email.
 """
 
 import email
@@ -25,18 +25,18 @@ import structlog
 
 from api.app import LinksApi
 from api.config import LinksApiConfig
+from app.compose import build_worker
+from app.logs import configure_logging
+from app.settings import Settings
+from ops.dlq import DeadLetter, DeadLetterQueue
+from ops.status import BookingStatus, booking_status
 from sandbox.aws import MotoServer, running_moto
 from sandbox.downstream import Downstream, running_downstream
+from sandbox.ingest import ingest
 from sandbox.links_api import LinksApiServer
 from sandbox.site import SiteServer
 from sandbox.stack import LocalStack, allow_uploads_from, provision
-from worker.compose import build_worker
-from worker.dlq import DeadLetter, DeadLetterQueue
-from worker.ingest import ingest
-from worker.logs import configure_logging
 from worker.loop import Worker
-from worker.settings import Settings
-from worker.status import BookingStatus, booking_status
 
 SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "emails"
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import boto3
 
-from worker.settings import ENV_PREFIX, Settings
-from worker.store import create_table
+from app.settings import ENV_PREFIX, Settings
+from state.store import create_table
 
 #: the domain crew and manager emails are sent from, verified in SES by ``provision``
 SENDING_DOMAIN = "example.com"

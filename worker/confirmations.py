@@ -23,10 +23,10 @@ from aws.errors import classify, error_code
 from bookings import TransientError
 from publishers.base import DeliveryLog
 from publishers.deliveries import send_once
-from publishers.mail import Mailer, compose
+from publishers.transport.mail import Mailer, compose
+from state.store import CONDITION_FAILED
 from worker.admission import allowlisted
 from worker.setup_mail import Confirmation
-from worker.store import CONDITION_FAILED
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

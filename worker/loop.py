@@ -22,9 +22,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from aws.errors import classify
 from bookings import CharterhandError
 from worker.deleting import DeleteBatcher, Settled
-from worker.logs import where_it_failed
 from worker.outcomes import Kind, Outcome, Received, Settler
 from worker.process import MessageHandler
+from worker.tracebacks import where_it_failed
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -50,7 +50,7 @@ class _InFlight:
 
 
 class Worker:
-    """One worker process's loop. Build it with :func:`worker.compose.build_worker`."""
+    """One worker process's loop. Build it with :func:`app.compose.build_worker`."""
 
     def __init__(
         self,

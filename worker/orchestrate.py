@@ -19,7 +19,7 @@ from typing import Any
 
 from bookings import Booking, BookingEvent, CharterhandError, TransientError, Waiting, reduce
 from publishers.base import Publisher, StepContext
-from worker.store import BookingBusy, BookingRecord, StateConflict, StateStore, StepRecord
+from state.store import BookingBusy, BookingRecord, StateConflict, StateStore, StepRecord
 
 #: how many times a state write is retried when other workers keep changing the booking
 STATE_ATTEMPTS = 8

@@ -47,12 +47,12 @@ from worker.authresults import (
 from worker.confirmations import ForwardingConfirmations
 from worker.decode import EmailRef, decode_body
 from worker.fetching import RawEmails
-from worker.logs import where_it_failed
 from worker.orchestrate import Orchestrator
 from worker.original_dkim import KeyLookup, dns_txt
 from worker.outcomes import Kind, Outcome, Received, combine
 from worker.provenance import provenance_of
 from worker.reading import MailReader
+from worker.tracebacks import where_it_failed
 
 log = structlog.get_logger("charterhand.worker")
 

@@ -29,7 +29,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from aws.errors import classify
 from bookings import CharterhandError
-from publishers.mail import SEND_TAG
+from publishers.transport.mail import SEND_TAG
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -2,7 +2,7 @@
 # CloudWatch Logs: no PutMetricData, no extra permission) beside the queue's, and an alarm per
 # step when most of that step's runs fail.
 #
-# The worker's metrics are worker/metrics.py's METRICS; tests/infra check every chart below
+# The worker's metrics are app/metrics.py's METRICS; tests/infra check every chart below
 # against that list (metric names, dimension sets, dimension values), so the dashboard never names
 # a metric the worker does not emit.
 

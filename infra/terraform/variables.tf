@@ -445,7 +445,7 @@ variable "log_retention_days" {
   }
 }
 
-# --- the worker's own settings (worker/settings.py; each becomes a CHARTERHAND_* variable) ----
+# --- the worker's own settings (app/settings.py; each becomes a CHARTERHAND_* variable) ----
 
 variable "worker_threads" {
   type        = number

@@ -12,7 +12,7 @@ locals {
   })
   margin_json = jsonencode({ for k, v in var.margin : k => v if v != null })
 
-  # CHARTERHAND_<field> for every field of worker.settings.Settings the deployed worker needs
+  # CHARTERHAND_<field> for every field of app.settings.Settings the deployed worker needs
   # (tests/infra compare this map with Settings.model_fields and fail naming what is missing).
   # Secret *values* never appear here: the worker reads them from Secrets Manager by ARN.
   # A null value leaves the variable unset, so the setting keeps its default.
@@ -214,7 +214,7 @@ data "aws_iam_policy_document" "worker_task" {
   }
 
   # Query: SES's reports on a send whose answer was lost (worker/ses_events.py); DeleteItem: a
-  # "sending" mark dropped after SES refused the send (worker/deliveries.py). Both are off the
+  # "sending" mark dropped after SES refused the send (state/deliveries.py). Both are off the
   # deploy journey's paths (tests/integration/test_emails_once.py drives them).
   statement {
     sid = "StateTable"
@@ -228,7 +228,7 @@ data "aws_iam_policy_document" "worker_task" {
     resources = [aws_dynamodb_table.state.arn]
   }
 
-  # Both page publishers also keep robots.txt (publishers/site.py) at the bucket's root: the one
+  # Both page publishers also keep robots.txt (publishers/transport/site.py) at the bucket's root: the one
   # object outside g/ and crew/ the worker writes.
   statement {
     sid       = "PublishPages"

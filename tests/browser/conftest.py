@@ -12,17 +12,17 @@ import pytest
 
 from api.app import LinksApi
 from api.config import LinksApiConfig
-from api.tokens import CrewTokens
 from bookings import Booking, default_fleet
 from publishers.base import StepContext
 from publishers.crew_page import CrewPagePublisher
 from publishers.guest_page import GuestPagePublisher, upload_origin
-from publishers.site import SiteBucket
+from publishers.transport.site import SiteBucket
 from sandbox.links_api import LinksApiServer
 from sandbox.site import SiteServer
 from sandbox.stack import allow_uploads_from
+from state.crew_tokens import CrewTokens
 from tests.conftest import ROOT
-from tests.pages_support import (
+from tests.support.pages import (
     SIGNING_KEY,
     dynamodb,
     photos_bucket,

@@ -5,10 +5,10 @@ from typing import Any
 
 import pytest
 
-from tests.bookings_factory import booking
+from ops.status import recent_bookings
 from tests.browser.conftest import Stack
-from tests.pages_support import TABLE, stored_answer
-from worker.status import recent_bookings
+from tests.support.bookings_factory import booking
+from tests.support.pages import TABLE, stored_answer
 
 pytestmark = pytest.mark.browser
 

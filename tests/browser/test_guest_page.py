@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 
 from bookings import Kind
-from tests.bookings_factory import booking
 from tests.browser.conftest import origin, png
+from tests.support.bookings_factory import booking
 
 pytestmark = pytest.mark.browser
 

@@ -21,7 +21,19 @@ from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
 #: what the image runs; sandbox/ ships for `demo` but imports moto only inside its commands
-RUNTIME_PACKAGES = ("aws", "bookings", "parsers", "publishers", "templates", "worker", "api")
+RUNTIME_PACKAGES = (
+    "aws",
+    "bookings",
+    "parsers",
+    "publishers",
+    "templates",
+    "state",
+    "worker",
+    "app",
+    "ops",
+    "cli",
+    "api",
+)
 
 
 def _normal(name: str) -> str:
@@ -75,7 +87,7 @@ def main() -> int:
         module = importlib.import_module(package)
         for info in pkgutil.walk_packages(module.__path__, prefix=f"{package}."):
             importlib.import_module(info.name)
-    from worker.cli import build_parser
+    from cli.main import build_parser
 
     build_parser()
     print("runtime modules import without dev packages")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from app.settings import ENV_PREFIX
 from tests.infra.module import TERRAFORM_DIR
-from worker.settings import ENV_PREFIX
 
 MIRROR = Path(os.environ.get("TF_PROVIDER_MIRROR", "/opt/tf-plugins"))
 TIMEOUT_SECONDS = 180

@@ -1,4 +1,4 @@
-"""monitoring.tf: the dashboard charts only metrics worker/metrics.py declares, with the
+"""monitoring.tf: the dashboard charts only metrics app/metrics.py declares, with the
 dimensions it emits them under, beside the queue's; the step alarm reads the same metric.
 
 (That the worker really emits each chart's series is tests/integration/test_worker_metrics.py.)
@@ -7,14 +7,14 @@ dimensions it emits them under, beside the queue's; the step alarm reads the sam
 import json
 import re
 
+from app.downstream import PUBLISHER_CLASSES
+from app.metrics import METRICS, ReasonClass
 from tests.infra.dashboard import worker_charts
 from tests.infra.module import Module, ref
 from tests.infra.terraform_cli import Terraform
-from worker.downstream import PUBLISHER_CLASSES
-from worker.metrics import METRICS, ReasonClass
 from worker.outcomes import Kind
 
-#: the steps worker.compose.default_publishers builds
+#: the steps app.compose.default_publishers builds
 STEPS = {p.step for p in PUBLISHER_CLASSES}
 DIMENSION_VALUES = {
     "Outcome": {k.value for k in Kind},

@@ -5,11 +5,11 @@ from decimal import Decimal
 
 import pytest
 
+from app.settings import Settings
 from bookings import Kind
 from parsers.labels import normalise_label
 from parsers.vocabulary import BUILT_IN
 from tests.infra.terraform_cli import UNKNOWN, Terraform, console_map, export_settings
-from worker.settings import Settings
 
 
 def test_the_module_is_valid_terraform(terraform: Terraform):

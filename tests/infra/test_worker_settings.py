@@ -1,4 +1,4 @@
-"""The deployed worker's configuration is exactly what worker.settings.Settings reads.
+"""The deployed worker's configuration is exactly what app.settings.Settings reads.
 
 Derived from ``Settings.model_fields``, so a field added to the settings fails here, by name,
 until terraform sets it (or it is a secret value, which terraform must never hold).
@@ -15,11 +15,11 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
 
 from api.config import LinksApiConfig
+from app.settings import ENV_PREFIX, Settings
 from bookings import Boat, CrewMember, Fleet, Kind, MarginPolicy
 from parsers.labels import FIELD_LABELS
 from parsers.vocabulary import Vocabulary
 from tests.infra.module import Module, object_attributes, var_refs
-from worker.settings import ENV_PREFIX, Settings
 
 
 def _is_secret_value(field: FieldInfo) -> bool:
@@ -38,7 +38,7 @@ def test_terraform_sets_every_setting_the_deployed_worker_reads(tf: Module):
     configured = set(tf.locals["worker_settings"])
     missing = sorted(DEPLOYED - configured)
     assert not missing, (
-        f"worker.settings.Settings fields not set by infra/terraform: {missing}; "
+        f"app.settings.Settings fields not set by infra/terraform: {missing}; "
         "add them to local.worker_settings in infra/terraform/worker.tf"
     )
 

@@ -8,13 +8,13 @@ import boto3
 import pytest
 import structlog
 
+from app.compose import Clients, build_worker
+from app.logs import configure_logging
 from sandbox.stack import provision
+from state.store import StateStore
 from tests.support.mail import EventMailReader
 from tests.support.recording import Recorder, recording_publishers
-from worker.compose import Clients, build_worker
-from worker.logs import configure_logging
 from worker.orchestrate import Orchestrator
-from worker.store import StateStore
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ import pytest
 from botocore.config import Config
 
 from bookings import PermanentError, TransientError
-from worker.deliveries import DynamoDeliveryLog
-from worker.dlq import DeadLetterQueue
-from worker.store import StateStore
+from ops.dlq import DeadLetterQueue
+from state.deliveries import DynamoDeliveryLog
+from state.store import StateStore
 
 NO_RETRY = Config(retries={"total_max_attempts": 1}, region_name="us-east-1")
 

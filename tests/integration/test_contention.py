@@ -9,11 +9,11 @@ real worker on moto's server.
 import time
 
 from bookings import Kind
+from state.store import StateStore
 from tests.support.mail import email_for, event
 from tests.support.pipeline import send_raw
 from worker.outcomes import CONTENTION, PRIOR_RECEIVES, Outcome, Received, Settler
 from worker.outcomes import Kind as Settled
-from worker.store import StateStore
 
 KEY = "boatsetter:xhqgmdh"
 LEASE_SECONDS = 8

@@ -9,13 +9,13 @@ import boto3
 import pytest
 
 from bookings import Booking
+from sandbox.ingest import ingest
 from sandbox.stack import LocalStack
+from state.store import StateStore
 from tests.support.paths import ROOT
 from tests.support.recording import Recorder
-from worker.ingest import ingest
 from worker.loop import Worker
 from worker.parsing import ParsersReader
-from worker.store import StateStore
 
 EMAILS = ROOT / "tests" / "fixtures" / "emails"
 NAMES = ["boatsetter-confirmed.eml", "boatsetter-modified.eml", "boatsetter-cancelled.eml"]
@@ -45,9 +45,9 @@ def deliver_in_order(
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory, moto_server):
     """State and last inputs for the chronological order, computed once."""
+    from app.compose import build_worker
     from sandbox.stack import provision
     from tests.support.recording import recording_publishers
-    from worker.compose import build_worker
 
     moto_server.reset()
     stack = provision()

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.commands.demo import render
 from sandbox.demo import DemoReport, run, running_demo
 from tests.support.cli import charterhand
-from worker.commands.demo import render
 
 
 @pytest.fixture(scope="module")

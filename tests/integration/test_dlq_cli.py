@@ -12,10 +12,10 @@ from pathlib import Path
 import boto3
 import pytest
 
+from ops.dlq import DeadLetterQueue
 from tests.support.cli import charterhand
 from tests.support.pipeline import ingest_sample, work_queue
 from tests.support.recording import Fault, Recorder
-from worker.dlq import DeadLetterQueue
 
 
 @pytest.fixture
@@ -221,7 +221,7 @@ def test_killing_replay_half_way_loses_no_message(aws, queues):
         "CHARTERHAND_DLQ_URL": dlq_url,
     }
     replay = subprocess.Popen(
-        [sys.executable, "-m", "worker.cli", "dlq", "replay", "--all", "--hold-seconds", "2"],
+        [sys.executable, "-m", "cli.main", "dlq", "replay", "--all", "--hold-seconds", "2"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -242,8 +242,8 @@ def test_killing_replay_half_way_loses_no_message(aws, queues):
 
 
 def test_show_says_what_the_email_says(aws, queues):
+    from sandbox.ingest import PASSING, ses_notification, sns_envelope
     from tests.conftest import FIXTURES
-    from worker.ingest import PASSING, ses_notification, sns_envelope
 
     sqs, queue_url, dlq_url = queues
     s3 = boto3.client("s3")

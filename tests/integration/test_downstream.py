@@ -6,19 +6,19 @@ import boto3
 import pytest
 from pydantic import SecretStr
 
-from publishers.base import Publisher
-from sandbox.calendar import CalendarSandbox
-from sandbox.records_api import serving
-from sandbox.scc import SccSandbox, hash_service_key
-from tests.publishing_support import MemoryLinkIssuer, booking, context
-from worker.downstream import (
+from app.downstream import (
     PUBLISHER_CLASSES,
     DownstreamClients,
     email_publishers,
     page_publishers,
     system_publishers,
 )
-from worker.settings import Settings
+from app.settings import Settings
+from publishers.base import Publisher
+from sandbox.calendar import CalendarSandbox
+from sandbox.records_api import serving
+from sandbox.scc import SccSandbox, hash_service_key
+from tests.support.publishing import MemoryLinkIssuer, booking, context
 
 
 def settings(**overrides: Any) -> Settings:
@@ -95,7 +95,7 @@ def test_the_lambda_transport_needs_no_token(aws):
 
 
 def test_a_real_worker_publishes_to_every_system(aws):
-    from worker.compose import Clients, default_publishers
+    from app.compose import Clients, default_publishers
 
     built = default_publishers(
         settings(link_signing_key=SecretStr("k" * 32)), Clients.from_environment()

@@ -10,14 +10,14 @@ import pytest
 
 from bookings import MarginPolicy, TransientError, Waiting, default_fleet
 from publishers.deliveries import MemoryDeliveryLog
-from publishers.mail import Mailer
 from publishers.summary import SummaryPublisher, SummarySettings
+from publishers.transport.mail import Mailer
 from sandbox.ses import SesStandIn, serving
 from sandbox.stack import SENDING_DOMAIN
-from tests.publishing_support import booking, context
-from worker.deliveries import DynamoDeliveryLog
+from state.deliveries import DynamoDeliveryLog
+from state.store import create_table
+from tests.support.publishing import booking, context
 from worker.ses_events import SesEventConsumer, SesEventLog
-from worker.store import create_table
 
 TABLE = "charterhand-state"
 SETTINGS = SummarySettings(

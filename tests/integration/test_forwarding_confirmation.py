@@ -15,12 +15,12 @@ import pytest
 
 from bookings import default_fleet
 from publishers.deliveries import MemoryDeliveryLog
-from publishers.mail import Mailer
+from publishers.transport.mail import Mailer
 from sandbox.stack import LocalStack
-from tests.publishing_support import parts, sent_mail
 from tests.support.cli import charterhand
 from tests.support.gmail import CODE, GERMAN, LINK, OWNER, confirmation_mail
 from tests.support.pipeline import send_raw, settle_all
+from tests.support.publishing import parts, sent_mail
 from worker.confirmations import (
     CLAIM_SECONDS,
     ConfirmationBusy,

@@ -9,8 +9,8 @@ import boto3
 import pytest
 
 from bookings import BookingEvent, default_fleet
-from tests.emailkit import CONFIRMED_ROWS, message, nested_multipart, text_body
 from tests.integration.test_worker_outcomes import dead_letters, drain, outcomes
+from tests.support.emailkit import CONFIRMED_ROWS, message, nested_multipart, text_body
 from tests.support.mail import EventMailReader, email_for, event
 from tests.support.pipeline import queue_size, send_raw
 from worker.budget import ByteBudget

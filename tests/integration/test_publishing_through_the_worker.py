@@ -13,12 +13,12 @@ import pytest
 from bookings import Kind, TransientError, default_fleet
 from publishers.base import Publisher
 from publishers.calendar import CalendarConfig, CalendarPublisher, calendar_api
-from publishers.http import HttpPolicy, JsonHttp
 from publishers.scc import SccPublisher, scc_api
+from publishers.transport.http import HttpPolicy, JsonHttp
 from sandbox.downstream import Downstream, running_downstream
+from state.store import StateStore
 from tests.support.mail import event
 from worker.orchestrate import Orchestrator
-from worker.store import StateStore
 
 RETRIES = 2
 

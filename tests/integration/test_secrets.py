@@ -8,9 +8,9 @@ import structlog
 from botocore.config import Config
 from pydantic import SecretStr
 
+from app.logs import configure_logging
+from app.secrets import LocalSecret, SecretsManagerSecret, credential
 from bookings import PermanentError
-from worker.logs import configure_logging
-from worker.secrets import LocalSecret, SecretsManagerSecret, credential
 
 
 class FakeClock:

@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 
 from bookings import Booking, Kind
+from state.store import BookingBusy, LeaseLost, StateConflict, StateStore, StepRecord
 from tests.support.mail import event
-from worker.store import BookingBusy, LeaseLost, StateConflict, StateStore, StepRecord
 
 STATE = Booking.from_event(event())
 NEWER = Booking.from_event(event(Kind.MODIFIED, as_of_minutes=5))

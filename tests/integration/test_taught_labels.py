@@ -6,8 +6,8 @@ import os
 
 import boto3
 
-from tests.emailkit import CONFIRMED_ROWS, confirmed
 from tests.support.cli import charterhand
+from tests.support.emailkit import CONFIRMED_ROWS, confirmed
 from tests.support.pipeline import send_raw, work_queue
 from tests.support.recording import Recorder
 

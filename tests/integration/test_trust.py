@@ -12,14 +12,20 @@ import boto3
 import pytest
 
 from bookings import Provenance, TransientError, default_fleet
+from sandbox.ingest import ses_notification, sns_envelope
 from sandbox.stack import LocalStack
+from state.store import StateStore
 from tests.conftest import FIXTURES
-from tests.emailkit import CONFIRMED_ROWS, confirmed, gmail_manual_forward, html_table, text_body
 from tests.support.dkim import KeyRing, crlf, forward_as_attachment, sign
+from tests.support.emailkit import (
+    CONFIRMED_ROWS,
+    confirmed,
+    gmail_manual_forward,
+    html_table,
+    text_body,
+)
 from tests.support.pipeline import settle_all
-from worker.ingest import ses_notification, sns_envelope
 from worker.parsing import ParsersReader
-from worker.store import StateStore
 
 KEY = "boatsetter:xhqgmdh"
 PLATFORM_ALIGNED = (

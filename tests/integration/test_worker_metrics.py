@@ -10,14 +10,14 @@ import boto3
 import pytest
 import structlog
 
+from app.compose import Clients, build_worker
+from app.logs import configure_logging
 from tests.infra.dashboard import emitted, worker_charts
 from tests.infra.module import load_module
 from tests.integration.test_worker_outcomes import drain
 from tests.support.mail import EventMailReader, email_for, event
 from tests.support.pipeline import send_raw
 from tests.support.recording import Fault, recording_publishers
-from worker.compose import Clients, build_worker
-from worker.logs import configure_logging
 from worker.orchestrate import Orchestrator, StepRun
 from worker.outcomes import Outcome, Received
 

@@ -18,10 +18,10 @@ import pytest
 
 from sandbox.ses import SesStandIn, serving
 from sandbox.stack import LocalStack
+from state.store import StateStore
 from tests.support.paths import ROOT
 from tests.support.pipeline import ingest_sample
 from tests.support.recording import Recorder
-from worker.store import StateStore
 
 pytestmark = pytest.mark.slow
 
@@ -222,7 +222,7 @@ def test_ingest_then_worker_once_settles_every_sample_email(stack, workers, reco
         "PYTHONPATH": str(ROOT),
     }
     ingested = subprocess.run(
-        [sys.executable, "-m", "worker.cli", "ingest", *[str(EMAILS / n) for n in names]],
+        [sys.executable, "-m", "cli.main", "ingest", *[str(EMAILS / n) for n in names]],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -7,6 +7,10 @@ pages (``CHARTERHAND_TEST_RECORD``); the crew page's gives the url crew emails l
 import sys
 from collections.abc import Mapping
 
+from app.downstream import crew_links, email_publishers
+from app.settings import load_settings
+from cli import worker
+from cli.main import build_parser
 from publishers.base import Publisher, StepContext
 from tests.support.recording import (
     Recorder,
@@ -15,10 +19,6 @@ from tests.support.recording import (
     RecordingGuestPage,
     RecordingScc,
 )
-from worker.cli import build_parser
-from worker.commands import worker
-from worker.downstream import crew_links, email_publishers
-from worker.settings import load_settings
 
 
 class CrewPageWithUrl(RecordingCrewPage):

@@ -5,11 +5,11 @@ from typing import Any
 
 import boto3
 
+from app.compose import Clients, build_worker
+from sandbox.ingest import ingest
 from sandbox.stack import LocalStack
 from tests.conftest import FIXTURES
 from tests.support.recording import Recorder, recording_publishers
-from worker.compose import Clients, build_worker
-from worker.ingest import ingest
 
 EMAILS = FIXTURES / "emails"
 

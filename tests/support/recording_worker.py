@@ -7,9 +7,9 @@ orchestrator, SQS and DynamoDB on whatever ``AWS_ENDPOINT_URL`` names.
 
 import sys
 
+from cli import worker
+from cli.main import build_parser
 from tests.support.recording import Recorder, recording_publishers
-from worker.cli import build_parser
-from worker.commands import worker
 
 
 def main() -> int:

@@ -2,6 +2,7 @@ import pytest
 
 from parsers import Hop
 from parsers.registry import is_platform
+from sandbox.ingest import PASSING, with_ses_headers
 from worker.admission import (
     check_hops,
     check_location,
@@ -9,7 +10,6 @@ from worker.admission import (
     verdicts_from_headers,
 )
 from worker.decode import EmailRef, Verdicts
-from worker.ingest import PASSING, with_ses_headers
 
 ALL_PASS = Verdicts(spam="PASS", virus="PASS", spf="PASS", dkim="PASS", dmarc="PASS")
 RAW = b"From: Boatsetter <no-reply@boatsetter.com>\r\nSubject: x\r\n\r\nbody\r\n"

@@ -1,8 +1,8 @@
 """SES's Authentication-Results, read for alignment with the From domain (issue 11, point 4)."""
 
+from sandbox.ingest import PASSING, with_ses_headers
 from worker.admission import check_sender
 from worker.authresults import aligned_domains, alignment, parse, ses_authentication_results
-from worker.ingest import PASSING, with_ses_headers
 
 #: as SES writes it on a stored email (folded, comments and all)
 SES_HEADER = (

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURES
-from tests.emailkit import CONFIRMED_ROWS, message, nested_multipart, text_body
 from tests.support.cli import charterhand
+from tests.support.emailkit import CONFIRMED_ROWS, message, nested_multipart, text_body
 
 EMAILS = FIXTURES / "emails"
 

@@ -3,9 +3,9 @@
 import os
 import subprocess
 
+from cli.config import reference_table
 from tests.conftest import ROOT
 from tests.support.cli import charterhand
-from worker.commands.config import reference_table
 
 REQUIRED = {
     "CHARTERHAND_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/123456789012/bookings",
@@ -47,7 +47,7 @@ def test_check_names_each_missing_setting_by_its_variable():
 
 def test_the_reference_names_every_setting():
     table = reference_table()
-    from worker.settings import Settings
+    from app.settings import Settings
 
     for name in Settings.model_fields:
         assert f"`CHARTERHAND_{name.upper()}`" in table

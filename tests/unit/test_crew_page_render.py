@@ -9,8 +9,8 @@ from bookings import Kind
 from bookings.roster import Boat, CrewMember, Fleet
 from publishers.base import CrewLinkIssuer
 from publishers.crew_page import CrewPagePublisher, crew_page_id
-from publishers.site import SiteBucket
-from tests.bookings_factory import booking
+from publishers.transport.site import SiteBucket
+from tests.support.bookings_factory import booking
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

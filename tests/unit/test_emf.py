@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from worker.emf import Directive, emf_line
+from app.emf import Directive, emf_line
 
 LATENCY = Directive(dimensions=(("Step",),), metrics={"StepLatency": "Milliseconds"})
 

@@ -7,7 +7,7 @@ import pytest
 
 from bookings import default_fleet
 from parsers.registry import is_platform
-from tests.emailkit import (
+from tests.support.emailkit import (
     CONFIRMED_ROWS,
     attachment_forward,
     body_of,

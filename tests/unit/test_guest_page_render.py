@@ -11,8 +11,8 @@ import pytest
 
 from bookings import Kind, PermanentError, default_fleet
 from publishers.guest_page import GuestPagePublisher, guest_calendar
-from publishers.site import SiteBucket
-from tests.bookings_factory import booking
+from publishers.transport.site import SiteBucket
+from tests.support.bookings_factory import booking
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client

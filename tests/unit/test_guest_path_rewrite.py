@@ -9,7 +9,7 @@ import pytest
 
 from sandbox.site import Rewritten, rewrite
 from tests.conftest import FIXTURES, ROOT
-from tests.pages_support import require_executable
+from tests.support.pages import require_executable
 
 CASES = json.loads((FIXTURES / "guest_path_rewrite_cases.json").read_text())["cases"]
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from app.metrics import METRICS, Metrics, ReasonClass, reason_class
 from bookings import PermanentError, TransientError, Waiting
 from parsers import Hop
 from tests.support.paths import aws_events_dir
@@ -13,7 +14,6 @@ from tests.unit.test_decode import OWN, bodies_in, outcome
 from worker.admission import check_hops, check_location, check_sender, check_verdicts
 from worker.authresults import parse as parse_authentication_results
 from worker.decode import EmailRef, UnreadableBody, Verdicts
-from worker.metrics import METRICS, Metrics, ReasonClass, reason_class
 from worker.orchestrate import StepRun
 from worker.outcomes import Kind, Outcome, Received
 

@@ -6,8 +6,8 @@ from hypothesis import strategies as st
 
 from bookings import TransientError
 from parsers.attached import attached_original, first_attached_bytes
-from tests.emailkit import attachment_forward, confirmed
 from tests.support.dkim import KeyRing, crlf, forward_as_attachment, private_key, sign
+from tests.support.emailkit import attachment_forward, confirmed
 from worker.original_dkim import verify_original
 from worker.provenance import platform_domains
 

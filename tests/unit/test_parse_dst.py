@@ -6,7 +6,7 @@ import pytest
 
 from bookings import Booking, ParseError, default_fleet
 from parsers import parse_email
-from tests.emailkit import CONFIRMED_ROWS, message, text_body
+from tests.support.emailkit import CONFIRMED_ROWS, message, text_body
 
 FLEET = default_fleet()
 

@@ -1,6 +1,6 @@
 """Forwards from every common mail client, in the languages each ships, read as the original.
 
-The same confirmed booking wrapped by each client of ``tests.forwardkit`` (11 shapes: Gmail,
+The same confirmed booking wrapped by each client of ``tests.support.forwardkit`` (11 shapes: Gmail,
 Outlook desktop/web, Outlook "Original Message", Outlook mobile's one-line block, Apple Mail,
 Thunderbird, Yahoo, reply-style "On ... wrote:", Proton/Fastmail, Samsung, as attachment) in
 22 languages: fields, the original's moment (its quoted date, read in that language) and the hop.
@@ -12,7 +12,7 @@ import pytest
 
 from bookings import default_fleet
 from parsers import parse_email, read_envelope
-from tests.emailkit import (
+from tests.support.emailkit import (
     CONFIRMED_ROWS,
     FORWARDED_AT,
     FORWARDER,
@@ -22,7 +22,7 @@ from tests.emailkit import (
     message,
     text_body,
 )
-from tests.forwardkit import CLIENTS, LANGUAGES, SUBJECT, datetime_of_written
+from tests.support.forwardkit import CLIENTS, LANGUAGES, SUBJECT, datetime_of_written
 
 FLEET = default_fleet()
 TEXT = text_body(CONFIRMED_ROWS, notes="Please bring ice")

@@ -6,7 +6,7 @@ import pytest
 
 from bookings import NotABooking, default_fleet
 from parsers import parse_email, read_envelope
-from tests.emailkit import (
+from tests.support.emailkit import (
     CONFIRMED_ROWS,
     FORWARDER,
     LA,

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from bookings import default_fleet
 from parsers import parse_email
-from tests.emailkit import LA, message
+from tests.support.emailkit import LA, message
 
 FLEET = default_fleet()
 START = datetime(2027, 5, 30, 10, 0, tzinfo=LA)

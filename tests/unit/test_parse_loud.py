@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from bookings import BookingEvent, NotABooking, ParseError, default_fleet
 from parsers import parse_email
 from parsers.wording import not_a_booking_reason
-from tests.emailkit import CONFIRMED_ROWS, FORWARDED_AT, FORWARDER, INBOX, body_of, message
-from tests.forwardkit import CLIENTS, LANGUAGES
+from tests.support.emailkit import CONFIRMED_ROWS, FORWARDED_AT, FORWARDER, INBOX, body_of, message
+from tests.support.forwardkit import CLIENTS, LANGUAGES
 
 FLEET = default_fleet()
 #: the rules of issue 10 point 1 that may end platform mail as not a booking

@@ -4,7 +4,7 @@ import pytest
 
 from bookings import NotABooking, ParseError, default_fleet
 from parsers import email_identity, parse_email
-from tests.emailkit import CONFIRMED_ROWS, confirmed, message, text_body
+from tests.support.emailkit import CONFIRMED_ROWS, confirmed, message, text_body
 
 FLEET = default_fleet()
 

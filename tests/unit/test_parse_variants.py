@@ -11,7 +11,7 @@ import pytest
 
 from bookings import Boat, Fleet, ParseError, default_fleet
 from parsers import parse_email
-from tests.emailkit import (
+from tests.support.emailkit import (
     CONFIRMED_ROWS,
     GETMYBOAT,
     LA,

@@ -7,7 +7,7 @@ import pytest
 from bookings import ParseError, default_fleet
 from parsers import parse_email
 from parsers.quoted_date import read_quoted_date
-from tests.emailkit import CONFIRMED_ROWS, gmail_manual_forward, html_table, text_body
+from tests.support.emailkit import CONFIRMED_ROWS, gmail_manual_forward, html_table, text_body
 
 PST = timezone(timedelta(hours=-8))
 FORWARDED = datetime(2027, 5, 13, 8, 0, tzinfo=PST)

@@ -4,8 +4,8 @@ import os
 
 import pytest
 
+from app.settings import SettingsError, load_settings
 from sandbox.stack import LocalStack
-from worker.settings import SettingsError, load_settings
 
 STACK = LocalStack(
     queue_url="http://q/bookings",

@@ -4,7 +4,7 @@ import pytest
 
 from bookings import NotABooking, ParseError, default_fleet
 from parsers import Vocabulary, parse_email
-from tests.emailkit import CONFIRMED_ROWS, confirmed, text_body
+from tests.support.emailkit import CONFIRMED_ROWS, confirmed, text_body
 
 FLEET = default_fleet()
 

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from publishers.http import HttpPolicy, JsonHttp
+from publishers.transport.http import HttpPolicy, JsonHttp
 from sandbox.calendar import CalendarSandbox
 from sandbox.records_api import serving
 from sandbox.scc import SccSandbox, hash_service_key

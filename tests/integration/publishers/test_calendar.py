@@ -10,10 +10,10 @@ import pytest
 from bookings import Kind, PermanentError, TransientError
 from publishers.base import StepContext
 from publishers.calendar import CalendarConfig, CalendarPublisher, calendar_api
-from publishers.http import JsonHttp
+from publishers.transport.http import JsonHttp
 from sandbox.calendar import CalendarSandbox
 from tests.integration.publishers.conftest import DASHBOARD_TOKEN
-from tests.publishing_support import booking, context, lifecycle
+from tests.support.publishing import booking, context, lifecycle
 
 
 def http_publisher(

@@ -13,10 +13,10 @@ import boto3
 import pytest
 
 from bookings import PermanentError
-from publishers.api import ApiRequest, LambdaProxyApi
 from publishers.calendar import CalendarConfig, CalendarPublisher, calendar_api
+from publishers.transport.api import ApiRequest, LambdaProxyApi
 from sandbox.aws import MotoServer
-from tests.publishing_support import booking, context
+from tests.support.publishing import booking, context
 
 
 @pytest.fixture

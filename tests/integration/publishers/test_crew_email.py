@@ -21,9 +21,9 @@ from bookings import (
 )
 from publishers.crew_email import CrewEmailPublisher, CrewEmailSettings
 from publishers.deliveries import MemoryDeliveryLog
-from publishers.mail import Mailer
+from publishers.transport.mail import Mailer
 from sandbox.aws import MotoServer
-from tests.publishing_support import (
+from tests.support.publishing import (
     MemoryLinkIssuer,
     booking,
     context,

@@ -10,9 +10,9 @@ from bs4 import BeautifulSoup
 from bookings import Kind, MarginPolicy, default_fleet
 from publishers.crew_email import CrewEmailPublisher, CrewEmailSettings
 from publishers.deliveries import MemoryDeliveryLog
-from publishers.mail import Mailer
 from publishers.summary import SummaryPublisher, SummarySettings
-from tests.publishing_support import MemoryLinkIssuer, booking, context, parts, sent_mail
+from publishers.transport.mail import Mailer
+from tests.support.publishing import MemoryLinkIssuer, booking, context, parts, sent_mail
 
 NAME = '<script>alert("pwned")</script> O\'Brien & "Sons"'
 NOTES = 'Bring <b>cake</b> & "candles" </td><img src=x onerror=alert(1)>'

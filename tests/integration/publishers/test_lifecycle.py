@@ -17,14 +17,14 @@ from publishers.base import Publisher
 from publishers.calendar import CalendarConfig, CalendarPublisher, calendar_api
 from publishers.crew_email import CrewEmailPublisher, CrewEmailSettings
 from publishers.deliveries import MemoryDeliveryLog
-from publishers.http import JsonHttp
-from publishers.mail import Mailer
 from publishers.scc import SccPublisher, scc_api
 from publishers.summary import SummaryPublisher, SummarySettings
+from publishers.transport.http import JsonHttp
+from publishers.transport.mail import Mailer
 from sandbox.calendar import CalendarSandbox
 from sandbox.scc import SccSandbox
 from tests.integration.publishers.conftest import DASHBOARD_TOKEN, SCC_KEY
-from tests.publishing_support import MemoryLinkIssuer, context, lifecycle, parts, sent_mail
+from tests.support.publishing import MemoryLinkIssuer, context, lifecycle, parts, sent_mail
 
 PAGES = {
     "guest_page": {"url": "https://jada.example/g/xhqgmdh", "key": "g/xhqgmdh.html"},

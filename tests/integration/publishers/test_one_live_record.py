@@ -13,7 +13,7 @@ from bookings import Kind, TransientError, default_fleet
 from publishers.calendar import CalendarConfig, CalendarPublisher, calendar_api
 from publishers.scc import SccPublisher, scc_api
 from tests.integration.publishers.conftest import DASHBOARD_TOKEN, SCC_KEY
-from tests.publishing_support import booking, context, lifecycle
+from tests.support.publishing import booking, context, lifecycle
 
 KEY = "boatsetter:xhqgmdh"
 

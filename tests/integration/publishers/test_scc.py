@@ -4,11 +4,11 @@ import pytest
 
 from bookings import Kind, PermanentError, TransientError, default_fleet
 from publishers.base import StepContext
-from publishers.http import JsonHttp
 from publishers.scc import SccPublisher, scc_api
+from publishers.transport.http import JsonHttp
 from sandbox.scc import SccSandbox
 from tests.integration.publishers.conftest import SCC_KEY
-from tests.publishing_support import booking, context, lifecycle
+from tests.support.publishing import booking, context, lifecycle
 
 
 def scc_publisher(server: SccSandbox, http: JsonHttp, key: str = SCC_KEY) -> SccPublisher:

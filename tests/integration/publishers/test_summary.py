@@ -18,10 +18,10 @@ from bookings import (
     default_fleet,
 )
 from publishers.deliveries import MemoryDeliveryLog
-from publishers.http import HttpPolicy, JsonHttp
-from publishers.mail import Mailer
 from publishers.summary import SummaryPublisher, SummarySettings
-from tests.publishing_support import booking, context, lifecycle, parts, sent_mail
+from publishers.transport.http import HttpPolicy, JsonHttp
+from publishers.transport.mail import Mailer
+from tests.support.publishing import booking, context, lifecycle, parts, sent_mail
 
 MANAGER = "manager@jada.example"
 UPSTREAM = {

@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 
 from bookings import PermanentError, TransientError
-from publishers.api import ApiRequest, proxy_event, proxy_response
-from publishers.http import ApiResponse, HttpPolicy, JsonHttp, check
+from publishers.transport.api import ApiRequest, proxy_event, proxy_response
+from publishers.transport.http import ApiResponse, HttpPolicy, JsonHttp, check
 
 NO_RETRY = HttpPolicy(timeout=1, retries=0)
 

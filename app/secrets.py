@@ -15,9 +15,9 @@ import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import SecretStr
 
+from app.settings import Settings
 from aws.errors import translate
 from bookings import PermanentError, TransientError
-from worker.settings import Settings
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient

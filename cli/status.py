@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bookings import CharterhandError
-from worker.confirmations import SHOW_DAYS, PendingConfirmation, pending_confirmations
-from worker.dlq import DeadLetterQueue, explain_aws_error
-from worker.status import (
+from ops.dlq import DeadLetterQueue, explain_aws_error
+from ops.status import (
     BookingStatus,
     QueueHealth,
     cloudwatch_oldest_age,
@@ -20,6 +19,7 @@ from worker.status import (
     queue_health,
     recent_bookings,
 )
+from worker.confirmations import SHOW_DAYS, PendingConfirmation, pending_confirmations
 
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 def gather(args: argparse.Namespace) -> dict[str, Any]:
     import boto3
 
-    from worker.settings import load_settings
+    from app.settings import load_settings
 
     settings = load_settings(args.config)
     now = now_utc()

@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from aws.errors import classify, error_code
 from bookings import Booking
-from worker.store import StateStore
+from state.store import StateStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

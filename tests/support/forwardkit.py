@@ -14,7 +14,7 @@ from email.mime.multipart import MIMEMultipart
 from email.utils import format_datetime
 from html import escape
 
-from tests.emailkit import FORWARDED_AT, FORWARDER, INBOX, message, part
+from tests.support.emailkit import FORWARDED_AT, FORWARDER, INBOX, message, part
 
 PLATFORM = "Boatsetter <no-reply@boatsetter.com>"
 OWNER = "Dana Reyes <dana@sailjada.com>"

@@ -9,20 +9,20 @@ from typing import TYPE_CHECKING
 
 import boto3
 
-from api.tokens import CrewTokens
+from app.secrets import dashboard_token, from_settings, scc_service_key
+from app.settings import Settings
 from publishers.base import CrewLinkIssuer, DeliveryLog, Publisher
 from publishers.calendar import CalendarConfig, CalendarPublisher, calendar_api
 from publishers.crew_email import CrewEmailPublisher, CrewEmailSettings
 from publishers.crew_page import CrewPagePublisher
 from publishers.guest_page import GuestPagePublisher, upload_origin
-from publishers.http import HttpPolicy, JsonHttp
-from publishers.mail import Mailer
 from publishers.scc import SccPublisher, scc_api
-from publishers.site import SiteBucket
 from publishers.summary import SummaryPublisher, SummarySettings
-from worker.deliveries import DynamoDeliveryLog
-from worker.secrets import dashboard_token, from_settings, scc_service_key
-from worker.settings import Settings
+from publishers.transport.http import HttpPolicy, JsonHttp
+from publishers.transport.mail import Mailer
+from publishers.transport.site import SiteBucket
+from state.crew_tokens import CrewTokens
+from state.deliveries import DynamoDeliveryLog
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudfront import CloudFrontClient

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from bookings import Booking
-from worker.store import StateStore, create_table
+from state.store import StateStore, create_table
 
 TABLE = "charterhand-state"
 SITE_BUCKET = "charterhand-site"

@@ -16,11 +16,11 @@ import urllib3
 
 from api.app import ROUTES, LinksApi
 from api.config import LinksApiConfig
-from api.tokens import CrewTokens
 from bookings import Kind
 from sandbox.links_api import LinksApiServer
-from tests.bookings_factory import booking
-from tests.pages_support import store_booking, stored_answer
+from state.crew_tokens import CrewTokens
+from tests.support.bookings_factory import booking
+from tests.support.pages import store_booking, stored_answer
 from tests.support.post_policy import refusal
 
 SITE = "http://127.0.0.1:8123"

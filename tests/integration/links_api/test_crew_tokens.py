@@ -5,8 +5,8 @@ from typing import Any
 
 import pytest
 
-from api.tokens import CrewTokens, InvalidLink
 from publishers.base import CrewLinkIssuer
+from state.crew_tokens import CrewTokens, InvalidLink
 
 LATER = datetime.now(UTC) + timedelta(days=3)
 

@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from aws.errors import translate
 from bookings import PermanentError, TransientError
-from publishers.http import ApiResponse, HttpPolicy, JsonHttp, decode_body
+from publishers.transport.http import ApiResponse, HttpPolicy, JsonHttp, decode_body
 
 if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient

@@ -6,7 +6,6 @@ which sender it refused, say) can never carry a renter's email or phone into the
 
 import logging
 import sys
-import traceback
 from collections.abc import MutableMapping
 from typing import Any, TextIO
 
@@ -14,7 +13,7 @@ import structlog
 
 from bookings.redact import mask
 
-__all__ = ["configure_logging", "mask", "mask_contact_details", "where_it_failed"]
+__all__ = ["configure_logging", "mask", "mask_contact_details"]
 
 
 def mask_contact_details(
@@ -27,22 +26,6 @@ def mask_contact_details(
         elif isinstance(value, list | tuple):
             event_dict[key] = [mask(v) if isinstance(v, str) else v for v in value]
     return event_dict
-
-
-def where_it_failed(exc: BaseException, *, frames: int = 12) -> list[str]:
-    """An exception's innermost ``frames`` frames (``file:line in function``) and the class of each
-    exception in its chain: enough to find the bug, without any exception's message, which may
-    quote the email (``int('Maya')``) or a downstream answer. Use instead of ``exc_info``."""
-    lines: list[str] = []
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        stack = traceback.extract_tb(current.__traceback__)[-frames:]
-        lines.append(type(current).__name__)
-        lines += [f"  {f.filename.rsplit('/', 2)[-1]}:{f.lineno} in {f.name}" for f in stack]
-        current = current.__cause__ or current.__context__
-    return lines
 
 
 def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None:

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from bookings import PermanentError, TransientError
-from publishers.api import ApiRequest, JsonApi
 from publishers.base import StepContext
-from publishers.http import ApiResponse, check
+from publishers.transport.api import ApiRequest, JsonApi
+from publishers.transport.http import ApiResponse, check
 
 GONE = frozenset({404, 410})
 #: what a system answers a create whose Idempotency-Key an earlier attempt holds

@@ -13,10 +13,10 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.compose import build_worker
+from app.logs import configure_logging
+from app.settings import SettingsError, load_settings
 from bookings import CharterhandError
-from worker.compose import build_worker
-from worker.logs import configure_logging
-from worker.settings import SettingsError, load_settings
 
 if TYPE_CHECKING:
     from publishers.base import Publisher

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 
 #: subcommand modules; each exposes ``register(subparsers)`` which sets ``func`` on its parser
 COMMANDS = [
-    "worker.commands.demo",
-    "worker.commands.dlq",
-    "worker.commands.status",
-    "worker.commands.config",
-    "worker.commands.parse",
-    "worker.commands.worker",
-    "worker.commands.ingest",
-    "worker.commands.sandbox",
+    "sandbox.commands.demo",
+    "cli.dlq",
+    "cli.status",
+    "cli.config",
+    "cli.parse",
+    "cli.worker",
+    "sandbox.commands.ingest",
+    "sandbox.commands.sandbox",
 ]
 
 

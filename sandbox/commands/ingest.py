@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Any
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from app.settings import SettingsError, load_settings
 from aws.errors import classify
-from worker.ingest import VERDICT_NAMES, ingest
-from worker.settings import SettingsError, load_settings
+from sandbox.ingest import VERDICT_NAMES, ingest
 
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]

@@ -16,21 +16,23 @@ from typing import TYPE_CHECKING
 import boto3
 import structlog
 
-from publishers.base import Publisher
-from publishers.mail import Mailer, ses_client
-from worker.budget import ByteBudget, email_budget_bytes
-from worker.confirmations import ForwardingConfirmations
-from worker.deliveries import DynamoDeliveryLog
-from worker.downstream import (
+from app.downstream import (
     DownstreamClients,
     crew_links,
     email_publishers,
     page_publishers,
     system_publishers,
 )
+from app.metrics import Metrics
+from app.settings import Settings
+from publishers.base import Publisher
+from publishers.transport.mail import Mailer, ses_client
+from state.deliveries import DynamoDeliveryLog
+from state.store import StateStore
+from worker.budget import ByteBudget, email_budget_bytes
+from worker.confirmations import ForwardingConfirmations
 from worker.fetching import RawEmails
 from worker.loop import OutcomeHook, Worker
-from worker.metrics import Metrics
 from worker.orchestrate import Orchestrator, dependency_order
 from worker.original_dkim import KeyLookup, dns_txt
 from worker.outcomes import Outcome, Received, Settler
@@ -38,8 +40,6 @@ from worker.parsing import ParsersReader
 from worker.process import MessageHandler
 from worker.reading import MailReader
 from worker.ses_events import SesEventConsumer, SesEventLog
-from worker.settings import Settings
-from worker.store import StateStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bookings import CharterhandError
-from worker.dlq import DeadLetter, DeadLetterQueue, Selection, explain_aws_error
+from ops.dlq import DeadLetter, DeadLetterQueue, Selection, explain_aws_error
 
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -174,10 +174,10 @@ def what_the_email_says(body: str) -> list[str]:
     """Decode the body, fetch each email it points at, parse it: one line per finding."""
     import boto3
 
+    from app.settings import SettingsError, load_settings
     from bookings import NotABooking, ParseError, default_fleet
     from parsers import BUILT_IN, parse_email
     from worker.decode import UnreadableBody, decode_body
-    from worker.settings import SettingsError, load_settings
 
     try:
         settings = load_settings()

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from app.settings import ENV_PREFIX, Settings, SettingsError, load_settings
 from bookings import MarginPolicy
 from parsers.vocabulary import Vocabulary
-from worker.settings import ENV_PREFIX, Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from worker.dlq import DeadLetterQueue
-from worker.store import STATE_SK, StateStore
+from ops.dlq import DeadLetterQueue
+from state.store import STATE_SK, StateStore
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient

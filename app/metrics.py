@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from worker.emf import Directive, emf_line
+from app.emf import Directive, emf_line
 from worker.outcomes import Kind, Outcome, Received
 
 if TYPE_CHECKING:
@@ -135,7 +135,7 @@ def _error_class(outcome: Outcome) -> ReasonClass:
 
 
 def stdout_lines() -> Callable[[str], None]:
-    """Writes a line to the log stream ``worker.logs.configure_logging`` set up, under the same
+    """Writes a line to the log stream ``app.logs.configure_logging`` set up, under the same
     lock as the log lines (structlog's per-file lock): lines never interleave, and no level
     filter can drop a metric."""
     logger = structlog.get_config()["logger_factory"]()

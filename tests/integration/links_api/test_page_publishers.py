@@ -8,14 +8,14 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from api.tokens import CrewTokens
 from bookings import Booking, Kind, PermanentError, TransientError, default_fleet
 from publishers.base import Publisher, StepContext
 from publishers.crew_page import CrewPagePublisher
 from publishers.guest_page import GuestPagePublisher, upload_origin
-from publishers.site import ROBOTS_TXT, SiteBucket
-from tests.bookings_factory import booking
-from tests.pages_support import PHOTOS_BUCKET, SIGNING_KEY
+from publishers.transport.site import ROBOTS_TXT, SiteBucket
+from state.crew_tokens import CrewTokens
+from tests.support.bookings_factory import booking
+from tests.support.pages import PHOTOS_BUCKET, SIGNING_KEY
 
 SITE_URL = "https://jada.example"
 
