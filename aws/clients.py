@@ -1,0 +1,87 @@
+"""The one place AWS clients are built: one botocore ``Config`` for every service.
+
+Endpoints come from boto3's own ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>`` variables
+(the local stack and the tests point them at moto's server), credentials and region from boto3's
+usual chain. Every client gets the same tuning, so a Secrets Manager read at start-up and an SQS
+receive in the hot path time out, retry and pool alike:
+
+* ``standard`` retry mode, 3 attempts, connect 5 s, read 30 s (above SQS's 20 s long poll);
+* a connection pool sized for the worker's threads (boto3's default is 10);
+* no client-side parameter validation: every request has a fixed shape built in one place and
+  driven by the tests, the service still validates it (a ``ValidationException`` is permanent),
+  and skipping the walk saves a few percent of each call's CPU.
+
+The one deliberate exception is :data:`ONE_ATTEMPT`, for calls whose retry is a second effect in
+the world (an SES send after a lost answer is a second email to a person): the caller passes it
+and says why.
+"""
+
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudfront import CloudFrontClient
+    from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sns import SNSClient
+    from mypy_boto3_sqs import SQSClient
+
+#: boto3's default pool; the worker raises it to its thread count
+DEFAULT_POOL = 10
+CONNECT_TIMEOUT_SECONDS = 5.0
+#: above SQS's 20 s long poll, so a receive never times out before SQS answers
+READ_TIMEOUT_SECONDS = 30.0
+ATTEMPTS = 3
+
+#: merge into :func:`client`'s config for calls that must never be repeated by the SDK
+ONE_ATTEMPT = Config(retries={"mode": "standard", "total_max_attempts": 1})
+
+
+def client_config(
+    max_pool_connections: int = DEFAULT_POOL,
+    *,
+    connect_timeout: float = CONNECT_TIMEOUT_SECONDS,
+    read_timeout: float = READ_TIMEOUT_SECONDS,
+    attempts: int = ATTEMPTS,
+) -> Config:
+    """The botocore configuration every charterhand client uses."""
+    return Config(
+        max_pool_connections=max_pool_connections,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
+        retries={"mode": "standard", "total_max_attempts": attempts},
+        parameter_validation=False,
+    )
+
+
+@overload
+def client(service: Literal["sqs"], config: Config | None = None) -> "SQSClient": ...
+@overload
+def client(service: Literal["s3"], config: Config | None = None) -> "S3Client": ...
+@overload
+def client(service: Literal["dynamodb"], config: Config | None = None) -> "DynamoDBClient": ...
+@overload
+def client(service: Literal["sesv2"], config: Config | None = None) -> "SESV2Client": ...
+@overload
+def client(
+    service: Literal["secretsmanager"], config: Config | None = None
+) -> "SecretsManagerClient": ...
+@overload
+def client(service: Literal["cloudfront"], config: Config | None = None) -> "CloudFrontClient": ...
+@overload
+def client(service: Literal["cloudwatch"], config: Config | None = None) -> "CloudWatchClient": ...
+@overload
+def client(service: Literal["lambda"], config: Config | None = None) -> "LambdaClient": ...
+@overload
+def client(service: Literal["sns"], config: Config | None = None) -> "SNSClient": ...
+def client(service: str, config: Config | None = None) -> Any:
+    """A client for ``service`` with :func:`client_config`; ``config`` is merged over it (a
+    bigger pool, :data:`ONE_ATTEMPT`, a caller's own timeouts)."""
+    merged = client_config() if config is None else client_config().merge(config)
+    return boto3.session.Session().client(service, config=merged)  # type: ignore[call-overload]
