@@ -15,7 +15,7 @@ COPY state ./state
 COPY worker ./worker
 COPY app ./app
 COPY ops ./ops
-COPY cli ./cli
+COPY commands ./commands
 COPY api ./api
 COPY sandbox ./sandbox
 # `.` without the dev extra: no moto, pytest or type stubs in the image.

@@ -52,7 +52,7 @@ def main() -> None:
         }
         began = time.perf_counter()
         result = subprocess.run(
-            [sys.executable, "-m", "cli.main", "dlq", "replay", "--all"],
+            [sys.executable, "-m", "commands.main", "dlq", "replay", "--all"],
             env=env,
             capture_output=True,
             text=True,

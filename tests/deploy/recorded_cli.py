@@ -9,7 +9,7 @@ from tests.deploy.aws_calls import install_from_env
 
 def main() -> int:
     install_from_env()
-    from cli.main import main as charterhand
+    from commands.main import main as charterhand
 
     return charterhand(sys.argv[1:])
 

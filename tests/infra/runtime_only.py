@@ -31,7 +31,7 @@ RUNTIME_PACKAGES = (
     "worker",
     "app",
     "ops",
-    "cli",
+    "commands",
     "api",
 )
 
@@ -87,7 +87,7 @@ def main() -> int:
         module = importlib.import_module(package)
         for info in pkgutil.walk_packages(module.__path__, prefix=f"{package}."):
             importlib.import_module(info.name)
-    from cli.main import build_parser
+    from commands.main import build_parser
 
     build_parser()
     print("runtime modules import without dev packages")

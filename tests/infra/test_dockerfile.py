@@ -63,7 +63,7 @@ def test_the_image_runs_the_worker_command_of_the_console_script(tf: Module):
 def test_the_command_the_image_and_the_task_run_is_a_charterhand_subcommand():
     (command,) = json.loads(dict(_stages()[-1])["CMD"])
     result = subprocess.run(
-        [sys.executable, "-m", "cli.main", command, "--help"],
+        [sys.executable, "-m", "commands.main", command, "--help"],
         capture_output=True,
         text=True,
         timeout=60,

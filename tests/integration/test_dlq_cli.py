@@ -221,7 +221,7 @@ def test_killing_replay_half_way_loses_no_message(aws, queues):
         "CHARTERHAND_DLQ_URL": dlq_url,
     }
     replay = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "dlq", "replay", "--all", "--hold-seconds", "2"],
+        [sys.executable, "-m", "commands.main", "dlq", "replay", "--all", "--hold-seconds", "2"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 
 def test_sandbox_command_serves_both_systems_until_terminated():
     process = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", "sandbox", "--scc-key", "k", "--for", "60"],
+        [sys.executable, "-m", "commands.main", "sandbox", "--scc-key", "k", "--for", "60"],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,

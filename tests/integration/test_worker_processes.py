@@ -222,7 +222,7 @@ def test_ingest_then_worker_once_settles_every_sample_email(stack, workers, reco
         "PYTHONPATH": str(ROOT),
     }
     ingested = subprocess.run(
-        [sys.executable, "-m", "cli.main", "ingest", *[str(EMAILS / n) for n in names]],
+        [sys.executable, "-m", "commands.main", "ingest", *[str(EMAILS / n) for n in names]],
         cwd=ROOT,
         env=env,
         capture_output=True,

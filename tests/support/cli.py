@@ -15,7 +15,7 @@ def charterhand(
 ) -> subprocess.CompletedProcess[str]:
     """``charterhand ARGS`` in a subprocess; ``env`` replaces the environment when given."""
     return subprocess.run(
-        [sys.executable, "-m", "cli.main", *args],
+        [sys.executable, "-m", "commands.main", *args],
         env=dict(env) if env is not None else None,
         input=stdin,
         capture_output=True,

@@ -9,8 +9,8 @@ from collections.abc import Mapping
 
 from app.downstream import crew_links, email_publishers
 from app.settings import load_settings
-from cli import worker
-from cli.main import build_parser
+from commands import worker
+from commands.main import build_parser
 from publishers.base import Publisher, StepContext
 from tests.support.recording import (
     Recorder,

@@ -7,8 +7,8 @@ orchestrator, SQS and DynamoDB on whatever ``AWS_ENDPOINT_URL`` names.
 
 import sys
 
-from cli import worker
-from cli.main import build_parser
+from commands import worker
+from commands.main import build_parser
 from tests.support.recording import Recorder, recording_publishers
 
 

@@ -3,7 +3,7 @@
 import os
 import subprocess
 
-from cli.config import reference_table
+from commands.config import reference_table
 from tests.conftest import ROOT
 from tests.support.cli import charterhand
 

@@ -17,7 +17,7 @@ DOCS = sorted([*ROOT.glob("docs/*.md"), ROOT / "README.md", ROOT / "infra/terraf
 #: our top-level packages (pyproject's import-linter root_packages)
 PACKAGES = {
     "aws", "bookings", "parsers", "publishers", "templates", "state", "worker", "app", "ops",
-    "cli", "api", "sandbox",
+    "commands", "api", "sandbox",
 }  # fmt: skip
 FILE_ENDINGS = {"py", "tf", "md", "toml", "json", "html", "txt", "css", "js", "ics", "eml", "zip"}
 _DOTTED = re.compile(r"`([a-z_]+(?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
