@@ -284,9 +284,10 @@ def load_settings(config: Path | None = None) -> Settings:
     return load_group(Settings, config)
 
 
-def load_group(group: type[Group], config: Path | None = None) -> Group:
+def load_group(group: type[Group], config: Path | None = None, **given: Any) -> Group:
     """One group of settings (or a command's own blend of groups), read as :func:`load_settings`
-    reads them all: a command asks only for what it uses, and fails only for that."""
+    reads them all: a command asks only for what it uses, and fails only for that. ``given``
+    (a command's flags) wins over the environment and the file."""
     named = os.environ.get(f"{ENV_PREFIX}CONFIG")
     path = config or (Path(named) if named else None)
     if path is not None and not path.is_file():
@@ -296,7 +297,7 @@ def load_group(group: type[Group], config: Path | None = None) -> Group:
         config_dict = SettingsConfigDict(**{**group.model_config, "toml_file": path})
         settings_cls = type(group.__name__, (group,), {"model_config": config_dict})
     try:
-        return settings_cls()
+        return settings_cls(**given)
     except ValidationError as exc:
         raise SettingsError(describe_errors(exc)) from exc
     except (OSError, ValueError) as exc:  # unreadable or malformed TOML
