@@ -110,7 +110,7 @@ def test_every_package_the_image_runs_is_imported_with_dev_packages_hidden():
     declared = {
         p.rstrip("*") for p in _pyproject()["tool"]["setuptools"]["packages"]["find"]["include"]
     }
-    # sandbox/ ships for `demo` and imports moto only inside its commands
+    # sandbox/ is the dev stack: neither packaged nor copied into the image
     assert set(RUNTIME_PACKAGES) == declared - {"sandbox"}
 
 
