@@ -17,8 +17,8 @@ COPY app ./app
 COPY ops ./ops
 COPY commands ./commands
 COPY api ./api
-COPY sandbox ./sandbox
-# `.` without the dev extra: no moto, pytest or type stubs in the image.
+# `.` without the dev or bench extras, and no sandbox/ (the dev stack and its sample emails):
+# no moto, pytest, type stubs or mail-parser in the image.
 RUN python -m venv /opt/charterhand \
  && /opt/charterhand/bin/pip install --no-compile . \
  && /opt/charterhand/bin/pip uninstall --yes pip

@@ -14,11 +14,13 @@ CHECKOV_STAMP := $(VENV)/checkov/.installed-$(CHECKOV_VERSION)
 # The links API Lambda zip for terraform (var.api_package); ARCH matches var.lambda_architecture.
 ARCH ?= arm64
 
+# Editable in compat mode: the checkout's root on sys.path, so `charterhand demo|sandbox|ingest`
+# find sandbox/, which the package (and the worker image) leaves out.
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
 	@touch $(STAMP)
 
 demo: $(STAMP)

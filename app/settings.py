@@ -1,4 +1,9 @@
-"""Settings: one object from a TOML file and ``CHARTERHAND_*`` environment variables.
+"""Settings: groups per concern from a TOML file and ``CHARTERHAND_*`` environment variables.
+
+Each group (:class:`QueueSettings`, :class:`TableSettings`, ...) is a settings class of its own, so
+a command loads only what it uses (``dlq`` the queues, ``status`` the queues and the table);
+:class:`Settings` composes every group for the worker. The environment variables are flat
+(``CHARTERHAND_<FIELD>``) whatever the group: terraform and the README name them so.
 
 Separate from behaviour (as Powertools' ``IdempotencyConfig``): every field has a documented
 default or is required, and an invalid value fails at start-up with the field's name, not at the
@@ -11,7 +16,7 @@ Nested values use ``__``: ``CHARTERHAND_MARGIN__CREW_HOURLY=55``.
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
@@ -27,22 +32,62 @@ from parsers.vocabulary import Vocabulary
 ENV_PREFIX = "CHARTERHAND_"
 
 
-class Settings(BaseSettings):
-    """Everything the worker, the CLI and the links API need to know about their surroundings."""
+class _Settings(BaseSettings):
+    """What every group shares: the ``CHARTERHAND_`` prefix, ``__`` for nesting, env over TOML.
+
+    A group loaded on its own (``load_settings(QueueSettings)``) ignores the TOML file's other
+    keys: the file is written for the whole of :class:`Settings`, which forbids unknown ones.
+    """
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
         env_nested_delimiter="__",
-        extra="forbid",
+        extra="ignore",
         frozen=True,
     )
 
-    # --- queues, buckets, table -------------------------------------------------------------
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Environment over the TOML file over defaults."""
+        toml_path = settings_cls.model_config.get("toml_file") or os.environ.get(
+            f"{ENV_PREFIX}CONFIG"
+        )
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if toml_path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(str(toml_path))))
+        return tuple(sources)
+
+
+class QueueSettings(_Settings):
+    """The bookings queue and its dead-letter queue: what ``dlq`` needs, and ``status``."""
+
     queue_url: str = Field(description="the bookings SQS queue")
     dlq_url: str = Field(description="the dead-letter queue beside it")
+
+
+class InboundSettings(_Settings):
+    """Where SES writes the raw email it received."""
+
     inbound_bucket: str = Field(description="where SES writes raw email (raw/<messageId>)")
     inbound_prefix: str = Field(default="raw/", description="key prefix of SES's S3 action")
+
+
+class TableSettings(_Settings):
+    """The DynamoDB state table."""
+
     table_name: str = Field(description="the DynamoDB state table")
+
+
+class SiteSettings(_Settings):
+    """The guest and crew pages: buckets, CloudFront, public URLs."""
+
     site_bucket: str = Field(description="the bucket CloudFront serves guest and crew pages from")
     photos_bucket: str = Field(description="where guests' photo uploads land")
     cloudfront_distribution_id: str | None = Field(
@@ -51,7 +96,10 @@ class Settings(BaseSettings):
     site_base_url: str = Field(description="public base URL of the site, e.g. https://jada.example")
     links_api_base_url: str = Field(description="public base URL of the links API")
 
-    # --- mail --------------------------------------------------------------------------------
+
+class MailSettings(_Settings):
+    """Mail the worker sends: sender, the manager, SES's configuration set and reports."""
+
     from_address: str = Field(description="verified SES sender for crew and manager emails")
     manager_address: str = Field(description="the booking manager: summaries, Reply-To")
     ses_configuration_set: str | None = Field(default=None, description="SES configuration set")
@@ -64,7 +112,10 @@ class Settings(BaseSettings):
         default=None, description="the manager's Apps Script webhook; when set, used instead of SES"
     )
 
-    # --- admission ---------------------------------------------------------------------------
+
+class AdmissionSettings(_Settings):
+    """Which mail the worker admits."""
+
     forwarder_allowlist: list[str] = Field(
         default_factory=list,
         description="addresses allowed to forward booking mail in (the owners' mailboxes)",
@@ -81,7 +132,10 @@ class Settings(BaseSettings):
         "direct mail, or the attached original's DKIM): refuses inline and unproven forwards",
     )
 
-    # --- downstream systems --------------------------------------------------------------------
+
+class DownstreamSettings(_Settings):
+    """The calendar and ShipCaptainCrew: how to reach them, their secrets."""
+
     calendar_transport: Literal["http", "lambda"] = Field(
         default="http",
         description="how to reach the calendar: its API Gateway URL, or a direct Lambda invoke",
@@ -108,7 +162,10 @@ class Settings(BaseSettings):
         default=10.0, gt=0, le=60, description="connect and read timeout of calendar/SCC calls"
     )
 
-    # --- the worker ----------------------------------------------------------------------------
+
+class WorkerSettings(_Settings):
+    """The worker process: threads, memory, SQS timing, leases, retries."""
+
     worker_threads: int = Field(
         default=4, ge=1, le=64, description="messages worked on at once by one worker process"
     )
@@ -155,7 +212,10 @@ class Settings(BaseSettings):
         default=900, ge=0, le=43200, description="longest retry delay (SQS allows 12 h)"
     )
 
-    # --- the fleet and money -------------------------------------------------------------------
+
+class FleetSettings(_Settings):
+    """The boats, their money and the words the parser is taught."""
+
     fleet: Fleet = Field(
         default_factory=default_fleet,
         description="boats, their crew and checklists (TOML `[[fleet.boats]]`, `[[fleet.people]]`)",
@@ -170,6 +230,11 @@ class Settings(BaseSettings):
     guest_slug: Literal["booking_id"] = Field(
         default="booking_id", description="what names a guest page: /g/<booking id>"
     )
+
+
+class ObservabilitySettings(_Settings):
+    """What the worker logs and the metrics namespace it writes."""
+
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", description="lowest level written to the JSON log"
     )
@@ -181,23 +246,29 @@ class Settings(BaseSettings):
         description="CloudWatch namespace of the worker's EMF metrics (the dashboard reads it)",
     )
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Environment over the TOML file over defaults."""
-        toml_path = settings_cls.model_config.get("toml_file") or os.environ.get(
-            f"{ENV_PREFIX}CONFIG"
-        )
-        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        if toml_path:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(str(toml_path))))
-        return tuple(sources)
+
+class Settings(
+    ObservabilitySettings,
+    FleetSettings,
+    WorkerSettings,
+    DownstreamSettings,
+    AdmissionSettings,
+    MailSettings,
+    SiteSettings,
+    TableSettings,
+    InboundSettings,
+    QueueSettings,
+):
+    """Everything the worker needs to know about its surroundings: every group above.
+
+    The bases are listed last group first: pydantic orders the fields from the last base to the
+    first, and that order (queues first) is the reference table's in the README.
+    """
+
+    model_config = SettingsConfigDict(**{**_Settings.model_config, "extra": "forbid"})
+
+
+Group = TypeVar("Group", bound=_Settings)
 
 
 class SettingsError(PermanentError):
@@ -210,16 +281,23 @@ def load_settings(config: Path | None = None) -> Settings:
     ``config`` (the CLI's ``--config``) overrides ``CHARTERHAND_CONFIG``. A named file that does
     not exist is an error: a silently ignored config file is how a worker starts with defaults.
     """
+    return load_group(Settings, config)
+
+
+def load_group(group: type[Group], config: Path | None = None, **given: Any) -> Group:
+    """One group of settings (or a command's own blend of groups), read as :func:`load_settings`
+    reads them all: a command asks only for what it uses, and fails only for that. ``given``
+    (a command's flags) wins over the environment and the file."""
     named = os.environ.get(f"{ENV_PREFIX}CONFIG")
     path = config or (Path(named) if named else None)
     if path is not None and not path.is_file():
         raise SettingsError(f"config file {path} does not exist")
-    settings_cls: type[Settings] = Settings
+    settings_cls = group
     if path is not None:
-        config_dict = SettingsConfigDict(**{**Settings.model_config, "toml_file": path})
-        settings_cls = type("Settings", (Settings,), {"model_config": config_dict})
+        config_dict = SettingsConfigDict(**{**group.model_config, "toml_file": path})
+        settings_cls = type(group.__name__, (group,), {"model_config": config_dict})
     try:
-        return settings_cls()
+        return settings_cls(**given)
     except ValidationError as exc:
         raise SettingsError(describe_errors(exc)) from exc
     except (OSError, ValueError) as exc:  # unreadable or malformed TOML

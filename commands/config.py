@@ -9,19 +9,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from app.settings import ENV_PREFIX, Settings, SettingsError, load_settings
+from app.settings import ENV_PREFIX, Settings, load_settings
 from bookings import MarginPolicy
+from commands.command import Exit, SubParsers, guarded
 from parsers.vocabulary import Vocabulary
-
-if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
-else:
-    SubParsers = Any
 
 
 def register(subparsers: SubParsers) -> None:
@@ -36,21 +31,18 @@ def register(subparsers: SubParsers) -> None:
     reference.set_defaults(func=_reference)
 
 
+@guarded("config")
 def _check(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings(args.config)
-    except SettingsError as exc:
-        print(f"charterhand config: {exc.reason}", file=sys.stderr)
-        return 2
+    settings = load_settings(args.config)
     # SecretStr fields serialise as "**********": the values never reach the terminal
     print(json.dumps(json.loads(settings.model_dump_json()), indent=2))
     print("settings are valid", file=sys.stderr)
-    return 0
+    return Exit.OK
 
 
 def _reference(args: argparse.Namespace) -> int:
     print(reference_table())
-    return 0
+    return Exit.OK
 
 
 def reference_table() -> str:

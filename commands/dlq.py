@@ -1,32 +1,34 @@
-"""``charterhand dlq``: see why messages failed, replay them, purge them, export them."""
+"""``charterhand dlq``: see why messages failed, replay them, purge them, export them.
+
+It reads only the queue settings (:class:`app.settings.QueueSettings`): the two URLs, from
+``--dlq-url`` / ``--queue-url`` or ``CHARTERHAND_DLQ_URL`` / ``CHARTERHAND_QUEUE_URL``; ``show``
+also reads the fleet and the taught words (:class:`app.settings.FleetSettings`), which all have
+defaults.
+"""
 
 import argparse
 import json
-import os
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from bookings import CharterhandError
+from app.settings import FleetSettings, QueueSettings, SettingsError, load_group
+from aws.clients import client
+from bookings import NotABooking, ParseError
+from commands.command import Exit, SubParsers, fail, guarded
 from ops.dlq import DeadLetter, DeadLetterQueue, Selection, explain_aws_error
-
-if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
-else:
-    SubParsers = Any
+from parsers import parse_email
+from worker.decode import UnreadableBody, decode_body
 
 
 def register(subparsers: SubParsers) -> None:
     parser = subparsers.add_parser("dlq", help="inspect and replay the dead-letter queue")
     parser.add_argument(
         "--dlq-url",
-        default=os.environ.get("CHARTERHAND_DLQ_URL"),
         help="dead-letter queue URL (default: $CHARTERHAND_DLQ_URL)",
     )
     parser.add_argument(
         "--queue-url",
-        default=os.environ.get("CHARTERHAND_QUEUE_URL"),
         help="main queue URL that replays go to (default: $CHARTERHAND_QUEUE_URL)",
     )
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -89,40 +91,29 @@ def _since(text: str) -> datetime:
 
 
 def _queue(args: argparse.Namespace) -> DeadLetterQueue:
-    import boto3
-
-    if not args.dlq_url or not args.queue_url:
-        raise CharterhandError(
-            "queue URLs unknown: set CHARTERHAND_DLQ_URL and CHARTERHAND_QUEUE_URL "
-            "(terraform output) or pass --dlq-url / --queue-url"
-        )
+    queues = _queue_settings(args)
     try:
-        sqs = boto3.client("sqs")
-    except Exception as exc:
-        raise explain_aws_error(exc, args.dlq_url) from exc
+        sqs = client("sqs")
+    except Exception as exc:  # no region: botocore refuses to build the client
+        raise explain_aws_error(exc, queues.dlq_url) from exc
     return DeadLetterQueue(
         sqs,
-        dlq_url=args.dlq_url,
-        queue_url=args.queue_url,
+        dlq_url=queues.dlq_url,
+        queue_url=queues.queue_url,
         hold_seconds=getattr(args, "hold_seconds", 120),
     )
 
 
-def _guarded(action: Any) -> Any:
-    """Operator-facing errors print one clear line and exit 1, never a traceback."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            code: int = action(args)
-        except CharterhandError as exc:
-            print(f"charterhand dlq: {exc.reason}", file=sys.stderr)
-            return 1
-        return code
-
-    return run
+def _queue_settings(args: argparse.Namespace) -> QueueSettings:
+    """The two queue URLs: the flags over ``CHARTERHAND_*`` over the config file."""
+    given = {"dlq_url": args.dlq_url, "queue_url": args.queue_url}
+    try:
+        return load_group(QueueSettings, **{k: v for k, v in given.items() if v})
+    except SettingsError as exc:
+        raise SettingsError(f"{exc.reason}\n  (or pass --dlq-url / --queue-url)") from exc
 
 
-@_guarded
+@guarded("dlq")
 def _ls(args: argparse.Namespace) -> int:
     letters = _queue(args).browse(
         Selection(reason_contains=args.reason, since=args.since), args.limit
@@ -132,10 +123,10 @@ def _ls(args: argparse.Namespace) -> int:
     if args.json:
         for row in rows:
             print(json.dumps(row))
-        return 0
+        return Exit.OK
     if not rows:
         print("the dead-letter queue is empty")
-        return 0
+        return Exit.OK
     columns = ["id", "age", "reason", "error_class", "step", "booking_id", "receive_count"]
     headers = ["ID", "AGE", "REASON", "ERROR", "STEP", "BOOKING", "RECEIVES"]
     table = [headers] + [[_clip(str(row[c]), 60) for c in columns] for row in rows]
@@ -145,19 +136,19 @@ def _ls(args: argparse.Namespace) -> int:
             "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
         )
     print(f"\n{len(rows)} dead letter(s)")
-    return 0
+    return Exit.OK
 
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-@_guarded
+@guarded("dlq")
 def _show(args: argparse.Namespace) -> int:
+    taught = load_group(FleetSettings)  # before any output: a bad [fleet] fails the command
     letter = _queue(args).get(args.id)
     if letter is None:
-        print(f"charterhand dlq: no dead letter with id {args.id}", file=sys.stderr)
-        return 1
+        return fail("dlq", f"no dead letter with id {args.id}")
     print(json.dumps(letter.row(datetime.now(UTC)), indent=2))
     print("\nbody:")
     try:
@@ -165,27 +156,14 @@ def _show(args: argparse.Namespace) -> int:
     except ValueError:
         print(letter.body)
     print("\nwhat the email says:")
-    for line in what_the_email_says(letter.body):
+    for line in what_the_email_says(letter.body, taught):
         print(f"  {line}")
-    return 0
+    return Exit.OK
 
 
-def what_the_email_says(body: str) -> list[str]:
-    """Decode the body, fetch each email it points at, parse it: one line per finding."""
-    import boto3
-
-    from app.settings import SettingsError, load_settings
-    from bookings import NotABooking, ParseError, default_fleet
-    from parsers import BUILT_IN, parse_email
-    from worker.decode import UnreadableBody, decode_body
-
-    try:
-        settings = load_settings()
-        fleet, vocabulary = settings.fleet, settings.parsing
-    except SettingsError:
-        # dlq needs only the queue URLs; the sample fleet reads samples
-        fleet, vocabulary = default_fleet(), BUILT_IN
-
+def what_the_email_says(body: str, taught: FleetSettings) -> list[str]:
+    """Decode the body, fetch each email it points at, parse it against ``taught``'s fleet and
+    words: one line per finding."""
     try:
         decoded = decode_body(body)
     except UnreadableBody as exc:
@@ -197,16 +175,13 @@ def what_the_email_says(body: str) -> list[str]:
         raw = ref.content
         if raw is None:
             try:
-                raw = (
-                    boto3.client("s3")
-                    .get_object(Bucket=ref.bucket or "", Key=ref.key or "")["Body"]
-                    .read()
-                )
+                stored = client("s3").get_object(Bucket=ref.bucket or "", Key=ref.key or "")
+                raw = stored["Body"].read()
             except Exception as exc:  # an operator's view: say what happened, go on
                 found.append(f"{ref.where}: cannot fetch ({type(exc).__name__}: {exc})")
                 continue
         try:
-            event = parse_email(raw, fleet, vocabulary)
+            event = parse_email(raw, taught.fleet, taught.parsing)
         except NotABooking as exc:
             found.append(f"{ref.where}: not a booking ({exc.rule or 'unnamed rule'}): {exc.reason}")
         except ParseError as exc:
@@ -219,7 +194,7 @@ def what_the_email_says(body: str) -> list[str]:
     return found
 
 
-@_guarded
+@guarded("dlq")
 def _replay(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -243,33 +218,32 @@ def _replay(args: argparse.Namespace) -> int:
             f", {len(summary.failed)} failed to send (still in the DLQ): "
             + " ".join(summary.failed)
         )
-        return 1
+        return Exit.FAILED
     print()
-    return 0
+    return Exit.OK
 
 
-@_guarded
+@guarded("dlq")
 def _purge(args: argparse.Namespace) -> int:
     queue = _queue(args)
     selection = Selection(ids=frozenset(args.ids or ()))
     what = f"{len(selection.ids)} dead letter(s) by id" if selection.ids else "EVERY dead letter"
     if not args.yes:
         if not sys.stdin.isatty():
-            print("charterhand dlq: purge needs --yes when not run at a terminal", file=sys.stderr)
-            return 1
+            return fail("dlq", "purge needs --yes when not run at a terminal")
         answer = input(f"Delete {what} from {queue.dlq_url} for good? [y/N] ")
         if answer.strip().lower() not in {"y", "yes"}:
             print("nothing deleted")
-            return 1
+            return Exit.FAILED
     print(f"deleted {queue.purge(selection)}")
-    return 0
+    return Exit.OK
 
 
-@_guarded
+@guarded("dlq")
 def _export(args: argparse.Namespace) -> int:
     letters: list[DeadLetter] = _queue(args).browse()
     with args.file.open("w", encoding="utf-8") as out:
         for letter in letters:
             out.write(json.dumps(letter.export()) + "\n")
     print(f"exported {len(letters)} dead letter(s) to {args.file}")
-    return 0
+    return Exit.OK

@@ -1,21 +1,31 @@
-"""``charterhand``: the command line; each subcommand lives in a module of worker/commands."""
+"""``charterhand``: the command line; each subcommand is one module of ``commands/``.
+
+The dev commands (``demo``, ``sandbox``, ``ingest``) drive ``sandbox/``, which the worker image
+does not ship, and moto, which it does not install: without them the image still runs
+``worker``, ``dlq``, ``status``, ``config`` and ``parse``, and those three are simply absent.
+"""
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
+from types import ModuleType
 
-#: subcommand modules; each exposes ``register(subparsers)`` which sets ``func`` on its parser
-COMMANDS = [
-    "sandbox.commands.demo",
-    "commands.dlq",
-    "commands.status",
-    "commands.config",
-    "commands.parse",
-    "commands.worker",
-    "sandbox.commands.ingest",
-    "sandbox.commands.sandbox",
-]
+from commands import config, dlq, parse, status, worker
+
+#: top-level packages only a development checkout has; a missing one hides the dev commands
+DEV_ONLY = frozenset({"sandbox", "moto"})
+
+try:
+    from commands import demo, ingest, sandbox
+except ModuleNotFoundError as missing:  # the worker image: no sandbox/, no moto
+    if (missing.name or "").split(".")[0] not in DEV_ONLY:
+        raise
+    DEV_COMMANDS: tuple[ModuleType, ...] = ()
+else:
+    DEV_COMMANDS = (demo, ingest, sandbox)
+
+#: each exposes ``register(subparsers)``, which adds its parser and sets ``func`` on it
+COMMANDS: tuple[ModuleType, ...] = (dlq, status, config, parse, worker, *DEV_COMMANDS)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,14 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Turns charter-booking emails into everything a charter day needs.",
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module_name in COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:  # the production image ships no sandbox/
-            if module_name.startswith("sandbox.") and exc.name == "sandbox":
-                continue
-            raise
-        module.register(subparsers)
+    for command in COMMANDS:
+        command.register(subparsers)
     return parser
 
 

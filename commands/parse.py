@@ -1,9 +1,9 @@
 """``charterhand parse FILE.eml [--json] [--explain] [--config FILE.toml]``: what one email says.
 
-Exit codes: 0 a booking event (printed); 3 not a booking (the rule and reason on stderr); 4 a
-booking email we cannot read (the missing fields on stderr); 2 the file (or the config) cannot be
-read. ``--explain`` also prints, for each field, the line and rule it came from, and every
-forwarding hop.
+Exit codes (:mod:`commands.command`): 0 a booking event (printed); 3 not a booking (the rule and
+reason on stderr); 4 a booking email we cannot read (the missing fields on stderr); 2 the file (or
+the config) cannot be read. ``--explain`` also prints, for each field, the line and rule it came
+from, and every forwarding hop.
 """
 
 import argparse
@@ -12,22 +12,16 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TextIO
 
 from pydantic import ValidationError
 
 from bookings import Booking, BookingEvent, Fleet, MarginPolicy, NotABooking, ParseError
 from bookings import default_fleet as _default_fleet
 from bookings.money import format_usd
+from commands.command import Exit, SubParsers, UsageError, exit_code, guarded
 from parsers import BUILT_IN, Vocabulary, explain_email, parse_email
 from publishers.summary import numbers
-
-if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
-else:
-    SubParsers = Any
-
-EXIT_EVENT, EXIT_UNREADABLE_FILE, EXIT_NOT_A_BOOKING, EXIT_PARSE_ERROR = 0, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -56,12 +50,12 @@ def register(subparsers: SubParsers) -> None:
     parser.set_defaults(func=run)
 
 
+@guarded("parse")
 def run(args: argparse.Namespace) -> int:
     try:
         context = load_context(args.config)
     except (OSError, tomllib.TOMLDecodeError, ValidationError) as exc:
-        print(f"charterhand parse: cannot use config {args.config}: {exc}", file=sys.stderr)
-        return EXIT_UNREADABLE_FILE
+        raise UsageError(f"cannot use config {args.config}: {exc}") from exc
     return report(args.file, context, as_json=args.json, explain=args.explain)
 
 
@@ -92,7 +86,7 @@ def report(
         raw = path.read_bytes()
     except OSError as exc:
         print(f"{path}: cannot read the file: {exc.strerror or exc}", file=err)
-        return EXIT_UNREADABLE_FILE
+        return Exit.USAGE
     try:
         if explain:
             print(explanation(raw, context), file=out)
@@ -100,21 +94,21 @@ def report(
     except NotABooking as exc:
         print(f"{path}: not a booking: {exc.reason}", file=err)
         print(f"rule: {exc.rule or 'unnamed'}", file=err)
-        return EXIT_NOT_A_BOOKING
+        return exit_code(exc)
     except ParseError as exc:
         print(f"{path}: unreadable booking email: {exc.reason}", file=err)
         print(f"missing: {', '.join(exc.missing)}", file=err)
-        return EXIT_PARSE_ERROR
+        return exit_code(exc)
     except Exception as exc:  # RecursionError from MIME nested too deep, a parser's bug
         # as the worker does: permanent, named by its class only (its message may quote the email)
         name = type(exc).__name__
         print(f"{path}: unreadable email: unexpected {name} while reading it", file=err)
-        return EXIT_PARSE_ERROR
+        return Exit.UNREADABLE
     if as_json:
         print(json.dumps(event_json(event, context), indent=2), file=out)
     else:
         print(describe(event, context), file=out)
-    return EXIT_EVENT
+    return Exit.OK
 
 
 def explanation(raw: bytes, context: Context) -> str:

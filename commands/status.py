@@ -1,14 +1,19 @@
 """``charterhand status``: queue health, forwarding confirmations of the last week, the latest
-bookings (how each was proven) and where each of their steps is."""
+bookings (how each was proven) and where each of their steps is.
+
+It reads only the settings it uses (:class:`StatusSettings`: the two queues and the table).
+"""
 
 import argparse
 import json
-import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from app.settings import QueueSettings, TableSettings, load_group
+from aws.clients import client
 from bookings import CharterhandError
+from commands.command import Exit, SubParsers, guarded
 from ops.dlq import DeadLetterQueue, explain_aws_error
 from ops.status import (
     BookingStatus,
@@ -21,10 +26,9 @@ from ops.status import (
 )
 from worker.confirmations import SHOW_DAYS, PendingConfirmation, pending_confirmations
 
-if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
-else:
-    SubParsers = Any
+
+class StatusSettings(TableSettings, QueueSettings):
+    """What ``status`` reads: the queue, the DLQ and the state table."""
 
 
 def register(subparsers: SubParsers) -> None:
@@ -37,38 +41,31 @@ def register(subparsers: SubParsers) -> None:
     parser.set_defaults(func=run)
 
 
+@guarded("status", settings_error=Exit.FAILED)
 def run(args: argparse.Namespace) -> int:
-    try:
-        report = gather(args)
-    except CharterhandError as exc:
-        print(f"charterhand status: {exc.reason}", file=sys.stderr)
-        return 1
+    report = gather(args)
     if args.json:
         print(json.dumps(report, indent=2))
     else:
         print(render(report))
-    return 0
+    return Exit.OK
 
 
 def gather(args: argparse.Namespace) -> dict[str, Any]:
-    import boto3
-
-    from app.settings import load_settings
-
-    settings = load_settings(args.config)
+    settings = load_group(StatusSettings, args.config)
     now = now_utc()
     try:
-        sqs = boto3.client("sqs")
+        sqs = client("sqs")
         dlq = DeadLetterQueue(sqs, dlq_url=settings.dlq_url, queue_url=settings.queue_url)
         queues = [
             queue_health(
                 sqs,
                 settings.queue_url,
-                oldest_age=cloudwatch_oldest_age(boto3.client("cloudwatch"), now),
+                oldest_age=cloudwatch_oldest_age(client("cloudwatch"), now),
             ),
             queue_health(sqs, settings.dlq_url, oldest_age=dead_letter_oldest_age(dlq, now)),
         ]
-        dynamodb = boto3.client("dynamodb")
+        dynamodb = client("dynamodb")
         bookings = recent_bookings(dynamodb, settings.table_name, args.limit)
         confirmations = pending_confirmations(dynamodb, settings.table_name, now)
     except CharterhandError:

@@ -30,6 +30,7 @@ from app.logs import configure_logging
 from app.settings import Settings
 from ops.dlq import DeadLetter, DeadLetterQueue
 from ops.status import BookingStatus, booking_status
+from sandbox import SAMPLE_EMAILS
 from sandbox.aws import MotoServer, running_moto
 from sandbox.downstream import Downstream, running_downstream
 from sandbox.ingest import ingest
@@ -38,7 +39,7 @@ from sandbox.site import SiteServer
 from sandbox.stack import LocalStack, allow_uploads_from, provision
 from worker.loop import Worker
 
-SAMPLES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "emails"
+SAMPLES = SAMPLE_EMAILS
 
 #: (file, what it shows) in the order they arrive
 DEMO_EMAILS: tuple[tuple[str, str], ...] = (

@@ -1,8 +1,11 @@
 """Run as a script: import every runtime module and build the CLI with dev-only packages hidden.
 
-The worker image installs the project without its dev extra. Any module that imports moto,
-pytest or another dev package at import time would crash the image at start; here it fails
-with the module's name instead. Exit 0 when every module imports.
+The worker image installs the project without its dev extra and without ``sandbox/``. Any module
+that imports moto, pytest, sandbox or another dev package at import time would crash the image at
+start; here it fails with the module's name instead. Exit 0 when every module imports.
+
+With arguments, it runs ``charterhand ARGS`` the same way, as the image would
+(``runtime_only.py config check --help``).
 """
 
 import importlib
@@ -20,7 +23,7 @@ from types import ModuleType
 from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
-#: what the image runs; sandbox/ ships for `demo` but imports moto only inside its commands
+#: what the image runs; sandbox/ is for development only (the dev commands, the demo, the tests)
 RUNTIME_PACKAGES = (
     "aws",
     "bookings",
@@ -34,6 +37,10 @@ RUNTIME_PACKAGES = (
     "commands",
     "api",
 )
+#: this checkout's own packages that the image does not ship
+DEV_TREES = frozenset({"sandbox"})
+#: the dev commands: they import sandbox, and commands.main leaves them out when it is missing
+DEV_COMMAND_MODULES = frozenset({"commands.demo", "commands.ingest", "commands.sandbox"})
 
 
 def _normal(name: str) -> str:
@@ -69,9 +76,14 @@ class HideDevPackages(importlib.abc.MetaPathFinder):
 
     def __init__(self, allowed: set[str]) -> None:
         owners = importlib.metadata.packages_distributions()
-        self.hidden = {
-            module for module, dists in owners.items() if not {_normal(d) for d in dists} & allowed
-        } - set(RUNTIME_PACKAGES)
+        self.hidden = (
+            {
+                module
+                for module, dists in owners.items()
+                if not {_normal(d) for d in dists} & allowed
+            }
+            - set(RUNTIME_PACKAGES)
+        ) | DEV_TREES
 
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
@@ -81,12 +93,17 @@ class HideDevPackages(importlib.abc.MetaPathFinder):
         return None
 
 
-def main() -> int:
+def main(argv: Sequence[str] = ()) -> int:
     sys.meta_path.insert(0, HideDevPackages(runtime_distributions()))
+    if argv:
+        from commands.main import main as charterhand
+
+        return charterhand(argv)
     for package in RUNTIME_PACKAGES:
         module = importlib.import_module(package)
         for info in pkgutil.walk_packages(module.__path__, prefix=f"{package}."):
-            importlib.import_module(info.name)
+            if info.name not in DEV_COMMAND_MODULES:
+                importlib.import_module(info.name)
     from commands.main import build_parser
 
     build_parser()
@@ -95,4 +112,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

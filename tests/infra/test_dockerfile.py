@@ -4,6 +4,7 @@ No Docker daemon or registry is reachable here, so the Dockerfile is read as tex
 scans it in `make lint`), and what the image would run is imported with dev packages hidden.
 """
 
+import importlib
 import json
 import subprocess
 import sys
@@ -14,7 +15,12 @@ from typing import Any
 import pytest
 
 from tests.infra.module import Module
-from tests.infra.runtime_only import RUNTIME_PACKAGES, HideDevPackages, runtime_distributions
+from tests.infra.runtime_only import (
+    DEV_TREES,
+    RUNTIME_PACKAGES,
+    HideDevPackages,
+    runtime_distributions,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,7 +110,7 @@ def test_every_package_the_image_runs_is_imported_with_dev_packages_hidden():
     declared = {
         p.rstrip("*") for p in _pyproject()["tool"]["setuptools"]["packages"]["find"]["include"]
     }
-    # sandbox/ ships for `demo` and imports moto only inside its commands
+    # sandbox/ is the dev stack: neither packaged nor copied into the image
     assert set(RUNTIME_PACKAGES) == declared - {"sandbox"}
 
 
@@ -126,3 +132,68 @@ def test_the_dev_package_guard_hides_dev_packages_and_keeps_runtime_ones():
         guard.find_spec("moto", None)
     assert guard.find_spec("pydantic", None) is None
     assert guard.find_spec("email_validator", None) is None  # pydantic[email]'s extra
+
+
+def _declared_packages() -> list[str]:
+    return list(_pyproject()["tool"]["setuptools"]["packages"]["find"]["include"])
+
+
+def test_the_image_package_set_has_no_sandbox():
+    setuptools = importlib.import_module("setuptools")  # what `pip install .` finds, untyped here
+    installed = setuptools.find_packages(where=str(ROOT), include=_declared_packages())
+    assert "commands" in installed
+    assert "worker" in installed
+    assert not [p for p in installed if p.split(".")[0] in DEV_TREES]
+    copied = {value.split()[0] for stage in _stages() for op, value in stage if op == "COPY"}
+    assert not DEV_TREES & copied
+    ignore = (ROOT / ".dockerignore").read_text().splitlines()
+    assert not {f"!{tree}/" for tree in DEV_TREES} & set(ignore)
+
+
+def _as_the_image(*args: str) -> subprocess.CompletedProcess[str]:
+    """``charterhand ARGS`` with sandbox/, moto and every other dev package hidden."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "infra" / "runtime_only.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=ROOT,
+    )
+
+
+def test_the_image_lists_the_production_commands_and_no_dev_command():
+    result = _as_the_image("--help")
+    assert result.returncode == 0, result.stderr[-2000:]
+    commands = result.stdout.split("positional arguments:")[1].split("options:")[0]
+    listed = {line.split()[0] for line in commands.splitlines()[2:] if line.strip()}
+    assert listed == {"worker", "dlq", "status", "config", "parse"}
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["worker"], ["dlq"], ["dlq", "ls"], ["status"], ["config", "check"], ["parse"]],
+    ids=" ".join,
+)
+def test_each_production_command_runs_in_the_image(command: list[str]):
+    result = _as_the_image(*command, "--help")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert f"usage: charterhand {' '.join(command)}" in result.stdout
+
+
+def test_config_reference_runs_in_the_image():
+    result = _as_the_image("config", "reference")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "`CHARTERHAND_QUEUE_URL`" in result.stdout
+
+
+def test_a_dev_command_is_not_a_command_of_the_image():
+    result = _as_the_image("demo")
+    assert result.returncode == 2
+    assert "invalid choice: 'demo'" in result.stderr
+
+
+def test_the_dev_package_guard_hides_this_checkouts_sandbox():
+    guard = HideDevPackages(runtime_distributions())
+    with pytest.raises(ModuleNotFoundError, match="dev-only"):
+        guard.find_spec("sandbox.demo", None)

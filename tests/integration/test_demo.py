@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.commands.demo import render
+from commands.demo import render
 from sandbox.demo import DemoReport, run, running_demo
 from tests.support.cli import charterhand
 

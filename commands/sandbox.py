@@ -8,12 +8,9 @@ import argparse
 import signal
 import threading
 from contextlib import suppress
-from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
-else:
-    SubParsers = Any
+from commands.command import Exit, SubParsers
+from sandbox.downstream import running_downstream
 
 
 def register(subparsers: SubParsers) -> None:
@@ -29,8 +26,6 @@ def register(subparsers: SubParsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sandbox.downstream import running_downstream
-
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with running_downstream(args.dashboard_token, args.scc_key) as systems:
@@ -48,4 +43,4 @@ def run(args: argparse.Namespace) -> int:
         )
         with suppress(KeyboardInterrupt):  # Ctrl-C: stop as cleanly as SIGTERM
             stop.wait(args.seconds)
-    return 0
+    return Exit.OK

@@ -8,20 +8,16 @@ has settled, and prints what became of every email and what every system now hol
 
 import argparse
 import signal
-import sys
 import threading
 from collections.abc import Sequence
 from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from sandbox.demo import DemoReport
-
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
-else:
-    SubParsers = Any
+from commands.command import Exit, SubParsers, fail
+from sandbox.demo import DemoReport, running_demo
+from sandbox.demo import run as run_demo
 
 
 def register(subparsers: SubParsers) -> None:
@@ -36,9 +32,6 @@ def register(subparsers: SubParsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sandbox.demo import run as run_demo
-    from sandbox.demo import running_demo  # moto is a dev dependency: imported only here
-
     args.out.mkdir(parents=True, exist_ok=True)
     print("starting moto's server, the sandboxes, the site, the links API and the worker…")
     with running_demo() as demo:
@@ -53,18 +46,18 @@ def run(args: argparse.Namespace) -> int:
             print("  charterhand dlq ls; charterhand status\nCtrl-C to stop.", flush=True)
             with suppress(KeyboardInterrupt):
                 stop.wait()
-    return 0 if _as_expected(report) else 1
+    return _as_expected(report)
 
 
-def _as_expected(report: "DemoReport") -> bool:
+def _as_expected(report: DemoReport) -> int:
     """Every email settled: done, ignored or dead-lettered (the table says which)."""
     unsettled = [o for o in report.outcomes if o.outcome not in {"done", "ignored", "dead-letter"}]
     if unsettled:
-        print(f"charterhand demo: {len(unsettled)} email(s) did not settle", file=sys.stderr)
-    return not unsettled
+        return fail("demo", f"{len(unsettled)} email(s) did not settle")
+    return Exit.OK
 
 
-def render(report: "DemoReport", out: Path) -> str:
+def render(report: DemoReport, out: Path) -> str:
     lines: list[str] = ["", "Running on 127.0.0.1:"]
     lines += [f"  {name:<28} {url}" for name, url in report.endpoints.items()]
 

@@ -1,30 +1,38 @@
-"""``charterhand ingest FILE.eml...``: feed emails in the way SES does (S3, then the queue)."""
+"""``charterhand ingest FILE.eml... | --samples``: feed emails in the way SES does (S3, then the
+queue).
+
+It reads only what it uses (:class:`IngestSettings`: the inbound bucket and the queues).
+"""
 
 import argparse
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from app.settings import SettingsError, load_settings
+from app.settings import InboundSettings, QueueSettings, load_group
+from aws.clients import client
 from aws.errors import classify
+from commands.command import Exit, SubParsers, UsageError, guarded
+from sandbox import SAMPLE_EMAILS
 from sandbox.ingest import VERDICT_NAMES, ingest
 
-if TYPE_CHECKING:
-    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
-else:
-    SubParsers = Any
-
 STATUSES = ("PASS", "FAIL", "GRAY", "PROCESSING_FAILED")
+
+
+class IngestSettings(QueueSettings, InboundSettings):
+    """What ``ingest`` reads: where SES writes the email and the queue it notifies."""
 
 
 def register(subparsers: SubParsers) -> None:
     parser = subparsers.add_parser(
         "ingest", help="put .eml files into the inbound bucket and queue, as SES would"
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE.eml")
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILE.eml")
+    parser.add_argument(
+        "--samples",
+        action="store_true",
+        help="also every sample email in sandbox/emails/",
+    )
     parser.add_argument(
         "--verdict",
         action="append",
@@ -48,19 +56,18 @@ def _verdict(text: str) -> tuple[str, str]:
     return name.lower(), status.upper()
 
 
+@guarded("ingest")
 def run(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings(args.config)
-    except SettingsError as exc:
-        print(f"charterhand ingest: {exc.reason}", file=sys.stderr)
-        return 2
-    missing = [str(f) for f in args.files if not f.is_file()]
+    settings = load_group(IngestSettings, args.config)
+    files = [*args.files, *(sorted(SAMPLE_EMAILS.glob("*.eml")) if args.samples else [])]
+    if not files:
+        raise UsageError("no email to ingest: name FILE.eml... or pass --samples")
+    missing = [str(f) for f in files if not f.is_file()]
     if missing:
-        print(f"charterhand ingest: no such file: {', '.join(missing)}", file=sys.stderr)
-        return 2
-    s3, sqs = boto3.client("s3"), boto3.client("sqs")
+        raise UsageError(f"no such file: {', '.join(missing)}")
+    s3, sqs = client("s3"), client("sqs")
     verdicts = dict(args.verdict)
-    for path in args.files:
+    for path in files:
         try:
             message_id = ingest(
                 path.read_bytes(),
@@ -72,7 +79,6 @@ def run(args: argparse.Namespace) -> int:
                 verdicts=verdicts,
             )
         except (ClientError, BotoCoreError) as exc:  # say which and stop; what was sent stays sent
-            print(f"charterhand ingest: {path}: {classify(exc, 'sending').reason}", file=sys.stderr)
-            return 1
+            raise classify(exc, f"{path}: sending") from exc
         print(f"{path}\t{message_id}")
-    return 0
+    return Exit.OK
