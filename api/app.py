@@ -25,7 +25,7 @@ from api.config import LinksApiConfig
 from api.http import Request, Response
 from api.pages import Verb
 from api.photos import PhotoGrants, PhotoRefused, checked_content_type
-from bookings import Booking, CharterhandError, TransientError
+from bookings import Booking, CharterhandError, TransientError, UnknownBoat, UnknownCrew
 from bookings.slugs import booking_keys_for_slug
 from state.crew_tokens import CrewTokens, InvalidLink
 from state.links import LinksState, RecordedAnswer
@@ -247,7 +247,7 @@ class LinksApi:
         """The booking with its times in its boat's zone, for display (PDT, not UTC-07:00)."""
         try:
             zone = self.config.fleet.boat(booking.boat).zone
-        except KeyError:
+        except UnknownBoat:
             return booking
         return booking.model_copy(
             update={"start": booking.start.astimezone(zone), "end": booking.end.astimezone(zone)}
@@ -256,12 +256,12 @@ class LinksApi:
     def _first_name(self, crew_id: str) -> str | None:
         try:
             return self.config.fleet.person(crew_id).first_name
-        except KeyError:
+        except UnknownCrew:
             return None
 
     def _crew_name(self, crew_id: str) -> str:
         """The person's full name; the id when the fleet does not know them."""
         try:
             return self.config.fleet.person(crew_id).name
-        except KeyError:
+        except UnknownCrew:
             return crew_id

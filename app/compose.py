@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import boto3
 import structlog
+from botocore.config import Config
 
 from app.downstream import (
     DownstreamClients,
@@ -25,7 +25,10 @@ from app.downstream import (
 )
 from app.metrics import Metrics
 from app.settings import Settings
+from aws.clients import DEFAULT_POOL, client
 from publishers.base import Publisher
+from publishers.transport.api import lambda_client
+from publishers.transport.http import HttpPolicy
 from publishers.transport.mail import Mailer, ses_client
 from state.deliveries import DynamoDeliveryLog
 from state.store import StateStore
@@ -42,8 +45,11 @@ from worker.reading import MailReader
 from worker.ses_events import SesEventConsumer, SesEventLog
 
 if TYPE_CHECKING:
+    from mypy_boto3_cloudfront import CloudFrontClient
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sqs import SQSClient
 
@@ -52,39 +58,50 @@ log = structlog.get_logger("charterhand.worker")
 
 @dataclass(frozen=True)
 class Clients:
-    """The AWS clients the worker uses; endpoints come from boto3's own ``AWS_ENDPOINT_URL*``."""
+    """Every AWS client the worker uses, all from the one factory (``aws.clients``); endpoints
+    come from boto3's own ``AWS_ENDPOINT_URL*``. Those left None (a test's own wiring) are built
+    by the factory where a step needs one."""
 
     sqs: "SQSClient"
     s3: "S3Client"
     dynamodb: "DynamoDBClient"
-    #: for the worker's own mail to the manager (forwarding confirmations); built when None
+    #: one attempt per send (``ONE_ATTEMPT``): the crew and manager emails, the forwarding
+    #: confirmations
     sesv2: "SESV2Client | None" = None
+    #: the credentials the publishers read (dashboard token, SCC key, link signing key)
+    secretsmanager: "SecretsManagerClient | None" = None
+    #: the site's cache invalidations
+    cloudfront: "CloudFrontClient | None" = None
+    #: the calendar's Lambda transport, when configured: its own timeouts and retries
+    lambda_: "LambdaClient | None" = None
 
     @classmethod
-    def from_environment(cls, max_pool_connections: int = 10) -> "Clients":
-        """Clients whose connection pools fit the worker's threads (boto3's default is 10).
-
-        Without botocore's client-side parameter validation: every request the worker makes has
-        a fixed shape, built in one place and driven by the tests; the service still validates
-        it (a ``ValidationException`` is permanent), and skipping the walk over every nested
-        parameter saves a few percent of each call's CPU.
-        """
-        from botocore.config import Config
-
-        config = Config(
-            max_pool_connections=max_pool_connections,
-            retries={"mode": "standard", "max_attempts": 3},
-            parameter_validation=False,
-        )
-        session = boto3.session.Session()
+    def from_environment(
+        cls, max_pool_connections: int = DEFAULT_POOL, *, calendar_lambda: bool = False
+    ) -> "Clients":
+        """Clients with the factory's one config, their connection pools fitting the worker's
+        threads (boto3's default is 10); the SES client makes one attempt per send, and the
+        Lambda client (``calendar_lambda``) times out and retries as its transport's policy."""
+        pool = Config(max_pool_connections=max_pool_connections)
         return cls(
-            sqs=session.client("sqs", config=config),
-            s3=session.client("s3", config=config),
-            dynamodb=session.client("dynamodb", config=config),
-            # one attempt per send: an SDK retry after a lost answer is a second email
-            sesv2=session.client(
-                "sesv2", config=config.merge(Config(retries={"total_max_attempts": 1}))
-            ),
+            sqs=client("sqs", pool),
+            s3=client("s3", pool),
+            dynamodb=client("dynamodb", pool),
+            sesv2=ses_client(pool),
+            secretsmanager=client("secretsmanager", pool),
+            cloudfront=client("cloudfront", pool),
+            lambda_=lambda_client(HttpPolicy(), pool) if calendar_lambda else None,
+        )
+
+    def downstream(self) -> DownstreamClients:
+        """The clients the publishers take (the same ones: the publishers build none)."""
+        return DownstreamClients(
+            dynamodb=self.dynamodb,
+            sesv2=self.sesv2,
+            lambda_=self.lambda_,
+            secretsmanager=self.secretsmanager,
+            s3=self.s3,
+            cloudfront=self.cloudfront,
         )
 
 
@@ -95,7 +112,7 @@ def default_publishers(settings: Settings, clients: Clients) -> list[Publisher]:
     ``Publisher`` here, built with its clients and settings. Crew emails carry confirm / decline
     tokens from the same issuer as the crew page.
     """
-    downstream = DownstreamClients(dynamodb=clients.dynamodb, s3=clients.s3)
+    downstream = clients.downstream()
     links = crew_links(settings, downstream)
     return [
         *system_publishers(settings, downstream),
@@ -109,7 +126,7 @@ def forwarding_confirmations(settings: Settings, clients: Clients) -> Forwarding
     return ForwardingConfirmations(
         table_name=settings.table_name,
         dynamodb=clients.dynamodb,
-        mailer=Mailer(clients.sesv2 or ses_client(), settings.ses_configuration_set),
+        mailer=Mailer(clients.sesv2, settings.ses_configuration_set),
         deliveries=DynamoDeliveryLog(settings.table_name, clients.dynamodb),
         from_address=settings.from_address,
         manager_address=settings.manager_address,
@@ -136,7 +153,10 @@ def build_worker(
     each settled message."""
     threads = settings.worker_threads
     metrics = metrics or Metrics(settings.metrics_namespace)
-    clients = clients or Clients.from_environment(max_pool_connections=max(10, threads * 4))
+    clients = clients or Clients.from_environment(
+        max_pool_connections=max(DEFAULT_POOL, threads * 4),
+        calendar_lambda=settings.calendar_transport == "lambda",
+    )
     if publishers is None:
         publishers = default_publishers(settings, clients)
     if not publishers:

@@ -1,16 +1,17 @@
 """Builds the calendar, SCC, guest and crew page, crew email and summary publishers.
 
 The composition root's seam (``default_publishers``) calls these with the clients it owns; each
-publisher gets only what it needs: an API with a credential provider, a mailer, the fleet.
+publisher gets only what it needs: an API with a credential provider, a mailer, the fleet. A
+client left out (a test wiring one step) comes from the one factory, ``aws.clients``, where
+the step needs one; the transports and the secret provider build theirs the same way.
 """
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-import boto3
-
 from app.secrets import dashboard_token, from_settings, scc_service_key
 from app.settings import Settings
+from aws.clients import client
 from publishers.base import CrewLinkIssuer, DeliveryLog, Publisher
 from publishers.calendar import CalendarConfig, CalendarPublisher, calendar_api
 from publishers.crew_email import CrewEmailPublisher, CrewEmailSettings
@@ -47,7 +48,8 @@ PUBLISHER_CLASSES: tuple[type[Publisher], ...] = (
 
 @dataclass
 class DownstreamClients:
-    """The AWS clients the publishers use; any left out is built from the environment."""
+    """The AWS clients the publishers use (``app.compose.Clients`` gives them all); any left
+    out is built by the one factory when a step needs it."""
 
     dynamodb: "DynamoDBClient | None" = None
     sesv2: "SESV2Client | None" = None
@@ -67,7 +69,7 @@ def system_publishers(
     http = clients.http or JsonHttp(HttpPolicy(timeout=settings.http_timeout_seconds))
     secrets = clients.secretsmanager
     if secrets is None and (settings.dashboard_token_secret or settings.scc_key_secret):
-        secrets = boto3.client("secretsmanager")
+        secrets = client("secretsmanager")  # one client for both secrets
     calendar = CalendarConfig(
         transport=settings.calendar_transport,
         base_url=settings.calendar_base_url,
@@ -85,7 +87,7 @@ def system_publishers(
 
 def crew_links(settings: Settings, clients: DownstreamClients | None = None) -> CrewLinkIssuer:
     """The crew confirm / decline token issuer (tokens in the state table, verified by the API)."""
-    dynamodb = (clients.dynamodb if clients else None) or boto3.client("dynamodb")
+    dynamodb = (clients.dynamodb if clients else None) or client("dynamodb")
     return CrewTokens(table_name=settings.table_name, dynamodb=dynamodb)
 
 
@@ -95,13 +97,10 @@ def page_publishers(
     """Guest page and crew page. The link signing key is read once, at start-up: it fixes every
     crew page's path, so it is not a key to rotate under a running worker."""
     clients = clients or DownstreamClients()
-    s3 = clients.s3 or boto3.client("s3")
+    s3 = clients.s3 or client("s3")
     distribution = settings.cloudfront_distribution_id
-    cloudfront = clients.cloudfront or (boto3.client("cloudfront") if distribution else None)
-    secrets = clients.secretsmanager
-    if secrets is None and settings.link_signing_key_secret:
-        secrets = boto3.client("secretsmanager")
-    signing_key = from_settings(settings, "link signing key", secrets)()
+    cloudfront = clients.cloudfront or (client("cloudfront") if distribution else None)
+    signing_key = from_settings(settings, "link signing key", clients.secretsmanager)()
     site = SiteBucket(
         s3=s3,
         bucket=settings.site_bucket,
@@ -135,8 +134,9 @@ def email_publishers(
     """Crew email and summary (they depend on the page steps: crew_page, guest_page)."""
     clients = clients or DownstreamClients()
     http = clients.http or JsonHttp(HttpPolicy(timeout=settings.http_timeout_seconds))
-    mailer = Mailer(clients.sesv2, settings.ses_configuration_set)
-    deliveries = deliveries or DynamoDeliveryLog(settings.table_name, clients.dynamodb)
+    mailer = Mailer(clients.sesv2, settings.ses_configuration_set)  # else a one-attempt client
+    dynamodb = clients.dynamodb or client("dynamodb")
+    deliveries = deliveries or DynamoDeliveryLog(settings.table_name, dynamodb)
     return [
         CrewEmailPublisher(
             settings.fleet,

@@ -10,11 +10,11 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import boto3
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import SecretStr
 
+import aws.clients
 from app.settings import Settings
 from aws.errors import translate
 from bookings import PermanentError, TransientError
@@ -44,7 +44,7 @@ class SecretsManagerSecret:
         clock: Clock = time.monotonic,
     ) -> None:
         self.name = name
-        self._client = client or boto3.client("secretsmanager")
+        self._client = client or aws.clients.client("secretsmanager")
         self._ttl = ttl_seconds
         self._clock = clock
         self._lock = threading.Lock()

@@ -13,9 +13,18 @@ receive in the hot path time out, retry and pool alike:
 
 The one deliberate exception is :data:`ONE_ATTEMPT`, for calls whose retry is a second effect in
 the world (an SES send after a lost answer is a second email to a person): the caller passes it
-and says why.
+and says why. A caller with its own deadline (the calendar's Lambda transport) merges its
+timeouts the same way.
+
+Every client comes from one boto3 session, built on first use: its loaded service models are
+shared, so a client after the first of its kind costs milliseconds instead of a fresh session's
+few hundred. botocore sessions are not safe to build clients from two threads at once, hence the
+lock (the clients themselves are). Endpoint and region variables are read at each client's
+creation; credentials once per process (botocore refreshes a role's credentials itself).
 """
 
+import functools
+import threading
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 import boto3
@@ -84,4 +93,14 @@ def client(service: str, config: Config | None = None) -> Any:
     """A client for ``service`` with :func:`client_config`; ``config`` is merged over it (a
     bigger pool, :data:`ONE_ATTEMPT`, a caller's own timeouts)."""
     merged = client_config() if config is None else client_config().merge(config)
-    return boto3.session.Session().client(service, config=merged)  # type: ignore[call-overload]
+    with _SESSION_LOCK:
+        return _session().client(service, config=merged)  # type: ignore[call-overload]
+
+
+_SESSION_LOCK = threading.Lock()
+
+
+@functools.cache
+def _session() -> boto3.session.Session:
+    """The process's one boto3 session (called with ``_SESSION_LOCK`` held)."""
+    return boto3.session.Session()

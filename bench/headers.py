@@ -3,7 +3,7 @@
 Run by hand: ``.venv/bin/python bench/headers.py [--mb 2]``. Builds a Boatsetter-looking email
 from an unknown sender whose ``Subject`` is ``--mb`` megabytes of RFC 2047 encoded words (what
 an attacker sends to make every worker decode before the sender is rejected), then times the
-worker's reader on it (``ParsersReader``: envelope, then parse), in this process.
+worker's reader on it (``ParsersReader``: origin, then parse), in this process.
 """
 
 import argparse
@@ -42,7 +42,7 @@ def main() -> int:
         subject = word * int(args.mb * 1024 * 1024 / len(word))
         raw = email_with_subject(subject)
         started = time.perf_counter()
-        reader.envelope(raw)
+        reader.origin(raw)
         with contextlib.suppress(NotABooking):
             reader.parse(raw)
         reader.forget()

@@ -4,9 +4,12 @@ from bookings.booking import Booking, reduce
 from bookings.errors import (
     CharterhandError,
     NotABooking,
+    NotInFleet,
     ParseError,
     PermanentError,
     TransientError,
+    UnknownBoat,
+    UnknownCrew,
     Waiting,
 )
 from bookings.events import BookingEvent
@@ -27,10 +30,13 @@ __all__ = [
     "Margin",
     "MarginPolicy",
     "NotABooking",
+    "NotInFleet",
     "ParseError",
     "PermanentError",
     "Provenance",
     "TransientError",
+    "UnknownBoat",
+    "UnknownCrew",
     "Waiting",
     "default_fleet",
     "reduce",

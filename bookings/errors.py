@@ -54,6 +54,29 @@ class ParseError(PermanentError):
         self.missing = list(missing)
 
 
+class NotInFleet(PermanentError):
+    """The fleet configuration does not know a boat or a crew member an email or a step names.
+
+    Permanent: the same booking fails the same way until someone edits the fleet. The reason
+    names only the boat or the crew id (configuration, never the renter)."""
+
+
+class UnknownBoat(NotInFleet):
+    """No boat of the fleet is called ``boat``."""
+
+    def __init__(self, boat: str, *, step: str | None = None) -> None:
+        super().__init__(f"boat {boat!r} is not in the fleet", step=step)
+        self.boat = boat
+
+
+class UnknownCrew(NotInFleet):
+    """No person of the fleet has the id ``crew_id``."""
+
+    def __init__(self, crew_id: str, *, step: str | None = None) -> None:
+        super().__init__(f"crew member {crew_id!r} is not in the fleet", step=step)
+        self.crew_id = crew_id
+
+
 class NotABooking(Exception):
     """The email is not a booking (newsletter, chat, payout, personal, untrusted sender).
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator, model_validator
 
 from bookings.booking import Booking
+from bookings.errors import NotInFleet, UnknownBoat, UnknownCrew
 from bookings.margin import Margin, MarginPolicy
 
 DEFAULT_TIMEZONE = "America/Los_Angeles"
@@ -103,19 +104,22 @@ class Fleet(BaseModel):
         return found[0] if len(found) == 1 else None
 
     def boat(self, name: str) -> Boat:
+        """The boat called ``name``; ``UnknownBoat`` when the fleet has none."""
         for boat in self.boats:
             if boat.name == name:
                 return boat
-        raise KeyError(name)
+        raise UnknownBoat(name)
 
     def person(self, person_id: str) -> CrewMember:
+        """The person with id ``person_id``; ``UnknownCrew`` when the fleet has none."""
         for person in self.people:
             if person.id == person_id:
                 return person
-        raise KeyError(person_id)
+        raise UnknownCrew(person_id)
 
     def assign(self, booking: Booking) -> CrewAssignment:
-        """The boat's captain and default crew for this booking."""
+        """The boat's captain and default crew for this booking; ``UnknownBoat`` for a boat the
+        fleet does not have (its crew ids always resolve: the fleet is validated so)."""
         boat = self.boat(booking.boat)
         captain = self.person(boat.captain) if boat.captain else None
         return CrewAssignment(captain=captain, crew=[self.person(c) for c in boat.crew])
@@ -126,7 +130,7 @@ class Fleet(BaseModel):
             return None
         try:
             crew = self.assign(booking)
-        except KeyError:
+        except NotInFleet:
             return policy.compute(booking.gross, booking.hours)
         return policy.compute(
             booking.gross,

@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from email.utils import formataddr
 from typing import Any, ClassVar, Literal
 
-from bookings import Booking, CrewAssignment, CrewMember, Fleet, Kind, PermanentError
+from bookings import Booking, CrewAssignment, CrewMember, Fleet, Kind, PermanentError, UnknownCrew
 from publishers.base import CrewLinkIssuer, DeliveryLog, StepContext
 from publishers.changes import CREW_FIELDS, Change, changes
 from publishers.deliveries import send_once
@@ -79,7 +79,7 @@ class CrewEmailPublisher:
         self._deliveries = deliveries
 
     def input_of(self, booking: Booking) -> Mapping[str, Any]:
-        crew = self._assign(booking)
+        crew = self._fleet.assign(booking)  # UnknownBoat: permanent, the fleet lacks the boat
         return {
             "status": booking.status.value,
             "fields": {label: read(booking) for label, read in CREW_FIELDS},
@@ -92,7 +92,7 @@ class CrewEmailPublisher:
         sent = dict(ctx.external_ids)
         if booking.status is Kind.REQUEST:
             return sent
-        crew = self._assign(booking)
+        crew = self._fleet.assign(booking)
         assigned = {m.id: m for m in crew.everyone if m.email}
         if not booking.is_live:
             for member_id in list(sent):
@@ -115,20 +115,11 @@ class CrewEmailPublisher:
                 sent[member.id] = self._send(ctx, crew, notice)
         return sent
 
-    def _assign(self, booking: Booking) -> CrewAssignment:
-        try:
-            return self._fleet.assign(booking)
-        except KeyError as exc:
-            raise PermanentError(
-                f"boat {booking.boat!r} or its crew is not in the fleet configuration",
-                step=self.step,
-            ) from exc
-
     def _known(self, member_id: str) -> CrewMember | None:
         """A person of the fleet we can still write to (they may have left the roster)."""
         try:
             person = self._fleet.person(member_id)
-        except KeyError:
+        except UnknownCrew:
             return None
         return person if person.email else None
 

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from bookings import Booking, Fleet, Kind
 from publishers.base import CrewLinkIssuer, StepContext
-from publishers.guest_page import PLATFORMS, boat_of, local_time, map_link
+from publishers.guest_page import PLATFORMS, local_time, map_link
 from publishers.transport.site import SiteBucket, SiteObject
 from templates import environment, source_digest
 from templates.assets import page_assets
@@ -62,7 +62,7 @@ class CrewPagePublisher:
 
     def input_of(self, booking: Booking) -> Mapping[str, Any]:
         """What the page shows; the confirm tokens are not input (they are fresh each publish)."""
-        boat = boat_of(self.fleet, booking, self.step)
+        boat = self.fleet.boat(booking.boat)  # UnknownBoat: permanent
         crew = self.fleet.assign(booking)
         zone = boat.zone
         meeting_point = booking.meeting_point or boat.meeting_point

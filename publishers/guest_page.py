@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
-from bookings import Boat, Booking, Fleet, Kind, PermanentError
+from bookings import Boat, Booking, Fleet, Kind
 from bookings.slugs import guest_slug
 from publishers.base import StepContext
 from publishers.transport import ics
@@ -60,13 +60,6 @@ def local_time(view: Mapping[str, Any], field: str) -> datetime:
     return datetime.fromisoformat(view[field]).astimezone(ZoneInfo(view["timezone"]))
 
 
-def boat_of(fleet: Fleet, booking: Booking, step: str) -> Boat:
-    try:
-        return fleet.boat(booking.boat)
-    except KeyError as exc:
-        raise PermanentError(f"boat {booking.boat!r} is not in the fleet", step=step) from exc
-
-
 class GuestPagePublisher:
     """Publishes the guest page and its calendar file; returns ``{"url", "key"}``."""
 
@@ -88,7 +81,7 @@ class GuestPagePublisher:
 
     def input_of(self, booking: Booking) -> Mapping[str, Any]:
         """Everything the page shows, and the template version: a change to any re-publishes."""
-        boat = boat_of(self.fleet, booking, self.step)
+        boat = self.fleet.boat(booking.boat)  # UnknownBoat: permanent
         crew = self.fleet.assign(booking)
         slug = guest_slug(booking.booking_id)
         meeting_point = booking.meeting_point or boat.meeting_point

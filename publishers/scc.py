@@ -9,7 +9,7 @@ A *request* is not published: SCC would invite the crew to a charter the owner h
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from bookings import Booking, Fleet, Kind, PermanentError
+from bookings import Booking, Fleet, Kind
 from publishers.base import StepContext
 from publishers.transport.api import Credential, HttpJsonApi, JsonApi, bearer
 from publishers.transport.http import JsonHttp
@@ -43,13 +43,10 @@ class SccPublisher:
         return self._records.sync(ctx, self.event(ctx.booking))
 
     def event(self, booking: Booking) -> dict[str, Any]:
-        """The SCC event: crew are SCC's ids from the roster (people without one are left out)."""
-        try:
-            crew = self._fleet.assign(booking)
-        except KeyError as exc:
-            raise PermanentError(
-                f"boat {booking.boat!r} or its crew is not in the fleet configuration"
-            ) from exc
+        """The SCC event: crew are SCC's ids from the roster (people without one are left out).
+
+        ``UnknownBoat`` (permanent) when the fleet lacks the booking's boat."""
+        crew = self._fleet.assign(booking)
         start, end = booking.start, booking.end
         lines = [f"Booking {booking.key}"]
         if booking.party_size:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
-from bookings import Booking, Fleet, Kind, Margin, MarginPolicy
+from bookings import Booking, Fleet, Kind, Margin, MarginPolicy, NotInFleet
 from bookings.money import format_usd
 from publishers.base import DeliveryLog, StepContext
 from publishers.changes import MANAGER_FIELDS, Change, changes
@@ -144,7 +144,7 @@ class SummaryPublisher:
     def _crew(self, booking: Booking) -> list[tuple[str, str]]:
         try:
             crew = self._fleet.assign(booking)
-        except KeyError:
+        except NotInFleet:  # the manager still hears of a booking on a boat the fleet lacks
             return []
         return [(m.name, m.role) for m in crew.everyone]
 
@@ -153,7 +153,7 @@ class SummaryPublisher:
         policy = self._policy
         try:
             crew = self._fleet.assign(booking)
-        except KeyError:
+        except NotInFleet:
             return [("Crew", policy.crew_hourly)], policy.captain_hourly
         crew_rates = [
             (m.name, policy.crew_hourly if m.hourly_rate is None else m.hourly_rate)

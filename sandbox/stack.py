@@ -6,9 +6,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-import boto3
-
 from app.settings import ENV_PREFIX, Settings
+from aws.clients import client
 from state.store import create_table
 
 #: the domain crew and manager emails are sent from, verified in SES by ``provision``
@@ -63,8 +62,8 @@ def provision(max_receive_count: int = 5, *, name: str | None = None) -> LocalSt
     worker that dies on a message, not the way failures normally reach the DLQ.
     """
     name = name or f"ch-{uuid.uuid4().hex[:8]}"
-    sqs = boto3.client("sqs")
-    s3 = boto3.client("s3")
+    sqs = client("sqs")
+    s3 = client("s3")
     dlq_url = sqs.create_queue(QueueName=f"{name}-bookings-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
@@ -84,9 +83,9 @@ def provision(max_receive_count: int = 5, *, name: str | None = None) -> LocalSt
     )
     for bucket in (stack.inbound_bucket, stack.site_bucket, stack.photos_bucket):
         s3.create_bucket(Bucket=bucket)
-    create_table(boto3.client("dynamodb"), stack.table_name)
+    create_table(client("dynamodb"), stack.table_name)
     # the verified sending domain (terraform: aws_sesv2_email_identity with Easy DKIM)
-    boto3.client("sesv2").create_email_identity(EmailIdentity=SENDING_DOMAIN)
+    client("sesv2").create_email_identity(EmailIdentity=SENDING_DOMAIN)
     return stack
 
 

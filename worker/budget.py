@@ -52,7 +52,7 @@ class ByteBudget:
         """Whether ``size`` bytes could ever be held (the whole budget is at least that)."""
         return size <= self.total
 
-    def try_acquire(self, size: int) -> bool:
+    def try_take(self, size: int) -> bool:
         """Take ``size`` bytes if they are free now; never waits."""
         self._check(size)
         with self._changed:
@@ -61,7 +61,7 @@ class ByteBudget:
             self._free -= size
             return True
 
-    def acquire(self, size: int) -> None:
+    def take(self, size: int) -> None:
         """Take ``size`` bytes, waiting until they are free; ``BudgetClosed`` once closed."""
         self._check(size)
         with self._changed:
@@ -70,7 +70,8 @@ class ByteBudget:
                 raise BudgetClosed
             self._free -= size
 
-    def release(self, size: int) -> None:
+    def give_back(self, size: int) -> None:
+        """Return ``size`` bytes taken before, waking the threads waiting for them."""
         with self._changed:
             self._free = min(self.total, self._free + size)
             self._changed.notify_all()

@@ -54,22 +54,22 @@ class RawEmails:
                 f"({self.budget.total / MIB:.1f} MiB, set by its task's memory)",
                 step="fetch",
             )
-        if not self.budget.try_acquire(size):
+        if not self.budget.try_take(size):
             response["Body"].close()
             log.info("waiting for memory", where=ref.where, bytes=size, free=self.budget.free)
             try:
-                self.budget.acquire(size)
+                self.budget.take(size)
             except BudgetClosed as exc:
                 raise TransientError("stopping before the email was read", step="fetch") from exc
             try:
                 response, size = self._get(ref, held=size)
             except BaseException:
-                self.budget.release(size)
+                self.budget.give_back(size)
                 raise
         try:
             yield self._read(ref, response)
         finally:
-            self.budget.release(size)
+            self.budget.give_back(size)
 
     def _get(self, ref: EmailRef, held: int | None = None) -> tuple[Any, int]:
         """``GetObject``'s response (body not read yet) and the size it announces."""

@@ -137,122 +137,171 @@ class Orchestrator:
             if record.lease_owner and (record.lease_expires or 0) > self.wall_clock():
                 return Applied(event.key, state, state_changed=False, held=tuple(due))
             try:
-                fence = self.store.acquire(
-                    event.key,
-                    state=state if changed else None,
-                    expected_version=record.version,
-                    expected_fence=record.fence,
-                    owner=owner,
-                    lease_seconds=self.lease_seconds,
-                )
+                fence = self._take_lease(record, state if changed else None, owner)
             except StateConflict as conflict:
                 record = conflict.current
                 continue
             except BookingBusy:
                 return Applied(event.key, state, state_changed=False, held=tuple(due))
-            return self._run(record, state, changed, due, Lease(fence, owner, email_id))
+            return self._run(
+                self._progress(record, state, changed, due, Lease(fence, owner, email_id))
+            )
         raise TransientError(f"state of {event.key} kept changing under us", step="state")
 
     def _due(self, record: BookingRecord, state: Booking) -> dict[str, str]:
+        """Each step whose input differs from what it last published, with its input's hash."""
         due = {}
         for publisher in self.publishers:
-            digest = input_hash(publisher.input_of(state))
+            digest = input_hash(_input_of(publisher, state))
             if record.step(publisher.step).published_hash != digest:
                 due[publisher.step] = digest
         return due
 
-    def _run(
+    def _take_lease(self, record: BookingRecord, state: Booking | None, owner: str) -> int:
+        """The booking's lease (and ``state`` written, when it changed) in one conditional write;
+        its fence. ``StateConflict`` when the item moved on since ``record``, ``BookingBusy``
+        when another worker holds the lease."""
+        return self.store.acquire(
+            record.key,
+            state=state,
+            expected_version=record.version,
+            expected_fence=record.fence,
+            owner=owner,
+            lease_seconds=self.lease_seconds,
+        )
+
+    def _progress(
         self,
         record: BookingRecord,
         state: Booking,
         changed: bool,
         due: Mapping[str, str],
         lease: "Lease",
-    ) -> Applied:
+    ) -> "Progress":
+        """A run about to start: the steps not due are done already, with their ids."""
+        return Progress(
+            record=record,
+            state=state,
+            changed=changed,
+            due=due,
+            lease=lease,
+            ids={step: rec.external_ids for step, rec in record.steps.items() if step not in due},
+            done=set(self._steps) - set(due),
+            waiting=[p for p in self.publishers if p.step in due],
+            last_renewal=self.clock(),
+        )
+
+    def _run(self, run: "Progress") -> Applied:
         """Run the due steps; record what each round brings back in one write, the last one
         giving the lease back (with the email, when every step is in)."""
-        key = record.key
-        ids: dict[str, Mapping[str, str]] = {
-            step: rec.external_ids for step, rec in record.steps.items() if step not in due
-        }
-        done: set[str] = set(self._steps) - set(due)
-        ran: list[str] = []
-        failed: dict[str, CharterhandError] = {}
-        blocked: list[str] = []
-        waiting = [p for p in self.publishers if p.step in due]
-        running: dict[Future[Mapping[str, str]], Publisher] = {}
-        released = False
-        last_renewal = self.clock()
         while True:
-            for publisher in list(waiting):
-                deps = publisher.depends_on
-                if any(d in failed or d in blocked for d in deps):
-                    waiting.remove(publisher)
-                    blocked.append(publisher.step)
-                elif all(d in done for d in deps):
-                    waiting.remove(publisher)
-                    ctx = StepContext(
-                        booking=state,
-                        previous=record.step(publisher.step).published,
-                        external_ids=record.step(publisher.step).external_ids,
-                        idempotency_key=f"{key}:{publisher.step}:{due[publisher.step]}",
-                        upstream={d: ids.get(d, {}) for d in deps},
-                    )
-                    running[self.executor.submit(self._publish, publisher, ctx)] = publisher
-            if not running:
+            self._start_ready(run)
+            if not run.running:
                 break
-            finished, _ = wait(running, timeout=self.lease_seconds / 3, return_when=FIRST_COMPLETED)
-            results: dict[str, StepRecord] = {}
-            published: dict[str, Mapping[str, str]] = {}
-            for future in finished:
-                step = running.pop(future).step
-                try:
-                    published[step] = dict(future.result())
-                except CharterhandError as exc:
-                    failed[step] = exc if exc.step else _with_step(exc, step)
-                except Exception as exc:  # a publisher bug: retry, then dead-letter with reason
-                    error = TransientError(f"unexpected {type(exc).__name__}: {exc}", step=step)
-                    error.__cause__ = exc
-                    failed[step] = error
-                if step in published:
-                    results[step] = record.step(step).published_as(
-                        due[step], state, published[step]
-                    )
-                else:
-                    results[step] = record.step(step).failed_on(due[step], failed[step].reason)
+            finished, _ = wait(
+                run.running, timeout=self.lease_seconds / 3, return_when=FIRST_COMPLETED
+            )
+            results, published = self._results(run, finished)
             if results:
-                last = not running and not _any_ready(waiting, done | set(published))
-                try:
-                    self.store.record(
-                        key,
-                        results,
-                        fence=lease.fence,
-                        release=last,
-                        email_id=lease.email_id if last and not failed else None,
-                    )
-                    released = last
-                except CharterhandError as exc:  # not recorded: as if these steps had failed
-                    for step in published:
-                        failed[step] = _with_step(copy.copy(exc), step)
-                    published = {}
-                for step, result in published.items():
-                    ids[step] = result
-                    done.add(step)
-                    ran.append(step)
-            if running and self.clock() - last_renewal >= self.lease_seconds / 3:
-                last_renewal = self.clock()
-                self._renew(key, lease.owner)
-        if not released:
-            done_email = lease.email_id if not (failed or blocked) else None
-            self.store.release(key, owner=lease.owner, email_id=done_email)
+                self._record(run, results, published)
+            self._keep_lease(run)
+        return self._outcome(run)
+
+    def _start_ready(self, run: "Progress") -> None:
+        """Block the waiting steps a failed or blocked step feeds; start those whose
+        dependencies are all done."""
+        for publisher in list(run.waiting):
+            deps = publisher.depends_on
+            if any(d in run.failed or d in run.blocked for d in deps):
+                run.waiting.remove(publisher)
+                run.blocked.append(publisher.step)
+            elif all(d in run.done for d in deps):
+                run.waiting.remove(publisher)
+                ctx = self._context(run, publisher)
+                run.running[self.executor.submit(self._publish, publisher, ctx)] = publisher
+
+    def _context(self, run: "Progress", publisher: Publisher) -> StepContext:
+        """What one step is published with: the state, its last result, its upstream ids."""
+        step = run.record.step(publisher.step)
+        return StepContext(
+            booking=run.state,
+            previous=step.published,
+            external_ids=step.external_ids,
+            idempotency_key=f"{run.record.key}:{publisher.step}:{run.due[publisher.step]}",
+            upstream={d: run.ids.get(d, {}) for d in publisher.depends_on},
+        )
+
+    def _results(
+        self, run: "Progress", finished: set[Future[Mapping[str, str]]]
+    ) -> tuple[dict[str, StepRecord], dict[str, Mapping[str, str]]]:
+        """The finished steps' records to write, and the ids of those that published (a failed
+        step's error goes to ``run.failed``)."""
+        results: dict[str, StepRecord] = {}
+        published: dict[str, Mapping[str, str]] = {}
+        for future in finished:
+            step = run.running.pop(future).step
+            try:
+                published[step] = dict(future.result())
+            except CharterhandError as exc:
+                run.failed[step] = exc if exc.step else _with_step(exc, step)
+            except Exception as exc:  # a publisher bug: retry, then dead-letter with reason
+                error = TransientError(f"unexpected {type(exc).__name__}: {exc}", step=step)
+                error.__cause__ = exc
+                run.failed[step] = error
+            previous = run.record.step(step)
+            if step in published:
+                results[step] = previous.published_as(run.due[step], run.state, published[step])
+            else:
+                results[step] = previous.failed_on(run.due[step], run.failed[step].reason)
+        return results, published
+
+    def _record(
+        self,
+        run: "Progress",
+        results: Mapping[str, StepRecord],
+        published: Mapping[str, Mapping[str, str]],
+    ) -> None:
+        """One write for a round's results; the last round's gives the lease back (with the
+        email, when nothing failed). A write that fails counts its published steps as failed."""
+        last = not run.running and not _any_ready(run.waiting, run.done | set(published))
+        try:
+            self.store.record(
+                run.record.key,
+                results,
+                fence=run.lease.fence,
+                release=last,
+                email_id=run.lease.email_id if last and not run.failed else None,
+            )
+            run.released = last
+        except CharterhandError as exc:  # not recorded: as if these steps had failed
+            for step in published:
+                run.failed[step] = _with_step(copy.copy(exc), step)
+            return
+        for step, result in published.items():
+            run.ids[step] = result
+            run.done.add(step)
+            run.ran.append(step)
+
+    def _keep_lease(self, run: "Progress") -> None:
+        """Renew the lease every third of its length while steps are still running."""
+        if run.running and self.clock() - run.last_renewal >= self.lease_seconds / 3:
+            run.last_renewal = self.clock()
+            self._renew(run.record.key, run.lease.owner)
+
+    def _outcome(self, run: "Progress") -> Applied:
+        """Give the lease back if no recorded round did (with the email only when every step is
+        in), and say what the run did."""
+        if not run.released:
+            done_email = run.lease.email_id if not (run.failed or run.blocked) else None
+            self.store.release(run.record.key, owner=run.lease.owner, email_id=done_email)
         return Applied(
-            booking_key=key,
-            booking=state,
-            state_changed=changed,
-            ran=tuple(ran),
-            current=tuple(sorted(set(self._steps) - set(due))),
-            failed=failed,
-            blocked=tuple(blocked),
+            booking_key=run.record.key,
+            booking=run.state,
+            state_changed=run.changed,
+            ran=tuple(run.ran),
+            current=tuple(sorted(set(self._steps) - set(run.due))),
+            failed=run.failed,
+            blocked=tuple(run.blocked),
         )
 
     def _publish(self, publisher: Publisher, ctx: StepContext) -> Mapping[str, str]:
@@ -301,6 +350,44 @@ class Lease:
     fence: int
     owner: str
     email_id: str | None
+
+
+@dataclass
+class Progress:
+    """One run of a booking's due steps under its lease: what it started from, how far it got."""
+
+    record: BookingRecord
+    #: the state the steps are brought in line with
+    state: Booking
+    #: whether this apply wrote a new state
+    changed: bool
+    #: the due steps, each with its input's hash
+    due: Mapping[str, str]
+    lease: Lease
+    #: each published step's external ids, for the steps that depend on it
+    ids: dict[str, Mapping[str, str]]
+    #: steps published (or already current): their dependents may start
+    done: set[str]
+    #: due steps not started yet, in dependency order
+    waiting: list[Publisher]
+    #: the clock's reading when the lease was last renewed (or taken)
+    last_renewal: float
+    running: dict[Future[Mapping[str, str]], Publisher] = field(default_factory=dict)
+    ran: list[str] = field(default_factory=list)
+    failed: dict[str, CharterhandError] = field(default_factory=dict)
+    blocked: list[str] = field(default_factory=list)
+    #: a recorded round already gave the lease back
+    released: bool = False
+
+
+def _input_of(publisher: Publisher, state: Booking) -> Mapping[str, Any]:
+    """The step's input; an error it raises (a boat the fleet lacks) names the step."""
+    try:
+        return publisher.input_of(state)
+    except CharterhandError as exc:
+        if not exc.step:
+            _with_step(exc, publisher.step)
+        raise
 
 
 def _any_ready(waiting: Sequence[Publisher], done: set[str]) -> bool:

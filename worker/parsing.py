@@ -8,7 +8,7 @@ import threading
 import parsers
 from bookings import BookingEvent, Fleet
 from parsers.attached import attached_original
-from worker.reading import Envelope
+from worker.reading import MailOrigin
 
 
 class ParsersReader:
@@ -22,10 +22,10 @@ class ParsersReader:
     def identity(self, raw: bytes) -> str:
         return parsers.email_identity(raw)
 
-    def envelope(self, raw: bytes) -> Envelope:
+    def origin(self, raw: bytes) -> MailOrigin:
         found = parsers.read_envelope(self._opened(raw))
         attached = found.forward_style == "attachment"
-        return Envelope(
+        return MailOrigin(
             original_sender=found.original_sender,
             forwarded_by=found.forwarder,
             from_address=found.from_address,
@@ -41,7 +41,7 @@ class ParsersReader:
         self._last.__dict__.clear()
 
     def _opened(self, raw: bytes) -> parsers.OpenedEmail:
-        """The email this thread is reading, decoded once for its envelope and its parse."""
+        """The email this thread is reading, decoded once for its origin and its parse."""
         last = self._last
         if getattr(last, "raw", None) is not raw:
             last.raw, last.opened = raw, parsers.open_email(raw, self.vocabulary)

@@ -204,19 +204,19 @@ class MessageHandler:
             )
             if refused:
                 return Outcome(Kind.IGNORED, refused, email_id=email_id)
-        envelope = _reading(self.reader.envelope, raw)
-        from_domain = (envelope.from_address or "").rpartition("@")[2]
+        origin = _reading(self.reader.origin, raw)
+        from_domain = (origin.from_address or "").rpartition("@")[2]
         results = ses_authentication_results(headers)
         if results is None and ref.verdicts is not None:  # SES's notification, when it came
             results = from_notification_dmarc(ref.verdicts.dmarc, from_domain)
         refused = check_sender(
-            results, envelope.from_address, required=self.require_authenticated_sender
+            results, origin.from_address, required=self.require_authenticated_sender
         )
         if refused:
             return Outcome(Kind.IGNORED, refused, email_id=email_id)
         if setup_mail.claims_to_be_one(headers):
             return self._forwarding_setup(raw, headers, results, email_id)
-        refused = check_hops(envelope.hops, self.forwarder_allowlist, is_platform=is_platform)
+        refused = check_hops(origin.hops, self.forwarder_allowlist, is_platform=is_platform)
         if refused:
             return Outcome(Kind.IGNORED, refused, email_id=email_id)
         try:
@@ -224,7 +224,7 @@ class MessageHandler:
         except NotABooking as exc:
             return Outcome(Kind.IGNORED, f"not a booking: {exc.reason}", email_id=email_id)
         proven = provenance_of(
-            envelope, alignment(results, from_domain), event.source, self.key_lookup
+            origin, alignment(results, from_domain), event.source, self.key_lookup
         )
         if self.require_verified_original and not proven.verified:
             reason = f"unverified booking email ({proven.proof}): require_verified_original is set"

@@ -14,7 +14,7 @@ from bookings import Provenance
 from parsers import SOURCES
 from worker.authresults import Alignment
 from worker.original_dkim import KeyLookup, verify_original
-from worker.reading import Envelope
+from worker.reading import MailOrigin
 
 
 def platform_domains(source: str) -> Callable[[str], bool]:
@@ -24,13 +24,13 @@ def platform_domains(source: str) -> Callable[[str], bool]:
 
 
 def provenance_of(
-    envelope: Envelope, alignment: Alignment | None, source: str, lookup: KeyLookup
+    origin: MailOrigin, alignment: Alignment | None, source: str, lookup: KeyLookup
 ) -> Provenance:
     """The provenance of a booking email read as ``source``'s (raises TransientError when DNS
     does not answer for the attached original's key)."""
     trusts = platform_domains(source)
-    forwarder = envelope.forwarded_by if envelope.style is not None else None
-    if envelope.style in (None, "auto"):
+    forwarder = origin.forwarded_by if origin.style is not None else None
+    if origin.style in (None, "auto"):
         if alignment is not None and trusts(alignment.domain):
             return Provenance(verified=True, forwarded_by=forwarder, proof=alignment.proof)
         return Provenance(
@@ -38,12 +38,12 @@ def provenance_of(
             forwarded_by=forwarder,
             proof="SES did not prove the platform's domain sent it",
         )
-    if envelope.style == "attachment" and envelope.attached_original is not None:
-        check = verify_original(envelope.attached_original, trusts, lookup)
+    if origin.style == "attachment" and origin.attached_original is not None:
+        check = verify_original(origin.attached_original, trusts, lookup)
         return Provenance(verified=check.verified, forwarded_by=forwarder, proof=check.reason)
     proof = (
         "the attached original could not be cut out exactly"
-        if envelope.style == "attachment"
+        if origin.style == "attachment"
         else "an inline forward carries no signature of the platform"
     )
     return Provenance(verified=False, forwarded_by=forwarder, proof=proof)

@@ -13,12 +13,13 @@ from parsers import Hop
 
 
 @dataclass(frozen=True)
-class Envelope:
+class MailOrigin:
     """Who an email is really from, and which mailboxes forwarded it to us.
 
     ``forwarded_by`` is the outermost forwarder (None: not forwarded, or not nameable); ``hops``
     every forwarding step from the inbox side inwards, each naming its mailbox exactly or saying
-    why it cannot (``Hop.problem``). Admission checks every hop.
+    why it cannot (``Hop.problem``). Admission checks every hop. What the worker keeps of
+    ``parsers.Envelope`` (the parser's sender facts), plus the attached original's bytes.
     """
 
     original_sender: str | None
@@ -38,8 +39,9 @@ class MailReader(Protocol):
         """A stable dedup id for an email whose SES messageId is unknown."""
         ...
 
-    def envelope(self, raw: bytes) -> Envelope:
-        """The original sender and the forwarding mailbox."""
+    def origin(self, raw: bytes) -> MailOrigin:
+        """Who the email is from and how it reached us: the original sender, the forwarding
+        mailboxes (what admission checks)."""
         ...
 
     def parse(self, raw: bytes) -> BookingEvent:

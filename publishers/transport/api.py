@@ -12,10 +12,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+import aws.clients
 from aws.errors import translate
 from bookings import PermanentError, TransientError
 from publishers.transport.http import ApiResponse, HttpPolicy, JsonHttp, decode_body
@@ -95,15 +95,7 @@ class LambdaProxyApi:
     ) -> None:
         self.system = system
         self.function_name = function_name
-        policy = policy or HttpPolicy()
-        self._client = client or boto3.client(
-            "lambda",
-            config=Config(
-                connect_timeout=policy.connect_timeout,
-                read_timeout=policy.timeout,
-                retries={"max_attempts": policy.retries + 1, "mode": "standard"},
-            ),
-        )
+        self._client = client or lambda_client(policy or HttpPolicy())
 
     def call(self, request: ApiRequest) -> ApiResponse:
         event = proxy_event(request)
@@ -121,6 +113,23 @@ class LambdaProxyApi:
             detail = payload.get("errorMessage") if isinstance(payload, Mapping) else payload
             raise TransientError(f"{self.system} Lambda {self.function_name} failed: {detail}")
         return proxy_response(self.system, payload)
+
+
+def lambda_config(policy: HttpPolicy) -> Config:
+    """What the Lambda transport merges over the factory's config: the API's own timeouts, and
+    ``policy.retries`` retries after the first attempt, as the HTTPS transport makes."""
+    return Config(
+        connect_timeout=policy.connect_timeout,
+        read_timeout=policy.timeout,
+        retries={"mode": "standard", "total_max_attempts": policy.retries + 1},
+    )
+
+
+def lambda_client(policy: HttpPolicy, config: Config | None = None) -> "LambdaClient":
+    """A Lambda client from the one factory with ``policy``'s timeouts and retries; ``config``
+    (a pool size) is merged under them."""
+    own = lambda_config(policy)
+    return aws.clients.client("lambda", own if config is None else config.merge(own))
 
 
 def proxy_event(request: ApiRequest) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
@@ -28,6 +27,7 @@ from botocore.exceptions import (
     EndpointConnectionError,
 )
 
+import aws.clients
 from aws.errors import http_status, translate
 from bookings import CharterhandError, PermanentError, TransientError
 
@@ -97,10 +97,11 @@ class SendOutcomeUnknown(TransientError):
     may have accepted the email. Do not send again before SES's own events say it did not."""
 
 
-def ses_client() -> "SESV2Client":
-    """An SES v2 client that makes one attempt per send: an SDK retry after a lost answer is a
-    second email to a person."""
-    return boto3.client("sesv2", config=Config(retries={"total_max_attempts": 1}))
+def ses_client(config: Config | None = None) -> "SESV2Client":
+    """An SES v2 client from the one factory that makes one attempt per send (an SDK retry after
+    a lost answer is a second email to a person); ``config`` (a pool size) is merged under that."""
+    one_attempt = aws.clients.ONE_ATTEMPT
+    return aws.clients.client("sesv2", one_attempt if config is None else config.merge(one_attempt))
 
 
 def send_failure(exc: Exception, system: str) -> CharterhandError:

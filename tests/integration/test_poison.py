@@ -17,7 +17,7 @@ from worker.budget import ByteBudget
 from worker.decode import EmailRef
 from worker.fetching import RawEmails, TooLarge
 from worker.parsing import ParsersReader
-from worker.reading import Envelope
+from worker.reading import MailOrigin
 
 RENTER = "Maya Thompson"
 
@@ -74,14 +74,14 @@ class BarrierReader(EventMailReader):
         self.together = threading.Barrier(2, timeout=5)
         self.met = False
 
-    def envelope(self, raw: bytes) -> Envelope:
+    def origin(self, raw: bytes) -> MailOrigin:
         try:
             self.together.wait()
             self.met = True
         except threading.BrokenBarrierError:
             pass  # nobody else was reading: the barrier stays broken, nobody waits again
         sender = "no-reply@boatsetter.com"
-        return Envelope(original_sender=sender, forwarded_by=None, from_address=sender)
+        return MailOrigin(original_sender=sender, forwarded_by=None, from_address=sender)
 
     def parse(self, raw: bytes) -> BookingEvent:
         return self.event

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bookings import BookingEvent, Kind, NotABooking, ParseError
 from parsers import Hop
-from worker.reading import Envelope
+from worker.reading import MailOrigin
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -72,10 +72,10 @@ class EventMailReader:
     def identity(self, raw: bytes) -> str:
         return "sha256:" + hashlib.sha256(raw).hexdigest()
 
-    def envelope(self, raw: bytes) -> Envelope:
+    def origin(self, raw: bytes) -> MailOrigin:
         msg = BytesParser(policy=default).parsebytes(raw)
         forwarder = msg.get("X-Forwarded-For")
-        return Envelope(
+        return MailOrigin(
             original_sender="no-reply@boatsetter.com",
             forwarded_by=forwarder,
             from_address="no-reply@boatsetter.com",

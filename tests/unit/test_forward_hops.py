@@ -27,7 +27,7 @@ READER = ParsersReader(default_fleet())
 
 def refusal(raw: bytes, allowlist: list[str] = ALLOWLIST) -> str | None:
     """What admission says about ``raw``: None when admitted."""
-    return check_hops(READER.envelope(raw).hops, allowlist, is_platform=is_platform)
+    return check_hops(READER.origin(raw).hops, allowlist, is_platform=is_platform)
 
 
 def forwarded_by(sender: str) -> bytes:
@@ -50,7 +50,7 @@ def forwarded_by(sender: str) -> bytes:
 )
 def test_an_inline_forward_whose_from_names_no_single_mailbox_is_refused(sender, problem):
     raw = forwarded_by(sender)
-    assert READER.envelope(raw).forwarded_by is None
+    assert READER.origin(raw).forwarded_by is None
     assert (
         refusal(raw) == f"forwarded, and hop 1 of 1 (inline) names no single forwarder ({problem})"
     )
@@ -66,7 +66,7 @@ def test_an_attached_forward_whose_from_names_two_mailboxes_is_refused():
 
 def test_an_allowlisted_forwarder_is_admitted():
     raw = forwarded_by("Dana Reyes <dana@sailjada.com>")
-    assert [hop.address for hop in READER.envelope(raw).hops] == ["dana@sailjada.com"]
+    assert [hop.address for hop in READER.origin(raw).hops] == ["dana@sailjada.com"]
     assert refusal(raw) is None
 
 
@@ -81,12 +81,12 @@ def forward_of_a_forward(inner_forwarder: str) -> bytes:
 
 def test_a_forward_of_a_forward_lists_both_hops_from_the_inbox_inwards():
     raw = forward_of_a_forward("Mallory <mallory@evil.example>")
-    hops = READER.envelope(raw).hops
+    hops = READER.origin(raw).hops
     assert [(hop.address, hop.style) for hop in hops] == [
         ("dana@sailjada.com", "inline"),
         ("mallory@evil.example", "inline"),
     ]
-    assert READER.envelope(raw).original_sender == "no-reply@boatsetter.com"
+    assert READER.origin(raw).original_sender == "no-reply@boatsetter.com"
 
 
 def test_an_inner_hop_that_is_not_allowlisted_is_refused():
@@ -105,7 +105,7 @@ def test_an_auto_forward_of_a_manual_forward_checks_both_mailboxes():
     msg = gmail_manual_forward(text_body(CONFIRMED_ROWS), html_table(CONFIRMED_ROWS))
     msg.replace_header("From", "Mallory <mallory@evil.example>")
     msg["X-Forwarded-For"] = "dana@sailjada.com bookings@in.sailjada.com"
-    hops = READER.envelope(msg.as_bytes()).hops
+    hops = READER.origin(msg.as_bytes()).hops
     assert [(hop.address, hop.style) for hop in hops] == [
         ("dana@sailjada.com", "auto"),
         ("mallory@evil.example", "inline"),
@@ -118,18 +118,18 @@ def test_an_auto_forward_of_a_manual_forward_checks_both_mailboxes():
 
 def test_an_encoded_word_sender_is_not_the_platform():
     raw = confirmed(sender="=?utf-8?q?no-reply=40boatsetter=2Ecom?=").as_bytes()
-    envelope = READER.envelope(raw)
-    assert envelope.original_sender is None
-    assert READER.envelope(raw).forwarded_by is None
+    origin = READER.origin(raw)
+    assert origin.original_sender is None
+    assert READER.origin(raw).forwarded_by is None
 
 
 def test_a_display_name_never_supplies_the_address():
     encoded = Header("no-reply@boatsetter.com", "utf-8").encode()
     raw = message(sender=f"{encoded} <bookings@evil.example>").as_bytes()
-    assert READER.envelope(raw).original_sender == "bookings@evil.example"
+    assert READER.origin(raw).original_sender == "bookings@evil.example"
 
 
 def test_an_encoded_display_name_is_still_read():
     encoded = Header("Boatsetter ⛵", "utf-8").encode()
     raw = confirmed(sender=f"{encoded} <no-reply@boatsetter.com>").as_bytes()
-    assert READER.envelope(raw).original_sender == "no-reply@boatsetter.com"
+    assert READER.origin(raw).original_sender == "no-reply@boatsetter.com"
