@@ -13,7 +13,7 @@ from tests.support.paths import ROOT
 #: our source outside the table's owner (tests build items by hand to check the layout: not here)
 SOURCE_DIRS = (
     *("aws", "bookings", "parsers", "publishers", "templates", "worker", "app", "ops"),
-    *("cli", "api", "sandbox", "bench", "infra"),
+    *("commands", "api", "sandbox", "bench", "infra"),
 )
 PREFIXES = (
     keys.BOOKING,
