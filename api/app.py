@@ -25,6 +25,7 @@ from api.config import LinksApiConfig
 from api.http import Request, Response
 from api.pages import Verb
 from api.photos import PhotoGrants, PhotoRefused, checked_content_type
+from aws import clients
 from bookings import Booking, CharterhandError, TransientError, UnknownBoat, UnknownCrew
 from bookings.slugs import booking_keys_for_slug
 from state.crew_tokens import CrewTokens, InvalidLink
@@ -83,10 +84,8 @@ class LinksApi:
         s3: "S3Client | None" = None,
     ) -> "LinksApi":
         """Wire the API from configuration; clients are built only when none are given."""
-        import boto3
-
-        dynamodb = dynamodb or boto3.client("dynamodb")
-        s3 = s3 or boto3.client("s3")
+        dynamodb = dynamodb or clients.client("dynamodb")
+        s3 = s3 or clients.client("s3")
         return cls(
             config=config,
             state=LinksState(table_name=config.table_name, dynamodb=dynamodb),

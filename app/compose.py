@@ -31,6 +31,7 @@ from publishers.transport.api import lambda_client
 from publishers.transport.http import HttpPolicy
 from publishers.transport.mail import Mailer, ses_client
 from state.deliveries import DynamoDeliveryLog
+from state.ses_events import SesEventLog
 from state.store import StateStore
 from worker.budget import ByteBudget, email_budget_bytes
 from worker.confirmations import ForwardingConfirmations
@@ -42,7 +43,7 @@ from worker.outcomes import Outcome, Received, Settler
 from worker.parsing import ParsersReader
 from worker.process import MessageHandler
 from worker.reading import MailReader
-from worker.ses_events import SesEventConsumer, SesEventLog
+from worker.ses_events import SesEventConsumer
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudfront import CloudFrontClient

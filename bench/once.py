@@ -211,9 +211,10 @@ def emails(bookings: int, moto_url: str, lose_ratio: float, seed: int) -> dict[s
     sqs = boto3.client("sqs")
     events_queue = sqs.create_queue(QueueName=f"{table}-ses-events")["QueueUrl"]
     ses_events = optional("worker.ses_events")
+    event_log = optional("state.ses_events")
     consumer = (
-        ses_events.SesEventConsumer(sqs, events_queue, ses_events.SesEventLog(table))
-        if ses_events
+        ses_events.SesEventConsumer(sqs, events_queue, event_log.SesEventLog(table))
+        if ses_events and event_log
         else None
     )
     stand_in = SesStandIn(moto_url, sqs=sqs, events_queue_url=events_queue, lose_ratio=lose_ratio)

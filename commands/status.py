@@ -24,7 +24,7 @@ from ops.status import (
     queue_health,
     recent_bookings,
 )
-from worker.confirmations import SHOW_DAYS, PendingConfirmation, pending_confirmations
+from state.confirmations import SHOW_DAYS, PendingConfirmation, pending_confirmations
 
 
 class StatusSettings(TableSettings, QueueSettings):

@@ -9,17 +9,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ops.dlq import DeadLetterQueue
-from state.store import STATE_SK, StateStore
+from state.links import LinksState
+from state.steps import StepState
+from state.store import StateStore
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
-
-ANSWER_PREFIX = "answer#"
 
 
 @dataclass(frozen=True)
@@ -119,27 +119,8 @@ def dead_letter_oldest_age(dlq: DeadLetterQueue, now: datetime) -> Callable[[str
 def recent_bookings(
     client: "DynamoDBClient", table_name: str, limit: int = 10
 ) -> list[BookingStatus]:
-    """The ``limit`` most recently updated bookings, newest first.
-
-    A Scan filtered to state items: a small fleet holds hundreds of bookings, not millions; a
-    fleet that outgrows this wants a GSI on ``updated_at``.
-    """
-    keys: list[tuple[str, str]] = []
-    request: dict[str, Any] = {
-        "TableName": table_name,
-        "FilterExpression": "sk = :state",
-        "ProjectionExpression": "pk, updated_at",
-        "ExpressionAttributeValues": {":state": {"S": STATE_SK}},
-    }
-    while True:
-        page = client.scan(**request)
-        for item in page.get("Items", []):
-            pk = item["pk"]["S"]
-            keys.append((item.get("updated_at", {}).get("S", ""), pk.removeprefix("booking#")))
-        if "LastEvaluatedKey" not in page:
-            break
-        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    newest = sorted(keys, reverse=True)[:limit]
+    """The ``limit`` most recently updated bookings, newest first (:meth:`StateStore.updated`)."""
+    newest = sorted(StateStore(table_name, client).updated(), reverse=True)[:limit]
     found = (booking_status(client, table_name, key, updated_at) for updated_at, key in newest)
     return [status for status in found if status is not None]
 
@@ -160,12 +141,14 @@ def booking_status(
         end=booking.end.isoformat(),
         as_of=booking.as_of.isoformat(),
         updated_at=updated_at,
-        steps={name: step.status or "pending" for name, step in sorted(record.steps.items())},
+        steps={
+            name: step.status or StepState.PENDING for name, step in sorted(record.steps.items())
+        },
         in_progress=record.lease_expires is not None and record.lease_expires > time.time(),
         errors={
             name: step.last_error
             for name, step in record.steps.items()
-            if step.status == "failed" and step.last_error
+            if step.status is StepState.FAILED and step.last_error
         },
         answers=crew_answers(client, table_name, key),
         links={
@@ -179,18 +162,7 @@ def booking_status(
 
 def crew_answers(client: "DynamoDBClient", table_name: str, key: str) -> dict[str, str]:
     """``{crew id: confirmed | declined}`` as the links API recorded them."""
-    items = client.query(
-        TableName=table_name,
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :answer)",
-        ExpressionAttributeValues={
-            ":pk": {"S": f"booking#{key}"},
-            ":answer": {"S": ANSWER_PREFIX},
-        },
-    ).get("Items", [])
-    return {
-        item["sk"]["S"].removeprefix(ANSWER_PREFIX): item.get("answer", {}).get("S", "")
-        for item in items
-    }
+    return LinksState(table_name=table_name, dynamodb=client).answers(key)
 
 
 def now_utc() -> datetime:

@@ -19,7 +19,6 @@ delayed past that, or broken). A send that surely did not reach SES (refused, th
 connected) drops its mark and may be sent again at once.
 """
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -27,18 +26,12 @@ from collections.abc import Callable
 from bookings import Waiting
 from publishers.base import DeliveryLog
 from publishers.transport.mail import SendOutcomeUnknown
-
-#: how long a send whose answer was lost waits for SES's report before it is sent again
-DEFAULT_REPORT_WAIT_SECONDS = 900.0
+from state.deliveries import DEFAULT_REPORT_WAIT_SECONDS
+from state.keys import delivery_tag
 
 
 class AwaitingReport(Waiting):
     """A send's answer was lost and SES has not reported on it yet: try again later."""
-
-
-def delivery_tag(key: str) -> str:
-    """The SES message tag value for ``key``: hex, as SES allows in tags, and no address in it."""
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class MemoryDeliveryLog:

@@ -1,9 +1,9 @@
 """Crew link tokens: issued by the crew page and crew email publishers, verified by the links API.
 
-A token is ``<token id>.<secret>``: the id (64 random bits, hex) finds the item ``token#<id>``;
-the secret (256 random bits, base64url) is stored only as a bcrypt hash, so a leak of the table
-does not leak working links. Tokens expire (``expires_at``, also the table's TTL attribute, checked
-here too because DynamoDB deletes expired items only eventually).
+A token is ``<token id>.<secret>``: the id (64 random bits, hex) finds its item
+(:func:`state.keys.token_key`); the secret (256 random bits, base64url) is stored only as a bcrypt
+hash, so a leak of the table does not leak working links. Tokens expire (``expires_at``, also the
+table's TTL attribute, checked here too because DynamoDB deletes expired items only eventually).
 """
 
 import re
@@ -17,6 +17,7 @@ import bcrypt
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aws.errors import classify
+from state import keys
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -76,14 +77,13 @@ class CrewTokens:
             self.dynamodb.put_item(
                 TableName=self.table_name,
                 Item={
-                    "pk": {"S": f"token#{token_id}"},
-                    "sk": {"S": "token"},
+                    **keys.token_key(token_id),
                     "secret_hash": {"S": secret_hash.decode()},
                     "booking_key": {"S": booking_key},
                     "crew_id": {"S": crew_id},
-                    "expires_at": {"N": str(int(expires_at.timestamp()))},
+                    keys.TTL: {"N": str(int(expires_at.timestamp()))},
                 },
-                ConditionExpression="attribute_not_exists(pk)",
+                ConditionExpression=f"attribute_not_exists({keys.PK})",
             )
         except (ClientError, BotoCoreError) as exc:
             raise classify(exc, "storing a crew token") from exc
@@ -98,7 +98,7 @@ class CrewTokens:
         try:
             item = self.dynamodb.get_item(
                 TableName=self.table_name,
-                Key={"pk": {"S": f"token#{token_id}"}, "sk": {"S": "token"}},
+                Key=keys.token_key(token_id),
                 ConsistentRead=True,
             ).get("Item")
         except (ClientError, BotoCoreError) as exc:
@@ -107,7 +107,7 @@ class CrewTokens:
             raise InvalidLink("unknown")
         if not bcrypt.checkpw(shape["secret"].encode(), item["secret_hash"]["S"].encode()):
             raise InvalidLink("wrong secret")
-        expires_at = datetime.fromtimestamp(int(item["expires_at"]["N"]), UTC)
+        expires_at = datetime.fromtimestamp(int(item[keys.TTL]["N"]), UTC)
         if expires_at <= self.clock():
             raise InvalidLink("expired")
         return CrewGrant(

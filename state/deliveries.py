@@ -1,27 +1,31 @@
 """The email publishers' delivery log in the state table: what was sent under which key.
 
-One item per message: ``pk = delivery#<idempotency key>:<recipient>``, ``sk = delivery``: first a
-*sending* mark (``state = sending``, ``marked_at``) written before the call, then the SES message
-id (``state = sent``); a TTL (``expires_at``) well past any redelivery. Its own partition, so it
-never mixes with a booking's state item. What SES reported about a send comes from its events,
-recorded by :mod:`worker.ses_events` under the send's tag (``publishers.deliveries``).
+One item per message (:func:`state.keys.delivery_key`, by its idempotency key, which names the
+recipient too): first a *sending* mark (``state = sending``, ``marked_at``) written before the call,
+then the SES message id (``state = sent``); a TTL (``expires_at``) well past any redelivery. Its own
+partition, so it never mixes with a booking's state item. What SES reported about a send comes from
+its events, recorded (:mod:`state.ses_events`) under the send's tag
+(:func:`state.keys.delivery_tag`).
 """
 
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from aws import clients
 from aws.errors import error_code, translate
-from publishers.deliveries import DEFAULT_REPORT_WAIT_SECONDS, delivery_tag
-from worker.ses_events import SesEventLog
+from state import keys
+from state.ses_events import SesEventLog
+from state.store import CONDITION_FAILED
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
-PREFIX = "delivery#"
+#: how long a send whose answer was lost waits for SES's report before it is sent again
+#: (:func:`publishers.deliveries.send_once`)
+DEFAULT_REPORT_WAIT_SECONDS = 900.0
 SYSTEM = "DynamoDB (delivery log)"
 
 
@@ -38,7 +42,7 @@ class DynamoDeliveryLog:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.table_name = table_name
-        self._client = client or boto3.client("dynamodb")
+        self._client = client or clients.client("dynamodb")
         self._keep_seconds = keep_days * 86400
         self._clock = clock
         self.report_wait_seconds = report_wait_seconds
@@ -52,31 +56,31 @@ class DynamoDeliveryLog:
         now = int(self._clock())
         self._put(
             {
-                **self._key(key),
+                **keys.delivery_key(key),
                 "state": {"S": "sent"},
                 "message_id": {"S": message_id},
                 "sent_at": {"N": str(now)},
-                "expires_at": {"N": str(now + self._keep_seconds)},
+                keys.TTL: {"N": str(now + self._keep_seconds)},
             }
         )
 
     def mark(self, key: str) -> float | None:
         now = self._clock()
         item = {
-            **self._key(key),
+            **keys.delivery_key(key),
             "state": {"S": "sending"},
             "marked_at": {"N": f"{now:.3f}"},
-            "expires_at": {"N": str(int(now) + self._keep_seconds)},
+            keys.TTL: {"N": str(int(now) + self._keep_seconds)},
         }
         try:
             self._client.put_item(
                 TableName=self.table_name,
                 Item=item,
-                ConditionExpression="attribute_not_exists(pk)",
+                ConditionExpression=f"attribute_not_exists({keys.PK})",
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
+            if error_code(exc) != CONDITION_FAILED:
                 raise translate(exc, SYSTEM) from exc
             returned: Any = exc.response.get("Item")  # the mark found (ALL_OLD)
             found: dict[str, Any] = returned or self._get(key) or {}
@@ -90,10 +94,10 @@ class DynamoDeliveryLog:
         now = self._clock()
         self._put(
             {
-                **self._key(key),
+                **keys.delivery_key(key),
                 "state": {"S": "sending"},
                 "marked_at": {"N": f"{now:.3f}"},
-                "expires_at": {"N": str(int(now) + self._keep_seconds)},
+                keys.TTL: {"N": str(int(now) + self._keep_seconds)},
             }
         )
 
@@ -101,30 +105,26 @@ class DynamoDeliveryLog:
         try:
             self._client.delete_item(
                 TableName=self.table_name,
-                Key=self._key(key),
+                Key=keys.delivery_key(key),
                 ConditionExpression="#state = :sending",
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues={":sending": {"S": "sending"}},
             )
         except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":  # gone or sent: fine
+            if error_code(exc) != CONDITION_FAILED:  # gone or sent: fine
                 raise translate(exc, SYSTEM) from exc
         except BotoCoreError as exc:
             raise translate(exc, SYSTEM) from exc
 
     def reported(self, key: str) -> str | None:
-        return self._events.reported(delivery_tag(key))
+        return self._events.reported(keys.delivery_tag(key))
 
     # --- internals -----------------------------------------------------------------------------
-
-    @staticmethod
-    def _key(key: str) -> dict[str, dict[str, str]]:
-        return {"pk": {"S": PREFIX + key}, "sk": {"S": "delivery"}}
 
     def _get(self, key: str) -> dict[str, Any] | None:
         try:
             answer = self._client.get_item(
-                TableName=self.table_name, Key=self._key(key), ConsistentRead=True
+                TableName=self.table_name, Key=keys.delivery_key(key), ConsistentRead=True
             )
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, SYSTEM) from exc

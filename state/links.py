@@ -12,7 +12,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from aws.errors import classify, error_code
 from bookings import Booking
-from state.store import StateStore
+from state import keys
+from state.store import CONDITION_FAILED, StateStore
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -53,7 +54,7 @@ class LinksState:
         try:
             item = self.dynamodb.get_item(
                 TableName=self.table_name,
-                Key={"pk": {"S": f"booking#{booking_key}"}, "sk": {"S": f"answer#{crew_id}"}},
+                Key=keys.answer_key(booking_key, crew_id),
                 ConsistentRead=True,
             ).get("Item")
         except (ClientError, BotoCoreError) as exc:
@@ -71,8 +72,7 @@ class LinksState:
             self.dynamodb.put_item(
                 TableName=self.table_name,
                 Item={
-                    "pk": {"S": f"booking#{booking_key}"},
-                    "sk": {"S": f"answer#{crew_id}"},
+                    **keys.answer_key(booking_key, crew_id),
                     "answer": {"S": answer},
                     "answered_at": {"S": at.isoformat()},
                     "token_id": {"S": token_id},
@@ -91,11 +91,8 @@ class LinksState:
         try:
             self.dynamodb.update_item(
                 TableName=self.table_name,
-                Key={
-                    "pk": {"S": f"booking#{booking_key}"},
-                    "sk": {"S": f"photos#{window:%Y%m%d%H}"},
-                },
-                UpdateExpression="ADD #count :one SET expires_at = :expires",
+                Key=keys.photo_quota_key(booking_key, window),
+                UpdateExpression=f"ADD #count :one SET {keys.TTL} = :expires",
                 ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
                 ExpressionAttributeNames={"#count": "count"},
                 ExpressionAttributeValues={
@@ -105,9 +102,27 @@ class LinksState:
                 },
             )
         except ClientError as exc:
-            if error_code(exc) == "ConditionalCheckFailedException":
+            if error_code(exc) == CONDITION_FAILED:
                 return PhotoQuota(allowed=False, resets_at=resets_at)
             raise classify(exc, "counting photo uploads") from exc
         except BotoCoreError as exc:
             raise classify(exc, "counting photo uploads") from exc
         return PhotoQuota(allowed=True, resets_at=resets_at)
+
+    def answers(self, booking_key: str) -> dict[str, str]:
+        """``{crew id: confirmed | declined}`` for every answer recorded about the booking.
+
+        For operators (``status``): errors come as boto3 raised them, for the tool to explain.
+        """
+        items = self.dynamodb.query(
+            TableName=self.table_name,
+            KeyConditionExpression=f"{keys.PK} = :pk AND begins_with({keys.SK}, :answer)",
+            ExpressionAttributeValues={
+                ":pk": {"S": keys.booking_pk(booking_key)},
+                ":answer": {"S": keys.ANSWER},
+            },
+        ).get("Items", [])
+        return {
+            keys.crew_id_of(item[keys.SK]["S"]): item.get("answer", {}).get("S", "")
+            for item in items
+        }

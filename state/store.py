@@ -1,10 +1,10 @@
 """The state table: each booking's state, lease, step records and applied emails, in one item.
 
-Layout (docs/contracts.md): ``booking#<key>`` / ``state`` holds the booking, its ``version``, its
-lease (owner, expiry, ``fence``), a ``steps`` map (one record per step) and ``emails``. One item,
-so every write that could race is a single conditional write (no transactions: they conflict
-with each other on a busy booking, in DynamoDB as in moto), and a worker's writes for one email
-are few:
+Layout (:mod:`state.keys`, docs/contracts.md): the booking's ``state`` item holds the booking, its
+``version``, its lease (owner, expiry, ``fence``), a ``steps`` map (one record per step) and
+``emails``. One item, so every write that could race is a single conditional write (no transactions:
+they conflict with each other on a busy booking, in DynamoDB as in moto), and a worker's writes for
+one email are few:
 
 * taking the lease is one conditional write, carrying the new state when the email changes it,
   over the version it was computed from: two workers never work one booking at once, and neither
@@ -22,18 +22,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from aws import clients
 from aws.errors import classify, error_code
 from bookings import Booking, TransientError
+from state import keys
+from state.steps import StepState
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 Item = dict[str, Any]
 
-STATE_SK = "state"
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
@@ -64,7 +65,7 @@ class StepRecord:
     published_hash: str | None = None
     external_ids: Mapping[str, str] = field(default_factory=dict)
     published: Booking | None = None
-    status: str | None = None
+    status: StepState | None = None
     last_error: str | None = None
     #: the input last attempted (published or not)
     input_hash: str | None = None
@@ -78,13 +79,15 @@ class StepRecord:
             published_hash=input_hash,
             external_ids=dict(external_ids),
             published=booking,
-            status="published",
+            status=StepState.PUBLISHED,
             input_hash=input_hash,
         )
 
     def failed_on(self, input_hash: str, reason: str) -> "StepRecord":
         """This step after failing on ``input_hash``: what it published before stays."""
-        return replace(self, status="failed", last_error=reason[:1000], input_hash=input_hash)
+        return replace(
+            self, status=StepState.FAILED, last_error=reason[:1000], input_hash=input_hash
+        )
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ class StateStore:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.table_name = table_name
-        self.client = client or boto3.client("dynamodb")
+        self.client = client or clients.client("dynamodb")
         self.clock = clock
 
     # --- booking state and steps ---------------------------------------------------------------
@@ -126,7 +129,7 @@ class StateStore:
         """The booking's state, lease and step records, in one strongly consistent read."""
         try:
             item = self.client.get_item(
-                TableName=self.table_name, Key=self._key(key), ConsistentRead=True
+                TableName=self.table_name, Key=keys.state_key(key), ConsistentRead=True
             ).get("Item")
         except (ClientError, BotoCoreError) as exc:
             raise classify(exc, "reading booking state") from exc
@@ -149,89 +152,19 @@ class StateStore:
         came and went since ``expected_fence`` (its steps may have changed: read again),
         :class:`BookingBusy` when another worker's lease has not expired. Either carries the
         item as the write found it (``current``), so the caller need not read it again.
+
+        Two write paths, because only a booking's first lease has no item to update: it creates
+        the item (:meth:`_first_lease`, a put that fails for an item already there and returns
+        it, so a new booking costs no read); every later lease updates the item over the
+        version and fence it was computed from (:meth:`_next_lease`).
         """
         now = self.clock()
-        lease = {":owner": {"S": owner}, ":exp": {"N": f"{now + lease_seconds:.3f}"}}
+        lease = Lease(owner, now, now + lease_seconds)
         if expected_version == 0:
             if state is None:
                 raise ValueError("a booking's first lease comes with its first state")
-            item = {**self._state_attributes(state, 1), "lease_owner": lease[":owner"]}
-            item["lease_expires"] = lease[":exp"]
-            item["fence"] = {"N": "1"}
-            item["steps"] = {"M": {}}
-            try:
-                self.client.put_item(
-                    TableName=self.table_name,
-                    Item=item,
-                    ConditionExpression="attribute_not_exists(pk)",
-                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
-                )
-            except ClientError as exc:
-                if error_code(exc) == CONDITION_FAILED:
-                    current = self._found(key, exc)
-                    raise StateConflict(
-                        f"{key} was created meanwhile", step="state", current=current
-                    ) from exc
-                raise classify(exc, "writing booking state", step="state") from exc
-            except BotoCoreError as exc:
-                raise classify(exc, "writing booking state", step="state") from exc
-            return 1
-        sets = [
-            "lease_owner = :owner",
-            "lease_expires = :exp",
-            "updated_at = :iso",
-            "fence = if_not_exists(fence, :zero) + :one",
-            "steps = if_not_exists(steps, :nosteps)",
-        ]
-        values: dict[str, Any] = {
-            **lease,
-            ":iso": {"S": iso(now)},
-            ":v": {"N": str(expected_version)},
-            ":now": {"N": f"{now:.3f}"},
-            ":zero": {"N": "0"},
-            ":one": {"N": "1"},
-            ":nosteps": {"M": {}},
-        }
-        if expected_fence:
-            values[":f"] = {"N": str(expected_fence)}
-        if state is not None:
-            sets += ["booking = :b", "as_of = :as_of", "version = :next"]
-            attributes = self._state_attributes(state, expected_version + 1)
-            values.update(
-                {
-                    ":b": attributes["booking"],
-                    ":as_of": attributes["as_of"],
-                    ":next": attributes["version"],
-                }
-            )
-        try:
-            response = self.client.update_item(
-                TableName=self.table_name,
-                Key=self._key(key),
-                UpdateExpression="SET " + ", ".join(sets),
-                ReturnValues="UPDATED_NEW",
-                ConditionExpression="version = :v AND "
-                + ("fence = :f" if expected_fence else "attribute_not_exists(fence)")
-                + " AND (attribute_not_exists(lease_owner) OR lease_expires < :now OR "
-                "lease_owner = :owner)",
-                ExpressionAttributeValues=values,
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as exc:
-            if error_code(exc) != CONDITION_FAILED:
-                raise classify(exc, "taking the booking lease", step="state") from exc
-            current = self._found(key, exc)
-            if current is None or (current.version, current.fence) != (
-                expected_version,
-                expected_fence,
-            ):
-                raise StateConflict(
-                    f"state of {key} changed meanwhile", step="state", current=current
-                ) from exc
-            raise BookingBusy(f"another worker is working on {key}", step="state") from exc
-        except BotoCoreError as exc:
-            raise classify(exc, "taking the booking lease", step="state") from exc
-        return int(response["Attributes"]["fence"]["N"])
+            return self._first_lease(key, state, lease)
+        return self._next_lease(key, state, lease, expected_version, expected_fence)
 
     def renew(self, key: str, *, owner: str, lease_seconds: float) -> None:
         """Push our lease's expiry out while slow steps are still running."""
@@ -283,7 +216,7 @@ class StateStore:
                 values[":email"] = {"SS": [email_id]}
         request: dict[str, Any] = {
             "TableName": self.table_name,
-            "Key": self._key(key),
+            "Key": keys.state_key(key),
             "UpdateExpression": expression,
             "ConditionExpression": "fence = :f",
             "ExpressionAttributeValues": values,
@@ -300,11 +233,96 @@ class StateStore:
         except BotoCoreError as exc:
             raise classify(exc, doing, step="state") from exc
 
+    def updated(self) -> list[tuple[str, str]]:
+        """Every booking's ``(updated_at, key)``, for operators (``status``), in no order.
+
+        A Scan filtered to state items: a small fleet holds hundreds of bookings, not millions;
+        a fleet that outgrows this wants a GSI on ``updated_at``. Errors come as boto3 raised
+        them: the operator's tool explains them.
+        """
+        found: list[tuple[str, str]] = []
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "FilterExpression": f"{keys.SK} = :state",
+            "ProjectionExpression": f"{keys.PK}, updated_at",
+            "ExpressionAttributeValues": {":state": {"S": keys.STATE}},
+        }
+        while True:
+            page = self.client.scan(**request)
+            for item in page.get("Items", []):
+                key = keys.booking_key_of(item[keys.PK]["S"])
+                found.append((item.get("updated_at", {}).get("S", ""), key))
+            if "LastEvaluatedKey" not in page:
+                return found
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
     # --- internals -----------------------------------------------------------------------------
 
-    @staticmethod
-    def _key(key: str) -> Item:
-        return {"pk": {"S": booking_pk(key)}, "sk": {"S": STATE_SK}}
+    def _first_lease(self, key: str, state: Booking, lease: "Lease") -> int:
+        """Create the booking's item with its first state, leased: fence 1, no steps yet."""
+        item = {
+            **self._state_attributes(state, 1),
+            **lease.attributes(),
+            "fence": {"N": "1"},
+            "steps": {"M": {}},
+        }
+        try:
+            self.client.put_item(
+                TableName=self.table_name,
+                Item=item,
+                ConditionExpression=f"attribute_not_exists({keys.PK})",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if error_code(exc) == CONDITION_FAILED:
+                current = self._found(key, exc)
+                raise StateConflict(
+                    f"{key} was created meanwhile", step="state", current=current
+                ) from exc
+            raise classify(exc, "writing booking state", step="state") from exc
+        except BotoCoreError as exc:
+            raise classify(exc, "writing booking state", step="state") from exc
+        return 1
+
+    def _next_lease(
+        self,
+        key: str,
+        state: Booking | None,
+        lease: "Lease",
+        expected_version: int,
+        expected_fence: int,
+    ) -> int:
+        """Lease the booking's existing item (and store ``state``, when given) over the version
+        and fence it was read at; a lease held by another worker refuses it until it expires."""
+        new_state = None if state is None else self._state_attributes(state, expected_version + 1)
+        try:
+            response = self.client.update_item(
+                TableName=self.table_name,
+                Key=keys.state_key(key),
+                ReturnValues="UPDATED_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                **lease_update(lease, new_state, expected_version, expected_fence),
+            )
+        except ClientError as exc:
+            if error_code(exc) != CONDITION_FAILED:
+                raise classify(exc, "taking the booking lease", step="state") from exc
+            raise self._refused(key, exc, expected_version, expected_fence) from exc
+        except BotoCoreError as exc:
+            raise classify(exc, "taking the booking lease", step="state") from exc
+        return int(response["Attributes"]["fence"]["N"])
+
+    def _refused(
+        self, key: str, exc: ClientError, expected_version: int, expected_fence: int
+    ) -> TransientError:
+        """Why a lease update's condition failed: the item moved on (:class:`StateConflict`,
+        with the item as found), or it is as read and another worker holds the lease."""
+        current = self._found(key, exc)
+        if current is None or (current.version, current.fence) != (
+            expected_version,
+            expected_fence,
+        ):
+            return StateConflict(f"state of {key} changed meanwhile", step="state", current=current)
+        return BookingBusy(f"another worker is working on {key}", step="state")
 
     @staticmethod
     def _found(key: str, exc: ClientError) -> "BookingRecord | None":
@@ -314,8 +332,7 @@ class StateStore:
 
     def _state_attributes(self, state: Booking, version: int) -> Item:
         return {
-            "pk": {"S": booking_pk(state.key)},
-            "sk": {"S": STATE_SK},
+            **keys.state_key(state.key),
             "booking": {"S": state.model_dump_json()},
             "as_of": {"S": state.as_of.isoformat()},
             "version": {"N": str(version)},
@@ -326,7 +343,7 @@ class StateStore:
         try:
             self.client.update_item(
                 TableName=self.table_name,
-                Key=self._key(key),
+                Key=keys.state_key(key),
                 UpdateExpression=expression,
                 ConditionExpression="lease_owner = :me",
                 ExpressionAttributeValues={**values, ":me": {"S": owner}},
@@ -337,6 +354,63 @@ class StateStore:
             raise classify(exc, "updating the booking lease", step="state") from exc
         except BotoCoreError as exc:
             raise classify(exc, "updating the booking lease", step="state") from exc
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A lease being taken: by whom, when, and until when."""
+
+    owner: str
+    now: float
+    expires: float
+
+    def attributes(self) -> Item:
+        return {"lease_owner": {"S": self.owner}, "lease_expires": {"N": f"{self.expires:.3f}"}}
+
+
+def lease_update(
+    lease: Lease, new_state: Item | None, expected_version: int, expected_fence: int
+) -> dict[str, Any]:
+    """The update that leases an existing booking item (and stores ``new_state``, the state
+    item's attributes at the next version, when given): it bumps the fence, and holds only
+    while the item is at ``expected_version`` and ``expected_fence`` (0: no lease was ever
+    taken) and nobody else holds an unexpired lease."""
+    sets = [
+        "lease_owner = :owner",
+        "lease_expires = :exp",
+        "updated_at = :iso",
+        "fence = if_not_exists(fence, :zero) + :one",
+        "steps = if_not_exists(steps, :nosteps)",
+    ]
+    lease_values = lease.attributes()
+    values: dict[str, Any] = {
+        ":owner": lease_values["lease_owner"],
+        ":exp": lease_values["lease_expires"],
+        ":iso": {"S": iso(lease.now)},
+        ":v": {"N": str(expected_version)},
+        ":now": {"N": f"{lease.now:.3f}"},
+        ":zero": {"N": "0"},
+        ":one": {"N": "1"},
+        ":nosteps": {"M": {}},
+    }
+    if expected_fence:
+        values[":f"] = {"N": str(expected_fence)}
+    if new_state is not None:
+        sets += ["booking = :b", "as_of = :as_of", "version = :next"]
+        values.update(
+            {
+                ":b": new_state["booking"],
+                ":as_of": new_state["as_of"],
+                ":next": new_state["version"],
+            }
+        )
+    fence = "fence = :f" if expected_fence else "attribute_not_exists(fence)"
+    return {
+        "UpdateExpression": "SET " + ", ".join(sets),
+        "ConditionExpression": f"version = :v AND {fence} AND (attribute_not_exists(lease_owner) "
+        "OR lease_expires < :now OR lease_owner = :owner)",
+        "ExpressionAttributeValues": values,
+    }
 
 
 def booking_record(key: str, item: Item | None) -> BookingRecord:
@@ -367,7 +441,7 @@ def step_record(name: str, item: Item) -> StepRecord:
         published_hash=item.get("published_hash", {}).get("S"),
         external_ids={k: v["S"] for k, v in item.get("external_ids", {}).get("M", {}).items()},
         published=Booking.model_validate_json(published) if published else None,
-        status=item.get("status", {}).get("S"),
+        status=StepState(status) if (status := item.get("status", {}).get("S")) else None,
         last_error=item.get("last_error", {}).get("S"),
         input_hash=item.get("input_hash", {}).get("S"),
     )
@@ -394,10 +468,6 @@ def step_item(record: StepRecord, dumped: dict[int, str] | None = None) -> Item:
     return {"M": fields}
 
 
-def booking_pk(key: str) -> str:
-    return f"booking#{key}"
-
-
 def iso(epoch: float) -> str:
     """ISO 8601 UTC, to the millisecond."""
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch % 1 * 1000):03d}Z"
@@ -408,16 +478,16 @@ def create_table(client: "DynamoDBClient", table_name: str) -> None:
     client.create_table(
         TableName=table_name,
         KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
+            {"AttributeName": keys.PK, "KeyType": "HASH"},
+            {"AttributeName": keys.SK, "KeyType": "RANGE"},
         ],
         AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": keys.PK, "AttributeType": "S"},
+            {"AttributeName": keys.SK, "AttributeType": "S"},
         ],
         BillingMode="PAY_PER_REQUEST",
     )
     client.update_time_to_live(
         TableName=table_name,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"},
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": keys.TTL},
     )

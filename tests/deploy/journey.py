@@ -25,18 +25,18 @@ from typing import Any
 
 from bookings import Fleet, reduce
 from parsers import parse_email
-from publishers.deliveries import delivery_tag
 from publishers.transport.http import HttpPolicy
 from publishers.transport.mail import SEND_TAG
 from sandbox.ingest import PASSING, new_message_id, ses_notification, with_ses_headers
 from sandbox.ses import Accepted, SesStandIn
-from state.deliveries import PREFIX as DELIVERY_PREFIX
+from state.keys import DELIVERY as DELIVERY_PREFIX
+from state.keys import SES_EVENT as SES_EVENT_PREFIX
+from state.keys import delivery_tag
 from state.store import StateStore
 from tests.conftest import FIXTURES
 from tests.deploy.aws_calls import CALLS_ENV, PRINCIPAL_ENV, Call, append_call
 from tests.deploy.conftest import Deployment
 from tests.support.paths import ROOT
-from worker.ses_events import PREFIX as SES_EVENT_PREFIX
 
 EMAILS = FIXTURES / "emails"
 

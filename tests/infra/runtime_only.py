@@ -47,10 +47,12 @@ def _normal(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def runtime_distributions() -> set[str]:
-    """The runtime dependencies of pyproject.toml and everything they pull in (with extras)."""
-    with (ROOT / "pyproject.toml").open("rb") as handle:
-        declared = tomllib.load(handle)["project"]["dependencies"]
+def runtime_distributions(declared: Sequence[str] | None = None) -> set[str]:
+    """The runtime dependencies of pyproject.toml (or the ``declared`` requirements) and
+    everything they pull in (with extras), as installed here."""
+    if declared is None:
+        with (ROOT / "pyproject.toml").open("rb") as handle:
+            declared = tomllib.load(handle)["project"]["dependencies"]
     seen: set[str] = set()
     todo = [Requirement(r) for r in declared]
     while todo:

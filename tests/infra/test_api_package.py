@@ -1,15 +1,34 @@
-"""The links API's Lambda zip: our runtime packages at the root, deterministic, importable."""
+"""The links API's Lambda zip: what the API imports and nothing more, deterministic, importable."""
 
+import importlib.metadata
+import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
 
+import grimp
 import pytest
 
-from infra.build_api_package import PACKAGES, ROOT, runtime_requirements, write_zip
+from infra.build_api_package import (
+    DATA_DISTRIBUTIONS,
+    DISTRIBUTIONS,
+    PACKAGES,
+    ROOT,
+    SERVICES,
+    api_requirements,
+    distribution_name,
+    keep_only_service_models,
+    runtime_requirements,
+    write_zip,
+)
 from tests.infra.module import Module
+from tests.infra.runtime_only import RUNTIME_PACKAGES, runtime_distributions
+
+ENTRY_POINT = "api.lambda_function"
 
 
 @pytest.fixture
@@ -78,3 +97,183 @@ def test_the_zip_is_deflated(tmp_path, dependencies):
     write_zip(package, dependencies)
     with zipfile.ZipFile(package) as archive:
         assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+
+
+# --- what the API imports: the zip's contents are computed from it -----------------------------
+
+
+def api_import_closure() -> set[str]:
+    """Every module ``api.lambda_function`` imports at run time, directly or not (ours, the
+    libraries', the standard library's; imports under ``TYPE_CHECKING`` left out)."""
+    graph = grimp.build_graph(
+        *RUNTIME_PACKAGES,
+        include_external_packages=True,
+        exclude_type_checking_imports=True,
+        cache_dir=None,
+    )
+    seen: set[str] = set()
+    todo = [ENTRY_POINT]
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo.extend(graph.find_modules_directly_imported_by(module))
+    return seen
+
+
+@pytest.fixture(scope="module")
+def closure() -> set[str]:
+    return api_import_closure()
+
+
+def test_the_zip_carries_exactly_our_packages_the_api_imports(closure):
+    ours = {module.split(".")[0] for module in closure} & set(RUNTIME_PACKAGES)
+    assert ours == set(PACKAGES)
+
+
+def test_the_declared_distributions_are_the_ones_the_api_imports(closure):
+    owners = importlib.metadata.packages_distributions()
+    imported = {
+        distribution_name(owners[top][0])
+        for top in {module.split(".")[0] for module in closure}
+        if top not in sys.stdlib_module_names and top not in RUNTIME_PACKAGES
+    }
+    installed_with_them = runtime_distributions(api_requirements())
+    assert imported <= installed_with_them, "the zip would lack these"
+    assert set(DISTRIBUTIONS) <= imported, "the API imports none of these"
+
+
+def test_the_api_requirements_keep_the_projects_versions_and_extras():
+    requirements = api_requirements()
+    assert [r for r in requirements if r not in runtime_requirements()] == list(DATA_DISTRIBUTIONS)
+    assert [distribution_name(r) for r in requirements] == [*DISTRIBUTIONS, *DATA_DISTRIBUTIONS]
+    assert any(r.startswith("pydantic[email]") for r in requirements)  # EmailStr in bookings
+
+
+def test_a_distribution_the_project_does_not_require_is_refused(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[project]\ndependencies = ["boto3>=1.35"]\n')
+    with pytest.raises(ValueError, match="bcrypt"):
+        api_requirements(pyproject)
+
+
+def test_the_api_calls_only_the_services_whose_models_the_zip_keeps():
+    called = {
+        service
+        for package in PACKAGES
+        for source in (ROOT / package).rglob("*.py")
+        for service in re.findall(r"clients\.client\(\s*\"([a-z0-9-]+)\"", source.read_text())
+    }
+    assert called == set(SERVICES)
+
+
+def test_only_the_kept_services_models_stay(tmp_path):
+    data = tmp_path / "botocore" / "data"
+    for model in ("dynamodb/2012-08-10", "s3/2006-03-01", "ec2/2016-11-15"):
+        (data / model).mkdir(parents=True)
+        (data / model / "service-2.json.gz").write_bytes(b"")
+    (data / "endpoints.json").write_text("{}")
+    keep_only_service_models(tmp_path)
+    assert sorted(p.name for p in data.iterdir()) == ["dynamodb", "endpoints.json", "s3"]
+
+
+# --- the zip on its own: the handler answers with nothing else importable -------------------------
+
+
+def _copy_installed(name: str, target: Path) -> None:
+    """A distribution's files as pip's --target lays them out (scripts and bytecode aside)."""
+    try:
+        distribution = importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        return  # required only on another platform (a marker this machine does not meet)
+    for file in distribution.files or []:
+        if file.parts[0] == ".." or "__pycache__" in file.parts:
+            continue
+        destination = target / file
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(str(distribution.locate_file(file))), destination)
+
+
+@pytest.fixture(scope="module")
+def unpacked(tmp_path_factory) -> Path:
+    """The zip as Lambda unpacks it into /var/task, built from this machine's installs of the
+    declared distributions (pip's wheels for Lambda's platform are the build's business)."""
+    work = tmp_path_factory.mktemp("lambda")
+    dependencies = work / "dependencies"
+    for name in sorted(runtime_distributions(api_requirements())):
+        _copy_installed(name, dependencies)
+    keep_only_service_models(dependencies)
+    package = work / "api-lambda.zip"
+    write_zip(package, dependencies, compresslevel=1)
+    task: Path = work / "task"
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(task)
+    return task
+
+
+PROBE = """
+import importlib.util, json, sys, sysconfig
+task = sys.argv[1]
+sys.path.insert(0, task)
+from api.lambda_function import handler
+crew = handler(
+    {"rawPath": "/crew/not-a-token/confirm", "requestContext": {"http": {"method": "GET"}}}, None
+)
+photos = handler(
+    {
+        "rawPath": "/g/abcdefg/photos",
+        "requestContext": {"http": {"method": "POST"}},
+        "body": json.dumps({"content_type": "image/jpeg", "size": 1000}),
+    },
+    None,
+)
+stdlib = (sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["platstdlib"])
+print(json.dumps({
+    "crew": [crew["statusCode"], "This link is not valid" in crew["body"]],
+    "photos": [photos["statusCode"], json.loads(photos["body"])["message"]],
+    "from_the_zip": sorted({name.split(".")[0] for name, module in list(sys.modules.items())
+                            if (getattr(module, "__file__", None) or "").startswith(task)}),
+    "from_elsewhere": sorted(name for name, module in list(sys.modules.items())
+                             if getattr(module, "__file__", None)
+                             and not module.__file__.startswith((task, *stdlib))),
+    "importable": [name for name in ("worker", "publishers", "parsers", "moto", "pytest", "lxml")
+                   if importlib.util.find_spec(name) is not None],
+}))
+"""
+
+
+def test_the_handler_answers_with_only_the_zips_contents_importable(unpacked):
+    """Isolated (-I -S: no PYTHONPATH, no site-packages): the zip and the standard library.
+
+    A malformed crew link is refused by the API alone; a photo request reaches DynamoDB, here
+    an endpoint that refuses connections, so it goes through boto3, botocore's kept model and
+    our error classifier to a 503, all loaded from the zip."""
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "CHARTERHAND_TABLE_NAME": "state",
+        "CHARTERHAND_PHOTOS_BUCKET": "photos",
+        "CHARTERHAND_SITE_BASE_URL": "https://site.example",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_MAX_ATTEMPTS": "1",
+    }
+    result = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", PROBE, str(unpacked)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env=env,
+        cwd=unpacked.parent,
+    )
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout.splitlines()[-1])  # after the API's own log lines
+    assert answer["crew"] == [404, True]
+    assert answer["photos"] == [503, "Uploads are busy right now. Please try again in a minute."]
+    assert answer["from_elsewhere"] == []
+    assert answer["importable"] == []
+    assert set(PACKAGES) | {"boto3", "botocore", "bcrypt", "jinja2", "pydantic"} <= set(
+        answer["from_the_zip"]
+    )

@@ -15,9 +15,10 @@ from publishers.transport.mail import Mailer
 from sandbox.ses import SesStandIn, serving
 from sandbox.stack import SENDING_DOMAIN
 from state.deliveries import DynamoDeliveryLog
+from state.ses_events import SesEventLog
 from state.store import create_table
 from tests.support.publishing import booking, context
-from worker.ses_events import SesEventConsumer, SesEventLog
+from worker.ses_events import SesEventConsumer
 
 TABLE = "charterhand-state"
 SETTINGS = SummarySettings(

@@ -17,16 +17,12 @@ from bookings import default_fleet
 from publishers.deliveries import MemoryDeliveryLog
 from publishers.transport.mail import Mailer
 from sandbox.stack import LocalStack
+from state.confirmations import CLAIM_SECONDS, ConfirmationBusy, pending_confirmations
 from tests.support.cli import charterhand
 from tests.support.gmail import CODE, GERMAN, LINK, OWNER, confirmation_mail
 from tests.support.pipeline import send_raw, settle_all
 from tests.support.publishing import parts, sent_mail
-from worker.confirmations import (
-    CLAIM_SECONDS,
-    ConfirmationBusy,
-    ForwardingConfirmations,
-    pending_confirmations,
-)
+from worker.confirmations import ForwardingConfirmations
 from worker.parsing import ParsersReader
 from worker.setup_mail import Confirmation
 

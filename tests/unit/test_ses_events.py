@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from publishers.deliveries import delivery_tag
+from state.keys import delivery_tag
 from worker.ses_events import parse_event
 
 
