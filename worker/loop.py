@@ -14,12 +14,13 @@ nothing waits out a visibility timeout.
 outcome, after its log line: the metrics and the demo use it. A message whose settling failed
 (the queue refused) is not settled: it comes back, and is reported when it is settled.
 
-**The DLQ limit** (``dlq_limit``, :class:`worker.policy.DlqLimit`): once it trips, the loop
-stops taking messages (those in a thread finish; those received but not yet started go back to
-the queue; the rest stay there), logs one error line, and calls ``on_intake_stopped`` at once and
-every ``INTAKE_STOPPED_REPORT_SECONDS`` until the process stops (the metric an alarm watches).
-It stays stopped until restarted: whatever dead-lettered 20 messages in a row would dead-letter
-the next ones too.
+**The DLQ limit** (``dlq_limit``, :class:`worker.policy.DlqLimit`) is told each message's final
+outcome as a thread decides it. Once it trips, the loop stops taking messages (those in a thread
+finish; those received but not yet begun go back to the queue; the rest stay there), logs one
+error line, and calls ``on_intake_stopped`` at once and every ``INTAKE_STOPPED_REPORT_SECONDS``
+while ``run()`` lasts (the metric an alarm watches). It stays stopped until restarted: whatever
+dead-lettered 20 messages in a row would dead-letter the next ones too, and a process that
+exited instead would be restarted by ECS and dead-letter 20 more each time.
 """
 
 import threading
@@ -27,6 +28,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from typing import Protocol
 
 import structlog
 
@@ -34,7 +36,6 @@ from bookings import CharterhandError
 from worker.deleting import DeleteBatcher, Settled
 from worker.outcomes import Ending, Outcome
 from worker.policy import DlqLimit, IntakeStop
-from worker.process import MessageHandler
 from worker.queue import MAX_BATCH, MessageQueue, Received
 from worker.settling import Settler
 from worker.tracebacks import where_it_failed
@@ -55,6 +56,18 @@ DELETE_LINGER_SECONDS = 0.1
 INTAKE_STOPPED_REPORT_SECONDS = 60.0
 
 
+class Handler(Protocol):
+    """Works one message to its outcome (:class:`worker.process.MessageHandler`)."""
+
+    def handle(self, message: Received) -> Outcome:
+        """The message's outcome, before the retry budget is applied; never raises."""
+        ...
+
+    def close(self) -> None:
+        """The worker is stopping: stop waiting on anything slow."""
+        ...
+
+
 @dataclass
 class _InFlight:
     message: Received
@@ -68,7 +81,7 @@ class Worker:
         self,
         *,
         queue: MessageQueue,
-        handler: MessageHandler,
+        handler: Handler,
         settler: Settler,
         threads: int,
         visibility_timeout_seconds: int,
@@ -235,6 +248,7 @@ class Worker:
                 self._return_to_queue([message])
                 return
             outcome = self.settler.final(message, self.handler.handle(message))
+            self._count_for_dlq_limit(outcome)
             if outcome.ending in BATCH_DELETED:  # deleted with others; logged once deleted
                 handed_over = self._deletes.add(Settled(message, outcome, started))
                 if handed_over:
@@ -295,12 +309,16 @@ class Worker:
             self._settled(message, outcome)
 
     def _settled(self, message: Received, outcome: Outcome) -> None:
-        """A message settled for good (exactly once each): the hook, then the DLQ limit."""
+        """A message settled (exactly once each): the outcome hook."""
         if self.on_outcome is not None:
             try:
                 self.on_outcome(message, outcome)
             except Exception as exc:  # a hook never costs a message
                 log.error("outcome hook failed", message_id=message.message_id, exc_info=exc)
+
+    def _count_for_dlq_limit(self, outcome: Outcome) -> None:
+        """Counted as decided, in the order the threads decide them: a done message's delete
+        may be reported later, with its batch, but it proved the worker works when decided."""
         stop = self.dlq_limit.observe(outcome) if self.dlq_limit is not None else None
         if stop is not None:
             self._intake_stopped = stop

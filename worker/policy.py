@@ -141,10 +141,10 @@ class DlqLimit:
     """Counts dead letters in a row by reason class; trips once when ``count`` of one class fall
     within ``window_seconds``. Safe to call from several threads at once.
 
-    Only messages settled for good count: a done or ignored one, or a dead letter of another
-    class, ends the run (the worker can handle *some* messages, or they fail for different
-    reasons); a retry is neither (it may yet succeed). Once tripped it stays tripped: whoever
-    owns it stops taking messages until the process is restarted.
+    It is told each message's final outcome as it is decided. A done or ignored message, or a
+    dead letter of another class, ends the run (the worker can handle *some* messages, or they
+    fail for different reasons); a retry is neither (it may yet succeed). Once tripped it stays
+    tripped: whoever owns it stops taking messages until the process is restarted.
     """
 
     def __init__(
@@ -165,7 +165,7 @@ class DlqLimit:
         self.tripped: IntakeStop | None = None
 
     def observe(self, outcome: Outcome) -> IntakeStop | None:
-        """Count a message settled with ``outcome``; the stop, the one time the limit trips."""
+        """Count a message's final ``outcome``; the stop, the one time the limit trips."""
         if outcome.ending is Ending.RETRY:
             return None
         with self._lock:
