@@ -8,6 +8,7 @@ class), ``waiting`` (lease contention) or ``block`` (waits until ``ScriptedHandl
 """
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -107,12 +108,11 @@ def make_worker(
         max_seconds=retry_max_seconds,
         rand=rand,
     )
-    settler = Settler(queue, policy, clock=clock) if clock else Settler(queue, policy)
-    extra = {"clock": clock} if clock else {}
+    clock = clock or time.time
     return Worker(
         queue=queue,
         handler=handler,
-        settler=settler,
+        settler=Settler(queue, policy, clock=clock),
         threads=threads,
         visibility_timeout_seconds=visibility_timeout_seconds,
         poll_wait_seconds=0,
@@ -121,7 +121,7 @@ def make_worker(
         on_outcome=reports.outcome,
         dlq_limit=dlq_limit,
         on_intake_stopped=reports.stopped,
-        **extra,
+        clock=clock,
     )
 
 

@@ -12,9 +12,9 @@ import structlog
 
 from app.logs import configure_logging
 from tests.support.queues import BOOKING, FakeClock, Reports, ScriptedHandler, drain, make_worker
-from worker.outcomes import ReasonClass
+from worker.outcomes import Outcome, ReasonClass
 from worker.policy import DlqLimit
-from worker.queue import CONTENTION, PRIOR_RECEIVES, MemoryQueue
+from worker.queue import CONTENTION, PRIOR_RECEIVES, MemoryQueue, Received
 
 
 @pytest.fixture
@@ -172,13 +172,12 @@ def test_the_hook_hears_of_each_settled_message_exactly_once(queue, handler, rep
     for body in ("done", "ignored", "transient", "permanent", "done", "done"):
         queue.send(body)
 
-    def broken(*_: object) -> None:
-        raise RuntimeError("a broken hook")
+    def report_then_break(message: Received, outcome: Outcome) -> None:
+        reports.outcome(message, outcome)
+        raise RuntimeError("a broken hook")  # costs no message, and no second report
 
     worker = make_worker(queue, handler, reports, max_receive_count=2, clock=clock)
-    hook = worker.on_outcome
-    assert hook is not None
-    worker.on_outcome = lambda m, o: (hook(m, o), broken())  # a failing hook costs nothing
+    worker.on_outcome = report_then_break
     drain(worker)
     settles = [(m.message_id, m.receive_count) for m, _ in reports.outcomes]
     assert len(settles) == len(set(settles)) == len(handler.handled) == 7  # one retry: 7 settles
