@@ -147,11 +147,13 @@ class Worker:
         log.info("worker started", threads=self.threads, once=once)
         try:
             while not self._shutdown.is_set():
-                if self._intake_stopped is not None:
-                    if once and self._idle():
-                        break
-                    self._report_intake_stopped(self._intake_stopped)
-                    self._shutdown.wait(1.0 if once else INTAKE_STOPPED_REPORT_SECONDS)
+                if self._intake_stopped is not None:  # reported once already, when it tripped
+                    if once:
+                        if self._idle():
+                            break
+                        self.wait_idle(1.0)
+                    elif not self._shutdown.wait(INTAKE_STOPPED_REPORT_SECONDS):
+                        self._report_intake_stopped(self._intake_stopped)
                     continue
                 received = self._run_once(
                     wait_seconds=min(self.poll_wait_seconds, 2) if once else None

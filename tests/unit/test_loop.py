@@ -5,6 +5,8 @@ hook hears of each settled message once; the DLQ limit stops intake."""
 
 import io
 import json
+import threading
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -217,8 +219,7 @@ def test_run_once_ends_when_the_limit_stops_intake(queue, handler, reports, cloc
     worker.run(once=True)
     assert reports.endings() == ["dead-letter"] * 2
     assert len(queue) == 3
-    assert [s.reason_class for s in reports.stops] == [ReasonClass.STEP] * len(reports.stops)
-    assert reports.stops  # the metric was written at least once
+    assert [s.reason_class for s in reports.stops] == [ReasonClass.STEP]  # reported when tripped
 
 
 def test_a_message_handled_between_dead_letters_keeps_the_worker_going(
@@ -230,3 +231,24 @@ def test_a_message_handled_between_dead_letters_keeps_the_worker_going(
     drain(make_worker(queue, handler, reports, threads=1, dlq_limit=limit, clock=clock))
     assert reports.stops == []
     assert len(queue) == 0
+
+
+def test_a_stopped_worker_keeps_reporting_until_it_is_stopped(
+    queue, handler, reports, clock, monkeypatch
+):
+    monkeypatch.setattr("worker.loop.INTAKE_STOPPED_REPORT_SECONDS", 0.05)
+    for body in ("permanent", "done"):
+        queue.send(body)
+    limit = DlqLimit(count=1, window_seconds=300, clock=clock)
+    worker = make_worker(queue, handler, reports, threads=1, dlq_limit=limit, clock=clock)
+    loop = threading.Thread(target=worker.run)
+    loop.start()
+    deadline = time.monotonic() + 10
+    while len(reports.stops) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    worker.stop()
+    loop.join(10)
+    assert not loop.is_alive()
+    assert len(reports.stops) >= 3  # the alarm's metric, again and again
+    assert reports.endings() == ["dead-letter"]
+    assert [body for _, body, _ in queue.stored()] == ["done"]  # never taken
