@@ -195,7 +195,6 @@ def build_worker(
         companions.append(SesEventConsumer(clients.sqs, settings.ses_events_queue_url, events).run)
     return Worker(
         companions=companions,
-        queue=queue,
         handler=handler,
         settler=Settler(queue, policy),
         threads=threads,

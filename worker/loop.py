@@ -80,7 +80,6 @@ class Worker:
     def __init__(
         self,
         *,
-        queue: MessageQueue,
         handler: Handler,
         settler: Settler,
         threads: int,
@@ -94,14 +93,15 @@ class Worker:
         on_intake_stopped: IntakeStoppedHook | None = None,
         companions: Sequence[Callable[[threading.Event], None]] = (),
     ) -> None:
-        """``on_outcome`` is called once per settled message, after it is logged (metrics; the
+        """``settler`` carries outcomes out on its queue, the queue this loop receives from.
+        ``on_outcome`` is called once per settled message, after it is logged (metrics; the
         demo). A message not settled comes back, and is counted when it is. ``dlq_limit``: when
         to stop taking messages (None: never); ``on_intake_stopped`` is told when it did.
         ``companions``: loops that live as long as ``run()`` (the SES event consumer), each on
         its own daemon thread, given the event that tells them to stop."""
-        self.queue = queue
         self.handler = handler
         self.settler = settler
+        self.queue: MessageQueue = settler.queue
         self.threads = threads
         self.visibility_timeout_seconds = visibility_timeout_seconds
         self.poll_wait_seconds = poll_wait_seconds
@@ -128,7 +128,7 @@ class Worker:
         self._companions = list(companions)
         self._companions_stop = threading.Event()
         self._deletes = DeleteBatcher(
-            queue.delete_batch, self._deleted, linger_seconds=delete_linger_seconds
+            self.queue.delete_batch, self._deleted, linger_seconds=delete_linger_seconds
         )
 
     # --- the loop ------------------------------------------------------------------------------

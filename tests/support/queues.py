@@ -110,7 +110,6 @@ def make_worker(
     )
     clock = clock or time.time
     return Worker(
-        queue=queue,
         handler=handler,
         settler=Settler(queue, policy, clock=clock),
         threads=threads,
