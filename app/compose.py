@@ -39,11 +39,14 @@ from worker.fetching import RawEmails
 from worker.loop import OutcomeHook, Worker
 from worker.orchestrate import Orchestrator, dependency_order
 from worker.original_dkim import KeyLookup, dns_txt
-from worker.outcomes import Outcome, Received, Settler
+from worker.outcomes import Outcome
 from worker.parsing import ParsersReader
+from worker.policy import DlqLimit, RetryPolicy
 from worker.process import MessageHandler
+from worker.queue import Received, SqsQueue
 from worker.reading import MailReader
 from worker.ses_events import SesEventConsumer
+from worker.settling import Settler
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudfront import CloudFrontClient
@@ -150,8 +153,18 @@ def build_worker(
     dependencies do not resolve, rather than at the first message.
 
     Metrics go to the log stream as EMF lines (``metrics``: by default to the stream
-    ``configure_logging`` set up, so call that first); ``on_outcome`` is called after them for
-    each settled message."""
+    ``configure_logging`` set up, so call that first).
+
+    **The outcome hook.** ``on_outcome(message, outcome)`` is called exactly once for each
+    settled message, with its final outcome (a retry is final for that receive: the message
+    comes back and is reported again when next settled), after its log line and its metrics,
+    on the thread that settled it (so quickly, and safely from several threads at once). A
+    message the queue failed to settle is not reported: it comes back. An exception in the hook
+    is logged and changes nothing. The demo learns each email's outcome from it.
+
+    **The DLQ limit.** ``dlq_limit_count`` dead letters in a row of one reason class within
+    ``dlq_limit_window_seconds`` stop the worker taking messages (:class:`worker.policy.DlqLimit`;
+    0 turns the limit off) until it is restarted; it then writes ``IntakeStopped`` each minute."""
     threads = settings.worker_threads
     metrics = metrics or Metrics(settings.metrics_namespace)
     clients = clients or Clients.from_environment(
@@ -186,13 +199,16 @@ def build_worker(
         key_lookup=key_lookup or dns_txt,
         confirmations=forwarding_confirmations(settings, clients),
     )
-    settler = Settler(
-        queue_url=settings.queue_url,
-        dlq_url=settings.dlq_url,
+    queue = SqsQueue(queue_url=settings.queue_url, dlq_url=settings.dlq_url, client=clients.sqs)
+    policy = RetryPolicy(
         max_receive_count=settings.max_receive_count,
-        retry_base_seconds=settings.retry_base_seconds,
-        retry_max_seconds=settings.retry_max_seconds,
-        client=clients.sqs,
+        base_seconds=settings.retry_base_seconds,
+        max_seconds=settings.retry_max_seconds,
+    )
+    dlq_limit = (
+        DlqLimit(count=settings.dlq_limit_count, window_seconds=settings.dlq_limit_window_seconds)
+        if settings.dlq_limit_count
+        else None
     )
     companions = []
     if settings.ses_events_queue_url:
@@ -200,15 +216,15 @@ def build_worker(
         companions.append(SesEventConsumer(clients.sqs, settings.ses_events_queue_url, events).run)
     return Worker(
         companions=companions,
-        sqs=clients.sqs,
-        queue_url=settings.queue_url,
         handler=handler,
-        settler=settler,
+        settler=Settler(queue, policy),
         threads=threads,
         visibility_timeout_seconds=settings.visibility_timeout_seconds,
         poll_wait_seconds=settings.poll_wait_seconds,
         shutdown_deadline_seconds=settings.shutdown_deadline_seconds,
         on_outcome=_both(metrics.outcome, on_outcome),
+        dlq_limit=dlq_limit,
+        on_intake_stopped=metrics.intake_stopped,
     )
 
 

@@ -1,5 +1,5 @@
-"""The worker's CloudWatch metrics: what it emits (the one list the dashboard is checked against),
-and the emitter the loop's outcome hook and the orchestrator's step hook call.
+"""The worker's CloudWatch metrics: what it emits (the lists the dashboard and the alarms are
+checked against), and the emitter the loop's hooks and the orchestrator's step hook call.
 
 | metric           | unit         | dimension sets                | a value per             |
 | ---------------- | ------------ | ----------------------------- | ----------------------- |
@@ -7,6 +7,7 @@ and the emitter the loop's outcome hook and the orchestrator's step hook call.
 | EnqueueToSettled | Milliseconds | Outcome                       | settled message         |
 | StepLatency      | Milliseconds | Step                          | publisher step run      |
 | StepFailures     | Count        | Step                          | step run (1 failed, 0 not) |
+| IntakeStopped    | Count        | (none)                        | minute the DLQ limit holds (1) |
 
 ``EnqueueToSettled`` runs from SQS's SentTimestamp (SNS delivered the notification) to the
 message's settling; its ``Outcome=done`` series is the enqueue-to-done latency. ``StepFailures`` is
@@ -14,19 +15,26 @@ message's settling; its ``Outcome=done`` series is the enqueue-to-done latency. 
 failures and its SampleCount the runs: the alarm needs no metric math. ``Emails`` counts settled
 messages (an SES notification carries one email; an S3 event with several counts once, with the
 most urgent outcome). Dimension values are fixed names (outcomes, reason classes, step names),
-never free text: no renter data reaches a metric, and the number of metrics stays small.
+never free text: no renter data reaches a metric, and the number of metrics stays small. The
+reason classes are :class:`worker.outcomes.ReasonClass` (the DLQ limit counts by the same ones).
+
+``IntakeStopped`` is 1 whenever a worker's DLQ limit (:class:`worker.policy.DlqLimit`) has
+stopped it taking messages: once when it trips, then once a minute for as long as that worker
+runs, so the alarm on it (monitoring.tf, ``worker_intake_stopped``) stays in ALARM until the
+worker is restarted. Its line names the reason class and the count (members, not dimensions).
 """
 
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import structlog
 
 from app.emf import Directive, emf_line
-from worker.outcomes import Kind, Outcome, Received
+from worker.outcomes import Outcome
+from worker.policy import IntakeStop
+from worker.queue import Received
 
 if TYPE_CHECKING:
     from worker.orchestrate import StepRun
@@ -50,88 +58,12 @@ ENQUEUE_TO_SETTLED = Metric("EnqueueToSettled", "Milliseconds", (("Outcome",),))
 STEP_LATENCY = Metric("StepLatency", "Milliseconds", (("Step",),))
 STEP_FAILURES = Metric("StepFailures", "Count", (("Step",),))
 
-#: every metric the worker emits; infra/terraform/monitoring.tf's dashboard is tested against it
+INTAKE_STOPPED = Metric("IntakeStopped", "Count", ((),))
+
+#: every metric the worker charts; infra/terraform/monitoring.tf's dashboard is tested against it
 METRICS = (EMAILS, ENQUEUE_TO_SETTLED, STEP_LATENCY, STEP_FAILURES)
-
-
-class ReasonClass(StrEnum):
-    """Why a message ended as it did, in a few fixed words (the ``ReasonClass`` dimension)."""
-
-    PUBLISHED = "published"  # done: at least one step ran
-    CURRENT = "current"  # done: every step was already in line with the state
-    DUPLICATE = "duplicate"  # done: this email was already applied
-    NOT_A_BOOKING = "not_a_booking"  # ignored: read, and positively not a booking
-    UNTRUSTED = "untrusted"  # ignored: admission refused it (verdicts, forwarder, bucket)
-    NOT_MAIL = "not_mail"  # ignored: no received mail in the message (test event, notices)
-    UNREADABLE = "unreadable"  # the message body could not be read
-    FETCH = "fetch"  # reading the raw email from S3 failed
-    PARSE = "parse"  # a booking email we cannot read
-    LEASE = "lease"  # waiting: another worker holds the booking, or SES has not reported a send
-    STATE = "state"  # the state table kept changing or failed
-    STEP = "step"  # a publisher step failed
-    UNEXPECTED = "unexpected"  # a bug of ours or a library's
-    OTHER = "other"  # none of the above: look at the log line's reason
-
-
-#: ignored reasons' openings (worker/admission.py, worker/decode.py): tests pin them to the code
-_IGNORED = (
-    ("not a booking", ReasonClass.NOT_A_BOOKING),
-    ("SES virus verdict", ReasonClass.UNTRUSTED),
-    ("SES spam verdict", ReasonClass.UNTRUSTED),
-    ("sender ", ReasonClass.UNTRUSTED),
-    ("no Authentication-Results", ReasonClass.UNTRUSTED),
-    ("SES's Authentication-Results", ReasonClass.UNTRUSTED),
-    ("the email names no single From", ReasonClass.UNTRUSTED),
-    ("From domain not authenticated", ReasonClass.UNTRUSTED),
-    ("unverified booking email", ReasonClass.UNTRUSTED),
-    ("claims to be a", ReasonClass.UNTRUSTED),
-    ("forwarded", ReasonClass.UNTRUSTED),
-    ("object is in bucket", ReasonClass.UNTRUSTED),
-    ("SES setup notification", ReasonClass.NOT_MAIL),
-    ("SNS ", ReasonClass.NOT_MAIL),
-    ("s3:TestEvent", ReasonClass.NOT_MAIL),
-    ("no object created", ReasonClass.NOT_MAIL),
-    ("EventBridge S3", ReasonClass.NOT_MAIL),
-    ("SES ", ReasonClass.NOT_MAIL),
-)
-
-_LEASE_ERRORS = frozenset({"LeaseHeld", "BookingBusy"})
-
-
-def reason_class(outcome: Outcome) -> ReasonClass:
-    """The outcome's reason class: from its error class and step where it has them."""
-    if outcome.kind is Kind.DONE:
-        if outcome.reason.startswith("duplicate"):
-            return ReasonClass.DUPLICATE
-        if ": ran nothing" in outcome.reason:
-            return ReasonClass.CURRENT
-        return ReasonClass.PUBLISHED
-    if outcome.kind is Kind.IGNORED:
-        for opening, found in _IGNORED:
-            if outcome.reason.startswith(opening):
-                return found
-        return ReasonClass.OTHER
-    return _error_class(outcome)
-
-
-def _error_class(outcome: Outcome) -> ReasonClass:
-    if outcome.contention or outcome.error_class in _LEASE_ERRORS:
-        return ReasonClass.LEASE
-    if outcome.error_class == "UnreadableBody":
-        return ReasonClass.UNREADABLE
-    if outcome.error_class == "ParseError" or outcome.step == "parse":
-        return ReasonClass.PARSE
-    if outcome.step == "fetch":
-        return ReasonClass.FETCH
-    if outcome.step == "state":
-        return ReasonClass.STATE
-    # a retry that ran out keeps its cause's reason after this opening
-    cause = outcome.reason.split(": ", 1)[-1] if "retries exhausted" in outcome.reason else ""
-    if outcome.reason.startswith("unexpected") or cause.startswith("unexpected"):
-        return ReasonClass.UNEXPECTED
-    if outcome.step:
-        return ReasonClass.STEP
-    return ReasonClass.OTHER
+#: metrics an alarm watches rather than a chart (monitoring.tf's alarms are tested against it)
+ALARMED = (INTAKE_STOPPED,)
 
 
 def stdout_lines() -> Callable[[str], None]:
@@ -161,8 +93,8 @@ class Metrics:
         now = self.clock()
         members: dict[str, str | float | int] = {
             "event": "metrics",
-            "Outcome": outcome.kind.value,
-            "ReasonClass": reason_class(outcome).value,
+            "Outcome": outcome.ending.value,
+            "ReasonClass": outcome.reason_class.value,
             EMAILS.name: 1,
         }
         directives = [_directive(EMAILS)]
@@ -170,6 +102,16 @@ class Metrics:
             members[ENQUEUE_TO_SETTLED.name] = round(max(0.0, now - message.sent_at) * 1000, 1)
             directives.append(_directive(ENQUEUE_TO_SETTLED))
         self._emit(now, directives, members)
+
+    def intake_stopped(self, stop: IntakeStop) -> None:
+        """The loop's intake-stopped hook: 1 on ``IntakeStopped`` (the alarm's metric)."""
+        members: dict[str, str | float | int] = {
+            "event": "metrics",
+            "ReasonClass": stop.reason_class.value,
+            "DeadLetters": stop.count,
+            INTAKE_STOPPED.name: 1,
+        }
+        self._emit(self.clock(), [_directive(INTAKE_STOPPED)], members)
 
     def step(self, run: "StepRun") -> None:
         """The orchestrator's step hook: one line per publisher step run."""

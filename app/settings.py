@@ -28,6 +28,7 @@ from pydantic_settings import (
 
 from bookings import Fleet, MarginPolicy, PermanentError, default_fleet
 from parsers.vocabulary import Vocabulary
+from worker.policy import DLQ_LIMIT_COUNT, DLQ_LIMIT_WINDOW_SECONDS
 
 ENV_PREFIX = "CHARTERHAND_"
 
@@ -210,6 +211,20 @@ class WorkerSettings(_Settings):
     )
     retry_max_seconds: int = Field(
         default=900, ge=0, le=43200, description="longest retry delay (SQS allows 12 h)"
+    )
+    dlq_limit_count: int = Field(
+        default=DLQ_LIMIT_COUNT,
+        ge=0,
+        le=10000,
+        description="dead letters in a row for one reason class (within dlq_limit_window_seconds) "
+        "after which the worker stops taking messages until restarted (a bad deploy must not "
+        "move the whole queue to the DLQ); 0 turns the limit off",
+    )
+    dlq_limit_window_seconds: int = Field(
+        default=DLQ_LIMIT_WINDOW_SECONDS,
+        ge=1,
+        le=86400,
+        description="the window dlq_limit_count dead letters must fall within",
     )
 
 

@@ -178,7 +178,7 @@ def left_live(bookings: int, tmp: Path) -> tuple[int, int]:
         send_raw(stack, email_for(event(Kind.CANCELLED, booking_id=booking_id, as_of_minutes=60)))
     drain(90)
     worker.signal_shutdown()
-    worker._stop()
+    worker.stop()
     live = 0
     calendar_last = {e["booking"]: e["input"]["status"] for e in recorder.completed("calendar")}
     for booking_id in ids:

@@ -16,16 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from aws.errors import DENIED_CODES, error_code, family
 from bookings import PermanentError, TransientError
+from worker.queue import FIRST_FAILURE, MAX_BATCH, REPLAY_COUNT, message_attributes, ours
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
-    from mypy_boto3_sqs.type_defs import MessageTypeDef
+    from mypy_boto3_sqs.type_defs import MessageAttributeValueTypeDef, MessageTypeDef
 
-ATTRIBUTE_PREFIX = "charterhand."
-REPLAY_COUNT = ATTRIBUTE_PREFIX + "replay_count"
-#: carried onto the replayed message, so a replay that fails again keeps when the trouble started
-FIRST_FAILURE = ATTRIBUTE_PREFIX + "first_failure"
-BATCH = 10  # SQS's limit for receive, send and delete batches
+BATCH = MAX_BATCH  # SQS's limit for receive, send and delete batches
 
 
 @dataclass(frozen=True)
@@ -42,11 +39,7 @@ class DeadLetter:
     @classmethod
     def from_sqs(cls, message: "MessageTypeDef") -> "DeadLetter":
         system = message.get("Attributes", {})
-        custom = {
-            name.removeprefix(ATTRIBUTE_PREFIX): value.get("StringValue", "")
-            for name, value in message.get("MessageAttributes", {}).items()
-            if name.startswith(ATTRIBUTE_PREFIX)
-        }
+        custom = ours(message.get("MessageAttributes", {}))
         sent_ms = int(system.get("SentTimestamp", "0"))
         receive_count = custom.get("receive_count") or system.get("ApproximateReceiveCount", "0")
         return cls(
@@ -139,9 +132,10 @@ class ReplaySummary:
     failed: list[str] = field(default_factory=list)
 
 
-def replay_attributes(letter: DeadLetter) -> dict[str, Any]:
+def replay_attributes(letter: DeadLetter) -> dict[str, "MessageAttributeValueTypeDef"]:
     """The attributes a replayed message carries: its replay count, and its first failure time
-    (the worker keeps it when the message is dead-lettered again)."""
+    (the worker keeps it when the message is dead-lettered again, so a replay that fails again
+    keeps when the trouble started)."""
     attrs = {
         REPLAY_COUNT: str(letter.replay_count + 1),
         FIRST_FAILURE: letter.first_failure.isoformat().replace("+00:00", "Z"),
@@ -149,7 +143,7 @@ def replay_attributes(letter: DeadLetter) -> dict[str, Any]:
     recorded = letter.attributes.get("first_failure")
     if recorded:
         attrs[FIRST_FAILURE] = recorded  # exactly as the worker wrote it
-    return {name: {"DataType": "String", "StringValue": value} for name, value in attrs.items()}
+    return message_attributes(attrs)
 
 
 def explain_aws_error(exc: Exception, queue_url: str) -> Exception:
@@ -244,7 +238,7 @@ class DeadLetterQueue:
                 if limit is not None and len(seen) >= limit:
                     return
 
-    def release(self, letters: Iterable[DeadLetter]) -> None:
+    def return_to_queue(self, letters: Iterable[DeadLetter]) -> None:
         """Make letters visible again at once (what we looked at but did not act on)."""
         self._batched(
             letters,
@@ -263,7 +257,7 @@ class DeadLetterQueue:
         """The dead letters (matching ``selection``), left in the queue, oldest first."""
         selection = selection or Selection()
         letters = list(self._scan(visibility=30))
-        self.release(letters)
+        self.return_to_queue(letters)
         chosen = sorted((x for x in letters if selection.matches(x)), key=lambda x: x.sent_at)
         return chosen[:limit] if limit is not None else chosen
 
@@ -298,7 +292,7 @@ class DeadLetterQueue:
             return limit is None or summary.replayed + in_flight + extra < limit
 
         def choose(batch: list[DeadLetter]) -> tuple[int, list[DeadLetter]]:
-            """(letters not seen before, those of them to replay); the rest wait to be released."""
+            """(letters not seen before, those of them to replay); the rest are returned later."""
             nonlocal in_flight
             new = [letter for letter in batch if letter.message_id not in seen]
             untouched.extend(letter for letter in batch if letter.message_id in seen)
@@ -325,7 +319,7 @@ class DeadLetterQueue:
                     sent, failed = (len(picked), []) if dry_run else self._replay_batch(picked)
                     with lock:
                         if dry_run:
-                            untouched.extend(picked)  # shown, not sent: released at the end
+                            untouched.extend(picked)  # shown, not sent: returned at the end
                         in_flight -= len(picked)
                         summary.replayed += sent
                         summary.failed.extend(failed)
@@ -334,7 +328,7 @@ class DeadLetterQueue:
         with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="replay") as pool:
             for future in [pool.submit(drain) for _ in range(parallel)]:
                 future.result()  # the first error, if any, after every loop has stopped
-        self.release(untouched)
+        self.return_to_queue(untouched)
         return summary
 
     def _replay_batch(self, letters: list[DeadLetter]) -> tuple[int, list[str]]:
@@ -352,12 +346,12 @@ class DeadLetterQueue:
                 ],
             )
         except Exception as exc:
-            self.release(letters)
+            self.return_to_queue(letters)
             raise explain_aws_error(exc, self.queue_url) from exc
         sent = [letters[int(entry["Id"])] for entry in result.get("Successful", [])]
         unsent = [letters[int(entry["Id"])] for entry in result.get("Failed", [])]
         self.delete(sent)
-        self.release(unsent)
+        self.return_to_queue(unsent)
         return len(sent), [letter.message_id for letter in unsent]
 
     def delete(self, letters: Iterable[DeadLetter]) -> None:
@@ -379,7 +373,7 @@ class DeadLetterQueue:
         for letter in self._scan(visibility=self.hold_seconds):
             (doomed if selection.matches(letter) else kept).append(letter)
         self.delete(doomed)
-        self.release(kept)
+        self.return_to_queue(kept)
         return len(doomed)
 
     def _batched(

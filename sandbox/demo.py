@@ -2,16 +2,19 @@
 
 In one process: moto's server (SQS, S3, DynamoDB, SES), the sandbox calendar and SCC, the local
 site server, the links API and the worker, built by the same composition root production uses
-(``app.compose.build_worker``). Sample emails go in the way SES delivers them
-(``sandbox.ingest``), one at a time so each outcome belongs to one email.
+(``app.compose.build_worker``) and running its own loop (``Worker.run``) on a thread. Sample
+emails go in the way SES delivers them (``sandbox.ingest``), one at a time so each outcome
+belongs to one email; the worker's outcome hook tells the demo what became of each.
 """
 
 import email
 import email.policy
 import io
 import json
+import queue
 import re
 import secrets
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -38,6 +41,8 @@ from sandbox.links_api import LinksApiServer
 from sandbox.site import SiteServer
 from sandbox.stack import LocalStack, allow_uploads_from, provision
 from worker.loop import Worker
+from worker.outcomes import Ending, Outcome
+from worker.queue import Received
 
 SAMPLES = SAMPLE_EMAILS
 
@@ -82,6 +87,28 @@ class DemoReport:
     seconds: float = 0.0
 
 
+class Outcomes:
+    """The worker's outcome hook for the demo: every settled message's outcome, in order."""
+
+    def __init__(self) -> None:
+        self._settled: queue.Queue[Outcome] = queue.Queue()
+
+    def __call__(self, message: Received, outcome: Outcome) -> None:
+        self._settled.put(outcome)
+
+    def next_final(self, seconds: float = 30.0) -> Outcome:
+        """The next outcome that is not a retry (the message settled for good)."""
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                outcome = self._settled.get(timeout=left)
+            except queue.Empty:
+                break
+            if outcome.ending is not Ending.RETRY:
+                return outcome
+        raise TimeoutError("the worker did not settle the email in time")
+
+
 @dataclass
 class DemoStack:
     """The running parts, for ``--serve`` and for tests."""
@@ -93,6 +120,8 @@ class DemoStack:
     links: LinksApiServer
     settings: Settings
     worker: Worker
+    #: what the worker settled, as its outcome hook reports it
+    outcomes: Outcomes
     log: io.StringIO
     #: what a shell needs to point ``charterhand dlq`` / ``status`` at this stack (no secrets)
     env: dict[str, str]
@@ -128,7 +157,7 @@ def running_demo() -> Iterator[DemoStack]:
             "scc_service_key": downstream.scc_service_key,
             "link_signing_key": secrets.token_urlsafe(32),
             "forwarder_allowlist": [OWNER_MAILBOX],
-            "poll_wait_seconds": 0,
+            "poll_wait_seconds": 1,
             "retry_base_seconds": 1,
             "max_receive_count": 3,
         }
@@ -138,14 +167,15 @@ def running_demo() -> Iterator[DemoStack]:
         log = io.StringIO()
         configure_logging("INFO", stream=log)
         stack.callback(structlog.reset_defaults)
-        worker = build_worker(settings, owner="demo")
-        stack.callback(_stop, worker)
-        yield DemoStack(moto, resources, downstream, site, links, settings, worker, log, env)
-
-
-def _stop(worker: Worker) -> None:
-    worker.signal_shutdown()
-    worker._stop()
+        outcomes = Outcomes()
+        worker = build_worker(settings, owner="demo", on_outcome=outcomes)
+        loop = threading.Thread(target=worker.run, name="demo-worker", daemon=True)
+        loop.start()
+        stack.callback(loop.join, 30)
+        stack.callback(worker.stop)
+        yield DemoStack(
+            moto, resources, downstream, site, links, settings, worker, outcomes, log, env
+        )
 
 
 def run(
@@ -172,14 +202,14 @@ def run(
             prefix=demo.settings.inbound_prefix,
             queue_url=demo.stack.queue_url,
         )
-        settled = _settle_one(demo)
+        settled = demo.outcomes.next_final()
         report.outcomes.append(
             EmailOutcome(
                 file=file,
                 shows=shows,
-                outcome=settled.get("outcome", "?"),
-                booking=settled.get("booking_id"),
-                reason=settled.get("reason", ""),
+                outcome=settled.ending.value,
+                booking=settled.booking_key,
+                reason=settled.reason,
             )
         )
     report.bookings = _bookings(demo, report.outcomes)
@@ -192,26 +222,6 @@ def run(
     (out_dir / "worker.log").write_text(demo.log.getvalue())
     report.seconds = time.monotonic() - began
     return report
-
-
-def _settle_one(demo: DemoStack, seconds: float = 30.0) -> dict[str, Any]:
-    """Work the queue until one message has settled for good; its log line."""
-    deadline = time.monotonic() + seconds
-    seen = len(_settled_lines(demo.log))
-    while time.monotonic() < deadline:
-        demo.worker._run_once(wait_seconds=0)
-        demo.worker.wait_idle(10)
-        lines = _settled_lines(demo.log)
-        final = [line for line in lines[seen:] if line["outcome"] != "retry"]
-        if final:
-            return final[-1]
-        time.sleep(0.2)
-    raise TimeoutError("the worker did not settle the email in time")
-
-
-def _settled_lines(log: io.StringIO) -> list[dict[str, Any]]:
-    lines = (json.loads(line) for line in log.getvalue().splitlines() if line.startswith("{"))
-    return [line for line in lines if line.get("event") == "message settled"]
 
 
 def _bookings(demo: DemoStack, outcomes: list[EmailOutcome]) -> list[BookingStatus]:

@@ -3,8 +3,8 @@
 A message whose outcome is *done* or *ignored* is handed over here and its thread moves on to the
 next message. The batch goes out once ten wait, or ``linger_seconds`` after the first one came,
 or when ``flush()`` says no other message is in work to join it, whichever is soonest. The
-outcome is logged once SQS has deleted it (or said why not: the message then comes back after its
-visibility timeout, and its email is recognised as applied).
+outcome is logged once the queue has deleted it (or said why not: the message then comes back
+after its visibility timeout, and its email is recognised as applied).
 """
 
 import threading
@@ -15,12 +15,10 @@ from dataclasses import dataclass
 import structlog
 
 from bookings import CharterhandError
-from worker.outcomes import Outcome, Received
+from worker.outcomes import Outcome
+from worker.queue import MAX_BATCH, Received
 
 log = structlog.get_logger("charterhand.worker")
-
-#: SQS's largest batch
-MAX_BATCH = 10
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,26 @@
-"""The SQS loop: long-poll, work messages on a small thread pool, settle each one, stop cleanly.
+"""The worker's loop: receive from the queue, work messages on a small thread pool, settle each
+one, stop cleanly.
 
-``run()`` loops ``_run_once()`` until ``signal_shutdown()`` (arroyo's ``StreamProcessor``); tests
-drive ``_run_once()`` directly. A heartbeat thread extends the visibility of messages still in
-work, so a slow booking is never handed to a second worker. Messages done or ignored are deleted
-in batches (:mod:`worker.deleting`), their thread free at once; with no other message in work the
-batch goes at once instead of lingering for company. On shutdown the loop stops
-receiving, gives in-flight messages until the deadline to finish, deletes what is settled, then
-makes the rest visible again at once: nothing is lost, and nothing waits out a visibility timeout.
+``run()`` loops ``_run_once()`` until ``signal_shutdown()`` or ``stop()`` (arroyo's
+``StreamProcessor``); tests drive ``_run_once()`` directly. A heartbeat thread extends the
+visibility of messages still in work, so a slow booking is never handed to a second worker.
+Messages done or ignored are deleted in batches (:mod:`worker.deleting`), their thread free at
+once; with no other message in work the batch goes at once instead of lingering for company. On
+shutdown the loop stops receiving, gives in-flight messages until the deadline to finish, deletes
+what is settled, then returns the rest to the queue (visible again at once): nothing is lost, and
+nothing waits out a visibility timeout.
+
+**The outcome hook** (``on_outcome``) is called exactly once per settled message, with its final
+outcome, after its log line: the metrics and the demo use it. A message whose settling failed
+(the queue refused) is not settled: it comes back, and is reported when it is settled.
+
+**The DLQ limit** (``dlq_limit``, :class:`worker.policy.DlqLimit`) is told each message's final
+outcome as a thread decides it. Once it trips, the loop stops taking messages (those in a thread
+finish; those received but not yet begun go back to the queue; the rest stay there), logs one
+error line, and calls ``on_intake_stopped`` at once and every ``INTAKE_STOPPED_REPORT_SECONDS``
+while ``run()`` lasts (the metric an alarm watches). It stays stopped until restarted: whatever
+dead-lettered 20 messages in a row would dead-letter the next ones too, and a process that
+exited instead would be restarted by ECS and dead-letter 20 more each time.
 """
 
 import threading
@@ -14,33 +28,44 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import structlog
-from botocore.exceptions import BotoCoreError, ClientError
 
-from aws.errors import classify
 from bookings import CharterhandError
 from worker.deleting import DeleteBatcher, Settled
-from worker.outcomes import Kind, Outcome, Received, Settler
-from worker.process import MessageHandler
+from worker.outcomes import Ending, Outcome
+from worker.policy import DlqLimit, IntakeStop
+from worker.queue import MAX_BATCH, MessageQueue, Received
+from worker.settling import Settler
 from worker.tracebacks import where_it_failed
-
-if TYPE_CHECKING:
-    from mypy_boto3_sqs import SQSClient
 
 log = structlog.get_logger("charterhand.worker")
 
 #: outcomes whose message only needs deleting: those go out in batches
-BATCH_DELETED = frozenset({Kind.DONE, Kind.IGNORED})
+BATCH_DELETED = frozenset({Ending.DONE, Ending.IGNORED})
 
 #: called once per settled message with its final outcome
 OutcomeHook = Callable[[Received, Outcome], None]
+#: called when the DLQ limit stopped intake, and again every so often while it stays stopped
+IntakeStoppedHook = Callable[[IntakeStop], None]
 
-#: SQS's largest receive batch
-MAX_BATCH = 10
 #: how long a done or ignored message may wait for others in work to be deleted with
 DELETE_LINGER_SECONDS = 0.1
+#: while intake is stopped, how often ``on_intake_stopped`` is called again (the alarm's period)
+INTAKE_STOPPED_REPORT_SECONDS = 60.0
+
+
+class Handler(Protocol):
+    """Works one message to its outcome (:class:`worker.process.MessageHandler`)."""
+
+    def handle(self, message: Received) -> Outcome:
+        """The message's outcome, before the retry budget is applied; never raises."""
+        ...
+
+    def close(self) -> None:
+        """The worker is stopping: stop waiting on anything slow."""
+        ...
 
 
 @dataclass
@@ -55,9 +80,7 @@ class Worker:
     def __init__(
         self,
         *,
-        sqs: "SQSClient",
-        queue_url: str,
-        handler: MessageHandler,
+        handler: Handler,
         settler: Settler,
         threads: int,
         visibility_timeout_seconds: int,
@@ -65,23 +88,28 @@ class Worker:
         shutdown_deadline_seconds: float,
         delete_linger_seconds: float = DELETE_LINGER_SECONDS,
         clock: Callable[[], float] = time.monotonic,
-        on_outcome: "OutcomeHook | None" = None,
+        on_outcome: OutcomeHook | None = None,
+        dlq_limit: DlqLimit | None = None,
+        on_intake_stopped: IntakeStoppedHook | None = None,
         companions: Sequence[Callable[[threading.Event], None]] = (),
     ) -> None:
-        """``on_outcome`` is called once per settled message, after it is logged (metrics; the
-        demo). A message not settled comes back, and is counted when it is. ``companions``: loops
-        that live as long as ``run()`` (the SES event consumer), each on its own daemon thread,
-        given the event that tells them to stop."""
-        self.sqs = sqs
-        self.queue_url = queue_url
+        """``settler`` carries outcomes out on its queue, the queue this loop receives from.
+        ``on_outcome`` is called once per settled message, after it is logged (metrics; the
+        demo). A message not settled comes back, and is counted when it is. ``dlq_limit``: when
+        to stop taking messages (None: never); ``on_intake_stopped`` is told when it did.
+        ``companions``: loops that live as long as ``run()`` (the SES event consumer), each on
+        its own daemon thread, given the event that tells them to stop."""
         self.handler = handler
         self.settler = settler
+        self.queue: MessageQueue = settler.queue
         self.threads = threads
         self.visibility_timeout_seconds = visibility_timeout_seconds
         self.poll_wait_seconds = poll_wait_seconds
         self.shutdown_deadline_seconds = shutdown_deadline_seconds
         self.clock = clock
         self.on_outcome = on_outcome
+        self.dlq_limit = dlq_limit
+        self.on_intake_stopped = on_intake_stopped
         #: the smallest receive: a thread's worth of messages
         self.batch = min(threads, MAX_BATCH)
         self.capacity = threads + self.batch
@@ -92,11 +120,15 @@ class Worker:
         #: notified whenever a message leaves the process (the loop may receive again)
         self._slot_freed = threading.Condition(self._lock)
         self._shutdown = threading.Event()
+        #: held while finishing: a second ``stop()`` waits for the first, then does nothing
+        self._finishing = threading.Lock()
+        self._finished = False
+        self._intake_stopped: IntakeStop | None = None
         self._heartbeat: threading.Thread | None = None
         self._companions = list(companions)
         self._companions_stop = threading.Event()
         self._deletes = DeleteBatcher(
-            settler.delete, self._deleted, linger_seconds=delete_linger_seconds
+            self.queue.delete_batch, self._deleted, linger_seconds=delete_linger_seconds
         )
 
     # --- the loop ------------------------------------------------------------------------------
@@ -115,18 +147,38 @@ class Worker:
         log.info("worker started", threads=self.threads, once=once)
         try:
             while not self._shutdown.is_set():
+                if self._intake_stopped is not None:  # reported once already, when it tripped
+                    if once:
+                        if self._idle():
+                            break
+                        self.wait_idle(1.0)
+                    elif not self._shutdown.wait(INTAKE_STOPPED_REPORT_SECONDS):
+                        self._report_intake_stopped(self._intake_stopped)
+                    continue
                 received = self._run_once(
                     wait_seconds=min(self.poll_wait_seconds, 2) if once else None
                 )
-                if once and received == 0 and not self.in_flight and not self._deletes.pending:
+                if once and received == 0 and self._idle():
                     break
         finally:
-            self._stop()
+            self._finish()
 
     def signal_shutdown(self) -> None:
-        """Stop receiving; ``run()`` then finishes or releases what is in flight and returns.
-        Safe to call from a signal handler."""
+        """Stop receiving; ``run()`` then finishes or returns to the queue what is in flight,
+        and returns. Safe to call from a signal handler."""
         self._shutdown.set()
+
+    def stop(self) -> None:
+        """Stop receiving, finish in-flight work within the deadline, return the rest to the
+        queue; returns when done. For a worker not in ``run()`` (tests, the demo) or one whose
+        ``run()`` is to end now; calling it again does nothing."""
+        self.signal_shutdown()
+        self._finish()
+
+    @property
+    def intake_stopped(self) -> IntakeStop | None:
+        """Why the DLQ limit stopped this worker taking messages; None while it takes them."""
+        return self._intake_stopped
 
     def _run_once(self, *, wait_seconds: int | None = None) -> int:
         """Receive one batch and start working it; returns how many messages were received.
@@ -134,29 +186,26 @@ class Worker:
         Up to ``capacity`` messages are in the process at once: one per thread, plus as many again
         waiting for a thread (their visibility is extended like the rest), so receives come in
         batches instead of one message each time a thread frees up."""
+        if self._intake_stopped is not None:
+            return 0
         free = self.capacity - self.in_flight
         if free < self.batch:  # receive in batches, not one message at a time
             self._wait_for_slots()
             return 0
         try:
-            response = self.sqs.receive_message(
-                QueueUrl=self.queue_url,
-                MaxNumberOfMessages=min(free, MAX_BATCH),
-                WaitTimeSeconds=self.poll_wait_seconds if wait_seconds is None else wait_seconds,
-                VisibilityTimeout=self.visibility_timeout_seconds,
-                MessageSystemAttributeNames=["All"],
-                MessageAttributeNames=["All"],
+            messages = self.queue.receive(
+                max_messages=min(free, MAX_BATCH),
+                wait_seconds=self.poll_wait_seconds if wait_seconds is None else wait_seconds,
+                visibility_timeout=self.visibility_timeout_seconds,
             )
-        except (ClientError, BotoCoreError) as exc:
-            error = classify(exc, "receiving messages")
+        except CharterhandError as error:
             if not error.transient:
-                raise error from exc  # a missing queue or rejected credentials: stop, loudly
+                raise  # a missing queue or rejected credentials: stop, loudly
             log.warning("receive failed; trying again", error=error.reason)
             self._shutdown.wait(1.0)
             return 0
-        messages = [Received.from_sqs(m) for m in response.get("Messages", [])]
         if self._shutdown.is_set():
-            self._release(messages)
+            self._return_to_queue(messages)
             return len(messages)
         now = self.clock()
         with self._lock:
@@ -171,6 +220,9 @@ class Worker:
     def in_flight(self) -> int:
         with self._lock:
             return len(self._in_flight)
+
+    def _idle(self) -> bool:
+        return not self.in_flight and not self._deletes.pending
 
     def wait_idle(self, timeout: float) -> bool:
         """Wait until nothing is in work or waiting to be deleted; True if so within ``timeout``
@@ -194,14 +246,18 @@ class Worker:
         outcome: Outcome | None = None
         settled = handed_over = False
         try:
+            if self._intake_stopped is not None:  # received, but not begun: not taken either
+                self._return_to_queue([message])
+                return
             outcome = self.settler.final(message, self.handler.handle(message))
-            if outcome.kind in BATCH_DELETED:  # deleted with others; logged once deleted
+            self._count_for_dlq_limit(outcome)
+            if outcome.ending in BATCH_DELETED:  # deleted with others; logged once deleted
                 handed_over = self._deletes.add(Settled(message, outcome, started))
                 if handed_over:
                     return
             outcome = self.settler.settle(message, outcome)
             settled = True
-        except CharterhandError as exc:  # SQS itself failed: the message comes back on its own
+        except CharterhandError as exc:  # the queue itself failed: the message comes back
             log.warning("could not settle message", message_id=message.message_id, error=exc.reason)
         except Exception as exc:  # never let one message kill the loop
             log.error(
@@ -235,7 +291,7 @@ class Worker:
         fields = {
             "message_id": message.message_id,
             "booking_id": outcome.booking_key,
-            "outcome": outcome.kind.value,
+            "outcome": outcome.ending.value,
             "reason": outcome.reason,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),
             "receive_count": message.receive_count,
@@ -251,11 +307,38 @@ class Worker:
         if message.sent_at is not None:
             fields["since_enqueue_ms"] = round((time.time() - message.sent_at) * 1000, 1)
         log.info("message settled" if settled else "message not settled", **fields)
-        if settled and self.on_outcome is not None:
+        if settled:
+            self._settled(message, outcome)
+
+    def _settled(self, message: Received, outcome: Outcome) -> None:
+        """A message settled (exactly once each): the outcome hook."""
+        if self.on_outcome is not None:
             try:
                 self.on_outcome(message, outcome)
             except Exception as exc:  # a hook never costs a message
                 log.error("outcome hook failed", message_id=message.message_id, exc_info=exc)
+
+    def _count_for_dlq_limit(self, outcome: Outcome) -> None:
+        """Counted as decided, in the order the threads decide them: a done message's delete
+        may be reported later, with its batch, but it proved the worker works when decided."""
+        stop = self.dlq_limit.observe(outcome) if self.dlq_limit is not None else None
+        if stop is not None:
+            self._intake_stopped = stop
+            log.error(
+                "dead-letter limit reached: this worker takes no more messages until restarted",
+                reason_class=stop.reason_class.value,
+                dead_letters=stop.count,
+                window_seconds=stop.window_seconds,
+            )
+            self._report_intake_stopped(stop)
+
+    def _report_intake_stopped(self, stop: IntakeStop) -> None:
+        if self.on_intake_stopped is None:
+            return
+        try:
+            self.on_intake_stopped(stop)
+        except Exception as exc:  # a broken metrics sink changes nothing here
+            log.error("intake-stopped hook failed", exc_info=exc)
 
     # --- visibility heartbeat and shutdown -------------------------------------------------------
 
@@ -282,7 +365,9 @@ class Worker:
         if not due:
             return
         try:
-            self.settler.extend([e.message for e in due], self.visibility_timeout_seconds)
+            self.queue.change_visibility_batch(
+                [e.message for e in due], self.visibility_timeout_seconds
+            )
         except CharterhandError as exc:
             log.warning("could not extend visibility", error=exc.reason, messages=len(due))
 
@@ -293,24 +378,32 @@ class Worker:
                 lambda: self.capacity - len(self._in_flight) >= self.batch, timeout=1.0
             )
 
-    def _stop(self) -> None:
-        """Finish in-flight work within the deadline; release the rest to other workers."""
+    def _finish(self) -> None:
+        """Finish in-flight work within the deadline; return the rest to the queue. Once."""
+        with self._finishing:
+            if not self._finished:
+                self._finish_now()
+                self._finished = True
+
+    def _finish_now(self) -> None:
         self.handler.close()  # threads still waiting to read an email stop waiting
         finished = self._wait_for_work(self.shutdown_deadline_seconds)
         self._companions_stop.set()
-        self._deletes.stop()  # what is settled is deleted now, not released
+        self._deletes.stop()  # what is settled is deleted now, not returned
         with self._lock:
             left = [entry.message for entry in self._in_flight.values()]
             self._in_flight.clear()
-        if left:
-            self._release(left)
+        self._return_to_queue(left)
         self._pool.shutdown(wait=False, cancel_futures=True)
-        log.info("worker stopped", finished_in_time=finished, released=len(left))
+        log.info("worker stopped", finished_in_time=finished, returned_to_queue=len(left))
 
-    def _release(self, messages: list[Received]) -> None:
+    def _return_to_queue(self, messages: list[Received]) -> None:
+        """Make messages visible again at once: taken, but not worked on here."""
         if not messages:
             return
         try:
-            self.settler.release(messages)
+            self.queue.change_visibility_batch(messages, 0)
         except CharterhandError as exc:
-            log.warning("could not release messages", error=exc.reason, messages=len(messages))
+            log.warning(
+                "could not return messages to the queue", error=exc.reason, messages=len(messages)
+            )

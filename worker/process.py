@@ -49,8 +49,10 @@ from worker.decode import EmailRef, decode_body
 from worker.fetching import RawEmails
 from worker.orchestrate import Orchestrator
 from worker.original_dkim import KeyLookup, dns_txt
-from worker.outcomes import Kind, Outcome, Received, combine
+from worker.outcomes import Ending, Outcome
+from worker.policy import combine
 from worker.provenance import provenance_of
+from worker.queue import Received
 from worker.reading import MailReader
 from worker.tracebacks import where_it_failed
 
@@ -94,7 +96,7 @@ class MessageHandler:
         except CharterhandError as exc:
             return Outcome.of_error(exc)
         if decoded.ignored is not None:
-            return Outcome(Kind.IGNORED, decoded.ignored)
+            return Outcome(Ending.IGNORED, decoded.ignored)
         return combine(self._email_or_error(ref) for ref in decoded.emails)
 
     def _email_or_error(self, ref: EmailRef) -> Outcome:
@@ -117,13 +119,13 @@ class MessageHandler:
     def _email(self, ref: EmailRef) -> Outcome:
         refused = check_location(ref, self.inbound_bucket)
         if refused:
-            return Outcome(Kind.IGNORED, refused, email_id=ref.ses_message_id)
+            return Outcome(Ending.IGNORED, refused, email_id=ref.ses_message_id)
         if ref.verdicts is not None:
             refused = check_verdicts(
                 ref.verdicts, require_authenticated_sender=self.require_authenticated_sender
             )
             if refused:
-                return Outcome(Kind.IGNORED, refused, email_id=ref.ses_message_id)
+                return Outcome(Ending.IGNORED, refused, email_id=ref.ses_message_id)
         read = self._read(ref)
         if isinstance(read, Outcome):
             return read
@@ -138,7 +140,7 @@ class MessageHandler:
             return Outcome.of_error(errors[0], **context)
         if applied.held:
             return Outcome(
-                Kind.RETRY,
+                Ending.RETRY,
                 "another worker is working on this booking",
                 step=applied.held[0],
                 error_class="LeaseHeld",
@@ -146,13 +148,13 @@ class MessageHandler:
                 **context,
             )
         if applied.duplicate:
-            return Outcome(Kind.DONE, "duplicate of an email already applied", **context)
+            return Outcome(Ending.DONE, "duplicate of an email already applied", **context)
         ran = ", ".join(applied.ran) or "nothing (already published)"
         proof = "verified" if event.provenance and event.provenance.verified else "unverified"
         reason = f"{event.kind.value} ({proof}): ran {ran}" + (
             "" if applied.state_changed else "; state kept"
         )
-        return Outcome(Kind.DONE, reason, **context)
+        return Outcome(Ending.DONE, reason, **context)
 
     def _forwarding_setup(
         self, raw: bytes, headers: Message, results: AuthenticationResults | None, email_id: str
@@ -164,7 +166,7 @@ class MessageHandler:
                 f"claims to be a {provider} forwarding confirmation, "
                 f"but SES did not prove it came from {setup_mail.DOMAIN}"
             )
-            return Outcome(Kind.IGNORED, reason, email_id=email_id)
+            return Outcome(Ending.IGNORED, reason, email_id=email_id)
         confirmation = setup_mail.read(raw)
         if confirmation is None:  # Google's own, yet unreadable: loud, never silently dropped
             reason = f"{provider} forwarding confirmation with no confirmation link we can read"
@@ -175,7 +177,7 @@ class MessageHandler:
         sent = self.confirmations.handle(confirmation, email_id)
         if sent is None:
             reason = f"{provider} forwarding confirmation already sent to the manager"
-            return Outcome(Kind.DONE, reason, email_id=email_id)
+            return Outcome(Ending.DONE, reason, email_id=email_id)
         log.info(
             "forwarding confirmation sent to the manager",
             provider=provider,
@@ -183,7 +185,7 @@ class MessageHandler:
             ses_message_id=sent,
         )
         reason = f"{provider} forwarding confirmation: link and code sent to the manager"
-        return Outcome(Kind.DONE, reason, email_id=email_id)
+        return Outcome(Ending.DONE, reason, email_id=email_id)
 
     def _read(self, ref: EmailRef) -> "Outcome | tuple[BookingEvent, str]":
         """Fetch, admit and parse within the byte budget: the raw email and its decoded form are
@@ -203,7 +205,7 @@ class MessageHandler:
                 verdicts, require_authenticated_sender=self.require_authenticated_sender
             )
             if refused:
-                return Outcome(Kind.IGNORED, refused, email_id=email_id)
+                return Outcome(Ending.IGNORED, refused, email_id=email_id)
         origin = _reading(self.reader.origin, raw)
         from_domain = (origin.from_address or "").rpartition("@")[2]
         results = ses_authentication_results(headers)
@@ -213,22 +215,22 @@ class MessageHandler:
             results, origin.from_address, required=self.require_authenticated_sender
         )
         if refused:
-            return Outcome(Kind.IGNORED, refused, email_id=email_id)
+            return Outcome(Ending.IGNORED, refused, email_id=email_id)
         if setup_mail.claims_to_be_one(headers):
             return self._forwarding_setup(raw, headers, results, email_id)
         refused = check_hops(origin.hops, self.forwarder_allowlist, is_platform=is_platform)
         if refused:
-            return Outcome(Kind.IGNORED, refused, email_id=email_id)
+            return Outcome(Ending.IGNORED, refused, email_id=email_id)
         try:
             event = _reading(self.reader.parse, raw)
         except NotABooking as exc:
-            return Outcome(Kind.IGNORED, f"not a booking: {exc.reason}", email_id=email_id)
+            return Outcome(Ending.IGNORED, f"not a booking: {exc.reason}", email_id=email_id)
         proven = provenance_of(
             origin, alignment(results, from_domain), event.source, self.key_lookup
         )
         if self.require_verified_original and not proven.verified:
             reason = f"unverified booking email ({proven.proof}): require_verified_original is set"
-            return Outcome(Kind.IGNORED, reason, booking_key=event.key, email_id=email_id)
+            return Outcome(Ending.IGNORED, reason, booking_key=event.key, email_id=email_id)
         return event.model_copy(update={"provenance": proven}), email_id
 
     def close(self) -> None:

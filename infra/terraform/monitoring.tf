@@ -169,3 +169,24 @@ resource "aws_cloudwatch_metric_alarm" "step_failing" {
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
 }
+
+# A worker stopped taking messages: its DLQ limit saw dlq_limit_count dead letters in a row for
+# one reason class (a bad deploy, a rotated key), so it left the rest of the queue alone instead of
+# moving it to the DLQ. The worker writes IntakeStopped = 1 at once and every minute while it stays
+# stopped (until restarted), so any breaching minute among the last three keeps the alarm on; a
+# restarted worker writes none, and the alarm clears three minutes later.
+resource "aws_cloudwatch_metric_alarm" "worker_intake_stopped" {
+  alarm_name          = "${local.name}-worker-intake-stopped"
+  alarm_description   = "A worker stopped taking messages after ${var.dlq_limit_count} dead letters in a row of one reason class within ${var.dlq_limit_window_seconds} s (its log's error line names the class). Fix the cause (roll back the deploy, restore the credential), restart the service (aws ecs update-service --force-new-deployment), then `charterhand dlq replay --reason ...`."
+  namespace           = local.metrics_namespace
+  metric_name         = "IntakeStopped"
+  statistic           = "Maximum"
+  period              = 60
+  evaluation_periods  = 3
+  datapoints_to_alarm = 1
+  comparison_operator = "GreaterThanOrEqualToThreshold"
+  threshold           = 1
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}

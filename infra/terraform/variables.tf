@@ -513,6 +513,28 @@ variable "retry_max_seconds" {
   }
 }
 
+variable "dlq_limit_count" {
+  type        = number
+  description = "Dead letters in a row for one reason class (within dlq_limit_window_seconds) after which a worker stops taking messages until restarted, and the intake-stopped alarm fires; 0 turns the limit off."
+  default     = 20
+
+  validation {
+    condition     = var.dlq_limit_count >= 0 && var.dlq_limit_count <= 10000
+    error_message = "dlq_limit_count must be between 0 and 10000."
+  }
+}
+
+variable "dlq_limit_window_seconds" {
+  type        = number
+  description = "The window the dlq_limit_count dead letters must fall within."
+  default     = 300
+
+  validation {
+    condition     = var.dlq_limit_window_seconds >= 1 && var.dlq_limit_window_seconds <= 86400
+    error_message = "dlq_limit_window_seconds must be between 1 and 86400."
+  }
+}
+
 variable "secrets_ttl_seconds" {
   type        = number
   description = "How long the worker caches a secret read from Secrets Manager (a rotated value is picked up after this)."

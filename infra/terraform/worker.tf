@@ -53,6 +53,8 @@ locals {
     poll_wait_seconds            = tostring(var.poll_wait_seconds)
     retry_base_seconds           = tostring(var.retry_base_seconds)
     retry_max_seconds            = tostring(var.retry_max_seconds)
+    dlq_limit_count              = tostring(var.dlq_limit_count)
+    dlq_limit_window_seconds     = tostring(var.dlq_limit_window_seconds)
     fleet                        = local.fleet_json
     margin                       = local.margin_json
     parsing                      = jsonencode(var.parsing_vocabulary)

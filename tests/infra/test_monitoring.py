@@ -8,16 +8,16 @@ import json
 import re
 
 from app.downstream import PUBLISHER_CLASSES
-from app.metrics import METRICS, ReasonClass
+from app.metrics import METRICS
 from tests.infra.dashboard import worker_charts
 from tests.infra.module import Module, ref
 from tests.infra.terraform_cli import Terraform
-from worker.outcomes import Kind
+from worker.outcomes import Ending, ReasonClass
 
 #: the steps app.compose.default_publishers builds
 STEPS = {p.step for p in PUBLISHER_CLASSES}
 DIMENSION_VALUES = {
-    "Outcome": {k.value for k in Kind},
+    "Outcome": {k.value for k in Ending},
     "ReasonClass": {r.value for r in ReasonClass},
     "Step": STEPS,
 }

@@ -74,7 +74,7 @@ def make_worker(stack, recorder):
     yield make
     for worker in built:
         worker.signal_shutdown()
-        worker._stop()
+        worker.stop()
 
 
 @pytest.fixture

@@ -12,8 +12,10 @@ from bookings import Kind
 from state.store import StateStore
 from tests.support.mail import email_for, event
 from tests.support.pipeline import send_raw
-from worker.outcomes import CONTENTION, PRIOR_RECEIVES, Outcome, Received, Settler
-from worker.outcomes import Kind as Settled
+from worker.outcomes import Ending, Outcome
+from worker.policy import RetryPolicy
+from worker.queue import CONTENTION, PRIOR_RECEIVES, Received, SqsQueue
+from worker.settling import Settler
 
 KEY = "boatsetter:xhqgmdh"
 LEASE_SECONDS = 8
@@ -80,12 +82,8 @@ def test_a_contention_retry_is_a_fresh_message_that_keeps_the_real_failures_coun
     the receives its forerunners spent on real failures, so the worker's budget stays honest."""
     sqs.send_message(QueueUrl=stack.queue_url, MessageBody="{}")
     settler = Settler(
-        queue_url=stack.queue_url,
-        dlq_url=stack.dlq_url,
-        max_receive_count=3,
-        retry_base_seconds=0,
-        retry_max_seconds=0,
-        client=sqs,
+        SqsQueue(queue_url=stack.queue_url, dlq_url=stack.dlq_url, client=sqs),
+        RetryPolicy(max_receive_count=3, base_seconds=0, max_seconds=0),
     )
     first = sqs.receive_message(
         QueueUrl=stack.queue_url, AttributeNames=["All"], VisibilityTimeout=0
@@ -95,9 +93,9 @@ def test_a_contention_retry_is_a_fresh_message_that_keeps_the_real_failures_coun
     )["Messages"][0]
     assert first["MessageId"] == second["MessageId"]
     received = Received.from_sqs(second)  # its 2nd receive: the 1st was a real failure
-    settled = settler.settle(received, Outcome(Settled.RETRY, "held", contention=True))
+    settled = settler.settle(received, Outcome(Ending.RETRY, "held", contention=True))
 
-    assert settled.kind is Settled.RETRY
+    assert settled.ending is Ending.RETRY
     [copy] = sqs.receive_message(
         QueueUrl=stack.queue_url, AttributeNames=["All"], MessageAttributeNames=["All"]
     )["Messages"]

@@ -11,7 +11,8 @@ import pytest
 
 from tests.support.pipeline import queue_size
 from worker.deleting import DeleteBatcher, Settled
-from worker.outcomes import Kind, Outcome, Received, Settler
+from worker.outcomes import Ending, Outcome
+from worker.queue import Received, SqsQueue
 
 
 @pytest.fixture
@@ -27,15 +28,8 @@ def sqs():
 
 
 @pytest.fixture
-def settler(stack, sqs):
-    return Settler(
-        queue_url=stack.queue_url,
-        dlq_url=stack.dlq_url,
-        max_receive_count=3,
-        retry_base_seconds=0,
-        retry_max_seconds=0,
-        client=sqs,
-    )
+def queue(stack, sqs):
+    return SqsQueue(queue_url=stack.queue_url, dlq_url=stack.dlq_url, client=sqs)
 
 
 class Reports:
@@ -66,23 +60,23 @@ def received(sqs: Any, stack: Any, count: int) -> list[Received]:
 
 
 def settled(message: Received) -> Settled:
-    return Settled(message, Outcome(Kind.DONE, "confirmed: ran calendar"), time.perf_counter())
+    return Settled(message, Outcome(Ending.DONE, "confirmed: ran calendar"), time.perf_counter())
 
 
 def handed_over(
-    settler: Settler, messages: list[Received], linger_seconds: float
+    queue: SqsQueue, messages: list[Received], linger_seconds: float
 ) -> tuple[DeleteBatcher, Reports]:
     """A batcher holding ``messages``, settled, and what it will report."""
     reports = Reports()
-    batcher = DeleteBatcher(settler.delete, reports, linger_seconds=linger_seconds)
+    batcher = DeleteBatcher(queue.delete_batch, reports, linger_seconds=linger_seconds)
     for message in messages:
         assert batcher.add(settled(message))
     return batcher, reports
 
 
-def test_ten_settled_messages_go_in_one_request(stack, sqs, settler):
+def test_ten_settled_messages_go_in_one_request(stack, sqs, queue):
     messages = received(sqs, stack, 10)
-    batcher, reports = handed_over(settler, messages, linger_seconds=30)
+    batcher, reports = handed_over(queue, messages, linger_seconds=30)
     assert batcher.wait_empty(10)  # long before the 30 s linger: ten make a batch
     batcher.stop()
     assert reports.batches == [[m.message_id for m in messages]]
@@ -90,19 +84,19 @@ def test_ten_settled_messages_go_in_one_request(stack, sqs, settler):
     assert queue_size(sqs, stack.queue_url) == 0
 
 
-def test_a_lone_message_is_deleted_once_the_linger_is_over(stack, sqs, settler):
+def test_a_lone_message_is_deleted_once_the_linger_is_over(stack, sqs, queue):
     [message] = received(sqs, stack, 1)
-    batcher, reports = handed_over(settler, [message], linger_seconds=0.2)
+    batcher, reports = handed_over(queue, [message], linger_seconds=0.2)
     assert batcher.wait_empty(10)
     batcher.stop()
     assert reports.batches == [[message.message_id]]
     assert queue_size(sqs, stack.queue_url) == 0
 
 
-def test_a_refused_receipt_is_reported_with_its_reason_and_the_rest_deleted(stack, sqs, settler):
+def test_a_refused_receipt_is_reported_with_its_reason_and_the_rest_deleted(stack, sqs, queue):
     good = received(sqs, stack, 2)
     stale = Received(message_id="gone", receipt_handle="not-a-receipt-handle", body="x")
-    batcher, reports = handed_over(settler, [*good, stale], linger_seconds=0.05)
+    batcher, reports = handed_over(queue, [*good, stale], linger_seconds=0.05)
     assert batcher.wait_empty(10)
     batcher.stop()
     assert list(reports.refused) == ["not-a-receipt-handle"]
@@ -110,8 +104,8 @@ def test_a_refused_receipt_is_reported_with_its_reason_and_the_rest_deleted(stac
     assert queue_size(sqs, stack.queue_url) == 0
 
 
-def test_stop_deletes_what_waits_at_once(stack, sqs, settler):
-    batcher, reports = handed_over(settler, received(sqs, stack, 3), linger_seconds=60)
+def test_stop_deletes_what_waits_at_once(stack, sqs, queue):
+    batcher, reports = handed_over(queue, received(sqs, stack, 3), linger_seconds=60)
     started = time.monotonic()
     batcher.stop()
     assert time.monotonic() - started < 10  # not the 60 s linger
@@ -119,16 +113,16 @@ def test_stop_deletes_what_waits_at_once(stack, sqs, settler):
     assert queue_size(sqs, stack.queue_url) == 0
 
 
-def test_a_stopped_batcher_hands_messages_back(stack, sqs, settler):
+def test_a_stopped_batcher_hands_messages_back(stack, sqs, queue):
     [message] = received(sqs, stack, 1)
-    batcher = DeleteBatcher(settler.delete, Reports(), linger_seconds=0.05)
+    batcher = DeleteBatcher(queue.delete_batch, Reports(), linger_seconds=0.05)
     batcher.stop()
     assert not batcher.add(settled(message))
 
 
-def test_a_flush_sends_what_waits_without_lingering(settler, sqs, stack):
+def test_a_flush_sends_what_waits_without_lingering(queue, sqs, stack):
     messages = received(sqs, stack, 3)
-    batcher, reports = handed_over(settler, messages, linger_seconds=600)
+    batcher, reports = handed_over(queue, messages, linger_seconds=600)
     batcher.flush()
     assert batcher.wait_empty(30)  # well before the ten-minute linger
     assert sorted(mid for batch in reports.batches for mid in batch) == sorted(
@@ -138,9 +132,9 @@ def test_a_flush_sends_what_waits_without_lingering(settler, sqs, stack):
     batcher.stop()
 
 
-def test_without_a_flush_a_lone_message_lingers(settler, sqs, stack):
+def test_without_a_flush_a_lone_message_lingers(queue, sqs, stack):
     [message] = received(sqs, stack, 1)
-    batcher, reports = handed_over(settler, [message], linger_seconds=600)
+    batcher, reports = handed_over(queue, [message], linger_seconds=600)
     assert not batcher.wait_empty(0.5)
     assert reports.batches == []
     batcher.stop()  # stopping deletes it at once

@@ -62,7 +62,7 @@ def reference(tmp_path_factory, moto_server):
 
     result = deliver_in_order(stack, make_worker, recorder, NAMES)
     worker.signal_shutdown()
-    worker._stop()
+    worker.stop()
     return result
 
 

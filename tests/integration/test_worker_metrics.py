@@ -19,7 +19,8 @@ from tests.support.mail import EventMailReader, email_for, event
 from tests.support.pipeline import send_raw
 from tests.support.recording import Fault, recording_publishers
 from worker.orchestrate import Orchestrator, StepRun
-from worker.outcomes import Outcome, Received
+from worker.outcomes import Outcome
+from worker.queue import Received
 
 NAMESPACE = "Charterhand/test"
 
@@ -138,7 +139,7 @@ def test_the_outcome_hook_is_called_once_per_settled_message_after_the_metrics(
     seen: list[tuple[str, str]] = []
 
     def hook(message: Received, outcome: Outcome) -> None:
-        seen.append((outcome.kind.value, outcome.booking_key or ""))
+        seen.append((outcome.ending.value, outcome.booking_key or ""))
         raise RuntimeError("a broken demo")
 
     worker = build_worker(
@@ -154,7 +155,7 @@ def test_the_outcome_hook_is_called_once_per_settled_message_after_the_metrics(
         drain(worker)
     finally:
         worker.signal_shutdown()
-        worker._stop()
+        worker.stop()
     assert sorted(seen) == [("done", "boatsetter:xhqgmdh"), ("ignored", "")]
     assert len([line for line in metric_lines(log_lines) if "Emails" in line]) == 2
     assert boto3.client("sqs").receive_message(QueueUrl=stack.queue_url).get("Messages") is None

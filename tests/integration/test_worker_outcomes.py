@@ -210,7 +210,7 @@ def test_messages_settled_before_shutdown_are_deleted_not_released(
         time.sleep(0.05)
     assert worker._deletes.pending == 2
     worker.signal_shutdown()
-    worker._stop()  # ...until the worker stops: then they are deleted at once
+    worker.stop()  # ...until the worker stops: then they are deleted at once
     assert [line["outcome"] for line in outcomes(log_lines)] == ["done", "done"]
     assert queue_size(sqs, stack.queue_url) == 0
 

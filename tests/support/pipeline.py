@@ -67,7 +67,7 @@ def work_queue(
         worker.wait_idle(10)
     finally:
         worker.signal_shutdown()
-        worker._stop()
+        worker.stop()
 
 
 def settle_all(worker: Any, seconds: float = 30) -> None:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from worker.backoff import SQS_MAX_VISIBILITY_SECONDS, backoff_ceiling, backoff_seconds
+from worker.policy import SQS_MAX_VISIBILITY_SECONDS, backoff_ceiling, backoff_seconds
 
 
 def test_first_retry_waits_at_most_the_base():

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from app.metrics import METRICS, Metrics, ReasonClass, reason_class
+from app.metrics import METRICS, Metrics
 from bookings import PermanentError, TransientError, Waiting
 from parsers import Hop
 from tests.support.paths import aws_events_dir
@@ -15,7 +15,8 @@ from worker.admission import check_hops, check_location, check_sender, check_ver
 from worker.authresults import parse as parse_authentication_results
 from worker.decode import EmailRef, UnreadableBody, Verdicts
 from worker.orchestrate import StepRun
-from worker.outcomes import Kind, Outcome, Received
+from worker.outcomes import Ending, Outcome, ReasonClass, reason_class
+from worker.queue import Received
 
 SENT_AT = 1_800_000_000.0
 
@@ -36,7 +37,7 @@ def message(sent_at: float | None = SENT_AT) -> Received:
 
 def test_a_settled_message_is_one_email_by_outcome_and_reason_class_with_its_wait():
     metrics, lines = metrics_lines()
-    metrics.outcome(message(), Outcome(Kind.DONE, "confirmed: ran calendar, scc"))
+    metrics.outcome(message(), Outcome(Ending.DONE, "confirmed: ran calendar, scc"))
     [line] = parsed(lines)
     assert (line["Outcome"], line["ReasonClass"], line["Emails"]) == ("done", "published", 1)
     assert line["EnqueueToSettled"] == 250.0
@@ -53,7 +54,7 @@ def test_a_settled_message_is_one_email_by_outcome_and_reason_class_with_its_wai
 
 def test_without_a_sent_timestamp_there_is_no_wait_to_report():
     metrics, lines = metrics_lines()
-    metrics.outcome(message(sent_at=None), Outcome(Kind.IGNORED, "s3:TestEvent"))
+    metrics.outcome(message(sent_at=None), Outcome(Ending.IGNORED, "s3:TestEvent"))
     [line] = parsed(lines)
     assert "EnqueueToSettled" not in line
     assert [d["Metrics"][0]["Name"] for d in line["_aws"]["CloudWatchMetrics"]] == ["Emails"]
@@ -73,7 +74,7 @@ def test_a_step_run_is_its_latency_and_a_failure_of_zero_or_one():
 
 def test_lines_carry_only_declared_metrics_under_declared_dimension_sets():
     metrics, lines = metrics_lines()
-    metrics.outcome(message(), Outcome(Kind.RETRY, "x", step="scc", error_class="TransientError"))
+    metrics.outcome(message(), Outcome(Ending.RETRY, "x", step="scc", error_class="TransientError"))
     metrics.step(StepRun("scc", 0.1, failed=True))
     declared = {(m.name, s) for m in METRICS for s in m.dimension_sets}
     for line in parsed(lines):
@@ -86,7 +87,7 @@ def test_lines_carry_only_declared_metrics_under_declared_dimension_sets():
 def test_no_reason_text_reaches_a_metric_line():
     metrics, lines = metrics_lines()
     reason = "not a booking: from maya@example.com, +1 (619) 555-0134"
-    metrics.outcome(message(), Outcome(Kind.IGNORED, reason, booking_key="boatsetter:xhqgmdh"))
+    metrics.outcome(message(), Outcome(Ending.IGNORED, reason, booking_key="boatsetter:xhqgmdh"))
     text = lines[0]
     for secret in ("maya", "619", "xhqgmdh", "m-1"):
         assert secret not in text
@@ -105,7 +106,7 @@ def test_a_writer_that_fails_never_fails_the_caller():
 
 def ignored(reason: str | None) -> ReasonClass:
     assert reason is not None
-    return reason_class(Outcome(Kind.IGNORED, reason))
+    return reason_class(Outcome(Ending.IGNORED, reason))
 
 
 def test_admission_refusals_are_untrusted():
@@ -160,11 +161,11 @@ def test_every_body_the_decoder_ignores_is_not_mail():
 @pytest.mark.parametrize(
     ("outcome_", "expected"),
     [
-        (Outcome(Kind.DONE, "duplicate of an email already applied"), ReasonClass.DUPLICATE),
-        (Outcome(Kind.DONE, "confirmed: ran nothing (already published)"), ReasonClass.CURRENT),
-        (Outcome(Kind.DONE, "modified: ran scc, summary; state kept"), ReasonClass.PUBLISHED),
-        (Outcome(Kind.IGNORED, "not a booking: a newsletter"), ReasonClass.NOT_A_BOOKING),
-        (Outcome(Kind.IGNORED, "something new"), ReasonClass.OTHER),
+        (Outcome(Ending.DONE, "duplicate of an email already applied"), ReasonClass.DUPLICATE),
+        (Outcome(Ending.DONE, "confirmed: ran nothing (already published)"), ReasonClass.CURRENT),
+        (Outcome(Ending.DONE, "modified: ran scc, summary; state kept"), ReasonClass.PUBLISHED),
+        (Outcome(Ending.IGNORED, "not a booking: a newsletter"), ReasonClass.NOT_A_BOOKING),
+        (Outcome(Ending.IGNORED, "something new"), ReasonClass.OTHER),
         (
             Outcome.of_error(UnreadableBody("unreadable body: body is not JSON")),
             ReasonClass.UNREADABLE,
@@ -175,7 +176,7 @@ def test_every_body_the_decoder_ignores_is_not_mail():
         ),
         (Outcome.of_error(PermanentError("no date", step="parse")), ReasonClass.PARSE),
         (
-            Outcome(Kind.RETRY, "another worker", step="scc", error_class="LeaseHeld"),
+            Outcome(Ending.RETRY, "another worker", step="scc", error_class="LeaseHeld"),
             ReasonClass.LEASE,
         ),
         (
@@ -190,7 +191,7 @@ def test_every_body_the_decoder_ignores_is_not_mail():
         ),
         (
             Outcome(
-                Kind.DEAD_LETTER,
+                Ending.DEAD_LETTER,
                 "retries exhausted after 3 receives: unexpected KeyError on s3://b/k",
                 error_class="TransientError",
             ),
@@ -198,7 +199,7 @@ def test_every_body_the_decoder_ignores_is_not_mail():
         ),
         (
             Outcome(
-                Kind.DEAD_LETTER,
+                Ending.DEAD_LETTER,
                 "retries exhausted after 3 receives: calendar sandbox said no (transient)",
                 step="calendar",
                 error_class="TransientError",
