@@ -17,6 +17,11 @@ class CharterhandError(Exception):
         self.reason = reason
         self.step = step
 
+    @property
+    def error_class(self) -> str:
+        """The class name an outcome and a dead letter report (a wrapper names what it wraps)."""
+        return type(self).__name__
+
 
 class TransientError(CharterhandError):
     """Try again later: the same input may well succeed."""
@@ -28,6 +33,20 @@ class Waiting(TransientError):
     """Not a failure: the work waits for something bound to happen (another worker's lease to
     end, SES's report on a send whose answer was lost). Retried like any transient error, but
     without spending the retry budget that dead-letters real failures."""
+
+
+class UnexpectedError(TransientError):
+    """Something no code of ours raised on purpose (a bug of ours or a library's, on a booking's
+    way through): retried, then dead-lettered. ``error_class`` names the original exception; its
+    message stays out of the reason unless the caller puts it there."""
+
+    def __init__(self, reason: str, cause: BaseException, *, step: str | None = None) -> None:
+        super().__init__(reason, step=step)
+        self.cause_class = type(cause).__name__
+
+    @property
+    def error_class(self) -> str:
+        return self.cause_class
 
 
 class PermanentError(CharterhandError):

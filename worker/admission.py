@@ -30,39 +30,41 @@ from email.policy import compat32
 from parsers import Hop
 from worker.authresults import AuthenticationResults, alignment, ses_authentication_results
 from worker.decode import EmailRef, Verdicts
+from worker.outcomes import ReasonClass, Refusal
 
 #: the object SES writes into the bucket when the S3 action is set up: not an email of ours
 SES_SETUP_OBJECT = "AMAZON_SES_SETUP_NOTIFICATION"
 _UNNAMEABLE = {"several": "several addresses", "undisclosed": "undisclosed recipients"}
 
 
-def check_location(ref: EmailRef, inbound_bucket: str) -> str | None:
-    """A reason to ignore the email for where it is, or None."""
+def check_location(ref: EmailRef, inbound_bucket: str) -> Refusal | None:
+    """A reason to ignore the email for where it is, or None. (SES's setup object is no mail;
+    every other refusal here and below is ``UNTRUSTED``.)"""
     if ref.content is not None:
         return None
     if ref.bucket != inbound_bucket:
-        return f"object is in bucket {ref.bucket!r}, not the inbound bucket"
+        return Refusal(f"object is in bucket {ref.bucket!r}, not the inbound bucket")
     if (ref.key or "").rsplit("/", 1)[-1] == SES_SETUP_OBJECT:
-        return "SES setup notification"
+        return Refusal("SES setup notification", ReasonClass.NOT_MAIL)
     return None
 
 
-def check_verdicts(verdicts: Verdicts, *, require_authenticated_sender: bool) -> str | None:
+def check_verdicts(verdicts: Verdicts, *, require_authenticated_sender: bool) -> Refusal | None:
     """A reason to ignore the email for SES's verdicts, or None."""
     if verdicts.virus == "FAIL":
-        return "SES virus verdict FAIL"
+        return Refusal("SES virus verdict FAIL")
     if verdicts.spam == "FAIL":
-        return "SES spam verdict FAIL"
+        return Refusal("SES spam verdict FAIL")
     if not require_authenticated_sender:
         return None
     if verdicts.dmarc == "FAIL":
-        return "sender fails DMARC"
+        return Refusal("sender fails DMARC")
     return None
 
 
 def check_sender(
     results: AuthenticationResults | None, from_address: str | None, *, required: bool
-) -> str | None:
+) -> Refusal | None:
     """A reason to ignore the email because SES did not prove its From domain, or None.
 
     The reason names the missing proof, never the address.
@@ -70,14 +72,14 @@ def check_sender(
     if not required:
         return None
     if results is None:
-        return "no Authentication-Results from SES: the sender cannot be authenticated"
+        return Refusal("no Authentication-Results from SES: the sender cannot be authenticated")
     if results.ambiguous:
-        return f"SES's Authentication-Results cannot be trusted ({results.ambiguous})"
+        return Refusal(f"SES's Authentication-Results cannot be trusted ({results.ambiguous})")
     if from_address is None:
-        return "the email names no single From address to authenticate"
+        return Refusal("the email names no single From address to authenticate")
     if alignment(results, from_address.rpartition("@")[2]) is None:
         dmarc, dkim = results.result_of("dmarc"), results.result_of("dkim")
-        return (
+        return Refusal(
             "From domain not authenticated (no aligned DMARC or DKIM pass; "
             f"dmarc={dmarc}, dkim={dkim})"
         )
@@ -89,7 +91,7 @@ def check_hops(
     allowlist: Sequence[str],
     *,
     is_platform: Callable[[str], bool] = lambda address: False,
-) -> str | None:
+) -> Refusal | None:
     """A reason to refuse a forwarded email for any of its hops, or None.
 
     Each hop between the platform's message and our inbox must name its mailbox exactly and that
@@ -101,13 +103,13 @@ def check_hops(
         where = f"hop {number} of {len(hops)} ({hop.style})"
         if hop.address is None:
             why = _UNNAMEABLE.get(hop.problem or "", "no address")
-            return f"forwarded, and {where} names no single forwarder ({why})"
+            return Refusal(f"forwarded, and {where} names no single forwarder ({why})")
         if is_platform(hop.address):
             continue
         if not allowlist:
-            return "forwarded, and forwarder_allowlist is empty"
+            return Refusal("forwarded, and forwarder_allowlist is empty")
         if not allowlisted(hop.address, allowlist):
-            return f"forwarded ({where}) by a mailbox that is not in forwarder_allowlist"
+            return Refusal(f"forwarded ({where}) by a mailbox that is not in forwarder_allowlist")
     return None
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bookings import Booking, BookingEvent, CharterhandError, TransientError, Waiting, reduce
+from bookings.errors import UnexpectedError
 from publishers.base import Publisher, StepContext
 from state.store import BookingBusy, BookingRecord, StateConflict, StateStore, StepRecord
 
@@ -245,7 +246,7 @@ class Orchestrator:
             except CharterhandError as exc:
                 run.failed[step] = exc if exc.step else _with_step(exc, step)
             except Exception as exc:  # a publisher bug: retry, then dead-letter with reason
-                error = TransientError(f"unexpected {type(exc).__name__}: {exc}", step=step)
+                error = UnexpectedError(f"unexpected {type(exc).__name__}: {exc}", exc, step=step)
                 error.__cause__ = exc
                 run.failed[step] = error
             previous = run.record.step(step)

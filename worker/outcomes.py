@@ -4,14 +4,19 @@ reason, safe to log), and the reason's class in a few fixed words (:class:`Reaso
 Which outcome is final (a retry past its budget is a dead-letter) is :mod:`worker.policy`'s
 decision; carrying it out on the queue is :mod:`worker.settling`'s. The reason class is the
 ``ReasonClass`` dimension of the worker's metrics and what the DLQ limit
-(:class:`worker.policy.DlqLimit`) counts dead letters by: one classifier, here, for both.
+(:class:`worker.policy.DlqLimit`) counts dead letters by. The code that makes an outcome says its
+class (a required field): a refusal carries its own (:class:`Refusal`), an error's comes from
+its type and step (:func:`error_reason_class`). No class is read back from a reason's text.
 """
 
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bookings import CharterhandError, Waiting
+from bookings import CharterhandError, ParseError, Waiting
+from bookings.errors import UnexpectedError
+from state.store import BookingBusy
+from worker.decode import UnreadableBody
 
 
 class Ending(StrEnum):
@@ -42,12 +47,26 @@ class ReasonClass(StrEnum):
     OTHER = "other"  # none of the above: look at the log line's reason
 
 
+class Refusal(str):
+    """A reason to ignore an email (a ``str``: safe to log, compared as text) that carries its
+    reason class: :mod:`worker.admission`'s checks return these, and most are ``UNTRUSTED``."""
+
+    reason_class: ReasonClass
+
+    def __new__(cls, reason: str, reason_class: ReasonClass = ReasonClass.UNTRUSTED) -> "Refusal":
+        refusal = super().__new__(cls, reason)
+        refusal.reason_class = reason_class
+        return refusal
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What became of a message (or of one email in it), and why. Safe to log as is."""
 
     ending: Ending
     reason: str
+    #: said by whoever makes the outcome; a retry past its budget keeps its cause's class
+    reason_class: ReasonClass
     booking_key: str | None = None
     email_id: str | None = None
     step: str | None = None
@@ -58,77 +77,39 @@ class Outcome:
 
     @classmethod
     def of_error(cls, exc: CharterhandError, **context: Any) -> "Outcome":
-        """Retry for a transient error, dead-letter for a permanent one."""
+        """Retry for a transient error, dead-letter for a permanent one; the class its type's."""
         return cls(
             ending=Ending.RETRY if exc.transient else Ending.DEAD_LETTER,
             reason=exc.reason,
+            reason_class=error_reason_class(exc),
             step=exc.step,
-            error_class=type(exc).__name__,
+            error_class=exc.error_class,
             contention=isinstance(exc, Waiting),
             **context,
         )
 
-    @property
-    def reason_class(self) -> ReasonClass:
-        return reason_class(self)
+    @classmethod
+    def ignored(cls, refusal: Refusal, **context: Any) -> "Outcome":
+        """An email (or a message) we leave alone, for a refusal that knows its class."""
+        return cls(Ending.IGNORED, refusal, refusal.reason_class, **context)
 
 
-#: ignored reasons' openings (worker/admission.py, worker/decode.py): tests pin them to the code
-_IGNORED = (
-    ("not a booking", ReasonClass.NOT_A_BOOKING),
-    ("SES virus verdict", ReasonClass.UNTRUSTED),
-    ("SES spam verdict", ReasonClass.UNTRUSTED),
-    ("sender ", ReasonClass.UNTRUSTED),
-    ("no Authentication-Results", ReasonClass.UNTRUSTED),
-    ("SES's Authentication-Results", ReasonClass.UNTRUSTED),
-    ("the email names no single From", ReasonClass.UNTRUSTED),
-    ("From domain not authenticated", ReasonClass.UNTRUSTED),
-    ("unverified booking email", ReasonClass.UNTRUSTED),
-    ("claims to be a", ReasonClass.UNTRUSTED),
-    ("forwarded", ReasonClass.UNTRUSTED),
-    ("object is in bucket", ReasonClass.UNTRUSTED),
-    ("SES setup notification", ReasonClass.NOT_MAIL),
-    ("SNS ", ReasonClass.NOT_MAIL),
-    ("s3:TestEvent", ReasonClass.NOT_MAIL),
-    ("no object created", ReasonClass.NOT_MAIL),
-    ("EventBridge S3", ReasonClass.NOT_MAIL),
-    ("SES ", ReasonClass.NOT_MAIL),
-)
-
-_LEASE_ERRORS = frozenset({"LeaseHeld", "BookingBusy"})
+#: steps that are the worker's own stages, not a publisher's (``CharterhandError.step``)
+_STAGES = {"parse": ReasonClass.PARSE, "fetch": ReasonClass.FETCH, "state": ReasonClass.STATE}
 
 
-def reason_class(outcome: Outcome) -> ReasonClass:
-    """The outcome's reason class: from its error class and step where it has them."""
-    if outcome.ending is Ending.DONE:
-        if outcome.reason.startswith("duplicate"):
-            return ReasonClass.DUPLICATE
-        if ": ran nothing" in outcome.reason:
-            return ReasonClass.CURRENT
-        return ReasonClass.PUBLISHED
-    if outcome.ending is Ending.IGNORED:
-        for opening, found in _IGNORED:
-            if outcome.reason.startswith(opening):
-                return found
-        return ReasonClass.OTHER
-    return _error_class(outcome)
-
-
-def _error_class(outcome: Outcome) -> ReasonClass:
-    if outcome.contention or outcome.error_class in _LEASE_ERRORS:
+def error_reason_class(exc: CharterhandError) -> ReasonClass:
+    """An error's reason class, by its type, then by the stage or step it failed in."""
+    if isinstance(exc, Waiting | BookingBusy):
         return ReasonClass.LEASE
-    if outcome.error_class == "UnreadableBody":
+    if isinstance(exc, UnreadableBody):
         return ReasonClass.UNREADABLE
-    if outcome.error_class == "ParseError" or outcome.step == "parse":
+    if isinstance(exc, ParseError):
         return ReasonClass.PARSE
-    if outcome.step == "fetch":
-        return ReasonClass.FETCH
-    if outcome.step == "state":
-        return ReasonClass.STATE
-    # a retry that ran out keeps its cause's reason after this opening
-    cause = outcome.reason.split(": ", 1)[-1] if "retries exhausted" in outcome.reason else ""
-    if outcome.reason.startswith("unexpected") or cause.startswith("unexpected"):
+    if exc.step in _STAGES:
+        return _STAGES[exc.step]
+    if isinstance(exc, UnexpectedError):
         return ReasonClass.UNEXPECTED
-    if outcome.step:
+    if exc.step:
         return ReasonClass.STEP
     return ReasonClass.OTHER

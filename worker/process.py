@@ -14,7 +14,6 @@ the email.
 
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from email.message import Message
 from typing import Any, TypeVar
 
@@ -25,9 +24,9 @@ from bookings import (
     CharterhandError,
     NotABooking,
     PermanentError,
-    TransientError,
     Waiting,
 )
+from bookings.errors import UnexpectedError
 from parsers.registry import is_platform
 from worker import setup_mail
 from worker.admission import (
@@ -49,7 +48,7 @@ from worker.decode import EmailRef, decode_body
 from worker.fetching import RawEmails
 from worker.orchestrate import Orchestrator
 from worker.original_dkim import KeyLookup, dns_txt
-from worker.outcomes import Ending, Outcome
+from worker.outcomes import Ending, Outcome, ReasonClass
 from worker.policy import combine
 from worker.provenance import provenance_of
 from worker.queue import Received
@@ -96,7 +95,8 @@ class MessageHandler:
         except CharterhandError as exc:
             return Outcome.of_error(exc)
         if decoded.ignored is not None:
-            return Outcome(Ending.IGNORED, decoded.ignored)
+            # the decoder ignores only messages that carry no received mail
+            return Outcome(Ending.IGNORED, decoded.ignored, ReasonClass.NOT_MAIL)
         return combine(self._email_or_error(ref) for ref in decoded.emails)
 
     def _email_or_error(self, ref: EmailRef) -> Outcome:
@@ -105,27 +105,24 @@ class MessageHandler:
             return self._email(ref)
         except UnreadableEmail as exc:
             log.error("email unreadable", where=ref.where, traceback=where_it_failed(exc))
-            outcome = Outcome.of_error(exc, email_id=email_id)
-            return replace(outcome, error_class=exc.error_class)
+            return Outcome.of_error(exc, email_id=email_id)
         except CharterhandError as exc:
             return Outcome.of_error(exc, email_id=email_id)
         except Exception as exc:  # a bug of ours or a library's: retried, then dead-lettered
             log.error("unexpected error", where=ref.where, traceback=where_it_failed(exc))
-            error = TransientError(f"unexpected {type(exc).__name__} on {ref.where}")
-            return replace(
-                Outcome.of_error(error, email_id=email_id), error_class=type(exc).__name__
-            )
+            error = UnexpectedError(f"unexpected {type(exc).__name__} on {ref.where}", exc)
+            return Outcome.of_error(error, email_id=email_id)
 
     def _email(self, ref: EmailRef) -> Outcome:
         refused = check_location(ref, self.inbound_bucket)
         if refused:
-            return Outcome(Ending.IGNORED, refused, email_id=ref.ses_message_id)
+            return Outcome.ignored(refused, email_id=ref.ses_message_id)
         if ref.verdicts is not None:
             refused = check_verdicts(
                 ref.verdicts, require_authenticated_sender=self.require_authenticated_sender
             )
             if refused:
-                return Outcome(Ending.IGNORED, refused, email_id=ref.ses_message_id)
+                return Outcome.ignored(refused, email_id=ref.ses_message_id)
         read = self._read(ref)
         if isinstance(read, Outcome):
             return read
@@ -142,19 +139,22 @@ class MessageHandler:
             return Outcome(
                 Ending.RETRY,
                 "another worker is working on this booking",
+                ReasonClass.LEASE,
                 step=applied.held[0],
                 error_class="LeaseHeld",
                 contention=True,
                 **context,
             )
         if applied.duplicate:
-            return Outcome(Ending.DONE, "duplicate of an email already applied", **context)
+            reason = "duplicate of an email already applied"
+            return Outcome(Ending.DONE, reason, ReasonClass.DUPLICATE, **context)
         ran = ", ".join(applied.ran) or "nothing (already published)"
         proof = "verified" if event.provenance and event.provenance.verified else "unverified"
         reason = f"{event.kind.value} ({proof}): ran {ran}" + (
             "" if applied.state_changed else "; state kept"
         )
-        return Outcome(Ending.DONE, reason, **context)
+        ran_any = ReasonClass.PUBLISHED if applied.ran else ReasonClass.CURRENT
+        return Outcome(Ending.DONE, reason, ran_any, **context)
 
     def _forwarding_setup(
         self, raw: bytes, headers: Message, results: AuthenticationResults | None, email_id: str
@@ -166,7 +166,7 @@ class MessageHandler:
                 f"claims to be a {provider} forwarding confirmation, "
                 f"but SES did not prove it came from {setup_mail.DOMAIN}"
             )
-            return Outcome(Ending.IGNORED, reason, email_id=email_id)
+            return Outcome(Ending.IGNORED, reason, ReasonClass.UNTRUSTED, email_id=email_id)
         confirmation = setup_mail.read(raw)
         if confirmation is None:  # Google's own, yet unreadable: loud, never silently dropped
             reason = f"{provider} forwarding confirmation with no confirmation link we can read"
@@ -177,7 +177,8 @@ class MessageHandler:
         sent = self.confirmations.handle(confirmation, email_id)
         if sent is None:
             reason = f"{provider} forwarding confirmation already sent to the manager"
-            return Outcome(Ending.DONE, reason, email_id=email_id)
+            # published, as when it was first sent (not DUPLICATE: that is a booking email's)
+            return Outcome(Ending.DONE, reason, ReasonClass.PUBLISHED, email_id=email_id)
         log.info(
             "forwarding confirmation sent to the manager",
             provider=provider,
@@ -185,7 +186,7 @@ class MessageHandler:
             ses_message_id=sent,
         )
         reason = f"{provider} forwarding confirmation: link and code sent to the manager"
-        return Outcome(Ending.DONE, reason, email_id=email_id)
+        return Outcome(Ending.DONE, reason, ReasonClass.PUBLISHED, email_id=email_id)
 
     def _read(self, ref: EmailRef) -> "Outcome | tuple[BookingEvent, str]":
         """Fetch, admit and parse within the byte budget: the raw email and its decoded form are
@@ -205,7 +206,7 @@ class MessageHandler:
                 verdicts, require_authenticated_sender=self.require_authenticated_sender
             )
             if refused:
-                return Outcome(Ending.IGNORED, refused, email_id=email_id)
+                return Outcome.ignored(refused, email_id=email_id)
         origin = _reading(self.reader.origin, raw)
         from_domain = (origin.from_address or "").rpartition("@")[2]
         results = ses_authentication_results(headers)
@@ -215,22 +216,29 @@ class MessageHandler:
             results, origin.from_address, required=self.require_authenticated_sender
         )
         if refused:
-            return Outcome(Ending.IGNORED, refused, email_id=email_id)
+            return Outcome.ignored(refused, email_id=email_id)
         if setup_mail.claims_to_be_one(headers):
             return self._forwarding_setup(raw, headers, results, email_id)
         refused = check_hops(origin.hops, self.forwarder_allowlist, is_platform=is_platform)
         if refused:
-            return Outcome(Ending.IGNORED, refused, email_id=email_id)
+            return Outcome.ignored(refused, email_id=email_id)
         try:
             event = _reading(self.reader.parse, raw)
         except NotABooking as exc:
-            return Outcome(Ending.IGNORED, f"not a booking: {exc.reason}", email_id=email_id)
+            reason = f"not a booking: {exc.reason}"
+            return Outcome(Ending.IGNORED, reason, ReasonClass.NOT_A_BOOKING, email_id=email_id)
         proven = provenance_of(
             origin, alignment(results, from_domain), event.source, self.key_lookup
         )
         if self.require_verified_original and not proven.verified:
             reason = f"unverified booking email ({proven.proof}): require_verified_original is set"
-            return Outcome(Ending.IGNORED, reason, booking_key=event.key, email_id=email_id)
+            return Outcome(
+                Ending.IGNORED,
+                reason,
+                ReasonClass.UNTRUSTED,
+                booking_key=event.key,
+                email_id=email_id,
+            )
         return event.model_copy(update={"provenance": proven}), email_id
 
     def close(self) -> None:
@@ -243,8 +251,12 @@ class UnreadableEmail(PermanentError):
     fail the same way. ``error_class`` names the original exception; its message is left out."""
 
     def __init__(self, cause: BaseException) -> None:
-        self.error_class = type(cause).__name__
-        super().__init__(f"unexpected {self.error_class} while reading the email", step="parse")
+        self.cause_class = type(cause).__name__
+        super().__init__(f"unexpected {self.cause_class} while reading the email", step="parse")
+
+    @property
+    def error_class(self) -> str:
+        return self.cause_class
 
 
 def _reading(read: Callable[[bytes], T], raw: bytes) -> T:

@@ -12,7 +12,7 @@ from bookings import Kind
 from state.store import StateStore
 from tests.support.mail import email_for, event
 from tests.support.pipeline import send_raw
-from worker.outcomes import Ending, Outcome
+from worker.outcomes import Ending, Outcome, ReasonClass
 from worker.policy import RetryPolicy
 from worker.queue import CONTENTION, PRIOR_RECEIVES, Received, SqsQueue
 from worker.settling import Settler
@@ -93,7 +93,9 @@ def test_a_contention_retry_is_a_fresh_message_that_keeps_the_real_failures_coun
     )["Messages"][0]
     assert first["MessageId"] == second["MessageId"]
     received = Received.from_sqs(second)  # its 2nd receive: the 1st was a real failure
-    settled = settler.settle(received, Outcome(Ending.RETRY, "held", contention=True))
+    settled = settler.settle(
+        received, Outcome(Ending.RETRY, "held", ReasonClass.LEASE, contention=True)
+    )
 
     assert settled.ending is Ending.RETRY
     [copy] = sqs.receive_message(

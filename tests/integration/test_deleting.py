@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.pipeline import queue_size
 from worker.deleting import DeleteBatcher, Settled
-from worker.outcomes import Ending, Outcome
+from worker.outcomes import Ending, Outcome, ReasonClass
 from worker.queue import Received, SqsQueue
 
 
@@ -60,7 +60,11 @@ def received(sqs: Any, stack: Any, count: int) -> list[Received]:
 
 
 def settled(message: Received) -> Settled:
-    return Settled(message, Outcome(Ending.DONE, "confirmed: ran calendar"), time.perf_counter())
+    return Settled(
+        message,
+        Outcome(Ending.DONE, "confirmed: ran calendar", ReasonClass.PUBLISHED),
+        time.perf_counter(),
+    )
 
 
 def handed_over(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from bookings import ParseError, PermanentError, TransientError, Waiting
 from worker.loop import Worker
-from worker.outcomes import Ending, Outcome
+from worker.outcomes import Ending, Outcome, ReasonClass
 from worker.policy import DlqLimit, IntakeStop, RetryPolicy
 from worker.queue import MessageQueue, Received
 from worker.settling import Settler
@@ -50,9 +50,11 @@ class ScriptedHandler:
             self.gate.wait(30)
             script = "done"
         if script == "done":
-            return Outcome(Ending.DONE, "confirmed: ran calendar", booking_key=BOOKING)
+            return Outcome(
+                Ending.DONE, "confirmed: ran calendar", ReasonClass.PUBLISHED, booking_key=BOOKING
+            )
         if script == "ignored":
-            return Outcome(Ending.IGNORED, "not a booking: a newsletter")
+            return Outcome(Ending.IGNORED, "not a booking: a newsletter", ReasonClass.NOT_A_BOOKING)
         errors = {
             "transient": TransientError("calendar sandbox said no (transient)", step="calendar"),
             "permanent": PermanentError("calendar sandbox said no (permanent)", step="calendar"),

@@ -8,14 +8,17 @@ import pytest
 
 from app.metrics import METRICS, Metrics
 from bookings import PermanentError, TransientError, Waiting
+from bookings.errors import UnexpectedError
 from parsers import Hop
 from tests.support.paths import aws_events_dir
+from tests.support.reason_text import text_reason_class
 from tests.unit.test_decode import OWN, bodies_in, outcome
 from worker.admission import check_hops, check_location, check_sender, check_verdicts
 from worker.authresults import parse as parse_authentication_results
 from worker.decode import EmailRef, UnreadableBody, Verdicts
 from worker.orchestrate import StepRun
-from worker.outcomes import Ending, Outcome, ReasonClass, reason_class
+from worker.outcomes import Ending, Outcome, ReasonClass, Refusal
+from worker.policy import RetryPolicy
 from worker.queue import Received
 
 SENT_AT = 1_800_000_000.0
@@ -37,7 +40,9 @@ def message(sent_at: float | None = SENT_AT) -> Received:
 
 def test_a_settled_message_is_one_email_by_outcome_and_reason_class_with_its_wait():
     metrics, lines = metrics_lines()
-    metrics.outcome(message(), Outcome(Ending.DONE, "confirmed: ran calendar, scc"))
+    metrics.outcome(
+        message(), Outcome(Ending.DONE, "confirmed: ran calendar, scc", ReasonClass.PUBLISHED)
+    )
     [line] = parsed(lines)
     assert (line["Outcome"], line["ReasonClass"], line["Emails"]) == ("done", "published", 1)
     assert line["EnqueueToSettled"] == 250.0
@@ -54,7 +59,9 @@ def test_a_settled_message_is_one_email_by_outcome_and_reason_class_with_its_wai
 
 def test_without_a_sent_timestamp_there_is_no_wait_to_report():
     metrics, lines = metrics_lines()
-    metrics.outcome(message(sent_at=None), Outcome(Ending.IGNORED, "s3:TestEvent"))
+    metrics.outcome(
+        message(sent_at=None), Outcome(Ending.IGNORED, "s3:TestEvent", ReasonClass.NOT_MAIL)
+    )
     [line] = parsed(lines)
     assert "EnqueueToSettled" not in line
     assert [d["Metrics"][0]["Name"] for d in line["_aws"]["CloudWatchMetrics"]] == ["Emails"]
@@ -74,7 +81,7 @@ def test_a_step_run_is_its_latency_and_a_failure_of_zero_or_one():
 
 def test_lines_carry_only_declared_metrics_under_declared_dimension_sets():
     metrics, lines = metrics_lines()
-    metrics.outcome(message(), Outcome(Ending.RETRY, "x", step="scc", error_class="TransientError"))
+    metrics.outcome(message(), Outcome.of_error(TransientError("x", step="scc")))
     metrics.step(StepRun("scc", 0.1, failed=True))
     declared = {(m.name, s) for m in METRICS for s in m.dimension_sets}
     for line in parsed(lines):
@@ -87,7 +94,10 @@ def test_lines_carry_only_declared_metrics_under_declared_dimension_sets():
 def test_no_reason_text_reaches_a_metric_line():
     metrics, lines = metrics_lines()
     reason = "not a booking: from maya@example.com, +1 (619) 555-0134"
-    metrics.outcome(message(), Outcome(Ending.IGNORED, reason, booking_key="boatsetter:xhqgmdh"))
+    ignored_ = Outcome(
+        Ending.IGNORED, reason, ReasonClass.NOT_A_BOOKING, booking_key="boatsetter:xhqgmdh"
+    )
+    metrics.outcome(message(), ignored_)
     text = lines[0]
     for secret in ("maya", "619", "xhqgmdh", "m-1"):
         assert secret not in text
@@ -105,8 +115,13 @@ def test_a_writer_that_fails_never_fails_the_caller():
 
 
 def ignored(reason: str | None) -> ReasonClass:
+    """A refusal's carried class (agreeing with the old text classifier's), or for the decoder's
+    plain reasons (all made NOT_MAIL by worker.process) the old classifier's."""
     assert reason is not None
-    return reason_class(Outcome(Ending.IGNORED, reason))
+    old = text_reason_class(Outcome(Ending.IGNORED, reason, ReasonClass.OTHER))
+    if isinstance(reason, Refusal):
+        assert Outcome.ignored(reason).reason_class is old, reason
+    return old
 
 
 def test_admission_refusals_are_untrusted():
@@ -158,14 +173,33 @@ def test_every_body_the_decoder_ignores_is_not_mail():
         assert ignored(str(reason)) is ReasonClass.NOT_MAIL, reason
 
 
+def exhausted(error: TransientError) -> Outcome:
+    """The outcome a transient error ends in once its retries ran out."""
+    policy = RetryPolicy(max_receive_count=3, base_seconds=1, max_seconds=1)
+    spent = Received(message_id="m-1", receipt_handle="r-1", body="{}", receive_count=3)
+    return policy.final(spent, Outcome.of_error(error))
+
+
 @pytest.mark.parametrize(
     ("outcome_", "expected"),
     [
-        (Outcome(Ending.DONE, "duplicate of an email already applied"), ReasonClass.DUPLICATE),
-        (Outcome(Ending.DONE, "confirmed: ran nothing (already published)"), ReasonClass.CURRENT),
-        (Outcome(Ending.DONE, "modified: ran scc, summary; state kept"), ReasonClass.PUBLISHED),
-        (Outcome(Ending.IGNORED, "not a booking: a newsletter"), ReasonClass.NOT_A_BOOKING),
-        (Outcome(Ending.IGNORED, "something new"), ReasonClass.OTHER),
+        (
+            Outcome(Ending.DONE, "duplicate of an email already applied", ReasonClass.DUPLICATE),
+            ReasonClass.DUPLICATE,
+        ),
+        (
+            Outcome(Ending.DONE, "confirmed: ran nothing (already published)", ReasonClass.CURRENT),
+            ReasonClass.CURRENT,
+        ),
+        (
+            Outcome(Ending.DONE, "modified: ran scc, summary; state kept", ReasonClass.PUBLISHED),
+            ReasonClass.PUBLISHED,
+        ),
+        (
+            Outcome(Ending.IGNORED, "not a booking: a newsletter", ReasonClass.NOT_A_BOOKING),
+            ReasonClass.NOT_A_BOOKING,
+        ),
+        (Outcome(Ending.IGNORED, "something new", ReasonClass.OTHER), ReasonClass.OTHER),
         (
             Outcome.of_error(UnreadableBody("unreadable body: body is not JSON")),
             ReasonClass.UNREADABLE,
@@ -176,7 +210,13 @@ def test_every_body_the_decoder_ignores_is_not_mail():
         ),
         (Outcome.of_error(PermanentError("no date", step="parse")), ReasonClass.PARSE),
         (
-            Outcome(Ending.RETRY, "another worker", step="scc", error_class="LeaseHeld"),
+            Outcome(
+                Ending.RETRY,
+                "another worker",
+                ReasonClass.LEASE,
+                step="scc",
+                error_class="LeaseHeld",
+            ),
             ReasonClass.LEASE,
         ),
         (
@@ -186,28 +226,22 @@ def test_every_body_the_decoder_ignores_is_not_mail():
         (Outcome.of_error(TransientError("kept changing", step="state")), ReasonClass.STATE),
         (Outcome.of_error(TransientError("scc said no", step="scc")), ReasonClass.STEP),
         (
-            Outcome.of_error(TransientError("unexpected KeyError: 'x'", step="scc")),
-            ReasonClass.UNEXPECTED,
-        ),
-        (
-            Outcome(
-                Ending.DEAD_LETTER,
-                "retries exhausted after 3 receives: unexpected KeyError on s3://b/k",
-                error_class="TransientError",
+            Outcome.of_error(
+                UnexpectedError("unexpected KeyError: 'x'", KeyError("x"), step="scc")
             ),
             ReasonClass.UNEXPECTED,
         ),
         (
-            Outcome(
-                Ending.DEAD_LETTER,
-                "retries exhausted after 3 receives: calendar sandbox said no (transient)",
-                step="calendar",
-                error_class="TransientError",
-            ),
+            exhausted(UnexpectedError("unexpected KeyError on s3://b/k", KeyError("x"))),
+            ReasonClass.UNEXPECTED,
+        ),
+        (
+            exhausted(TransientError("calendar sandbox said no (transient)", step="calendar")),
             ReasonClass.STEP,
         ),
         (Outcome.of_error(PermanentError("odd")), ReasonClass.OTHER),
     ],
 )
 def test_outcomes_fall_into_their_reason_class(outcome_, expected):
-    assert reason_class(outcome_) is expected
+    assert outcome_.reason_class is expected
+    assert text_reason_class(outcome_) is expected  # the class the old classifier read

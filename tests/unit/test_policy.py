@@ -2,15 +2,16 @@
 
 import pytest
 
+from bookings import ParseError, PermanentError, TransientError
 from tests.support.queues import FakeClock
 from worker.outcomes import Ending, Outcome, ReasonClass
 from worker.policy import DlqLimit, RetryPolicy, combine
 from worker.queue import PRIOR_RECEIVES, Received
 
-PARSE = Outcome(Ending.DEAD_LETTER, "cannot read start", error_class="ParseError", step="parse")
-STEP = Outcome(Ending.DEAD_LETTER, "scc said no", error_class="PermanentError", step="scc")
-DONE = Outcome(Ending.DONE, "confirmed: ran calendar")
-RETRY = Outcome(Ending.RETRY, "scc timed out", error_class="TransientError", step="scc")
+PARSE = Outcome.of_error(ParseError("cannot read start"))
+STEP = Outcome.of_error(PermanentError("scc said no", step="scc"))
+DONE = Outcome(Ending.DONE, "confirmed: ran calendar", ReasonClass.PUBLISHED)
+RETRY = Outcome.of_error(TransientError("scc timed out", step="scc"))
 
 
 def received(receive_count: int = 1, prior: int = 0) -> Received:
@@ -27,7 +28,7 @@ def test_a_retry_within_the_budget_stays_a_retry_and_one_past_it_is_dead_lettere
 
 
 def test_contention_never_spends_the_budget():
-    waiting = Outcome(Ending.RETRY, "lease held", contention=True)
+    waiting = Outcome(Ending.RETRY, "lease held", ReasonClass.LEASE, contention=True)
     policy = RetryPolicy(max_receive_count=1, base_seconds=10, max_seconds=900)
     assert policy.final(received(5), waiting) is waiting
 
