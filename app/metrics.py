@@ -22,6 +22,7 @@ reason classes are :class:`worker.outcomes.ReasonClass` (the DLQ limit counts by
 stopped it taking messages: once when it trips, then once a minute for as long as that worker
 runs, so the alarm on it (monitoring.tf, ``worker_intake_stopped``) stays in ALARM until the
 worker is restarted. Its line names the reason class and the count (members, not dimensions).
+The dashboard charts it too, beside that alarm's threshold.
 """
 
 import time
@@ -62,7 +63,8 @@ INTAKE_STOPPED = Metric("IntakeStopped", "Count", ((),))
 
 #: every metric the worker charts; infra/terraform/monitoring.tf's dashboard is tested against it
 METRICS = (EMAILS, ENQUEUE_TO_SETTLED, STEP_LATENCY, STEP_FAILURES)
-#: metrics an alarm watches rather than a chart (monitoring.tf's alarms are tested against it)
+#: metrics an alarm watches (monitoring.tf's alarms, and its ``alarmed_charts`` that chart them
+#: beside the alarm's threshold, are tested against it)
 ALARMED = (INTAKE_STOPPED,)
 
 

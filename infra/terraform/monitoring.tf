@@ -2,9 +2,10 @@
 # CloudWatch Logs: no PutMetricData, no extra permission) beside the queue's, and an alarm per
 # step when most of that step's runs fail.
 #
-# The worker's metrics are app/metrics.py's METRICS; tests/infra check every chart below
-# against that list (metric names, dimension sets, dimension values), so the dashboard never names
-# a metric the worker does not emit.
+# The worker's metrics are app/metrics.py's METRICS (charted) and ALARMED (alarmed, and charted
+# beside the alarm's threshold); tests/infra check every chart below against those lists (metric
+# names, dimension sets, dimension values), so the dashboard never names a metric the worker does
+# not emit.
 
 locals {
   # CHARTERHAND_METRICS_NAMESPACE: one namespace per environment.
@@ -91,11 +92,58 @@ locals {
     }
   ]
 
+  # Metrics an alarm watches (app/metrics.py's ALARMED), charted with the alarm's threshold, after
+  # the worker's charts: shaped as worker_charts (tests/infra check them against ALARMED, and
+  # tests/integration/test_dlq_limit.py that a stopped worker emits each series). IntakeStopped is
+  # written without dimensions: its one series names none.
+  alarmed_charts = [
+    {
+      title      = "Intake stopped by the DLQ limit (1: a worker takes no messages)"
+      metric     = "IntakeStopped"
+      dimensions = []
+      series     = [[]]
+      stats      = ["Maximum"]
+      # the alarm's (worker_intake_stopped) period and threshold: tests/infra keep them equal
+      period    = 60
+      threshold = 1
+      alarm     = "${local.name}-worker-intake-stopped"
+    },
+  ]
+
+  alarmed_widgets = [
+    for index, chart in local.alarmed_charts : {
+      type   = "metric"
+      x      = ((length(local.worker_charts) + index) % 2) * 12
+      y      = floor((length(local.worker_charts) + index) / 2) * 6
+      width  = 12
+      height = 6
+      properties = {
+        title  = chart.title
+        region = local.region
+        view   = "timeSeries"
+        period = chart.period
+        metrics = [
+          for pair in setproduct(chart.series, chart.stats) : concat(
+            [local.metrics_namespace, chart.metric],
+            flatten([for i, name in chart.dimensions : [name, pair[0][i]]]),
+            [{ stat = pair[1], label = trimspace("${join(" ", pair[0])} ${pair[1]}") }],
+          )
+        ]
+        annotations = {
+          horizontal = [{ label = "alarm ${chart.alarm}", value = chart.threshold }]
+        }
+      }
+    }
+  ]
+
+  # below every chart of the worker's
+  queue_widgets_y = ceil((length(local.worker_charts) + length(local.alarmed_charts)) / 2) * 6
+
   queue_widgets = [
     {
       type   = "metric"
       x      = 0
-      y      = ceil(length(local.worker_charts) / 2) * 6
+      y      = local.queue_widgets_y
       width  = 8
       height = 6
       properties = {
@@ -113,7 +161,7 @@ locals {
     {
       type   = "metric"
       x      = 8
-      y      = ceil(length(local.worker_charts) / 2) * 6
+      y      = local.queue_widgets_y
       width  = 8
       height = 6
       properties = {
@@ -128,7 +176,7 @@ locals {
     {
       type   = "metric"
       x      = 16
-      y      = ceil(length(local.worker_charts) / 2) * 6
+      y      = local.queue_widgets_y
       width  = 8
       height = 6
       properties = {
@@ -145,7 +193,9 @@ locals {
 
 resource "aws_cloudwatch_dashboard" "worker" {
   dashboard_name = local.name
-  dashboard_body = jsonencode({ widgets = concat(local.worker_widgets, local.queue_widgets) })
+  dashboard_body = jsonencode({
+    widgets = concat(local.worker_widgets, local.alarmed_widgets, local.queue_widgets)
+  })
 }
 
 # A step failing on most of its runs, period after period: a downstream system is down, or

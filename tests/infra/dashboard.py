@@ -41,7 +41,8 @@ def _resolve(tf: Module, value: Any) -> Any:
     return value
 
 
-def worker_charts(tf: Module) -> list[Chart]:
+def worker_charts(tf: Module, local: str = "worker_charts") -> list[Chart]:
+    """The charts a ``local`` of monitoring.tf lists (``worker_charts``, ``alarmed_charts``)."""
     return [
         Chart(
             title=chart["title"],
@@ -50,7 +51,7 @@ def worker_charts(tf: Module) -> list[Chart]:
             series=tuple(tuple(s) for s in _resolve(tf, chart["series"])),
             stats=tuple(chart["stats"]),
         )
-        for chart in tf.locals["worker_charts"]
+        for chart in tf.locals[local]
     ]
 
 

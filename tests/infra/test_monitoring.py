@@ -8,7 +8,7 @@ import json
 import re
 
 from app.downstream import PUBLISHER_CLASSES
-from app.metrics import METRICS
+from app.metrics import ALARMED, METRICS
 from tests.infra.dashboard import worker_charts
 from tests.infra.module import Module, ref
 from tests.infra.terraform_cli import Terraform
@@ -108,3 +108,58 @@ def test_rendered_worker_widgets_name_only_the_charts_metrics(terraform: Terrafo
             named.add((ids[0], ids[1], tuple(sorted(zip(ids[2::2], ids[3::2], strict=True)))))
         assert named == chart.metric_ids(namespace)
         assert len(lines) == len(chart.series) * len(chart.stats)
+
+
+# --- the alarmed metrics' charts ----------------------------------------------------------------
+
+ALARMED_BY_NAME = {m.name: m for m in ALARMED}
+
+
+def test_every_alarmed_metric_is_charted_under_a_dimension_set_it_is_emitted_with(tf: Module):
+    charts = worker_charts(tf, "alarmed_charts")
+    assert {c.metric for c in charts} == set(ALARMED_BY_NAME)
+    for chart in charts:
+        assert chart.dimensions in ALARMED_BY_NAME[chart.metric].dimension_sets, chart.title
+        assert chart.series, f"{chart.title}: names its series (checked as emitted)"
+        for values in chart.series:
+            assert len(values) == len(chart.dimensions), chart.title
+    body = tf.resource("aws_cloudwatch_dashboard", "worker")["dashboard_body"]
+    assert "local.alarmed_widgets" in body
+
+
+def test_rendered_alarmed_widgets_show_the_alarm_s_metric_and_threshold(
+    terraform: Terraform, tf: Module
+):
+    result = terraform.console(
+        "jsonencode([local.alarmed_widgets, local.worker_widgets, local.queue_widgets_y, "
+        "local.name])"
+    )
+    assert result.returncode == 0, result.stderr
+    alarmed, charted, queue_y, name = json.loads(json.loads(result.stdout))
+    namespace = "Charterhand/prod"  # environment = "prod" in the example tfvars
+    charts = worker_charts(tf, "alarmed_charts")
+    assert [w["properties"]["title"] for w in alarmed] == [c.title for c in charts]
+    alarm = tf.resource("aws_cloudwatch_metric_alarm", "worker_intake_stopped")
+    [intake] = [
+        (w, c) for w, c in zip(alarmed, charts, strict=True) if c.metric == alarm["metric_name"]
+    ]
+    widget, chart = intake
+    named = set()
+    for line in widget["properties"]["metrics"]:
+        *ids, options = line
+        assert options["stat"] == alarm["statistic"]
+        named.add((ids[0], ids[1], tuple(sorted(zip(ids[2::2], ids[3::2], strict=True)))))
+    assert named == chart.metric_ids(namespace) == {(namespace, "IntakeStopped", ())}
+    assert widget["properties"]["period"] == alarm["period"]
+    [line] = widget["properties"]["annotations"]["horizontal"]
+    assert line["value"] == alarm["threshold"]
+    assert line["label"] == "alarm " + alarm["alarm_name"].replace("${local.name}", name)
+    # one grid: no chart overlaps another, and the queue's row (queue_widgets_y) is below them
+    cells = [
+        (x, y)
+        for w in (*charted, *alarmed)
+        for x in range(w["x"], w["x"] + w["width"])
+        for y in range(w["y"], w["y"] + w["height"])
+    ]
+    assert len(cells) == len(set(cells))
+    assert max(y for _, y in cells) < queue_y

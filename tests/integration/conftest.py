@@ -13,8 +13,10 @@ from app.logs import configure_logging
 from sandbox.stack import provision
 from state.store import StateStore
 from tests.support.mail import EventMailReader
+from tests.support.reason_text import text_reason_class
 from tests.support.recording import Recorder, recording_publishers
 from worker.orchestrate import Orchestrator
+from worker.outcomes import Outcome
 
 
 @pytest.fixture
@@ -48,8 +50,12 @@ def orchestrator(store, recorder, executor):
 
 @pytest.fixture
 def make_worker(stack, recorder):
-    """A worker in this process, on the stack, with recording publishers; stopped afterwards."""
+    """A worker in this process, on the stack, with recording publishers; stopped afterwards.
+
+    Every outcome it settles must carry the reason class the old text classifier read from it
+    (tests/support/reason_text.py): the metrics' ReasonClass values stay what they were."""
     built = []
+    settled: list[Outcome] = []
 
     def make(reader=None, key_lookup=None, **overrides):
         settings = stack.settings(
@@ -67,6 +73,7 @@ def make_worker(stack, recorder):
             publishers=recording_publishers(recorder),
             reader=reader or EventMailReader(),
             key_lookup=key_lookup,
+            on_outcome=lambda _message, outcome: settled.append(outcome),
         )
         built.append(worker)
         return worker
@@ -75,6 +82,12 @@ def make_worker(stack, recorder):
     for worker in built:
         worker.signal_shutdown()
         worker.stop()
+    disagree = [
+        (o.reason, o.reason_class, text_reason_class(o))
+        for o in settled
+        if o.reason_class is not text_reason_class(o)
+    ]
+    assert not disagree, disagree
 
 
 @pytest.fixture
