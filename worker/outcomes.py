@@ -91,7 +91,7 @@ class Outcome:
     @classmethod
     def ignored(cls, refusal: Refusal, **context: Any) -> "Outcome":
         """An email (or a message) we leave alone, for a refusal that knows its class."""
-        return cls(Ending.IGNORED, refusal, refusal.reason_class, **context)
+        return cls(Ending.IGNORED, str(refusal), refusal.reason_class, **context)
 
 
 #: steps that are the worker's own stages, not a publisher's (``CharterhandError.step``)
