@@ -1,7 +1,7 @@
-"""The links API's view of the state table (docs/contracts.md): read a booking (through the
-worker's store, the one reader of the state item), record an answer, count photo uploads. Items
-are written exactly as the contract lays them out, so the worker, the summary and ``status`` read
-the same thing.
+"""The links API's view of the state table (docs/contracts.md): read a booking (through
+:class:`state.store.StateStore`, the one reader of the state item), record an answer, count photo
+uploads. Items are written exactly as the contract lays them out, so the worker, the summary and
+``status`` read the same thing.
 """
 
 from dataclasses import dataclass
