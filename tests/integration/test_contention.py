@@ -12,6 +12,7 @@ from bookings import Kind
 from state.store import StateStore
 from tests.support.mail import email_for, event
 from tests.support.pipeline import send_raw
+from tests.support.queues import messages_in
 from worker.outcomes import Ending, Outcome
 from worker.policy import RetryPolicy
 from worker.queue import CONTENTION, PRIOR_RECEIVES, Received, SqsQueue
@@ -19,18 +20,6 @@ from worker.settling import Settler
 
 KEY = "boatsetter:xhqgmdh"
 LEASE_SECONDS = 8
-
-
-def messages_left(sqs, url: str) -> int:
-    attrs = sqs.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=[
-            "ApproximateNumberOfMessages",
-            "ApproximateNumberOfMessagesNotVisible",
-            "ApproximateNumberOfMessagesDelayed",
-        ],
-    )["Attributes"]
-    return sum(int(v) for v in attrs.values())
 
 
 def hold_lease(store: StateStore, seconds: float) -> None:
@@ -58,12 +47,12 @@ def test_a_cancellation_waiting_on_a_held_lease_is_applied_not_dead_lettered(
 ):
     worker = make_worker(retry_base_seconds=1, retry_max_seconds=2, max_receive_count=3)
     send_raw(stack, email_for(event(Kind.CONFIRMED)))
-    work_until(worker, lambda: messages_left(sqs, stack.queue_url) == 0, 20)
+    work_until(worker, lambda: messages_in(sqs, stack.queue_url) == 0, 20)
     hold_lease(store, LEASE_SECONDS)
     send_raw(stack, email_for(event(Kind.CANCELLED, as_of_minutes=60)))
 
     # 3 receives are the budget; the lease outlasts them (retries after ~1 s, then ~2 s)
-    work_until(worker, lambda: messages_left(sqs, stack.queue_url) == 0, LEASE_SECONDS + 20)
+    work_until(worker, lambda: messages_in(sqs, stack.queue_url) == 0, LEASE_SECONDS + 20)
 
     dead = sqs.receive_message(QueueUrl=stack.dlq_url, MaxNumberOfMessages=10).get("Messages")
     assert not dead, "the cancellation was dead-lettered while it waited for the lease"
