@@ -10,6 +10,7 @@ import time
 
 from bookings import Kind
 from state.store import StateStore
+from tests.support.leases import take_lease
 from tests.support.mail import email_for, event
 from tests.support.pipeline import send_raw
 from tests.support.queues import messages_in
@@ -24,15 +25,7 @@ LEASE_SECONDS = 8
 
 def hold_lease(store: StateStore, seconds: float) -> None:
     """Another worker takes the booking's lease, as ``Orchestrator.apply`` does."""
-    record = store.load(KEY)
-    store.acquire(
-        KEY,
-        state=None,
-        expected_version=record.version,
-        expected_fence=record.fence,
-        owner="busy-worker/1",
-        lease_seconds=seconds,
-    )
+    take_lease(store, KEY, owner="busy-worker/1", seconds=seconds)
 
 
 def work_until(worker, done, seconds: float) -> None:
