@@ -13,7 +13,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from aws.errors import classify, error_code
 from bookings import Booking
 from state import keys
-from state.store import CONDITION_FAILED, StateStore
+from state.store import StateStore
+from state.writes import CONDITION_FAILED
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
