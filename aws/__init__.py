@@ -1,6 +1,8 @@
-"""What charterhand knows about AWS itself, shared by the worker, the publishers and the API.
+"""What charterhand knows about AWS itself, shared by the worker, the publishers, the state
+table, the operator tools and the links API: the one client factory (:mod:`aws.clients`) and the
+one error classifier (:mod:`aws.errors`).
 
-Its own top-level package (DESIGN.md, "Where the layout is going": AWS error classification gets
-one home, ``aws/``) so that ``publishers`` may use it without importing ``worker``. It imports
-only ``bookings`` (for the two error families) and botocore.
+Its own layer, just above ``bookings`` (docs/layout.md), so that every package above may use it
+without importing ``worker``. It imports only ``bookings`` (for the two error families), boto3
+and botocore.
 """

@@ -44,7 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.worker import booking_emails  # noqa: E402
+from bench.worker import booking_emails, sender  # noqa: E402
 
 #: seconds each request waits before an answer (uniform in the range)
 RECORDS_LATENCY = (0.150, 0.400)
@@ -158,12 +158,9 @@ def main() -> int:
 
     import secrets
 
-    import boto3
-
     from app.downstream import PUBLISHER_CLASSES
     from sandbox.aws import running_moto
     from sandbox.downstream import running_downstream
-    from sandbox.ingest import ingest
     from sandbox.stack import provision
 
     graph = {p.step: p.depends_on for p in PUBLISHER_CLASSES}
@@ -187,10 +184,9 @@ def main() -> int:
         command = [sys.executable, str(Path(__file__).resolve()), "--child"]
         proc = subprocess.Popen(command, env=env)
         time.sleep(3)  # the worker's start-up is not a booking's latency
-        s3, sqs = boto3.client("s3"), boto3.client("sqs")
+        send = sender(stack)
         for raw in emails:
-            ingest(raw, s3=s3, sqs=sqs, bucket=stack.inbound_bucket, prefix="raw/",
-                   queue_url=stack.queue_url)  # fmt: skip
+            send(raw)
             time.sleep(args.interval)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len(read_log(log)[0]) < len(emails):

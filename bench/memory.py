@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.worker import booking_emails, outcome_lines  # noqa: E402
+from bench.worker import booking_emails, outcome_lines, sender  # noqa: E402
 
 
 def big_email(raw: bytes, size: int, shape: str) -> bytes:
@@ -55,10 +55,7 @@ def main() -> int:
     parser.add_argument("--shape", choices=("attachment", "text"), default="attachment")
     args = parser.parse_args()
 
-    import boto3
-
     from sandbox.aws import running_moto
-    from sandbox.ingest import ingest
     from sandbox.stack import provision
 
     out = ROOT / "artifacts" / "bench-memory"
@@ -70,16 +67,9 @@ def main() -> int:
     sizes = [len(e) for e in emails]
     with running_moto():
         stack = provision()
-        s3, sqs = boto3.client("s3"), boto3.client("sqs")
+        send = sender(stack)
         for raw in emails:
-            ingest(
-                raw,
-                s3=s3,
-                sqs=sqs,
-                bucket=stack.inbound_bucket,
-                prefix="raw/",
-                queue_url=stack.queue_url,
-            )
+            send(raw)
         del emails
         env = {
             **os.environ,

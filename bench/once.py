@@ -52,6 +52,7 @@ from sandbox.ses import SesStandIn, serving  # noqa: E402
 from sandbox.stack import SENDING_DOMAIN, provision  # noqa: E402
 from state.deliveries import DynamoDeliveryLog  # noqa: E402
 from state.store import StateStore, create_table  # noqa: E402
+from tests.support.leases import take_lease  # noqa: E402
 from tests.support.mail import EventMailReader, email_for, event  # noqa: E402
 from tests.support.pipeline import send_raw  # noqa: E402
 from tests.support.publishing import MemoryLinkIssuer, booking, context, lifecycle  # noqa: E402
@@ -166,15 +167,7 @@ def left_live(bookings: int, tmp: Path) -> tuple[int, int]:
         send_raw(stack, email_for(event(Kind.CONFIRMED, booking_id=booking_id)))
     drain(60)
     for booking_id in ids:
-        record = store.load(f"boatsetter:{booking_id}")
-        store.acquire(
-            record.key,
-            state=None,
-            expected_version=record.version,
-            expected_fence=record.fence,
-            owner="busy-worker/1",
-            lease_seconds=8,
-        )
+        take_lease(store, f"boatsetter:{booking_id}", owner="busy-worker/1", seconds=8)
         send_raw(stack, email_for(event(Kind.CANCELLED, booking_id=booking_id, as_of_minutes=60)))
     drain(90)
     worker.signal_shutdown()

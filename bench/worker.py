@@ -30,18 +30,24 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bookings import Booking  # noqa: E402
 from publishers.base import StepContext  # noqa: E402
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
+
+    from sandbox.stack import LocalStack
 
 SAMPLE = ROOT / "tests" / "fixtures" / "emails" / "boatsetter-confirmed.eml"
 
@@ -60,17 +66,37 @@ class Instant:
 
 
 def instant_publishers() -> list[Instant]:
-    steps = {
-        "calendar": (),
-        "scc": (),
-        "guest_page": (),
-        "crew_page": (),
-        "crew_email": ("crew_page",),
-        "summary": ("calendar", "scc", "guest_page", "crew_page"),
-    }
+    """One instant publisher per real step, in the real step graph."""
+    from app.downstream import PUBLISHER_CLASSES
+
     return [
-        type(step, (Instant,), {"step": step, "depends_on": deps})() for step, deps in steps.items()
+        type(p.step, (Instant,), {"step": p.step, "depends_on": p.depends_on})()
+        for p in PUBLISHER_CLASSES
     ]
+
+
+def sender(
+    stack: "LocalStack", s3: "S3Client | None" = None, sqs: "SQSClient | None" = None
+) -> Callable[[bytes], None]:
+    """Sends one email into the local stack as SES would, over one pair of clients (a client per
+    email would add its own start-up to every send)."""
+    import boto3
+
+    from sandbox.ingest import ingest
+
+    s3, sqs = s3 or boto3.client("s3"), sqs or boto3.client("sqs")
+
+    def send(raw: bytes) -> None:
+        ingest(
+            raw,
+            s3=s3,
+            sqs=sqs,
+            bucket=stack.inbound_bucket,
+            prefix="raw/",
+            queue_url=stack.queue_url,
+        )
+
+    return send
 
 
 def booking_emails(count: int, seed: int = 7) -> list[bytes]:
@@ -193,7 +219,6 @@ def main() -> int:
     import boto3
 
     from sandbox.aws import running_moto
-    from sandbox.ingest import ingest
     from sandbox.stack import provision
 
     out = ROOT / "artifacts" / "bench-worker"
@@ -204,16 +229,7 @@ def main() -> int:
         stack = provision()
         env = stack.env(poll_wait_seconds=1, worker_threads=args.threads)
         s3, sqs = boto3.client("s3"), boto3.client("sqs")
-
-        def send(raw: bytes) -> None:
-            ingest(
-                raw,
-                s3=s3,
-                sqs=sqs,
-                bucket=stack.inbound_bucket,
-                prefix="raw/",
-                queue_url=stack.queue_url,
-            )
+        send = sender(stack, s3, sqs)
 
         # 1. backlog
         for raw in backlog:

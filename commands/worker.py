@@ -53,7 +53,8 @@ def run(
     worker.run(once=args.once)  # a CharterhandError (AWS refusing to start) exits 1
     sys.stdout.flush()
     if threading.active_count() > 1:
-        # a step still running past the shutdown deadline: its message was released to another
-        # worker and its lease will expire; do not let the interpreter wait for the thread
+        # a step still running past the shutdown deadline: its message was returned to the
+        # queue for another worker and its lease will expire; do not let the interpreter wait for
+        # the thread
         os._exit(Exit.OK)
     return Exit.OK

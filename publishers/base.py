@@ -1,8 +1,8 @@
 """The one small interface every publisher implements, and what the worker hands it.
 
-The worker (the composition root) decides *whether* a step runs: only when the step's input hash
-differs from the one last published, under a lease. A publisher only decides *how* to make its
-system match the booking: create when ``ctx.external_ids`` is empty, update when it holds ids,
+The worker (:mod:`worker.orchestrate`) decides *whether* a step runs: only when the step's input
+hash differs from the one last published, under a lease. A publisher only decides *how* to make
+its system match the booking: create when ``ctx.external_ids`` is empty, update when it holds ids,
 cancel when the booking is cancelled. It returns the ids its system gave back, which the worker
 stores and hands back next time.
 """

@@ -17,7 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from aws.errors import classify, error_code
 from bookings import TransientError
 from state import keys
-from state.store import CONDITION_FAILED
+from state.writes import CONDITION_FAILED, create
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -80,19 +80,12 @@ class ConfirmationRecords:
             keys.TTL: {"N": str(int(now) + (SHOW_DAYS + 1) * 86400)},
         }
         try:
-            self.dynamodb.put_item(
-                TableName=self.table_name,
-                Item=item,
-                ConditionExpression=f"attribute_not_exists({keys.PK})",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-            return True
-        except ClientError as exc:
-            if error_code(exc) != CONDITION_FAILED:
-                raise classify(exc, DOING, step="confirmation") from exc
-            found: Any = exc.response.get("Item") or {}
-        except BotoCoreError as exc:
+            refused = create(self.dynamodb, self.table_name, item)
+        except (ClientError, BotoCoreError) as exc:
             raise classify(exc, DOING, step="confirmation") from exc
+        if refused is None:
+            return True
+        found: Any = refused.response.get("Item") or {}
         if "message_id" in found:
             return False
         held = found.get("lease_expires", {}).get("N")

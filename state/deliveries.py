@@ -14,11 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from aws import clients
 from aws.errors import error_code, translate
 from state import keys
 from state.ses_events import SesEventLog
-from state.store import CONDITION_FAILED
+from state.writes import CONDITION_FAILED, Retained, create
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -29,7 +28,7 @@ DEFAULT_REPORT_WAIT_SECONDS = 900.0
 SYSTEM = "DynamoDB (delivery log)"
 
 
-class DynamoDeliveryLog:
+class DynamoDeliveryLog(Retained):
     """``publishers.base.DeliveryLog`` backed by the DynamoDB state table."""
 
     def __init__(
@@ -41,10 +40,7 @@ class DynamoDeliveryLog:
         report_wait_seconds: float = DEFAULT_REPORT_WAIT_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.table_name = table_name
-        self._client = client or clients.client("dynamodb")
-        self._keep_seconds = keep_days * 86400
-        self._clock = clock
+        super().__init__(table_name, client, keep_days=keep_days, clock=clock)
         self.report_wait_seconds = report_wait_seconds
         self._events = SesEventLog(table_name, self._client, keep_days=keep_days, clock=clock)
 
@@ -60,46 +56,25 @@ class DynamoDeliveryLog:
                 "state": {"S": "sent"},
                 "message_id": {"S": message_id},
                 "sent_at": {"N": str(now)},
-                keys.TTL: {"N": str(now + self._keep_seconds)},
+                **self._expires(now),
             }
         )
 
     def mark(self, key: str) -> float | None:
         now = self._clock()
-        item = {
-            **keys.delivery_key(key),
-            "state": {"S": "sending"},
-            "marked_at": {"N": f"{now:.3f}"},
-            keys.TTL: {"N": str(int(now) + self._keep_seconds)},
-        }
         try:
-            self._client.put_item(
-                TableName=self.table_name,
-                Item=item,
-                ConditionExpression=f"attribute_not_exists({keys.PK})",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as exc:
-            if error_code(exc) != CONDITION_FAILED:
-                raise translate(exc, SYSTEM) from exc
-            returned: Any = exc.response.get("Item")  # the mark found (ALL_OLD)
-            found: dict[str, Any] = returned or self._get(key) or {}
-            marked_at = float(found.get("marked_at", {}).get("N", now))
-            return max(0.0, now - marked_at)
-        except BotoCoreError as exc:
+            refused = create(self._client, self.table_name, self._sending(key, now))
+        except (ClientError, BotoCoreError) as exc:
             raise translate(exc, SYSTEM) from exc
-        return None
+        if refused is None:
+            return None
+        returned: Any = refused.response.get("Item")  # the mark found (ALL_OLD)
+        found: dict[str, Any] = returned or self._get(key) or {}
+        marked_at = float(found.get("marked_at", {}).get("N", now))
+        return max(0.0, now - marked_at)
 
     def remark(self, key: str) -> None:
-        now = self._clock()
-        self._put(
-            {
-                **keys.delivery_key(key),
-                "state": {"S": "sending"},
-                "marked_at": {"N": f"{now:.3f}"},
-                keys.TTL: {"N": str(int(now) + self._keep_seconds)},
-            }
-        )
+        self._put(self._sending(key, self._clock()))
 
     def unmark(self, key: str) -> None:
         try:
@@ -120,6 +95,15 @@ class DynamoDeliveryLog:
         return self._events.reported(keys.delivery_tag(key))
 
     # --- internals -----------------------------------------------------------------------------
+
+    def _sending(self, key: str, now: float) -> dict[str, Any]:
+        """The mark written before a send: the send's answer may be lost after it."""
+        return {
+            **keys.delivery_key(key),
+            "state": {"S": "sending"},
+            "marked_at": {"N": f"{now:.3f}"},
+            **self._expires(now),
+        }
 
     def _get(self, key: str) -> dict[str, Any] | None:
         try:

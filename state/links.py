@@ -1,7 +1,7 @@
-"""The links API's view of the state table (docs/contracts.md): read a booking (through the
-worker's store, the one reader of the state item), record an answer, count photo uploads. Items
-are written exactly as the contract lays them out, so the worker, the summary and ``status`` read
-the same thing.
+"""The links API's view of the state table (docs/contracts.md): read a booking (through
+:class:`state.store.StateStore`, the one reader of the state item), record an answer, count photo
+uploads. Items are written exactly as the contract lays them out, so the worker, the summary and
+``status`` read the same thing.
 """
 
 from dataclasses import dataclass
@@ -13,7 +13,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from aws.errors import classify, error_code
 from bookings import Booking
 from state import keys
-from state.store import CONDITION_FAILED, StateStore
+from state.store import StateStore
+from state.writes import CONDITION_FAILED
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

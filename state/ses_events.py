@@ -6,19 +6,13 @@ partition answers "did SES take it, and under which id?". SNS delivers at least 
 overwrites itself. :mod:`worker.ses_events` reads the events off their queue and records them here.
 """
 
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from aws import clients
 from aws.errors import classify
 from state import keys
-
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+from state.writes import Retained
 
 
 @dataclass(frozen=True)
@@ -31,21 +25,8 @@ class SesEvent:
     timestamp: str = ""
 
 
-class SesEventLog:
+class SesEventLog(Retained):
     """SES events in the state table, by our send tag and SES's message id."""
-
-    def __init__(
-        self,
-        table_name: str,
-        client: "DynamoDBClient | None" = None,
-        *,
-        keep_days: int = 35,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        self.table_name = table_name
-        self._client = client or clients.client("dynamodb")
-        self._keep_seconds = keep_days * 86400
-        self._clock = clock
 
     def record(self, event: SesEvent) -> None:
         """Keep one event (events without our tag are not ours to settle: ignored)."""
@@ -61,7 +42,7 @@ class SesEventLog:
                     "event_type": {"S": event.event_type},
                     "mail_timestamp": {"S": event.timestamp or "-"},
                     "recorded_at": {"N": str(now)},
-                    keys.TTL: {"N": str(now + self._keep_seconds)},
+                    **self._expires(now),
                 },
             )
         except (ClientError, BotoCoreError) as exc:

@@ -29,13 +29,12 @@ from aws.errors import classify, error_code
 from bookings import Booking, TransientError
 from state import keys
 from state.steps import StepState
+from state.writes import CONDITION_FAILED, create
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
 
 Item = dict[str, Any]
-
-CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 class StateConflict(TransientError):
@@ -267,21 +266,14 @@ class StateStore:
             "steps": {"M": {}},
         }
         try:
-            self.client.put_item(
-                TableName=self.table_name,
-                Item=item,
-                ConditionExpression=f"attribute_not_exists({keys.PK})",
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as exc:
-            if error_code(exc) == CONDITION_FAILED:
-                current = self._found(key, exc)
-                raise StateConflict(
-                    f"{key} was created meanwhile", step="state", current=current
-                ) from exc
+            refused = create(self.client, self.table_name, item)
+        except (ClientError, BotoCoreError) as exc:
             raise classify(exc, "writing booking state", step="state") from exc
-        except BotoCoreError as exc:
-            raise classify(exc, "writing booking state", step="state") from exc
+        if refused is not None:
+            current = self._found(key, refused)
+            raise StateConflict(
+                f"{key} was created meanwhile", step="state", current=current
+            ) from refused
         return 1
 
     def _next_lease(

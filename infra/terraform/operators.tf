@@ -13,8 +13,8 @@ resource "aws_iam_group_policy" "operators" {
 }
 
 data "aws_iam_policy_document" "operator" {
-  # dlq ls / show / replay / purge look at dead letters (receive with a short hold, then release or
-  # delete them); status counts both queues.
+  # dlq ls / show / replay / purge look at dead letters (receive with a short hold, then return them
+  # to the queue or delete them); status counts both queues.
   statement {
     sid       = "InspectAndReplayDeadLetters"
     actions   = ["sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]

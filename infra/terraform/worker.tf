@@ -312,7 +312,7 @@ resource "aws_ecs_task_definition" "worker" {
     command                = ["worker"]
     environment            = local.worker_environment
     readonlyRootFilesystem = true
-    # SIGTERM, then shutdown_deadline_seconds to finish or release in-flight messages; Fargate's most is 120 s.
+    # SIGTERM, then shutdown_deadline_seconds to finish in-flight messages or return them to the queue; Fargate's most is 120 s.
     stopTimeout     = min(120, var.shutdown_deadline_seconds + 10)
     linuxParameters = { initProcessEnabled = true }
     mountPoints     = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]

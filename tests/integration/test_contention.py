@@ -10,8 +10,10 @@ import time
 
 from bookings import Kind
 from state.store import StateStore
+from tests.support.leases import take_lease
 from tests.support.mail import email_for, event
 from tests.support.pipeline import send_raw
+from tests.support.queues import messages_in
 from worker.outcomes import Ending, Outcome, ReasonClass
 from worker.policy import RetryPolicy
 from worker.queue import CONTENTION, PRIOR_RECEIVES, Received, SqsQueue
@@ -21,29 +23,9 @@ KEY = "boatsetter:xhqgmdh"
 LEASE_SECONDS = 8
 
 
-def messages_left(sqs, url: str) -> int:
-    attrs = sqs.get_queue_attributes(
-        QueueUrl=url,
-        AttributeNames=[
-            "ApproximateNumberOfMessages",
-            "ApproximateNumberOfMessagesNotVisible",
-            "ApproximateNumberOfMessagesDelayed",
-        ],
-    )["Attributes"]
-    return sum(int(v) for v in attrs.values())
-
-
 def hold_lease(store: StateStore, seconds: float) -> None:
     """Another worker takes the booking's lease, as ``Orchestrator.apply`` does."""
-    record = store.load(KEY)
-    store.acquire(
-        KEY,
-        state=None,
-        expected_version=record.version,
-        expected_fence=record.fence,
-        owner="busy-worker/1",
-        lease_seconds=seconds,
-    )
+    take_lease(store, KEY, owner="busy-worker/1", seconds=seconds)
 
 
 def work_until(worker, done, seconds: float) -> None:
@@ -58,12 +40,12 @@ def test_a_cancellation_waiting_on_a_held_lease_is_applied_not_dead_lettered(
 ):
     worker = make_worker(retry_base_seconds=1, retry_max_seconds=2, max_receive_count=3)
     send_raw(stack, email_for(event(Kind.CONFIRMED)))
-    work_until(worker, lambda: messages_left(sqs, stack.queue_url) == 0, 20)
+    work_until(worker, lambda: messages_in(sqs, stack.queue_url) == 0, 20)
     hold_lease(store, LEASE_SECONDS)
     send_raw(stack, email_for(event(Kind.CANCELLED, as_of_minutes=60)))
 
     # 3 receives are the budget; the lease outlasts them (retries after ~1 s, then ~2 s)
-    work_until(worker, lambda: messages_left(sqs, stack.queue_url) == 0, LEASE_SECONDS + 20)
+    work_until(worker, lambda: messages_in(sqs, stack.queue_url) == 0, LEASE_SECONDS + 20)
 
     dead = sqs.receive_message(QueueUrl=stack.dlq_url, MaxNumberOfMessages=10).get("Messages")
     assert not dead, "the cancellation was dead-lettered while it waited for the lease"

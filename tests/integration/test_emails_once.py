@@ -17,6 +17,7 @@ from sandbox.stack import SENDING_DOMAIN
 from state.deliveries import DynamoDeliveryLog
 from state.ses_events import SesEventLog
 from state.store import create_table
+from tests.support.clock import FakeClock
 from tests.support.publishing import booking, context
 from worker.ses_events import SesEventConsumer
 
@@ -24,14 +25,6 @@ TABLE = "charterhand-state"
 SETTINGS = SummarySettings(
     from_address=f"charterhand@{SENDING_DOMAIN}", manager_address="manager@example.com"
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -51,7 +44,7 @@ def ses(aws, events_queue, monkeypatch):
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return FakeClock(1_000_000.0)
 
 
 @pytest.fixture

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 import boto3
 import pytest
 
-from tests.support.queues import FakeClock, Reports, ScriptedHandler, drain, make_worker
+from tests.support.clock import FakeClock
+from tests.support.queues import (
+    Reports,
+    ScriptedHandler,
+    drain,
+    make_worker,
+    messages_in,
+)
 from worker.queue import MemoryQueue, MessageQueue, Received, SqsQueue
 
 #: the local stack's redrive policy: ``provision(max_receive_count=3)`` sets 3 + 2
@@ -59,15 +66,7 @@ def sqs_backend(stack) -> Backend:
         )
 
     def depth() -> int:
-        attrs = sqs.get_queue_attributes(
-            QueueUrl=stack.queue_url,
-            AttributeNames=[
-                "ApproximateNumberOfMessages",
-                "ApproximateNumberOfMessagesNotVisible",
-                "ApproximateNumberOfMessagesDelayed",
-            ],
-        )["Attributes"]
-        return sum(int(v) for v in attrs.values())
+        return messages_in(sqs, stack.queue_url)
 
     def dead_letters() -> list[tuple[str, dict[str, str]]]:
         letters = SqsQueue(queue_url=stack.dlq_url, dlq_url="", client=sqs).receive(

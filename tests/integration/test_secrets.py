@@ -11,14 +11,21 @@ from pydantic import SecretStr
 from app.logs import configure_logging
 from app.secrets import LocalSecret, SecretsManagerSecret, credential
 from bookings import PermanentError
+from tests.support.clock import FakeClock
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+def read_then_unreachable(secrets) -> SecretsManagerSecret:
+    """A token read once (a 1 s TTL), whose Secrets Manager is then unreachable, 5 s later."""
+    clock = FakeClock(1000.0)
+    token = SecretsManagerSecret("charterhand/dashboard-token", secrets, ttl_seconds=1, clock=clock)
+    token()
+    token._client = boto3.client(
+        "secretsmanager",
+        endpoint_url="http://127.0.0.1:9",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+    clock.now += 5
+    return token
 
 
 @pytest.fixture
@@ -33,7 +40,7 @@ def test_the_secret_is_read_by_name(secrets):
 
 
 def test_the_value_is_cached_until_the_ttl_passes(secrets):
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     token = SecretsManagerSecret(
         "charterhand/dashboard-token", secrets, ttl_seconds=300, clock=clock
     )
@@ -54,15 +61,7 @@ def test_a_missing_secret_is_permanent_and_named(secrets):
 
 
 def test_an_unreachable_secrets_manager_serves_the_cached_value(secrets):
-    clock = FakeClock()
-    token = SecretsManagerSecret("charterhand/dashboard-token", secrets, ttl_seconds=1, clock=clock)
-    token()
-    token._client = boto3.client(
-        "secretsmanager",
-        endpoint_url="http://127.0.0.1:9",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
-    clock.now += 5
+    token = read_then_unreachable(secrets)
 
     assert token() == "token-v1"
 
@@ -88,15 +87,7 @@ def test_neither_name_nor_value_fails_at_start_up():
 def test_a_refresh_failure_is_logged_without_the_value(secrets):
     stream = io.StringIO()
     configure_logging("INFO", stream=stream)
-    clock = FakeClock()
-    token = SecretsManagerSecret("charterhand/dashboard-token", secrets, ttl_seconds=1, clock=clock)
-    token()
-    token._client = boto3.client(
-        "secretsmanager",
-        endpoint_url="http://127.0.0.1:9",
-        config=Config(retries={"total_max_attempts": 1}),
-    )
-    clock.now += 5
+    token = read_then_unreachable(secrets)
     try:
         token()
     finally:

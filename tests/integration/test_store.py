@@ -189,21 +189,7 @@ def test_lease_taken_and_given_back_since_our_read_is_a_conflict(store):
     acquire(store)
     store.release(STATE.key, owner="a")
     read = store.load(STATE.key)
-    store.acquire(
-        STATE.key,
-        state=None,
-        expected_version=1,
-        expected_fence=read.fence,
-        owner="b",
-        lease_seconds=30,
-    )
+    acquire(store, state=None, version=1, owner="b", fence=read.fence)
     store.release(STATE.key, owner="b")
     with pytest.raises(StateConflict):
-        store.acquire(
-            STATE.key,
-            state=None,
-            expected_version=1,
-            expected_fence=read.fence,
-            owner="c",
-            lease_seconds=30,
-        )
+        acquire(store, state=None, version=1, owner="c", fence=read.fence)

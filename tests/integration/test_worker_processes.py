@@ -21,6 +21,7 @@ from sandbox.stack import LocalStack
 from state.store import StateStore
 from tests.support.paths import ROOT
 from tests.support.pipeline import ingest_sample
+from tests.support.queues import messages_in
 from tests.support.recording import Recorder
 
 pytestmark = pytest.mark.slow
@@ -107,15 +108,7 @@ def wait_until(condition: Callable[[], bool], seconds: float, what: str) -> None
 
 def queue_empty(stack: LocalStack) -> bool:
     """Nothing visible, in flight, or delayed (a retry that waits on a lease is re-sent delayed)."""
-    attrs = boto3.client("sqs").get_queue_attributes(
-        QueueUrl=stack.queue_url,
-        AttributeNames=[
-            "ApproximateNumberOfMessages",
-            "ApproximateNumberOfMessagesNotVisible",
-            "ApproximateNumberOfMessagesDelayed",
-        ],
-    )["Attributes"]
-    return set(attrs.values()) == {"0"}
+    return messages_in(boto3.client("sqs"), stack.queue_url) == 0
 
 
 def completions(recorder: Recorder) -> dict[tuple[str, str], int]:

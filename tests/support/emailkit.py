@@ -32,6 +32,9 @@ CONFIRMED_ROWS: list[tuple[str, str]] = [
     ("Passengers", "6"),
     ("Booking total", "$840.75"),
 ]
+#: when that booking's charter starts and ends
+START = datetime(2027, 5, 30, 10, 0, tzinfo=LA)
+END = datetime(2027, 5, 30, 13, 0, tzinfo=LA)
 
 
 def text_body(rows: Rows, heading: str = "Your boat is booked!", notes: str | None = None) -> str:

@@ -10,6 +10,7 @@ import pytest
 
 from bookings import Booking
 from state.store import StateStore, create_table
+from tests.support.leases import take_lease
 
 TABLE = "charterhand-state"
 SITE_BUCKET = "charterhand-site"
@@ -60,15 +61,7 @@ def photos_bucket(s3) -> str:
 def store_booking(dynamodb: Any, booking: Booking, table: str = TABLE) -> None:
     """Store the booking state as the worker does: through its store, under a lease it releases."""
     store = StateStore(table, dynamodb)
-    record = store.load(booking.key)
-    store.acquire(
-        booking.key,
-        state=booking,
-        expected_version=record.version,
-        expected_fence=record.fence,
-        owner="test",
-        lease_seconds=30,
-    )
+    take_lease(store, booking.key, state=booking, owner="test", seconds=30)
     store.release(booking.key, owner="test")
 
 

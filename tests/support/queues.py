@@ -11,28 +11,27 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bookings import ParseError, PermanentError, TransientError, Waiting
+from ops.status import queue_health
 from worker.loop import Worker
 from worker.outcomes import Ending, Outcome, ReasonClass
 from worker.policy import DlqLimit, IntakeStop, RetryPolicy
 from worker.queue import MessageQueue, Received
 from worker.settling import Settler
 
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
 BOOKING = "boatsetter:xhqgmdh"
 
 
-class FakeClock:
-    """A clock that moves only when told (seconds since the epoch, as ``time.time``)."""
-
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+def messages_in(sqs: "SQSClient", url: str) -> int:
+    """Messages visible, in flight or delayed (a retry waiting on a lease is re-sent delayed) in
+    an SQS queue, counted from its attributes as the operator's ``status`` counts them."""
+    health = queue_health(sqs, url, oldest_age=lambda _name: None)
+    return health.waiting + health.in_flight + health.delayed
 
 
 @dataclass

@@ -1,16 +1,10 @@
 """bench/latency.py's critical path: the chain of dependent steps that ends last."""
 
+from app.downstream import PUBLISHER_CLASSES
 from bench.latency import critical_path, percentile
 
 #: the publishers' graph (publishers/*.py depends_on)
-GRAPH = {
-    "calendar": (),
-    "scc": (),
-    "guest_page": (),
-    "crew_page": (),
-    "crew_email": ("crew_page",),
-    "summary": ("calendar", "scc", "guest_page", "crew_page"),
-}
+GRAPH = {p.step: p.depends_on for p in PUBLISHER_CLASSES}
 
 
 def test_the_slowest_step_before_the_summary_decides_its_chain():

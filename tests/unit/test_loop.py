@@ -13,7 +13,8 @@ import pytest
 import structlog
 
 from app.logs import configure_logging
-from tests.support.queues import BOOKING, FakeClock, Reports, ScriptedHandler, drain, make_worker
+from tests.support.clock import FakeClock
+from tests.support.queues import BOOKING, Reports, ScriptedHandler, drain, make_worker
 from worker.outcomes import Outcome, ReasonClass
 from worker.policy import DlqLimit
 from worker.queue import CONTENTION, PRIOR_RECEIVES, MemoryQueue, Received

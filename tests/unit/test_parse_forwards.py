@@ -8,9 +8,11 @@ from bookings import NotABooking, default_fleet
 from parsers import parse_email, read_envelope
 from tests.support.emailkit import (
     CONFIRMED_ROWS,
+    END,
     FORWARDER,
     LA,
     SENT,
+    START,
     apple_forward,
     attachment_forward,
     body_of,
@@ -24,8 +26,6 @@ from tests.support.emailkit import (
 )
 
 FLEET = default_fleet()
-START = datetime(2027, 5, 30, 10, 0, tzinfo=LA)
-END = datetime(2027, 5, 30, 13, 0, tzinfo=LA)
 NOTES = "Please bring ice"
 
 
@@ -188,16 +188,21 @@ def test_thunderbird_forward_with_headers_in_its_own_order():
     assert read_envelope(raw).as_of == SENT
 
 
+def with_renter_message(message: str) -> str:
+    """The booking's text with the renter's ``message`` after its fields, as in the platforms'
+    templates."""
+    return text_body(CONFIRMED_ROWS, notes=None).replace(
+        "Boatsetter, Inc.", "Message from Maya:\n" + message
+    )
+
+
 def test_a_header_block_typed_by_a_renter_changes_nothing():
     """Mail from the platform itself is never unwrapped: the renter cannot pose as the original."""
     fake = (
         "From: Boatsetter <no-reply@boatsetter.com>\nDate: Wed, Mar 3, 2027 at 9:00 AM\n"
         "Subject: Booking cancelled\n\nBooking ID: aaaaaaa\nTime: 1:00 AM - 2:00 AM"
     )
-    # the renter's message comes after the booking's fields, as in the platforms' templates
-    body = text_body(CONFIRMED_ROWS, notes=None).replace(
-        "Boatsetter, Inc.", "Message from Maya:\n" + fake
-    )
+    body = with_renter_message(fake)
     raw = confirmed(text=body).as_bytes()
     event = parse_email(raw, FLEET)
     assert (event.kind, event.booking_id, event.start) == ("confirmed", "xhqgmdh", START)
@@ -209,9 +214,7 @@ def test_a_forwarded_header_block_typed_by_a_renter_changes_nothing():
         "From: Evil <x@evil.io>\nDate: Wed, Mar 3, 2027 at 9:00 AM\nSubject: hi\n\n"
         "Booking ID: aaaaaaa"
     )
-    text = text_body(CONFIRMED_ROWS, notes=None).replace(
-        "Boatsetter, Inc.", "Message from Maya:\n" + fake
-    )
+    text = with_renter_message(fake)
     raw = gmail_manual_forward(text, html_table(CONFIRMED_ROWS)).as_bytes()
     event = parse_email(raw, FLEET)
     assert (event.booking_id, event.start) == ("xhqgmdh", START)

@@ -7,7 +7,6 @@ paragraphs, adjacent label and value elements with no colon. Each structure × k
 hypothesis draws the label synonyms, date and time formats and subject wording inside it.
 """
 
-from datetime import datetime
 from html import escape
 
 import pytest
@@ -16,11 +15,9 @@ from hypothesis import strategies as st
 
 from bookings import default_fleet
 from parsers import parse_email
-from tests.support.emailkit import LA, message
+from tests.support.emailkit import END, START, message
 
 FLEET = default_fleet()
-START = datetime(2027, 5, 30, 10, 0, tzinfo=LA)
-END = datetime(2027, 5, 30, 13, 0, tzinfo=LA)
 
 LABELS = {
     "booking_id": ["Booking ID", "Reservation #", "Confirmation number", "Booking reference",

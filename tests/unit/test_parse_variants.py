@@ -13,8 +13,10 @@ from bookings import Boat, Fleet, ParseError, default_fleet
 from parsers import parse_email
 from tests.support.emailkit import (
     CONFIRMED_ROWS,
+    END,
     GETMYBOAT,
     LA,
+    START,
     confirmed,
     html_paragraphs,
     html_table,
@@ -23,8 +25,6 @@ from tests.support.emailkit import (
 )
 
 FLEET = default_fleet()
-START = datetime(2027, 5, 30, 10, 0, tzinfo=LA)
-END = datetime(2027, 5, 30, 13, 0, tzinfo=LA)
 
 
 def with_row(label: str, value: str, replacing: str | None = None) -> list[tuple[str, str]]:

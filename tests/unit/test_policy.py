@@ -3,7 +3,7 @@
 import pytest
 
 from bookings import ParseError, PermanentError, TransientError
-from tests.support.queues import FakeClock
+from tests.support.clock import FakeClock
 from worker.outcomes import Ending, Outcome, ReasonClass
 from worker.policy import DlqLimit, RetryPolicy, combine
 from worker.queue import PRIOR_RECEIVES, Received

@@ -65,25 +65,25 @@ def test_a_group_names_its_own_missing_variable(monkeypatch: pytest.MonkeyPatch)
     assert "TABLE_NAME" not in caught.value.reason
 
 
-def test_a_group_reads_the_whole_config_file_and_ignores_the_other_groups_keys(tmp_path: Path):
+def stack_toml(tmp_path: Path, extra: str) -> Path:
+    """A config file with a local stack's settings, then ``extra``."""
     stack = LocalStack("https://sqs/q", "https://sqs/dlq", "in", "site", "photos", "table")
     toml = tmp_path / "charterhand.toml"
     toml.write_text(
-        "".join(f'{name} = "{value}"\n' for name, value in stack.values().items())
-        + "worker_threads = 8\n"
+        "".join(f'{name} = "{value}"\n' for name, value in stack.values().items()) + extra
     )
+    return toml
+
+
+def test_a_group_reads_the_whole_config_file_and_ignores_the_other_groups_keys(tmp_path: Path):
+    toml = stack_toml(tmp_path, "worker_threads = 8\n")
     assert load_group(QueueSettings, toml).dlq_url == "https://sqs/dlq"
     assert load_group(WorkerSettings, toml).worker_threads == 8
     assert load_group(Settings, toml).table_name == "table"
 
 
 def test_the_whole_settings_still_refuse_an_unknown_key(tmp_path: Path):
-    stack = LocalStack("https://sqs/q", "https://sqs/dlq", "in", "site", "photos", "table")
-    toml = tmp_path / "charterhand.toml"
-    toml.write_text(
-        "".join(f'{name} = "{value}"\n' for name, value in stack.values().items())
-        + "worker_thread = 8\n"
-    )
+    toml = stack_toml(tmp_path, "worker_thread = 8\n")
     with pytest.raises(SettingsError, match="worker_thread"):
         load_group(Settings, toml)
     assert load_group(QueueSettings, toml).queue_url == "https://sqs/q"

@@ -67,6 +67,16 @@ def call(
         return error.code, error.headers, error.read().decode()
 
 
+def refusal_of_raw(
+    url: str, data: bytes, headers: dict[str, str] | None = None
+) -> urllib.error.HTTPError:
+    """POST ``data`` as it is (not JSON-encoded): the API must refuse it; its refusal."""
+    request = urllib.request.Request(url, data=data, method="POST", headers=headers or {})
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=10)
+    return caught.value
+
+
 def ask_for_photo(
     base: str, slug: str = "xhqgmdh", content_type: str = "image/jpeg", **extra: Any
 ) -> tuple[int, Message, str]:
@@ -188,28 +198,19 @@ def test_uploads_close_some_days_after_the_charter(links, dynamodb):
 
 def test_malformed_request_body_gets_a_clear_400(links, dynamodb):
     store_booking(dynamodb, booking())
-    request = urllib.request.Request(
-        f"{links()}/g/xhqgmdh/photos", data=b"{not json", method="POST"
-    )
-    with pytest.raises(urllib.error.HTTPError) as caught:
-        urllib.request.urlopen(request, timeout=10)
-    assert caught.value.code == 400
-    assert json.loads(caught.value.read())["message"] == "The upload request was not understood."
+    refused = refusal_of_raw(f"{links()}/g/xhqgmdh/photos", b"{not json")
+    assert refused.code == 400
+    assert json.loads(refused.read())["message"] == "The upload request was not understood."
 
 
 def test_a_body_nested_a_hundred_thousand_deep_gets_a_clear_400(links, dynamodb):
     store_booking(dynamodb, booking())
     deep = b"[" * 100_000 + b"]" * 100_000
-    request = urllib.request.Request(
-        f"{links()}/g/xhqgmdh/photos",
-        data=deep,
-        method="POST",
-        headers={"Content-Type": "application/json"},
+    refused = refusal_of_raw(
+        f"{links()}/g/xhqgmdh/photos", deep, headers={"Content-Type": "application/json"}
     )
-    with pytest.raises(urllib.error.HTTPError) as caught:
-        urllib.request.urlopen(request, timeout=10)
-    assert caught.value.code == 400
-    assert json.loads(caught.value.read())["message"] == "The upload request was not understood."
+    assert refused.code == 400
+    assert json.loads(refused.read())["message"] == "The upload request was not understood."
 
 
 def test_rate_limit_per_booking_per_hour(links, dynamodb):

@@ -1,0 +1,61 @@
+"""The writes every owner of state-table items makes the same way.
+
+``create`` is the put that only creates (the first lease, a delivery's sending mark, a
+confirmation's claim); ``Retained`` is an owner whose items expire ``keep_days`` after they are
+written (the table's TTL attribute).
+"""
+
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from aws import clients
+from aws.errors import error_code
+from state import keys
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def create(client: "DynamoDBClient", table_name: str, item: dict[str, Any]) -> ClientError | None:
+    """Put ``item`` only where its key holds nothing yet: None when it was created; when an item
+    was already there, the refusal (the item found in its ``response["Item"]``, when DynamoDB
+    sent it back), returned so the caller can chain its own error to it. Any other error raises
+    as boto3 raised it: each owner names its own system."""
+    try:
+        client.put_item(
+            TableName=table_name,
+            Item=item,
+            ConditionExpression=f"attribute_not_exists({keys.PK})",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as exc:
+        if error_code(exc) != CONDITION_FAILED:
+            raise
+        return exc
+    return None
+
+
+class Retained:
+    """Owns items that expire ``keep_days`` after they are written."""
+
+    def __init__(
+        self,
+        table_name: str,
+        client: "DynamoDBClient | None" = None,
+        *,
+        keep_days: int = 35,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.table_name = table_name
+        self._client = client or clients.client("dynamodb")
+        self._keep_seconds = keep_days * 86400
+        self._clock = clock
+
+    def _expires(self, now: float) -> dict[str, dict[str, str]]:
+        """The TTL attribute of an item written at ``now``."""
+        return {keys.TTL: {"N": str(int(now) + self._keep_seconds)}}

@@ -1,0 +1,14 @@
+"""A clock for tests: injected where the code takes ``clock=time.time``."""
+
+
+class FakeClock:
+    """A clock that moves only when told (seconds since the epoch, as ``time.time``)."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
