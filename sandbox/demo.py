@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import boto3
 import structlog
 
 from api.app import LinksApi
@@ -31,6 +30,7 @@ from api.config import LinksApiConfig
 from app.compose import build_worker
 from app.logs import configure_logging
 from app.settings import Settings
+from aws import clients
 from ops.dlq import DeadLetter, DeadLetterQueue
 from ops.status import BookingStatus, booking_status
 from sandbox import SAMPLE_EMAILS
@@ -133,8 +133,8 @@ def running_demo() -> Iterator[DemoStack]:
     with ExitStack() as stack:
         moto = stack.enter_context(running_moto())
         resources = provision(max_receive_count=3, name="demo")
-        s3 = boto3.client("s3")
-        dynamodb = boto3.client("dynamodb")
+        s3 = clients.client("s3")
+        dynamodb = clients.client("dynamodb")
         downstream = stack.enter_context(running_downstream(bcrypt_rounds=4))
         site = stack.enter_context(SiteServer(s3=s3, bucket=resources.site_bucket).running())
         allow_uploads_from(s3, resources.photos_bucket, site.base_url)
@@ -192,7 +192,7 @@ def run(
             "links API": demo.links.base_url,
         }
     )
-    s3, sqs = boto3.client("s3"), boto3.client("sqs")
+    s3, sqs = clients.client("s3"), clients.client("sqs")
     for file, shows in emails:
         ingest(
             (SAMPLES / file).read_bytes(),
@@ -226,7 +226,7 @@ def run(
 
 def _bookings(demo: DemoStack, outcomes: list[EmailOutcome]) -> list[BookingStatus]:
     """Each booking the emails named, in order, as ``charterhand status`` sees it."""
-    client = boto3.client("dynamodb")
+    client = clients.client("dynamodb")
     keys = dict.fromkeys(o.booking for o in outcomes if o.booking)
     found = (booking_status(client, demo.settings.table_name, key) for key in keys if key)
     return [status for status in found if status is not None]
