@@ -12,15 +12,19 @@ class CharterhandError(Exception):
 
     transient: bool = False
 
-    def __init__(self, reason: str, *, step: str | None = None) -> None:
+    def __init__(
+        self, reason: str, *, step: str | None = None, cause: BaseException | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.step = step
+        #: the exception this one wraps (a bug's), which ``error_class`` names instead
+        self.cause_class = type(cause).__name__ if cause is not None else None
 
     @property
     def error_class(self) -> str:
         """The class name an outcome and a dead letter report (a wrapper names what it wraps)."""
-        return type(self).__name__
+        return self.cause_class or type(self).__name__
 
 
 class TransientError(CharterhandError):
@@ -41,12 +45,7 @@ class UnexpectedError(TransientError):
     message stays out of the reason unless the caller puts it there."""
 
     def __init__(self, reason: str, cause: BaseException, *, step: str | None = None) -> None:
-        super().__init__(reason, step=step)
-        self.cause_class = type(cause).__name__
-
-    @property
-    def error_class(self) -> str:
-        return self.cause_class
+        super().__init__(reason, step=step, cause=cause)
 
 
 class PermanentError(CharterhandError):

@@ -251,12 +251,8 @@ class UnreadableEmail(PermanentError):
     fail the same way. ``error_class`` names the original exception; its message is left out."""
 
     def __init__(self, cause: BaseException) -> None:
-        self.cause_class = type(cause).__name__
-        super().__init__(f"unexpected {self.cause_class} while reading the email", step="parse")
-
-    @property
-    def error_class(self) -> str:
-        return self.cause_class
+        reason = f"unexpected {type(cause).__name__} while reading the email"
+        super().__init__(reason, step="parse", cause=cause)
 
 
 def _reading(read: Callable[[bytes], T], raw: bytes) -> T:
