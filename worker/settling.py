@@ -55,9 +55,9 @@ class Settler:
         return self.policy.final(message, outcome)
 
     def settle(self, message: Received, outcome: Outcome) -> Outcome:
-        """Carry out ``final(outcome)`` and return it. Raises a CharterhandError if the queue
-        fails; the message then simply comes back after its visibility timeout."""
-        outcome = self.final(message, outcome)
+        """Carry out ``outcome``, already made :meth:`final` (the loop decides it once, to count
+        it and batch deletes, before it is carried out), and return it. Raises a CharterhandError
+        if the queue fails; the message then simply comes back after its visibility timeout."""
         if outcome.ending is Ending.RETRY and outcome.contention:
             self._resend(message)
         elif outcome.ending is Ending.RETRY:
