@@ -133,9 +133,14 @@ def verdicts_from_headers(raw: bytes | Message) -> Verdicts | None:
     wrote, so a forged ``X-SES-Spam-Verdict: PASS`` lower down is never read.
     """
     headers = raw if isinstance(raw, Message) else stored_headers(raw)
+    return verdicts_of(headers, ses_authentication_results(headers))
+
+
+def verdicts_of(headers: Message, results: AuthenticationResults | None) -> Verdicts | None:
+    """:func:`verdicts_from_headers` for a caller that has already read SES's
+    ``Authentication-Results`` from these headers (the worker reads it once per email)."""
     spam = headers.get("X-SES-Spam-Verdict")
     virus = headers.get("X-SES-Virus-Verdict")
-    results = ses_authentication_results(headers)
     if spam is None and virus is None and results is None:
         return None
 

@@ -35,7 +35,7 @@ from worker.admission import (
     check_sender,
     check_verdicts,
     stored_headers,
-    verdicts_from_headers,
+    verdicts_of,
 )
 from worker.authresults import (
     AuthenticationResults,
@@ -200,7 +200,8 @@ class MessageHandler:
     def _admit_and_parse(self, ref: EmailRef, raw: bytes) -> "Outcome | tuple[BookingEvent, str]":
         email_id = ref.ses_message_id or _reading(self.reader.identity, raw)
         headers = _reading(stored_headers, raw)
-        verdicts = None if ref.verdicts is not None else verdicts_from_headers(headers)
+        results = ses_authentication_results(headers)
+        verdicts = None if ref.verdicts is not None else verdicts_of(headers, results)
         if verdicts is not None:
             refused = check_verdicts(
                 verdicts, require_authenticated_sender=self.require_authenticated_sender
@@ -209,7 +210,6 @@ class MessageHandler:
                 return Outcome.ignored(refused, email_id=email_id)
         origin = _reading(self.reader.origin, raw)
         from_domain = (origin.from_address or "").rpartition("@")[2]
-        results = ses_authentication_results(headers)
         if results is None and ref.verdicts is not None:  # SES's notification, when it came
             results = from_notification_dmarc(ref.verdicts.dmarc, from_domain)
         refused = check_sender(
