@@ -12,7 +12,7 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 
-from parsers.mime import bodies, decode_message, header_sender
+from parsers.mime import bodies, decode_headers, decode_message, header_sender
 from parsers.quoted_headers import MAX_NESTING
 from parsers.registry import is_platform
 
@@ -20,10 +20,12 @@ _BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 MAX_MULTIPART_DEPTH = 20
 
 
-def attached_original(raw: bytes) -> bytes | None:
+def attached_original(raw: bytes, message: Message | None = None) -> bytes | None:
     """The innermost attached original's bytes, as the parsers read it; None when the email is
-    not a forward as an attachment, or its parts cannot be cut out exactly."""
-    data, message = raw, decode_message(raw)
+    not a forward as an attachment, or its parts cannot be cut out exactly. ``message`` is
+    ``raw`` already decoded, when the caller has it (a 40 MB email is not decoded twice)."""
+    data = raw
+    message = decode_message(raw) if message is None else message
     found: bytes | None = None
     for _ in range(MAX_NESTING):
         if is_platform(header_sender(message).address):
@@ -32,7 +34,7 @@ def attached_original(raw: bytes) -> bytes | None:
         if not attached:
             break
         inner = first_attached_bytes(data)
-        if inner is None or not _same_headers(decode_message(inner), attached[0]):
+        if inner is None or not _same_headers(decode_headers(inner), attached[0]):
             return None
         data, message, found = inner, attached[0], inner
     return found

@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import Message
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from functools import lru_cache
 
 #: charsets that mail software labels as Latin-1 but fills with Windows-1252 (as browsers assume)
@@ -51,6 +53,19 @@ def decode_message(raw: bytes) -> Message:
     for start in range(0, len(raw), FEED_CHUNK):
         parser.feed(raw[start : start + FEED_CHUNK])
     return parser.close()
+
+
+def decode_headers(raw: bytes) -> Message:
+    """Only the header block of ``raw``, parsed as :func:`decode_message` parses it (compat32):
+    for a caller that reads headers alone, the body is never split or decoded."""
+    return BytesHeaderParser(policy=compat32).parsebytes(header_block(raw))
+
+
+def header_block(raw: bytes) -> bytes:
+    """The raw email up to its first empty line: all a header parser needs. (Given the whole of a
+    40 MB email, the standard library's header parser still decodes and splits all of it.)"""
+    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if i >= 0]
+    return raw[: min(ends) + 1] if ends else raw
 
 
 def header_text(msg: Message, name: str) -> str:

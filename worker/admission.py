@@ -24,10 +24,9 @@ of it, each named exactly (see :func:`check_hops`).
 
 from collections.abc import Callable, Sequence
 from email.message import Message
-from email.parser import BytesHeaderParser
-from email.policy import compat32
 
 from parsers import Hop
+from parsers.mime import decode_headers
 from worker.authresults import AuthenticationResults, alignment, ses_authentication_results
 from worker.decode import EmailRef, Verdicts
 from worker.outcomes import ReasonClass, Refusal
@@ -122,7 +121,7 @@ def allowlisted(address: str, allowlist: Sequence[str]) -> bool:
 
 def stored_headers(raw: bytes) -> Message:
     """The stored email's headers, parsed once for every admission check (body never split)."""
-    return BytesHeaderParser(policy=compat32).parsebytes(header_block(raw))
+    return decode_headers(raw)
 
 
 def verdicts_from_headers(raw: bytes | Message) -> Verdicts | None:
@@ -155,10 +154,3 @@ def verdicts_of(headers: Message, results: AuthenticationResults | None) -> Verd
         dkim=verdict("dkim"),
         dmarc=verdict("dmarc"),
     )
-
-
-def header_block(raw: bytes) -> bytes:
-    """The raw email up to its first empty line: all a header parser needs. (Given the whole of a
-    40 MB email, the standard library's header parser still decodes and splits all of it.)"""
-    ends = [i for i in (raw.find(b"\n\n"), raw.find(b"\n\r\n")) if i >= 0]
-    return raw[: min(ends) + 1] if ends else raw

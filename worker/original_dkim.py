@@ -19,7 +19,7 @@ import dkim
 from dkim.util import InvalidTagValueList, parse_tag_value
 
 from bookings import TransientError
-from parsers.mime import decode_message, domain_of, header_sender
+from parsers.mime import decode_headers, domain_of, header_sender
 
 #: DNS name (``<selector>._domainkey.<domain>.``) → its TXT record, None when there is none
 KeyLookup = Callable[[bytes], bytes | None]
@@ -42,7 +42,7 @@ def verify_original(
     original: bytes, trusts: Callable[[str], bool], lookup: KeyLookup
 ) -> SignatureCheck:
     """Whether a DKIM signature by a domain ``trusts`` accepts verifies on ``original``."""
-    sender = header_sender(decode_message(original)).address
+    sender = header_sender(decode_headers(original)).address
     if sender is None or not trusts(domain_of(sender)):
         return SignatureCheck(False, "the attached original's From is not the platform's")
     try:

@@ -23,14 +23,15 @@ class ParsersReader:
         return parsers.email_identity(raw)
 
     def origin(self, raw: bytes) -> MailOrigin:
-        found = parsers.read_envelope(self._opened(raw))
+        opened = self._opened(raw)
+        found = parsers.read_envelope(opened)
         attached = found.forward_style == "attachment"
         return MailOrigin(
             original_sender=found.original_sender,
             forwarded_by=found.forwarder,
             from_address=found.from_address,
             style=found.forward_style,
-            attached_original=attached_original(raw) if attached else None,
+            attached_original=attached_original(raw, opened.message) if attached else None,
             hops=found.hops,
         )
 
