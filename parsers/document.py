@@ -238,11 +238,6 @@ class Document:
         match = pattern.search(self.text)
         return person_name(match.group("name")) if match else None
 
-    def values(self, field: str) -> Iterator[str]:
-        """Values of every pair whose label may name ``field``, in document order."""
-        for pair in self.labelled(field):
-            yield pair.value
-
     def labelled(self, field: str) -> Iterator[Pair]:
         """Every pair whose label may name ``field``, in document order."""
         for pair in self.pairs:

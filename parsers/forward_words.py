@@ -487,7 +487,8 @@ _INTRO_FILLERS = re.compile(
 )
 _ENDS_WITH_COLON = re.compile(r"[:：]\s*$")
 _ENDS_WITH_MAILBOX = re.compile(r"[>\]]\s*[:：]\s*$")
-_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+#: an email address as it stands in running text (forward header lines, notices)
+ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 
 
 @lru_cache(maxsize=1024)
@@ -520,13 +521,13 @@ def intro(text: str) -> tuple[str, str, frozenset[str]] | None:
     """
     if len(text) > 400 or not _ENDS_WITH_COLON.search(text):
         return None
-    addresses = {a.lower() for a in _ADDRESS.findall(text)}
+    addresses = {a.lower() for a in ADDRESS.findall(text)}
     if len(addresses) != 1:
         return None
     wrote = _WROTE.search(text)
     if wrote is None and not _ENDS_WITH_MAILBOX.search(text):
         return None
-    found = _ADDRESS.search(text)
+    found = ADDRESS.search(text)
     assert found is not None
     opening = max(text.rfind(mark, 0, found.start()) for mark in "<[(")
     address_start = opening if opening != -1 else found.start()

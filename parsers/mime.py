@@ -141,16 +141,6 @@ def header_sender(msg: Message, name: str = "From") -> Sender:
     return sender_of(" ".join(str(value)[:MAX_HEADER_CHARS].split()))
 
 
-def address_of(value: str) -> tuple[str, str | None]:
-    """(display name, lowercase address) of a single-address header value; address None if none.
-
-    Several addresses, or one without a domain, count as none: a sender we cannot name exactly is
-    a sender we cannot trust.
-    """
-    sender = sender_of(value)
-    return sender.name, sender.address
-
-
 def domain_of(address: str) -> str:
     """The domain part of an address, lowercase, without a trailing dot."""
     return address.rpartition("@")[2].lower().rstrip(".")

@@ -17,7 +17,6 @@ _IN_PARENTHESES = re.compile(r"\(\s*<?([^()\s<>]+@[^()\s<>]+?)>?\s*\)")
 _ON_BEHALF = re.compile(
     r"^.*?\b(?:on behalf of|im auftrag von|de la part de|en nombre de)\s+", re.IGNORECASE
 )
-_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 MAX_NESTING = 5
 MAX_HEADER_LINES = 16
 
@@ -179,7 +178,7 @@ def _quoted_sender(value: str) -> str:
     value = _IN_PARENTHESES.sub(r"<\1>", value)  # "Name (a@b)", Outlook 2019 in hu and sk
     sender = sender_of(value)
     if sender.problem == "several" and "<" in value:  # "a@b <a@b>": one mailbox written twice
-        addresses = {a.lower() for a in _ADDRESS.findall(value)}
+        addresses = {a.lower() for a in words.ADDRESS.findall(value)}
         if len(addresses) == 1:
             return f"<{addresses.pop()}>"
     return _ON_BEHALF.sub("", value) if sender.address is None else value

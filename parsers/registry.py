@@ -10,11 +10,11 @@ carries a platform's address or booking links (a forward we could not unwrap) is
 ``ParseError``: a booking may be inside, and a person must look.
 """
 
-import re
 from email.message import Message
 
 from bookings import NotABooking, ParseError
 from parsers import boatsetter, getmyboat
+from parsers.forward_words import ADDRESS
 from parsers.forwarding import Original
 from parsers.links import expand, urls_in
 from parsers.mime import domain_of, header_sender, header_text
@@ -22,7 +22,6 @@ from parsers.source import Source
 from parsers.wording import notice_of
 
 SOURCES: tuple[Source, ...] = (boatsetter.SOURCE, getmyboat.SOURCE)
-_ADDRESS = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 _NOTICE_HEADERS = ("Auto-Submitted", "X-Autoreply", "X-Autorespond", "Precedence")
 
 
@@ -95,7 +94,7 @@ def source_for(original: Original) -> Source:
 def platform_traced(original: Original) -> Source | None:
     """The platform whose address, or a link to one of whose bookings, the bodies carry."""
     for doc in original.content.wholes():
-        for address in _ADDRESS.findall(doc.text):
+        for address in ADDRESS.findall(doc.text):
             if (found := platform_of(address)) is not None:
                 return found
         for url in expand([*doc.links, *urls_in(doc.text)]):
