@@ -135,8 +135,7 @@ def email_publishers(
     clients = clients or DownstreamClients()
     http = clients.http or JsonHttp(HttpPolicy(timeout=settings.http_timeout_seconds))
     mailer = Mailer(clients.sesv2, settings.ses_configuration_set)  # else a one-attempt client
-    dynamodb = clients.dynamodb or client("dynamodb")
-    deliveries = deliveries or DynamoDeliveryLog(settings.table_name, dynamodb)
+    deliveries = deliveries or DynamoDeliveryLog(settings.table_name, clients.dynamodb)
     return [
         CrewEmailPublisher(
             settings.fleet,
