@@ -89,8 +89,13 @@ def report(
         return Exit.USAGE
     try:
         if explain:
-            print(explanation(raw, context), file=out)
-        event = parse_email(raw, context.fleet, context.vocabulary)
+            text, read = explanation(raw, context)
+            print(text, file=out)
+            if isinstance(read, NotABooking | ParseError):
+                raise read
+            event = read
+        else:
+            event = parse_email(raw, context.fleet, context.vocabulary)
     except NotABooking as exc:
         print(f"{path}: not a booking: {exc.reason}", file=err)
         print(f"rule: {exc.rule or 'unnamed'}", file=err)
@@ -111,8 +116,11 @@ def report(
     return Exit.OK
 
 
-def explanation(raw: bytes, context: Context) -> str:
-    """Where each field came from (body, line, rule), and every forwarding hop."""
+def explanation(
+    raw: bytes, context: Context
+) -> tuple[str, BookingEvent | NotABooking | ParseError]:
+    """Where each field came from (body, line, rule), and every forwarding hop; with what the
+    email says (the event, or the error parsing it raised), read once for both."""
     outcome, trace, envelope = explain_email(raw, context.fleet, context.vocabulary)
     lines = ["explain:"]
     if envelope.hops:
@@ -127,7 +135,7 @@ def explanation(raw: bytes, context: Context) -> str:
         lines.append(f"  outcome not a booking, rule {outcome.rule or 'unnamed'!r}")
     elif isinstance(outcome, ParseError):
         lines.append(f"  outcome parse error: {outcome.reason}")
-    return "\n".join(lines)
+    return "\n".join(lines), outcome
 
 
 def event_json(event: BookingEvent, context: Context) -> dict[str, object]:

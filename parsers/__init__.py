@@ -29,10 +29,14 @@ __all__ = [
 
 
 def parse_email(
-    raw: bytes | OpenedEmail, fleet: Fleet, vocabulary: Vocabulary = BUILT_IN
+    raw: bytes | OpenedEmail,
+    fleet: Fleet,
+    vocabulary: Vocabulary = BUILT_IN,
+    trace: dict[str, str] | None = None,
 ) -> BookingEvent:
     """What one booking email says, read from its raw bytes (forwarded or not), or from the
     email :func:`open_email` opened (to read its envelope too without decoding it twice).
+    ``trace``, when given, is filled with where each field came from (:func:`explain_email`).
 
     ``NotABooking`` only on positive evidence (its ``rule`` names it); a platform's email, or a
     forward that carries one, that cannot be read is a ``ParseError``.
@@ -42,7 +46,7 @@ def parse_email(
     if rule is not None:
         raise NotABooking(f"{rule} (mail about mail, not a booking)", rule=rule)
     original = opened.original
-    return source_for(original).read(original, fleet)
+    return source_for(original).read(original, fleet, trace)
 
 
 def explain_email(
@@ -53,11 +57,7 @@ def explain_email(
     trace: dict[str, str] = {}
     envelope = read_envelope(opened, fleet.boats[0].zone)
     try:
-        rule = notice_rule(opened.message)
-        if rule is not None:
-            raise NotABooking(f"{rule} (mail about mail, not a booking)", rule=rule)
-        original = opened.original
-        return source_for(original).read(original, fleet, trace), trace, envelope
+        return parse_email(opened, fleet, vocabulary, trace), trace, envelope
     except (NotABooking, ParseError) as exc:
         return exc, trace, envelope
 
