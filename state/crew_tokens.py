@@ -18,6 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from aws.errors import classify
 from state import keys
+from state.writes import create
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -73,20 +74,19 @@ class CrewTokens:
         token_id = secrets.token_hex(8)
         secret = secrets.token_urlsafe(32)
         secret_hash = bcrypt.hashpw(secret.encode(), bcrypt.gensalt(rounds=self.rounds))
+        item = {
+            **keys.token_key(token_id),
+            "secret_hash": {"S": secret_hash.decode()},
+            "booking_key": {"S": booking_key},
+            "crew_id": {"S": crew_id},
+            keys.TTL: {"N": str(int(expires_at.timestamp()))},
+        }
         try:
-            self.dynamodb.put_item(
-                TableName=self.table_name,
-                Item={
-                    **keys.token_key(token_id),
-                    "secret_hash": {"S": secret_hash.decode()},
-                    "booking_key": {"S": booking_key},
-                    "crew_id": {"S": crew_id},
-                    keys.TTL: {"N": str(int(expires_at.timestamp()))},
-                },
-                ConditionExpression=f"attribute_not_exists({keys.PK})",
-            )
+            refused = create(self.dynamodb, self.table_name, item)
         except (ClientError, BotoCoreError) as exc:
             raise classify(exc, "storing a crew token") from exc
+        if refused is not None:  # a token id drawn twice: never overwrite another's token
+            raise classify(refused, "storing a crew token") from refused
         return f"{token_id}.{secret}"
 
     def verify(self, token: str) -> CrewGrant:
