@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.type_defs import MessageAttributeValueTypeDef, MessageTypeDef
 
-BATCH = MAX_BATCH  # SQS's limit for receive, send and delete batches
 
 
 @dataclass(frozen=True)
@@ -209,7 +208,7 @@ class DeadLetterQueue:
         try:
             messages = self._sqs.receive_message(
                 QueueUrl=self.dlq_url,
-                MaxNumberOfMessages=BATCH,
+                MaxNumberOfMessages=MAX_BATCH,
                 VisibilityTimeout=visibility,
                 WaitTimeSeconds=0,
                 AttributeNames=["All"],
@@ -382,7 +381,7 @@ class DeadLetterQueue:
         chunk: list[DeadLetter] = []
         for letter in letters:
             chunk.append(letter)
-            if len(chunk) == BATCH:
+            if len(chunk) == MAX_BATCH:
                 self._call(call, chunk)
                 chunk = []
         if chunk:
