@@ -23,7 +23,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import MessageAttributeValueTypeDef, MessageTypeDef
 
 
-
 @dataclass(frozen=True)
 class DeadLetter:
     """One message waiting in the DLQ, with what the worker wrote about why."""
