@@ -12,6 +12,7 @@ COPY parsers ./parsers
 COPY publishers ./publishers
 COPY templates ./templates
 COPY state ./state
+COPY trust ./trust
 COPY worker ./worker
 COPY app ./app
 COPY ops ./ops

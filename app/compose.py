@@ -33,12 +33,12 @@ from publishers.transport.mail import Mailer, ses_client
 from state.deliveries import DynamoDeliveryLog
 from state.ses_events import SesEventLog
 from state.store import StateStore
+from trust.original_dkim import KeyLookup, dns_txt
 from worker.budget import ByteBudget, email_budget_bytes
 from worker.confirmations import ForwardingConfirmations
 from worker.fetching import RawEmails
 from worker.loop import OutcomeHook, Worker
 from worker.orchestrate import Orchestrator, dependency_order
-from worker.original_dkim import KeyLookup, dns_txt
 from worker.outcomes import Outcome
 from worker.parsing import ParsersReader
 from worker.policy import DlqLimit, RetryPolicy

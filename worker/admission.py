@@ -6,16 +6,16 @@ With SES's verdicts (its notification, or the headers SES adds on top of the raw
 * spam or virus ``FAIL`` → ignored (the email stays in S3 for a person to look at);
 * ``require_authenticated_sender`` (the default): the email's own ``From`` domain must be proven by
   *aligned* authentication, read from the topmost ``Authentication-Results`` SES wrote
-  (``worker.authresults``): DMARC pass for that domain, or a DKIM signature by it. SES's bare SPF
+  (``trust.authresults``): DMARC pass for that domain, or a DKIM signature by it. SES's bare SPF
   and DKIM verdicts are never enough: an attacker's own domain passes both. Where the stored email
   carries no such header, the DMARC PASS of SES's own notification (aligned by definition) stands
-  in for it (``worker.authresults.from_notification_dmarc``); with neither, nothing proves the
+  in for it (``trust.authresults.from_notification_dmarc``); with neither, nothing proves the
   sender, so it is ignored: fail closed.
 
 What the ``From`` domain is decides what this proves: for direct platform mail and a mailbox rule's
 unchanged forward (``X-Forwarded-For``), the platform's domain; for a forward written by the owner
 (inline, or the original attached), the forwarding mailbox's own domain, so nobody can pose as an
-allowlisted forwarder. ``worker.provenance`` then says how far the booking itself is proven.
+allowlisted forwarder. ``trust.provenance`` then says how far the booking itself is proven.
 
 Always: the object must be in the inbound bucket (a notification cannot point us at any bucket),
 and a forwarded email must come through allowlisted forwarding mailboxes (the owners'), every hop
@@ -27,7 +27,7 @@ from email.message import Message
 
 from parsers import Hop
 from parsers.mime import decode_headers
-from worker.authresults import AuthenticationResults, alignment, ses_authentication_results
+from trust.authresults import AuthenticationResults, alignment, ses_authentication_results
 from worker.decode import EmailRef, Verdicts
 from worker.outcomes import ReasonClass, Refusal
 

@@ -18,8 +18,8 @@ from publishers.base import DeliveryLog
 from publishers.deliveries import send_once
 from publishers.transport.mail import Mailer, compose
 from state.confirmations import ConfirmationRecords
+from trust.setup_mail import Confirmation
 from worker.admission import allowlisted
-from worker.setup_mail import Confirmation
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

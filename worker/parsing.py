@@ -8,7 +8,7 @@ import threading
 import parsers
 from bookings import BookingEvent, Fleet
 from parsers.attached import attached_original
-from worker.reading import MailOrigin
+from trust.origin import MailOrigin
 
 
 class ParsersReader:

@@ -1,6 +1,6 @@
 """One SQS message → one outcome: decode, fetch, admit, parse, reduce and publish, per email.
 
-A provider's forwarding confirmation (``worker.setup_mail``) is recognised after admission and
+A provider's forwarding confirmation (``trust.setup_mail``) is recognised after admission and
 before parsing: its link and code go to the manager (``worker.confirmations``), and it ends done.
 
 Nothing here touches SQS: the loop settles what this returns. Every exception ends up as an
@@ -28,7 +28,15 @@ from bookings import (
 )
 from bookings.errors import UnexpectedError
 from parsers.registry import is_platform
-from worker import setup_mail
+from trust import setup_mail
+from trust.authresults import (
+    AuthenticationResults,
+    alignment,
+    from_notification_dmarc,
+    ses_authentication_results,
+)
+from trust.original_dkim import KeyLookup, dns_txt
+from trust.provenance import provenance_of
 from worker.admission import (
     check_hops,
     check_location,
@@ -37,20 +45,12 @@ from worker.admission import (
     stored_headers,
     verdicts_of,
 )
-from worker.authresults import (
-    AuthenticationResults,
-    alignment,
-    from_notification_dmarc,
-    ses_authentication_results,
-)
 from worker.confirmations import ForwardingConfirmations
 from worker.decode import EmailRef, decode_body
 from worker.fetching import RawEmails
 from worker.orchestrate import Orchestrator
-from worker.original_dkim import KeyLookup, dns_txt
 from worker.outcomes import Ending, Outcome, ReasonClass
 from worker.policy import combine
-from worker.provenance import provenance_of
 from worker.queue import Received
 from worker.reading import MailReader
 from worker.tracebacks import where_it_failed

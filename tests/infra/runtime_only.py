@@ -31,6 +31,7 @@ RUNTIME_PACKAGES = (
     "publishers",
     "templates",
     "state",
+    "trust",
     "worker",
     "app",
     "ops",

@@ -22,9 +22,9 @@ from tests.support.cli import charterhand
 from tests.support.gmail import CODE, GERMAN, LINK, OWNER, confirmation_mail
 from tests.support.pipeline import send_raw, settle_all
 from tests.support.publishing import parts, sent_mail
+from trust.setup_mail import Confirmation
 from worker.confirmations import ForwardingConfirmations
 from worker.parsing import ParsersReader
-from worker.setup_mail import Confirmation
 
 FORGED_RESULTS = {"dkim": "PASS", "dmarc": "GRAY"}  # DKIM by the forger's domain, see below
 

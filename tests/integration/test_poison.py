@@ -13,11 +13,11 @@ from tests.integration.test_worker_outcomes import dead_letters, drain, outcomes
 from tests.support.emailkit import CONFIRMED_ROWS, message, nested_multipart, text_body
 from tests.support.mail import EventMailReader, email_for, event
 from tests.support.pipeline import queue_size, send_raw
+from trust.origin import MailOrigin
 from worker.budget import ByteBudget
 from worker.decode import EmailRef
 from worker.fetching import RawEmails, TooLarge
 from worker.parsing import ParsersReader
-from worker.reading import MailOrigin
 
 RENTER = "Maya Thompson"
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bookings import BookingEvent, Kind, NotABooking, ParseError
 from parsers import Hop
-from worker.reading import MailOrigin
+from trust.origin import MailOrigin
 
 LA = ZoneInfo("America/Los_Angeles")
 

@@ -1,14 +1,14 @@
 """SES's Authentication-Results, read for alignment with the From domain (issue 11, point 4)."""
 
 from sandbox.ingest import PASSING, with_ses_headers
-from worker.admission import check_sender
-from worker.authresults import (
+from trust.authresults import (
     AuthenticationResults,
     aligned_domains,
     alignment,
     parse,
     ses_authentication_results,
 )
+from worker.admission import check_sender
 
 #: as SES writes it on a stored email (folded, comments and all)
 SES_HEADER = (

@@ -13,8 +13,8 @@ from parsers import Hop
 from tests.support.paths import aws_events_dir
 from tests.support.reason_text import text_reason_class
 from tests.unit.test_decode import OWN, bodies_in, outcome
+from trust.authresults import parse as parse_authentication_results
 from worker.admission import check_hops, check_location, check_sender, check_verdicts
-from worker.authresults import parse as parse_authentication_results
 from worker.decode import EmailRef, UnreadableBody, Verdicts
 from worker.orchestrate import StepRun
 from worker.outcomes import Ending, Outcome, ReasonClass, Refusal

@@ -8,8 +8,8 @@ from bookings import TransientError
 from parsers.attached import attached_original, first_attached_bytes
 from tests.support.dkim import KeyRing, crlf, forward_as_attachment, private_key, sign
 from tests.support.emailkit import attachment_forward, confirmed
-from worker.original_dkim import verify_original
-from worker.provenance import platform_domains
+from trust.original_dkim import verify_original
+from trust.provenance import platform_domains
 
 BOATSETTER = platform_domains("boatsetter")
 

@@ -6,8 +6,8 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 
 from tests.support.gmail import CODE, ENGLISH, GERMAN, LINK, OWNER, confirmation_mail
-from worker import setup_mail
-from worker.authresults import parse
+from trust import setup_mail
+from trust.authresults import parse
 
 GOOGLE = parse(
     "amazonses.com; spf=pass; dkim=pass header.i=@google.com; dmarc=pass header.from=google.com"

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from email.message import Message
 
 from parsers.mime import bodies, decode_message, decode_words, header_sender, header_text
-from worker.authresults import AuthenticationResults, alignment
+from trust.authresults import AuthenticationResults, alignment
 
 PROVIDER = "Gmail"
 SENDER = "forwarding-noreply@google.com"

@@ -1,9 +1,9 @@
 """How far a booking email is proven the platform's: ``verified``, or forwarded and unverified.
 
 * Direct mail, or a mailbox rule's unchanged forward (``auto``): verified when SES proved the From
-  domain (aligned DMARC or DKIM, ``worker.authresults``) and that domain is the platform's own.
+  domain (aligned DMARC or DKIM, ``trust.authresults``) and that domain is the platform's own.
 * A forward as an attachment: verified when the attached original carries the platform's valid
-  DKIM signature (``worker.original_dkim``).
+  DKIM signature (``trust.original_dkim``).
 * An inline forward (the original quoted in the body) cannot be proven: it is as good as the
   allowlisted mailbox that forwarded it, and says so.
 """
@@ -12,9 +12,9 @@ from collections.abc import Callable
 
 from bookings import Provenance
 from parsers import SOURCES
-from worker.authresults import Alignment
-from worker.original_dkim import KeyLookup, verify_original
-from worker.reading import MailOrigin
+from trust.authresults import Alignment
+from trust.origin import MailOrigin
+from trust.original_dkim import KeyLookup, verify_original
 
 
 def platform_domains(source: str) -> Callable[[str], bool]:
