@@ -38,6 +38,12 @@ from parsers.quoted_date import read_quoted_date
 from parsers.quoted_headers import MAX_NESTING, HeaderBlock, Trusted, block_chain
 from parsers.vocabulary import BUILT_IN, Vocabulary
 
+#: the original's headers read as the booking's (its From, through ``header_sender``, names no
+#: sender when given twice): each must be there once. A DKIM signature, and SES's verdict on it,
+#: proves the bottom-most instance of a header while a reader takes the top-most, so a second one
+#: above is whatever someone put there (see ``trust.original_dkim``).
+READ_ONCE = ("Subject", "Date")
+
 
 @dataclass(frozen=True)
 class Hop:
@@ -125,6 +131,8 @@ class Original:
     sender_problem: str | None = None  # why sender is None
     languages: frozenset[str] = field(default_factory=frozenset)
     quoted_date: str = ""  # the date as an inline forward quotes it
+    #: the headers read from the original (``READ_ONCE``) that it gives more than once
+    repeated: tuple[str, ...] = ()
 
     @property
     def forwarded(self) -> bool:
@@ -170,6 +178,7 @@ class Original:
             sender_problem=self.sender_problem,
             languages=self.languages,
             quoted_date=self.quoted_date,
+            repeated=self.repeated,
         )
 
 
@@ -214,7 +223,8 @@ def unwrap(
             languages=last.languages,
             quoted_date=last.headers.get("date", ""),
         )
-    written = header_date(msg)
+    repeated = tuple(name for name in READ_ONCE if len(msg.get_all(name) or []) > 1)
+    written = None if "Date" in repeated else header_date(msg)
     return Original(
         sender=sender.address,
         sender_name=sender.name,
@@ -224,9 +234,16 @@ def unwrap(
         hops=auto,
         bulk=_is_bulk(msg),
         content=content,
-        date_problem=None if written else "the email has no readable Date header",
+        date_problem=_date_problem(written, repeated),
         sender_problem=sender.problem,
+        repeated=repeated,
     )
+
+
+def _date_problem(written: datetime | None, repeated: tuple[str, ...]) -> str | None:
+    if "Date" in repeated:
+        return "the email has more than one Date header"
+    return None if written else "the email has no readable Date header"
 
 
 def _inline_chain(content: Content, trusted: Trusted) -> list[HeaderBlock]:
