@@ -12,8 +12,11 @@ Styles recognised, in this order:
 - otherwise the message came straight to us and there is no forwarder.
 
 Every forwarding step between the platform's message and our inbox is a :class:`Hop`, listed from
-the inbox side inwards; a hop whose mailbox cannot be named exactly (no address, several, an
-"Undisclosed recipients" group) says so, and admission refuses it.
+the inbox side inwards, in every nesting shape: forwards quoted inline in forwards, attached to
+them, and an inline forward of a message that attached the original (mail clients carry the
+forwarded message's attachments along: the senders it quotes are hops too). A hop whose mailbox
+cannot be named exactly (no address, several, an "Undisclosed recipients" group) says so, and
+admission refuses it.
 
 Mail from a platform itself is never unwrapped, and through nested forwards the search stops at
 the first quoted message a platform sent: a renter who types a header block into their message
@@ -198,7 +201,7 @@ def unwrap(
     from_platform = trusted(sender.address)
     if found.attached and depth < MAX_NESTING and not from_platform:
         inner = unwrap(found.attached[0], trusted, vocabulary, depth + 1)
-        return inner.through((*auto, Hop.of(sender, "attachment")), header_date(msg))
+        return inner.through((*auto, *_carrier_hops(sender, content, trusted)), header_date(msg))
     chain = [] if from_platform else _inline_chain(content, trusted)
     if chain:
         last = chain[-1]
@@ -244,6 +247,25 @@ def _date_problem(written: datetime | None, repeated: tuple[str, ...]) -> str | 
     if "Date" in repeated:
         return "the email has more than one Date header"
     return None if written else "the email has no readable Date header"
+
+
+def _carrier_hops(sender: Sender, content: Content, trusted: Trusted) -> tuple[Hop, ...]:
+    """The hops of a message that carries the original as an attachment.
+
+    Forwarded as attachment, it is one hop. But an inline forward carries the forwarded message's
+    attachments along: then the body quotes the message (or the forwards of it) that attached
+    the original, and each quoted sender passed it on too. So every header block quoted in the
+    body is a hop (the innermost attached the original); a note that only quotes a conversation
+    therefore names its writers as hops, and admission refuses an outside one: closed by default.
+    """
+    blocks = _inline_chain(content, trusted)
+    if not blocks:
+        return (Hop.of(sender, "attachment"),)
+    return (
+        Hop.of(sender, "inline"),
+        *(Hop.of(block.sender, "inline") for block in blocks[:-1]),
+        Hop.of(blocks[-1].sender, "attachment"),
+    )
 
 
 def _inline_chain(content: Content, trusted: Trusted) -> list[HeaderBlock]:

@@ -226,3 +226,26 @@ def test_an_attached_original_with_two_froms_is_not_the_platforms(ring):
     forward = forward_as_attachment(signed_then_edited(ring, edited))
     origin = ParsersReader(default_fleet()).origin(forward)
     assert origin.original_sender is None
+
+
+# --- issue 18, point 9: the attached original is checked whatever the shape around it ---------
+
+
+def test_a_signed_original_carried_along_by_an_inline_forward_still_verifies(ring):
+    """The owner forwards inline the ops desk's forward as attachment: the original rides along
+    byte for byte, and its signature proves it as before, with both mailboxes named as hops."""
+    signed = sign(original(), "boatsetter.com", ring.publish("boatsetter.com"))
+    quoting = (
+        b"FYI\r\n\r\n---------- Forwarded message ---------\r\n"
+        b"From: Ops Desk <ops@sailjada.com>\r\nDate: Tue, Mar 2, 2027 at 9:30 AM\r\n"
+        b"Subject: FW: Booking confirmed: Maya T. on Sun, May 30\r\nTo: <dana@sailjada.com>\r\n"
+        b"\r\nSee attached."
+    )
+    origin = ParsersReader(default_fleet()).origin(forward_as_attachment(signed, quoting))
+    assert [(hop.address, hop.style) for hop in origin.hops] == [
+        ("dana@sailjada.com", "inline"),
+        ("ops@sailjada.com", "attachment"),
+    ]
+    assert origin.attached_original == signed
+    proven = provenance_of(origin, None, "boatsetter", ring.lookup)
+    assert (proven.verified, proven.forwarded_by) == (True, "dana@sailjada.com")
