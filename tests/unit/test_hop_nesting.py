@@ -9,7 +9,7 @@ from itertools import product
 
 import pytest
 
-from bookings import default_fleet
+from bookings import NotABooking, ParseError, default_fleet
 from parsers import parse_email
 from parsers.registry import is_platform
 from tests.support.nesting import ALLOWLIST, OPS, OUTSIDER, OWNER, chain
@@ -18,8 +18,8 @@ from worker.parsing import ParsersReader
 
 READER = ParsersReader(default_fleet())
 STYLES = ("inline", "attachment")
-#: every shape of one to three forwards: inline around attachment, attachment around inline, ...
-SHAPES = [styles for depth in (1, 2, 3) for styles in product(STYLES, repeat=depth)]
+#: every shape of one to four forwards: inline around attachment, attachment around inline, ...
+SHAPES = [styles for depth in (1, 2, 3, 4) for styles in product(STYLES, repeat=depth)]
 
 
 def address(sender: str) -> str:
@@ -69,3 +69,13 @@ def test_the_owner_forwarding_inline_a_strangers_attachment_forward_is_refused()
     origin = READER.origin(raw)
     assert [hop.address for hop in origin.hops] == ["dana@sailjada.com", "pat.outside@gmail.com"]
     assert check_hops(origin.hops, ALLOWLIST, is_platform=is_platform) is not None
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_beyond_the_nesting_the_parsers_follow_nothing_is_read_as_a_booking(style):
+    """Six forwards of one style: the parsers stop at five, and what they stop on is no booking
+    (with hops left unlisted, a booking read there could have skipped one)."""
+    raw = chain(allowlisted_chain((style,) * 6))
+    assert len(READER.origin(raw).hops) == 5
+    with pytest.raises((NotABooking, ParseError)):
+        parse_email(raw, default_fleet())
