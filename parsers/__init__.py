@@ -28,6 +28,10 @@ __all__ = [
 ]
 
 
+#: the field each header of the original is read as
+_READ_AS = {"Subject": "kind", "Date": "as_of"}
+
+
 def parse_email(
     raw: bytes | OpenedEmail,
     fleet: Fleet,
@@ -46,7 +50,16 @@ def parse_email(
     if rule is not None:
         raise NotABooking(f"{rule} (mail about mail, not a booking)", rule=rule)
     original = opened.original
-    return source_for(original).read(original, fleet, trace)
+    source = source_for(original)
+    if original.repeated:
+        names = " and ".join(original.repeated)
+        raise ParseError(
+            f"{source.name} email: the original gives its {names} more than once; which one "
+            "the platform wrote cannot be told (a signature proves only the last)",
+            source=source.name,
+            missing=[_READ_AS[name] for name in original.repeated],
+        )
+    return source.read(original, fleet, trace)
 
 
 def explain_email(

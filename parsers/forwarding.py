@@ -12,8 +12,11 @@ Styles recognised, in this order:
 - otherwise the message came straight to us and there is no forwarder.
 
 Every forwarding step between the platform's message and our inbox is a :class:`Hop`, listed from
-the inbox side inwards; a hop whose mailbox cannot be named exactly (no address, several, an
-"Undisclosed recipients" group) says so, and admission refuses it.
+the inbox side inwards, in every nesting shape: forwards quoted inline in forwards, attached to
+them, and an inline forward of a message that attached the original (mail clients carry the
+forwarded message's attachments along: the senders it quotes are hops too). A hop whose mailbox
+cannot be named exactly (no address, several, an "Undisclosed recipients" group) says so, and
+admission refuses it.
 
 Mail from a platform itself is never unwrapped, and through nested forwards the search stops at
 the first quoted message a platform sent: a renter who types a header block into their message
@@ -37,6 +40,12 @@ from parsers.mime import Sender, bodies, header_date, header_sender, header_text
 from parsers.quoted_date import read_quoted_date
 from parsers.quoted_headers import MAX_NESTING, HeaderBlock, Trusted, block_chain
 from parsers.vocabulary import BUILT_IN, Vocabulary
+
+#: the original's headers read as the booking's (its From, through ``header_sender``, names no
+#: sender when given twice): each must be there once. A DKIM signature, and SES's verdict on it,
+#: proves the bottom-most instance of a header while a reader takes the top-most, so a second one
+#: above is whatever someone put there (see ``trust.original_dkim``).
+READ_ONCE = ("Subject", "Date")
 
 
 @dataclass(frozen=True)
@@ -125,6 +134,8 @@ class Original:
     sender_problem: str | None = None  # why sender is None
     languages: frozenset[str] = field(default_factory=frozenset)
     quoted_date: str = ""  # the date as an inline forward quotes it
+    #: the headers read from the original (``READ_ONCE``) that it gives more than once
+    repeated: tuple[str, ...] = ()
 
     @property
     def forwarded(self) -> bool:
@@ -170,6 +181,7 @@ class Original:
             sender_problem=self.sender_problem,
             languages=self.languages,
             quoted_date=self.quoted_date,
+            repeated=self.repeated,
         )
 
 
@@ -189,7 +201,7 @@ def unwrap(
     from_platform = trusted(sender.address)
     if found.attached and depth < MAX_NESTING and not from_platform:
         inner = unwrap(found.attached[0], trusted, vocabulary, depth + 1)
-        return inner.through((*auto, Hop.of(sender, "attachment")), header_date(msg))
+        return inner.through((*auto, *_carrier_hops(sender, content, trusted)), header_date(msg))
     chain = [] if from_platform else _inline_chain(content, trusted)
     if chain:
         last = chain[-1]
@@ -214,7 +226,8 @@ def unwrap(
             languages=last.languages,
             quoted_date=last.headers.get("date", ""),
         )
-    written = header_date(msg)
+    repeated = tuple(name for name in READ_ONCE if len(msg.get_all(name) or []) > 1)
+    written = None if "Date" in repeated else header_date(msg)
     return Original(
         sender=sender.address,
         sender_name=sender.name,
@@ -224,8 +237,34 @@ def unwrap(
         hops=auto,
         bulk=_is_bulk(msg),
         content=content,
-        date_problem=None if written else "the email has no readable Date header",
+        date_problem=_date_problem(written, repeated),
         sender_problem=sender.problem,
+        repeated=repeated,
+    )
+
+
+def _date_problem(written: datetime | None, repeated: tuple[str, ...]) -> str | None:
+    if "Date" in repeated:
+        return "the email has more than one Date header"
+    return None if written else "the email has no readable Date header"
+
+
+def _carrier_hops(sender: Sender, content: Content, trusted: Trusted) -> tuple[Hop, ...]:
+    """The hops of a message that carries the original as an attachment.
+
+    Forwarded as attachment, it is one hop. But an inline forward carries the forwarded message's
+    attachments along: then the body quotes the message (or the forwards of it) that attached
+    the original, and each quoted sender passed it on too. So every header block quoted in the
+    body is a hop (the innermost attached the original); a note that only quotes a conversation
+    therefore names its writers as hops, and admission refuses an outside one: closed by default.
+    """
+    blocks = _inline_chain(content, trusted)
+    if not blocks:
+        return (Hop.of(sender, "attachment"),)
+    return (
+        Hop.of(sender, "inline"),
+        *(Hop.of(block.sender, "inline") for block in blocks[:-1]),
+        Hop.of(blocks[-1].sender, "attachment"),
     )
 
 

@@ -134,11 +134,17 @@ def sender_of(value: str) -> Sender:
 
 def header_sender(msg: Message, name: str = "From") -> Sender:
     """The one mailbox a header names (see :func:`sender_of`); absent headers name none. Only the
-    first ``MAX_HEADER_CHARS`` are read, as for every header: an address past them names none."""
-    value = msg.get(name)
-    if value is None:
+    first ``MAX_HEADER_CHARS`` are read, as for every header: an address past them names none.
+
+    A header given twice names none either (``several``): a DKIM signature, and SES's verdicts
+    on it, speak to the bottom-most instance, while a reader takes the first."""
+    values = msg.get_all(name) or []
+    if not values:
         return Sender("", None, "none")
-    return sender_of(" ".join(str(value)[:MAX_HEADER_CHARS].split()))
+    found = sender_of(" ".join(str(values[0])[:MAX_HEADER_CHARS].split()))
+    if len(values) > 1:
+        return Sender(found.name, None, "several")
+    return found
 
 
 def domain_of(address: str) -> str:

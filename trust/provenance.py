@@ -1,9 +1,11 @@
 """How far a booking email is proven the platform's: ``verified``, or forwarded and unverified.
 
+* A forward as an attachment, at any depth (an inline forward carries the forwarded message's
+  attachments along, and a mailbox rule passes them on): the booking is read from the attached
+  original, so it is verified when that carries the platform's valid DKIM signature
+  (``trust.original_dkim``), whatever proved the mail around it.
 * Direct mail, or a mailbox rule's unchanged forward (``auto``): verified when SES proved the From
   domain (aligned DMARC or DKIM, ``trust.authresults``) and that domain is the platform's own.
-* A forward as an attachment: verified when the attached original carries the platform's valid
-  DKIM signature (``trust.original_dkim``).
 * An inline forward (the original quoted in the body) cannot be proven: it is as good as the
   allowlisted mailbox that forwarded it, and says so.
 """
@@ -38,12 +40,12 @@ def provenance_of(
             forwarded_by=forwarder,
             proof="SES did not prove the platform's domain sent it",
         )
-    if origin.style == "attachment" and origin.attached_original is not None:
+    if origin.attached_original is not None:
         check = verify_original(origin.attached_original, trusts, lookup)
         return Provenance(verified=check.verified, forwarded_by=forwarder, proof=check.reason)
     proof = (
         "the attached original could not be cut out exactly"
-        if origin.style == "attachment"
+        if any(hop.style == "attachment" for hop in origin.hops)
         else "an inline forward carries no signature of the platform"
     )
     return Provenance(verified=False, forwarded_by=forwarder, proof=proof)

@@ -25,7 +25,7 @@ class ParsersReader:
     def origin(self, raw: bytes) -> MailOrigin:
         opened = self._opened(raw)
         found = parsers.read_envelope(opened)
-        attached = found.forward_style == "attachment"
+        attached = any(hop.style == "attachment" for hop in found.hops)  # at any depth
         return MailOrigin(
             original_sender=found.original_sender,
             forwarded_by=found.forwarder,
