@@ -158,6 +158,9 @@ def test_a_grant_for_a_jpeg_takes_only_a_jpeg(links, dynamodb, sent_as):
         ("image/svg+xml", 415, "SVG images cannot be uploaded"),
         ("", 415, "Only photos"),
         ("image/<script>", 415, "Only photos"),
+        ("image/x+xml", 415, "Only photos"),  # stored as given, a browser renders it as XML
+        ("image/vnd.example+xml", 415, "Only photos"),
+        ("image/x-icon", 415, "Only photos"),
     ],
 )
 def test_non_images_are_refused_with_a_message(links, dynamodb, content_type, status, message):
@@ -165,6 +168,17 @@ def test_non_images_are_refused_with_a_message(links, dynamodb, content_type, st
     got, _, body = ask_for_photo(links(), content_type=content_type)
     assert got == status
     assert message in json.loads(body)["message"]
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["image/jpeg", "image/png", "image/heic", "image/heif", "image/webp", "image/gif", "IMAGE/PNG"],
+)
+def test_the_photo_types_phones_take_are_granted(links, dynamodb, content_type):
+    store_booking(dynamodb, booking())
+    status, _, body = ask_for_photo(links(), content_type=content_type)
+    assert status == 200
+    assert policy_of(json.loads(body))["conditions"][0] == {"Content-Type": content_type.lower()}
 
 
 def test_too_large_a_photo_is_refused_before_presigning(links, dynamodb):
