@@ -94,6 +94,12 @@ class MemoryLinkIssuer:
         self.issued[token_id] = (digest, booking_key, crew_id, expires_at)
         return f"{token_id}.{secret}"
 
+    def revoke(self, booking_key: str, crew_id: str) -> None:
+        """Forget every token issued to this member for this booking."""
+        for token_id, (_, key, member, _) in list(self.issued.items()):
+            if (key, member) == (booking_key, crew_id):
+                del self.issued[token_id]
+
     def verify(self, token: str) -> tuple[str, str] | None:
         """(booking key, crew id) for a genuine token, else None."""
         token_id, _, secret = token.partition(".")
