@@ -118,19 +118,6 @@ class LinksState:
             raise classify(exc, "counting photo uploads") from exc
         return PhotoQuota(allowed=True, resets_at=resets_at)
 
-    def crew_answers(self, booking_key: str) -> dict[str, Answer]:
-        """``{crew id: answer}`` for the crew sheet; a table fault is a ``TransientError`` or a
-        ``PermanentError``, as everywhere in the API."""
-        try:
-            found = self.answers(booking_key)
-        except (ClientError, BotoCoreError) as exc:
-            raise classify(exc, "reading the crew's answers") from exc
-        return {
-            crew_id: "confirmed" if answer == "confirmed" else "declined"
-            for crew_id, answer in found.items()
-            if answer in ("confirmed", "declined")
-        }
-
     def answers(self, booking_key: str) -> dict[str, str]:
         """``{crew id: confirmed | declined}`` for every answer recorded about the booking.
 
