@@ -2,13 +2,18 @@
 
 Routes (payload v2, any stage):
   POST    /g/{slug}/photos            → JSON presigned POST, or JSON ``{"message"}`` saying why not
+                                        (only for a slug the worker published: see bookings.slugs)
   OPTIONS /g/{slug}/photos            → CORS preflight (the site's origin only)
   GET     /crew/{token}/confirm|decline → the question and one button; records nothing
   POST    /crew/{token}/confirm|decline → records the answer, says thanks
+  GET     /crew/{token}/answers         → JSON for the crew sheet: whose link it is, the answers
 
 Crew links are GETs in emails, and mail scanners (Safe Links, gateways' prefetchers) open every
 link in a message, so only the button's POST records an answer. A bad token gets "link not valid"
-either way.
+either way. A token answers only for its own member, and only while that member is on the booking's
+crew (the fleet's current assignment) and their links have not been revoked; the crew sheet reads
+``/answers`` with the token of the member who opened it, to show their own row with the buttons
+and everyone else's answer read-only.
 
 Every failure ends in a clear page or message; nothing ever answers with a stack trace.
 """
@@ -27,8 +32,8 @@ from api.pages import Verb
 from api.photos import PhotoGrants, PhotoRefused, checked_content_type
 from aws import clients
 from bookings import Booking, CharterhandError, TransientError, UnknownBoat, UnknownCrew
-from bookings.slugs import booking_keys_for_slug
-from state.crew_tokens import CrewTokens, InvalidLink
+from bookings.slugs import GUEST_SLUG, booking_keys_for_slug
+from state.crew_tokens import CrewGrant, CrewTokens, InvalidLink
 from state.links import LinksState, RecordedAnswer
 from templates.assets import origin_of
 
@@ -46,14 +51,17 @@ ROUTES = (
     "POST /crew/{token}/confirm",
     "GET /crew/{token}/decline",
     "POST /crew/{token}/decline",
+    "GET /crew/{token}/answers",
 )
 PHOTOS_ROUTE = re.compile(r"/g/(?P<slug>[^/]+)/photos")
 CREW_ROUTE = re.compile(r"/crew/(?P<token>[^/]+)/(?P<answer>confirm|decline)")
+SHEET_ROUTE = re.compile(r"/crew/(?P<token>[^/]+)/answers")
 ANSWERS: dict[Verb, Literal["confirmed", "declined"]] = {
     "confirm": "confirmed",
     "decline": "declined",
 }
 CREW_METHODS = "GET, HEAD, POST"
+NOT_VALID = "This link is not valid."
 
 
 class LinksApi:
@@ -111,6 +119,9 @@ class LinksApi:
         if crew:
             verb: Verb = "confirm" if crew["answer"] == "confirm" else "decline"
             return self._crew(request, crew["token"], verb)
+        sheet = SHEET_ROUTE.fullmatch(request.path)
+        if sheet:
+            return self._with_cors(request, self._sheet(request, sheet["token"]), methods="GET")
         return pages.not_found()
 
     # --- guests' photos --------------------------------------------------------------------------
@@ -151,8 +162,8 @@ class LinksApi:
             raise PhotoRefused(
                 413, f"That photo is larger than {megabytes} MB. Please pick a smaller one."
             )
-        booking = self._booking_for_slug(slug)
         now = self.clock()
+        booking = self._booking_for_slug(slug, now)
         if booking is None:
             raise PhotoRefused(404, "We could not find this charter.")
         if not booking.is_live:
@@ -173,21 +184,31 @@ class LinksApi:
         log.info("photo_granted", booking_id=booking.key, key=grant.key)
         return Response.json(200, grant.as_json())
 
-    def _booking_for_slug(self, slug: str) -> Booking | None:
+    def _booking_for_slug(self, slug: str, now: datetime) -> Booking | None:
+        """The booking whose published guest page is at ``slug``: the HMAC slug the worker
+        recorded, or (until the charter ends) the bare-id slug an older page had. A slug nobody
+        published, counted or forged, names nothing."""
+        page = f"g/{slug}.html"
         for key in booking_keys_for_slug(slug):
-            booking = self.state.booking(key)
-            if booking is not None:
+            booking, published = self.state.published_guest_page(key)
+            if booking is None:
+                continue
+            if published.get("key") == page and GUEST_SLUG.fullmatch(slug):
+                return booking
+            if page in (published.get("key"), published.get("legacy_key")) and now < booking.end:
                 return booking
         return None
 
-    def _with_cors(self, request: Request, response: Response) -> Response:
-        """Let the guest page's origin (and only it) read the answer and send JSON."""
+    def _with_cors(
+        self, request: Request, response: Response, methods: str = "POST, OPTIONS"
+    ) -> Response:
+        """Let the site's pages (and only them) read the answer and send JSON."""
         if request.headers.get("origin") != self.site_origin:
             return response.with_headers({"vary": "Origin"})
         return response.with_headers(
             {
                 "access-control-allow-origin": self.site_origin,
-                "access-control-allow-methods": "POST, OPTIONS",
+                "access-control-allow-methods": methods,
                 "access-control-allow-headers": "content-type",
                 "vary": "Origin",
             }
@@ -203,11 +224,7 @@ class LinksApi:
             log.warning("crew_answer_cross_site", origin=request.headers.get("origin"))
             return pages.cross_site()
         try:
-            grant = self.tokens.verify(token)
-            booking = self.state.booking(grant.booking_key)
-            if booking is None:
-                log.warning("crew_link_without_booking", booking_id=grant.booking_key)
-                return pages.link_not_valid(expired=False)
+            grant, booking = self._member(token)
             shown = self._in_boat_zone(booking)
             if not booking.is_live:
                 return pages.cancelled(shown)
@@ -234,6 +251,57 @@ class LinksApi:
             "crew_answered", booking_id=grant.booking_key, crew_id=grant.crew_id, answer=answer
         )
         return pages.answered(shown, answer, self._first_name(grant.crew_id))
+
+    def _sheet(self, request: Request, token: str) -> Response:
+        """The crew sheet's view for the member whose token it holds: who they are, and the
+        answers of everyone on the crew now (read-only for the sheet; only the member's own
+        confirm / decline links record anything)."""
+        if request.method not in ("GET", "HEAD"):
+            return Response.json(405, {"message": "Use GET."}, allow="GET, HEAD")
+        try:
+            grant, booking = self._member(token)
+            if not booking.is_live:
+                return Response.json(
+                    409, {"message": "This charter was cancelled."}, **{"cache-control": "no-store"}
+                )
+            answers = {}  # one GetItem per member on the crew now: a few, and no Query grant
+            for member in self.config.fleet.assign(booking).everyone:
+                given = self.state.answer(booking.key, member.id)
+                if given is not None:
+                    answers[member.id] = given.answer
+        except InvalidLink as invalid:
+            log.info("crew_sheet_link_invalid", reason=invalid.reason)
+            return Response.json(
+                410 if invalid.expired else 404,
+                {"message": "This link has expired." if invalid.expired else NOT_VALID},
+                **{"cache-control": "no-store"},
+            )
+        except TransientError as exc:
+            log.warning("crew_sheet_unavailable", reason=exc.reason)
+            return Response.json(503, {"message": "Please try again in a minute."})
+        except (CharterhandError, Exception):
+            log.exception("crew_sheet_failed")
+            return Response.json(500, {"message": "Something went wrong on our side."})
+        return Response.json(
+            200, {"member": grant.crew_id, "answers": answers}, **{"cache-control": "no-store"}
+        )
+
+    def _member(self, token: str) -> tuple[CrewGrant, Booking]:
+        """The grant of a valid token and its booking, while the member is on the booking's crew;
+        ``InvalidLink`` otherwise (a member taken off the crew holds a link that is no more)."""
+        grant = self.tokens.verify(token)
+        booking = self.state.booking(grant.booking_key)
+        if booking is None:
+            log.warning("crew_link_without_booking", booking_id=grant.booking_key)
+            raise InvalidLink("no booking")
+        try:
+            crew = self.config.fleet.assign(booking).everyone
+        except UnknownBoat as exc:  # nobody can say who crews it: closed
+            raise InvalidLink("boat not in the fleet") from exc
+        if grant.crew_id not in {member.id for member in crew}:
+            log.info("crew_link_off_crew", booking_id=grant.booking_key, crew_id=grant.crew_id)
+            raise InvalidLink("not on the crew")
+        return grant, booking
 
     @staticmethod
     def _at_boat(previous: RecordedAnswer | None, shown: Booking) -> RecordedAnswer | None:

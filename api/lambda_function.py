@@ -1,10 +1,17 @@
-"""The Lambda entry point: ``api.lambda_function.handler`` behind an API Gateway HTTP API."""
+"""The Lambda entry point: ``api.lambda_function.handler`` behind an API Gateway HTTP API.
+
+Logging is configured once, when Lambda loads the module: the same masked JSON lines as the
+worker's (:mod:`aws.logs`), so no renter's address or phone reaches CloudWatch from here either.
+"""
 
 from functools import cache
 from typing import Any
 
 from api.app import LinksApi
 from api.config import LinksApiConfig
+from aws.logs import configure_logging
+
+configure_logging("INFO")
 
 
 @cache

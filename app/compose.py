@@ -114,13 +114,13 @@ def default_publishers(settings: Settings, clients: Clients) -> list[Publisher]:
 
     Seam for the publisher modules (docs/contracts.md, "Steps and publishers"): each appends its
     ``Publisher`` here, built with its clients and settings. Crew emails carry confirm / decline
-    tokens from the same issuer as the crew page.
+    tokens (one per member, in their own email; the crew page holds none).
     """
     downstream = clients.downstream()
     links = crew_links(settings, downstream)
     return [
         *system_publishers(settings, downstream),
-        *page_publishers(settings, links, downstream),
+        *page_publishers(settings, downstream),
         *email_publishers(settings, links, downstream),
     ]
 

@@ -92,10 +92,11 @@ def crew_links(settings: Settings, clients: DownstreamClients | None = None) -> 
 
 
 def page_publishers(
-    settings: Settings, links: CrewLinkIssuer, clients: DownstreamClients | None = None
+    settings: Settings, clients: DownstreamClients | None = None
 ) -> list[Publisher]:
     """Guest page and crew page. The link signing key is read once, at start-up: it fixes every
-    crew page's path, so it is not a key to rotate under a running worker."""
+    guest page's slug and crew page's path, so it is not a key to rotate under a running worker.
+    Neither page holds a crew token: each member's own links are in their crew email."""
     clients = clients or DownstreamClients()
     s3 = clients.s3 or client("s3")
     distribution = settings.cloudfront_distribution_id
@@ -112,6 +113,7 @@ def page_publishers(
         GuestPagePublisher(
             site=site,
             fleet=settings.fleet,
+            signing_key=signing_key.encode(),
             links_api_base_url=settings.links_api_base_url,
             photos_upload_origin=upload_origin(s3, settings.photos_bucket),
         ),
@@ -119,7 +121,6 @@ def page_publishers(
             site=site,
             fleet=settings.fleet,
             signing_key=signing_key.encode(),
-            links=links,
             links_api_base_url=settings.links_api_base_url,
         ),
     ]

@@ -1,47 +1,9 @@
-"""structlog JSON logs: one object per line, with renter contact details masked on the way out.
+"""The worker's logs: the masked JSON lines of :mod:`aws.logs`, which the links API shares.
 
-Masking happens in the last processor, so a reason string that quotes an address (a parser saying
-which sender it refused, say) can never carry a renter's email or phone into the logs.
+The implementation lives in ``aws`` (below ``api``, which may not import ``app``), so both
+processes log through one processor chain; this name stays for the worker's imports.
 """
 
-import logging
-import sys
-from collections.abc import MutableMapping
-from typing import Any, TextIO
-
-import structlog
-
-from bookings.redact import mask
+from aws.logs import configure_logging, mask, mask_contact_details
 
 __all__ = ["configure_logging", "mask", "mask_contact_details"]
-
-
-def mask_contact_details(
-    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
-) -> MutableMapping[str, Any]:
-    """structlog processor: mask every string value (and strings inside lists)."""
-    for key, value in event_dict.items():
-        if isinstance(value, str):
-            event_dict[key] = mask(value)
-        elif isinstance(value, list | tuple):
-            event_dict[key] = [mask(v) if isinstance(v, str) else v for v in value]
-    return event_dict
-
-
-def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
-    """JSON lines on ``stream`` (stdout by default), at ``level`` and above. Call once, at start."""
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
-            mask_contact_details,
-            structlog.processors.JSONRenderer(),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping()[level.upper()]
-        ),
-        logger_factory=structlog.WriteLoggerFactory(file=stream or sys.stdout),
-        cache_logger_on_first_use=False,
-    )

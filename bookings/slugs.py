@@ -1,32 +1,58 @@
 """Guest page slugs: the public name of a booking in ``/g/<slug>``, and the way back to its key.
 
-The slug is the booking id (DESIGN.md: "Slug = booking id unless configured"). Booking ids of the
-known sources are disjoint (seven letters vs digits), so a slug names at most one booking key; the
-links API uses that to find a booking from the URL a guest holds, without a lookup table.
+A slug is ``<booking id>-<code>``, ``code`` the first 80 bits of HMAC-SHA256(link signing key,
+booking key) in lower-case base32 (16 characters): nobody without the key can count their way to
+another guest's page, yet the same booking always gets the same slug, so links already sent keep
+working. The id part lets the links API find the booking without a lookup table; it then accepts
+the slug only if it is the one the worker published for that booking (the guest page step's
+recorded key), so the API never needs the key itself.
+
+Pages published before this were at the bare booking id (:func:`legacy_slug`), which anyone could
+count to; those links keep working until their charter ends, and no new page is published there.
 """
 
+import base64
+import hashlib
+import hmac
 import re
 
 from bookings.events import BOOKING_ID_PATTERNS
 
 #: what the CloudFront function accepts in ``/g/<slug>``; anything else is a 404 there
 SLUG_PATTERN = re.compile(r"[a-z0-9-]{1,64}")
+#: a slug as :func:`guest_slug` makes it
+GUEST_SLUG = re.compile(r"(?P<id>[a-z0-9]{1,40})-(?P<code>[a-z2-7]{16})")
+#: the step that publishes guest pages; its recorded ``key`` names the slug a booking has
+GUEST_PAGE_STEP = "guest_page"
+#: bytes of the HMAC kept in the slug (80 bits: 16 base32 characters, no padding)
+CODE_BYTES = 10
 
 
-def guest_slug(booking_id: str) -> str:
-    """The slug of a booking's guest page."""
-    slug = booking_id.lower()
-    if not SLUG_PATTERN.fullmatch(slug):
-        raise ValueError(f"booking id {booking_id!r} cannot be a guest page slug")
+def guest_slug(link_key: bytes, booking_key: str) -> str:
+    """The slug of a booking's guest page: its id and an HMAC under the link signing key."""
+    booking_id = booking_key.partition(":")[2].lower()
+    digest = hmac.new(link_key, booking_key.encode(), hashlib.sha256).digest()
+    code = base64.b32encode(digest[:CODE_BYTES]).decode().lower()
+    slug = f"{booking_id}-{code}"
+    if not GUEST_SLUG.fullmatch(slug) or not SLUG_PATTERN.fullmatch(slug):
+        raise ValueError(f"booking {booking_key!r} cannot be a guest page slug")
     return slug
 
 
+def legacy_slug(booking_id: str) -> str:
+    """The slug pages had before they carried an HMAC: the bare booking id."""
+    return booking_id.lower()
+
+
 def booking_keys_for_slug(slug: str) -> list[str]:
-    """The booking keys a slug may stand for (at most one per source whose ids it fits)."""
-    if not SLUG_PATTERN.fullmatch(slug):
+    """The booking keys a slug, new or legacy, may stand for (at most one per source whose ids
+    its id part fits). Which one it really names, if any, the published record decides."""
+    shape = GUEST_SLUG.fullmatch(slug)
+    booking_id = shape["id"] if shape else slug
+    if not SLUG_PATTERN.fullmatch(booking_id) or "-" in booking_id:
         return []
     return [
-        f"{source}:{slug}"
+        f"{source}:{booking_id}"
         for source, pattern in BOOKING_ID_PATTERNS.items()
-        if pattern.fullmatch(slug)
+        if pattern.fullmatch(booking_id)
     ]

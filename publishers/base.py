@@ -63,6 +63,10 @@ class CrewLinkIssuer(Protocol):
         """A fresh token ``<token id>.<secret>`` for this crew member and booking."""
         ...
 
+    def revoke(self, booking_key: str, crew_id: str) -> None:
+        """Every token issued so far to this member for this booking stops working."""
+        ...
+
 
 @runtime_checkable
 class DeliveryLog(Protocol):

@@ -3,7 +3,10 @@
 Each carries a text and an HTML part (jinja2, HTML autoescaped: renter names and notes are data),
 an ``.ics`` whose UID is stable per booking (so their calendar updates instead of duplicating),
 links to the crew page and to confirm / decline, From the configured sender and Reply-To the
-booking manager. Who gets what:
+booking manager. Each member's email holds their own token, and nobody else's: in their
+confirm / decline links and in their crew sheet link (``<crew page>#t=<token>``: the fragment never
+reaches a server or a Referer, and the sheet's script opens their own row with it). The ``.ics``
+names the plain crew page, without a token, because calendars get shared. Who gets what:
 
 * a member not emailed before about this booking gets *new* (also someone added to the crew);
 * a member emailed before gets *changed*, saying what changed (old → new), when anything they see
@@ -103,6 +106,7 @@ class CrewEmailPublisher:
         crew_page = self._crew_page_url(ctx)
         what_changed = changes(ctx.previous, booking, CREW_FIELDS)
         for member_id in [m for m in sent if m not in assigned]:
+            self._links.revoke(booking.key, member_id)
             member = self._known(member_id)
             if member is not None:
                 self._send(ctx, crew, Notice(member, "removed"))
@@ -153,6 +157,8 @@ class CrewEmailPublisher:
                 "confirm": f"{base}/crew/{token}/confirm",
                 "decline": f"{base}/crew/{token}/decline",
             }
+            if notice.crew_page:
+                links["crew_page"] = member_sheet(notice.crew_page, token)
         view = crew_view(self._fleet, booking, crew, notice, links)
         view["manager"] = self._settings.manager_address
         env = environment()
@@ -185,6 +191,12 @@ class CrewEmailPublisher:
             ],
             headers={"X-Charterhand-Booking": booking.key, "X-Charterhand-Kind": kind},
         )
+
+
+def member_sheet(crew_page: str, token: str) -> str:
+    """The crew sheet as one member opens it: their token in the fragment, which browsers keep
+    out of requests, server logs and Referer headers; the sheet's script reads it."""
+    return f"{crew_page}#t={token}"
 
 
 def subject_of(kind: EmailKind, booking: Booking) -> str:
@@ -224,7 +236,7 @@ def crew_view(
         "notes": booking.notes,
         "team": [(m.name, m.role) for m in crew.everyone],
         "changes": list(notice.changes),
-        "crew_page": notice.crew_page,
+        "crew_page": links.get("crew_page", notice.crew_page),
         "confirm_url": links.get("confirm"),
         "decline_url": links.get("decline"),
     }

@@ -3,25 +3,31 @@
 The path is ``crew/<hmac>.html`` with ``hmac`` the first 32 hex digits of HMAC-SHA256(link signing
 key, booking key): 128 bits nobody can guess without the key, yet the same for every publish of the
 booking, so links already sent keep working. The page carries ``noindex`` (and robots.txt keeps
-crawlers out of ``/crew/``), a Referrer-Policy that keeps the path out of other sites' logs, and
-confirm / decline links with fresh tokens from a ``CrewLinkIssuer``.
+crawlers out of ``/crew/``) and a Referrer-Policy that keeps the path out of other sites' logs.
+
+The page is the same for every member and holds no token and no answer link, so whoever it is
+forwarded to cannot answer for anyone. Each member opens it from their own email as
+``<page>#t=<token>``; its script asks the links API (``GET /crew/<token>/answers``) whose token
+it is, gives that member's row their confirm / decline links, and shows everyone else's answer
+read-only. Without the token (or without script) it is the plain sheet; the email's own confirm /
+decline links still work.
 """
 
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from bookings import Booking, Fleet, Kind
-from publishers.base import CrewLinkIssuer, StepContext
+from publishers.base import StepContext
 from publishers.guest_page import PLATFORMS, local_time, map_link
 from publishers.transport.site import SiteBucket, SiteObject
 from templates import environment, source_digest
-from templates.assets import page_assets
+from templates.assets import origin_of, page_assets
 
 TEMPLATES = ("_layout.html", "crew_page.html", "page.css", "crew_checklist.js")
-#: crew pages hold confirm links: never cached by a browser or a shared cache
+#: crew pages carry the crew's details: never cached by a browser or a shared cache
 CREW_CACHE_CONTROL = "private, no-store, max-age=0"
 
 
@@ -42,26 +48,20 @@ class CrewPagePublisher:
         site: SiteBucket,
         fleet: Fleet,
         signing_key: bytes,
-        links: CrewLinkIssuer,
         links_api_base_url: str,
-        token_grace: timedelta = timedelta(days=1),
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if len(signing_key) < 16:
             raise ValueError("the link signing key must be at least 16 bytes")
         self.site = site
         self.fleet = fleet
         self.signing_key = signing_key
-        self.links = links
         self.links_api_base_url = links_api_base_url.rstrip("/")
-        self.token_grace = token_grace
-        self.clock = clock
 
     def key_of(self, booking_key: str) -> str:
         return f"crew/{crew_page_id(self.signing_key, booking_key)}.html"
 
     def input_of(self, booking: Booking) -> Mapping[str, Any]:
-        """What the page shows; the confirm tokens are not input (they are fresh each publish)."""
+        """What the page shows (no token: members bring their own)."""
         boat = self.fleet.boat(booking.boat)  # UnknownBoat: permanent
         crew = self.fleet.assign(booking)
         zone = boat.zone
@@ -93,6 +93,7 @@ class CrewPagePublisher:
                 for m in crew.everyone
             ],
             "checklist": list(boat.checklist),
+            "links_api": self.links_api_base_url,
         }
 
     def publish(self, ctx: StepContext) -> Mapping[str, str]:
@@ -102,7 +103,7 @@ class CrewPagePublisher:
         self.site.put(
             SiteObject(
                 key=key,
-                body=self.render(view, self._links_for(booking, view)).encode("utf-8"),
+                body=self.render(view).encode("utf-8"),
                 content_type="text/html; charset=utf-8",
                 cache_control=CREW_CACHE_CONTROL,
             ),
@@ -114,35 +115,17 @@ class CrewPagePublisher:
         )
         return {"url": self.site.url(key), "key": key}
 
-    def _links_for(self, booking: Booking, view: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
-        """Each crew member's (confirm, decline) URLs; none for a cancelled booking."""
-        if not booking.is_live:
-            return {}
-        expires_at = max(booking.end, self.clock()) + self.token_grace
-        links: dict[str, tuple[str, str]] = {}
-        for member in view["crew"]:
-            token = self.links.issue(booking.key, member["id"], expires_at)
-            base = f"{self.links_api_base_url}/crew/{token}"
-            links[member["id"]] = (f"{base}/confirm", f"{base}/decline")
-        return links
-
-    def render(self, view: Mapping[str, Any], links: Mapping[str, tuple[str, str]]) -> str:
-        """The page's HTML for a view from ``input_of`` and the crew's answer links."""
-        assets = page_assets(script="crew_checklist.js")
-        crew = [
-            {**m, "confirm_url": links[m["id"]][0], "decline_url": links[m["id"]][1]}
-            if m["id"] in links
-            else m
-            for m in view["crew"]
-        ]
+    def render(self, view: Mapping[str, Any]) -> str:
+        """The page's HTML for a view from ``input_of``."""
+        cancelled = view["status"] == Kind.CANCELLED.value
+        assets = page_assets(script="crew_checklist.js", connect_to=[origin_of(view["links_api"])])
         c = {
             **view,
-            "crew": crew,
             "start": local_time(view, "start"),
             "end": local_time(view, "end"),
             "call": local_time(view, "call"),
-            "cancelled": view["status"] == Kind.CANCELLED.value,
+            "cancelled": cancelled,
             "pending": view["status"] == Kind.REQUEST.value,
-            "answerable": bool(links),
+            "answerable": not cancelled,
         }
         return environment().get_template("crew_page.html").render(page=assets, c=c)

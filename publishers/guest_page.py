@@ -3,10 +3,15 @@
 It shows only the renter's first name, never contact details or amounts. It is rendered to
 ``g/<slug>.html`` in the site bucket with a calendar file beside it (``g/<slug>.ics``, a real object
 rather than a ``data:`` URL because phones' calendar apps open a served ``text/calendar`` file and
-ignore data URLs), then CloudFront is told to forget ``/g/<slug>*``.
+ignore data URLs), then CloudFront is told to forget ``/g/<slug>*``. The slug carries an HMAC under
+the link signing key (:mod:`bookings.slugs`), so nobody can count their way to a guest's page.
+
+A booking whose page was published before that, at its bare id (the step's recorded ``key`` or
+``legacy_key`` says so), keeps that page current there too until the charter ends, so the link
+its guest holds keeps working; the first publish after the end removes it.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote_plus
@@ -15,7 +20,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from bookings import Boat, Booking, Fleet, Kind
-from bookings.slugs import guest_slug
+from bookings.slugs import GUEST_PAGE_STEP, guest_slug, legacy_slug
 from publishers.base import StepContext
 from publishers.transport import ics
 from publishers.transport.site import SiteBucket, SiteObject
@@ -63,7 +68,7 @@ def local_time(view: Mapping[str, Any], field: str) -> datetime:
 class GuestPagePublisher:
     """Publishes the guest page and its calendar file; returns ``{"url", "key"}``."""
 
-    step: ClassVar[str] = "guest_page"
+    step: ClassVar[str] = GUEST_PAGE_STEP
     depends_on: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
@@ -71,19 +76,25 @@ class GuestPagePublisher:
         *,
         site: SiteBucket,
         fleet: Fleet,
+        signing_key: bytes,
         links_api_base_url: str,
         photos_upload_origin: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
+        if len(signing_key) < 16:
+            raise ValueError("the link signing key must be at least 16 bytes")
         self.site = site
         self.fleet = fleet
+        self.signing_key = signing_key
         self.links_api_base_url = links_api_base_url.rstrip("/")
         self.photos_upload_origin = photos_upload_origin
+        self.clock = clock
 
     def input_of(self, booking: Booking) -> Mapping[str, Any]:
         """Everything the page shows, and the template version: a change to any re-publishes."""
         boat = self.fleet.boat(booking.boat)  # UnknownBoat: permanent
         crew = self.fleet.assign(booking)
-        slug = guest_slug(booking.booking_id)
+        slug = guest_slug(self.signing_key, booking.key)
         meeting_point = booking.meeting_point or boat.meeting_point
         return {
             "templates": source_digest(*TEMPLATES),
@@ -100,7 +111,7 @@ class GuestPagePublisher:
             "map_url": map_link(meeting_point, boat),
             "captain": crew.captain.first_name if crew.captain else None,
             "what_to_bring": list(boat.what_to_bring),
-            "photos_endpoint": f"{self.links_api_base_url}/g/{slug}/photos",
+            "photos_endpoint": self._photos_endpoint(slug),
             "photos_upload_origin": self.photos_upload_origin,
             "as_of": booking.as_of.astimezone(UTC).isoformat(),
             "sequence": ics.sequence(booking),
@@ -108,6 +119,26 @@ class GuestPagePublisher:
 
     def publish(self, ctx: StepContext) -> Mapping[str, str]:
         view = self.input_of(ctx.booking)
+        slug = view["slug"]
+        page_key = self._put(view, ctx.idempotency_key)
+        published = {"url": self.site.url(f"/g/{slug}"), "key": page_key}
+        legacy = self._legacy_key(ctx)
+        if legacy is None:
+            return published
+        old = legacy.removeprefix("g/").removesuffix(".html")
+        if self.clock() < ctx.booking.end:  # the guest's old link works until the charter ends
+            old_view = {**view, "slug": old, "photos_endpoint": self._photos_endpoint(old)}
+            self._put(old_view, f"{ctx.idempotency_key}:legacy")
+            return {**published, "legacy_key": legacy}
+        for key in (legacy, f"g/{old}.ics"):
+            self.site.delete(key, step=self.step)
+        self.site.invalidate(
+            f"/g/{old}*", caller_reference=f"{ctx.idempotency_key}:legacy", step=self.step
+        )
+        return published
+
+    def _put(self, view: Mapping[str, Any], caller_reference: str) -> str:
+        """Write the page and its calendar file at the view's slug; returns the page's key."""
         slug = view["slug"]
         page_key, ics_key = f"g/{slug}.html", f"g/{slug}.ics"
         self.site.put(
@@ -130,8 +161,17 @@ class GuestPagePublisher:
             step=self.step,
         )
         self.site.put_robots_txt(step=self.step)
-        self.site.invalidate(f"/g/{slug}*", caller_reference=ctx.idempotency_key, step=self.step)
-        return {"url": self.site.url(f"/g/{slug}"), "key": page_key}
+        self.site.invalidate(f"/g/{slug}*", caller_reference=caller_reference, step=self.step)
+        return page_key
+
+    def _legacy_key(self, ctx: StepContext) -> str | None:
+        """The page key of the booking's bare-id link, when an earlier publish wrote it."""
+        legacy = f"g/{legacy_slug(ctx.booking.booking_id)}.html"
+        recorded = (ctx.external_ids.get("key"), ctx.external_ids.get("legacy_key"))
+        return legacy if legacy in recorded else None
+
+    def _photos_endpoint(self, slug: str) -> str:
+        return f"{self.links_api_base_url}/g/{slug}/photos"
 
     def render(self, view: Mapping[str, Any]) -> str:
         """The page's HTML for a view from ``input_of``."""

@@ -10,6 +10,7 @@ booking state [#]_   ``booking#<booking key>``     ``state``                    
 crew answer          ``booking#<booking key>``     ``answer#<crew id>``          links
 photo quota, 1 hour  ``booking#<booking key>``     ``photos#<YYYYMMDDHH>``       links
 crew link token      ``token#<token id>``          ``token``                     crew_tokens
+crew links revoked   ``booking#<booking key>``     ``revoked#<crew id>``         crew_tokens
 email delivery       ``delivery#<idempotency>``    ``delivery``                  deliveries
 SES event on a send  ``sesmail#<send tag>``        ``<SES message id>#<event>``  ses_events
 forwarding confirm.  ``forwarding#<email id>``     ``confirmation``              confirmations
@@ -36,6 +37,7 @@ ANSWER = "answer#"
 PHOTOS = "photos#"
 TOKEN = "token#"  # noqa: S105 - a key prefix, not a secret
 TOKEN_SK = "token"  # noqa: S105 - a sort key, not a secret
+REVOKED = "revoked#"
 DELIVERY = "delivery#"
 DELIVERY_SK = "delivery"
 SES_EVENT = "sesmail#"
@@ -82,6 +84,11 @@ def photo_quota_key(booking_key: str, window: datetime) -> Key:
 def token_key(token_id: str) -> Key:
     """A crew link token, by its id."""
     return _key(TOKEN + token_id, TOKEN_SK)
+
+
+def revoked_key(booking_key: str, crew_id: str) -> Key:
+    """When a crew member's links for a booking were last revoked (they left its crew)."""
+    return _key(booking_pk(booking_key), REVOKED + crew_id)
 
 
 def delivery_key(idempotency_key: str) -> Key:

@@ -4,6 +4,7 @@ uploads. Items are written exactly as the contract lays them out, so the worker,
 ``status`` read the same thing.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
@@ -12,6 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from aws.errors import classify, error_code
 from bookings import Booking
+from bookings.slugs import GUEST_PAGE_STEP
 from state import keys
 from state.store import StateStore
 from state.writes import CONDITION_FAILED
@@ -49,6 +51,12 @@ class LinksState:
     def booking(self, booking_key: str) -> Booking | None:
         """The stored booking state, or None when the worker has never stored it."""
         return self.store.load(booking_key).booking
+
+    def published_guest_page(self, booking_key: str) -> tuple[Booking | None, Mapping[str, str]]:
+        """The stored booking and what its guest page step last recorded (``key``, and
+        ``legacy_key`` while a bare-id page is kept): the slugs the worker really published."""
+        record = self.store.load(booking_key)
+        return record.booking, record.step(GUEST_PAGE_STEP).external_ids
 
     def answer(self, booking_key: str, crew_id: str) -> RecordedAnswer | None:
         """The crew member's latest answer, or None before they have given one."""

@@ -129,7 +129,8 @@ resource "aws_apigatewayv2_api" "links" {
   description   = "charterhand links for guests and crew"
   protocol_type = "HTTP"
 
-  # The guest page (on the site's origin) calls POST /g/{slug}/photos.
+  # The guest page (on the site's origin) calls POST /g/{slug}/photos; the crew sheet (same
+  # origin) calls GET /crew/{token}/answers with the token of the member who opened it.
   cors_configuration {
     allow_origins = [local.site_origin]
     allow_methods = ["GET", "POST"]
@@ -147,7 +148,8 @@ resource "aws_apigatewayv2_integration" "links" {
 }
 
 # Crew links: GET shows the question and its button and records nothing (mail scanners open
-# every link in an email); the button's POST records the answer.
+# every link in an email); the button's POST records the answer. The crew sheet's script reads
+# GET /crew/{token}/answers: whose link it is and the crew's answers, read-only.
 resource "aws_apigatewayv2_route" "links" {
   for_each = toset([
     "POST /g/{slug}/photos",
@@ -155,6 +157,7 @@ resource "aws_apigatewayv2_route" "links" {
     "POST /crew/{token}/confirm",
     "GET /crew/{token}/decline",
     "POST /crew/{token}/decline",
+    "GET /crew/{token}/answers",
   ])
 
   api_id    = aws_apigatewayv2_api.links.id

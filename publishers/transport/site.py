@@ -74,6 +74,13 @@ class SiteBucket:
         except (ClientError, BotoCoreError) as exc:
             raise translate(exc, "S3 (site bucket)", step=step) from exc
 
+    def delete(self, key: str, *, step: str) -> None:
+        """Remove an object (no error when it is already gone: S3 deletes are idempotent)."""
+        try:
+            self.s3.delete_object(Bucket=self.bucket, Key=key)
+        except (ClientError, BotoCoreError) as exc:
+            raise translate(exc, "S3 (site bucket)", step=step) from exc
+
     def put_robots_txt(self, *, step: str) -> None:
         """Keep robots.txt telling crawlers to skip booking pages."""
         self.put(

@@ -4,6 +4,7 @@ server, the links API server, published pages, and headless Debian Chromium driv
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from api.app import LinksApi
 from api.config import LinksApiConfig
 from bookings import Booking, default_fleet
 from publishers.base import StepContext
+from publishers.crew_email import member_sheet
 from publishers.crew_page import CrewPagePublisher
 from publishers.guest_page import GuestPagePublisher, upload_origin
 from publishers.transport.site import SiteBucket
@@ -79,17 +81,26 @@ class Stack:
     upload_origin: str
     guest: GuestPagePublisher
     crew: CrewPagePublisher
+    tokens: CrewTokens
     dynamodb: Any
     s3: Any
     photos_bucket: str
 
     def publish(self, booking: Booking) -> tuple[str, str]:
-        """Store the booking as the worker would, publish both pages; (guest URL, crew URL)."""
+        """Store the booking as the worker would, publish both pages and record the guest page
+        step's result (the slug the API accepts); (guest URL, crew URL)."""
         store_booking(self.dynamodb, booking)
         ctx = StepContext(
             booking=booking, previous=None, external_ids={}, idempotency_key=f"{booking.key}:t"
         )
-        return self.guest.publish(ctx)["url"], self.crew.publish(ctx)["url"]
+        guest = self.guest.publish(ctx)
+        store_booking(self.dynamodb, booking, guest_page=guest)
+        return guest["url"], self.crew.publish(ctx)["url"]
+
+    def member_link(self, booking: Booking, crew_id: str, crew_url: str) -> str:
+        """The crew sheet link in one member's crew email, with their own token."""
+        token = self.tokens.issue(booking.key, crew_id, booking.end + timedelta(days=1))
+        return member_sheet(crew_url, token)
 
     def photos(self) -> list[dict[str, Any]]:
         listing = self.s3.list_objects_v2(Bucket=self.photos_bucket, Prefix="photos/")
@@ -113,6 +124,7 @@ def stack(s3, dynamodb, state_table, site_bucket, photos_bucket) -> Iterator[Sta
                 guest=GuestPagePublisher(
                     site=pages,
                     fleet=default_fleet(),
+                    signing_key=SIGNING_KEY,
                     links_api_base_url=api.base_url,
                     photos_upload_origin=upload_origin(s3, photos_bucket),
                 ),
@@ -120,9 +132,9 @@ def stack(s3, dynamodb, state_table, site_bucket, photos_bucket) -> Iterator[Sta
                     site=pages,
                     fleet=default_fleet(),
                     signing_key=SIGNING_KEY,
-                    links=CrewTokens(table_name=state_table, dynamodb=dynamodb, rounds=4),
                     links_api_base_url=api.base_url,
                 ),
+                tokens=CrewTokens(table_name=state_table, dynamodb=dynamodb, rounds=4),
                 dynamodb=dynamodb,
                 s3=s3,
                 photos_bucket=photos_bucket,

@@ -1,5 +1,6 @@
-"""A crew member opens the crew page in headless Chromium, follows a confirm / decline link to
-the page that asks, and answers with its button."""
+"""A crew member opens the crew sheet from their own email (``#t=<token>``) in headless Chromium:
+their own row has their confirm / decline links, everyone else's answer is shown read-only; they
+follow a link to the page that asks, and answer with its button."""
 
 from typing import Any
 
@@ -15,11 +16,19 @@ pytestmark = pytest.mark.browser
 HOSTILE_NOTE = "<script>window.__pwned=1</script><img src=x onerror=window.__pwned=2> & cake"
 
 
-def open_crew_page(stack: Stack, browser: Any, **changes: Any) -> Any:
-    _, crew_url = stack.publish(booking(**changes))
+def open_crew_page(stack: Stack, browser: Any, member: str = "alex", **changes: Any) -> Any:
+    """The sheet as ``member`` opens it from their crew email, once their row is ready."""
+    b = booking(**changes)
+    _, crew_url = stack.publish(b)
     page = browser().new_page()
-    page.goto(crew_url)
+    page.goto(stack.member_link(b, member, crew_url))
+    if b.is_live:
+        page.locator("tr.you").wait_for(timeout=10_000)
     return page
+
+
+def row(page: Any, crew_id: str) -> Any:
+    return page.locator(f'tr[data-crew="{crew_id}"]')
 
 
 def test_confirm_link_followed_in_the_browser_asks_then_records_the_answer(
@@ -49,11 +58,51 @@ def test_confirm_link_followed_in_the_browser_asks_then_records_the_answer(
     page.screenshot(path=str(artifacts / "crew-confirmed.png"), full_page=True)
 
 
-def test_decline_works_without_javascript(stack, browser):
+def test_a_member_gets_buttons_in_their_own_row_and_sees_the_others_answers_read_only(
+    stack, browser, artifacts
+):
+    sam = open_crew_page(stack, browser, member="sam")
+    sam.get_by_role("link", name="Decline: Sam cannot sail").click()
+    sam.get_by_role("button", name="I can't make it").click()
+
+    page = open_crew_page(stack, browser, member="alex")
+
+    assert row(page, "alex").get_by_role("link").count() == 2
+    assert row(page, "sam").get_by_role("link").count() == 0
+    assert row(page, "sam").locator("td.answer").inner_text() == "Declined"
+    assert page.get_by_role("link", name="Confirm Sam for this charter").count() == 0
+    assert page.get_by_role("link", name="Decline: Sam cannot sail").count() == 0
+    page.screenshot(path=str(artifacts / "crew-page-own-row.png"), full_page=True)
+
+
+def test_the_sheet_without_a_members_token_answers_for_nobody(stack, browser):
     _, crew_url = stack.publish(booking())
+    page = browser().new_page()
+    page.goto(crew_url)  # forwarded, or opened from the calendar entry
+
+    assert page.locator("table.crew").get_by_role("link").count() == 0
+    assert "use the links in it" in page.locator("#answer-hint").inner_text()
+
+
+def test_a_made_up_token_in_the_link_gets_no_buttons(stack, browser):
+    b = booking()
+    _, crew_url = stack.publish(b)
+    link = stack.member_link(b, "alex", crew_url)
+    page = browser().new_page()
+    page.goto(link[:-4] + ("AAAA" if not link.endswith("AAAA") else "BBBB"))
+
+    page.get_by_text("This link is not valid.").wait_for(timeout=10_000)
+    assert page.locator("table.crew").get_by_role("link").count() == 0
+
+
+def test_decline_works_without_javascript(stack, browser):
+    b = booking()
+    _, crew_url = stack.publish(b)
+    token = stack.member_link(b, "sam", crew_url).partition("#t=")[2]
     page = browser(javascript=False).new_page()
     page.goto(crew_url)
-    page.get_by_role("link", name="Decline: Sam cannot sail").click()
+    assert page.locator("table.crew").get_by_role("link").count() == 0  # no script, no buttons
+    page.goto(f"{stack.api_url}/crew/{token}/decline")  # the Decline link in Sam's email
     assert stored_answer(stack.dynamodb, "boatsetter:xhqgmdh", "sam") == {}
 
     page.get_by_role("button", name="I can't make it").click()

@@ -37,6 +37,7 @@ from tests.conftest import FIXTURES
 from tests.deploy.aws_calls import CALLS_ENV, PRINCIPAL_ENV, Call, append_call
 from tests.deploy.conftest import Deployment
 from tests.support.paths import ROOT
+from tests.support.publishing import parts, sent_mail
 
 EMAILS = FIXTURES / "emails"
 
@@ -361,10 +362,10 @@ def api_event(method: str, path: str, headers: Mapping[str, str], body: str = ""
     }
 
 
-def crew_confirm_path(page_html: str) -> str:
-    """The first crew member's confirm link on a crew page."""
-    match = re.search(r"(/crew/[^/\"'<>\s]+/confirm)", page_html)
-    assert match, "the crew page has no confirm link"
+def crew_confirm_path(text: str) -> str:
+    """The confirm link in a crew member's email."""
+    match = re.search(r"(/crew/[^/\"'<>\s]+/confirm)", text)
+    assert match, "the crew email has no confirm link"
     return match.group(1)
 
 
@@ -400,22 +401,25 @@ def walk(deployment: Deployment, calls_file: Path) -> Journey:
     journey.charterhand("after replay", "worker", "worker", "--once")
     journey.charterhand("status", "operator", "status", "--json")
 
-    site = deployment.terraform.output("site_bucket")
-    s3 = deployment.client("s3")
-    # the happy booking's crew page, where the worker's state says it put it
-    crew_page = journey.state_store().load("boatsetter:xhqgmdh").step("crew_page")
-    crew_key = crew_page.external_ids.get("key")
-    if crew_key:
-        page = s3.get_object(Bucket=site, Key=crew_key)["Body"].read().decode()
-        path = crew_confirm_path(page)
+    # the happy booking's first crew email holds its member's own confirm link (the crew page
+    # holds none), and its guest page step recorded the slug the links API accepts
+    invites = [
+        m
+        for m in sent_mail(deployment.moto)
+        if m["X-Charterhand-Booking"] == "boatsetter:xhqgmdh" and m["X-Charterhand-Kind"] == "new"
+    ]
+    if invites:
+        path = crew_confirm_path(parts(invites[0])["text/plain"])
         host = {"host": "links.example"}
         journey.links_api("crew confirm", api_event("POST", path, host))
+    guest_page = journey.state_store().load("boatsetter:xhqgmdh").step("guest_page")
+    slug = guest_page.external_ids.get("key", "g/xhqgmdh.html").removeprefix("g/")
     origin = deployment.terraform.output("site_base_url")
     journey.links_api(
         "photo upload",
         api_event(
             "POST",
-            "/g/xhqgmdh/photos",
+            f"/g/{slug.removesuffix('.html')}/photos",
             {"origin": origin, "content-type": "application/json", "host": "links.example"},
             json.dumps({"content_type": "image/jpeg", "size": 1000}),
         ),

@@ -114,7 +114,7 @@ def test_a_real_worker_publishes_to_every_system(aws):
 
 def test_page_publishers_need_the_link_signing_key_at_start_up(aws):
     with pytest.raises(ValueError, match="link_signing_key_secret or link_signing_key"):
-        page_publishers(settings(), MemoryLinkIssuer())
+        page_publishers(settings())
 
 
 def test_page_publishers_publish_to_the_site_bucket(aws):
@@ -122,9 +122,7 @@ def test_page_publishers_publish_to_the_site_bucket(aws):
     client = boto3.client("secretsmanager")
     client.create_secret(Name="charterhand/links", SecretString="s" * 32)
     config = settings(link_signing_key_secret="charterhand/links")
-    steps = by_step(
-        page_publishers(config, MemoryLinkIssuer(), DownstreamClients(secretsmanager=client))
-    )
+    steps = by_step(page_publishers(config, DownstreamClients(secretsmanager=client)))
 
     guest = steps["guest_page"].publish(context(steps["guest_page"], booking()))
     crew = steps["crew_page"].publish(context(steps["crew_page"], booking()))

@@ -3,12 +3,14 @@ laid out exactly as docs/contracts.md says, on moto's server."""
 
 import os
 import shutil
+from collections.abc import Mapping
 from typing import Any
 
 import boto3
 import pytest
 
 from bookings import Booking
+from bookings.slugs import GUEST_PAGE_STEP, guest_slug
 from state.store import StateStore, create_table
 from tests.support.leases import take_lease
 
@@ -58,11 +60,30 @@ def photos_bucket(s3) -> str:
     return PHOTOS_BUCKET
 
 
-def store_booking(dynamodb: Any, booking: Booking, table: str = TABLE) -> None:
-    """Store the booking state as the worker does: through its store, under a lease it releases."""
+def store_booking(
+    dynamodb: Any,
+    booking: Booking,
+    table: str = TABLE,
+    *,
+    guest_page: Mapping[str, str] | None = None,
+) -> None:
+    """Store the booking state as the worker does: through its store, under a lease it releases;
+    with ``guest_page``, also what its guest page step recorded (``{"key": "g/<slug>.html"}``)."""
     store = StateStore(table, dynamodb)
     take_lease(store, booking.key, state=booking, owner="test", seconds=30)
-    store.release(booking.key, owner="test")
+    if guest_page is None:
+        store.release(booking.key, owner="test")
+        return
+    record = store.load(booking.key)
+    step = record.step(GUEST_PAGE_STEP).published_as("h", booking, guest_page)
+    store.record(booking.key, {GUEST_PAGE_STEP: step}, fence=record.fence, release=True)
+
+
+def publish_booking(dynamodb: Any, booking: Booking, table: str = TABLE) -> str:
+    """Store the booking with its guest page published at its HMAC slug; returns the slug."""
+    slug = guest_slug(SIGNING_KEY, booking.key)
+    store_booking(dynamodb, booking, table, guest_page={"key": f"g/{slug}.html"})
+    return slug
 
 
 def stored_answer(

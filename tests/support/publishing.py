@@ -10,14 +10,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import bcrypt
 
 from bookings import Booking, Kind
 from publishers.base import Publisher, StepContext
-from sandbox.aws import MotoServer
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 
@@ -94,6 +93,12 @@ class MemoryLinkIssuer:
         self.issued[token_id] = (digest, booking_key, crew_id, expires_at)
         return f"{token_id}.{secret}"
 
+    def revoke(self, booking_key: str, crew_id: str) -> None:
+        """Forget every token issued to this member for this booking."""
+        for token_id, (_, key, member, _) in list(self.issued.items()):
+            if (key, member) == (booking_key, crew_id):
+                del self.issued[token_id]
+
     def verify(self, token: str) -> tuple[str, str] | None:
         """(booking key, crew id) for a genuine token, else None."""
         token_id, _, secret = token.partition(".")
@@ -103,7 +108,14 @@ class MemoryLinkIssuer:
         return found[1], found[2]
 
 
-def sent_mail(moto: MotoServer) -> list[EmailMessage]:
+class MotoEndpoint(Protocol):
+    """A moto server (ours, or the deploy tests' gap-filling one): where it answers."""
+
+    @property
+    def endpoint_url(self) -> str: ...
+
+
+def sent_mail(moto: MotoEndpoint) -> list[EmailMessage]:
     """Every raw email moto's SES accepted, parsed, oldest first (moto's own data view)."""
     with urllib.request.urlopen(f"{moto.endpoint_url}/moto-api/data.json", timeout=5) as answer:
         data = json.load(answer)

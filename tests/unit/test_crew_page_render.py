@@ -1,13 +1,13 @@
-"""What the crew page says, rendered without any AWS; links come from a recording issuer."""
+"""What the crew page says, rendered without any AWS. The page is the same for every member and
+holds no token: each member's own links reach it in their email (``#t=<token>``)."""
 
-from datetime import UTC, datetime
+import re
 from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
 from bookings import Kind
 from bookings.roster import Boat, CrewMember, Fleet
-from publishers.base import CrewLinkIssuer
 from publishers.crew_page import CrewPagePublisher, crew_page_id
 from publishers.transport.site import SiteBucket
 from tests.support.bookings_factory import booking
@@ -17,17 +17,6 @@ if TYPE_CHECKING:
 
 NO_S3 = cast("S3Client", None)  # rendering needs no S3
 HOSTILE = "<script>window.pwned=1</script> & \"quotes\" 'single'"
-
-
-class RecordingIssuer:
-    """Issues predictable tokens and remembers what it was asked for."""
-
-    def __init__(self) -> None:
-        self.issued: list[tuple[str, str, datetime]] = []
-
-    def issue(self, booking_key: str, crew_id: str, expires_at: datetime) -> str:
-        self.issued.append((booking_key, crew_id, expires_at))
-        return f"{len(self.issued):016x}.{'s' * 43}"
 
 
 def fleet() -> Fleet:
@@ -49,23 +38,18 @@ def fleet() -> Fleet:
     )
 
 
-def publisher(
-    issuer: RecordingIssuer | None = None, now: datetime = datetime(2031, 5, 1, tzinfo=UTC)
-) -> CrewPagePublisher:
+def publisher() -> CrewPagePublisher:
     return CrewPagePublisher(
         site=SiteBucket(s3=NO_S3, bucket="site", base_url="https://jada.example"),
         fleet=fleet(),
         signing_key=b"k" * 32,
-        links=issuer or RecordingIssuer(),
         links_api_base_url="https://links.jada.example/",
-        clock=lambda: now,
     )
 
 
-def render(issuer: RecordingIssuer | None = None, **changes: Any) -> str:
-    p = publisher(issuer)
-    b = booking(**changes)
-    return p.render(p.input_of(b), p._links_for(b, p.input_of(b)))
+def render(**changes: Any) -> str:
+    p = publisher()
+    return p.render(p.input_of(booking(**changes)))
 
 
 def test_page_id_is_128_bits_stable_per_booking_and_keyed():
@@ -95,23 +79,31 @@ def test_lists_the_crew_and_the_boats_checklist():
     assert "Ice aboard" in html
 
 
-def test_each_crew_member_gets_confirm_and_decline_links_with_their_own_token():
-    issuer = RecordingIssuer()
-    html = render(issuer)
-    assert [(key, crew) for key, crew, _ in issuer.issued] == [
-        ("boatsetter:xhqgmdh", "sam"),
-        ("boatsetter:xhqgmdh", "alex"),
-    ]
-    token = f"{1:016x}.{'s' * 43}"
-    assert f'href="https://links.jada.example/crew/{token}/confirm"' in html
-    assert f'href="https://links.jada.example/crew/{token}/decline"' in html
+def markup(html: str) -> str:
+    """The page without its inline script (which names the API's paths it may call)."""
+    return re.sub(r"<script.*?</script>", "", html, flags=re.DOTALL)
 
 
-def test_tokens_expire_a_day_after_the_charter_ends():
-    issuer = RecordingIssuer()
-    render(issuer)
-    expires = {e for _, _, e in issuer.issued}
-    assert expires == {datetime(2031, 6, 15, 20, 0, tzinfo=UTC)}  # 13:00 PDT + 1 day
+def test_the_sheet_holds_no_answer_link_and_no_token():
+    """Anyone the sheet is forwarded to must not be able to answer for the crew."""
+    html = markup(render())
+    assert "/crew/" not in html.replace("https://links.jada.example", "")
+    assert "/confirm" not in html
+    assert "/decline" not in html
+    assert not re.search(r"[0-9a-f]{16}\.[A-Za-z0-9_-]{43}", html)
+
+
+def test_each_row_names_its_member_for_the_members_own_link():
+    html = render()
+    assert '<tr data-crew="sam">' in html
+    assert '<tr data-crew="alex">' in html
+    assert 'data-answers-from="https://links.jada.example"' in html
+
+
+def test_the_script_may_ask_only_the_links_api_for_answers():
+    html = render()
+    (policy,) = re.findall(r'http-equiv="Content-Security-Policy" content="([^"]*)"', html)
+    assert "connect-src https://links.jada.example" in policy.split("; ")
 
 
 def test_hostile_note_and_name_render_as_text():
@@ -129,16 +121,10 @@ def test_is_marked_noindex_and_keeps_its_path_out_of_referers():
     assert '<meta name="referrer" content="no-referrer">' in html
 
 
-def test_cancelled_page_says_do_not_sail_and_issues_no_tokens():
-    issuer = RecordingIssuer()
-    html = render(issuer, kind=Kind.CANCELLED)
+def test_cancelled_page_says_do_not_sail_and_asks_for_no_answers():
+    html = markup(render(kind=Kind.CANCELLED))
     assert "Cancelled: do not sail" in html
-    assert "/confirm" not in html
-    assert issuer.issued == []
-
-
-def test_recording_issuer_fits_the_protocol():
-    assert isinstance(RecordingIssuer(), CrewLinkIssuer)
+    assert "data-answers-from" not in html
 
 
 def test_short_signing_key_is_refused():
@@ -147,6 +133,5 @@ def test_short_signing_key_is_refused():
             site=SiteBucket(s3=NO_S3, bucket="s", base_url="https://x"),
             fleet=fleet(),
             signing_key=b"short",
-            links=RecordingIssuer(),
             links_api_base_url="https://x",
         )

@@ -10,6 +10,7 @@ import icalendar
 import pytest
 
 from bookings import Kind, PermanentError, default_fleet
+from bookings.slugs import guest_slug
 from publishers.guest_page import GuestPagePublisher, guest_calendar
 from publishers.transport.site import SiteBucket
 from tests.support.bookings_factory import booking
@@ -21,10 +22,15 @@ NO_S3 = cast("S3Client", None)  # rendering needs no S3
 HOSTILE = "<script>window.pwned=1</script>\"&'<img src=x onerror=alert(1)>"
 
 
+KEY = b"k" * 32
+SLUG = guest_slug(KEY, "boatsetter:xhqgmdh")
+
+
 def publisher() -> GuestPagePublisher:
     return GuestPagePublisher(
         site=SiteBucket(s3=NO_S3, bucket="site", base_url="https://jada.example"),
         fleet=default_fleet(),
+        signing_key=KEY,
         links_api_base_url="https://links.jada.example",
         photos_upload_origin="https://charterhand-photos.s3.amazonaws.com",
     )
@@ -95,14 +101,14 @@ def test_request_says_it_awaits_confirmation():
 
 def test_live_booking_has_the_upload_form_pointing_at_the_links_api():
     html = render()
-    assert 'data-endpoint="https://links.jada.example/g/xhqgmdh/photos"' in html
+    assert f'data-endpoint="https://links.jada.example/g/{SLUG}/photos"' in html
     assert '<label for="photo-input">' in html
     assert 'accept="image/*"' in html
     assert 'role="status"' in html
 
 
 def test_links_the_calendar_file_by_absolute_path():
-    assert 'href="/g/xhqgmdh.ics" download="JADA-xhqgmdh.ics"' in render()
+    assert f'href="/g/{SLUG}.ics" download="JADA-{SLUG}.ics"' in render()
 
 
 def test_page_is_small_and_self_contained():

@@ -20,6 +20,7 @@ PREFIXES = (
     keys.ANSWER,
     keys.PHOTOS,
     keys.TOKEN,
+    keys.REVOKED,
     keys.DELIVERY,
     keys.SES_EVENT,
     keys.FORWARDING,

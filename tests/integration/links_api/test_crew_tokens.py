@@ -3,12 +3,15 @@
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import bcrypt
 import pytest
 
 from publishers.base import CrewLinkIssuer
 from state.crew_tokens import CrewTokens, InvalidLink
 
 LATER = datetime.now(UTC) + timedelta(days=3)
+#: a token expiry for tests whose clock stands at 2031-01-01
+SOON = datetime(2031, 1, 4, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -69,3 +72,58 @@ def test_an_expired_token_is_invalid_even_before_ttl_removes_it(dynamodb, state_
 def test_a_naive_expiry_is_refused(tokens):
     with pytest.raises(ValueError, match="time zone"):
         tokens.issue("boatsetter:xhqgmdh", "alex", datetime(2031, 1, 1))
+
+
+class CountingCheck:
+    """bcrypt's own check, counted: the work a verification does, not how long it took."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, secret: bytes, hashed: bytes) -> bool:
+        self.calls += 1
+        return bcrypt.checkpw(secret, hashed)
+
+
+@pytest.mark.parametrize("unknown", [False, True], ids=["wrong secret", "unknown id"])
+def test_an_unknown_id_costs_the_same_hash_check_as_a_wrong_secret(dynamodb, state_table, unknown):
+    """An unknown token id must not answer faster than a known one with a wrong secret, or the
+    answer's time tells which ids exist: both run exactly one bcrypt check at the same cost."""
+    check = CountingCheck()
+    tokens = CrewTokens(table_name=state_table, dynamodb=dynamodb, rounds=4, check=check)
+    token_id = tokens.issue("boatsetter:xhqgmdh", "alex", LATER).split(".")[0]
+    probed = "0123456789abcdef" if unknown else token_id
+    with pytest.raises(InvalidLink, match="unknown" if unknown else "wrong secret"):
+        tokens.verify(f"{probed}.{'x' * 43}")
+    assert check.calls == 1
+    assert tokens.dummy_hash.startswith(b"$2b$04$")  # the same cost as the stored hashes
+
+
+def test_revoking_a_member_stops_their_links_and_only_theirs(dynamodb, state_table):
+    now = [datetime(2031, 1, 1, tzinfo=UTC)]
+    tokens = CrewTokens(table_name=state_table, dynamodb=dynamodb, rounds=4, clock=lambda: now[0])
+    alex = tokens.issue("boatsetter:xhqgmdh", "alex", SOON)
+    sam = tokens.issue("boatsetter:xhqgmdh", "sam", SOON)
+    elsewhere = tokens.issue("boatsetter:other", "alex", SOON)
+    now[0] += timedelta(minutes=1)
+
+    tokens.revoke("boatsetter:xhqgmdh", "alex")
+
+    with pytest.raises(InvalidLink, match="revoked"):
+        tokens.verify(alex)
+    assert tokens.verify(sam).crew_id == "sam"
+    assert tokens.verify(elsewhere).booking_key == "boatsetter:other"
+
+
+def test_a_member_put_back_on_the_crew_gets_working_links_again(dynamodb, state_table):
+    now = [datetime(2031, 1, 1, tzinfo=UTC)]
+    tokens = CrewTokens(table_name=state_table, dynamodb=dynamodb, rounds=4, clock=lambda: now[0])
+    old = tokens.issue("boatsetter:xhqgmdh", "alex", SOON)
+    tokens.revoke("boatsetter:xhqgmdh", "alex")
+    now[0] += timedelta(minutes=1)
+
+    new = tokens.issue("boatsetter:xhqgmdh", "alex", SOON)
+
+    assert tokens.verify(new).crew_id == "alex"
+    with pytest.raises(InvalidLink, match="revoked"):
+        tokens.verify(old)

@@ -16,11 +16,12 @@ import urllib3
 
 from api.app import ROUTES, LinksApi
 from api.config import LinksApiConfig
-from bookings import Kind
+from bookings import Fleet, Kind, default_fleet
+from bookings.slugs import guest_slug
 from sandbox.links_api import LinksApiServer
 from state.crew_tokens import CrewTokens
 from tests.support.bookings_factory import booking
-from tests.support.pages import store_booking, stored_answer
+from tests.support.pages import SIGNING_KEY, publish_booking, store_booking, stored_answer
 from tests.support.post_policy import refusal
 
 SITE = "http://127.0.0.1:8123"
@@ -77,8 +78,12 @@ def refusal_of_raw(
     return caught.value
 
 
+#: the slug the worker publishes for boatsetter:xhqgmdh under the tests' link key
+SLUG = guest_slug(SIGNING_KEY, "boatsetter:xhqgmdh")
+
+
 def ask_for_photo(
-    base: str, slug: str = "xhqgmdh", content_type: str = "image/jpeg", **extra: Any
+    base: str, slug: str = SLUG, content_type: str = "image/jpeg", **extra: Any
 ) -> tuple[int, Message, str]:
     return call("POST", f"{base}/g/{slug}/photos", {"content_type": content_type, **extra})
 
@@ -92,7 +97,7 @@ def policy_of(grant: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_live_booking_gets_a_presigned_post(links, dynamodb):
-    store_booking(dynamodb, booking())
+    publish_booking(dynamodb, booking())
     status, headers, body = ask_for_photo(links())
     assert status == 200
     assert headers["Content-Type"] == "application/json"
@@ -103,7 +108,7 @@ def test_live_booking_gets_a_presigned_post(links, dynamodb):
 
 
 def test_policy_enforces_type_size_key_and_expiry(links, dynamodb):
-    store_booking(dynamodb, booking())
+    publish_booking(dynamodb, booking())
     grant = json.loads(ask_for_photo(links(photo_max_bytes=5_000_000), content_type="image/png")[2])
     policy = policy_of(grant)
     conditions = policy["conditions"]
@@ -120,14 +125,14 @@ def test_policy_enforces_type_size_key_and_expiry(links, dynamodb):
 
 
 def test_each_grant_gets_a_new_random_key(links, dynamodb):
-    store_booking(dynamodb, booking())
+    publish_booking(dynamodb, booking())
     base = links()
     keys = {json.loads(ask_for_photo(base)[2])["key"] for _ in range(3)}
     assert len(keys) == 3
 
 
 def test_upload_with_the_grant_lands_in_the_photos_bucket(links, dynamodb, s3, photos_bucket):
-    store_booking(dynamodb, booking())
+    publish_booking(dynamodb, booking())
     grant = json.loads(ask_for_photo(links())[2])
     fields = {**grant["fields"], "file": ("boat.jpg", b"\xff\xd8\xff\xe0 not really a jpeg")}
     body, content_type = urllib3.encode_multipart_formdata(list(fields.items()))
@@ -143,7 +148,7 @@ def test_upload_with_the_grant_lands_in_the_photos_bucket(links, dynamodb, s3, p
 @pytest.mark.parametrize("sent_as", ["image/svg+xml", "image/png", "image/jpeg; x=1", "text/html"])
 def test_a_grant_for_a_jpeg_takes_only_a_jpeg(links, dynamodb, sent_as):
     """The guest asks for a JPEG grant, then edits the form's Content-Type: S3 refuses it."""
-    store_booking(dynamodb, booking())
+    publish_booking(dynamodb, booking())
     grant = json.loads(ask_for_photo(links(), content_type="image/jpeg")[2])
     fields = dict(grant["fields"])
     assert refusal(policy_of(grant), fields, size=1000) is None  # the form as granted goes up
@@ -158,17 +163,31 @@ def test_a_grant_for_a_jpeg_takes_only_a_jpeg(links, dynamodb, sent_as):
         ("image/svg+xml", 415, "SVG images cannot be uploaded"),
         ("", 415, "Only photos"),
         ("image/<script>", 415, "Only photos"),
+        ("image/x+xml", 415, "Only photos"),  # stored as given, a browser renders it as XML
+        ("image/vnd.example+xml", 415, "Only photos"),
+        ("image/x-icon", 415, "Only photos"),
     ],
 )
 def test_non_images_are_refused_with_a_message(links, dynamodb, content_type, status, message):
-    store_booking(dynamodb, booking())
+    publish_booking(dynamodb, booking())
     got, _, body = ask_for_photo(links(), content_type=content_type)
     assert got == status
     assert message in json.loads(body)["message"]
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    ["image/jpeg", "image/png", "image/heic", "image/heif", "image/webp", "image/gif", "IMAGE/PNG"],
+)
+def test_the_photo_types_phones_take_are_granted(links, dynamodb, content_type):
+    publish_booking(dynamodb, booking())
+    status, _, body = ask_for_photo(links(), content_type=content_type)
+    assert status == 200
+    assert policy_of(json.loads(body))["conditions"][0] == {"Content-Type": content_type.lower()}
+
+
 def test_too_large_a_photo_is_refused_before_presigning(links, dynamodb):
-    store_booking(dynamodb, booking())
+    publish_booking(dynamodb, booking())
     status, _, body = ask_for_photo(links(photo_max_bytes=1_048_576), size=2_000_000)
     assert status == 413
     assert (
@@ -177,7 +196,7 @@ def test_too_large_a_photo_is_refused_before_presigning(links, dynamodb):
 
 
 def test_cancelled_booking_gets_no_upload(links, dynamodb):
-    store_booking(dynamodb, booking(kind=Kind.CANCELLED))
+    publish_booking(dynamodb, booking(kind=Kind.CANCELLED))
     status, _, body = ask_for_photo(links())
     assert status == 409
     assert "cancelled" in json.loads(body)["message"]
@@ -190,43 +209,45 @@ def test_unknown_booking_gets_no_upload(links):
 
 
 def test_uploads_close_some_days_after_the_charter(links, dynamodb):
-    store_booking(dynamodb, booking())  # ends 2031-06-14
+    publish_booking(dynamodb, booking())  # ends 2031-06-14
     status, _, body = ask_for_photo(links(clock=lambda: datetime(2031, 7, 20, tzinfo=UTC)))
     assert status == 410
     assert "closed" in json.loads(body)["message"]
 
 
 def test_malformed_request_body_gets_a_clear_400(links, dynamodb):
-    store_booking(dynamodb, booking())
-    refused = refusal_of_raw(f"{links()}/g/xhqgmdh/photos", b"{not json")
+    publish_booking(dynamodb, booking())
+    refused = refusal_of_raw(f"{links()}/g/{SLUG}/photos", b"{not json")
     assert refused.code == 400
     assert json.loads(refused.read())["message"] == "The upload request was not understood."
 
 
 def test_a_body_nested_a_hundred_thousand_deep_gets_a_clear_400(links, dynamodb):
-    store_booking(dynamodb, booking())
+    publish_booking(dynamodb, booking())
     deep = b"[" * 100_000 + b"]" * 100_000
     refused = refusal_of_raw(
-        f"{links()}/g/xhqgmdh/photos", deep, headers={"Content-Type": "application/json"}
+        f"{links()}/g/{SLUG}/photos", deep, headers={"Content-Type": "application/json"}
     )
     assert refused.code == 400
     assert json.loads(refused.read())["message"] == "The upload request was not understood."
 
 
 def test_rate_limit_per_booking_per_hour(links, dynamodb):
-    store_booking(dynamodb, booking())
-    store_booking(dynamodb, booking(booking_id="abcdefg"))
+    publish_booking(dynamodb, booking())
+    publish_booking(dynamodb, booking(booking_id="abcdefg"))
     base = links(photo_uploads_per_hour=2)
     assert [ask_for_photo(base)[0] for _ in range(2)] == [200, 200]
     status, headers, body = ask_for_photo(base)
     assert status == 429
     assert headers["Retry-After"] == str(30 * 60)  # NOW is half past the hour
     assert "try again" in json.loads(body)["message"]
-    assert ask_for_photo(base, slug="abcdefg")[0] == 200  # another booking has its own quota
+    assert (
+        ask_for_photo(base, slug=guest_slug(SIGNING_KEY, "boatsetter:abcdefg"))[0] == 200
+    )  # another booking has its own quota
 
 
 def test_rate_limit_window_reopens_next_hour(links, dynamodb):
-    store_booking(dynamodb, booking())
+    publish_booking(dynamodb, booking())
     now = [NOW]
     base = links(photo_uploads_per_hour=1, clock=lambda: now[0])
     assert ask_for_photo(base)[0] == 200
@@ -249,15 +270,64 @@ def test_cors_preflight_allows_only_the_site_origin(links):
 
 
 def test_post_from_another_origin_is_refused(links, dynamodb):
-    store_booking(dynamodb, booking())
+    publish_booking(dynamodb, booking())
     status, _, body = call(
         "POST",
-        f"{links()}/g/xhqgmdh/photos",
+        f"{links()}/g/{SLUG}/photos",
         {"content_type": "image/jpeg"},
         headers={"Origin": "https://evil.example"},
     )
     assert status == 403
     assert "only accepted from the guest page" in json.loads(body)["message"]
+
+
+# --- only a published slug grants uploads -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "xhqgmdh",  # the bare id: counted
+        "xhqgmdh-abcdefghijklmnop",  # the id with a made-up code
+        SLUG[:-1] + ("a" if SLUG[-1] != "a" else "b"),  # one character off
+        guest_slug(b"someone-elses-link-key-012345678", "boatsetter:xhqgmdh"),
+    ],
+    ids=["bare id", "made-up code", "one off", "another key"],
+)
+def test_a_counted_or_forged_slug_gets_no_upload(links, dynamodb, slug):
+    publish_booking(dynamodb, booking())
+    status, _, body = ask_for_photo(links(), slug=slug)
+    assert status == 404
+    assert json.loads(body)["message"] == "We could not find this charter."
+    assert ask_for_photo(links(), slug=SLUG)[0] == 200  # the published one does
+
+
+def test_every_getmyboat_number_counted_finds_nothing(links, dynamodb):
+    publish_booking(dynamodb, booking(source="getmyboat", booking_id="1234567"))
+    base = links()
+    assert [ask_for_photo(base, slug=str(n))[0] for n in range(1234565, 1234570)] == [404] * 5
+
+
+def test_the_old_bare_id_link_works_until_the_charter_ends(links, dynamodb):
+    """A booking published before slugs carried an HMAC: its guest holds ``/g/<id>``."""
+    legacy = {"key": f"g/{SLUG}.html", "legacy_key": "g/xhqgmdh.html"}
+    store_booking(dynamodb, booking(), guest_page=legacy)
+    end = booking().end
+    now = [end - timedelta(minutes=1)]
+    base = links(clock=lambda: now[0])
+    assert ask_for_photo(base, slug="xhqgmdh")[0] == 200
+
+    now[0] = end
+    status, _, body = ask_for_photo(base, slug="xhqgmdh")
+
+    assert status == 404
+    assert json.loads(body)["message"] == "We could not find this charter."
+    assert ask_for_photo(base, slug=SLUG)[0] == 200  # its new link keeps its grace days
+
+
+def test_a_booking_the_old_code_published_keeps_its_bare_id_link(links, dynamodb):
+    store_booking(dynamodb, booking(), guest_page={"key": "g/xhqgmdh.html", "url": "x"})
+    assert ask_for_photo(links(), slug="xhqgmdh")[0] == 200
 
 
 # --- crew answers ------------------------------------------------------------------------------
@@ -506,3 +576,85 @@ def test_every_route_terraform_is_given_reaches_its_handler(links, route):
     status, _, body = call(method, url, {} if method == "POST" else None)
     assert status != 405
     assert "Page not found" not in body
+
+
+# --- one member's links answer only for that member, while on the crew -------------------------
+
+
+def fleet_without_alex() -> Fleet:
+    """The default fleet after the manager took Alex off JADA's crew."""
+    fleet = default_fleet()
+    (jada,) = fleet.boats
+    return Fleet(boats=[jada.model_copy(update={"crew": []})], people=fleet.people)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_member_taken_off_the_crew_cannot_answer(links, dynamodb, state_table, method):
+    store_booking(dynamodb, booking())
+    url = f"{links(fleet=fleet_without_alex())}/crew/{issue(dynamodb, state_table)}/decline"
+    status, _, page = press(url) if method == "POST" else call("GET", url)
+    assert status == 404
+    assert "This link is not valid" in page
+    assert "<button" not in page
+    assert alex_answer(dynamodb) == {}
+
+
+def test_a_revoked_link_answers_nothing(links, dynamodb, state_table):
+    store_booking(dynamodb, booking())
+    token = issue(dynamodb, state_table)
+    CrewTokens(table_name=state_table, dynamodb=dynamodb, rounds=4).revoke(
+        "boatsetter:xhqgmdh", "alex"
+    )
+    status, _, page = press(f"{links()}/crew/{token}/decline")
+    assert status == 404
+    assert "This link is not valid" in page
+    assert alex_answer(dynamodb) == {}
+
+
+def sheet(url: str, origin: str = SITE) -> tuple[int, Message, Any]:
+    status, headers, body = call("GET", url, headers={"Origin": origin})
+    return status, headers, json.loads(body)
+
+
+def test_the_sheet_learns_whose_link_it_is_and_everyones_answers(links, dynamodb, state_table):
+    store_booking(dynamodb, booking())
+    base = links()
+    sam = issue(dynamodb, state_table, crew_id="sam")
+    assert press(f"{base}/crew/{sam}/decline")[0] == 200
+    alex = issue(dynamodb, state_table)
+
+    status, headers, answers = sheet(f"{base}/crew/{alex}/answers")
+
+    assert status == 200
+    assert answers == {"member": "alex", "answers": {"sam": "declined"}}
+    assert headers["access-control-allow-origin"] == SITE
+    assert headers["cache-control"] == "no-store"
+    assert alex_answer(dynamodb) == {}  # reading answers records none
+
+
+def test_the_sheet_shows_no_answer_of_a_member_off_the_crew(links, dynamodb, state_table):
+    store_booking(dynamodb, booking())
+    alex = issue(dynamodb, state_table)
+    assert press(f"{links()}/crew/{alex}/confirm")[0] == 200
+    base = links(fleet=fleet_without_alex())
+    sam = issue(dynamodb, state_table, crew_id="sam")
+
+    assert sheet(f"{base}/crew/{sam}/answers")[2] == {"member": "sam", "answers": {}}
+    status, _, body = sheet(f"{base}/crew/{alex}/answers")
+    assert status == 404
+    assert body == {"message": "This link is not valid."}
+
+
+@pytest.mark.parametrize("tamper", TAMPERINGS.values(), ids=TAMPERINGS.keys())
+def test_the_sheet_gets_nothing_for_a_bad_token(alex, tamper):
+    base, token = alex.rsplit("/", 1)
+    status, _, body = sheet(f"{base}/{tamper(token)}/answers")
+    assert status == 404
+    assert body == {"message": "This link is not valid."}
+
+
+def test_the_sheet_of_a_cancelled_charter_says_so(links, dynamodb, state_table):
+    store_booking(dynamodb, booking(kind=Kind.CANCELLED))
+    status, _, body = sheet(f"{links()}/crew/{issue(dynamodb, state_table)}/answers")
+    assert status == 409
+    assert "cancelled" in body["message"]

@@ -9,19 +9,24 @@ import pytest
 from botocore.config import Config
 
 from bookings import Booking, Kind, PermanentError, TransientError, default_fleet
+from bookings.slugs import guest_slug
 from publishers.base import Publisher, StepContext
 from publishers.crew_page import CrewPagePublisher
 from publishers.guest_page import GuestPagePublisher, upload_origin
 from publishers.transport.site import ROBOTS_TXT, SiteBucket
-from state.crew_tokens import CrewTokens
 from tests.support.bookings_factory import booking
 from tests.support.pages import PHOTOS_BUCKET, SIGNING_KEY
 
 SITE_URL = "https://jada.example"
+SLUG = guest_slug(SIGNING_KEY, "boatsetter:xhqgmdh")
+#: what the guest page step recorded for a booking published before slugs carried an HMAC
+LEGACY_IDS = {"url": f"{SITE_URL}/g/xhqgmdh", "key": "g/xhqgmdh.html"}
 
 
-def context(b: Booking, key: str = "boatsetter:xhqgmdh:step:hash1") -> StepContext:
-    return StepContext(booking=b, previous=None, external_ids={}, idempotency_key=key)
+def context(
+    b: Booking, key: str = "boatsetter:xhqgmdh:step:hash1", ids: dict[str, str] | None = None
+) -> StepContext:
+    return StepContext(booking=b, previous=None, external_ids=ids or {}, idempotency_key=key)
 
 
 @pytest.fixture
@@ -65,11 +70,17 @@ def site(
 
 
 def guest_publisher(
-    s3: Any, site_bucket: str, cloudfront: Any = None, distribution_id: str | None = None
+    s3: Any,
+    site_bucket: str,
+    cloudfront: Any = None,
+    distribution_id: str | None = None,
+    now: datetime = datetime(2031, 6, 1, tzinfo=UTC),
 ) -> GuestPagePublisher:
     return GuestPagePublisher(
         site=site(s3, site_bucket, cloudfront, distribution_id),
         fleet=default_fleet(),
+        signing_key=SIGNING_KEY,
+        clock=lambda: now,
         links_api_base_url="https://links.jada.example",
         photos_upload_origin=upload_origin(s3, PHOTOS_BUCKET),
     )
@@ -85,12 +96,10 @@ def invalidation_paths(cloudfront: Any, distribution_id: str) -> list[list[str]]
 
 
 def test_publishers_fit_the_publisher_interface(s3, site_bucket, dynamodb, state_table):
-    tokens = CrewTokens(table_name=state_table, dynamodb=dynamodb, rounds=4)
     crew = CrewPagePublisher(
         site=SiteBucket(s3=s3, bucket=site_bucket, base_url=SITE_URL),
         fleet=default_fleet(),
         signing_key=SIGNING_KEY,
-        links=tokens,
         links_api_base_url="https://links.jada.example",
     )
     assert isinstance(guest_publisher(s3, site_bucket), Publisher)
@@ -100,8 +109,8 @@ def test_publishers_fit_the_publisher_interface(s3, site_bucket, dynamodb, state
 
 def test_guest_page_lands_in_the_site_bucket_with_its_headers(s3, site_bucket):
     ids = guest_publisher(s3, site_bucket).publish(context(booking()))
-    assert ids == {"url": f"{SITE_URL}/g/xhqgmdh", "key": "g/xhqgmdh.html"}
-    page = s3.get_object(Bucket=site_bucket, Key="g/xhqgmdh.html")
+    assert ids == {"url": f"{SITE_URL}/g/{SLUG}", "key": f"g/{SLUG}.html"}
+    page = s3.get_object(Bucket=site_bucket, Key=f"g/{SLUG}.html")
     assert page["ContentType"] == "text/html; charset=utf-8"
     assert page["CacheControl"] == "public, max-age=300, s-maxage=86400"
     assert "<h1>JADA</h1>" in page["Body"].read().decode()
@@ -109,9 +118,9 @@ def test_guest_page_lands_in_the_site_bucket_with_its_headers(s3, site_bucket):
 
 def test_calendar_file_lands_beside_the_page(s3, site_bucket):
     guest_publisher(s3, site_bucket).publish(context(booking()))
-    ics = s3.get_object(Bucket=site_bucket, Key="g/xhqgmdh.ics")
+    ics = s3.get_object(Bucket=site_bucket, Key=f"g/{SLUG}.ics")
     assert ics["ContentType"] == "text/calendar; charset=utf-8"
-    assert ics["ContentDisposition"] == 'attachment; filename="JADA-xhqgmdh.ics"'
+    assert ics["ContentDisposition"] == f'attachment; filename="JADA-{SLUG}.ics"'
     assert b"BEGIN:VEVENT" in ics["Body"].read()
 
 
@@ -126,15 +135,63 @@ def test_guest_page_change_invalidates_its_paths_once(s3, site_bucket, distribut
     cloudfront, distribution_id = distribution
     publisher = guest_publisher(s3, site_bucket, cloudfront, distribution_id)
     publisher.publish(context(booking()))
-    assert invalidation_paths(cloudfront, distribution_id) == [["/g/xhqgmdh*"]]
+    assert invalidation_paths(cloudfront, distribution_id) == [[f"/g/{SLUG}*"]]
 
 
 def test_cancelled_booking_replaces_the_page(s3, site_bucket):
     publisher = guest_publisher(s3, site_bucket)
     publisher.publish(context(booking()))
     publisher.publish(context(booking(kind=Kind.CANCELLED, as_of=datetime(2031, 5, 2, tzinfo=UTC))))
-    page = s3.get_object(Bucket=site_bucket, Key="g/xhqgmdh.html")["Body"].read().decode()
+    page = s3.get_object(Bucket=site_bucket, Key=f"g/{SLUG}.html")["Body"].read().decode()
     assert "This charter has been cancelled" in page
+
+
+def site_keys(s3: Any, bucket: str) -> set[str]:
+    return {o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="g/").get("Contents", [])}
+
+
+def test_no_page_is_published_at_a_countable_booking_id(s3, site_bucket):
+    guest_publisher(s3, site_bucket).publish(
+        context(booking(source="getmyboat", booking_id="1234"))
+    )
+    slug = guest_slug(SIGNING_KEY, "getmyboat:1234")
+    assert site_keys(s3, site_bucket) == {f"g/{slug}.html", f"g/{slug}.ics"}
+
+
+def test_an_old_bare_id_page_is_kept_current_until_the_charter_ends(s3, site_bucket):
+    b = booking(meeting_point="Shelter Island guest dock")
+    ids = guest_publisher(s3, site_bucket).publish(context(b, ids=LEGACY_IDS))
+
+    assert ids == {
+        "url": f"{SITE_URL}/g/{SLUG}",
+        "key": f"g/{SLUG}.html",
+        "legacy_key": "g/xhqgmdh.html",
+    }
+    assert site_keys(s3, site_bucket) == {
+        f"g/{SLUG}.html",
+        f"g/{SLUG}.ics",
+        "g/xhqgmdh.html",
+        "g/xhqgmdh.ics",
+    }
+    old = s3.get_object(Bucket=site_bucket, Key="g/xhqgmdh.html")["Body"].read().decode()
+    assert "Shelter Island guest dock" in old
+    assert 'data-endpoint="https://links.jada.example/g/xhqgmdh/photos"' in old
+    assert SLUG not in old  # the old link does not lead to the new one
+
+
+def test_an_old_bare_id_page_is_removed_once_the_charter_has_ended(s3, site_bucket, distribution):
+    cloudfront, distribution_id = distribution
+    b = booking()
+    s3.put_object(Bucket=site_bucket, Key="g/xhqgmdh.html", Body=b"old page")
+    s3.put_object(Bucket=site_bucket, Key="g/xhqgmdh.ics", Body=b"old calendar")
+    kept = {**LEGACY_IDS, "key": f"g/{SLUG}.html", "legacy_key": "g/xhqgmdh.html"}
+    publisher = guest_publisher(s3, site_bucket, cloudfront, distribution_id, now=b.end)
+
+    ids = publisher.publish(context(b, ids=kept))
+
+    assert ids == {"url": f"{SITE_URL}/g/{SLUG}", "key": f"g/{SLUG}.html"}
+    assert site_keys(s3, site_bucket) == {f"g/{SLUG}.html", f"g/{SLUG}.ics"}
+    assert ["/g/xhqgmdh*"] in invalidation_paths(cloudfront, distribution_id)
 
 
 def test_missing_site_bucket_is_a_permanent_error(s3):
@@ -166,7 +223,6 @@ def crew_publisher(
         site=site(s3, site_bucket, cloudfront, distribution_id),
         fleet=default_fleet(),
         signing_key=SIGNING_KEY,
-        links=CrewTokens(table_name=table, dynamodb=dynamodb, rounds=4),
         links_api_base_url="https://links.jada.example",
     )
 
@@ -191,14 +247,11 @@ def test_crew_page_is_never_cached_and_not_indexed(s3, site_bucket, dynamodb, st
     assert '<meta name="robots" content="noindex' in page["Body"].read().decode()
 
 
-def test_crew_page_links_carry_tokens_the_issuer_stored(s3, site_bucket, dynamodb, state_table):
+def test_crew_page_holds_no_crew_token(s3, site_bucket, dynamodb, state_table):
     key = crew_publisher(s3, site_bucket, dynamodb, state_table).publish(context(booking()))["key"]
     html = s3.get_object(Bucket=site_bucket, Key=key)["Body"].read().decode()
-    tokens = CrewTokens(table_name=state_table, dynamodb=dynamodb)
-    found = re.findall(r"https://links\.jada\.example/crew/([^/]+)/confirm", html)
-    grants = [tokens.verify(token) for token in found]
-    assert sorted(g.crew_id for g in grants) == ["alex", "sam"]
-    assert {g.booking_key for g in grants} == {"boatsetter:xhqgmdh"}
+    assert not re.search(r"[0-9a-f]{16}\.[A-Za-z0-9_-]{43}", html)
+    assert dynamodb.scan(TableName=state_table)["Items"] == []  # and issued none
 
 
 def test_crew_page_change_invalidates_its_path(

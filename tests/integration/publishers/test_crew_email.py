@@ -165,6 +165,35 @@ def test_the_email_links_to_the_crew_page(ses, links):
     assert CREW_PAGE["crew_page"]["url"] in parts(mail)["text/plain"]
 
 
+def sheet_link(mail: EmailMessage, part: str = "text/html") -> str:
+    """The crew sheet link in one member's email."""
+    url = CREW_PAGE["crew_page"]["url"]
+    return url + parts(mail)[part].split(url, 1)[1].split('"')[0].split()[0]
+
+
+def test_each_member_opens_the_crew_sheet_with_their_own_token(ses, links):
+    publish(crew_publisher(links), booking())
+
+    for member in ("alex", "sam"):
+        [mail] = mail_to(ses, f"{member}@example.com")
+        link = sheet_link(mail)
+        page, _, token = link.partition("#t=")
+        assert page == CREW_PAGE["crew_page"]["url"]  # the token rides in the fragment only
+        assert links.verify(token) == ("boatsetter:xhqgmdh", member)
+        assert f"https://links.jada.example/crew/{token}/confirm" in parts(mail)["text/html"]
+        assert sheet_link(mail, "text/plain") == link
+
+
+def test_no_email_holds_another_members_token(ses, links):
+    publish(crew_publisher(links), booking())
+
+    [alex] = mail_to(ses, "alex@example.com")
+    [sam] = mail_to(ses, "sam@example.com")
+    alex_token = sheet_link(alex).partition("#t=")[2]
+    assert alex_token not in str(parts(sam))
+    assert alex_token not in str(invite(alex).to_ical())  # calendars are shared: no token there
+
+
 def test_returns_one_ses_message_id_per_member(ses, links):
     ids = publish(crew_publisher(links), booking())
 
@@ -217,6 +246,19 @@ def test_a_member_taken_off_the_crew_gets_a_cancellation(ses, links):
     assert str(invite(mail_to(ses, "alex@example.com")[1])["METHOD"]) == "CANCEL"
     assert [m["X-Charterhand-Kind"] for m in mail_to(ses, "jo@example.com")] == ["new"]
     assert [m["X-Charterhand-Kind"] for m in mail_to(ses, "sam@example.com")] == ["new"]
+
+
+def test_a_member_taken_off_the_crew_has_their_links_revoked(ses, links):
+    ids = publish(crew_publisher(links), booking())
+    alex_token = sheet_link(mail_to(ses, "alex@example.com")[0]).partition("#t=")[2]
+    sam_token = sheet_link(mail_to(ses, "sam@example.com")[0]).partition("#t=")[2]
+    fleet = default_fleet()
+    fleet = Fleet(boats=[fleet.boats[0].model_copy(update={"crew": []})], people=fleet.people)
+
+    publish(crew_publisher(links, fleet=fleet), booking(), previous=booking(), ids=ids)
+
+    assert links.verify(alex_token) is None
+    assert links.verify(sam_token) == ("boatsetter:xhqgmdh", "sam")
 
 
 def test_an_unverified_sender_is_permanent_and_names_ses(ses, links):
