@@ -242,9 +242,6 @@ class FleetSettings(_Settings):
         default_factory=Vocabulary,
         description="words the parser is taught without a deploy, then `dlq replay --reason`",
     )
-    guest_slug: Literal["booking_id"] = Field(
-        default="booking_id", description="what names a guest page: /g/<booking id>"
-    )
 
 
 class ObservabilitySettings(_Settings):

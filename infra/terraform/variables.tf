@@ -645,17 +645,6 @@ variable "summary_webhook_url" {
   }
 }
 
-variable "guest_slug" {
-  type        = string
-  description = "What a guest page's path is made of."
-  default     = "booking_id"
-
-  validation {
-    condition     = contains(["booking_id"], var.guest_slug)
-    error_message = "guest_slug must be booking_id."
-  }
-}
-
 variable "fleet" {
   type = object({
     boats = list(object({

@@ -58,7 +58,6 @@ locals {
     fleet                        = local.fleet_json
     margin                       = local.margin_json
     parsing                      = jsonencode(var.parsing_vocabulary)
-    guest_slug                   = var.guest_slug
     log_level                    = var.log_level
     metrics_namespace            = local.metrics_namespace
   }
