@@ -87,7 +87,10 @@ class Booking(BaseModel):
             key=event.key,
             status=event.kind,
             timezone=zone.key if isinstance(zone, ZoneInfo) else None,
-            **{**fields, "unread_labels": tuple(sorted(set(event.unread_labels)))[:MAX_UNREAD_LABELS]},
+            **{
+                **fields,
+                "unread_labels": tuple(sorted(set(event.unread_labels)))[:MAX_UNREAD_LABELS],
+            },
             stamps={group: stamp for group in GROUPS if stated(group, fields)},
         )
 
