@@ -2,13 +2,20 @@
 does not know is still published, and ``charterhand status`` names the missing field and the
 word; taught under ``[parsing]`` and forwarded again, the gross is read and nothing is missing."""
 
+import io
 import json
 import os
 
+import pytest
+import structlog
+
+from app.logs import configure_logging
+from tests.integration.test_worker_outcomes import drain
 from tests.support.cli import charterhand
 from tests.support.emailkit import CONFIRMED_ROWS, confirmed
 from tests.support.pipeline import send_raw, work_queue
 from tests.support.recording import Recorder
+from worker.parsing import ParsersReader
 
 #: the template renamed "Booking total" to a word the parser has never seen
 RENAMED = [("Charter purse", value) if label == "Booking total" else (label, value)
@@ -42,3 +49,26 @@ def test_a_booking_without_a_readable_gross_is_published_and_status_says_so(aws,
     assert booking["missing"] == []
     assert booking["unread_labels"] == []
     assert "missing:" not in status(aws, stack).stdout
+
+
+@pytest.fixture
+def log_lines():
+    out = io.StringIO()
+    configure_logging("WARNING", stream=out)  # metrics are written whatever the log level
+    yield lambda: [json.loads(line) for line in out.getvalue().splitlines()]
+    structlog.reset_defaults()
+
+
+def test_the_worker_counts_a_state_written_without_the_gross(stack, make_worker, log_lines):
+    send_raw(stack, confirmed(rows=RENAMED).as_bytes())
+    drain(make_worker(reader=ParsersReader(stack.settings().fleet)), seconds=60)
+    lines = [line for line in log_lines() if "MissingValues" in line]
+    assert sorted((line["Field"], line["MissingValues"]) for line in lines) == [
+        ("gross", 1),
+        ("party_size", 0),
+    ]
+    [gross] = [line for line in lines if line["Field"] == "gross"]
+    assert "charter purse" in gross["Labels"].split(", ")
+    directive = gross["_aws"]["CloudWatchMetrics"][0]
+    assert directive["Dimensions"] == [["Field"]]  # the labels are a member, not a dimension
+    assert "840" not in json.dumps(lines)  # label words only, never the value beside them
