@@ -186,6 +186,7 @@ def build_worker(
         owner=owner or f"{socket.gethostname()}:{os.getpid()}",
         lease_seconds=settings.lease_seconds,
         on_step=metrics.step,
+        on_state=metrics.booking_state,
     )
     budget = ByteBudget(email_budget_bytes(settings.task_memory_mib))
     handler = MessageHandler(

@@ -8,6 +8,7 @@ checked against), and the emitter the loop's hooks and the orchestrator's step h
 | StepLatency      | Milliseconds | Step                          | publisher step run      |
 | StepFailures     | Count        | Step                          | step run (1 failed, 0 not) |
 | IntakeStopped    | Count        | (none)                        | minute the DLQ limit holds (1) |
+| MissingValues    | Count        | Field                         | state written, per field (0/1) |
 
 ``EnqueueToSettled`` runs from SQS's SentTimestamp (SNS delivered the notification) to the
 message's settling; its ``Outcome=done`` series is the enqueue-to-done latency. ``StepFailures`` is
@@ -17,6 +18,13 @@ messages (an SES notification carries one email; an S3 event with several counts
 most urgent outcome). Dimension values are fixed names (outcomes, reason classes, step names),
 never free text: no renter data reaches a metric, and the number of metrics stays small. The
 reason classes are :class:`worker.outcomes.ReasonClass` (the DLQ limit counts by the same ones).
+
+``MissingValues`` is 0 or 1 for each field a platform's emails normally carry
+(:data:`bookings.carried.EXPECTED_FIELDS`: gross, party size) whenever a booking's new state is
+written: 1 when no email of a live booking gave it (published without it). Its Sum is how many
+states went out without the field, its Average their share. A line with a 1 carries the
+label-like words the booking's emails used that no field is known by (``Labels``, a member, not
+a dimension: label words only, never a value), for the operator to teach under ``[parsing]``.
 
 ``IntakeStopped`` is 1 whenever a worker's DLQ limit (:class:`worker.policy.DlqLimit`) has
 stopped it taking messages: once when it trips, then once a minute for as long as that worker
@@ -33,6 +41,8 @@ from typing import TYPE_CHECKING
 import structlog
 
 from app.emf import Directive, emf_line
+from bookings import Booking, missing_fields
+from bookings.carried import EXPECTED_FIELDS
 from worker.outcomes import Outcome
 from worker.policy import IntakeStop
 from worker.queue import Received
@@ -58,11 +68,12 @@ EMAILS = Metric("Emails", "Count", (("Outcome",), ("Outcome", "ReasonClass")))
 ENQUEUE_TO_SETTLED = Metric("EnqueueToSettled", "Milliseconds", (("Outcome",),))
 STEP_LATENCY = Metric("StepLatency", "Milliseconds", (("Step",),))
 STEP_FAILURES = Metric("StepFailures", "Count", (("Step",),))
+MISSING_VALUES = Metric("MissingValues", "Count", (("Field",),))
 
 INTAKE_STOPPED = Metric("IntakeStopped", "Count", ((),))
 
 #: every metric the worker charts; infra/terraform/monitoring.tf's dashboard is tested against it
-METRICS = (EMAILS, ENQUEUE_TO_SETTLED, STEP_LATENCY, STEP_FAILURES)
+METRICS = (EMAILS, ENQUEUE_TO_SETTLED, STEP_LATENCY, STEP_FAILURES, MISSING_VALUES)
 #: metrics an alarm watches (monitoring.tf's alarms, and its ``alarmed_charts`` that chart them
 #: beside the alarm's threshold, are tested against it)
 ALARMED = (INTAKE_STOPPED,)
@@ -124,6 +135,20 @@ class Metrics:
             STEP_FAILURES.name: 1 if run.failed else 0,
         }
         self._emit(self.clock(), [_directive(STEP_LATENCY, STEP_FAILURES)], members)
+
+    def booking_state(self, booking: Booking) -> None:
+        """The orchestrator's state hook: per expected field, 1 when the new state lacks it."""
+        now = self.clock()
+        missing = missing_fields(booking)
+        for name in EXPECTED_FIELDS:
+            members: dict[str, str | float | int] = {
+                "event": "metrics",
+                "Field": name,
+                MISSING_VALUES.name: 1 if name in missing else 0,
+            }
+            if name in missing and booking.unread_labels:
+                members["Labels"] = ", ".join(booking.unread_labels)
+            self._emit(now, [_directive(MISSING_VALUES)], members)
 
     def _emit(
         self, now: float, directives: list[Directive], members: dict[str, str | float | int]

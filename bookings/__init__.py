@@ -1,6 +1,7 @@
 """The domain: bookings, the events that change them, money, margin and crew. Pure, no I/O."""
 
 from bookings.booking import Booking, reduce
+from bookings.carried import FIELD_NAMES, missing_fields
 from bookings.errors import (
     CharterhandError,
     NotABooking,
@@ -19,6 +20,7 @@ from bookings.provenance import Provenance
 from bookings.roster import Boat, CrewAssignment, CrewMember, Fleet, default_fleet
 
 __all__ = [
+    "FIELD_NAMES",
     "Boat",
     "Booking",
     "BookingEvent",
@@ -39,5 +41,6 @@ __all__ = [
     "UnknownCrew",
     "Waiting",
     "default_fleet",
+    "missing_fields",
     "reduce",
 ]

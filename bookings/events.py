@@ -48,6 +48,9 @@ class BookingEvent(BaseModel):
     as_of: AwareDatetime
     #: how the email was proven the platform's; set by the worker's admission, not by parsers
     provenance: Provenance | None = None
+    #: label-like words the email used that no field is known by: the label part only, never a
+    #: value, so they may be shown and logged (an operator teaches them under ``[parsing]``)
+    unread_labels: tuple[str, ...] = ()
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -103,6 +103,7 @@ def render(report: dict[str, Any]) -> str:
         )
         if booking.provenance:
             lines.append(f"    provenance: {booking.provenance}")
+        lines += _missing(booking)
         steps = "  ".join(f"{name}={state}" for name, state in booking.steps.items())
         lines.append(f"    steps: {steps or 'none yet'}")
         for step, url in booking.links.items():
@@ -113,6 +114,17 @@ def render(report: dict[str, Any]) -> str:
             answers = "  ".join(f"{crew}={answer}" for crew, answer in booking.answers.items())
             lines.append(f"    crew: {answers}")
     return "\n".join(lines)
+
+
+def _missing(booking: BookingStatus) -> list[str]:
+    """What no email of the booking gave, and the words to teach under ``[parsing]``."""
+    if not booking.missing:
+        return []
+    lines = [f"    missing: {', '.join(booking.missing)} (no email gave it; published without)"]
+    if booking.unread_labels:
+        seen = ", ".join(repr(label) for label in booking.unread_labels)
+        lines.append(f"    labels not known: {seen} (teach one under [parsing], forward again)")
+    return lines
 
 
 def _confirmations(found: list[dict[str, Any]]) -> list[str]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bookings import missing_fields
 from ops.dlq import DeadLetterQueue
 from state.links import LinksState
 from state.steps import StepState
@@ -54,6 +55,10 @@ class BookingStatus:
     links: dict[str, str] = field(default_factory=dict)
     #: how the booking's newest email was proven the platform's ("" before provenance existed)
     provenance: str = ""
+    #: fields its platform normally sends that no email of it gave (bookings.carried)
+    missing: list[str] = field(default_factory=list)
+    #: with a missing field, the label-like words its emails used that no field is known by
+    unread_labels: list[str] = field(default_factory=list)
 
 
 def queue_health(
@@ -157,6 +162,8 @@ def booking_status(
             if "url" in step.external_ids
         },
         provenance=booking.provenance.text if booking.provenance else "",
+        missing=list(missing := missing_fields(booking)),
+        unread_labels=list(booking.unread_labels) if missing else [],
     )
 
 

@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
-from bookings import Booking, Fleet, Kind, Margin, MarginPolicy, NotInFleet
+from bookings import (
+    FIELD_NAMES,
+    Booking,
+    Fleet,
+    Kind,
+    Margin,
+    MarginPolicy,
+    NotInFleet,
+    missing_fields,
+)
 from bookings.money import format_usd
 from publishers.base import DeliveryLog, StepContext
 from publishers.changes import MANAGER_FIELDS, Change, changes
@@ -88,6 +97,8 @@ class SummaryPublisher:
             "templates": source_digest(*TEMPLATES),
             # only when known: bookings stored before provenance keep their hash (no re-send)
             **({"provenance": booking.provenance.text} if booking.provenance else {}),
+            # only when something is missing: a complete booking's hash is as it was
+            **({"missing": missing} if (missing := missing_of(booking)) else {}),
         }
 
     def publish(self, ctx: StepContext) -> Mapping[str, str]:
@@ -133,6 +144,8 @@ class SummaryPublisher:
             "numbers": numbers(margin),
             "changes": what_changed,
             "provenance": provenance_text(booking),
+            "missing": [FIELD_NAMES[name] for name in missing_fields(booking)],
+            "unread_labels": list(booking.unread_labels) if missing_fields(booking) else [],
             "links": {
                 "guest_page": upstream.get("guest_page", {}).get("url"),
                 "crew_page": upstream.get("crew_page", {}).get("url"),
@@ -280,13 +293,23 @@ def numbers(margin: Margin | None) -> dict[str, str] | None:
     }
 
 
+def missing_of(booking: Booking) -> dict[str, list[str]] | None:
+    """The fields the booking's platform normally sends that no email of it gave, and the
+    label-like words its emails used that no field is known by; None when nothing is missing."""
+    missing = missing_fields(booking)
+    if not missing:
+        return None
+    return {"fields": list(missing), "labels": list(booking.unread_labels)}
+
+
 def webhook_body(view: Mapping[str, Any], text: str, html: str) -> dict[str, Any]:
     """The JSON the Apps Script receives: structured fields plus both renderings."""
     booking: Booking = view["booking"]
     return {
         "kind": view["kind"],
         "subject": view["subject"],
-        "booking": booking.model_dump(mode="json"),
+        "booking": booking.model_dump(mode="json", exclude={"stamps", "unread_labels"}),
+        "missing": missing_of(booking),
         "crew": [{"name": name, "role": role} for name, role in view["crew"]],
         "margin": view["numbers"],
         "margin_rows": [

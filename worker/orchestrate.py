@@ -102,8 +102,10 @@ class Orchestrator:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], float] = time.time,
         on_step: "Callable[[StepRun], None] | None" = None,
+        on_state: Callable[[Booking], None] | None = None,
     ) -> None:
-        """``on_step`` is called once per publisher run, from the step's thread (metrics)."""
+        """``on_step`` is called once per publisher run, from the step's thread (metrics);
+        ``on_state`` once per new state written, with it (metrics: the values it lacks)."""
         self.store = store
         self.publishers = dependency_order(publishers)
         self.executor = executor
@@ -112,6 +114,7 @@ class Orchestrator:
         self.clock = clock
         self.wall_clock = wall_clock
         self.on_step = on_step
+        self.on_state = on_state
 
     def apply(self, event: BookingEvent, *, run_id: str, email_id: str | None = None) -> Applied:
         """Reduce ``event`` into the state and bring every due step in line with the result.
@@ -144,6 +147,9 @@ class Orchestrator:
                 continue
             except BookingBusy:
                 return Applied(event.key, state, state_changed=False, held=tuple(due))
+            if changed and self.on_state is not None:
+                with suppress(Exception):  # a hook never costs a message
+                    self.on_state(state)
             return self._run(
                 self._progress(record, state, changed, due, Lease(fence, owner, email_id))
             )

@@ -59,6 +59,15 @@ locals {
       series     = local.step_series
       stats      = ["SampleCount"]
     },
+    {
+      # 1 per booking state written without a field its platform's emails normally carry (the
+      # log line's Labels member names the words to teach under [parsing])
+      title      = "Bookings published without a value, by field"
+      metric     = "MissingValues"
+      dimensions = ["Field"]
+      series     = [["gross"], ["party_size"]]
+      stats      = ["Sum"]
+    },
   ]
 
   worker_widgets = [

@@ -9,6 +9,7 @@ import re
 
 from app.downstream import PUBLISHER_CLASSES
 from app.metrics import ALARMED, METRICS
+from bookings.carried import EXPECTED_FIELDS
 from tests.infra.dashboard import worker_charts
 from tests.infra.module import Module, ref
 from tests.infra.terraform_cli import Terraform
@@ -20,6 +21,7 @@ DIMENSION_VALUES = {
     "Outcome": {k.value for k in Ending},
     "ReasonClass": {r.value for r in ReasonClass},
     "Step": STEPS,
+    "Field": set(EXPECTED_FIELDS),
 }
 DECLARED = {m.name: m for m in METRICS}
 
