@@ -1,5 +1,8 @@
 """HTML email → lines of text the way a person sees them, plus the links behind them.
 
+Hidden text (preheaders) and struck-through text (the previous value beside the new one in a
+change notice: ``<s>``, ``<del>``, ``<strike>``, ``text-decoration: line-through``) is not read.
+
 Mail templates lay fields out as two-cell table rows, ``<p>Label: value</p>``,
 ``<b>Label</b> value`` or a heading followed by a paragraph. Rendering every layout to lines
 ("Label<TAB>value" for a table row, one line per block) lets one tolerant reader handle them all,
@@ -13,6 +16,8 @@ from bs4.element import Comment, NavigableString, Tag
 
 CELL = "\t"
 _SKIPPED = {"script", "style", "head", "title", "noscript", "template"}
+#: struck-through text: the previous value a change notice shows beside the new one
+_STRUCK = {"s", "strike", "del"}
 #: blocks that end a paragraph: a blank line follows them, as in plain text
 _PARAGRAPHS = {
     "p",
@@ -76,7 +81,7 @@ def render_html(markup: str) -> RenderedHtml:
                 elif name in _BLOCKS:
                     out.newline()
                 continue
-            if name in _SKIPPED or _hidden(node):
+            if name in _SKIPPED or name in _STRUCK or _hidden(node):
                 continue
             if name == "br":
                 out.newline()
@@ -108,11 +113,12 @@ def _labels_a_line(tag: Tag, name: str) -> bool:
 
 
 def _hidden(tag: Tag) -> bool:
+    """Not shown (a preheader), or shown struck through (a change notice's previous value)."""
     style = tag.get("style")
     if not isinstance(style, str):
         return False
     compact = style.replace(" ", "").lower()
-    return "display:none" in compact
+    return "display:none" in compact or "line-through" in compact
 
 
 class _LineWriter:
