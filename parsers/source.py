@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import ValidationError
 
@@ -49,6 +50,8 @@ _EVENT_FIELD = {
     "time": "start",
     "duration": "end",
 }
+#: a link's query parameter that names a booking ("booking_id", "reservationId", "trip")
+_ID_PARAMETER = re.compile(r"(?:booking|reservation|trip|request)(?:[_-]?id)?", re.IGNORECASE)
 #: "Booking request #5201746", "Reservation #xhqgmdh": an id a reference gives in prose
 _REFERENCE = re.compile(
     r"\b(?:booking|reservation|trip|request|confirmation|charter|order|rental)s?"
@@ -71,6 +74,25 @@ class Source:
     #: the renter's name in a subject or in the body's sentences (group ``name``)
     renter_in_subject: tuple[re.Pattern[str], ...] = ()
     renter_in_body: tuple[re.Pattern[str], ...] = field(default=())
+
+    def id_in_link(self, url: str) -> str | None:
+        """The booking id a link to one of the platform's bookings carries: in its path
+        (``/owner/bookings/<id>/respond/``, ``/en/inbox/<id>``) or in a query parameter named
+        for a booking (``?booking_id=<id>``)."""
+        match = self.id_in_url.search(url)
+        if match and self.booking_id.fullmatch(match.group("id")):
+            return match.group("id")
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None
+        if not self.trusts((parts.hostname or "").lower()):
+            return None
+        for key, value in parse_qsl(parts.query):
+            token = value.strip().lower()
+            if _ID_PARAMETER.fullmatch(key) and self.booking_id.fullmatch(token):
+                return token
+        return None
 
     def trusts(self, domain: str) -> bool:
         """The platform's own domain or a subdomain of it; look-alikes are not."""
@@ -288,11 +310,11 @@ class _Reading:
         if referenced:
             return referenced
         for url in expand([*doc.links, *urls_in(doc.text)]):
-            match = self.source.id_in_url.search(url)
-            if match and self.source.booking_id.fullmatch(match.group("id")):
+            found = self.source.id_in_link(url)
+            if found:
                 if self.trace is not None:
                     self.trace["booking_id"] = f"a {self.source.name} booking link in the body"
-                return match.group("id")
+                return found
         return None
 
     def _reference(self, text: str) -> str | None:
