@@ -251,8 +251,7 @@ class Document:
             cells = line.split(CELL)
             if len(cells) % 2 == 0:
                 return [
-                    (normalise_label(cells[i]), cells[i + 1], ())
-                    for i in range(0, len(cells), 2)
+                    (normalise_label(cells[i]), cells[i + 1], ()) for i in range(0, len(cells), 2)
                 ]
             return [(normalise_label(cells[0]), " ".join(cells[1:]), tuple(cells[1:]))]
         match = _LABEL_LINE.match(line)
@@ -311,4 +310,3 @@ def _unquote(text: str) -> str:
     if len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
         return text[1:-1].strip()
     return text
-

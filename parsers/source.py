@@ -20,6 +20,7 @@ from parsers.document import Document, Pair
 from parsers.forwarding import Original
 from parsers.html import CELL
 from parsers.links import expand, urls_in
+from parsers.value_rules import labelled_name, name_in_prose, same_value
 from parsers.values import (
     ForeignCurrency,
     NonexistentLocalTime,
@@ -32,7 +33,6 @@ from parsers.values import (
     find_time_range,
     localize,
 )
-from parsers.value_rules import labelled_name, name_in_prose, same_value
 from parsers.vocabulary import Vocabulary
 from parsers.wording import bare_subject, classify
 

@@ -22,25 +22,33 @@ Version = Literal["new", "old"] | None
 #: a name read from prose: letters, apostrophes, hyphens, initials ("Omar S."), particles
 _PROSE_NAME = re.compile(r"^[^\W\d_][^\W\d_.,'’-]*(?:[ '’-]+[^\W\d_]+)*\.?(?: [^\W\d_]+\.?)*$")
 #: lowercase words allowed inside a name ("Ludwig van Beethoven", "María de la Cruz")
-_PARTICLES = frozenset(
-    "van von de der den da di del della dos das du la le y bin ibn al el ten ter zu st".split()
-)
+# fmt: off
+_PARTICLES = frozenset((
+    "van", "von", "de", "der", "den", "da", "di", "del", "della", "dos", "das", "du", "la", "le",
+    "y", "bin", "ibn", "al", "el", "ten", "ter", "zu", "st",
+))
 #: capitalised words that open a sentence, never a name ("Unfortunately, ...", "Good news! ...")
-_SENTENCE_WORDS = frozenset(
-    """unfortunately sadly fortunately good great bad news hi hello hey dear congratulations
-    congrats update heads up fyi so also well ok okay yay hooray woohoo note please sorry just
-    today yesterday tomorrow your the a an our we you renter guest customer traveler traveller
-    client captain owner host booking reservation trip charter request new reminder""".split()
-)
+_SENTENCE_WORDS = frozenset((
+    "unfortunately", "sadly", "fortunately", "good", "great", "bad", "news", "hi", "hello", "hey",
+    "dear", "congratulations", "congrats", "update", "heads", "up", "fyi", "so", "also", "well",
+    "ok", "okay", "yay", "hooray", "woohoo", "note", "please", "sorry", "just", "today",
+    "yesterday", "tomorrow", "your", "the", "a", "an", "our", "we", "you", "renter", "guest",
+    "customer", "traveler", "traveller", "client", "captain", "owner", "host", "booking",
+    "reservation", "trip", "charter", "request", "new", "reminder",
+))
+# fmt: on
 _SENTENCE_BREAK = re.compile(r"[,;:!?()\[\]\"“”«»]|(?<=[^\W\d_]{2})\.\s|\s[-–—]\s")
 _CONTACT = re.compile(r"@|://|www\.", re.IGNORECASE)
 MAX_NAME = 80
+_QUOTES = "\"'“”‘’«»"
 
 
 def labelled_name(value: str) -> str | None:
     """A renter's name given by a label, read as written ("Maya <b>Thompson</b>" included);
     None for what is no name (empty, too long, a number, a link or an address)."""
-    name = " ".join(value.split()).strip("\"'“”‘’«»")
+    name = " ".join(value.split())
+    if len(name) >= 2 and name[0] in _QUOTES and name[-1] in _QUOTES:
+        name = name[1:-1].strip()  # the pair of quotes a template puts around it
     if not 0 < len(name) <= MAX_NAME or not any(c.isalpha() for c in name):
         return None
     if name[0].isdigit() or _CONTACT.search(name):
@@ -119,16 +127,18 @@ def ends_a_note(line: str) -> bool:
 
 # --- new and previous values ---------------------------------------------------------------
 
-_OLD_WORDS = r"(?:was|previously|formerly|originally|old|before|prior|original)"
-#: "(was $840.75)", "[previously: 10 AM]", "– was $840"
-_OLD_ASIDE = re.compile(
-    rf"\(\s*{_OLD_WORDS}\b[^()]*\)|\[\s*{_OLD_WORDS}\b[^\[\]]*\]", re.IGNORECASE
+#: the words that introduce a previous value ("was", "previously"); "old:", "before:" only with
+#: their colon ("before the bridge" is a place)
+_OLD_WORDS = (
+    r"(?:(?:was|previously|formerly|originally)\b|(?:old|before|prior|original)(?: value)?:)"
 )
+#: "(was $840.75)", "[previously: 10 AM]"
+_OLD_ASIDE = re.compile(rf"\(\s*{_OLD_WORDS}[^()]*\)|\[\s*{_OLD_WORDS}[^\[\]]*\]", re.IGNORECASE)
 _ARROW = re.compile(r"\s(?:→|->|=>|⟶|➔|»)\s")
 #: "was $840.75, now $1,260.00": what follows "now"
-_WAS_NOW = re.compile(rf"^\s*{_OLD_WORDS}\b.*?\b(?:now|new|updated)\b:?\s*", re.IGNORECASE)
+_WAS_NOW = re.compile(rf"^\s*{_OLD_WORDS}.*?\b(?:now|new|updated)\b:?\s*", re.IGNORECASE)
 #: a trailing "previously $840.75" after the new value
-_TRAILING_OLD = re.compile(rf"[,;]?\s+[-–—]?\s*{_OLD_WORDS}\b:?\s.*$", re.IGNORECASE)
+_TRAILING_OLD = re.compile(rf"[,;]?\s+[-–—]?\s*{_OLD_WORDS}:?\s.*$", re.IGNORECASE)
 
 
 def current_value(value: str) -> str:
@@ -181,7 +191,9 @@ def new_column(cells: list[str]) -> int | None:
     names = [" ".join(cell.lower().rstrip(":").split()) for cell in cells]
     if len(names) < 2:
         return None
-    roles = ["new" if _NEW_COLUMN.match(n) else "old" if _OLD_COLUMN.match(n) else "" for n in names]
+    roles = [
+        "new" if _NEW_COLUMN.match(n) else "old" if _OLD_COLUMN.match(n) else "" for n in names
+    ]
     if "new" not in roles or "old" not in roles:
         return None
     if any(role == "" and not _BLANK_COLUMN.match(n) for role, n in zip(roles, names, strict=True)):
