@@ -21,10 +21,10 @@ from tests.support.emailkit import CONFIRMED_ROWS, GETMYBOAT, message
 FLEET = default_fleet()
 SLOW = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-FIRST = ["Marcus", "Maya", "Zoë", "José", "Siobhán", "Keisha", "Ngozi", "Björn", "Łukasz", "Anne-Marie",
-         "D'Arcy", "Mei", "Omar"]  # fmt: skip
-LAST = ["Oyelaran", "Thompson", "O'Neil-Bø", "Ångström-Núñez", "de la Cruz", "van der Berg", "Smith",
-        "Nakamura", "S.", "MacLeod", "Ó Súilleabháin"]  # fmt: skip
+FIRST = ["Marcus", "Maya", "Zoë", "José", "Siobhán", "Keisha", "Ngozi", "Björn", "Łukasz",
+         "Anne-Marie", "D'Arcy", "Mei", "Omar"]  # fmt: skip
+LAST = ["Oyelaran", "Thompson", "O'Neil-Bø", "Ångström-Núñez", "de la Cruz", "van der Berg",
+        "Smith", "Nakamura", "S.", "MacLeod", "Ó Súilleabháin"]  # fmt: skip
 #: sentences GetMyBoat-style templates open with; {name} is the renter
 LEADS = [
     "Unfortunately, {name} has cancelled your booking.",
@@ -206,7 +206,8 @@ def test_the_new_gross_comes_back_in_any_row(new, old, label, shape, layout):
             extra = f"<tr><td>{escape(label)}</td><td>{escape(value)}</td></tr>"
             body = f"<table>{cells}{extra}</table>"
         else:
-            body = f"<table>{cells}</table><div><div>{escape(label)}</div><div>{escape(value)}</div></div>"
+            card = f"<div><div>{escape(label)}</div><div>{escape(value)}</div></div>"
+            body = f"<table>{cells}</table>{card}"
         msg = message(
             subject="Booking updated",
             html=f"<html><body><h1>Booking updated</h1>{body}</body></html>",
