@@ -240,7 +240,7 @@ class Document:
         return end
 
     def _inline_pairs(self, line: str) -> list[tuple[str, str, tuple[str, ...]]]:
-        """The (label, value) pairs one line holds; a bare label gives (label, "").
+        """The (label, value, value cells) pairs one line holds; a bare label gives (label, "", ()).
 
         Shapes: a table row ("Label<TAB>value", several pairs a row), "Label: value", a known
         label alone, and "Label value" where a known label leads the line with no colon (label
