@@ -13,7 +13,8 @@ SOURCE = Source(
     domains=("boatsetter.com",),
     booking_id=re.compile(r"[a-z]{7}"),
     id_in_url=re.compile(
-        r"^https?://(?:[\w-]+\.)*boatsetter\.com/(?:owner/)?(?:bookings|trips|reservations)/"
+        r"^https?://(?:[\w-]+\.)*boatsetter\.com/(?:[\w.-]+/)*?"
+        r"(?:bookings?|trips?|reservations?|booking-requests?|requests?|inbox)/"
         r"(?P<id>[a-z]{7})(?:[/?#]|$)",
         re.IGNORECASE,
     ),

@@ -1,9 +1,14 @@
 """One readable body (the text or the HTML alternative) as lines, and the label/value pairs in it.
 
 A pair is found in any of the shapes templates use:
-``Label: value``; a table row rendered ``Label<TAB>value``; ``Label:`` or a known label alone on
-its line with the value on the next line (a heading and its paragraph). A renter's message is read
-whole and its lines are not searched for labels: what a renter writes is never taken for a field.
+``Label: value``; a table row rendered ``Label<TAB>value`` (or ``Label | value`` in text);
+``Label:`` or a known label alone on its line with the value on the next line (a heading and its
+paragraph). A renter's message is read whole and its lines are not searched for labels: what a
+renter writes is never taken for a field; it ends where the template resumes.
+
+Change notices show the previous value beside the new one; only the new one is a pair's value
+(``parsers.value_rules``): "New time" is the time and "Original time" is not, a table headed
+"Previous | Updated" gives its updated column, and "(was …)" asides are dropped.
 """
 
 import re
@@ -13,6 +18,14 @@ from functools import cached_property
 
 from parsers.html import CELL, render_html
 from parsers.labels import FIELD_LABELS, normalise_label
+from parsers.value_rules import (
+    Version,
+    current_value,
+    ends_a_note,
+    label_version,
+    name_in_prose,
+    new_column,
+)
 from parsers.vocabulary import BUILT_IN, Vocabulary
 
 _LABEL_LINE = re.compile(r"^(?P<label>[^:\d\t]{1,48}?)\s*:(?:\s+(?P<value>.*))?$")
@@ -20,7 +33,8 @@ _QUOTE_PREFIX = re.compile(r"^(?:\s*>)+\s?")
 _WIDE_GAP = re.compile(r" {3,}")
 _QUOTES = "\"'“”‘’«»„"
 _NOTES = FIELD_LABELS["notes"]
-_NAME = re.compile(r"^[^\W\d_][^\W\d_ .,'’-]*(?:[ .,'’-]+[^\W\d_]+)*\.?$")
+#: a text table's cell border: "Total paid by renter | $1,260.00", "| Time | 2:00 PM |"
+_PIPE = re.compile(r"\s+\|\s+|^\|\s*|\s*\|$")
 MAX_LINES = 5000
 #: list bullets and numbering a template puts before "Label: value"
 _BULLET = re.compile(r"^(?:[•·●▪◦‣∙*\-–—]\s+|\d{1,2}[.)]\s+(?=[^\W\d_][^\d:]{0,40}:))")
@@ -87,6 +101,10 @@ class Pair:
     value: str
     line: int
     fields: frozenset[str]  # the fields this pair's label may name
+    #: "new" / "old" when the label says the value is the new or the previous one
+    version: Version = None
+    #: the value cells of a table row that has more than one ("Time | 10 AM | 2 PM")
+    cells: tuple[str, ...] = ()
 
 
 class Document:
@@ -105,6 +123,8 @@ class Document:
         for raw in text.splitlines():
             line = _QUOTE_PREFIX.sub("", raw)
             line = _WIDE_GAP.sub(CELL, line.replace("\xa0", " ").strip())
+            if "|" in line:
+                line = _PIPE.sub(CELL, line).strip(CELL)
             line = _BULLET.sub("", line)
             lines.append(CELL.join(" ".join(c.split()) for c in line.split(CELL) if c.strip()))
         return cls(lines, (), vocabulary)
@@ -118,8 +138,17 @@ class Document:
         """The part of this document after line ``index`` (the body of a forwarded message)."""
         return Document(self.lines[index + 1 :], self.links, self.vocabulary)
 
-    def pair(self, label: str, value: str, line: int) -> Pair:
-        return Pair(label, value, line, self.vocabulary.fields(label))
+    def pair(self, label: str, value: str, line: int, cells: tuple[str, ...] = ()) -> Pair:
+        """A pair; a label that says "new" names its field, one that says "original" none, and
+        a value keeps only its new part (a note is kept whole: a renter wrote it)."""
+        fields = self.vocabulary.fields(label)
+        version: Version = None
+        if not fields:
+            bare, version = label_version(label)
+            fields = self.vocabulary.fields(bare) if version == "new" else frozenset()
+        if "notes" not in fields:
+            value = current_value(value)
+        return Pair(label, value, line, fields, version, cells)
 
     @cached_property
     def unknown_labels(self) -> list[str]:
@@ -133,6 +162,7 @@ class Document:
             p.label
             for p in self.pairs
             if not p.fields
+            and p.version is None
             and _LABEL_LIKE.match(p.label)
             and any(abs(p.line - line) <= 2 for line in known_lines)
         )
@@ -146,18 +176,36 @@ class Document:
     def pairs(self) -> list[Pair]:
         found: list[Pair] = []
         index = 0
+        columns: tuple[int, int] | None = None  # (header cells, new column) of a change table
         while index < len(self.lines):
             line = self.lines[index]
             resume = index + 1
-            for label, value in self._inline_pairs(line):
+            if CELL not in line:
+                columns = None
+            else:
+                cells = line.split(CELL)
+                new = new_column(cells)
+                if new is not None:
+                    columns = (len(cells), new)
+                    index = resume
+                    continue
+                if columns is not None and len(cells) in (columns[0], columns[0] + 1):
+                    # a header without a label cell ("Previous | Updated") is one cell shorter
+                    at = columns[1] + (len(cells) - columns[0])
+                    found.append(self.pair(normalise_label(cells[0]), cells[at], index))
+                    index = resume
+                    continue
+            for label, value, cells_of in self._inline_pairs(line):
                 if value:
-                    found.append(self.pair(label, value, index))
+                    found.append(self.pair(label, value, index, cells_of))
                     continue
                 is_notes = bool(_NOTES.fullmatch(label))
                 nxt = self._next_value_line(index + 1, any_line=is_notes)
                 if nxt is None:
                     continue
                 if is_notes:
+                    if ends_a_note(self.lines[nxt]) and CELL not in self.lines[nxt]:
+                        continue  # a heading with no message under it
                     end = self._paragraph_end(nxt)
                     found.append(self.pair(label, _unquote(" ".join(self.lines[nxt:end])), nxt))
                     resume = end  # a renter's message is never searched for labels
@@ -184,15 +232,15 @@ class Document:
         return None
 
     def _paragraph_end(self, start: int) -> int:
-        end = start
-        while end < len(self.lines) and self.lines[end] and CELL not in self.lines[end]:
-            if end > start and _LABEL_LINE.match(self.lines[end]):
-                break
+        """Where a renter's message that starts at ``start`` ends: a blank line, or the next
+        label, section heading, button, link or footer (its first line is the renter's own)."""
+        end = start + 1
+        while end < len(self.lines) and not self._starts_a_field(self.lines[end]):
             end += 1
-        return max(end, start + 1)
+        return end
 
-    def _inline_pairs(self, line: str) -> list[tuple[str, str]]:
-        """The (label, value) pairs one line holds; a bare label gives (label, "").
+    def _inline_pairs(self, line: str) -> list[tuple[str, str, tuple[str, ...]]]:
+        """The (label, value, value cells) pairs one line holds; a bare label gives (label, "", ()).
 
         Shapes: a table row ("Label<TAB>value", several pairs a row), "Label: value", a known
         label alone, and "Label value" where a known label leads the line with no colon (label
@@ -202,17 +250,27 @@ class Document:
         if CELL in line:
             cells = line.split(CELL)
             if len(cells) % 2 == 0:
-                return [(normalise_label(cells[i]), cells[i + 1]) for i in range(0, len(cells), 2)]
-            return [(normalise_label(cells[0]), " ".join(cells[1:]))]
+                return [
+                    (normalise_label(cells[i]), cells[i + 1], ()) for i in range(0, len(cells), 2)
+                ]
+            return [(normalise_label(cells[0]), " ".join(cells[1:]), tuple(cells[1:]))]
         match = _LABEL_LINE.match(line)
         if match:
             label = normalise_label(match.group("label"))
             value = (match.group("value") or "").strip()
-            return [(label, value)] if value or known(label) or line.endswith(":") else []
+            return [(label, value, ())] if value or known(label) or line.endswith(":") else []
         label = normalise_label(line)
         if len(label) <= 48 and known(label):
-            return [(label, "")]
-        return self._led_by_label(line)
+            return [(label, "", ())]
+        return [(label, value, ()) for label, value in self._led_by_label(line)]
+
+    def _starts_a_field(self, line: str) -> bool:
+        """A line that holds a label (known or label-shaped), or a template's own furniture."""
+        if CELL in line or _LABEL_LINE.match(line) or ends_a_note(line):
+            return True
+        return any(self.vocabulary.fields(label) for label, _ in self._led_by_label(line)) or (
+            self.vocabulary.known(normalise_label(line))
+        )
 
     def _led_by_label(self, line: str) -> list[tuple[str, str]]:
         """ "Guests 6", "Booking ID xhqgmdh": the longest known label (up to five words) that leads
@@ -236,13 +294,14 @@ class Document:
     def search_name(self, pattern: re.Pattern[str]) -> str | None:
         """The renter's name where ``pattern`` (group ``name``) finds it in the body's sentences."""
         match = pattern.search(self.text)
-        return person_name(match.group("name")) if match else None
+        return name_in_prose(match.group("name")) if match else None
 
     def labelled(self, field: str) -> Iterator[Pair]:
-        """Every pair whose label may name ``field``, in document order."""
-        for pair in self.pairs:
-            if field in pair.fields:
-                yield pair
+        """Every pair whose label may name ``field``: those labelled as new values first, then
+        the others, each in document order."""
+        pairs = [pair for pair in self.pairs if field in pair.fields]
+        yield from (pair for pair in pairs if pair.version == "new")
+        yield from (pair for pair in pairs if pair.version != "new")
 
 
 def _unquote(text: str) -> str:
@@ -251,9 +310,3 @@ def _unquote(text: str) -> str:
     if len(text) >= 2 and text[0] in _QUOTES and text[-1] in _QUOTES:
         return text[1:-1].strip()
     return text
-
-
-def person_name(value: str) -> str | None:
-    """A plausible person's name ("Maya Thompson", "Omar S.", "Zoë O'Neil-Bø"), or None."""
-    name = " ".join(value.split())
-    return name if 0 < len(name) <= 80 and _NAME.match(name) else None

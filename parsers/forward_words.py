@@ -416,14 +416,25 @@ HEADER_LINE = re.compile(
     re.IGNORECASE,
 )
 #: a further header inside one line ("From: A <a@x> Sent: ... To: ... Subject: ..."): a label
-#: written as a client writes it (capitalised, or in a script without case) after a space
+#: written as a client writes it (capitalised, or in a script without case) after a space; or,
+#: as Yahoo's block reads once its line breaks are lost, glued to the value before it
+#: ("<a@b>Sent: ...AMTo: ...comSubject: ..."): a capitalised label of two letters or more
+#: straight before its colon
 _WRITTEN = {
     form for label in HEADER_LABELS for form in (label[:1].upper() + label[1:], label.upper())
+}
+_GLUED = {
+    form
+    for label in HEADER_LABELS
+    if len(label) >= 2 and label[:1].isalpha() and label[:1].upper() != label[:1]
+    for form in (label[:1].upper() + label[1:],)
 }
 HEADER_INSIDE = re.compile(
     r"(?<=\s)[*_]*(?:"
     + "|".join(re.escape(form) for form in sorted(_WRITTEN, key=len, reverse=True))
-    + r")[*_]*\s?[:：]"
+    + r")[*_]*\s?[:：]|(?<=\S)(?:"
+    + "|".join(re.escape(form) for form in sorted(_GLUED, key=len, reverse=True))
+    + r"):(?=\s)"
 )
 
 #: "wrote" in the intros of reply-style forwards → the languages that write it

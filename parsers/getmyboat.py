@@ -2,7 +2,8 @@
 
 The confirmation names the renter in a sentence ("Keisha Brown just confirmed payment for your
 listing."), the listing and the departure as "Label: value" paragraphs, and links to
-``/inbox/<reservation>/`` through ``email.getmyboat.com`` with the real URL base64-encoded.
+``/inbox/<reservation>/`` through ``email.getmyboat.com`` with the real URL base64-encoded; a
+request carries the id as "Booking request #5201746" and in ``/owner/bookings/<id>/respond/``.
 """
 
 import re
@@ -14,8 +15,9 @@ SOURCE = Source(
     domains=("getmyboat.com",),
     booking_id=re.compile(r"[0-9]{4,12}"),
     id_in_url=re.compile(
-        r"^https?://(?:[\w-]+\.)*getmyboat\.com/(?:[a-z]{2}/)?"
-        r"(?:inbox|trips|bookings|reservations|reservation|booking)/(?P<id>\d{4,12})(?:[/?#]|$)",
+        r"^https?://(?:[\w-]+\.)*getmyboat\.com/(?:[\w.-]+/)*?"
+        r"(?:inbox|trips?|bookings?|reservations?|booking-requests?|requests?|charters?)/"
+        r"(?P<id>\d{4,12})(?:[/?#]|$)",
         re.IGNORECASE,
     ),
     renter_in_body=(

@@ -8,6 +8,11 @@ tried for each; the field's value reader decides which reading makes sense.
 import re
 from functools import lru_cache
 
+_GROSS_WORD = (
+    r"(?:booking|trip|charter|rental|renter(?:'?s)?|guest(?:'?s)?|reservation|order|grand"
+    r"|estimated|final|total|subtotal|price|amount|cost)"
+)
+
 FIELD_LABELS: dict[str, re.Pattern[str]] = {
     name: re.compile(pattern)
     for name, pattern in {
@@ -38,10 +43,14 @@ FIELD_LABELS: dict[str, re.Pattern[str]] = {
         "duration": (
             r"(?:trip |charter |rental |booking )?(?:duration|length)|hours|number of hours"
         ),
+        # "Total", "Trip total", "Total trip cost", "Total paid by renter", "Total (USD)",
+        # "Renter payments": an owner's word and a sum's word, never a fee, payout or earnings
         "gross": (
-            r"(?:booking|trip|charter|rental|renter|reservation) (?:total|price|amount|cost)"
-            r"|total(?: price| amount| paid| cost)?|renter payments?|renter paid|(?:amount|guest)"
-            r" paid|guest payment|price|subtotal|amount|booking subtotal|grand total"
+            rf"(?:{_GROSS_WORD} )*(?:total|subtotal|price|amount|cost)(?: {_GROSS_WORD})*"
+            r"(?: (?:paid|charged|due))?(?: (?:by|from|to) (?:the |your )?(?:renter|guest"
+            r"|customer|client|travell?er))?(?: \((?:usd|us\$|\$)\))?"
+            r"|(?:renter|guest|trip|booking)(?:'?s)? (?:paid|payments?|payment amount)"
+            r"|(?:paid|charged) (?:by|to) (?:the )?(?:renter|guest|customer)"
         ),
         "notes": (
             r"(?:message|note|notes) from .{1,40}|notes?|special requests?|requests?|comments?"

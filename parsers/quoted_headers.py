@@ -15,7 +15,8 @@ _BRACKET_MAILTO = re.compile(r"[\[<]mailto:([^\]>]+)[\]>]", re.IGNORECASE)
 _BARE_MAILTO = re.compile(r"mailto:", re.IGNORECASE)
 _IN_PARENTHESES = re.compile(r"\(\s*<?([^()\s<>]+@[^()\s<>]+?)>?\s*\)")
 _ON_BEHALF = re.compile(
-    r"^.*?\b(?:on behalf of|im auftrag von|de la part de|en nombre de)\s+", re.IGNORECASE
+    r"\s+(?:on behalf of|im auftrag von|de la part de|en nombre de|per conto di|namens)\s+",
+    re.IGNORECASE,
 )
 MAX_NESTING = 5
 MAX_HEADER_LINES = 16
@@ -171,14 +172,21 @@ def _marker_above(lines: list[str], index: int, floor: int) -> str:
 
 def _quoted_sender(value: str) -> str:
     """Outlook writes "Boatsetter [mailto:a@b]", "a@b<mailto:a@b>", "Name <a@b<mailto:a@b>>",
-    and "Dana on behalf of Boatsetter <a@b>"; each is read as the one mailbox it names."""
+    "Dana on behalf of Boatsetter <a@b>", and Outlook.com
+    "Dana<mailto:d@x> <d@x<mailto:d@x>> on behalf of Boatsetter<mailto:a@b> <a@b<mailto:a@b>>";
+    each is read as the one mailbox it names: the one written after "on behalf of" when that
+    names an address (the author; the one before is who sent it for them)."""
     value = _MAILTO_INSIDE.sub(r"<\1>", value)
     value = _BRACKET_MAILTO.sub(r"<\1>", value)
     value = _BARE_MAILTO.sub("", value)
     value = _IN_PARENTHESES.sub(r"<\1>", value)  # "Name (a@b)", Outlook 2019 in hu and sk
+    behalf = _ON_BEHALF.split(value, maxsplit=1)
+    if len(behalf) == 2:
+        agent, author = behalf
+        value = author if words.ADDRESS.search(author) else agent
     sender = sender_of(value)
     if sender.problem == "several" and "<" in value:  # "a@b <a@b>": one mailbox written twice
         addresses = {a.lower() for a in words.ADDRESS.findall(value)}
         if len(addresses) == 1:
             return f"<{addresses.pop()}>"
-    return _ON_BEHALF.sub("", value) if sender.address is None else value
+    return value

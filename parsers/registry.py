@@ -99,7 +99,6 @@ def platform_traced(original: Original) -> Source | None:
                 return found
         for url in expand([*doc.links, *urls_in(doc.text)]):
             for source in SOURCES:
-                match = source.id_in_url.search(url)
-                if match and source.booking_id.fullmatch(match.group("id")):
+                if source.id_in_link(url):
                     return source
     return None

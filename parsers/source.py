@@ -11,14 +11,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import ValidationError
 
 from bookings import Boat, BookingEvent, Fleet, Kind, NotABooking, ParseError
-from parsers.document import Document, person_name
+from parsers.document import Document, Pair
 from parsers.forwarding import Original
 from parsers.html import CELL
 from parsers.links import expand, urls_in
+from parsers.value_rules import labelled_name, name_in_prose, same_value
 from parsers.values import (
     ForeignCurrency,
     NonexistentLocalTime,
@@ -39,6 +41,23 @@ T = TypeVar("T")
 REQUIRED = ("kind", "booking_id", "boat", "renter_name", "start", "end", "as_of")
 MAX_NOTES = 2000
 MAX_HEADLINES = 4
+#: fields whose values are read, not taken as written: two cells of one row must agree
+_STRUCTURED = frozenset({"date", "time", "start", "end", "duration", "gross", "party_size"})
+#: the event's field each label's field gives
+_EVENT_FIELD = {
+    "renter": "renter_name",
+    "date": "start",
+    "time": "start",
+    "duration": "end",
+}
+#: a link's query parameter that names a booking ("booking_id", "reservationId", "trip")
+_ID_PARAMETER = re.compile(r"(?:booking|reservation|trip|request)(?:[_-]?id)?", re.IGNORECASE)
+#: "Booking request #5201746", "Reservation #xhqgmdh": an id a reference gives in prose
+_REFERENCE = re.compile(
+    r"\b(?:booking|reservation|trip|request|confirmation|charter|order|rental)s?"
+    r"(?:\s+(?:request|id|number|no\.?|ref(?:erence)?|code))?\s*#\s*(?P<id>[A-Za-z0-9]{4,12})\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +74,25 @@ class Source:
     #: the renter's name in a subject or in the body's sentences (group ``name``)
     renter_in_subject: tuple[re.Pattern[str], ...] = ()
     renter_in_body: tuple[re.Pattern[str], ...] = field(default=())
+
+    def id_in_link(self, url: str) -> str | None:
+        """The booking id a link to one of the platform's bookings carries: in its path
+        (``/owner/bookings/<id>/respond/``, ``/en/inbox/<id>``) or in a query parameter named
+        for a booking (``?booking_id=<id>``)."""
+        match = self.id_in_url.search(url)
+        if match and self.booking_id.fullmatch(match.group("id")):
+            return match.group("id")
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return None
+        if not self.trusts((parts.hostname or "").lower()):
+            return None
+        for key, value in parse_qsl(parts.query):
+            token = value.strip().lower()
+            if _ID_PARAMETER.fullmatch(key) and self.booking_id.fullmatch(token):
+                return token
+        return None
 
     def trusts(self, domain: str) -> bool:
         """The platform's own domain or a subdomain of it; look-alikes are not."""
@@ -85,8 +123,6 @@ class _Reading:
         self.trace = trace
         #: fields found but unreadable, with why (a skipped hour, a foreign currency, ...)
         self.unreadable: dict[str, str] = {}
-        #: set once the text body proves a complete rendition: the HTML then adds nothing
-        self.text_only = False
 
     # --- the whole ---------------------------------------------------------------------------
 
@@ -97,10 +133,8 @@ class _Reading:
         self._note_kind(subject, kind, reason)
         if reason:
             raise NotABooking(f"{self.source.name} {reason}", rule=reason)
-        booking_id = self._first(self._booking_id_in)
-        day = self._first(self._date)
-        text = self.original.content.text_doc
-        self.text_only = bool(text and self._booking_id_in(text) and self._date(text))
+        booking_id = self._first(self._booking_id_in, "booking_id") or self._reference(subject)
+        day = self._first(self._date, "start")
         if booking_id is None and day is None and self.original.bulk:
             raise NotABooking(
                 f"{self.source.name} newsletter (List-Unsubscribe) with no booking fields",
@@ -172,33 +206,61 @@ class _Reading:
 
     # --- helpers -------------------------------------------------------------------------------
 
-    def _first(self, read: Callable[[Document], T | None]) -> T | None:
-        """The first body that answers, text before HTML (the HTML is rendered only if needed).
+    def _first(self, read: Callable[[Document], T | None], field_name: str) -> T | None:
+        """What the bodies say, text before HTML: a value only one of them gives is read, and
+        values both give must agree (``value_rules.same_value``), or the field is unreadable:
+        which one is right is not ours to guess."""
+        found: T | None = None
+        trace = self.trace
+        try:
+            for doc in self.original.content.docs():
+                value = read(doc)
+                if value is None:
+                    continue
+                if found is None:
+                    found = value
+                    self.trace = None  # the trace says where the value read came from
+                elif not same_value(found, value):
+                    self._unreadable(field_name, "the text and HTML bodies disagree on {}")
+                    return None
+        finally:
+            self.trace = trace
+        return found
 
-        Once the text body has shown it holds the booking, a field it lacks (no gross on a
-        cancellation, no notes) is absent from the HTML alternative too: that is not looked at.
-        """
-        content = self.original.content
-        docs = [content.text_doc] if self.text_only and content.text_doc else content.docs()
-        for doc in docs:
-            value = read(doc)
-            if value is not None:
-                return value
-        return None
+    def _unreadable(self, field_name: str, why: str) -> None:
+        """Name the event's field a label's field stands for, and why it cannot be read."""
+        name = _EVENT_FIELD.get(field_name, field_name)
+        self.unreadable[name] = why.format(name.replace("_", " "))
 
     def _labelled(self, field_name: str, read: Callable[[str], T | None]) -> T | None:
-        return self._first(lambda doc: self._from_pairs(doc, field_name, read))
+        return self._first(lambda doc: self._from_pairs(doc, field_name, read), field_name)
 
     def _from_pairs(
         self, doc: Document, field_name: str, read: Callable[[str], T | None]
     ) -> T | None:
-        """The first value a pair labelled for ``field_name`` gives that ``read`` accepts."""
+        """The first value a pair labelled for ``field_name`` gives that ``read`` accepts.
+
+        A table row with several value cells that each read differently ("Time | 10 AM - 1 PM
+        | 2 PM - 5 PM", no column says which is new) leaves the field unreadable.
+        """
         for pair in doc.labelled(field_name):
             value = read(pair.value)
             if value is not None:
+                if field_name in _STRUCTURED and self._two_values(pair, read):
+                    self._unreadable(field_name, "a row gives two {} values, neither marked new")
+                    return None
                 self._note(field_name, doc, pair.line, f"label {pair.label!r} names {field_name}")
                 return value
         return None
+
+    @staticmethod
+    def _two_values(pair: Pair, read: Callable[[str], object]) -> bool:
+        readings = [read(cell) for cell in pair.cells]
+        distinct: list[object] = []
+        for reading in readings:
+            if reading is not None and not any(same_value(reading, d) for d in distinct):
+                distinct.append(reading)
+        return len(distinct) > 1
 
     def _note(self, field_name: str, doc: Document, line: int, rule: str) -> None:
         if self.trace is None:
@@ -244,16 +306,30 @@ class _Reading:
     # --- fields ------------------------------------------------------------------------------
 
     def _booking_id_in(self, doc: Document) -> str | None:
-        """The booking id a label gives, else the one in the platform's (tracked) links."""
+        """The booking id a label gives, else a "#1234567" reference, else the one in the
+        platform's (tracked) links."""
         labelled = self._from_pairs(doc, "booking_id", self._booking_id_of)
         if labelled:
             return labelled
+        referenced = self._reference(doc.text)
+        if referenced:
+            return referenced
         for url in expand([*doc.links, *urls_in(doc.text)]):
-            match = self.source.id_in_url.search(url)
-            if match and self.source.booking_id.fullmatch(match.group("id")):
+            found = self.source.id_in_link(url)
+            if found:
                 if self.trace is not None:
                     self.trace["booking_id"] = f"a {self.source.name} booking link in the body"
-                return match.group("id")
+                return found
+        return None
+
+    def _reference(self, text: str) -> str | None:
+        """The id of a "Booking request #5201746" reference in ``text`` (a subject, a body)."""
+        for match in _REFERENCE.finditer(text):
+            found = self._booking_id_of(match.group("id"))
+            if found:
+                if self.trace is not None:
+                    self.trace["booking_id"] = "a #-reference to the booking"
+                return found
         return None
 
     def _booking_id_of(self, value: str) -> str | None:
@@ -269,7 +345,7 @@ class _Reading:
                 boats = ", ".join(b.name for b in self.fleet.boats)
                 self.unreadable["boat"] = f"the listing names none of the boats {boats}"
             return boat
-        named = self._first(lambda doc: self.fleet.boat_for_listing(doc.text))
+        named = self._first(lambda doc: self.fleet.boat_for_listing(doc.text), "boat")
         if named is not None:
             if self.trace is not None:
                 self.trace["boat"] = "the boat's name in the body"
@@ -281,20 +357,22 @@ class _Reading:
         return None
 
     def _renter(self, subject: str) -> str | None:
-        labelled = self._labelled("renter", person_name)
+        labelled = self._labelled("renter", labelled_name)
         if labelled:
             return labelled
         in_body = self._first(
-            lambda doc: next(filter(None, map(doc.search_name, self.source.renter_in_body)), None)
+            lambda doc: next(filter(None, map(doc.search_name, self.source.renter_in_body)), None),
+            "renter_name",
         )
         if in_body:
             return in_body
         for pattern in self.source.renter_in_subject:
             match = pattern.search(subject)
-            if match and person_name(match.group("name")):
+            name = name_in_prose(match.group("name")) if match else None
+            if name:
                 if self.trace is not None:
                     self.trace["renter"] = f"the subject ({self.source.name}'s subject pattern)"
-                return person_name(match.group("name"))
+                return name
         return None
 
     def _date(self, doc: Document) -> date | None:

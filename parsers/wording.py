@@ -56,6 +56,12 @@ NOT_BOOKINGS: list[tuple[str, re.Pattern[str]]] = [
     ),
 ]
 
+#: the rules a word of change outweighs: a reminder, payout or chat notice that says the booking
+#: was confirmed, changed or cancelled is about the booking, and read (or refused) as one
+OUTWEIGHED = frozenset({"chat message notification", "payout notice", "trip reminder"})
+_CHANGES = frozenset({Kind.CONFIRMED, Kind.MODIFIED, Kind.CANCELLED})
+CHAT = "chat message notification"
+
 #: mail about mail, recognised on the message that reached us: (rule, pattern over its subject)
 FORWARDING_CONFIRMATION = re.compile(
     r"forwarding confirmation|confirm (?:your )?(?:email )?forwarding|forwarding (?:request|"
@@ -194,15 +200,20 @@ def classify(
     """(kind, None) for a booking event, (None, reason) for something else, (None, None) unsure.
 
     The subject decides first; the headlines (the body's lines above its first field) only when
-    the subject says nothing either way.
+    the subject says nothing either way. Evidence is exclusive: a reminder's, payout's or chat's
+    words count only when none of these texts says the booking was confirmed, changed or
+    cancelled ("Your upcoming trip has been confirmed" is a confirmation, however bare). A chat
+    notice's body is the renter's words ("can we change the time?"): only its subject outweighs.
     """
-    for text in (bare_subject(subject), *headlines):
-        if not text:
-            continue
+    bare = bare_subject(subject)
+    texts = [text for text in (bare, *headlines) if text]
+    kinds = [kind_of(text, extra) for text in texts]
+    changed = any(kind in _CHANGES for kind in kinds)
+    said = kind_of(bare, extra) in _CHANGES if bare else False
+    for text, kind in zip(texts, kinds, strict=True):
         reason = not_a_booking_reason(text, extra)
-        if reason:
+        if reason and not (said if reason == CHAT else changed and reason in OUTWEIGHED):
             return None, reason
-        kind = kind_of(text, extra)
         if kind:
             return kind, None
     return None, None

@@ -1,7 +1,7 @@
 """No unused runtime dependency: each one in [project] dependencies is used by production code.
 
 "Used" is imported by a module the image runs, or named by one as a string where a library loads
-it by name (BeautifulSoup's ``"lxml"`` parser). What only the benches use is the ``bench`` extra.
+it by name. What only the benches use is the ``bench`` extra.
 """
 
 import ast
