@@ -184,7 +184,7 @@ class _Reading:
                 notes=self._notes(),
                 meeting_point=self._meeting_point(),
                 as_of=as_of,
-                unread_labels=tuple(self._unknown_labels(read_only=True)),
+                unread_labels=tuple(self._unknown_labels()),
             )
         except ValidationError as exc:
             fields = [str(err["loc"][0]) if err["loc"] else "end" for err in exc.errors()]
@@ -292,14 +292,11 @@ class _Reading:
     def _vocabulary(self) -> Vocabulary:
         return self.original.content.vocabulary
 
-    def _unknown_labels(self, *, read_only: bool = False) -> list[str]:
+    def _unknown_labels(self) -> list[str]:
         """Label-like words in the bodies that no field is known by (at most ten): the label
-        words only, never the values beside them, so they may be logged and shown.
-        ``read_only``: only the bodies fields were read from (the HTML is not rendered for it)."""
+        words only, never the values beside them, so they may be logged and shown."""
         found: dict[str, None] = {}
-        content, text = self.original.content, self.original.content.text_doc
-        docs = [text] if read_only and self.text_only and text else content.docs()
-        for doc in docs:
+        for doc in self.original.content.docs():
             found.update(dict.fromkeys(doc.unknown_labels))
         return list(found)[:10]
 

@@ -38,6 +38,9 @@ class NoLinks:
     def issue(self, booking_key: str, crew_id: str, expires_at: datetime) -> str:
         return "0" * 16 + "." + "s" * 43
 
+    def revoke(self, booking_key: str, crew_id: str) -> None:
+        pass
+
 
 def publishers() -> list[Publisher]:
     site = SiteBucket(s3=cast("S3Client", None), bucket="site", base_url="https://jada.example")
@@ -50,10 +53,9 @@ def publishers() -> list[Publisher]:
             fleet=FLEET,
             links_api_base_url=links,
             photos_upload_origin="https://photos.example",
+            signing_key=b"k" * 32,
         ),
-        CrewPagePublisher(
-            site=site, fleet=FLEET, signing_key=b"k" * 32, links=NoLinks(), links_api_base_url=links
-        ),
+        CrewPagePublisher(site=site, fleet=FLEET, signing_key=b"k" * 32, links_api_base_url=links),
         CrewEmailPublisher(
             FLEET,
             CrewEmailSettings(
