@@ -20,7 +20,8 @@ email until SES reports on it; when the "new" SES took showed an older state of 
 A *request* is not emailed: the owner has not accepted it yet.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -30,7 +31,7 @@ from typing import Any, ClassVar, Literal
 from bookings import Booking, CrewAssignment, CrewMember, Fleet, Kind, PermanentError, UnknownCrew
 from publishers.base import CrewLinkIssuer, DeliveryLog, StepContext
 from publishers.changes import CREW_FIELDS, Change, changes
-from publishers.deliveries import Sent, send_once
+from publishers.deliveries import AwaitingReport, Sent, send_once
 from publishers.transport.ics import invitation
 from publishers.transport.mail import Attachment, Mailer, compose
 from state import keys
@@ -102,12 +103,14 @@ class CrewEmailPublisher:
             return sent
         crew = self._fleet.assign(booking)
         assigned = {m.id: m for m in crew.everyone if m.email}
+        waiting: list[AwaitingReport] = []  # members whose lane waits; the others go on
         if not booking.is_live:
             for member_id, last in list(sent.items()):
                 member = assigned.get(member_id) or self._known(member_id)
                 if member is not None:
-                    sent[member_id] = self._send(ctx, crew, Notice(member, "cancelled"), last)
-            return sent
+                    with _unless_waiting(waiting):
+                        sent[member_id] = self._send(ctx, crew, Notice(member, "cancelled"), last)
+            return _all_sent(sent, waiting)
         crew_page = self._crew_page_url(ctx)
         what_changed = changes(ctx.previous, booking, CREW_FIELDS)
         for member_id in [m for m in sent if m not in assigned]:
@@ -116,12 +119,13 @@ class CrewEmailPublisher:
                 self._send(ctx, crew, Notice(member, "removed"), sent[member_id])
             del sent[member_id]
         for member in assigned.values():
-            if member.id not in sent:
-                sent[member.id] = self._first(ctx, crew, member, crew_page)
-            elif what_changed:
-                notice = Notice(member, "changed", tuple(what_changed), crew_page)
-                sent[member.id] = self._send(ctx, crew, notice, sent[member.id])
-        return sent
+            with _unless_waiting(waiting):
+                if member.id not in sent:
+                    sent[member.id] = self._first(ctx, crew, member, crew_page)
+                elif what_changed:
+                    notice = Notice(member, "changed", tuple(what_changed), crew_page)
+                    sent[member.id] = self._send(ctx, crew, notice, sent[member.id])
+        return _all_sent(sent, waiting)
 
     def _known(self, member_id: str) -> CrewMember | None:
         """A person of the fleet we can still write to (they may have left the roster)."""
@@ -223,6 +227,22 @@ class CrewEmailPublisher:
             ],
             headers={"X-Charterhand-Booking": booking.key, "X-Charterhand-Kind": kind},
         )
+
+
+@contextmanager
+def _unless_waiting(waiting: list[AwaitingReport]) -> Iterator[None]:
+    """One member's email: when their lane waits for SES's report, note it and go on."""
+    try:
+        yield
+    except AwaitingReport as exc:
+        waiting.append(exc)
+
+
+def _all_sent(sent: dict[str, str], waiting: list[AwaitingReport]) -> dict[str, str]:
+    """The ids, once no member's lane waits (else the first wait: the step is retried)."""
+    if waiting:
+        raise waiting[0]
+    return sent
 
 
 def crew_view_hash(booking: Booking) -> str:

@@ -232,3 +232,18 @@ def test_a_change_while_the_summary_is_pending_never_sends_new_twice(
     publisher.publish(context(publisher, modified))
 
     assert kinds_to(ses, "manager@example.com") == ["new", "changed"]
+
+
+def test_a_members_pending_send_holds_only_their_own_emails(ses, deliveries, clock):
+    publisher = crew(deliveries)
+    ctx = context(publisher, booking(), upstream=CREW_PAGE)
+    ses.lose_next(1)  # Sam's "new": SES took it, the answer was lost; Alex's was never tried
+
+    with pytest.raises(TransientError):
+        publisher.publish(ctx)
+    clock.now += 5
+    with pytest.raises(Waiting):
+        publisher.publish(ctx)
+
+    assert kinds_to(ses, "sam@example.com") == ["new"]
+    assert kinds_to(ses, "alex@example.com") == ["new"]  # not held behind Sam's lane
