@@ -22,7 +22,6 @@ from publishers.base import StepContext
 from publishers.calendar import CalendarConfig, CalendarPublisher, calendar_api
 from publishers.changes import CREW_FIELDS, changes
 from publishers.crew_email import Notice, crew_view
-from publishers.deliveries import MemoryDeliveryLog
 from publishers.summary import SummaryPublisher, SummarySettings
 from publishers.transport.http import JsonHttp
 from publishers.transport.ics import invitation
@@ -30,6 +29,7 @@ from publishers.transport.mail import compose
 from sandbox.calendar import CalendarSandbox
 from sandbox.records_api import serving
 from templates import environment
+from tests.support.deliveries import MemoryDeliveryLog
 from tests.support.publishing import booking, context, lifecycle
 
 BOOKINGS = 300

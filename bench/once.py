@@ -16,7 +16,12 @@ moto's server and the sandboxes run in this process. Prints three figures:
    ``sandbox.ses.SesStandIn``: after SES accepted, 10 % of answers are a 500 or a dropped
    connection; SES events published at once); every failed publish is retried, as the worker's
    redelivery would, until it succeeds. Duplicates = emails SES accepted beyond one per
-   (booking, recipient, kind); lost = expected emails SES never accepted.
+   (booking, recipient, kind); lost = expected emails SES never accepted;
+4. **the same with a change arriving at once** (issue 18, point 5): each booking's crew emails
+   are tried once on its first state, then (as the worker would, the step not published) on a
+   changed state until they succeed; with the SES events queue, and without it (no event ever
+   recorded: a lost send waits out ``report_wait_seconds``, 900 s, longer than the run, so its
+   retries stop after 20 tries and count as *waiting*). Duplicates as above.
 
 Runs against an older checkout too (``PYTHONPATH=<old tree> python bench/once.py``, with this
 file and ``sandbox/ses.py`` copied in): what the old code lacks is skipped, not faked.
@@ -25,6 +30,7 @@ file and ``sandbox/ses.py`` copied in): what the old code lacks is skipped, not 
 import argparse
 import contextlib
 import importlib
+import os
 import random
 import sys
 import time
@@ -39,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 import boto3  # noqa: E402
 
 from app.compose import Clients, build_worker  # noqa: E402
-from bookings import CharterhandError, Kind, MarginPolicy, default_fleet  # noqa: E402
+from bookings import CharterhandError, Kind, MarginPolicy, Waiting, default_fleet  # noqa: E402
 from publishers.calendar import CalendarConfig, CalendarPublisher, calendar_api  # noqa: E402
 from publishers.crew_email import CrewEmailPublisher, CrewEmailSettings  # noqa: E402
 from publishers.scc import SccPublisher, scc_api  # noqa: E402
@@ -197,7 +203,16 @@ def left_live(bookings: int, tmp: Path) -> tuple[int, int]:
 # --- 3. emails under lost SES answers ---------------------------------------------------------
 
 
-def emails(bookings: int, moto_url: str, lose_ratio: float, seed: int) -> dict[str, Any]:
+def emails(
+    bookings: int,
+    moto_url: str,
+    lose_ratio: float,
+    seed: int,
+    *,
+    change: bool = False,
+    events: bool = True,
+) -> dict[str, Any]:
+    os.environ.pop("AWS_ENDPOINT_URL_SESV2", None)  # a stand-in of an earlier run is gone
     table = f"once-{random.randrange(10**6)}"
     create_table(boto3.client("dynamodb"), table)
     boto3.client("sesv2").create_email_identity(EmailIdentity=SENDING_DOMAIN)
@@ -207,15 +222,14 @@ def emails(bookings: int, moto_url: str, lose_ratio: float, seed: int) -> dict[s
     event_log = optional("state.ses_events")
     consumer = (
         ses_events.SesEventConsumer(sqs, events_queue, event_log.SesEventLog(table))
-        if ses_events and event_log
+        if ses_events and event_log and events
         else None
     )
     stand_in = SesStandIn(moto_url, sqs=sqs, events_queue_url=events_queue, lose_ratio=lose_ratio)
     stand_in._random.seed(seed)
     attempts = Counter[str]()
+    waiting = Counter[str]()
     with serving(stand_in):
-        import os
-
         os.environ["AWS_ENDPOINT_URL_SESV2"] = stand_in.base_url
         deliveries = DynamoDeliveryLog(table, boto3.client("dynamodb"))
         fleet = default_fleet()
@@ -239,22 +253,37 @@ def emails(bookings: int, moto_url: str, lose_ratio: float, seed: int) -> dict[s
         )
         upstream = {"crew_page": {"url": "https://site.example/crew/x.html"}}
 
-        def publish(publisher: Any, state: Any) -> None:
-            ctx = context(publisher, state, upstream=upstream)
-            for _ in range(50):
+        def publish(publisher: Any, state: Any, tries: int = 50, **given: Any) -> Any:
+            ctx = context(publisher, state, upstream=upstream, **given)
+            for _ in range(tries):
                 attempts[publisher.step] += 1
                 try:
-                    publisher.publish(ctx)
-                    return
+                    return publisher.publish(ctx)
+                except Waiting:
+                    if consumer is None:  # nothing will settle it within this run
+                        time.sleep(0.01)
                 except CharterhandError:
-                    if consumer is not None:  # the worker's own consumer, meanwhile
-                        consumer.poll_once(wait_seconds=0)
+                    pass
+                if consumer is not None:  # the worker's own consumer, meanwhile
+                    consumer.poll_once(wait_seconds=0)
+            if tries == 1:  # a first try that failed: the step stays unpublished
+                return None
+            if consumer is None:
+                waiting[publisher.step] += 1
+                return None
             raise AssertionError("never published")
 
         def one(n: int) -> None:
             state = booking(key=f"boatsetter:{letters('e', n)}", booking_id=letters("e", n))
-            publish(crew, state)
-            publish(summary, state)
+            if not change:
+                publish(crew, state)
+                publish(summary, state)
+                return
+            _, modified, _ = lifecycle()
+            later = modified.model_copy(update={"key": state.key, "booking_id": state.booking_id})
+            ids = publish(crew, state, tries=1)  # the booking's first state, tried once
+            given = {"previous": state, "ids": ids} if ids is not None else {}
+            publish(crew, later, tries=20, **given)  # its change, arriving at once
 
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(one, range(bookings)))
@@ -263,7 +292,11 @@ def emails(bookings: int, moto_url: str, lose_ratio: float, seed: int) -> dict[s
         (f"boatsetter:{letters('e', n)}", to, "new")
         for n in range(bookings)
         for to in ("Sam Rivera <sam@example.com>", "Alex Chen <alex@example.com>")
-    } | {(f"boatsetter:{letters('e', n)}", "manager@example.com", "new") for n in range(bookings)}
+    }
+    if not change:
+        expected |= {
+            (f"boatsetter:{letters('e', n)}", "manager@example.com", "new") for n in range(bookings)
+        }
     lost_answers = sum(1 for a in stand_in.accepted if a.answer != "ok")
     return {
         "expected": len(expected),
@@ -273,6 +306,7 @@ def emails(bookings: int, moto_url: str, lose_ratio: float, seed: int) -> dict[s
         "lost": len(expected - set(per_email)),
         "answers_lost": lost_answers,
         "publish_attempts": dict(attempts),
+        **({"still_waiting_for_ses": dict(waiting)} if consumer is None else {}),
     }
 
 
@@ -300,6 +334,22 @@ def main() -> None:
         moto.reset()
         result = emails(args.emails_bookings, moto.endpoint_url, args.lose, args.seed)
         print(f"3. emails under {args.lose:.0%} lost SES answers: {result}", flush=True)
+        for events in (True, False):
+            moto.reset()
+            result = emails(
+                args.emails_bookings,
+                moto.endpoint_url,
+                args.lose,
+                args.seed,
+                change=True,
+                events=events,
+            )
+            queue = "with" if events else "without"
+            print(
+                f"4. crew emails, a change arriving at once, {args.lose:.0%} lost answers, "
+                f"{queue} the SES events queue: {result}",
+                flush=True,
+            )
         print(f"({time.monotonic() - started:.0f} s)")
 
 

@@ -7,12 +7,14 @@ cancel when the booking is cancelled. It returns the ids its system gave back, w
 stores and hands back next time.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from bookings import Booking
+from state.keys import SendKey
+from state.once import OnceRecord
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,9 @@ class StepContext:
     previous: Booking | None
     #: what this step's system gave back last time (calendar entry id, SCC event id, ...)
     external_ids: Mapping[str, str]
-    #: ``<booking key>:<step>:<input hash>``, sent as ``Idempotency-Key``: a repeat creates nothing
+    #: ``<booking key>:<step>:<input hash>`` (:func:`state.keys.step_idempotency_key`), sent as
+    #: ``Idempotency-Key`` to the records APIs: a repeat creates nothing. Emails are keyed by what
+    #: they send instead (:class:`state.keys.SendKey`)
     idempotency_key: str
     #: external ids of the steps this one depends on, by step name
     upstream: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
@@ -70,41 +74,52 @@ class CrewLinkIssuer(Protocol):
 
 @runtime_checkable
 class DeliveryLog(Protocol):
-    """What was sent under an idempotency key, for systems that take none (SES).
+    """What was sent to whom, for systems that take no idempotency key (SES).
 
-    A crew email or summary is sent under ``<ctx.idempotency_key>:<recipient>`` by
-    :func:`publishers.deliveries.send_once`: a *sending* mark before the call, the message id
-    after it. A replay of the same input recalls the message id instead of sending again; a
-    replay that finds a mark and no message id (the answer was lost, or the worker died between
-    the send and its record) asks what SES itself reported for the send's tag before sending
-    again. The worker's implementation lives in the state table.
+    Every email is keyed by what it sends (:class:`state.keys.SendKey`: the recipient's lane,
+    then the message) and sent by :func:`publishers.deliveries.send_once`: a *sending* mark
+    (an in-progress :class:`state.once.OnceRecord`) before the call, the message id after it.
+    A replay recalls the message id instead of sending again; a send that finds a mark and no
+    message id in its lane (an answer was lost, or a worker died between the send and its
+    record) asks what SES itself reported for that send's tag before anything more goes to that
+    recipient. The worker's implementation lives in the state table
+    (:class:`state.deliveries.DynamoDeliveryLog`).
     """
 
     #: how long a mark without a report waits for SES's events before the email is sent again
+    #: (and blocks the recipient's later emails)
     report_wait_seconds: float
 
-    def recall(self, key: str) -> str | None:
-        """The message id sent under ``key``, or None."""
+    def lane(self, lane: str) -> Sequence[OnceRecord]:
+        """Every send in ``lane`` (one recipient, one booking), marked or sent, as it is now."""
         ...
 
-    def record(self, key: str, message_id: str) -> None:
+    def mark(self, key: SendKey, *, payload_hash: str, payload: str) -> OnceRecord | None:
+        """Mark ``key`` as being sent, unless marked already: None when marked now, else the
+        record found."""
+        ...
+
+    def remark(self, key: SendKey, found: OnceRecord, *, payload_hash: str, payload: str) -> bool:
+        """Take over a mark whose wait is over (the email is about to be sent again), over the
+        mark ``found``; False when another attempt took it first or it was recorded meanwhile."""
+        ...
+
+    def record(
+        self,
+        key: SendKey,
+        message_id: str,
+        *,
+        payload_hash: str | None = None,
+        payload: str | None = None,
+    ) -> None:
         """Remember that ``message_id`` was sent under ``key`` (replaces its mark)."""
         ...
 
-    def mark(self, key: str) -> float | None:
-        """Mark ``key`` as being sent, unless marked already: None when marked now, else how
-        many seconds ago the existing mark was made."""
+    def unmark(self, key: SendKey) -> None:
+        """Drop the mark: the send surely did not reach SES (a recorded send stays)."""
         ...
 
-    def remark(self, key: str) -> None:
-        """Renew the mark's time: the email is about to be sent again."""
-        ...
-
-    def unmark(self, key: str) -> None:
-        """Drop the mark: the send surely did not reach SES."""
-        ...
-
-    def reported(self, key: str) -> str | None:
+    def reported(self, key: SendKey) -> str | None:
         """The SES message id that SES's own events (Send, Delivery, Bounce, ...) report for
         the send tagged for ``key``, or None when SES has reported nothing."""
         ...

@@ -14,10 +14,17 @@ names the plain crew page, without a token, because calendars get shared. Who ge
 * on cancellation, everyone emailed before gets *cancelled* (METHOD:CANCEL); a member taken off a
   live booking's crew gets the same, so the event leaves their calendar.
 
+Each email is keyed by what it sends (:mod:`publishers.deliveries`): booking, member and kind;
+``new`` goes once per member and booking, any other kind once per message it follows and content
+(two different changes are two emails). A send whose answer was lost blocks the member's next
+email until SES reports on it; when the "new" SES took showed an older state of the booking, a
+"changed" follows it.
+
 A *request* is not emailed: the owner has not accepted it yet.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -27,9 +34,11 @@ from typing import Any, ClassVar, Literal
 from bookings import Booking, CrewAssignment, CrewMember, Fleet, Kind, PermanentError, UnknownCrew
 from publishers.base import CrewLinkIssuer, DeliveryLog, StepContext
 from publishers.changes import CREW_FIELDS, Change, changes
-from publishers.deliveries import send_once
+from publishers.deliveries import AwaitingReport, Sent, send_once
 from publishers.transport.ics import invitation
 from publishers.transport.mail import Attachment, Mailer, compose
+from state import keys
+from state.once import payload_hash
 from templates import environment, source_digest
 from templates.filters import clock, short_day, span
 
@@ -97,27 +106,30 @@ class CrewEmailPublisher:
             return sent
         crew = self._fleet.assign(booking)
         assigned = {m.id: m for m in crew.everyone if m.email}
+        waiting: list[AwaitingReport] = []  # members whose lane waits; the others go on
         if not booking.is_live:
-            for member_id in list(sent):
+            for member_id, last in list(sent.items()):
                 member = assigned.get(member_id) or self._known(member_id)
                 if member is not None:
-                    sent[member_id] = self._send(ctx, crew, Notice(member, "cancelled"))
-            return sent
+                    with _unless_waiting(waiting):
+                        sent[member_id] = self._send(ctx, crew, Notice(member, "cancelled"), last)
+            return _all_sent(sent, waiting)
         crew_page = self._crew_page_url(ctx)
         what_changed = changes(ctx.previous, booking, CREW_FIELDS)
         for member_id in [m for m in sent if m not in assigned]:
             self._links.revoke(booking.key, member_id)
             member = self._known(member_id)
             if member is not None:
-                self._send(ctx, crew, Notice(member, "removed"))
+                self._send(ctx, crew, Notice(member, "removed"), sent[member_id])
             del sent[member_id]
         for member in assigned.values():
-            if member.id not in sent:
-                sent[member.id] = self._send(ctx, crew, Notice(member, "new", (), crew_page))
-            elif what_changed:
-                notice = Notice(member, "changed", tuple(what_changed), crew_page)
-                sent[member.id] = self._send(ctx, crew, notice)
-        return sent
+            with _unless_waiting(waiting):
+                if member.id not in sent:
+                    sent[member.id] = self._first(ctx, crew, member, crew_page)
+                elif what_changed:
+                    notice = Notice(member, "changed", tuple(what_changed), crew_page)
+                    sent[member.id] = self._send(ctx, crew, notice, sent[member.id])
+        return _all_sent(sent, waiting)
 
     def _known(self, member_id: str) -> CrewMember | None:
         """A person of the fleet we can still write to (they may have left the roster)."""
@@ -133,14 +145,44 @@ class CrewEmailPublisher:
             raise PermanentError("crew_email needs the crew page's url", step=self.step)
         return url
 
-    def _send(self, ctx: StepContext, crew: CrewAssignment, notice: Notice) -> str:
-        """Send one email, at most once per step input and member (the delivery log)."""
+    def _first(
+        self, ctx: StepContext, crew: CrewAssignment, member: CrewMember, crew_page: str
+    ) -> str:
+        """The member's "new" email: once per booking (and once more after each removal). When
+        the one SES took showed an older state (its answer was lost and the booking changed
+        before SES reported), a "changed" follows with what changed since."""
+        lane = keys.crew_email_lane(ctx.booking.key, member.id)
+        earlier = [record.what for record in self._deliveries.lane(lane)]
+        notice = Notice(member, "new", (), crew_page)
+        sent = self._deliver(ctx, crew, notice, keys.first_send(lane, earlier))
+        if sent.payload_hash == crew_view_hash(ctx.booking) or not sent.payload:
+            return sent.message_id
+        shown = Booking.model_validate_json(sent.payload)
+        since = changes(shown, ctx.booking, CREW_FIELDS)
+        if not since:
+            return sent.message_id
+        return self._send(
+            ctx, crew, Notice(member, "changed", tuple(since), crew_page), sent.message_id
+        )
+
+    def _send(self, ctx: StepContext, crew: CrewAssignment, notice: Notice, after: str) -> str:
+        """Send one email that follows the member's message ``after``: once per kind, message
+        it follows and what it shows (the delivery log)."""
+        lane = keys.crew_email_lane(ctx.booking.key, notice.member.id)
+        key = keys.send_key(lane, notice.kind, after, crew_view_hash(ctx.booking))
+        return self._deliver(ctx, crew, notice, key).message_id
+
+    def _deliver(
+        self, ctx: StepContext, crew: CrewAssignment, notice: Notice, key: keys.SendKey
+    ) -> Sent:
         return send_once(
             self._deliveries,
-            f"{ctx.idempotency_key}:{notice.member.id}",
+            key,
             lambda tag: self._mailer.send(
                 self._letter(ctx, crew, notice), system="SES (crew email)", tag=tag
             ),
+            payload_hash=crew_view_hash(ctx.booking),
+            payload=ctx.booking.model_dump_json(),
         )
 
     def _letter(self, ctx: StepContext, crew: CrewAssignment, notice: Notice) -> EmailMessage:
@@ -197,6 +239,28 @@ def member_sheet(crew_page: str, token: str) -> str:
     """The crew sheet as one member opens it: their token in the fragment, which browsers keep
     out of requests, server logs and Referer headers; the sheet's script reads it."""
     return f"{crew_page}#t={token}"
+
+
+@contextmanager
+def _unless_waiting(waiting: list[AwaitingReport]) -> Iterator[None]:
+    """One member's email: when their lane waits for SES's report, note it and go on."""
+    try:
+        yield
+    except AwaitingReport as exc:
+        waiting.append(exc)
+
+
+def _all_sent(sent: dict[str, str], waiting: list[AwaitingReport]) -> dict[str, str]:
+    """The ids, once no member's lane waits (else the first wait: the step is retried)."""
+    if waiting:
+        raise waiting[0]
+    return sent
+
+
+def crew_view_hash(booking: Booking) -> str:
+    """What a crew email shows of the booking, hashed: two emails with the same hash say the
+    same (the fields crew care about, as they read)."""
+    return payload_hash({label: read(booking) for label, read in CREW_FIELDS})
 
 
 def subject_of(kind: EmailKind, booking: Booking) -> str:

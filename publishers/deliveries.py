@@ -1,123 +1,113 @@
-"""Sending at most once per idempotency key, for the email publishers, as far as SES allows.
+"""Sending at most once per message to a recipient, for the email publishers, as far as SES allows.
 
-SES takes no idempotency key, and an answer can be lost after SES accepted the email (a 5xx, a
-timeout, a worker killed between the send and its record). So:
+An email is keyed by what it sends (:class:`state.keys.SendKey`): the recipient's *lane* (booking
+and recipient), then the message (``new``, or a kind with what makes it distinct). SES takes no
+idempotency key, and an answer can be lost after SES accepted the email (a 5xx, a timeout, a worker
+killed between the send and its record). So:
 
-1. a message id recorded under the key → sent already: nothing to do;
-2. otherwise a *sending* mark is written before the call, and the call is tagged
-   (``charterhand-send=<delivery_tag(key)>``, carried by SES into every event it publishes);
-3. a retry that finds a mark and no message id asks what SES reported for that tag (the
+1. a message id recorded under the key → sent already: nothing to do (the record says what it
+   showed: its payload hash and payload, so the caller can tell the recipient what changed since);
+2. a send still *pending* in the lane (marked, answer lost, SES not yet reported) **blocks** every
+   other send to that recipient until it settles: SES reports on it (recorded as sent), or its wait
+   is over (SES never took it). Blocked is a :class:`Waiting` error: retried without spending the
+   retry budget. So a lost "new" and a booking change before SES's report never make two "new";
+3. otherwise a *sending* mark is written before the call, and the call is tagged
+   (``charterhand-send=<key.tag>``, carried by SES into every event it publishes);
+4. a retry that finds its own mark and no message id asks what SES reported for that tag (the
    configuration set's Send/Delivery/Bounce/... events, recorded in the state table): an event
-   → SES took it: record its message id, send nothing; no event yet → wait (a :class:`Waiting`
-   error: retried without spending the retry budget) for up to ``report_wait_seconds``, then
-   conclude SES never took it and send again.
+   → SES took it: record its message id, send nothing; no event yet → wait for up to
+   ``report_wait_seconds``, then conclude SES never took it and send again.
 
-Nothing is lost: a send SES did not take is always sent again. A duplicate remains possible in
-one window only, the one SES leaves open: SES accepted the email but none of its events about
-it reached the state table within ``report_wait_seconds`` of the mark (the event destination
-delayed past that, or broken). A send that surely did not reach SES (refused, throttled, never
+Nothing is lost: a send SES did not take is always sent again (or superseded by the recipient's
+next message). A duplicate remains possible in one window only, the one SES leaves open: SES
+accepted the email but none of its events about it reached the state table within
+``report_wait_seconds`` of the mark. A send that surely did not reach SES (refused, throttled, never
 connected) drops its mark and may be sent again at once.
 """
 
-import threading
-import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from bookings import Waiting
 from publishers.base import DeliveryLog
 from publishers.transport.mail import SendOutcomeUnknown
-from state.deliveries import DEFAULT_REPORT_WAIT_SECONDS
-from state.keys import delivery_tag
+from state.keys import SendKey
+from state.once import OnceRecord
 
 
 class AwaitingReport(Waiting):
     """A send's answer was lost and SES has not reported on it yet: try again later."""
 
 
-class MemoryDeliveryLog:
-    """A ``DeliveryLog`` in this process's memory: for tests and the single-process demo.
+@dataclass(frozen=True)
+class Sent:
+    """The message sent under a key: now, or before (then what it showed may differ from what
+    the caller would send now)."""
 
-    ``report(key, message_id)`` stands in for SES's events reaching the state table.
-    """
-
-    def __init__(
-        self,
-        *,
-        report_wait_seconds: float = DEFAULT_REPORT_WAIT_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.report_wait_seconds = report_wait_seconds
-        self._clock = clock
-        self._sent: dict[str, str] = {}
-        self._marks: dict[str, float] = {}
-        self._reports: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    def recall(self, key: str) -> str | None:
-        with self._lock:
-            return self._sent.get(key)
-
-    def record(self, key: str, message_id: str) -> None:
-        with self._lock:
-            self._sent[key] = message_id
-            self._marks.pop(key, None)
-
-    def mark(self, key: str) -> float | None:
-        with self._lock:
-            if key in self._marks:
-                return self._clock() - self._marks[key]
-            self._marks[key] = self._clock()
-            return None
-
-    def remark(self, key: str) -> None:
-        with self._lock:
-            self._marks[key] = self._clock()
-
-    def unmark(self, key: str) -> None:
-        with self._lock:
-            self._marks.pop(key, None)
-
-    def reported(self, key: str) -> str | None:
-        with self._lock:
-            return self._reports.get(delivery_tag(key))
-
-    def report(self, key: str, message_id: str) -> None:
-        """SES's event about the send tagged for ``key`` (a test's stand-in for SES)."""
-        with self._lock:
-            self._reports[delivery_tag(key)] = message_id
+    message_id: str
+    payload_hash: str | None
+    payload: str | None
 
 
 def send_once(
-    log: DeliveryLog, key: str, send: Callable[[str], str], *, tagged: bool = True
-) -> str:
-    """The message id sent under ``key``: recalled, reported by SES, or sent now (module
-    docstring). ``send`` gets the tag to put on the email. ``tagged`` False is for a channel
-    with its own idempotency key (the summary webhook): recall, else send and record."""
-    sent = log.recall(key)
-    if sent is not None:
-        return sent
+    log: DeliveryLog,
+    key: SendKey,
+    send: Callable[[str], str],
+    *,
+    payload_hash: str = "",
+    payload: str = "",
+    tagged: bool = True,
+) -> Sent:
+    """The message sent under ``key``: recalled, reported by SES, or sent now (module
+    docstring). ``send`` gets the tag to put on the email; ``payload_hash`` and ``payload`` say
+    what it shows. ``tagged`` False is for a channel with its own idempotency key (the summary
+    webhook): recall, else send and record."""
+    lane = {record.what: record for record in log.lane(key.lane)}
+    mine = lane.get(key.what)
+    if mine is not None and mine.completed and mine.result is not None:
+        return Sent(mine.result, mine.payload_hash, mine.payload)
     if not tagged:
         message_id = send("")
-        log.record(key, message_id)
-        return message_id
-    age = log.mark(key)
-    if age is not None:  # an earlier attempt got as far as sending
-        reported = log.reported(key)
+        log.record(key, message_id, payload_hash=payload_hash, payload=payload)
+        return Sent(message_id, payload_hash, payload)
+    for what, record in lane.items():
+        if what != key.what and not record.completed:
+            _settle(log, SendKey(key.lane, what), record, blocking=key)
+    if mine is not None:
+        reported = _settle(log, key, mine, blocking=key)
         if reported is not None:
-            log.record(key, reported)
-            return reported
-        if age < log.report_wait_seconds:
-            raise AwaitingReport(
-                f"an earlier send's answer was lost {age:.0f} s ago and SES has not reported on "
-                f"it yet; waiting up to {log.report_wait_seconds:.0f} s before sending again"
-            )
-        log.remark(key)  # no report within the window: SES never took it
+            return Sent(reported, mine.payload_hash, mine.payload)
+        # no report within the wait: SES never took it; send it again, as it reads now
+        if not log.remark(key, mine, payload_hash=payload_hash, payload=payload):
+            raise AwaitingReport(f"another attempt is sending {key.what} in this lane right now")
+    elif log.mark(key, payload_hash=payload_hash, payload=payload) is not None:
+        raise AwaitingReport(f"another attempt is sending {key.what} in this lane right now")
     try:
-        message_id = send(delivery_tag(key))
+        message_id = send(key.tag)
     except SendOutcomeUnknown:
         raise  # the mark stays: the next attempt asks SES's events first
     except BaseException:
         log.unmark(key)  # nothing reached SES (refused, throttled, or failed before the call)
         raise
     log.record(key, message_id)
-    return message_id
+    return Sent(message_id, payload_hash, payload)
+
+
+def _settle(
+    log: DeliveryLog, key: SendKey, pending: OnceRecord, *, blocking: SendKey
+) -> str | None:
+    """Settle a pending send in the lane: SES's message id when SES reported it (recorded now),
+    None when its wait is over without a report (SES never took it); while neither, the send
+    ``blocking`` waits (:class:`AwaitingReport`)."""
+    reported = log.reported(key)
+    if reported is not None:
+        log.record(key, reported)
+        return reported
+    if pending.age < log.report_wait_seconds:
+        which = "its" if key == blocking else f"an earlier send's ({key.what})"
+        raise AwaitingReport(
+            f"{which} answer was lost {pending.age:.0f} s ago and SES has not reported on it "
+            f"yet; {blocking.what} waits up to {log.report_wait_seconds:.0f} s for that report "
+            "before anything more goes to this recipient"
+        )
+    return None

@@ -5,10 +5,14 @@ Sent through SES, or POSTed as JSON to the manager's Apps Script webhook when on
 would). New bookings, requests, changes (what changed, old → new, the net included) and
 cancellations each say which they are, and every summary says how the booking's email was proven
 the platform's (its provenance). Money travels as strings so Decimal stays exact.
+
+Each summary is keyed by what it sends (:mod:`publishers.deliveries`): ``new`` once per booking,
+any other kind once per summary it follows and content; a summary whose answer was lost blocks
+the next one until SES reports on it.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, ClassVar, Literal
 
@@ -25,9 +29,11 @@ from bookings import (
 from bookings.money import format_usd
 from publishers.base import DeliveryLog, StepContext
 from publishers.changes import MANAGER_FIELDS, Change, changes
-from publishers.deliveries import send_once
+from publishers.deliveries import Sent, send_once
 from publishers.transport.http import JsonHttp, check
 from publishers.transport.mail import Mailer, compose
+from state import keys
+from state.once import payload_hash
 from templates import environment, source_digest
 from templates.filters import day, short_day, span
 
@@ -102,21 +108,48 @@ class SummaryPublisher:
         }
 
     def publish(self, ctx: StepContext) -> Mapping[str, str]:
+        sent = self._deliver(ctx)
+        shown = payload_hash(self.input_of(ctx.booking))
+        if sent.payload_hash == shown or not sent.payload or not ctx.booking.is_live:
+            return {"message_id": sent.message_id}
+        # the "new" the manager got showed an older state (its answer was lost, the booking
+        # changed before SES reported): a "changed" from what it showed follows
+        previous = Booking.model_validate_json(sent.payload)
+        follow = replace(ctx, previous=previous, external_ids={"message_id": sent.message_id})
+        return {"message_id": self._deliver(follow).message_id}
+
+    def _deliver(self, ctx: StepContext) -> Sent:
+        """Send the summary ``ctx`` calls for, keyed by what it sends: ``new`` and an
+        unannounced cancellation once per booking, any other kind once per summary it follows
+        and content."""
         view = self.view(ctx)
         env = environment()
         name = "summary_unannounced" if view["kind"] == "cancelled_unannounced" else "summary"
         text = env.get_template(f"{name}.txt").render(s=view)
         html = env.get_template(f"{name}.html").render(s=view)
-        key = f"{ctx.idempotency_key}:manager"
-        if self._settings.webhook_url:
-            message_id = send_once(
-                self._deliveries, key, lambda _: self._post(ctx, view, text, html), tagged=False
-            )
+        shown = payload_hash(self.input_of(ctx.booking))
+        lane = keys.summary_lane(ctx.booking.key)
+        if view["kind"] in ("new", "cancelled_unannounced"):
+            key = keys.send_key(lane, view["kind"])
         else:
-            message_id = send_once(
-                self._deliveries, key, lambda tag: self._mail(ctx, view, text, html, tag)
+            key = keys.send_key(lane, view["kind"], ctx.external_ids.get("message_id", ""), shown)
+        payload = ctx.booking.model_dump_json()
+        if self._settings.webhook_url:
+            return send_once(
+                self._deliveries,
+                key,
+                lambda _: self._post(ctx, view, text, html, key.name),
+                payload_hash=shown,
+                payload=payload,
+                tagged=False,
             )
-        return {"message_id": message_id}
+        return send_once(
+            self._deliveries,
+            key,
+            lambda tag: self._mail(ctx, view, text, html, tag),
+            payload_hash=shown,
+            payload=payload,
+        )
 
     # --- what the summary says ---------------------------------------------------------------
     def view(self, ctx: StepContext) -> dict[str, Any]:
@@ -195,10 +228,12 @@ class SummaryPublisher:
         )
         return self._mailer.send(message, system="SES (summary)", tag=tag)
 
-    def _post(self, ctx: StepContext, view: Mapping[str, Any], text: str, html: str) -> str:
+    def _post(
+        self, ctx: StepContext, view: Mapping[str, Any], text: str, html: str, key: str
+    ) -> str:
         assert self._settings.webhook_url is not None
         headers = {
-            "Idempotency-Key": f"{ctx.idempotency_key}:manager",
+            "Idempotency-Key": key,
             "X-Booking-Id": ctx.booking.key,
         }
         body = webhook_body(view, text, html)

@@ -1,7 +1,8 @@
 """Forwarding confirmations in the state table: claimed once, marked mailed, listed for ``status``.
 
-One item per confirmation mail (:func:`state.keys.confirmation_key`), shown by ``charterhand
-status`` for ``SHOW_DAYS`` days; its TTL removes it a day after that. :mod:`worker.confirmations`
+One once-record (:mod:`state.once`) per confirmation mail (:func:`state.keys.confirmation_key`),
+with what the mail said, shown by ``charterhand status`` for ``SHOW_DAYS`` days; its TTL removes it
+a day after that. :mod:`worker.confirmations`
 mails the link and code to the manager between :meth:`ConfirmationRecords.claim` and
 :meth:`ConfirmationRecords.mailed`.
 """
@@ -10,14 +11,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from aws.errors import classify, error_code
+from aws.errors import classify
 from bookings import TransientError
 from state import keys
-from state.writes import CONDITION_FAILED, create
+from state.once import OnceTable
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -46,7 +46,9 @@ class PendingConfirmation:
 
 
 class ConfirmationRecords:
-    """The forwarding confirmations' items: who mails each one, and that it was mailed."""
+    """The forwarding confirmations' items: who mails each one, and that it was mailed. Each is
+    a once-record (:mod:`state.once`): in progress while a worker mails it, completed with SES's
+    message id."""
 
     def __init__(
         self,
@@ -58,70 +60,43 @@ class ConfirmationRecords:
         self.table_name = table_name
         self.dynamodb = dynamodb
         self.clock = clock
+        self._records = OnceTable(
+            table_name,
+            dynamodb,
+            failure=partial(classify, doing=DOING, step="confirmation"),
+            hold_seconds=CLAIM_SECONDS,
+            keep_days=SHOW_DAYS + 1,
+            clock=clock,
+        )
 
     def claim(self, email_id: str, *, provider: str, mailbox: str, code: str, link: str) -> bool:
         """Take the confirmation for this worker; False when it was already mailed.
 
-        The first delivery creates the record (a put that fails for a record already there,
-        returning it); a claim whose worker died is taken over once it expires
-        (``CLAIM_SECONDS``), over the expiry it had, so only one worker ever takes it over.
+        The first delivery creates the record in progress (a put that fails for a record
+        already there, returning it); a claim whose worker died is taken over once it expires
+        (``CLAIM_SECONDS``), over the start it had, so only one worker ever takes it over.
         Raises :class:`ConfirmationBusy` while another worker's claim holds.
         """
-        now = self.clock()
-        lease = {"N": f"{now + CLAIM_SECONDS:.3f}"}
-        item = {
-            **keys.confirmation_key(email_id),
+        shown = {
             "provider": {"S": provider},
             "mailbox": {"S": mailbox},
             "code": {"S": code},
             "link": {"S": link},
-            "received": {"N": f"{now:.3f}"},
-            "lease_expires": lease,
-            keys.TTL: {"N": str(int(now) + (SHOW_DAYS + 1) * 86400)},
+            "received": {"N": f"{self.clock():.3f}"},
         }
-        try:
-            refused = create(self.dynamodb, self.table_name, item)
-        except (ClientError, BotoCoreError) as exc:
-            raise classify(exc, DOING, step="confirmation") from exc
-        if refused is None:
+        key = keys.confirmation_key(email_id)
+        found = self._records.begin(key, extra=shown)
+        if found is None:
             return True
-        found: Any = refused.response.get("Item") or {}
-        if "message_id" in found:
+        if found.completed:
             return False
-        held = found.get("lease_expires", {}).get("N")
-        if held is not None and float(held) > now:
+        if not found.expired or not self._records.take_over(key, found):
             raise ConfirmationBusy(BUSY, step="confirmation")
-        self._take_over(email_id, lease, held or "0")
         return True
 
     def mailed(self, email_id: str, message_id: str) -> None:
         """The confirmation went out as SES's ``message_id``: nobody mails it again."""
-        try:
-            self.dynamodb.update_item(
-                TableName=self.table_name,
-                Key=keys.confirmation_key(email_id),
-                UpdateExpression="SET message_id = :sent REMOVE lease_expires",
-                ExpressionAttributeValues={":sent": {"S": message_id}},
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise classify(exc, DOING, step="confirmation") from exc
-
-    def _take_over(self, email_id: str, lease: dict[str, str], held: str) -> None:
-        """Claim a confirmation whose claim expired, over the expiry it had."""
-        try:
-            self.dynamodb.update_item(
-                TableName=self.table_name,
-                Key=keys.confirmation_key(email_id),
-                UpdateExpression="SET lease_expires = :lease",
-                ConditionExpression="attribute_not_exists(message_id) AND lease_expires = :held",
-                ExpressionAttributeValues={":lease": lease, ":held": {"N": held}},
-            )
-        except ClientError as exc:
-            if error_code(exc) == CONDITION_FAILED:
-                raise ConfirmationBusy(BUSY, step="confirmation") from exc
-            raise classify(exc, DOING, step="confirmation") from exc
-        except BotoCoreError as exc:
-            raise classify(exc, DOING, step="confirmation") from exc
+        self._records.complete(keys.confirmation_key(email_id), message_id)
 
 
 def pending_confirmations(

@@ -11,12 +11,19 @@ crew answer          ``booking#<booking key>``     ``answer#<crew id>``         
 photo quota, 1 hour  ``booking#<booking key>``     ``photos#<YYYYMMDDHH>``       links
 crew link token      ``token#<token id>``          ``token``                     crew_tokens
 crew links revoked   ``booking#<booking key>``     ``revoked#<crew id>``         crew_tokens
-email delivery       ``delivery#<idempotency>``    ``delivery``                  deliveries
+email delivery       ``delivery#<lane>``           ``<what it sends>``           deliveries
 SES event on a send  ``sesmail#<send tag>``        ``<SES message id>#<event>``  ses_events
 forwarding confirm.  ``forwarding#<email id>``     ``confirmation``              confirmations
 ===================  ============================  ============================  ==================
 
 .. [#] the booking, its version, lease and fence, its steps, and the emails it applied once.
+
+An email is keyed by what it sends (:class:`SendKey`): its *lane* names the booking (or the
+email) and the recipient (``crew-email:<booking key>:<crew id>``, ``summary:<booking key>:manager``,
+``forwarding-confirmation:<email id>:manager``); *what* names the message in that lane: ``new``
+(once per recipient and booking), or a kind with a digest of what makes it distinct (the message
+it follows and its content, :func:`send_key`). All of one recipient's sends share a partition, so
+one query finds a pending send that blocks the next (:mod:`publishers.deliveries`).
 
 The emails a booking applied once are a set in its state item, not items of their own. Keys
 are built here and nowhere else (tests/unit/test_state_keys.py fails on a prefix written elsewhere),
@@ -24,6 +31,8 @@ so a new item kind, or a changed prefix, is one edit that every reader and write
 """
 
 import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 #: the partition and sort key attributes, and the TTL attribute DynamoDB expires items by
@@ -39,7 +48,6 @@ TOKEN = "token#"  # noqa: S105 - a key prefix, not a secret
 TOKEN_SK = "token"  # noqa: S105 - a sort key, not a secret
 REVOKED = "revoked#"
 DELIVERY = "delivery#"
-DELIVERY_SK = "delivery"
 SES_EVENT = "sesmail#"
 FORWARDING = "forwarding#"
 CONFIRMATION_SK = "confirmation"
@@ -91,15 +99,83 @@ def revoked_key(booking_key: str, crew_id: str) -> Key:
     return _key(booking_pk(booking_key), REVOKED + crew_id)
 
 
-def delivery_key(idempotency_key: str) -> Key:
-    """One email's delivery record, by the idempotency key it is sent under."""
-    return _key(DELIVERY + idempotency_key, DELIVERY_SK)
+def step_idempotency_key(booking_key: str, step: str, input_hash: str) -> str:
+    """``<booking key>:<step>:<input hash>``: what one step publishes one input under (sent as
+    ``Idempotency-Key`` to the records APIs; a repeat creates nothing)."""
+    return f"{booking_key}:{step}:{input_hash}"
 
 
-def delivery_tag(idempotency_key: str) -> str:
+#: the one message in a lane that never goes twice: a recipient's first email about a booking
+FIRST = "new"
+#: the kind of a crew email that takes a member off the crew (it ends a round of ``new``)
+REMOVAL = "removed"
+
+
+@dataclass(frozen=True)
+class SendKey:
+    """What one email sends: to whom about what (``lane``), and which message (``what``)."""
+
+    lane: str
+    what: str
+
+    @property
+    def name(self) -> str:
+        """The whole key as one string (the webhook's ``Idempotency-Key``)."""
+        return f"{self.lane}:{self.what}"
+
+    @property
+    def tag(self) -> str:
+        """The SES message tag the send carries (:func:`delivery_tag`)."""
+        return delivery_tag(self.name)
+
+
+def crew_email_lane(booking_key: str, crew_id: str) -> str:
+    """Every email to one crew member about one booking."""
+    return f"crew-email:{booking_key}:{crew_id}"
+
+
+def summary_lane(booking_key: str) -> str:
+    """Every summary to the booking manager about one booking."""
+    return f"summary:{booking_key}:manager"
+
+
+def confirmation_send(email_id: str) -> SendKey:
+    """The manager's one email about one forwarding confirmation mail."""
+    return SendKey(f"forwarding-confirmation:{email_id}:manager", "link")
+
+
+def send_key(lane: str, kind: str, *distinct: str) -> SendKey:
+    """The message ``kind`` in ``lane``, told apart from the lane's other messages of that kind
+    by ``distinct`` (the message it follows, a digest of its content): a 16-hex digest of
+    them, so the key names no address and stays short."""
+    if not distinct:
+        return SendKey(lane, kind)
+    digest = hashlib.sha256("\x1f".join(distinct).encode()).hexdigest()[:16]
+    return SendKey(lane, f"{kind}:{digest}")
+
+
+def first_send(lane: str, earlier: Iterable[str]) -> SendKey:
+    """The recipient's ``new`` message: once per booking, and once more after each removal
+    (``earlier``: the ``what`` of every send in the lane). The count of removals is the same
+    on every retry of it, so the retry finds the same key."""
+    rounds = sum(1 for what in earlier if what.partition(":")[0] == REMOVAL)
+    return SendKey(lane, FIRST) if rounds == 0 else SendKey(lane, f"{FIRST}:{rounds}")
+
+
+def delivery_pk(lane: str) -> str:
+    """The partition holding every send in one lane."""
+    return DELIVERY + lane
+
+
+def delivery_key(key: SendKey) -> Key:
+    """One email's delivery record."""
+    return _key(delivery_pk(key.lane), key.what)
+
+
+def delivery_tag(name: str) -> str:
     """The SES message tag value a send carries: hex, as SES allows in tags, and no address in
     it. SES's events come back with it, and are kept under it (:func:`ses_events_pk`)."""
-    return hashlib.sha256(idempotency_key.encode()).hexdigest()
+    return hashlib.sha256(name.encode()).hexdigest()
 
 
 def ses_events_pk(tag: str) -> str:

@@ -6,7 +6,8 @@ confirmation link and code to the manager through SES, once per confirmation mai
 
 Once: a conditional write claims the confirmation before mailing (two deliveries of one email
 worked at once: the second retries later, then finds it mailed), and the delivery log, keyed by
-the email's id, keeps a worker that died between mailing and recording from mailing it again.
+what it sends (the email's id, to the manager), keeps a worker that died between mailing and
+recording from mailing it again. Both are once-records (:mod:`state.once`).
 """
 
 import time
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 from publishers.base import DeliveryLog
 from publishers.deliveries import send_once
 from publishers.transport.mail import Mailer, compose
+from state import keys
 from state.confirmations import ConfirmationRecords
 from trust.setup_mail import Confirmation
 from worker.admission import allowlisted
@@ -54,12 +56,13 @@ class ForwardingConfirmations:
         worked at once)."""
         if not self._claim(confirmation, email_id):
             return None
-        key = f"forwarding-confirmation:{email_id}:manager"
-        message_id = send_once(
-            self.deliveries, key, lambda tag: self._send(confirmation, email_id, tag)
+        sent = send_once(
+            self.deliveries,
+            keys.confirmation_send(email_id),
+            lambda tag: self._send(confirmation, email_id, tag),
         )
-        self.records.mailed(email_id, message_id)
-        return message_id
+        self.records.mailed(email_id, sent.message_id)
+        return sent.message_id
 
     def _claim(self, confirmation: Confirmation, email_id: str) -> bool:
         """Take the confirmation for this worker; False when it was already mailed."""

@@ -8,8 +8,6 @@ steps always move towards its *stored* state, so any order of delivery converges
 """
 
 import copy
-import hashlib
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
@@ -20,6 +18,8 @@ from typing import Any
 from bookings import Booking, BookingEvent, CharterhandError, TransientError, Waiting, reduce
 from bookings.errors import UnexpectedError
 from publishers.base import Publisher, StepContext
+from state import keys
+from state.once import payload_hash
 from state.store import BookingBusy, BookingRecord, StateConflict, StateStore, StepRecord
 
 #: how many times a state write is retried when other workers keep changing the booking
@@ -27,9 +27,9 @@ STATE_ATTEMPTS = 8
 
 
 def input_hash(value: Mapping[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of a step's input: what decides whether the step re-runs."""
-    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    """SHA-256 of the canonical JSON of a step's input: what decides whether the step re-runs
+    (a once-record's payload hash, :func:`state.once.payload_hash`)."""
+    return payload_hash(value)
 
 
 def dependency_order(publishers: Sequence[Publisher]) -> list[Publisher]:
@@ -234,7 +234,9 @@ class Orchestrator:
             booking=run.state,
             previous=step.published,
             external_ids=step.external_ids,
-            idempotency_key=f"{run.record.key}:{publisher.step}:{run.due[publisher.step]}",
+            idempotency_key=keys.step_idempotency_key(
+                run.record.key, publisher.step, run.due[publisher.step]
+            ),
             upstream={d: run.ids.get(d, {}) for d in publisher.depends_on},
         )
 

@@ -31,7 +31,7 @@ from sandbox.ingest import PASSING, new_message_id, ses_notification, with_ses_h
 from sandbox.ses import Accepted, SesStandIn
 from state.keys import DELIVERY as DELIVERY_PREFIX
 from state.keys import SES_EVENT as SES_EVENT_PREFIX
-from state.keys import delivery_tag
+from state.keys import SendKey
 from state.store import StateStore
 from tests.conftest import FIXTURES
 from tests.deploy.aws_calls import CALLS_ENV, PRINCIPAL_ENV, Call, append_call
@@ -271,17 +271,24 @@ class Journey:
         table = tf.output("table_name")
         items = self.deployment.client("dynamodb").scan(TableName=table)["Items"]
         sent = sorted(
-            (i["pk"]["S"].removeprefix(DELIVERY_PREFIX), i["message_id"]["S"])
-            for i in items
-            if i["pk"]["S"].startswith(DELIVERY_PREFIX) and i.get("state", {}).get("S") == "sent"
+            (
+                (
+                    SendKey(i["pk"]["S"].removeprefix(DELIVERY_PREFIX), i["sk"]["S"]),
+                    i["result"]["S"],
+                )
+                for i in items
+                if i["pk"]["S"].startswith(DELIVERY_PREFIX)
+                and i.get("status", {}).get("S") == "completed"
+            ),
+            key=lambda found: found[0].name,
         )
         assert sent, "the worker sent no email before SES could report on one"
-        key, message_id = sent[0]
-        tag = delivery_tag(key)
+        send, message_id = sent[0]
+        tag = send.tag
         config_set = tf.attribute("aws_sesv2_configuration_set.outbound", "arn")
         ses = SesStandIn(upstream="", configuration_set=config_set.rsplit("/", 1)[-1])
         env = self.worker_env()
-        whom = key.rsplit(":", 1)[-1]  # a crew member's id, or "manager"
+        whom = send.lane.rsplit(":", 1)[-1]  # a crew member's id, or "manager"
         people = {p.id: p.email for p in Fleet.model_validate_json(env["CHARTERHAND_FLEET"]).people}
         recipient = people.get(whom) or env["CHARTERHAND_MANAGER_ADDRESS"]
         accepted = Accepted(message_id, {SEND_TAG: tag}, recipient, "", "", "ok")

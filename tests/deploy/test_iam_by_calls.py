@@ -31,8 +31,8 @@ DOCUMENTED_UNUSED = {
     ("links_api", "UseTheDataKey: kms:Decrypt"),  # the function's KMS-encrypted environment
     # SES answers lost after it accepted, and SES refusing a send, are faults moto cannot be made
     # to show on terraform's stack; tests/integration/test_emails_once.py drives both paths
-    ("worker", "StateTable: dynamodb:Query"),  # SES's reports on a send whose answer was lost
     ("worker", "StateTable: dynamodb:DeleteItem"),  # the "sending" mark of a refused send
+    # (dynamodb:Query is used on every send: the recipient's lane is read for a pending send)
 }
 
 

@@ -72,9 +72,7 @@ def test_the_state_table_is_classified_alike_by_the_store_and_the_delivery_log(
     deliveries = DynamoDeliveryLog("state", client)
 
     assert family_of(lambda: store.load("boatsetter:xhqgmdh")) is expected
-    assert family_of(lambda: deliveries.recall("boatsetter:xhqgmdh:summary:abc:manager")) is (
-        expected
-    )
+    assert family_of(lambda: deliveries.lane("summary:boatsetter:xhqgmdh:manager")) is expected
 
 
 @pytest.mark.parametrize(("code", "status", "expected"), CASES)

@@ -1,80 +1,167 @@
-"""The delivery log contract, run against the in-memory log and the DynamoDB one (moto's server)."""
+"""The delivery log contract, run against the in-memory double (tests/support) and the DynamoDB
+log (moto's server): the same cases, the same answers."""
 
 import boto3
 import pytest
 
+from bookings import Waiting
 from publishers.base import DeliveryLog
-from publishers.deliveries import MemoryDeliveryLog, send_once
+from publishers.deliveries import send_once
+from state import keys
 from state.deliveries import DynamoDeliveryLog
+from state.ses_events import SesEvent, SesEventLog
 from state.store import create_table
+from tests.support.clock import FakeClock
+from tests.support.deliveries import MemoryDeliveryLog
+
+LANE = keys.crew_email_lane("boatsetter:xhqgmdh", "sam")
+NEW = keys.first_send(LANE, [])
+CHANGED = keys.send_key(LANE, "changed", "ses-1", "h2")
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(1000.0)
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
-def log(request) -> DeliveryLog:
+def log(request, clock) -> DeliveryLog:
     if request.param == "memory":
-        return MemoryDeliveryLog()
+        return MemoryDeliveryLog(report_wait_seconds=600, clock=clock)
     request.getfixturevalue("aws")
     create_table(boto3.client("dynamodb"), "charterhand-state")
-    return DynamoDeliveryLog("charterhand-state", boto3.client("dynamodb"), clock=lambda: 1000.0)
+    return DynamoDeliveryLog(
+        "charterhand-state", boto3.client("dynamodb"), report_wait_seconds=600, clock=clock
+    )
 
 
-def test_nothing_is_recalled_before_it_is_recorded(log):
-    assert log.recall("boatsetter:xhqgmdh:crew_email:abc:sam") is None
+def report(log, key: keys.SendKey, message_id: str) -> None:
+    """SES's event about the send tagged for ``key`` reaching the state table."""
+    if isinstance(log, MemoryDeliveryLog):
+        log.report(key, message_id)
+        return
+    SesEventLog("charterhand-state", boto3.client("dynamodb")).record(
+        SesEvent("Send", message_id, key.tag)
+    )
 
 
-def test_a_recorded_message_is_recalled_by_its_key(log):
-    log.record("boatsetter:xhqgmdh:crew_email:abc:sam", "ses-1")
+def test_nothing_is_in_a_lane_before_it_is_sent(log):
+    assert log.lane(LANE) == []
 
-    assert log.recall("boatsetter:xhqgmdh:crew_email:abc:sam") == "ses-1"
-    assert log.recall("boatsetter:xhqgmdh:crew_email:abc:alex") is None
+
+def test_a_recorded_message_is_in_its_lane_only(log):
+    log.record(NEW, "ses-1", payload_hash="h1", payload="{}")
+
+    [record] = log.lane(LANE)
+    assert (record.what, record.result, record.payload_hash, record.completed) == (
+        "new",
+        "ses-1",
+        "h1",
+        True,
+    )
+    assert log.lane(keys.crew_email_lane("boatsetter:xhqgmdh", "alex")) == []
 
 
 def test_send_once_sends_the_first_time_only(log):
     sent = []
 
     def send(tag):
-        sent.append(1)
+        sent.append(tag)
         return f"ses-{len(sent)}"
 
-    first = send_once(log, "k", send)
-    again = send_once(log, "k", send)
+    first = send_once(log, NEW, send, payload_hash="h1", payload="{}")
+    again = send_once(log, NEW, send, payload_hash="h2", payload="{}")
 
-    assert (first, again, len(sent)) == ("ses-1", "ses-1", 1)
+    assert (first.message_id, again.message_id, len(sent)) == ("ses-1", "ses-1", 1)
+    assert sent == [NEW.tag]
+    assert again.payload_hash == "h1"  # what the email sent showed, not what was asked now
 
 
 def test_dynamodb_items_expire_and_stay_out_of_booking_partitions(aws):
     create_table(boto3.client("dynamodb"), "charterhand-state")
     client = boto3.client("dynamodb")
     DynamoDeliveryLog("charterhand-state", client, keep_days=35, clock=lambda: 1000.0).record(
-        "boatsetter:xhqgmdh:summary:abc:manager", "ses-9"
+        keys.send_key(keys.summary_lane("boatsetter:xhqgmdh"), "new"), "ses-9"
     )
 
     [item] = client.scan(TableName="charterhand-state")["Items"]
-    assert item["pk"]["S"] == "delivery#boatsetter:xhqgmdh:summary:abc:manager"
+    assert item["pk"]["S"] == "delivery#summary:boatsetter:xhqgmdh:manager"
+    assert item["sk"]["S"] == "new"
     assert item["expires_at"]["N"] == str(1000 + 35 * 86400)
 
 
-def test_a_mark_is_made_once_and_then_reports_its_age(log):
-    assert log.mark("k") is None
-    age = log.mark("k")
-    assert age is not None
-    assert age >= 0
+def test_a_mark_is_made_once_and_then_reports_its_age(log, clock):
+    assert log.mark(NEW, payload_hash="h1", payload="{}") is None
+    clock.now += 30
+    found = log.mark(NEW, payload_hash="h1", payload="{}")
+    assert found is not None
+    assert (found.completed, found.age, found.expired) == (False, 30, False)
 
 
 def test_an_unmarked_key_can_be_marked_afresh(log):
-    log.mark("k")
-    log.unmark("k")
-    assert log.mark("k") is None
+    log.mark(NEW, payload_hash="h1", payload="{}")
+    log.unmark(NEW)
+    assert log.mark(NEW, payload_hash="h1", payload="{}") is None
 
 
-def test_recording_replaces_the_mark(log):
-    log.mark("k")
-    log.record("k", "ses-1")
-    assert log.recall("k") == "ses-1"
-    log.unmark("k")  # a sent record is never dropped as if it were a mark
-    assert log.recall("k") == "ses-1"
+def test_recording_replaces_the_mark_and_keeps_what_it_showed(log):
+    log.mark(NEW, payload_hash="h1", payload='{"a": 1}')
+    log.record(NEW, "ses-1")
+    log.unmark(NEW)  # a sent record is never dropped as if it were a mark
+
+    [record] = log.lane(LANE)
+    assert (record.result, record.payload_hash, record.payload) == ("ses-1", "h1", '{"a": 1}')
+
+
+def test_an_expired_mark_is_taken_over_once(log, clock):
+    log.mark(NEW, payload_hash="h1", payload="{}")
+    clock.now += 601
+    [found] = log.lane(LANE)
+
+    assert found.expired
+    assert log.remark(NEW, found, payload_hash="h2", payload="{}")
+    assert not log.remark(NEW, found, payload_hash="h2", payload="{}")  # someone else's now
 
 
 def test_nothing_is_reported_before_ses_says_so(log):
-    log.mark("k")
-    assert log.reported("k") is None
+    log.mark(NEW, payload_hash="h1", payload="{}")
+    assert log.reported(NEW) is None
+    report(log, NEW, "ses-7")
+    assert log.reported(NEW) == "ses-7"
+
+
+def test_a_pending_send_blocks_the_next_send_to_that_recipient_until_ses_reports(log, clock):
+    sent = []
+
+    def send(tag):
+        sent.append(tag)
+        return f"ses-{len(sent)}"
+
+    log.mark(NEW, payload_hash="h1", payload="{}")  # sent, its answer lost
+    clock.now += 5
+    with pytest.raises(Waiting):
+        send_once(log, CHANGED, send, payload_hash="h2", payload="{}")
+    report(log, NEW, "ses-0")
+    changed = send_once(log, CHANGED, send, payload_hash="h2", payload="{}")
+
+    assert (changed.message_id, sent) == ("ses-1", [CHANGED.tag])
+    assert {r.what: r.result for r in log.lane(LANE)} == {"new": "ses-0", CHANGED.what: "ses-1"}
+
+
+def test_a_pending_send_stops_blocking_once_its_wait_is_over(log, clock):
+    log.mark(NEW, payload_hash="h1", payload="{}")
+    clock.now += 601  # SES never reported: it never took it
+
+    changed = send_once(log, CHANGED, lambda tag: "ses-1", payload_hash="h2", payload="{}")
+
+    assert changed.message_id == "ses-1"
+
+
+def test_another_recipients_pending_send_blocks_nothing(log):
+    log.mark(
+        keys.first_send(keys.crew_email_lane("boatsetter:xhqgmdh", "alex"), []),
+        payload_hash="h",
+        payload="{}",
+    )
+
+    assert send_once(log, NEW, lambda tag: "ses-1").message_id == "ses-1"

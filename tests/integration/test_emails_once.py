@@ -1,4 +1,4 @@
-"""Emails sent once, as far as SES allows (issue 11, point 7).
+"""Emails sent once, as far as SES allows (issue 11, point 7; issue 18, point 5).
 
 SES is moto's, behind ``sandbox.ses.SesStandIn``, which loses answers after SES accepted the
 email and publishes SES-shaped Send/Delivery events to an SQS queue in SES's place (moto emits
@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from bookings import MarginPolicy, TransientError, Waiting, default_fleet
-from publishers.deliveries import MemoryDeliveryLog
+from publishers.crew_email import CrewEmailPublisher, CrewEmailSettings
 from publishers.summary import SummaryPublisher, SummarySettings
 from publishers.transport.mail import Mailer
 from sandbox.ses import SesStandIn, serving
@@ -18,7 +18,15 @@ from state.deliveries import DynamoDeliveryLog
 from state.ses_events import SesEventLog
 from state.store import create_table
 from tests.support.clock import FakeClock
-from tests.support.publishing import booking, context
+from tests.support.deliveries import MemoryDeliveryLog
+from tests.support.publishing import (
+    MemoryLinkIssuer,
+    booking,
+    context,
+    lifecycle,
+    parts,
+    sent_mail,
+)
 from worker.ses_events import SesEventConsumer
 
 TABLE = "charterhand-state"
@@ -55,6 +63,23 @@ def deliveries(clock):
 @pytest.fixture
 def consumer(events_queue):
     return SesEventConsumer(boto3.client("sqs"), events_queue, SesEventLog(TABLE))
+
+
+CREW_PAGE = {"crew_page": {"url": "https://site.example/crew/0123456789abcdef.html"}}
+
+
+def crew(deliveries) -> CrewEmailPublisher:
+    settings = CrewEmailSettings(
+        from_address=f"crew@{SENDING_DOMAIN}",
+        manager_address="manager@example.com",
+        links_api_base_url="https://links.example",
+    )
+    return CrewEmailPublisher(default_fleet(), settings, MemoryLinkIssuer(), Mailer(), deliveries)
+
+
+def kinds_to(ses: SesStandIn, address: str) -> list[str]:
+    """What SES accepted for one recipient, by kind, in order."""
+    return [a.kind for a in ses.accepted if address in a.to]
 
 
 def summary(deliveries) -> SummaryPublisher:
@@ -134,3 +159,91 @@ def test_a_throttled_send_never_reached_ses_and_goes_again_at_once(ses, deliveri
 
     [accepted] = ses.accepted
     assert ids == {"message_id": accepted.message_id}
+
+
+def test_a_change_while_a_new_crew_email_is_pending_never_sends_new_twice(
+    aws, ses, deliveries, consumer, clock
+):
+    """Issue 18, point 5: the lost "new" blocks the member's lane until SES reports on it."""
+    publisher = crew(deliveries)
+    new, modified, _ = lifecycle()
+    ses.lose_next(1)  # SES accepts Sam's "new"; its answer is lost
+
+    with pytest.raises(TransientError):
+        publisher.publish(context(publisher, new, upstream=CREW_PAGE))
+    clock.now += 5  # the booking changes before SES's report reached the state table
+    changed = context(publisher, modified, upstream=CREW_PAGE)
+    with pytest.raises(Waiting):
+        publisher.publish(changed)
+    assert kinds_to(ses, "sam@example.com") == ["new"]
+    consumer.poll_once(wait_seconds=0)  # SES's report settles the pending send
+    ids = publisher.publish(changed)
+
+    assert kinds_to(ses, "sam@example.com") == ["new", "changed"]
+    assert kinds_to(ses, "alex@example.com") == ["new"]
+    [sams_change] = [a for a in ses.accepted if "sam@" in a.to and a.kind == "changed"]
+    assert ids["sam"] == sams_change.message_id
+    [mail] = [m for m in sent_mail(aws) if "sam@" in m["To"] and "Changed" in m["Subject"]]
+    assert "Party size: 6 → 8" in parts(mail)["text/plain"]  # what Sam's "new" said → now
+    assert publisher.publish(changed) == ids  # and nothing more on a replay
+
+
+def test_a_crew_email_pending_past_the_wait_is_superseded_not_doubled(ses, deliveries, clock):
+    publisher = crew(deliveries)
+    new, modified, _ = lifecycle()
+    ses.refuse_next(1)  # a 500 before SES took Sam's "new": indistinguishable from a lost answer
+
+    with pytest.raises(TransientError):
+        publisher.publish(context(publisher, new, upstream=CREW_PAGE))
+    clock.now += 601  # SES never reported on it: it never took it
+    publisher.publish(context(publisher, modified, upstream=CREW_PAGE))
+
+    assert kinds_to(ses, "sam@example.com") == ["new"]
+    assert kinds_to(ses, "alex@example.com") == ["new"]
+
+
+def test_two_different_changes_are_two_changed_emails(ses, deliveries):
+    publisher = crew(deliveries)
+    new, modified, _ = lifecycle()
+    bigger = modified.model_copy(update={"party_size": 10})
+
+    ids = publisher.publish(context(publisher, new, upstream=CREW_PAGE))
+    ids = publisher.publish(context(publisher, modified, previous=new, ids=ids, upstream=CREW_PAGE))
+    again = context(publisher, bigger, previous=modified, ids=ids, upstream=CREW_PAGE)
+    ids = publisher.publish(again)
+
+    assert kinds_to(ses, "sam@example.com") == ["new", "changed", "changed"]
+    assert publisher.publish(again) == ids  # the worker died before storing the ids
+
+
+def test_a_change_while_the_summary_is_pending_never_sends_new_twice(
+    ses, deliveries, consumer, clock
+):
+    publisher = summary(deliveries)
+    new, modified, _ = lifecycle()
+    ses.lose_next(1)
+
+    with pytest.raises(TransientError):
+        publisher.publish(context(publisher, new))
+    clock.now += 5
+    with pytest.raises(Waiting):
+        publisher.publish(context(publisher, modified))
+    consumer.poll_once(wait_seconds=0)
+    publisher.publish(context(publisher, modified))
+
+    assert kinds_to(ses, "manager@example.com") == ["new", "changed"]
+
+
+def test_a_members_pending_send_holds_only_their_own_emails(ses, deliveries, clock):
+    publisher = crew(deliveries)
+    ctx = context(publisher, booking(), upstream=CREW_PAGE)
+    ses.lose_next(1)  # Sam's "new": SES took it, the answer was lost; Alex's was never tried
+
+    with pytest.raises(TransientError):
+        publisher.publish(ctx)
+    clock.now += 5
+    with pytest.raises(Waiting):
+        publisher.publish(ctx)
+
+    assert kinds_to(ses, "sam@example.com") == ["new"]
+    assert kinds_to(ses, "alex@example.com") == ["new"]  # not held behind Sam's lane

@@ -14,11 +14,11 @@ import boto3
 import pytest
 
 from bookings import default_fleet
-from publishers.deliveries import MemoryDeliveryLog
 from publishers.transport.mail import Mailer
 from sandbox.stack import LocalStack
 from state.confirmations import CLAIM_SECONDS, ConfirmationBusy, pending_confirmations
 from tests.support.cli import charterhand
+from tests.support.deliveries import MemoryDeliveryLog
 from tests.support.gmail import CODE, GERMAN, LINK, OWNER, confirmation_mail
 from tests.support.pipeline import send_raw, settle_all
 from tests.support.publishing import parts, sent_mail

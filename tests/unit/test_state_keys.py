@@ -110,7 +110,7 @@ def test_each_item_kind_keeps_its_documented_key():
         "answer": keys.answer_key("k", "sam"),
         "photos": keys.photo_quota_key("k", window),
         "token": keys.token_key("0123"),
-        "delivery": keys.delivery_key("crew-email:k:1:sam"),
+        "delivery": keys.delivery_key(keys.first_send(keys.crew_email_lane("k", "sam"), [])),
         "ses event": keys.ses_event_key("t", "m-1", "Send"),
         "confirmation": keys.confirmation_key("ses-1"),
     } == {
@@ -118,7 +118,7 @@ def test_each_item_kind_keeps_its_documented_key():
         "answer": {"pk": {"S": "booking#k"}, "sk": {"S": "answer#sam"}},
         "photos": {"pk": {"S": "booking#k"}, "sk": {"S": "photos#2027030214"}},
         "token": {"pk": {"S": "token#0123"}, "sk": {"S": "token"}},
-        "delivery": {"pk": {"S": "delivery#crew-email:k:1:sam"}, "sk": {"S": "delivery"}},
+        "delivery": {"pk": {"S": "delivery#crew-email:k:sam"}, "sk": {"S": "new"}},
         "ses event": {"pk": {"S": "sesmail#t"}, "sk": {"S": "m-1#Send"}},
         "confirmation": {"pk": {"S": "forwarding#ses-1"}, "sk": {"S": "confirmation"}},
     }
@@ -131,7 +131,7 @@ def test_keys_read_back_what_they_name():
 
 
 def test_a_send_tag_is_hex_and_names_no_address():
-    tag = keys.delivery_tag("crew-email:k:1:sam@example.com")
+    tag = keys.send_key(keys.crew_email_lane("k", "sam"), "changed", "ses-1", "h").tag
     assert len(tag) == 64
     assert set(tag) <= set("0123456789abcdef")
     assert keys.ses_events_pk(tag) == f"sesmail#{tag}"
@@ -145,3 +145,32 @@ def test_the_table_owners_modules_would_fail_the_check():
 
 def test_every_source_folder_exists():
     assert all((ROOT / folder).is_dir() for folder in SOURCE_DIRS), Path(ROOT)
+
+
+def test_an_email_is_keyed_by_booking_recipient_and_kind():
+    lane = keys.crew_email_lane("boatsetter:xhqgmdh", "sam")
+    assert keys.first_send(lane, []) == keys.SendKey(lane, "new")
+    assert keys.summary_lane("boatsetter:xhqgmdh") == "summary:boatsetter:xhqgmdh:manager"
+    assert keys.confirmation_send("ses-1").name == "forwarding-confirmation:ses-1:manager:link"
+
+
+def test_two_different_changes_are_two_keys_and_the_same_change_is_one():
+    lane = keys.crew_email_lane("k", "sam")
+    one = keys.send_key(lane, "changed", "ses-1", "h1")
+    assert one == keys.send_key(lane, "changed", "ses-1", "h1")
+    assert one != keys.send_key(lane, "changed", "ses-1", "h2")  # other content
+    assert one != keys.send_key(lane, "changed", "ses-2", "h1")  # follows another message
+    assert one.what.startswith("changed:")
+
+
+def test_new_goes_once_per_round_of_the_member_on_the_crew():
+    lane = keys.crew_email_lane("k", "sam")
+    removal = keys.send_key(lane, keys.REMOVAL, "ses-1").what
+    assert keys.first_send(lane, ["new", "changed:ab"]).what == "new"
+    assert keys.first_send(lane, ["new", removal]).what == "new:1"
+
+
+def test_a_steps_idempotency_key_names_booking_step_and_input():
+    assert keys.step_idempotency_key("boatsetter:x", "calendar", "ab12") == (
+        "boatsetter:x:calendar:ab12"
+    )

@@ -20,9 +20,9 @@ from bookings import (
     default_fleet,
 )
 from publishers.crew_email import CrewEmailPublisher, CrewEmailSettings
-from publishers.deliveries import MemoryDeliveryLog
 from publishers.transport.mail import Mailer
 from sandbox.aws import MotoServer
+from tests.support.deliveries import MemoryDeliveryLog
 from tests.support.publishing import (
     MemoryLinkIssuer,
     booking,

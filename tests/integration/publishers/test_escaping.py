@@ -11,9 +11,9 @@ from bs4 import BeautifulSoup
 
 from bookings import Kind, MarginPolicy, default_fleet
 from publishers.crew_email import CrewEmailPublisher, CrewEmailSettings
-from publishers.deliveries import MemoryDeliveryLog
 from publishers.summary import SummaryPublisher, SummarySettings
 from publishers.transport.mail import Mailer
+from tests.support.deliveries import MemoryDeliveryLog
 from tests.support.publishing import MemoryLinkIssuer, booking, context, parts, sent_mail
 
 NAME = '<script>alert("pwned")</script> O\'Brien & "Sons"'

@@ -16,7 +16,6 @@ from bookings import Booking, MarginPolicy, default_fleet
 from publishers.base import Publisher
 from publishers.calendar import CalendarConfig, CalendarPublisher, calendar_api
 from publishers.crew_email import CrewEmailPublisher, CrewEmailSettings
-from publishers.deliveries import MemoryDeliveryLog
 from publishers.scc import SccPublisher, scc_api
 from publishers.summary import SummaryPublisher, SummarySettings
 from publishers.transport.http import JsonHttp
@@ -24,6 +23,7 @@ from publishers.transport.mail import Mailer
 from sandbox.calendar import CalendarSandbox
 from sandbox.scc import SccSandbox
 from tests.integration.publishers.conftest import DASHBOARD_TOKEN, SCC_KEY
+from tests.support.deliveries import MemoryDeliveryLog
 from tests.support.publishing import MemoryLinkIssuer, context, lifecycle, parts, sent_mail
 
 PAGES = {

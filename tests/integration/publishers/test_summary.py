@@ -17,10 +17,10 @@ from bookings import (
     TransientError,
     default_fleet,
 )
-from publishers.deliveries import MemoryDeliveryLog
 from publishers.summary import SummaryPublisher, SummarySettings
 from publishers.transport.http import HttpPolicy, JsonHttp
 from publishers.transport.mail import Mailer
+from tests.support.deliveries import MemoryDeliveryLog
 from tests.support.publishing import booking, context, lifecycle, parts, sent_mail
 
 MANAGER = "manager@jada.example"
@@ -190,7 +190,7 @@ def test_the_webhook_receives_the_summary_as_json_with_exact_numbers(httpserver)
         "net_percent": "34.4",
     }
     assert body["links"]["calendar_entry"] == "cal-1"
-    assert request.headers["Idempotency-Key"].startswith("boatsetter:xhqgmdh:summary:")
+    assert request.headers["Idempotency-Key"] == "summary:boatsetter:xhqgmdh:manager:new"
 
 
 def test_the_webhook_follows_apps_scripts_redirect_with_a_get(httpserver):

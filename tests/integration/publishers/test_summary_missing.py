@@ -8,10 +8,10 @@ import pytest
 from bs4 import BeautifulSoup
 
 from bookings import Kind, MarginPolicy, default_fleet
-from publishers.deliveries import MemoryDeliveryLog
 from publishers.summary import SummaryPublisher, SummarySettings
 from publishers.transport.http import HttpPolicy, JsonHttp
 from publishers.transport.mail import Mailer
+from tests.support.deliveries import MemoryDeliveryLog
 from tests.support.publishing import booking, context, parts, sent_mail
 
 LABELS = ("seats booked", "trip total")
