@@ -283,7 +283,7 @@ class _Reading:
     def _headlines(self) -> list[str]:
         """The body's first lines above its first field (a heading, a greeting, a lead-in)."""
         for doc in self.original.content.docs():
-            first_pair = next((p.line for p in doc.pairs if p.fields), len(doc.lines))
+            first_pair = doc.pairs[0].line if doc.pairs else len(doc.lines)
             lines = [line.replace(CELL, " ") for line in doc.lines[:first_pair] if line]
             if lines:
                 return lines[:MAX_HEADLINES]
