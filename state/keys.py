@@ -13,6 +13,7 @@ crew link token      ``token#<token id>``          ``token``                    
 email delivery       ``delivery#<idempotency>``    ``delivery``                  deliveries
 SES event on a send  ``sesmail#<send tag>``        ``<SES message id>#<event>``  ses_events
 forwarding confirm.  ``forwarding#<email id>``     ``confirmation``              confirmations
+DLQ limit            ``intake#dlq-limit``          ``intake``                    intake
 ===================  ============================  ============================  ==================
 
 .. [#] the booking, its version, lease and fence, its steps, and the emails it applied once.
@@ -41,6 +42,10 @@ DELIVERY_SK = "delivery"
 SES_EVENT = "sesmail#"
 FORWARDING = "forwarding#"
 CONFIRMATION_SK = "confirmation"
+INTAKE = "intake#"
+INTAKE_SK = "intake"
+#: the one DLQ limit every worker shares
+DLQ_LIMIT = "dlq-limit"
 
 Key = dict[str, dict[str, str]]
 
@@ -113,3 +118,8 @@ def confirmation_key(email_id: str) -> Key:
 def email_id_of(pk: str) -> str:
     """The email id a ``forwarding#`` partition key names."""
     return pk.removeprefix(FORWARDING)
+
+
+def intake_key(name: str = DLQ_LIMIT) -> Key:
+    """The record that says whether the workers take messages (the shared DLQ limit)."""
+    return _key(INTAKE + name, INTAKE_SK)

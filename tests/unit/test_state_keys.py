@@ -23,6 +23,7 @@ PREFIXES = (
     keys.DELIVERY,
     keys.SES_EVENT,
     keys.FORWARDING,
+    keys.INTAKE,
 )
 
 
@@ -112,6 +113,7 @@ def test_each_item_kind_keeps_its_documented_key():
         "delivery": keys.delivery_key("crew-email:k:1:sam"),
         "ses event": keys.ses_event_key("t", "m-1", "Send"),
         "confirmation": keys.confirmation_key("ses-1"),
+        "dlq limit": keys.intake_key(),
     } == {
         "state": {"pk": {"S": "booking#k"}, "sk": {"S": "state"}},
         "answer": {"pk": {"S": "booking#k"}, "sk": {"S": "answer#sam"}},
@@ -120,6 +122,7 @@ def test_each_item_kind_keeps_its_documented_key():
         "delivery": {"pk": {"S": "delivery#crew-email:k:1:sam"}, "sk": {"S": "delivery"}},
         "ses event": {"pk": {"S": "sesmail#t"}, "sk": {"S": "m-1#Send"}},
         "confirmation": {"pk": {"S": "forwarding#ses-1"}, "sk": {"S": "confirmation"}},
+        "dlq limit": {"pk": {"S": "intake#dlq-limit"}, "sk": {"S": "intake"}},
     }
 
 
