@@ -2,20 +2,23 @@
 holds the run of dead letters and the stop, so the workers count together and stop together.
 
 **Counting.** Each admitted message's final outcome moves the shared run on
-(:class:`worker.policy.DlqLimit` says how): a dead letter is a write conditional on the version
-it was computed from (retried on the record a lost race returns, no extra read); a done or
-ignored message is one conditional write that ends the run, and changes nothing when there is
-none. Outsider mail and retries cost nothing.
+(:class:`worker.policy.DlqLimit` says how). A dead letter is a write conditional on the version
+it was computed from, retried on the record a lost race returns (no extra read), one at a time
+in a process, so only other workers race it. A done or ignored message is one conditional write
+that ends the run, and changes nothing when there is none. Outsider mail and retries cost
+nothing.
 
 **Looking.** :meth:`SharedDlqLimit.stopped` answers from what this process last read or wrote,
 and reads the record again (one strongly consistent read) when that is older than
-``refresh_seconds``: the loop asks on every receive, so a worker costs at most one read per
-``refresh_seconds`` (5 s: 17,280 reads a day, a few cents a month on demand) and notices a stop,
-or a resume, within that time. A record it cannot read or write changes nothing: the worker goes
-on as it last knew, and says so in a warning.
+``refresh_seconds``: the loop asks before every receive, so a worker costs at most one read per
+``refresh_seconds`` (5 s: 17,280 reads a day, about half a million a month: well under a dollar
+on demand, and nothing next to a partition's limits) and notices a stop, or a resume, within
+that time. A record it cannot read or write changes nothing: the worker goes on as it last
+knew, and says so in a warning.
 """
 
 import math
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -33,7 +36,9 @@ log = structlog.get_logger("charterhand.worker")
 #: how old the last look at the record may be before the next question reads it again
 REFRESH_SECONDS = 5.0
 #: tries at counting one dead letter while other workers write the record at the same time
-ATTEMPTS = 8
+ATTEMPTS = 16
+#: the longest pause between two tries (drawn at random below it, so racing workers part)
+RETRY_PAUSE_SECONDS = 0.05
 
 
 class LimitRecords(Protocol):
@@ -71,6 +76,8 @@ class SharedDlqLimit:
         self.clock = clock
         self.monotonic = monotonic
         self._lock = threading.Lock()
+        #: one dead letter counted at a time here: only other workers race this one's writes
+        self._counting = threading.Lock()
         self._record = IntakeRecord()
         self._seen_at = -math.inf
 
@@ -80,7 +87,8 @@ class SharedDlqLimit:
             return None
         try:
             if outcome.ending is Ending.DEAD_LETTER:
-                return self._count(outcome)
+                with self._counting:
+                    return self._count(outcome)
             self._remember(self.records.end_streak())
         except CharterhandError as exc:
             log.warning("could not update the shared DLQ limit", error=exc.reason)
@@ -102,7 +110,9 @@ class SharedDlqLimit:
 
     def _count(self, outcome: Outcome) -> IntakeStop | None:
         record = self._known()
-        for _ in range(ATTEMPTS):
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                time.sleep(random.random() * RETRY_PAUSE_SECONDS)  # noqa: S311 - jitter
             if record.stopped:  # stopped already: the run is over
                 return None
             now = self.clock()
