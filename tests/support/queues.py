@@ -54,7 +54,7 @@ class ScriptedHandler:
         if script == "outsider-ignored":
             return Outcome(Ending.IGNORED, "SES spam verdict FAIL", ReasonClass.UNTRUSTED)
         if script == "outsider-parse":
-            return Outcome.of_error(UnreadableBody("unreadable body: body is not JSON"))
+            return Outcome.of_error(UnreadableBody("body is not JSON"))
         if script == "done":
             return Outcome(
                 Ending.DONE,
