@@ -31,12 +31,14 @@ from publishers.transport.api import lambda_client
 from publishers.transport.http import HttpPolicy
 from publishers.transport.mail import Mailer, ses_client
 from state.deliveries import DynamoDeliveryLog
+from state.intake import IntakeRecords
 from state.ses_events import SesEventLog
 from state.store import StateStore
 from trust.original_dkim import KeyLookup, dns_txt
 from worker.budget import ByteBudget, email_budget_bytes
 from worker.confirmations import ForwardingConfirmations
 from worker.fetching import RawEmails
+from worker.intake import SharedDlqLimit
 from worker.loop import OutcomeHook, Worker
 from worker.orchestrate import Orchestrator, dependency_order
 from worker.outcomes import Outcome
@@ -162,9 +164,11 @@ def build_worker(
     message the queue failed to settle is not reported: it comes back. An exception in the hook
     is logged and changes nothing. The demo learns each email's outcome from it.
 
-    **The DLQ limit.** ``dlq_limit_count`` dead letters in a row of one reason class within
-    ``dlq_limit_window_seconds`` stop the worker taking messages (:class:`worker.policy.DlqLimit`;
-    0 turns the limit off) until it is restarted; it then writes ``IntakeStopped`` each minute."""
+    **The DLQ limit.** ``dlq_limit_count`` admitted emails dead-lettered in a row for one reason
+    class within ``dlq_limit_window_seconds``, counted by all workers together in one record of
+    the state table (:class:`worker.intake.SharedDlqLimit`; 0 turns the limit off), stop every
+    worker taking messages until ``charterhand intake resume``; meanwhile each writes
+    ``IntakeStopped`` each minute."""
     threads = settings.worker_threads
     metrics = metrics or Metrics(settings.metrics_namespace)
     clients = clients or Clients.from_environment(
@@ -207,7 +211,12 @@ def build_worker(
         max_seconds=settings.retry_max_seconds,
     )
     dlq_limit = (
-        DlqLimit(count=settings.dlq_limit_count, window_seconds=settings.dlq_limit_window_seconds)
+        SharedDlqLimit(
+            DlqLimit(
+                count=settings.dlq_limit_count, window_seconds=settings.dlq_limit_window_seconds
+            ),
+            IntakeRecords(settings.table_name, clients.dynamodb),
+        )
         if settings.dlq_limit_count
         else None
     )

@@ -7,7 +7,7 @@ checked against), and the emitter the loop's hooks and the orchestrator's step h
 | EnqueueToSettled | Milliseconds | Outcome                       | settled message         |
 | StepLatency      | Milliseconds | Step                          | publisher step run      |
 | StepFailures     | Count        | Step                          | step run (1 failed, 0 not) |
-| IntakeStopped    | Count        | (none)                        | minute the DLQ limit holds (1) |
+| IntakeStopped    | Count        | (none); ReasonClass           | minute the DLQ limit holds (1) |
 | MissingValues    | Count        | Field                         | state written, per field (0/1) |
 
 ``EnqueueToSettled`` runs from SQS's SentTimestamp (SNS delivered the notification) to the
@@ -26,11 +26,12 @@ states went out without the field, its Average their share. A line with a 1 carr
 label-like words the booking's emails used that no field is known by (``Labels``, a member, not
 a dimension: label words only, never a value), for the operator to teach under ``[parsing]``.
 
-``IntakeStopped`` is 1 whenever a worker's DLQ limit (:class:`worker.policy.DlqLimit`) has
-stopped it taking messages: once when it trips, then once a minute for as long as that worker
-runs, so the alarm on it (monitoring.tf, ``worker_intake_stopped``) stays in ALARM until the
-worker is restarted. Its line names the reason class and the count (members, not dimensions).
-The dashboard charts it too, beside that alarm's threshold.
+``IntakeStopped`` is 1 whenever the shared DLQ limit (:class:`worker.intake.SharedDlqLimit`)
+holds a worker's intake stopped: once when it sees the stop, then once a minute until
+``charterhand intake resume`` clears it, so the alarm on it (monitoring.tf,
+``worker_intake_stopped``, on the series without dimensions) stays in ALARM until then. It is
+written without dimensions (the alarm's series) and by ``ReasonClass`` (the dashboard's chart
+names the class); the line also carries the count and when intake stopped (members).
 """
 
 import time
@@ -70,7 +71,7 @@ STEP_LATENCY = Metric("StepLatency", "Milliseconds", (("Step",),))
 STEP_FAILURES = Metric("StepFailures", "Count", (("Step",),))
 MISSING_VALUES = Metric("MissingValues", "Count", (("Field",),))
 
-INTAKE_STOPPED = Metric("IntakeStopped", "Count", ((),))
+INTAKE_STOPPED = Metric("IntakeStopped", "Count", ((), ("ReasonClass",)))
 
 #: every metric the worker charts; infra/terraform/monitoring.tf's dashboard is tested against it
 METRICS = (EMAILS, ENQUEUE_TO_SETTLED, STEP_LATENCY, STEP_FAILURES, MISSING_VALUES)
@@ -122,6 +123,7 @@ class Metrics:
             "event": "metrics",
             "ReasonClass": stop.reason_class.value,
             "DeadLetters": stop.count,
+            "StoppedAt": round(stop.stopped_at, 3),
             INTAKE_STOPPED.name: 1,
         }
         self._emit(self.clock(), [_directive(INTAKE_STOPPED)], members)

@@ -10,8 +10,9 @@ code  name            when
 0     OK              the command did what was asked
 1     FAILED          it could not: AWS refused or is unreachable (no credentials, a missing
                       queue, access denied), no such dead letter, a replay's sends failed, a
-                      purge not confirmed, demo emails that did not settle; ``status`` also
-                      for missing settings (it always has, and tests and scripts rely on it)
+                      purge not confirmed, demo emails that did not settle, ``worker --once``
+                      while the DLQ limit holds intake stopped; ``status`` also for missing
+                      settings (it always has, and tests and scripts rely on it)
 2     USAGE           what it was given cannot be used: argparse's own usage errors, a file
                       that cannot be read, a config file that cannot be used, settings that
                       do not validate (each named with its variable)

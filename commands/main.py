@@ -2,7 +2,8 @@
 
 The dev commands (``demo``, ``sandbox``, ``ingest``) drive ``sandbox/``, which the worker image
 does not ship, and moto, which it does not install: without them the image still runs
-``worker``, ``dlq``, ``status``, ``config`` and ``parse``, and those three are simply absent.
+``worker``, ``dlq``, ``status``, ``intake``, ``config`` and ``parse``, and those three are simply
+absent.
 """
 
 import argparse
@@ -10,7 +11,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from commands import config, dlq, parse, status, worker
+from commands import config, dlq, intake, parse, status, worker
 
 #: top-level packages only a development checkout has; a missing one hides the dev commands
 DEV_ONLY = frozenset({"sandbox", "moto"})
@@ -25,7 +26,7 @@ else:
     DEV_COMMANDS = (demo, ingest, sandbox)
 
 #: each exposes ``register(subparsers)``, which adds its parser and sets ``func`` on it
-COMMANDS: tuple[ModuleType, ...] = (dlq, status, config, parse, worker, *DEV_COMMANDS)
+COMMANDS: tuple[ModuleType, ...] = (dlq, status, intake, config, parse, worker, *DEV_COMMANDS)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,5 +1,6 @@
-"""``charterhand status``: queue health, forwarding confirmations of the last week, the latest
-bookings (how each was proven) and where each of their steps is.
+"""``charterhand status``: whether the workers take messages (the shared DLQ limit), queue
+health, forwarding confirmations of the last week, the latest bookings (how each was proven) and
+where each of their steps is.
 
 It reads only the settings it uses (:class:`StatusSettings`: the two queues and the table).
 """
@@ -15,6 +16,7 @@ from aws.clients import client
 from bookings import CharterhandError
 from commands.command import Exit, SubParsers, guarded
 from ops.dlq import DeadLetterQueue, explain_aws_error
+from ops.intake import IntakeStatus, describe, intake_status
 from ops.status import (
     BookingStatus,
     QueueHealth,
@@ -25,6 +27,7 @@ from ops.status import (
     recent_bookings,
 )
 from state.confirmations import SHOW_DAYS, PendingConfirmation, pending_confirmations
+from state.intake import IntakeRecords
 
 
 class StatusSettings(TableSettings, QueueSettings):
@@ -68,11 +71,13 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
         dynamodb = client("dynamodb")
         bookings = recent_bookings(dynamodb, settings.table_name, args.limit)
         confirmations = pending_confirmations(dynamodb, settings.table_name, now)
+        intake = intake_status(IntakeRecords(settings.table_name, dynamodb))
     except CharterhandError:
         raise
     except Exception as exc:
         raise explain_aws_error(exc, settings.queue_url) from exc
     return {
+        "intake": asdict(intake),
         "queues": [asdict(q) for q in queues],
         "bookings": [asdict(b) for b in bookings],
         "forwarding_confirmations": [asdict(c) for c in confirmations],
@@ -80,7 +85,8 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def render(report: dict[str, Any]) -> str:
-    lines = ["QUEUE                           WAITING  IN FLIGHT  DELAYED  OLDEST"]
+    lines = [*describe(IntakeStatus(**report["intake"])), ""] if "intake" in report else []
+    lines.append("QUEUE                           WAITING  IN FLIGHT  DELAYED  OLDEST")
     for q in report["queues"]:
         health = QueueHealth(**q)
         age = _age(health.oldest_age_seconds)

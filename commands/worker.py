@@ -2,7 +2,9 @@
 
 Exit codes (:mod:`commands.command`): 0 after a clean stop (SIGTERM/SIGINT, or --once drained),
 2 for invalid settings (each problem named with its variable) or publishers whose dependencies
-do not resolve, 1 when AWS refuses to let it start (missing queue, rejected credentials).
+do not resolve, 1 when AWS refuses to let it start (missing queue, rejected credentials) and,
+with --once, when it stopped on the DLQ limit (intake stopped, by this run or before it: what
+is left in the queue waits for ``charterhand intake resume``).
 """
 
 import argparse
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING
 from app.compose import build_worker
 from app.logs import configure_logging
 from app.settings import load_settings
-from commands.command import Exit, SubParsers, UsageError, guarded
+from commands.command import Exit, SubParsers, UsageError, fail, guarded
 
 if TYPE_CHECKING:
     from publishers.base import Publisher
@@ -51,10 +53,21 @@ def run(
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.signal_shutdown())
     worker.run(once=args.once)  # a CharterhandError (AWS refusing to start) exits 1
+    code = Exit.OK
+    stop = worker.intake_stopped
+    if args.once and stop is not None:
+        code = Exit(
+            fail(
+                "worker",
+                f"stopped on the DLQ limit ({stop.count} dead letters of class "
+                f"{stop.reason_class.value}): fix the cause, then `charterhand intake resume`",
+            )
+        )
     sys.stdout.flush()
     if threading.active_count() > 1:
         # a step still running past the shutdown deadline: its message was returned to the
         # queue for another worker and its lease will expire; do not let the interpreter wait for
         # the thread
-        os._exit(Exit.OK)
-    return Exit.OK
+        sys.stderr.flush()
+        os._exit(code)
+    return code

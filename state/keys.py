@@ -14,6 +14,7 @@ crew links revoked   ``booking#<booking key>``     ``revoked#<crew id>``        
 email delivery       ``delivery#<lane>``           ``<what it sends>``           deliveries
 SES event on a send  ``sesmail#<send tag>``        ``<SES message id>#<event>``  ses_events
 forwarding confirm.  ``forwarding#<email id>``     ``confirmation``              confirmations
+DLQ limit            ``intake#dlq-limit``          ``intake``                    intake
 ===================  ============================  ============================  ==================
 
 .. [#] the booking, its version, lease and fence, its steps, and the emails it applied once.
@@ -51,6 +52,10 @@ DELIVERY = "delivery#"
 SES_EVENT = "sesmail#"
 FORWARDING = "forwarding#"
 CONFIRMATION_SK = "confirmation"
+INTAKE = "intake#"
+INTAKE_SK = "intake"
+#: the one DLQ limit every worker shares
+DLQ_LIMIT = "dlq-limit"
 
 Key = dict[str, dict[str, str]]
 
@@ -196,3 +201,8 @@ def confirmation_key(email_id: str) -> Key:
 def email_id_of(pk: str) -> str:
     """The email id a ``forwarding#`` partition key names."""
     return pk.removeprefix(FORWARDING)
+
+
+def intake_key(name: str = DLQ_LIMIT) -> Key:
+    """The record that says whether the workers take messages (the shared DLQ limit)."""
+    return _key(INTAKE + name, INTAKE_SK)

@@ -14,13 +14,16 @@ nothing waits out a visibility timeout.
 outcome, after its log line: the metrics and the demo use it. A message whose settling failed
 (the queue refused) is not settled: it comes back, and is reported when it is settled.
 
-**The DLQ limit** (``dlq_limit``, :class:`worker.policy.DlqLimit`) is told each message's final
-outcome as a thread decides it. Once it trips, the loop stops taking messages (those in a thread
-finish; those received but not yet begun go back to the queue; the rest stay there), logs one
-error line, and calls ``on_intake_stopped`` at once and every ``INTAKE_STOPPED_REPORT_SECONDS``
-while ``run()`` lasts (the metric an alarm watches). It stays stopped until restarted: whatever
-dead-lettered 20 messages in a row would dead-letter the next ones too, and a process that
-exited instead would be restarted by ECS and dead-letter 20 more each time.
+**The DLQ limit** (``dlq_limit``, :class:`worker.intake.SharedDlqLimit`: one record every
+worker shares) is told each message's final outcome as a thread decides it, and asked before
+each receive whether intake is stopped (it answers from a cache, reading the record every few
+seconds). Once it is, by this worker's count or another's, the loop stops taking messages (those
+in a thread finish; those received but not yet begun go back to the queue; the rest stay
+there), logs one error line, and calls ``on_intake_stopped`` at once and every
+``INTAKE_STOPPED_REPORT_SECONDS`` while it stays stopped (the metric an alarm watches). It stays
+alive and keeps looking: when ``charterhand intake resume`` clears the record, it logs ``intake
+resumed`` and takes messages again, with no restart. Exiting instead would let ECS start a task
+that dead-letters as many again; resuming on a timer would meet the same cause.
 """
 
 import threading
@@ -28,6 +31,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 
 import structlog
@@ -35,7 +39,7 @@ import structlog
 from bookings import CharterhandError
 from worker.deleting import DeleteBatcher, Settled
 from worker.outcomes import Ending, Outcome
-from worker.policy import DlqLimit, IntakeStop
+from worker.policy import IntakeStop
 from worker.queue import MAX_BATCH, MessageQueue, Received
 from worker.settling import Settler
 from worker.tracebacks import where_it_failed
@@ -44,6 +48,15 @@ log = structlog.get_logger("charterhand.worker")
 
 #: outcomes whose message only needs deleting: those go out in batches
 BATCH_DELETED = frozenset({Ending.DONE, Ending.IGNORED})
+
+#: the error line of the worker whose count stopped intake, and of each that sees it stopped
+STOPPED_HERE = (
+    "dead-letter limit reached: every worker stops taking messages until `charterhand intake "
+    "resume`"
+)
+STOPPED_ELSEWHERE = (
+    "dead-letter limit in force: this worker takes no messages until `charterhand intake resume`"
+)
 
 #: called once per settled message with its final outcome
 OutcomeHook = Callable[[Received, Outcome], None]
@@ -54,6 +67,21 @@ IntakeStoppedHook = Callable[[IntakeStop], None]
 DELETE_LINGER_SECONDS = 0.1
 #: while intake is stopped, how often ``on_intake_stopped`` is called again (the alarm's period)
 INTAKE_STOPPED_REPORT_SECONDS = 60.0
+#: while intake is stopped, how often ``run()`` asks the limit again (it reads the record less
+#: often: :data:`worker.intake.REFRESH_SECONDS`)
+INTAKE_LOOK_SECONDS = 1.0
+
+
+class IntakeLimit(Protocol):
+    """When to stop taking messages (:class:`worker.intake.SharedDlqLimit`)."""
+
+    def observe(self, outcome: Outcome) -> IntakeStop | None:
+        """Count a final outcome: the stop, when this one stopped intake."""
+        ...
+
+    def stopped(self) -> IntakeStop | None:
+        """Why intake is stopped now (by any worker), or None."""
+        ...
 
 
 class Handler(Protocol):
@@ -89,14 +117,14 @@ class Worker:
         delete_linger_seconds: float = DELETE_LINGER_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         on_outcome: OutcomeHook | None = None,
-        dlq_limit: DlqLimit | None = None,
+        dlq_limit: IntakeLimit | None = None,
         on_intake_stopped: IntakeStoppedHook | None = None,
         companions: Sequence[Callable[[threading.Event], None]] = (),
     ) -> None:
         """``settler`` carries outcomes out on its queue, the queue this loop receives from.
         ``on_outcome`` is called once per settled message, after it is logged (metrics; the
         demo). A message not settled comes back, and is counted when it is. ``dlq_limit``: when
-        to stop taking messages (None: never); ``on_intake_stopped`` is told when it did.
+        to stop taking messages (None: never); ``on_intake_stopped`` is told while it is.
         ``companions``: loops that live as long as ``run()`` (the SES event consumer), each on
         its own daemon thread, given the event that tells them to stop."""
         self.handler = handler
@@ -124,6 +152,9 @@ class Worker:
         self._finishing = threading.Lock()
         self._finished = False
         self._intake_stopped: IntakeStop | None = None
+        #: guards the stopped / running transitions (a thread's trip, the loop's look)
+        self._intake_lock = threading.Lock()
+        self._intake_reported_at = -INTAKE_STOPPED_REPORT_SECONDS
         self._heartbeat: threading.Thread | None = None
         self._companions = list(companions)
         self._companions_stop = threading.Event()
@@ -147,13 +178,16 @@ class Worker:
         log.info("worker started", threads=self.threads, once=once)
         try:
             while not self._shutdown.is_set():
-                if self._intake_stopped is not None:  # reported once already, when it tripped
+                stop = self._look_at_intake()
+                if stop is not None:
                     if once:
                         if self._idle():
                             break
                         self.wait_idle(1.0)
-                    elif not self._shutdown.wait(INTAKE_STOPPED_REPORT_SECONDS):
-                        self._report_intake_stopped(self._intake_stopped)
+                    elif not self._shutdown.wait(
+                        min(INTAKE_LOOK_SECONDS, INTAKE_STOPPED_REPORT_SECONDS)
+                    ):
+                        self._report_while_stopped(stop)
                     continue
                 received = self._run_once(
                     wait_seconds=min(self.poll_wait_seconds, 2) if once else None
@@ -177,7 +211,8 @@ class Worker:
 
     @property
     def intake_stopped(self) -> IntakeStop | None:
-        """Why the DLQ limit stopped this worker taking messages; None while it takes them."""
+        """Why the DLQ limit stopped the workers taking messages, as this one last looked;
+        None while it takes them."""
         return self._intake_stopped
 
     def _run_once(self, *, wait_seconds: int | None = None) -> int:
@@ -186,7 +221,7 @@ class Worker:
         Up to ``capacity`` messages are in the process at once: one per thread, plus as many again
         waiting for a thread (their visibility is extended like the rest), so receives come in
         batches instead of one message each time a thread frees up."""
-        if self._intake_stopped is not None:
+        if self._look_at_intake() is not None:
             return 0
         free = self.capacity - self.in_flight
         if free < self.batch:  # receive in batches, not one message at a time
@@ -323,13 +358,44 @@ class Worker:
         may be reported later, with its batch, but it proved the worker works when decided."""
         stop = self.dlq_limit.observe(outcome) if self.dlq_limit is not None else None
         if stop is not None:
-            self._intake_stopped = stop
-            log.error(
-                "dead-letter limit reached: this worker takes no more messages until restarted",
-                reason_class=stop.reason_class.value,
-                dead_letters=stop.count,
-                window_seconds=stop.window_seconds,
-            )
+            self._intake_is(stop, tripped_here=True)
+
+    def _look_at_intake(self) -> IntakeStop | None:
+        """Whether intake is stopped, by any worker (the limit's cached answer), acted on."""
+        if self.dlq_limit is None:
+            return None
+        stop = self.dlq_limit.stopped()
+        self._intake_is(stop, tripped_here=False)
+        return stop
+
+    def _intake_is(self, stop: IntakeStop | None, *, tripped_here: bool) -> None:
+        """Log and report a change between taking messages and not: once each way."""
+        with self._intake_lock:
+            was, self._intake_stopped = self._intake_stopped, stop
+        if (was is None) == (stop is None):
+            return
+        if stop is None:
+            log.info("intake resumed: taking messages again")
+            return
+        fields = {
+            "reason_class": stop.reason_class.value,
+            "dead_letters": stop.count,
+            "window_seconds": stop.window_seconds,
+            "stopped_at": datetime.fromtimestamp(stop.stopped_at, UTC).isoformat(),
+        }
+        if tripped_here:
+            log.error(STOPPED_HERE, **fields)
+        else:
+            log.error(STOPPED_ELSEWHERE, **fields)
+        self._report_while_stopped(stop, now=True)
+
+    def _report_while_stopped(self, stop: IntakeStop, *, now: bool = False) -> None:
+        """``on_intake_stopped``, at once and then every ``INTAKE_STOPPED_REPORT_SECONDS``."""
+        with self._intake_lock:
+            due = time.monotonic() - self._intake_reported_at >= INTAKE_STOPPED_REPORT_SECONDS
+            if now or due:
+                self._intake_reported_at = time.monotonic()
+        if now or due:
             self._report_intake_stopped(stop)
 
     def _report_intake_stopped(self, stop: IntakeStop) -> None:

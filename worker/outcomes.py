@@ -74,6 +74,9 @@ class Outcome:
     #: a retry that only waits (another worker's lease, SES's report on a send: ``Waiting``),
     #: re-sent as a fresh message and spending no retry budget
     contention: bool = False
+    #: the email passed admission (SES proved its sender, every hop allowlisted): only such
+    #: outcomes reach the DLQ limit, so mail from outside can never stop intake
+    admitted: bool = False
 
     @classmethod
     def of_error(cls, exc: CharterhandError, **context: Any) -> "Outcome":

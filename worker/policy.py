@@ -14,17 +14,15 @@ window. The random source is a parameter, so the functions stay pure for their t
 deliveries for us (``ApproximateReceiveCount``), so the count needs no state of ours and
 survives a worker dying.
 
-**DLQ limit.** When ``count`` messages in a row are dead-lettered for the same reason class
-within ``window_seconds``, something is wrong with every message, not with each (a bad deploy,
-a rotated key): :class:`DlqLimit` says so once, and the loop stops taking messages instead of
-moving the whole queue to the DLQ (arroyo's ``DlqLimit`` is the model).
+**DLQ limit.** When ``count`` admitted emails in a row are dead-lettered for the same reason
+class within ``window_seconds``, something is wrong with every message, not with each (a bad
+deploy, a rotated key): :class:`DlqLimit` says so, and every worker stops taking messages
+instead of moving the whole queue to the DLQ (arroyo's ``DlqLimit`` is the model). The run is
+shared by all workers (:mod:`worker.intake`); this module only says what each outcome does to it.
 """
 
 import math
 import random
-import threading
-import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
@@ -130,59 +128,60 @@ DLQ_LIMIT_WINDOW_SECONDS = 300
 
 @dataclass(frozen=True)
 class IntakeStop:
-    """Why the worker stopped taking messages: ``count`` dead letters in a row of one class."""
+    """Why the workers stopped taking messages: ``count`` dead letters in a row of one class
+    within ``window_seconds``, the last at ``stopped_at`` (seconds since the epoch)."""
 
     reason_class: ReasonClass
     count: int
     window_seconds: float
+    stopped_at: float
 
 
+@dataclass(frozen=True)
+class Streak:
+    """The current run of dead letters: their reason class, and when each came (at most the
+    limit's ``count`` of the latest)."""
+
+    reason_class: ReasonClass | None = None
+    times: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
 class DlqLimit:
-    """Counts dead letters in a row by reason class; trips once when ``count`` of one class fall
-    within ``window_seconds``. Safe to call from several threads at once.
+    """When a run of dead letters stops intake. Pure: the run lives in a record every worker
+    shares (:class:`worker.intake.SharedDlqLimit`), and each outcome moves it on.
 
-    It is told each message's final outcome as it is decided. A done or ignored message, or a
-    dead letter of another class, ends the run (the worker can handle *some* messages, or they
-    fail for different reasons); a retry is neither (it may yet succeed). Once tripped it stays
-    tripped: whoever owns it stops taking messages until the process is restarted.
+    Only admitted mail counts (``Outcome.admitted``): what fails before admission (an unreadable
+    body, a missing object, an email that breaks the reader before its sender is proven) could
+    be sent by anyone, and must never stop intake for everyone. Of admitted mail, a done or
+    ignored message, or a dead letter of another class, ends the run (the worker can handle
+    *some* messages, or they fail for different reasons); a retry is neither (it may yet
+    succeed).
     """
 
-    def __init__(
-        self,
-        *,
-        count: int = DLQ_LIMIT_COUNT,
-        window_seconds: float = DLQ_LIMIT_WINDOW_SECONDS,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if count < 1 or window_seconds <= 0:
-            raise ValueError("a DLQ limit needs a count of 1 or more and a positive window")
-        self.count = count
-        self.window_seconds = window_seconds
-        self.clock = clock
-        self._lock = threading.Lock()
-        self._class: ReasonClass | None = None
-        self._times: deque[float] = deque()
-        self.tripped: IntakeStop | None = None
+    count: int = DLQ_LIMIT_COUNT
+    window_seconds: float = DLQ_LIMIT_WINDOW_SECONDS
 
-    def observe(self, outcome: Outcome) -> IntakeStop | None:
-        """Count a message's final ``outcome``; the stop, the one time the limit trips."""
-        if outcome.ending is Ending.RETRY:
+    def __post_init__(self) -> None:
+        if self.count < 1 or self.window_seconds <= 0:
+            raise ValueError("a DLQ limit needs a count of 1 or more and a positive window")
+
+    @staticmethod
+    def counts(outcome: Outcome) -> bool:
+        """Whether ``outcome`` moves the run on at all."""
+        return outcome.admitted and outcome.ending is not Ending.RETRY
+
+    def after(self, streak: Streak, outcome: Outcome, now: float) -> Streak:
+        """The run after a counted ``outcome`` at ``now``: dead letters older than the window
+        drop out."""
+        if outcome.ending is not Ending.DEAD_LETTER:
+            return Streak()
+        kept = streak.times if outcome.reason_class is streak.reason_class else ()
+        times = [t for t in (*kept, now) if now - t <= self.window_seconds]
+        return Streak(outcome.reason_class, tuple(sorted(times)[-self.count :]))
+
+    def stop(self, streak: Streak, now: float) -> IntakeStop | None:
+        """The stop, when the run has reached the count."""
+        if streak.reason_class is None or len(streak.times) < self.count:
             return None
-        with self._lock:
-            if self.tripped is not None:
-                return None
-            if outcome.ending is not Ending.DEAD_LETTER:
-                self._class = None
-                self._times.clear()
-                return None
-            now = self.clock()
-            if outcome.reason_class is not self._class:
-                self._class = outcome.reason_class
-                self._times.clear()
-            self._times.append(now)
-            while now - self._times[0] > self.window_seconds:
-                self._times.popleft()
-            if len(self._times) < self.count:
-                return None
-            self.tripped = IntakeStop(outcome.reason_class, len(self._times), self.window_seconds)
-            return self.tripped
+        return IntakeStop(streak.reason_class, len(streak.times), self.window_seconds, now)

@@ -14,6 +14,7 @@ the email.
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from email.message import Message
 from typing import Any, TypeVar
 
@@ -100,9 +101,16 @@ class MessageHandler:
         return combine(self._email_or_error(ref) for ref in decoded.emails)
 
     def _email_or_error(self, ref: EmailRef) -> Outcome:
+        """The email's outcome, marked ``admitted`` when it got past admission (the DLQ limit
+        counts only those): however it ended, an error raised after admission included."""
+        admission = Admission()
+        outcome = self._outcome(ref, admission)
+        return replace(outcome, admitted=True) if admission.passed else outcome
+
+    def _outcome(self, ref: EmailRef, admission: "Admission") -> Outcome:
         email_id = ref.ses_message_id
         try:
-            return self._email(ref)
+            return self._email(ref, admission)
         except UnreadableEmail as exc:
             log.error("email unreadable", where=ref.where, traceback=where_it_failed(exc))
             return Outcome.of_error(exc, email_id=email_id)
@@ -113,7 +121,7 @@ class MessageHandler:
             error = UnexpectedError(f"unexpected {type(exc).__name__} on {ref.where}", exc)
             return Outcome.of_error(error, email_id=email_id)
 
-    def _email(self, ref: EmailRef) -> Outcome:
+    def _email(self, ref: EmailRef, admission: "Admission") -> Outcome:
         refused = check_location(ref, self.inbound_bucket)
         if refused:
             return Outcome.ignored(refused, email_id=ref.ses_message_id)
@@ -123,7 +131,7 @@ class MessageHandler:
             )
             if refused:
                 return Outcome.ignored(refused, email_id=ref.ses_message_id)
-        read = self._read(ref)
+        read = self._read(ref, admission)
         if isinstance(read, Outcome):
             return read
         event, email_id = read
@@ -188,16 +196,18 @@ class MessageHandler:
         reason = f"{provider} forwarding confirmation: link and code sent to the manager"
         return Outcome(Ending.DONE, reason, ReasonClass.PUBLISHED, email_id=email_id)
 
-    def _read(self, ref: EmailRef) -> "Outcome | tuple[BookingEvent, str]":
+    def _read(self, ref: EmailRef, admission: "Admission") -> "Outcome | tuple[BookingEvent, str]":
         """Fetch, admit and parse within the byte budget: the raw email and its decoded form are
         gone when this returns (the booking's steps run without them)."""
         with self.emails.held(ref) as raw:
             try:
-                return self._admit_and_parse(ref, raw)
+                return self._admit_and_parse(ref, raw, admission)
             finally:
                 self.reader.forget()
 
-    def _admit_and_parse(self, ref: EmailRef, raw: bytes) -> "Outcome | tuple[BookingEvent, str]":
+    def _admit_and_parse(
+        self, ref: EmailRef, raw: bytes, admission: "Admission"
+    ) -> "Outcome | tuple[BookingEvent, str]":
         email_id = ref.ses_message_id or _reading(self.reader.identity, raw)
         headers = _reading(stored_headers, raw)
         results = ses_authentication_results(headers)
@@ -222,6 +232,7 @@ class MessageHandler:
         refused = check_hops(origin.hops, self.forwarder_allowlist, is_platform=is_platform)
         if refused:
             return Outcome.ignored(refused, email_id=email_id)
+        admission.passed = True  # from here on, what becomes of it counts for the DLQ limit
         try:
             event = _reading(self.reader.parse, raw)
         except NotABooking as exc:
@@ -244,6 +255,13 @@ class MessageHandler:
     def close(self) -> None:
         """The worker is stopping: threads waiting to read an email give up (and retry later)."""
         self.emails.budget.close()
+
+
+@dataclass
+class Admission:
+    """Whether one email got past admission: set where it does, read when its outcome is made."""
+
+    passed: bool = False
 
 
 class UnreadableEmail(PermanentError):

@@ -104,13 +104,15 @@ locals {
   # Metrics an alarm watches (app/metrics.py's ALARMED), charted with the alarm's threshold, after
   # the worker's charts: shaped as worker_charts (tests/infra check them against ALARMED, and
   # tests/integration/test_dlq_limit.py that a stopped worker emits each series). IntakeStopped is
-  # written without dimensions: its one series names none.
+  # written without dimensions (the alarm's one series) and by ReasonClass: `by` adds a SEARCH
+  # over that dimension set, so the chart names the class that stopped intake, and when.
   alarmed_charts = [
     {
-      title      = "Intake stopped by the DLQ limit (1: a worker takes no messages)"
+      title      = "Intake stopped by the DLQ limit, by reason class (1: no worker takes messages)"
       metric     = "IntakeStopped"
       dimensions = []
       series     = [[]]
+      by         = ["ReasonClass"]
       stats      = ["Maximum"]
       # the alarm's (worker_intake_stopped) period and threshold: tests/infra keep them equal
       period    = 60
@@ -131,13 +133,21 @@ locals {
         region = local.region
         view   = "timeSeries"
         period = chart.period
-        metrics = [
-          for pair in setproduct(chart.series, chart.stats) : concat(
-            [local.metrics_namespace, chart.metric],
-            flatten([for i, name in chart.dimensions : [name, pair[0][i]]]),
-            [{ stat = pair[1], label = trimspace("${join(" ", pair[0])} ${pair[1]}") }],
-          )
-        ]
+        metrics = concat(
+          [
+            for pair in setproduct(chart.series, chart.stats) : concat(
+              [local.metrics_namespace, chart.metric],
+              flatten([for i, name in chart.dimensions : [name, pair[0][i]]]),
+              [{ stat = pair[1], label = trimspace("${join(" ", pair[0])} ${pair[1]}") }],
+            )
+          ],
+          [
+            for index, stat in(length(chart.by) > 0 ? chart.stats : []) : [{
+              id         = "by${index}"
+              expression = "SEARCH('{${local.metrics_namespace},${join(",", chart.by)}} MetricName=\"${chart.metric}\"', '${stat}', ${chart.period})"
+            }]
+          ],
+        )
         annotations = {
           horizontal = [{ label = "alarm ${chart.alarm}", value = chart.threshold }]
         }
@@ -229,14 +239,15 @@ resource "aws_cloudwatch_metric_alarm" "step_failing" {
   ok_actions          = [aws_sns_topic.alarms.arn]
 }
 
-# A worker stopped taking messages: its DLQ limit saw dlq_limit_count dead letters in a row for
-# one reason class (a bad deploy, a rotated key), so it left the rest of the queue alone instead of
-# moving it to the DLQ. The worker writes IntakeStopped = 1 at once and every minute while it stays
-# stopped (until restarted), so any breaching minute among the last three keeps the alarm on; a
-# restarted worker writes none, and the alarm clears three minutes later.
+# Intake stopped: the shared DLQ limit (one record in the state table, counted by every worker)
+# saw dlq_limit_count admitted emails dead-lettered in a row for one reason class (a bad deploy, a
+# rotated key), so every worker left the rest of the queue alone instead of moving it to the DLQ.
+# Each stopped worker writes IntakeStopped = 1 at once and every minute until `charterhand intake
+# resume` clears the record, so any breaching minute among the last three keeps the alarm on; once
+# resumed the workers write none, and the alarm clears three minutes later.
 resource "aws_cloudwatch_metric_alarm" "worker_intake_stopped" {
   alarm_name          = "${local.name}-worker-intake-stopped"
-  alarm_description   = "A worker stopped taking messages after ${var.dlq_limit_count} dead letters in a row of one reason class within ${var.dlq_limit_window_seconds} s (its log's error line names the class). Fix the cause (roll back the deploy, restore the credential), restart the service (aws ecs update-service --force-new-deployment), then `charterhand dlq replay --reason ...`."
+  alarm_description   = "Every worker stopped taking messages after ${var.dlq_limit_count} admitted emails were dead-lettered in a row for one reason class within ${var.dlq_limit_window_seconds} s (`charterhand status` and the dashboard name the class and the time). Fix the cause and deploy the fix (roll back the deploy, restore the credential), then `charterhand intake resume` (no restart needed), then `charterhand dlq replay --since <time>`."
   namespace           = local.metrics_namespace
   metric_name         = "IntakeStopped"
   statistic           = "Maximum"

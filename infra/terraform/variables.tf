@@ -515,7 +515,7 @@ variable "retry_max_seconds" {
 
 variable "dlq_limit_count" {
   type        = number
-  description = "Dead letters in a row for one reason class (within dlq_limit_window_seconds) after which a worker stops taking messages until restarted, and the intake-stopped alarm fires; 0 turns the limit off."
+  description = "Admitted emails dead-lettered in a row for one reason class (within dlq_limit_window_seconds), counted by all workers together in the state table, after which every worker stops taking messages until `charterhand intake resume`, and the intake-stopped alarm fires; 0 turns the limit off."
   default     = 20
 
   validation {

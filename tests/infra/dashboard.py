@@ -24,6 +24,8 @@ class Chart:
     #: dimension values, one tuple per line; empty: a SEARCH over every value
     series: tuple[tuple[str, ...], ...]
     stats: tuple[str, ...]
+    #: an alarmed chart's SEARCH beside its series: every series of this dimension set
+    by: tuple[str, ...] = ()
 
     def metric_ids(self, namespace: str) -> set[MetricId]:
         return {
@@ -50,6 +52,7 @@ def worker_charts(tf: Module, local: str = "worker_charts") -> list[Chart]:
             dimensions=tuple(chart["dimensions"]),
             series=tuple(tuple(s) for s in _resolve(tf, chart["series"])),
             stats=tuple(chart["stats"]),
+            by=tuple(chart.get("by", ())),
         )
         for chart in tf.locals[local]
     ]

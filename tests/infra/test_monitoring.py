@@ -123,6 +123,8 @@ def test_every_alarmed_metric_is_charted_under_a_dimension_set_it_is_emitted_wit
     for chart in charts:
         assert chart.dimensions in ALARMED_BY_NAME[chart.metric].dimension_sets, chart.title
         assert chart.series, f"{chart.title}: names its series (checked as emitted)"
+        if chart.by:
+            assert chart.by in ALARMED_BY_NAME[chart.metric].dimension_sets, chart.title
         for values in chart.series:
             assert len(values) == len(chart.dimensions), chart.title
     body = tf.resource("aws_cloudwatch_dashboard", "worker")["dashboard_body"]
@@ -147,11 +149,20 @@ def test_rendered_alarmed_widgets_show_the_alarm_s_metric_and_threshold(
     ]
     widget, chart = intake
     named = set()
+    searches = []
     for line in widget["properties"]["metrics"]:
+        if isinstance(line[0], dict):  # the SEARCH by reason class
+            searches.append(line[0]["expression"])
+            continue
         *ids, options = line
         assert options["stat"] == alarm["statistic"]
         named.add((ids[0], ids[1], tuple(sorted(zip(ids[2::2], ids[3::2], strict=True)))))
     assert named == chart.metric_ids(namespace) == {(namespace, "IntakeStopped", ())}
+    assert chart.by == ("ReasonClass",)
+    assert searches == [
+        f"SEARCH('{{{namespace},ReasonClass}} MetricName=\"IntakeStopped\"', "
+        f"'{alarm['statistic']}', {alarm['period']})"
+    ]
     assert widget["properties"]["period"] == alarm["period"]
     [line] = widget["properties"]["annotations"]["horizontal"]
     assert line["value"] == alarm["threshold"]

@@ -1,5 +1,5 @@
 """Each operator command asks only for the settings it uses: ``dlq`` the two queue URLs,
-``status`` those and the table, ``ingest`` those and the inbound bucket."""
+``status`` those and the table, ``ingest`` those and the inbound bucket, ``intake`` the table."""
 
 import os
 
@@ -40,6 +40,21 @@ def test_status_needs_only_the_queues_and_the_table(aws, stack):
     result = charterhand("status", "--json", env=_env(aws, **only))
     assert result.returncode == 0, result.stderr
     assert '"bookings": []' in result.stdout
+
+
+def test_intake_needs_only_the_table(aws, stack):
+    only = {k: v for k, v in stack.env().items() if k == "CHARTERHAND_TABLE_NAME"}
+    assert only
+    result = charterhand("intake", "status", env=_env(aws, **only))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "intake: running"
+
+
+def test_intake_without_the_table_is_a_usage_error_naming_the_variable(aws):
+    result = charterhand("intake", "resume", env=_env(aws))
+    assert result.returncode == 2
+    assert "CHARTERHAND_TABLE_NAME" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_ingest_sends_the_sandbox_samples_with_only_the_bucket_and_queues(aws, stack):

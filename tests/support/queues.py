@@ -4,7 +4,9 @@ test (the same cases on moto's SQS).
 
 A message's body names what its handler answers: ``done``, ``ignored``, ``transient`` (a retry),
 ``permanent`` (a dead-letter, step ``calendar``), ``parse`` (a dead-letter of another reason
-class), ``waiting`` (lease contention) or ``block`` (waits until ``ScriptedHandler.release``).
+class), ``waiting`` (lease contention) or ``block`` (waits until ``ScriptedHandler.release``),
+each for an admitted email; ``outsider-parse`` and ``outsider-ignored`` are a dead letter and an
+ignore for mail that never passed admission (the DLQ limit counts neither).
 """
 
 import threading
@@ -15,9 +17,10 @@ from typing import TYPE_CHECKING
 
 from bookings import ParseError, PermanentError, TransientError, Waiting
 from ops.status import queue_health
-from worker.loop import Worker
+from worker.decode import UnreadableBody
+from worker.loop import IntakeLimit, Worker
 from worker.outcomes import Ending, Outcome, ReasonClass
-from worker.policy import DlqLimit, IntakeStop, RetryPolicy
+from worker.policy import IntakeStop, RetryPolicy
 from worker.queue import MessageQueue, Received
 from worker.settling import Settler
 
@@ -48,19 +51,28 @@ class ScriptedHandler:
         if script == "block":
             self.gate.wait(30)
             script = "done"
+        if script == "outsider-ignored":
+            return Outcome(Ending.IGNORED, "SES spam verdict FAIL", ReasonClass.UNTRUSTED)
+        if script == "outsider-parse":
+            return Outcome.of_error(UnreadableBody("body is not JSON"))
         if script == "done":
             return Outcome(
-                Ending.DONE, "confirmed: ran calendar", ReasonClass.PUBLISHED, booking_key=BOOKING
+                Ending.DONE,
+                "confirmed: ran calendar",
+                ReasonClass.PUBLISHED,
+                booking_key=BOOKING,
+                admitted=True,
             )
         if script == "ignored":
-            return Outcome(Ending.IGNORED, "not a booking: a newsletter", ReasonClass.NOT_A_BOOKING)
+            reason = "not a booking: a newsletter"
+            return Outcome(Ending.IGNORED, reason, ReasonClass.NOT_A_BOOKING, admitted=True)
         errors = {
             "transient": TransientError("calendar sandbox said no (transient)", step="calendar"),
             "permanent": PermanentError("calendar sandbox said no (permanent)", step="calendar"),
             "parse": ParseError("cannot read booking_id, start, end"),
             "waiting": Waiting("another worker holds the booking", step="calendar"),
         }
-        return Outcome.of_error(errors[script], booking_key=BOOKING)
+        return Outcome.of_error(errors[script], booking_key=BOOKING, admitted=True)
 
     def release(self) -> None:
         self.gate.set()
@@ -98,7 +110,7 @@ def make_worker(
     retry_max_seconds: int = 900,
     threads: int = 2,
     visibility_timeout_seconds: int = 30,
-    dlq_limit: DlqLimit | None = None,
+    dlq_limit: IntakeLimit | None = None,
     clock: Callable[[], float] | None = None,
     rand: Callable[[], float] = lambda: 0.5,
 ) -> Worker:

@@ -14,7 +14,10 @@ import structlog
 
 from app.logs import configure_logging
 from tests.support.clock import FakeClock
+from tests.support.intake import MemoryIntakeRecords
 from tests.support.queues import BOOKING, Reports, ScriptedHandler, drain, make_worker
+from worker.intake import SharedDlqLimit
+from worker.loop import STOPPED_ELSEWHERE, STOPPED_HERE
 from worker.outcomes import Outcome, ReasonClass
 from worker.policy import DlqLimit
 from worker.queue import CONTENTION, PRIOR_RECEIVES, MemoryQueue, Received
@@ -191,12 +194,21 @@ def test_the_hook_hears_of_each_settled_message_exactly_once(queue, handler, rep
     worker.stop()
 
 
+def shared(
+    records: MemoryIntakeRecords, clock: FakeClock, count: int, refresh: float = 0
+) -> SharedDlqLimit:
+    """A DLQ limit on ``records`` (``refresh`` 0: every look reads the record)."""
+    return SharedDlqLimit(
+        DlqLimit(count=count, window_seconds=300), records, refresh_seconds=refresh, clock=clock
+    )
+
+
 def test_the_dlq_limit_stops_intake_and_leaves_the_rest_in_the_queue(
     queue, dlq, handler, reports, clock, log_lines
 ):
     for _ in range(6):
         queue.send("parse")
-    limit = DlqLimit(count=3, window_seconds=300, clock=clock)
+    limit = shared(MemoryIntakeRecords(), clock, count=3)
     worker = make_worker(queue, handler, reports, threads=1, dlq_limit=limit, clock=clock)
     drain(worker)
     assert reports.endings() == ["dead-letter"] * 3
@@ -205,9 +217,7 @@ def test_the_dlq_limit_stops_intake_and_leaves_the_rest_in_the_queue(
     assert [(s.reason_class, s.count) for s in reports.stops] == [(ReasonClass.PARSE, 3)]
     assert worker.intake_stopped == reports.stops[0]
     assert worker._run_once(wait_seconds=0) == 0  # takes nothing more
-    [line] = lines(
-        log_lines, "dead-letter limit reached: this worker takes no more messages until restarted"
-    )
+    [line] = lines(log_lines, STOPPED_HERE)
     assert (line["level"], line["reason_class"], line["dead_letters"]) == ("error", "parse", 3)
     worker.stop()
 
@@ -215,7 +225,7 @@ def test_the_dlq_limit_stops_intake_and_leaves_the_rest_in_the_queue(
 def test_run_once_ends_when_the_limit_stops_intake(queue, handler, reports, clock):
     for _ in range(5):
         queue.send("permanent")
-    limit = DlqLimit(count=2, window_seconds=300, clock=clock)
+    limit = shared(MemoryIntakeRecords(), clock, count=2)
     worker = make_worker(queue, handler, reports, threads=1, dlq_limit=limit, clock=clock)
     worker.run(once=True)
     assert reports.endings() == ["dead-letter"] * 2
@@ -228,28 +238,127 @@ def test_a_message_handled_between_dead_letters_keeps_the_worker_going(
 ):
     for body in ("parse", "parse", "done", "parse", "parse", "permanent", "parse"):
         queue.send(body)
-    limit = DlqLimit(count=3, window_seconds=300, clock=clock)
+    limit = shared(MemoryIntakeRecords(), clock, count=3)
     drain(make_worker(queue, handler, reports, threads=1, dlq_limit=limit, clock=clock))
     assert reports.stops == []
     assert len(queue) == 0
 
 
-def test_a_stopped_worker_keeps_reporting_until_it_is_stopped(
+def test_mail_that_never_passed_admission_stops_nothing(queue, handler, reports, clock):
+    for body in ("parse", "outsider-parse", "outsider-ignored", "parse"):
+        queue.send(body)  # neither counts nor ends the run of admitted dead letters
+    for _ in range(5):
+        queue.send("outsider-parse")
+    queue.send("done")
+    records = MemoryIntakeRecords()
+    worker = make_worker(queue, handler, reports, threads=1, dlq_limit=shared(records, clock, 3))
+    drain(worker)
+    assert reports.stops == []
+    assert reports.endings().count("dead-letter") == 8
+    assert len(queue) == 0
+    assert records.load().streak_class is None  # the done one ended the run of two
+
+
+def test_one_worker_s_stop_stops_the_others(queue, handler, reports, clock, log_lines):
+    records = MemoryIntakeRecords()
+    first, second = (
+        make_worker(queue, handler, reports, threads=1, dlq_limit=shared(records, clock, 2))
+        for _ in range(2)
+    )
+    for _ in range(2):
+        queue.send("parse")
+    drain(first)
+    queue.send("done")
+    assert second._run_once(wait_seconds=0) == 0
+    assert second.intake_stopped == first.intake_stopped
+    assert len(queue) == 1  # waits for the resume
+    [line] = lines(log_lines, STOPPED_ELSEWHERE)
+    assert (line["reason_class"], line["dead_letters"]) == ("parse", 2)
+    assert len(reports.stops) == 2  # each worker reports (the alarm's metric)
+    first.stop()
+    second.stop()
+
+
+def test_dead_letters_counted_by_two_workers_add_up(queue, handler, reports, clock):
+    records = MemoryIntakeRecords()
+    workers = [
+        make_worker(queue, handler, reports, threads=1, dlq_limit=shared(records, clock, 4))
+        for _ in range(2)
+    ]
+    for _ in range(2):
+        for worker in workers:
+            queue.send("parse")
+            drain(worker)
+    queue.send("done")
+    assert [w._run_once(wait_seconds=0) for w in workers] == [0, 0]
+    assert all(w.intake_stopped is not None for w in workers)
+    assert [s.count for s in reports.stops][:1] == [4]
+    for worker in workers:
+        worker.stop()
+
+
+def test_a_resume_starts_every_stopped_worker_again_without_a_restart(
+    queue, handler, reports, clock, log_lines
+):
+    records = MemoryIntakeRecords()
+    workers = [
+        make_worker(queue, handler, reports, threads=1, dlq_limit=shared(records, clock, 1))
+        for _ in range(2)
+    ]
+    queue.send("parse")
+    drain(workers[0])
+    queue.send("done")
+    assert [w._run_once(wait_seconds=0) for w in workers] == [0, 0]
+    records.resume()
+    drain(workers[1])
+    assert reports.endings() == ["dead-letter", "done"]
+    assert all(w.intake_stopped is None for w in workers[1:])
+    assert workers[0]._run_once(wait_seconds=0) == 0  # nothing left, but it looked
+    assert workers[0].intake_stopped is None
+    assert len(lines(log_lines, "intake resumed: taking messages again")) == 2
+    for worker in workers:
+        worker.stop()
+
+
+def test_a_worker_looks_at_the_record_at_most_once_per_refresh(queue, handler, reports, clock):
+    records = MemoryIntakeRecords()
+    looked = FakeClock(0)
+    limit = SharedDlqLimit(
+        DlqLimit(count=1), records, refresh_seconds=5, clock=clock, monotonic=looked
+    )
+    worker = make_worker(queue, handler, reports, threads=1, dlq_limit=limit)
+    for _ in range(20):
+        worker._run_once(wait_seconds=0)
+    assert records.requests["load"] == 1
+    looked.advance(5)
+    worker._run_once(wait_seconds=0)
+    assert records.requests["load"] == 2
+    worker.stop()
+
+
+def test_a_stopped_worker_keeps_reporting_until_resumed_then_works_again(
     queue, handler, reports, clock, monkeypatch
 ):
     monkeypatch.setattr("worker.loop.INTAKE_STOPPED_REPORT_SECONDS", 0.05)
+    monkeypatch.setattr("worker.loop.INTAKE_LOOK_SECONDS", 0.01)
     for body in ("permanent", "done"):
         queue.send(body)
-    limit = DlqLimit(count=1, window_seconds=300, clock=clock)
-    worker = make_worker(queue, handler, reports, threads=1, dlq_limit=limit, clock=clock)
+    records = MemoryIntakeRecords()
+    worker = make_worker(
+        queue, handler, reports, threads=1, dlq_limit=shared(records, clock, 1), clock=clock
+    )
     loop = threading.Thread(target=worker.run)
     loop.start()
     deadline = time.monotonic() + 10
     while len(reports.stops) < 3 and time.monotonic() < deadline:
         time.sleep(0.01)
-    worker.stop()
-    loop.join(10)
-    assert not loop.is_alive()
     assert len(reports.stops) >= 3  # the alarm's metric, again and again
     assert reports.endings() == ["dead-letter"]
     assert [body for _, body, _ in queue.stored()] == ["done"]  # never taken
+    records.resume()
+    while len(reports.endings()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    worker.stop()
+    loop.join(10)
+    assert not loop.is_alive()
+    assert reports.endings() == ["dead-letter", "done"]  # taken once resumed, in the same run

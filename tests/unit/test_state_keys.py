@@ -24,6 +24,7 @@ PREFIXES = (
     keys.DELIVERY,
     keys.SES_EVENT,
     keys.FORWARDING,
+    keys.INTAKE,
 )
 
 
@@ -113,6 +114,7 @@ def test_each_item_kind_keeps_its_documented_key():
         "delivery": keys.delivery_key(keys.first_send(keys.crew_email_lane("k", "sam"), [])),
         "ses event": keys.ses_event_key("t", "m-1", "Send"),
         "confirmation": keys.confirmation_key("ses-1"),
+        "dlq limit": keys.intake_key(),
     } == {
         "state": {"pk": {"S": "booking#k"}, "sk": {"S": "state"}},
         "answer": {"pk": {"S": "booking#k"}, "sk": {"S": "answer#sam"}},
@@ -121,6 +123,7 @@ def test_each_item_kind_keeps_its_documented_key():
         "delivery": {"pk": {"S": "delivery#crew-email:k:sam"}, "sk": {"S": "new"}},
         "ses event": {"pk": {"S": "sesmail#t"}, "sk": {"S": "m-1#Send"}},
         "confirmation": {"pk": {"S": "forwarding#ses-1"}, "sk": {"S": "confirmation"}},
+        "dlq limit": {"pk": {"S": "intake#dlq-limit"}, "sk": {"S": "intake"}},
     }
 
 
