@@ -46,9 +46,9 @@ FEED_CHUNK = 64 * 1024
 
 
 def decode_message(raw: bytes) -> Message:
-    """Parse raw bytes. Raises ``parsers.nesting.TooDeep`` (a ``ParseError``) for MIME nested
-    deeper than any mail client writes, before the parser recurses into it; nothing else
-    (compat32 records defects instead).
+    """Parse raw bytes. Raises a ``ParseError`` for MIME nested deeper than any mail client
+    writes (``parsers.nesting``), before the parser recurses into it; nothing else (compat32
+    records defects instead).
 
     What ``email.message_from_bytes`` does, without first decoding the whole email into one
     ``str`` (a second copy of up to 40 MB): the same parser is fed a chunk at a time.

@@ -28,13 +28,6 @@ _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)?")
 _DASHES = re.compile(rb"(?<=[\r\n])--")
 
 
-class TooDeep(ParseError):
-    """MIME nested deeper than :data:`MAX_MIME_DEPTH`: refused before the parser recurses."""
-
-    def __init__(self, limit: int) -> None:
-        super().__init__(f"MIME nested more than {limit} levels deep: refused before parsing")
-
-
 @dataclass(frozen=True)
 class _Container:
     """One open container: a multipart (its boundary) or a message/* part (no boundary)."""
@@ -44,9 +37,9 @@ class _Container:
 
 
 def check_nesting(raw: bytes, limit: int = MAX_MIME_DEPTH) -> None:
-    """Raise :class:`TooDeep` when ``raw`` nests containers deeper than ``limit``."""
+    """Raise a ``ParseError`` naming the limit when ``raw`` nests containers deeper than it."""
     if mime_depth(raw, limit) > limit:
-        raise TooDeep(limit)
+        raise ParseError(f"MIME nested more than {limit} levels deep: refused before parsing")
 
 
 def mime_depth(raw: bytes, limit: int = MAX_MIME_DEPTH) -> int:
