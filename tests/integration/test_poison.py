@@ -59,6 +59,25 @@ def test_mime_nested_3000_deep_from_a_proven_sender_is_a_parse_error_naming_the_
     assert elapsed < 5, elapsed
 
 
+def test_22_outsiders_nested_3000_deep_do_not_stop_intake_for_the_bookings_behind_them(
+    stack, make_worker, sqs, recorder, log_lines
+):
+    """Issue 18's scenario: 22 outsider emails (more than the DLQ limit's 20) queued before five
+    good bookings. None is dead-lettered, so intake never stops, and all five are published."""
+    for _ in range(22):
+        send_raw(stack, nested_multipart(3000), verdicts={"dkim": "GRAY", "dmarc": "GRAY"})
+    booking_ids = ["aaaaaaa", "bbbbbbb", "ccccccc", "ddddddd", "eeeeeee"]
+    for booking_id in booking_ids:
+        send_raw(stack, email_for(event(booking_id=booking_id)))
+    worker = make_worker(worker_threads=4)
+    drain(worker, seconds=60)
+    ended = [line["outcome"] for line in outcomes(log_lines)]
+    assert (ended.count("ignored"), ended.count("done")) == (22, 5)
+    assert dead_letters(sqs, stack) == []
+    published = {entry["booking"] for entry in recorder.completed("calendar")}
+    assert published == {f"boatsetter:{booking_id}" for booking_id in booking_ids}
+
+
 class QuotingReader(EventMailReader):
     """A parser with a bug whose exception message quotes the email (as ``int('Maya')`` would)."""
 
