@@ -34,6 +34,7 @@ from state.deliveries import DynamoDeliveryLog
 from state.intake import IntakeRecords
 from state.ses_events import SesEventLog
 from state.store import StateStore
+from trust import Inbound
 from trust.original_dkim import KeyLookup, dns_txt
 from worker.budget import ByteBudget, email_budget_bytes
 from worker.confirmations import ForwardingConfirmations
@@ -197,7 +198,9 @@ def build_worker(
         emails=RawEmails(clients.s3, budget),
         reader=reader or ParsersReader(settings.fleet, settings.parsing),
         orchestrator=orchestrator,
-        inbound_bucket=settings.inbound_bucket,
+        inbound=Inbound(
+            settings.inbound_bucket, settings.inbound_prefix, settings.inbound_topic_arn
+        ),
         forwarder_allowlist=list(settings.forwarder_allowlist),
         require_authenticated_sender=settings.require_authenticated_sender,
         require_verified_original=settings.require_verified_original,

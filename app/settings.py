@@ -77,7 +77,15 @@ class InboundSettings(_Settings):
     """Where SES writes the raw email it received."""
 
     inbound_bucket: str = Field(description="where SES writes raw email (raw/<messageId>)")
-    inbound_prefix: str = Field(default="raw/", description="key prefix of SES's S3 action")
+    inbound_prefix: str = Field(
+        default="raw/",
+        description="key prefix of SES's S3 action: only objects under it are read",
+    )
+    inbound_topic_arn: str | None = Field(
+        default=None,
+        description="the SNS topic SES announces received mail on: SNS envelopes from any other "
+        "topic are ignored as untrusted; unset, every SNS envelope is (set it in production)",
+    )
 
 
 class TableSettings(_Settings):
@@ -124,8 +132,8 @@ class AdmissionSettings(_Settings):
     require_authenticated_sender: bool = Field(
         default=True,
         description="admit only mail whose own From domain SES proved (DMARC pass, or a DKIM "
-        "signature aligned with it, in SES's Authentication-Results; where the stored email "
-        "lacks that header, DMARC PASS in SES's notification); bare SPF/DKIM passes never",
+        "signature aligned with it, in the Authentication-Results SES wrote on top of the "
+        "stored email); bare SPF/DKIM passes never",
     )
     require_verified_original: bool = Field(
         default=False,

@@ -172,14 +172,15 @@ def what_the_email_says(body: str, taught: FleetSettings) -> list[str]:
         return [f"nothing to read: {decoded.ignored}"]
     found = []
     for ref in decoded.emails:
-        raw = ref.content
-        if raw is None:
-            try:
-                stored = client("s3").get_object(Bucket=ref.bucket or "", Key=ref.key or "")
-                raw = stored["Body"].read()
-            except Exception as exc:  # an operator's view: say what happened, go on
-                found.append(f"{ref.where}: cannot fetch ({type(exc).__name__}: {exc})")
-                continue
+        if ref.bucket is None or ref.key is None:
+            found.append(f"{ref.where}: not stored in S3, nothing to read")
+            continue
+        try:
+            stored = client("s3").get_object(Bucket=ref.bucket, Key=ref.key)
+            raw = stored["Body"].read()
+        except Exception as exc:  # an operator's view: say what happened, go on
+            found.append(f"{ref.where}: cannot fetch ({type(exc).__name__}: {exc})")
+            continue
         try:
             event = parse_email(raw, taught.fleet, taught.parsing)
         except NotABooking as exc:

@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
                 sqs=sqs,
                 bucket=settings.inbound_bucket,
                 prefix=settings.inbound_prefix,
+                topic_arn=settings.inbound_topic_arn,
                 queue_url=settings.queue_url,
                 verdicts=verdicts,
             )

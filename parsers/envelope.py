@@ -34,7 +34,8 @@ class Envelope:
 
 
 def read_envelope(raw: bytes | OpenedEmail, zone: ZoneInfo | None = None) -> Envelope:
-    """The envelope of ``raw``; never raises (unknown facts are None).
+    """The envelope of ``raw``; unknown facts are None. Raises only a ``ParseError``, for MIME
+    nested too deep to decode (``parsers.nesting``).
 
     ``zone`` is where a forward's zone-less quoted Date is most likely written (the fleet's);
     see ``parsers.forwarding``.

@@ -19,6 +19,8 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from functools import lru_cache
 
+from parsers.nesting import check_nesting
+
 #: charsets that mail software labels as Latin-1 but fills with Windows-1252 (as browsers assume)
 _LATIN1_LABELS = {"iso-8859-1", "iso8859-1", "iso_8859-1", "latin-1", "latin1", "l1"}
 _CHARSET_NAME = re.compile(r"[a-z0-9][a-z0-9_.:-]{0,39}")
@@ -44,11 +46,14 @@ FEED_CHUNK = 64 * 1024
 
 
 def decode_message(raw: bytes) -> Message:
-    """Parse raw bytes; never raises (compat32 records defects instead).
+    """Parse raw bytes. Raises a ``ParseError`` for MIME nested deeper than any mail client
+    writes (``parsers.nesting``), before the parser recurses into it; nothing else (compat32
+    records defects instead).
 
     What ``email.message_from_bytes`` does, without first decoding the whole email into one
     ``str`` (a second copy of up to 40 MB): the same parser is fed a chunk at a time.
     """
+    check_nesting(raw)
     parser = email.feedparser.BytesFeedParser()
     for start in range(0, len(raw), FEED_CHUNK):
         parser.feed(raw[start : start + FEED_CHUNK])

@@ -18,7 +18,8 @@ class OpenedEmail:
 
 
 def open_email(raw: bytes | OpenedEmail, vocabulary: Vocabulary = BUILT_IN) -> OpenedEmail:
-    """Decode ``raw`` and find its original; never raises. An opened email is returned as is."""
+    """Decode ``raw`` and find its original. An opened email is returned as is. Raises only a
+    ``ParseError``, for MIME nested too deep to decode (``parsers.nesting``)."""
     if isinstance(raw, OpenedEmail):
         return raw
     message = decode_message(raw)

@@ -200,6 +200,7 @@ def run(
             sqs=sqs,
             bucket=demo.stack.inbound_bucket,
             prefix=demo.settings.inbound_prefix,
+            topic_arn=demo.settings.inbound_topic_arn,
             queue_url=demo.stack.queue_url,
         )
         settled = demo.outcomes.next_final()

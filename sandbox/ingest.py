@@ -1,8 +1,11 @@
 """Do what SES inbound does with an email: store it raw in S3, then notify the queue.
 
-SES's S3 action writes the raw MIME to ``s3://<inbound>/<prefix><messageId>`` with its own
-headers on top (the verdicts, ``Authentication-Results``), and publishes a "Received"
-notification to SNS, which wraps it in an envelope on its way into SQS. ``charterhand ingest``,
+SES's S3 action writes the raw MIME to ``s3://<inbound>/<prefix><messageId>`` (the key's last
+segment is the notification's ``mail.messageId``) with its own headers on top (the verdicts
+``X-SES-Spam-Verdict`` and ``X-SES-Virus-Verdict``, then its ``Authentication-Results``, above
+every header the sender wrote), and publishes a "Received" notification to the inbound topic,
+which SNS wraps in an envelope naming that topic (``TOPIC_ARN``: the sandbox stack's
+``inbound_topic_arn``) on its way into SQS. ``charterhand ingest``,
 the tests, the bench and the demo all go through here, so they feed the worker exactly what
 production does.
 """
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 
 VERDICT_NAMES = ("spam", "virus", "spf", "dkim", "dmarc")
 PASSING = dict.fromkeys(VERDICT_NAMES, "PASS")
+#: the inbound topic the sandbox announces mail on (the worker trusts envelopes from it alone)
 TOPIC_ARN = "arn:aws:sns:us-east-1:000000000000:charterhand-inbound"
 
 
@@ -70,6 +74,7 @@ def ses_notification(
     key: str,
     verdicts: Mapping[str, str],
     recipients: list[str] | None = None,
+    topic_arn: str = TOPIC_ARN,
 ) -> dict[str, Any]:
     """An SES "Received" notification for an S3 action, as SES publishes it."""
     headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
@@ -85,7 +90,7 @@ def ses_notification(
             **{f"{name}Verdict": {"status": verdicts[name]} for name in VERDICT_NAMES},
             "action": {
                 "type": "S3",
-                "topicArn": TOPIC_ARN,
+                "topicArn": topic_arn,
                 "bucketName": bucket,
                 "objectKey": key,
             },
@@ -108,13 +113,13 @@ def ses_notification(
     }
 
 
-def sns_envelope(message: Mapping[str, Any]) -> str:
+def sns_envelope(message: Mapping[str, Any], topic_arn: str = TOPIC_ARN) -> str:
     """The SNS → SQS envelope (raw message delivery off) around a notification."""
     return json.dumps(
         {
             "Type": "Notification",
             "MessageId": str(uuid.uuid4()),
-            "TopicArn": TOPIC_ARN,
+            "TopicArn": topic_arn,
             "Subject": "Amazon SES Email Receipt Notification",
             "Message": json.dumps(message),
             "Timestamp": datetime.now(UTC)
@@ -139,15 +144,18 @@ def ingest(
     verdicts: Mapping[str, str] | None = None,
     message_id: str | None = None,
     dkim_domain: str | None = None,
+    topic_arn: str | None = None,
 ) -> str:
-    """Store ``raw`` as SES would and enqueue its notification; returns the SES messageId."""
+    """Store ``raw`` as SES would and enqueue its notification, announced on ``topic_arn`` (by
+    default the sandbox's); returns the SES messageId."""
+    topic_arn = topic_arn or TOPIC_ARN
     verdicts = {**PASSING, **(verdicts or {})}
     message_id = message_id or new_message_id()
     key = f"{prefix}{message_id}"
     stored = with_ses_headers(raw, verdicts, dkim_domain=dkim_domain)
     s3.put_object(Bucket=bucket, Key=key, Body=stored)
     notification = ses_notification(
-        raw, message_id=message_id, bucket=bucket, key=key, verdicts=verdicts
+        raw, message_id=message_id, bucket=bucket, key=key, verdicts=verdicts, topic_arn=topic_arn
     )
-    sqs.send_message(QueueUrl=queue_url, MessageBody=sns_envelope(notification))
+    sqs.send_message(QueueUrl=queue_url, MessageBody=sns_envelope(notification, topic_arn))
     return message_id

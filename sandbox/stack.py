@@ -8,6 +8,7 @@ from typing import Any
 
 from app.settings import ENV_PREFIX, Settings
 from aws.clients import client
+from sandbox.ingest import TOPIC_ARN
 from state.store import create_table
 
 #: the domain crew and manager emails are sent from, verified in SES by ``provision``
@@ -31,6 +32,8 @@ class LocalStack:
             "queue_url": self.queue_url,
             "dlq_url": self.dlq_url,
             "inbound_bucket": self.inbound_bucket,
+            # what sandbox.ingest announces mail on, as SES's rule does on the inbound topic
+            "inbound_topic_arn": TOPIC_ARN,
             "table_name": self.table_name,
             "site_bucket": self.site_bucket,
             "photos_bucket": self.photos_bucket,

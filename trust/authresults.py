@@ -16,14 +16,19 @@ own above whatever the sender wrote, so one forged further down is never read.
 
 SES copies two things the sender chooses into it: the HELO name and the envelope sender (after
 ``spf=``). A sender could shape them like results (``helo=x;dkim=pass;header.d=boatsetter.com``),
-so the header is read strictly, and any doubt makes it prove nothing (``parse``).
+so the header is read strictly, and any doubt makes it prove nothing (``parse``): printable ASCII
+and spaces only (``\x0b``, ``\x0c`` or ``\xa0`` are whitespace to ``str.split``, never to SES).
+
+Not the ``authres`` package (RFC 8601, from dkimpy's maintainers): it refuses SES's own header as
+a syntax error (SES ends ``client-ip=``, ``envelope-from=`` and ``helo=`` with ";" as if each were a
+result), and it reads ``dkim=pass\x0bheader.d=...`` by dropping the ``\x0b``.
 """
 
 import re
 from dataclasses import dataclass, field
 from email.message import Message
-from email.parser import BytesHeaderParser
-from email.policy import compat32
+
+from parsers.mime import decode_headers
 
 SES_AUTHSERV_ID = "amazonses.com"
 #: the methods of RFC 8601's registry that can start a result
@@ -48,6 +53,8 @@ METHODS = frozenset(
 #: what SES writes after ``spf=...``, each ended by ";" as if it were a result of its own
 SPF_KEYS = frozenset({"client-ip", "envelope-from", "helo", "smtp.mailfrom", "smtp.helo"})
 _COMMENT = re.compile(r"\([^()]*\)")
+#: all a header of SES's is written in, once unfolded: printable ASCII and the space
+_PRINTABLE = re.compile(r"[ -~]*")
 _FOLD = re.compile(r"\r?\n[ \t]")
 _TOKEN = re.compile(r"^([a-z0-9_.-]+)(?:/[0-9]+)?=(\S+)$", re.IGNORECASE)
 
@@ -104,9 +111,7 @@ def ses_authentication_results(raw: bytes | Message) -> AuthenticationResults | 
     SES writes one ``dkim`` result per ``DKIM-Signature`` (``dkim=none`` when there is none):
     more ``dkim`` results than that were not all SES's.
     """
-    headers = (
-        raw if isinstance(raw, Message) else BytesHeaderParser(policy=compat32).parsebytes(raw)
-    )
+    headers = raw if isinstance(raw, Message) else decode_headers(raw)
     first = headers.get("Authentication-Results")
     if first is None:
         return None
@@ -124,12 +129,14 @@ def parse(value: str) -> AuthenticationResults | None:
 
     Strict where the sender could write: a result's properties must follow it in its own clause
     (only spf's are continued in clauses after it, as SES writes them); one spf and one dmarc at
-    most, dmarc last; no quotes, backslashes or tabs (SES writes none; a sender's envelope address
-    could). Anything else makes the results ambiguous.
+    most, dmarc last; printable ASCII only, without quotes or backslashes (SES writes none; a
+    sender's envelope address could). Anything else makes the results ambiguous.
     """
     text = _FOLD.sub(" ", value).strip()
-    if any(c in text for c in '"\\\t\r\n'):
-        return _ambiguous_or_none(text, "quotes, backslashes or control characters")
+    if not _PRINTABLE.fullmatch(text):
+        return _ambiguous_or_none(text, "characters other than printable ASCII")
+    if any(c in text for c in '"\\'):
+        return _ambiguous_or_none(text, "quotes or backslashes")
     while _COMMENT.search(text):
         text = _COMMENT.sub(" ", text)
     authserv, _, rest = text.partition(";")
@@ -190,20 +197,3 @@ def alignment(results: AuthenticationResults | None, from_domain: str | None) ->
         if signer is not None and aligned_domains(signer, domain):
             return Alignment(domain, f"DKIM signature of {signer}")
     return None
-
-
-def from_notification_dmarc(
-    dmarc_verdict: str | None, from_domain: str | None
-) -> AuthenticationResults | None:
-    """SES's notification's own DMARC verdict, as results, for a stored email that carries no
-    ``Authentication-Results``; None unless it is PASS.
-
-    DMARC passes only when an SPF or DKIM pass is aligned with the ``From`` domain, and SES judges
-    the ``From`` of the very email it stored, so a PASS in its notification (which reaches us only
-    through our own topic and queue) proves that domain as the header's ``dmarc=pass`` does.
-    SES's bare SPF and DKIM verdicts are never used: they are not tied to the ``From`` domain.
-    """
-    if (dmarc_verdict or "").upper() != "PASS" or not from_domain:
-        return None
-    domain = from_domain.lower().rstrip(".")
-    return AuthenticationResults((Result("dmarc", "pass", {"header.from": domain}),))

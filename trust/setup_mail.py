@@ -6,10 +6,12 @@ mails it a confirmation link and code from ``forwarding-noreply@google.com`` (su
 user's language). Outlook.com and Microsoft 365 send none: their forwarding (a mailbox rule, or
 the admin's forwarding setting) takes effect without the target confirming anything.
 
-Recognition does not depend on the language: the sender, the ``vf-`` link on Google's own
-mail-settings host, the ``(#code)`` in the subject. A mail that *claims* to be one (Google's
-forwarding sender, or a subject or link shaped like one) is a confirmation only when SES proved it
-came from google.com (aligned DMARC or DKIM); otherwise it is ignored, never passed on.
+Recognised by what cannot be forged, in any language: Google's own forwarding sender, proven by
+SES for google.com (aligned DMARC or DKIM: :func:`authenticated`, decided by ``trust.admission``
+on the header block), and a body carrying the ``vf-`` link on Google's own mail-settings host
+(:func:`read`). A subject never decides: a booking whose subject carries "Gmail (#123456)" is
+read as a booking. Mail from Google's forwarding sender that SES did not prove is ignored, never
+passed on; Google's own without a link we can read is loud (dead-lettered).
 """
 
 import re
@@ -29,8 +31,6 @@ _LINK = re.compile(
 _SUBJECT_CODE = re.compile(r"\(#(\d{6,12})\)")
 _BODY_CODE = re.compile(r"(?<![\d#/=-])(\d{9})(?!\d)")
 _ADDRESS = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-#: "(#123456789) Gmail ..." in every language Gmail writes it in
-_CLAIM_SUBJECT = re.compile(r"\bgmail\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -42,15 +42,6 @@ class Confirmation:
     mailbox: str | None
     code: str | None
     link: str
-
-
-def claims_to_be_one(headers: Message) -> bool:
-    """Whether the email presents itself as a forwarding confirmation (its headers say so)."""
-    sender = header_sender(headers).address
-    subject = header_text(headers, "Subject")
-    return sender == SENDER or bool(
-        _SUBJECT_CODE.search(subject) and _CLAIM_SUBJECT.search(subject)
-    )
 
 
 def authenticated(headers: Message, results: AuthenticationResults | None) -> bool:

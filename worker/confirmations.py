@@ -20,8 +20,8 @@ from publishers.deliveries import send_once
 from publishers.transport.mail import Mailer, compose
 from state import keys
 from state.confirmations import ConfirmationRecords
+from trust.admission import allowlisted
 from trust.setup_mail import Confirmation
-from worker.admission import allowlisted
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient

@@ -1,19 +1,22 @@
-"""SQS body → where the raw email is (and SES's verdicts, when SES says them).
+"""SQS body → where the raw email is, and how the body said so (the SNS envelope's topic).
 
 Bodies we understand (see ``../shared/aws-events``):
 
-* an SES "Received" notification with an S3 action (or an SNS action, raw MIME inline), delivered
-  raw or inside an SNS envelope, or as Lambda's ``Records[].ses`` shape;
+* an SES "Received" notification with an S3 action, delivered raw or inside an SNS envelope, or
+  as Lambda's ``Records[].ses`` shape (an SNS action's notification names no stored email: its
+  inline content is never decoded, and admission refuses it as untrusted);
 * an S3 event notification (direct or inside SNS) with one or more records and URL-encoded keys;
 * an S3 "Object Created" event from EventBridge (its keys are not URL-encoded);
 * S3's ``s3:TestEvent``, SNS subscription confirmations, SES sending notifications: nothing to do.
 
 Anything else is unreadable: a permanent fault, dead-lettered with its reason on the first attempt.
 Reasons name the shape, never values, so no address or subject reaches a log.
+
+Nothing here is trusted: the notification's own verdicts are not even kept. ``trust.admit``
+decides on where the email is (bucket, prefix, messageId, the envelope's topic) and on what SES
+wrote on top of the stored email.
 """
 
-import base64
-import binascii
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -30,33 +33,22 @@ class UnreadableBody(PermanentError):
 
 
 @dataclass(frozen=True)
-class Verdicts:
-    """SES's receipt verdicts, upper-case (``PASS``, ``FAIL``, ``GRAY``, ``PROCESSING_FAILED``)."""
-
-    spam: str | None = None
-    virus: str | None = None
-    spf: str | None = None
-    dkim: str | None = None
-    dmarc: str | None = None
-
-
-@dataclass(frozen=True)
 class EmailRef:
-    """One email a message points at: an S3 object, or raw MIME inlined by SES's SNS action."""
+    """One email a message points at: an S3 object (no object: an SNS action's notification,
+    whose inline content is never read)."""
 
     bucket: str | None = None
     key: str | None = None
-    content: bytes | None = None
     #: SES's messageId: the dedup id when known (never SQS's MessageId: a replay has a new one)
     ses_message_id: str | None = None
-    #: present only when SES's notification carried them; S3 events carry none
-    verdicts: Verdicts | None = None
+    #: the SNS envelope's TopicArn ("" when it had none); None when the body came in none
+    sns_topic_arn: str | None = None
 
     @property
     def where(self) -> str:
         """Where the raw email is, for logs and errors."""
-        if self.content is not None:
-            return "inline SES content"
+        if self.bucket is None or self.key is None:
+            return "inline SES content (not read)"
         return f"s3://{self.bucket}/{self.key}"
 
 
@@ -70,7 +62,7 @@ class Decoded:
 
 def decode_body(body: str) -> Decoded:
     """Decode one SQS message body; raises :class:`UnreadableBody` for anything we do not know."""
-    return _decode(_load(body, "body"), depth=0)
+    return _decode(_load(body, "body"), depth=0, topic=None)
 
 
 def _load(text: Any, what: str) -> dict[str, Any]:
@@ -85,27 +77,31 @@ def _load(text: Any, what: str) -> dict[str, Any]:
     return doc
 
 
-def _decode(doc: dict[str, Any], depth: int) -> Decoded:
+def _decode(doc: dict[str, Any], depth: int, topic: str | None) -> Decoded:
+    """``topic``: the outermost SNS envelope's TopicArn, once one was opened."""
     if depth > 2:
         raise UnreadableBody("envelopes nested too deep")
     sns_type = doc.get("Type")
     if sns_type in ("SubscriptionConfirmation", "UnsubscribeConfirmation"):
         return Decoded(ignored=f"SNS {sns_type} for {doc.get('TopicArn', 'an unknown topic')}")
     if sns_type == "Notification" and "Message" in doc:
-        return _decode(_load(doc["Message"], "SNS Message"), depth + 1)
+        if topic is None:
+            arn = doc.get("TopicArn")
+            topic = arn if isinstance(arn, str) else ""
+        return _decode(_load(doc["Message"], "SNS Message"), depth + 1, topic)
     if doc.get("Event") == "s3:TestEvent":
         return Decoded(ignored="s3:TestEvent")
     if "notificationType" in doc:
-        return _ses_notification(doc)
+        return _ses_notification(doc, topic)
     if doc.get("source") == "aws.s3" and "detail" in doc:
-        return _eventbridge(doc)
+        return _eventbridge(doc, topic)
     records = doc.get("Records")
     if isinstance(records, list):
-        return _records(records)
+        return _records(records, topic)
     raise UnreadableBody(f"unrecognised JSON object with keys {sorted(doc)[:8]}")
 
 
-def _records(records: list[Any]) -> Decoded:
+def _records(records: list[Any], topic: str | None) -> Decoded:
     if not records:
         raise UnreadableBody("Records is empty")
     emails: list[EmailRef] = []
@@ -122,9 +118,9 @@ def _records(records: list[Any]) -> Decoded:
             s3 = _object(record, "s3")
             bucket = _string(_object(s3, "bucket"), "name", "S3 record bucket.name")
             key = _string(_object(s3, "object"), "key", "S3 record object.key")
-            emails.append(EmailRef(bucket=bucket, key=unquote_plus(key)))
+            emails.append(EmailRef(bucket=bucket, key=unquote_plus(key), sns_topic_arn=topic))
         elif source == "aws:ses":
-            emails.extend(_ses_notification(_object(record, "ses")).emails)
+            emails.extend(_ses_notification(_object(record, "ses"), topic).emails)
         else:
             raise UnreadableBody(f"a record from {source or 'an unknown source'!s:.40}")
     if not emails:
@@ -132,17 +128,17 @@ def _records(records: list[Any]) -> Decoded:
     return Decoded(emails=tuple(emails))
 
 
-def _eventbridge(doc: dict[str, Any]) -> Decoded:
+def _eventbridge(doc: dict[str, Any], topic: str | None) -> Decoded:
     kind = doc.get("detail-type")
     if kind != "Object Created":
         return Decoded(ignored=f"EventBridge S3 {kind!s:.40}")
     detail = _object(doc, "detail")
     bucket = _string(_object(detail, "bucket"), "name", "EventBridge detail.bucket.name")
     key = _string(_object(detail, "object"), "key", "EventBridge detail.object.key")
-    return Decoded(emails=(EmailRef(bucket=bucket, key=key),))
+    return Decoded(emails=(EmailRef(bucket=bucket, key=key, sns_topic_arn=topic),))
 
 
-def _ses_notification(doc: dict[str, Any]) -> Decoded:
+def _ses_notification(doc: dict[str, Any], topic: str | None) -> Decoded:
     kind = doc.get("notificationType", "Received")  # Lambda's Records[].ses has no type
     if kind != "Received":
         return Decoded(ignored=f"SES {kind!s:.40} notification, not received mail")
@@ -151,43 +147,15 @@ def _ses_notification(doc: dict[str, Any]) -> Decoded:
     action = _object(receipt, "action")
     message_id = mail.get("messageId")
     ses_id = message_id if isinstance(message_id, str) and message_id else None
-    verdicts = _verdicts(receipt)
     action_type = action.get("type")
     if action_type == "S3":
         bucket = _string(action, "bucketName", "SES action.bucketName")
         key = _string(action, "objectKey", "SES action.objectKey")
-        ref = EmailRef(bucket=bucket, key=key, ses_message_id=ses_id, verdicts=verdicts)
+        ref = EmailRef(bucket=bucket, key=key, ses_message_id=ses_id, sns_topic_arn=topic)
         return Decoded(emails=(ref,))
-    if action_type == "SNS" and isinstance(doc.get("content"), str):
-        ref = EmailRef(content=_content(doc, action), ses_message_id=ses_id, verdicts=verdicts)
-        return Decoded(emails=(ref,))
+    if action_type == "SNS":  # the email inline, stored nowhere: named, never read
+        return Decoded(emails=(EmailRef(ses_message_id=ses_id, sns_topic_arn=topic),))
     raise UnreadableBody(f"SES notification with a {action_type!s:.20} action and no email in it")
-
-
-def _content(doc: dict[str, Any], action: dict[str, Any]) -> bytes:
-    content: str = doc["content"]
-    if action.get("encoding") == "BASE64":
-        try:
-            return base64.b64decode(content, validate=True)
-        except (binascii.Error, ValueError) as exc:
-            raise UnreadableBody("SES content is not valid base64") from exc
-    return content.encode("utf-8", errors="surrogateescape")
-
-
-def _verdicts(receipt: dict[str, Any]) -> Verdicts:
-    def status(name: str) -> str | None:
-        verdict = receipt.get(f"{name}Verdict")
-        if isinstance(verdict, dict) and isinstance(verdict.get("status"), str):
-            return str(verdict["status"]).upper()
-        return None
-
-    return Verdicts(
-        spam=status("spam"),
-        virus=status("virus"),
-        spf=status("spf"),
-        dkim=status("dkim"),
-        dmarc=status("dmarc"),
-    )
 
 
 def _object(doc: dict[str, Any], name: str) -> dict[str, Any]:

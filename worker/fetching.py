@@ -39,13 +39,7 @@ class RawEmails:
 
     @contextmanager
     def held(self, ref: EmailRef) -> Iterator[bytes]:
-        """The email's raw bytes, its size held in the budget until the block ends.
-
-        Inline content (an SES notification that carries the email, at most 150 KB) is already in
-        memory and is not counted."""
-        if ref.content is not None:
-            yield ref.content
-            return
+        """The email's raw bytes, its size held in the budget until the block ends."""
         response, size = self._get(ref)
         if not self.budget.fits(size):
             response["Body"].close()

@@ -5,8 +5,9 @@ Which outcome is final (a retry past its budget is a dead-letter) is :mod:`worke
 decision; carrying it out on the queue is :mod:`worker.settling`'s. The reason class is the
 ``ReasonClass`` dimension of the worker's metrics and what the DLQ limit
 (:class:`worker.policy.DlqLimit`) counts dead letters by. The code that makes an outcome says its
-class (a required field): a refusal carries its own (:class:`Refusal`), an error's comes from
-its type and step (:func:`error_reason_class`). No class is read back from a reason's text.
+class (a required field): a refusal carries its own (``trust.Refusal``, whose class is read here
+by its value), an error's comes from its type and step (:func:`error_reason_class`). No class is
+read back from a reason's text.
 """
 
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 from bookings import CharterhandError, ParseError, Waiting
 from bookings.errors import UnexpectedError
 from state.store import BookingBusy
+from trust.refusal import Refusal
 from worker.decode import UnreadableBody
 
 
@@ -35,7 +37,7 @@ class ReasonClass(StrEnum):
     CURRENT = "current"  # done: every step was already in line with the state
     DUPLICATE = "duplicate"  # done: this email was already applied
     NOT_A_BOOKING = "not_a_booking"  # ignored: read, and positively not a booking
-    UNTRUSTED = "untrusted"  # ignored: admission refused it (verdicts, forwarder, bucket)
+    UNTRUSTED = "untrusted"  # ignored: admission refused it (where, verdicts, sender, forwarder)
     NOT_MAIL = "not_mail"  # ignored: no received mail in the message (test event, notices)
     UNREADABLE = "unreadable"  # the message body could not be read
     FETCH = "fetch"  # reading the raw email from S3 failed
@@ -45,18 +47,6 @@ class ReasonClass(StrEnum):
     STEP = "step"  # a publisher step failed
     UNEXPECTED = "unexpected"  # a bug of ours or a library's
     OTHER = "other"  # none of the above: look at the log line's reason
-
-
-class Refusal(str):
-    """A reason to ignore an email (a ``str``: safe to log, compared as text) that carries its
-    reason class: :mod:`worker.admission`'s checks return these, and most are ``UNTRUSTED``."""
-
-    reason_class: ReasonClass
-
-    def __new__(cls, reason: str, reason_class: ReasonClass = ReasonClass.UNTRUSTED) -> "Refusal":
-        refusal = super().__new__(cls, reason)
-        refusal.reason_class = reason_class
-        return refusal
 
 
 @dataclass(frozen=True)
@@ -94,7 +84,7 @@ class Outcome:
     @classmethod
     def ignored(cls, refusal: Refusal, **context: Any) -> "Outcome":
         """An email (or a message) we leave alone, for a refusal that knows its class."""
-        return cls(Ending.IGNORED, str(refusal), refusal.reason_class, **context)
+        return cls(Ending.IGNORED, str(refusal), ReasonClass(refusal.reason_class.value), **context)
 
 
 #: steps that are the worker's own stages, not a publisher's (``CharterhandError.step``)

@@ -1,21 +1,25 @@
 """One SQS message → one outcome: decode, fetch, admit, parse, reduce and publish, per email.
 
-A provider's forwarding confirmation (``trust.setup_mail``) is recognised after admission and
-before parsing: its link and code go to the manager (``worker.confirmations``), and it ends done.
+This only orchestrates: where the email is (``worker.decode``) is checked by sender trust before
+it is fetched (``trust.check_location``), then ``trust.admit`` decides on the stored email's
+header block alone, before any body is decoded: mail that fails is ignored, whatever its body,
+and never dead-lettered. Only admitted mail is read: its forwarding hops checked
+(``trust.admission.check_hops``), its booking parsed, its provenance proven
+(``trust.provenance``). Google's forwarding confirmation (admitted as such: Google's own sender,
+proven) goes to the manager instead (``worker.confirmations``), and ends done.
 
 Nothing here touches SQS: the loop settles what this returns. Every exception ends up as an
-outcome: ours by family (transient → retry, permanent → dead-letter). Anything else raised while
-*reading* the email (a ``RecursionError`` from MIME nested 1,000 deep, a parser bug) is permanent:
-the same bytes fail the same way, so it is dead-lettered on the first receive, named by its class.
-Anything else after that is a transient "unexpected" error, retried and dead-lettered with its
-reason once retries run out. No reason or log line carries an exception's message: it may quote
-the email.
+outcome: ours by family (transient → retry, permanent → dead-letter; MIME nested too deep is a
+``ParseError`` before the parser sees it). Anything else raised while *reading* the email (a
+parser's bug) is permanent: the same bytes fail the same way, so it is dead-lettered on the
+first receive, named by its class. Anything else after that is a transient "unexpected" error,
+retried and dead-lettered with its reason once retries run out. No reason or log line carries an
+exception's message: it may quote the email.
 """
 
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from email.message import Message
 from typing import Any, TypeVar
 
 import structlog
@@ -28,24 +32,12 @@ from bookings import (
     Waiting,
 )
 from bookings.errors import UnexpectedError
+from parsers.mime import header_block
 from parsers.registry import is_platform
-from trust import setup_mail
-from trust.authresults import (
-    AuthenticationResults,
-    alignment,
-    from_notification_dmarc,
-    ses_authentication_results,
-)
+from trust import Admitted, Inbound, Refusal, admit, check_location, setup_mail
+from trust.admission import check_hops
 from trust.original_dkim import KeyLookup, dns_txt
 from trust.provenance import provenance_of
-from worker.admission import (
-    check_hops,
-    check_location,
-    check_sender,
-    check_verdicts,
-    stored_headers,
-    verdicts_of,
-)
 from worker.confirmations import ForwardingConfirmations
 from worker.decode import EmailRef, decode_body
 from worker.fetching import RawEmails
@@ -70,7 +62,7 @@ class MessageHandler:
         emails: RawEmails,
         reader: MailReader,
         orchestrator: Orchestrator,
-        inbound_bucket: str,
+        inbound: Inbound,
         forwarder_allowlist: list[str],
         require_authenticated_sender: bool,
         require_verified_original: bool = False,
@@ -80,7 +72,8 @@ class MessageHandler:
         self.emails = emails
         self.reader = reader
         self.orchestrator = orchestrator
-        self.inbound_bucket = inbound_bucket
+        #: where SES stores the mail we trust, and the topic it announces it on
+        self.inbound = inbound
         self.forwarder_allowlist = forwarder_allowlist
         self.require_authenticated_sender = require_authenticated_sender
         self.require_verified_original = require_verified_original
@@ -122,15 +115,9 @@ class MessageHandler:
             return Outcome.of_error(error, email_id=email_id)
 
     def _email(self, ref: EmailRef, admission: "Admission") -> Outcome:
-        refused = check_location(ref, self.inbound_bucket)
+        refused = check_location(ref, self.inbound)  # before fetching what it names
         if refused:
             return Outcome.ignored(refused, email_id=ref.ses_message_id)
-        if ref.verdicts is not None:
-            refused = check_verdicts(
-                ref.verdicts, require_authenticated_sender=self.require_authenticated_sender
-            )
-            if refused:
-                return Outcome.ignored(refused, email_id=ref.ses_message_id)
         read = self._read(ref, admission)
         if isinstance(read, Outcome):
             return read
@@ -164,17 +151,9 @@ class MessageHandler:
         ran_any = ReasonClass.PUBLISHED if applied.ran else ReasonClass.CURRENT
         return Outcome(Ending.DONE, reason, ran_any, **context)
 
-    def _forwarding_setup(
-        self, raw: bytes, headers: Message, results: AuthenticationResults | None, email_id: str
-    ) -> Outcome:
-        """A provider's forwarding confirmation: its link and code go to the manager."""
+    def _forwarding_setup(self, raw: bytes, email_id: str) -> Outcome:
+        """Google's forwarding confirmation (its sender proven): link and code to the manager."""
         provider = setup_mail.PROVIDER
-        if not setup_mail.authenticated(headers, results):
-            reason = (
-                f"claims to be a {provider} forwarding confirmation, "
-                f"but SES did not prove it came from {setup_mail.DOMAIN}"
-            )
-            return Outcome(Ending.IGNORED, reason, ReasonClass.UNTRUSTED, email_id=email_id)
         confirmation = setup_mail.read(raw)
         if confirmation is None:  # Google's own, yet unreadable: loud, never silently dropped
             reason = f"{provider} forwarding confirmation with no confirmation link we can read"
@@ -209,26 +188,12 @@ class MessageHandler:
         self, ref: EmailRef, raw: bytes, admission: "Admission"
     ) -> "Outcome | tuple[BookingEvent, str]":
         email_id = ref.ses_message_id or _reading(self.reader.identity, raw)
-        headers = _reading(stored_headers, raw)
-        results = ses_authentication_results(headers)
-        verdicts = None if ref.verdicts is not None else verdicts_of(headers, results)
-        if verdicts is not None:
-            refused = check_verdicts(
-                verdicts, require_authenticated_sender=self.require_authenticated_sender
-            )
-            if refused:
-                return Outcome.ignored(refused, email_id=email_id)
+        admitted = _reading(self._admit(ref), raw)
+        if isinstance(admitted, Refusal):  # decided on the header block: no body was decoded
+            return Outcome.ignored(admitted, email_id=email_id)
+        if admitted.forwarding_setup:
+            return self._forwarding_setup(raw, email_id)
         origin = _reading(self.reader.origin, raw)
-        from_domain = (origin.from_address or "").rpartition("@")[2]
-        if results is None and ref.verdicts is not None:  # SES's notification, when it came
-            results = from_notification_dmarc(ref.verdicts.dmarc, from_domain)
-        refused = check_sender(
-            results, origin.from_address, required=self.require_authenticated_sender
-        )
-        if refused:
-            return Outcome.ignored(refused, email_id=email_id)
-        if setup_mail.claims_to_be_one(headers):
-            return self._forwarding_setup(raw, headers, results, email_id)
         refused = check_hops(origin.hops, self.forwarder_allowlist, is_platform=is_platform)
         if refused:
             return Outcome.ignored(refused, email_id=email_id)
@@ -238,9 +203,7 @@ class MessageHandler:
         except NotABooking as exc:
             reason = f"not a booking: {exc.reason}"
             return Outcome(Ending.IGNORED, reason, ReasonClass.NOT_A_BOOKING, email_id=email_id)
-        proven = provenance_of(
-            origin, alignment(results, from_domain), event.source, self.key_lookup
-        )
+        proven = provenance_of(origin, admitted.alignment, event.source, self.key_lookup)
         if self.require_verified_original and not proven.verified:
             reason = f"unverified booking email ({proven.proof}): require_verified_original is set"
             return Outcome(
@@ -251,6 +214,19 @@ class MessageHandler:
                 email_id=email_id,
             )
         return event.model_copy(update={"provenance": proven}), email_id
+
+    def _admit(self, ref: EmailRef) -> Callable[[bytes], Admitted | Refusal]:
+        """Sender trust's decision on the stored email's header block (and where it is)."""
+
+        def decide(raw: bytes) -> Admitted | Refusal:
+            return admit(
+                header_block(raw),
+                ref,
+                self.inbound,
+                require_authenticated_sender=self.require_authenticated_sender,
+            )
+
+        return decide
 
     def close(self) -> None:
         """The worker is stopping: threads waiting to read an email give up (and retry later)."""

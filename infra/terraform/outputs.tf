@@ -24,6 +24,11 @@ output "inbound_prefix" {
   value       = local.inbound_prefix
 }
 
+output "inbound_topic_arn" {
+  description = "CHARTERHAND_INBOUND_TOPIC_ARN: the topic SES announces received mail on (SNS envelopes from any other are ignored)"
+  value       = aws_sns_topic.inbound.arn
+}
+
 output "table_name" {
   description = "CHARTERHAND_TABLE_NAME: the state table"
   value       = aws_dynamodb_table.state.name

@@ -21,6 +21,7 @@ locals {
     dlq_url                      = aws_sqs_queue.bookings_dlq.url
     inbound_bucket               = aws_s3_bucket.inbound.id
     inbound_prefix               = local.inbound_prefix
+    inbound_topic_arn            = aws_sns_topic.inbound.arn
     table_name                   = aws_dynamodb_table.state.name
     site_bucket                  = aws_s3_bucket.site.id
     photos_bucket                = aws_s3_bucket.photos.id

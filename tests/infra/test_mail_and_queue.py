@@ -26,8 +26,15 @@ def test_the_receipt_rule_writes_where_the_worker_reads_and_notifies_the_topic_t
     )
     assert tf.locals["inbound_prefix"] == "raw/"
 
-    assert ref(action["topic_arn"]) == ref(subscription["topic_arn"]) == "aws_sns_topic.inbound.arn"
+    assert (
+        ref(action["topic_arn"])
+        == ref(subscription["topic_arn"])
+        == ref(settings["inbound_topic_arn"])
+        == "aws_sns_topic.inbound.arn"
+    )
     assert subscription["protocol"] == "sqs"
+    # the worker reads SNS's envelope (and its TopicArn, which admission checks)
+    assert subscription["raw_message_delivery"] is False
     assert ref(subscription["endpoint"]) == "aws_sqs_queue.bookings.arn"
     assert ref(settings["queue_url"]) == "aws_sqs_queue.bookings.url"
 

@@ -17,6 +17,7 @@ from bookings import default_fleet
 from publishers.transport.mail import Mailer
 from sandbox.stack import LocalStack
 from state.confirmations import CLAIM_SECONDS, ConfirmationBusy, pending_confirmations
+from tests.conftest import FIXTURES
 from tests.support.cli import charterhand
 from tests.support.deliveries import MemoryDeliveryLog
 from tests.support.gmail import CODE, GERMAN, LINK, OWNER, confirmation_mail
@@ -119,16 +120,15 @@ def test_a_confirmation_google_did_not_send_is_ignored(
     )
 
 
-def test_a_look_alike_sender_claiming_to_be_one_is_ignored(aws, stack, work, log_lines):
+def test_a_look_alike_sender_is_no_confirmation(aws, stack, work, log_lines):
+    """Only Google's own forwarding sender can be one: a look-alike (its own domain proven) is
+    read as any other email, and is not a booking."""
     send_raw(stack, confirmation_mail(sender="forwarding-noreply@google-mail.example"))
     work()
 
     [line] = settled(log_lines)
     assert line["outcome"] == "ignored"
-    assert line["reason"] == (
-        "claims to be a Gmail forwarding confirmation, "
-        "but SES did not prove it came from google.com"
-    )
+    assert line["reason"].startswith("not a booking")
     assert manager_mail(aws) == []
 
 
@@ -187,4 +187,23 @@ def test_googles_own_confirmation_we_cannot_read_is_dead_lettered_not_dropped(
     [line] = settled(log_lines)
     assert line["outcome"] == "dead-letter"
     assert line["reason"] == "Gmail forwarding confirmation with no confirmation link we can read"
+    assert manager_mail(aws) == []
+
+
+def test_a_booking_whose_subject_looks_like_a_confirmation_is_still_read_as_a_booking(
+    aws, stack, work, log_lines
+):
+    """Issue 18, point 8: only Google's own sender, proven by SES, with a confirmation's body, is
+    a forwarding confirmation; a subject that merely carries "Gmail (#123456)" is not one."""
+    raw = (FIXTURES / "emails" / "boatsetter-confirmed.eml").read_bytes()
+    raw = raw.replace(
+        b"Subject: Booking confirmed: Maya T. on Sun, May 30",
+        b"Subject: Booking confirmed: Maya T. on Sun, May 30 (#123456) via Gmail",
+    )
+    send_raw(stack, raw)
+    work()
+
+    [line] = settled(log_lines)
+    assert line["outcome"] == "done", line
+    assert line["reason"].startswith("confirmed (verified): ran")
     assert manager_mail(aws) == []

@@ -3,12 +3,14 @@ and no reason, attribute or log line quotes what the email (or a downstream syst
 
 import json
 import threading
+import time
 from typing import Any
 
 import boto3
 import pytest
 
 from bookings import BookingEvent, default_fleet
+from parsers.nesting import MAX_MIME_DEPTH
 from tests.integration.test_worker_outcomes import dead_letters, drain, outcomes
 from tests.support.emailkit import CONFIRMED_ROWS, message, nested_multipart, text_body
 from tests.support.mail import EventMailReader, email_for, event
@@ -22,18 +24,58 @@ from worker.parsing import ParsersReader
 RENTER = "Maya Thompson"
 
 
-def test_multipart_nested_a_thousand_deep_is_dead_lettered_on_the_first_receive(
+def test_mime_nested_3000_deep_from_a_forged_platform_sender_is_ignored_not_dead_lettered(
     stack, make_worker, sqs, log_lines
 ):
-    send_raw(stack, nested_multipart(1000))
+    """Authentication is decided on the header block before any body is decoded: an outsider's
+    email (a platform's From, no DKIM or DMARC of the platform's) is ignored whatever its body,
+    and never counts towards the DLQ limit."""
+    send_raw(stack, nested_multipart(3000), verdicts={"dkim": "GRAY", "dmarc": "GRAY"})
     drain(make_worker(reader=ParsersReader(default_fleet())))
+    [line] = outcomes(log_lines)
+    assert line["outcome"] == "ignored"
+    assert line["reason"].startswith("From domain not authenticated")
+    assert dead_letters(sqs, stack) == []
+    assert queue_size(sqs, stack.queue_url) == 0
+
+
+def test_mime_nested_3000_deep_from_a_proven_sender_is_a_parse_error_naming_the_depth(
+    stack, make_worker, sqs, log_lines
+):
+    """From a sender SES proved, the same email is dead-lettered on its first receive, refused
+    before the standard library's parser sees it (which would take seconds, then recurse out)."""
+    send_raw(stack, nested_multipart(3000))
+    started = time.monotonic()
+    drain(make_worker(reader=ParsersReader(default_fleet())))
+    elapsed = time.monotonic() - started
     [letter] = dead_letters(sqs, stack)
     assert letter["charterhand.receive_count"] == "1"
-    assert letter["charterhand.error_class"] == "RecursionError"
+    assert letter["charterhand.error_class"] == "ParseError"
     assert letter["charterhand.step"] == "parse"
-    assert "RecursionError" in letter["charterhand.reason"]
+    assert letter["charterhand.reason"] == (
+        f"MIME nested more than {MAX_MIME_DEPTH} levels deep: refused before parsing"
+    )
     assert [line["outcome"] for line in outcomes(log_lines)] == ["dead-letter"]
-    assert queue_size(sqs, stack.queue_url) == 0
+    assert elapsed < 5, elapsed
+
+
+def test_22_outsiders_nested_3000_deep_do_not_stop_intake_for_the_bookings_behind_them(
+    stack, make_worker, sqs, recorder, log_lines
+):
+    """Issue 18's scenario: 22 outsider emails (more than the DLQ limit's 20) queued before five
+    good bookings. None is dead-lettered, so intake never stops, and all five are published."""
+    for _ in range(22):
+        send_raw(stack, nested_multipart(3000), verdicts={"dkim": "GRAY", "dmarc": "GRAY"})
+    booking_ids = ["aaaaaaa", "bbbbbbb", "ccccccc", "ddddddd", "eeeeeee"]
+    for booking_id in booking_ids:
+        send_raw(stack, email_for(event(booking_id=booking_id)))
+    worker = make_worker(worker_threads=4)
+    drain(worker, seconds=60)
+    ended = [line["outcome"] for line in outcomes(log_lines)]
+    assert (ended.count("ignored"), ended.count("done")) == (22, 5)
+    assert dead_letters(sqs, stack) == []
+    published = {entry["booking"] for entry in recorder.completed("calendar")}
+    assert published == {f"boatsetter:{booking_id}" for booking_id in booking_ids}
 
 
 class QuotingReader(EventMailReader):

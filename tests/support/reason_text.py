@@ -10,7 +10,7 @@ settled message of the integration tests' ``make_worker`` workers).
 
 from worker.outcomes import Ending, Outcome, ReasonClass
 
-#: ignored reasons' openings (worker/admission.py, worker/decode.py): tests pin them to the code
+#: ignored reasons' openings (trust/admission.py, worker/decode.py): tests pin them to the code
 _IGNORED = (
     ("not a booking", ReasonClass.NOT_A_BOOKING),
     ("SES virus verdict", ReasonClass.UNTRUSTED),
@@ -24,6 +24,9 @@ _IGNORED = (
     ("claims to be a", ReasonClass.UNTRUSTED),
     ("forwarded", ReasonClass.UNTRUSTED),
     ("object is in bucket", ReasonClass.UNTRUSTED),
+    # reasons new with issue 18 (where the email is stored, how it was announced), as carried
+    ("object key", ReasonClass.UNTRUSTED),
+    ("untrusted notification", ReasonClass.UNTRUSTED),
     ("SES setup notification", ReasonClass.NOT_MAIL),
     ("SNS ", ReasonClass.NOT_MAIL),
     ("s3:TestEvent", ReasonClass.NOT_MAIL),

@@ -1,53 +1,189 @@
+"""Sender trust's one entry point: where the email is, and its header block (issue 18)."""
+
 import pytest
 
 from parsers import Hop
+from parsers.mime import header_block
 from parsers.registry import is_platform
 from sandbox.ingest import PASSING, with_ses_headers
-from worker.admission import (
-    check_hops,
-    check_location,
-    check_verdicts,
-    verdicts_from_headers,
-)
-from worker.decode import EmailRef, Verdicts
+from tests.support.emailkit import nested_multipart
+from tests.support.gmail import confirmation_mail
+from trust import Admitted, Inbound, Refusal, RefusalClass, admit, check_location
+from trust.admission import check_hops
+from worker.decode import EmailRef
 
-ALL_PASS = Verdicts(spam="PASS", virus="PASS", spf="PASS", dkim="PASS", dmarc="PASS")
+TOPIC = "arn:aws:sns:us-east-1:000000000000:inbound"
+INBOUND = Inbound("inbound", "raw/", TOPIC)
 RAW = b"From: Boatsetter <no-reply@boatsetter.com>\r\nSubject: x\r\n\r\nbody\r\n"
+STORED = EmailRef(bucket="inbound", key="raw/ses-1", ses_message_id="ses-1", sns_topic_arn=TOPIC)
 
 
-def test_passing_verdicts_admit():
-    assert check_verdicts(ALL_PASS, require_authenticated_sender=True) is None
+def decided(stored: bytes, where: EmailRef = STORED, **options: bool) -> Admitted | Refusal:
+    return admit(header_block(stored), where, INBOUND, **options)
 
 
-def test_spam_fail_is_refused():
-    verdicts = Verdicts(spam="FAIL", virus="PASS", spf="PASS", dkim="PASS")
-    assert check_verdicts(verdicts, require_authenticated_sender=False) == "SES spam verdict FAIL"
+def test_mail_ses_stored_and_proved_is_admitted_with_its_proof():
+    found = decided(with_ses_headers(RAW, PASSING))
+    assert isinstance(found, Admitted)
+    assert found.from_address == "no-reply@boatsetter.com"
+    assert found.alignment is not None
+    assert found.alignment.proof == "DMARC pass for boatsetter.com"
+    assert not found.forwarding_setup
 
 
-def test_virus_fail_is_refused():
-    verdicts = Verdicts(spam="PASS", virus="FAIL", spf="PASS", dkim="PASS")
-    assert "virus" in (check_verdicts(verdicts, require_authenticated_sender=False) or "")
+@pytest.mark.parametrize(
+    ("verdicts", "reason"),
+    [
+        ({"spam": "FAIL"}, "SES spam verdict FAIL"),
+        ({"virus": "FAIL"}, "SES virus verdict FAIL"),
+        ({"dmarc": "FAIL"}, "sender fails DMARC"),
+    ],
+)
+def test_ses_verdicts_on_the_stored_email_refuse(verdicts, reason):
+    assert decided(with_ses_headers(RAW, {**PASSING, **verdicts})) == reason
 
 
-def test_dkim_alone_authenticates_a_forwarded_sender():
-    verdicts = Verdicts(spam="PASS", virus="PASS", spf="FAIL", dkim="PASS", dmarc="PASS")
-    assert check_verdicts(verdicts, require_authenticated_sender=True) is None
+def test_spam_and_virus_verdicts_refuse_even_without_sender_authentication():
+    stored = with_ses_headers(RAW, {**PASSING, "spam": "FAIL", "dmarc": "FAIL"})
+    assert decided(stored, require_authenticated_sender=False) == "SES spam verdict FAIL"
+    stored = with_ses_headers(RAW, {**PASSING, "dmarc": "FAIL"})
+    assert isinstance(decided(stored, require_authenticated_sender=False), Admitted)
 
 
-def test_spf_and_dkim_verdicts_alone_no_longer_decide():
-    """Bare verdicts say nothing of the From domain: alignment (check_sender) decides."""
-    verdicts = Verdicts(spam="PASS", virus="PASS", spf="FAIL", dkim="GRAY")
-    assert check_verdicts(verdicts, require_authenticated_sender=True) is None
+def test_a_stored_email_without_ses_verdicts_fails_closed():
+    stored = with_ses_headers(RAW, PASSING).replace(b"X-SES-Virus-Verdict: PASS\r\n", b"")
+    assert decided(stored) == "SES virus verdict missing from the stored email"
 
 
-def test_dmarc_fail_is_refused_even_with_spf_pass():
-    verdicts = Verdicts(spam="PASS", virus="PASS", spf="PASS", dkim="FAIL", dmarc="FAIL")
-    assert check_verdicts(verdicts, require_authenticated_sender=True) == "sender fails DMARC"
+def test_a_stored_email_without_ses_authentication_results_fails_closed():
+    for required in (True, False):
+        reason = decided(RAW, require_authenticated_sender=required)
+        assert reason == "no Authentication-Results from SES: the sender cannot be authenticated"
 
 
-def test_authentication_can_be_switched_off():
-    verdicts = Verdicts(spam="PASS", virus="PASS", spf="FAIL", dkim="FAIL", dmarc="FAIL")
-    assert check_verdicts(verdicts, require_authenticated_sender=False) is None
+def test_a_stored_email_topped_by_another_servers_header_fails_closed():
+    stored = b"Authentication-Results: mx.evil.example; dmarc=pass\r\n" + with_ses_headers(
+        RAW, PASSING
+    )
+    assert decided(stored) == (
+        "no Authentication-Results from SES on top of the stored email "
+        "(the topmost is another server's)"
+    )
+
+
+def test_a_forged_verdict_below_ses_own_is_not_read():
+    forged = b"X-SES-Spam-Verdict: PASS\r\n" + RAW
+    assert decided(with_ses_headers(forged, {**PASSING, "spam": "FAIL"})) == "SES spam verdict FAIL"
+
+
+def test_the_from_address_is_read_from_the_header_block():
+    stored = with_ses_headers(RAW, PASSING).replace(
+        b"\r\n\r\nbody", b"\r\n\r\nFrom: someone@evil.example\r\n\r\nbody"
+    )
+    found = decided(stored)
+    assert isinstance(found, Admitted)
+    assert found.from_address == "no-reply@boatsetter.com"
+
+
+def test_admission_never_decodes_the_body():
+    """An outsider's email nested 3,000 deep is refused on its headers, whatever its body."""
+    stored = with_ses_headers(nested_multipart(3000), {**PASSING, "dkim": "GRAY", "dmarc": "GRAY"})
+    reason = decided(stored)
+    assert isinstance(reason, Refusal)
+    assert reason.startswith("From domain not authenticated")
+
+
+def test_googles_forwarding_sender_proven_is_admitted_as_set_up_mail():
+    found = decided(with_ses_headers(confirmation_mail(), PASSING))
+    assert isinstance(found, Admitted)
+    assert found.forwarding_setup
+
+
+def test_googles_forwarding_sender_unproven_is_refused_even_without_authentication():
+    stored = with_ses_headers(
+        confirmation_mail(), {**PASSING, "dmarc": "GRAY"}, dkim_domain="evil.example"
+    )
+    assert decided(stored, require_authenticated_sender=False) == (
+        "claims to be a Gmail forwarding confirmation, but SES did not prove it came from "
+        "google.com"
+    )
+
+
+# --- where the email is ------------------------------------------------------------------------
+
+
+def test_an_ses_stored_email_announced_on_the_inbound_topic_is_where_it_should_be():
+    assert check_location(STORED, INBOUND) is None
+    assert check_location(EmailRef(bucket="inbound", key="raw/x"), INBOUND) is None  # S3 event
+
+
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        (
+            EmailRef(bucket="other", key="raw/x"),
+            "object is in bucket 'other', not the inbound bucket",
+        ),
+        (
+            EmailRef(bucket="inbound", key="elsewhere/x"),
+            "object key is not under the inbound prefix 'raw/'",
+        ),
+        (
+            EmailRef(bucket="inbound", key="raw/"),
+            "object key is not under the inbound prefix 'raw/'",
+        ),
+        (
+            EmailRef(bucket="inbound", key="raw/ses-2", ses_message_id="ses-1"),
+            "object key does not match SES's messageId (SES stores each email at "
+            "<prefix><messageId>)",
+        ),
+        (
+            EmailRef(ses_message_id="ses-1", sns_topic_arn=TOPIC),
+            "untrusted notification: the email is not stored in S3 (only what SES's S3 action "
+            "stored is trusted; an SNS action's inline content never is)",
+        ),
+        (
+            EmailRef(bucket="inbound", key="raw/x", sns_topic_arn="arn:aws:sns:::other"),
+            "untrusted notification: an SNS envelope from a topic that is not the inbound topic",
+        ),
+        (
+            EmailRef(bucket="inbound", key="raw/x", sns_topic_arn=""),
+            "untrusted notification: an SNS envelope from a topic that is not the inbound topic",
+        ),
+    ],
+)
+def test_a_location_ses_did_not_store_or_announce_is_refused(where, reason):
+    refused = check_location(where, INBOUND)
+    assert refused is not None
+    assert refused == reason
+    assert refused.reason_class is RefusalClass.UNTRUSTED
+
+
+def test_without_a_configured_topic_every_sns_envelope_is_refused():
+    unset = Inbound("inbound", "raw/", None)
+    assert check_location(STORED, unset) == (
+        "untrusted notification: an SNS envelope from a topic that is not the inbound topic "
+        "(inbound_topic_arn is not set)"
+    )
+    assert check_location(EmailRef(bucket="inbound", key="raw/x"), unset) is None
+
+
+def test_ses_setup_notification_object_is_not_mail():
+    refused = check_location(
+        EmailRef(bucket="inbound", key="raw/AMAZON_SES_SETUP_NOTIFICATION"), INBOUND
+    )
+    assert refused == "SES setup notification"
+    assert refused.reason_class is RefusalClass.NOT_MAIL
+
+
+def test_admit_checks_where_the_email_is_too():
+    elsewhere = EmailRef(bucket="other", key="raw/x")
+    assert decided(with_ses_headers(RAW, PASSING), elsewhere) == (
+        "object is in bucket 'other', not the inbound bucket"
+    )
+
+
+# --- forwarding hops ---------------------------------------------------------------------------
 
 
 def one_hop(address: str | None, allowlist: list[str]) -> str | None:
@@ -98,37 +234,3 @@ def test_every_hop_must_be_allowlisted():
 def test_the_platform_itself_may_be_a_hop():
     hops = (Hop("dana@sailjada.com", "auto"), Hop("no-reply@boatsetter.com", "inline"))
     assert check_hops(hops, ["dana@sailjada.com"], is_platform=is_platform) is None
-
-
-def test_object_outside_the_inbound_bucket_is_refused():
-    reason = check_location(EmailRef(bucket="other", key="raw/x"), "inbound")
-    assert reason == "object is in bucket 'other', not the inbound bucket"
-
-
-def test_ses_setup_notification_object_is_refused():
-    ref = EmailRef(bucket="inbound", key="raw/AMAZON_SES_SETUP_NOTIFICATION")
-    assert check_location(ref, "inbound") == "SES setup notification"
-
-
-def test_verdicts_are_read_from_ses_headers_on_a_stored_email():
-    stored = with_ses_headers(RAW, {**PASSING, "spam": "FAIL", "dkim": "FAIL"})
-    assert verdicts_from_headers(stored) == Verdicts(
-        spam="FAIL", virus="PASS", spf="PASS", dkim="FAIL", dmarc="PASS"
-    )
-
-
-def test_email_without_ses_headers_has_no_verdicts():
-    assert verdicts_from_headers(RAW) is None
-
-
-def test_forged_verdict_below_ses_own_is_not_read():
-    forged = b"X-SES-Spam-Verdict: PASS\r\n" + RAW
-    stored = with_ses_headers(forged, {**PASSING, "spam": "FAIL"})
-    verdicts = verdicts_from_headers(stored)
-    assert verdicts is not None
-    assert verdicts.spam == "FAIL"
-
-
-def test_authentication_results_from_another_server_are_not_ses_verdicts():
-    raw = b"Authentication-Results: mx.evil.example; spf=pass; dkim=pass\r\n" + RAW
-    assert verdicts_from_headers(raw) is None

@@ -1,6 +1,7 @@
 """SES's Authentication-Results, read for alignment with the From domain (issue 11, point 4)."""
 
 from sandbox.ingest import PASSING, with_ses_headers
+from trust.admission import check_sender
 from trust.authresults import (
     AuthenticationResults,
     aligned_domains,
@@ -8,7 +9,6 @@ from trust.authresults import (
     parse,
     ses_authentication_results,
 )
-from worker.admission import check_sender
 
 #: as SES writes it on a stored email (folded, comments and all)
 SES_HEADER = (
@@ -215,3 +215,29 @@ def test_check_sender_says_when_the_header_itself_is_in_doubt():
     results = ses_authentication_results(stored_with(injected("x;dmarc=pass")))
     reason = check_sender(results, "no-reply@boatsetter.com", required=True)
     assert reason == "SES's Authentication-Results cannot be trusted (a method reported twice)"
+
+
+def test_results_split_by_a_vertical_tab_prove_nothing():
+    """Issue 18, defect 4: ``\\x0b`` is whitespace to ``str.split``, never to SES."""
+    results = read_injected("x;dkim=pass\x0bheader.d=boatsetter.com")
+    assert results.ambiguous == "characters other than printable ASCII"
+    assert alignment(results, "boatsetter.com") is None
+
+
+def test_only_printable_ascii_is_read():
+    for odd in ("\x0b", "\x0c", "\xa0", "\x85", "\u2028", "\x00", "\x1f", "\x7f"):
+        header = ses("spf=pass", f"dkim=pass{odd}header.d=boatsetter.com", "dmarc=none")
+        results = parse(header)
+        assert results is not None, repr(odd)
+        assert results.ambiguous == "characters other than printable ASCII", repr(odd)
+        assert alignment(results, "boatsetter.com") is None, repr(odd)
+
+
+def test_a_stored_header_with_a_non_ascii_byte_proves_nothing():
+    header = ses("spf=pass", "dkim=pass header.d=boatsetter.com", "dmarc=none")
+    stored = f"Authentication-Results: {header}\r\n".encode().replace(
+        b"pass header", b"pass\xa0header"
+    )
+    results = ses_authentication_results(stored + SIGNED)
+    assert results is not None
+    assert alignment(results, "boatsetter.com") is None

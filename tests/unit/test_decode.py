@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.paths import ROOT, aws_events_dir
-from worker.decode import EmailRef, UnreadableBody, Verdicts, decode_body
+from worker.decode import EmailRef, UnreadableBody, decode_body
 
 OWN = ROOT / "tests" / "fixtures" / "aws"
 
@@ -35,6 +35,10 @@ def outcome(body: str) -> tuple[str, object]:
     if decoded.ignored is not None:
         return ("ignored", decoded.ignored)
     return ("emails", [(e.bucket, e.key, e.ses_message_id) for e in decoded.emails])
+
+
+def topics(body: str) -> list[str | None]:
+    return [e.sns_topic_arn for e in decode_body(body).emails]
 
 
 SES_SAMPLE_ID = "d6iitobk75ur44p8kdnnp7g2n800"
@@ -113,7 +117,11 @@ OWN_EXPECTED: dict[str, tuple[str, object]] = {
     "s3-event-object-removed.json": ("ignored", "ObjectRemoved:Delete"),
     "sns-subscription-confirmation.json": ("ignored", "SubscriptionConfirmation"),
     "ses-bounce-notification.json": ("ignored", "Bounce"),
-    "ses-sns-action-bad-base64.json": ("unreadable", "base64"),
+    # an SNS action's inline content is never decoded: named, refused by admission as untrusted
+    "ses-sns-action-bad-base64.json": (
+        "emails",
+        [(None, None, "q1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8s9t0")],
+    ),
     "garbage-not-json.txt": ("unreadable", "not JSON"),
     "garbage-json-array.json": ("unreadable", "not an object"),
     "garbage-unknown-object.json": ("unreadable", "unrecognised JSON object"),
@@ -156,21 +164,33 @@ def test_own_sample_decodes_as_expected(name):
     assert matches(got, OWN_EXPECTED[name]), f"got {got}"
 
 
-def test_ses_notification_carries_its_verdicts():
+def test_the_notifications_own_verdicts_are_not_kept():
+    """Every verdict is read from the stored email, never from a notification anyone could send."""
     decoded = decode_body((OWN / "ses-s3-action-spam-fail.json").read_text())
-    assert decoded.emails[0].verdicts == Verdicts(
-        spam="FAIL", virus="PASS", spf="PASS", dkim="PASS", dmarc="PASS"
-    )
+    assert not hasattr(decoded.emails[0], "verdicts")
 
 
-def test_sns_action_content_is_decoded_from_base64():
+def test_sns_action_content_is_never_decoded():
     decoded = decode_body((OWN / "ses-sns-action-base64.json").read_text())
-    assert decoded.emails[0].content == b"From: a@b.example\r\nSubject: hi\r\n\r\nhello\r\n"
+    [ref] = decoded.emails
+    assert (ref.bucket, ref.key) == (None, None)
+    assert not hasattr(ref, "content")
 
 
-def test_s3_events_carry_no_verdicts():
-    decoded = decode_body((OWN / "s3-event-two-records-encoded-keys.json").read_text())
-    assert [e.verdicts for e in decoded.emails] == [None, None]
+def test_an_sns_envelope_names_its_topic_and_a_bare_body_none():
+    envelope = (OWN / "sns-ses-s3-action.json").read_text()
+    assert topics(envelope) == [json.loads(envelope)["TopicArn"]]
+    bare = json.loads(envelope)["Message"]
+    assert topics(bare) == [None]
+    unnamed = json.loads(envelope)
+    del unnamed["TopicArn"]
+    assert topics(json.dumps(unnamed)) == [""]
+
+
+def test_the_outermost_envelopes_topic_is_the_one_named():
+    envelope = json.loads((OWN / "sns-ses-s3-action.json").read_text())
+    outer = {"Type": "Notification", "TopicArn": "arn:outer", "Message": json.dumps(envelope)}
+    assert topics(json.dumps(outer)) == ["arn:outer"]
 
 
 def test_reasons_never_quote_body_values():
@@ -191,4 +211,4 @@ def test_envelopes_nested_too_deep_are_unreadable():
 
 def test_decoded_email_says_where_it_is():
     assert EmailRef(bucket="b", key="raw/x").where == "s3://b/raw/x"
-    assert EmailRef(content=b"x").where == "inline SES content"
+    assert EmailRef(ses_message_id="x").where == "inline SES content (not read)"

@@ -18,7 +18,7 @@ from tests.support.emailkit import (
     outlook_forward,
     text_body,
 )
-from worker.admission import check_hops
+from trust.admission import check_hops
 from worker.parsing import ParsersReader
 
 ALLOWLIST = ["dana@sailjada.com"]

@@ -13,7 +13,7 @@ from bookings import NotABooking, ParseError, default_fleet
 from parsers import parse_email
 from parsers.registry import is_platform
 from tests.support.nesting import ALLOWLIST, OPS, OUTSIDER, OWNER, chain
-from worker.admission import check_hops
+from trust.admission import check_hops
 from worker.parsing import ParsersReader
 
 READER = ParsersReader(default_fleet())

@@ -10,14 +10,16 @@ from app.metrics import METRICS, Metrics
 from bookings import PermanentError, TransientError, Waiting
 from bookings.errors import UnexpectedError
 from parsers import Hop
+from sandbox.ingest import PASSING, with_ses_headers
 from tests.support.paths import aws_events_dir
 from tests.support.reason_text import text_reason_class
 from tests.unit.test_decode import OWN, bodies_in, outcome
+from trust import Inbound, Refusal, RefusalClass, admit, check_location
+from trust.admission import check_hops, check_sender
 from trust.authresults import parse as parse_authentication_results
-from worker.admission import check_hops, check_location, check_sender, check_verdicts
-from worker.decode import EmailRef, UnreadableBody, Verdicts
+from worker.decode import EmailRef, UnreadableBody
 from worker.orchestrate import StepRun
-from worker.outcomes import Ending, Outcome, ReasonClass, Refusal
+from worker.outcomes import Ending, Outcome, ReasonClass
 from worker.policy import RetryPolicy
 from worker.queue import Received
 
@@ -124,13 +126,21 @@ def ignored(reason: str | None) -> ReasonClass:
     return old
 
 
+INBOUND = Inbound("inbound", "raw/", "arn:aws:sns:us-east-1:000000000000:inbound")
+RAW = b"From: Boatsetter <no-reply@boatsetter.com>\r\nSubject: x\r\n\r\nbody\r\n"
+
+
+def refused(stored: bytes, ref: EmailRef | None = None) -> str | None:
+    found = admit(stored, ref or EmailRef(bucket="inbound", key="raw/x"), INBOUND)
+    return found if isinstance(found, Refusal) else None
+
+
 def test_admission_refusals_are_untrusted():
-    spam = Verdicts(spam="FAIL", virus="PASS", spf="PASS", dkim="PASS")
-    virus = Verdicts(spam="PASS", virus="FAIL", spf="PASS", dkim="PASS")
-    dmarc = Verdicts(spam="PASS", virus="PASS", spf="PASS", dkim="FAIL", dmarc="FAIL")
-    for verdicts in (spam, virus, dmarc):
-        reason = check_verdicts(verdicts, require_authenticated_sender=True)
+    for verdicts in ({"spam": "FAIL"}, {"virus": "FAIL"}, {"dmarc": "FAIL"}):
+        reason = refused(with_ses_headers(RAW, {**PASSING, **verdicts}))
         assert ignored(reason) is ReasonClass.UNTRUSTED, reason
+    for stored in (RAW, b"Authentication-Results: mx.evil.example; dmarc=pass\r\n" + RAW):
+        assert ignored(refused(stored)) is ReasonClass.UNTRUSTED
     unaligned = parse_authentication_results(
         "amazonses.com; spf=pass smtp.mailfrom=evil.example; "
         "dkim=pass header.i=@evil.example; dmarc=none header.from=boatsetter.com"
@@ -149,13 +159,23 @@ def test_admission_refusals_are_untrusted():
     assert ignored(check_hops(evil, ["a@b.example"])) is ReasonClass.UNTRUSTED
     unnamed = (Hop(None, "inline", "several"),)
     assert ignored(check_hops(unnamed, ["a@b.example"])) is ReasonClass.UNTRUSTED
-    elsewhere = EmailRef(bucket="other", key="raw/x")
-    assert ignored(check_location(elsewhere, "inbound")) is ReasonClass.UNTRUSTED
+    for where in (
+        EmailRef(bucket="other", key="raw/x"),
+        EmailRef(bucket="inbound", key="other/x"),
+        EmailRef(bucket="inbound", key="raw/x", ses_message_id="y"),
+        EmailRef(ses_message_id="y"),
+        EmailRef(bucket="inbound", key="raw/x", sns_topic_arn="arn:aws:sns:::other"),
+    ):
+        assert ignored(check_location(where, INBOUND)) is ReasonClass.UNTRUSTED, where
 
 
 def test_the_ses_setup_object_is_not_mail():
     setup = EmailRef(bucket="inbound", key="raw/AMAZON_SES_SETUP_NOTIFICATION")
-    assert ignored(check_location(setup, "inbound")) is ReasonClass.NOT_MAIL
+    assert ignored(check_location(setup, INBOUND)) is ReasonClass.NOT_MAIL
+
+
+def test_every_refusal_class_is_a_reason_class():
+    assert {c.value for c in RefusalClass} <= {c.value for c in ReasonClass}
 
 
 def test_every_body_the_decoder_ignores_is_not_mail():

@@ -9,10 +9,10 @@ from parsers import parse_email
 from parsers.attached import attached_original, first_attached_bytes
 from tests.support.dkim import KeyRing, crlf, forward_as_attachment, private_key, sign
 from tests.support.emailkit import attachment_forward, confirmed
+from trust.admission import check_sender
 from trust.authresults import parse as parse_results
 from trust.original_dkim import verify_original
 from trust.provenance import platform_domains, provenance_of
-from worker.admission import check_sender
 from worker.parsing import ParsersReader
 
 BOATSETTER = platform_domains("boatsetter")

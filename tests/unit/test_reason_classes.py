@@ -2,8 +2,8 @@
 worker gives, that class is the one the old text classifier read (tests/support/reason_text.py):
 the metrics' ``ReasonClass`` values and the DLQ limit's counting did not change."""
 
-import base64
 import dataclasses
+import itertools
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,11 +12,13 @@ from typing import Any
 import pytest
 
 from bookings import BookingEvent, PermanentError, TransientError, Waiting
+from sandbox.ingest import PASSING, with_ses_headers
 from tests.support.mail import EventMailReader, email_for, event
 from tests.support.paths import aws_events_dir
 from tests.support.reason_text import text_reason_class
 from tests.unit.test_decode import OWN, bodies_in
-from worker.admission import SES_SETUP_OBJECT
+from trust import Inbound, RefusalClass
+from trust.admission import SES_SETUP_OBJECT
 from worker.decode import EmailRef
 from worker.orchestrate import Applied
 from worker.outcomes import Ending, Outcome, ReasonClass
@@ -35,13 +37,18 @@ def test_an_outcome_cannot_be_made_without_its_class():
         Outcome(Ending.DONE, "confirmed: ran calendar")  # type: ignore[call-arg]
 
 
+#: what "SES" stored for these tests, by object key
+STORED: dict[str, bytes] = {}
+_IDS = itertools.count()
+
+
 class Emails:
-    """Inline content only (what these tests send): no S3, no budget to wait for."""
+    """Stored emails from memory (:data:`STORED`): no S3, no budget to wait for."""
 
     @contextmanager
     def held(self, ref: EmailRef) -> Iterator[bytes]:
-        assert ref.content is not None
-        yield ref.content
+        assert ref.key is not None
+        yield STORED[ref.key]
 
 
 class Answering:
@@ -59,7 +66,7 @@ def handler(answer: Callable[[BookingEvent], Applied], **options: Any) -> Messag
         emails=Emails(),  # type: ignore[arg-type]
         reader=options.pop("reader", EventMailReader()),
         orchestrator=Answering(answer),  # type: ignore[arg-type]
-        inbound_bucket=INBOUND,
+        inbound=Inbound(INBOUND, "raw/", None),
         forwarder_allowlist=["dana@sailjada.com"],
         key_lookup=lambda name: None,
         **{"require_authenticated_sender": True, **options},
@@ -77,20 +84,20 @@ def raising(error: Exception) -> Callable[[BookingEvent], Applied]:
     return answer
 
 
-def ses_body(raw: bytes, *, spam: str = "PASS", dmarc: str | None = "PASS") -> str:
-    """An SES notification with the email inline (an SNS action), as SQS delivers it."""
-    receipt: dict[str, Any] = {
-        "spamVerdict": {"status": spam},
-        "virusVerdict": {"status": "PASS"},
-        "action": {"type": "SNS", "encoding": "BASE64"},
-    }
-    if dmarc is not None:
-        receipt["dmarcVerdict"] = {"status": dmarc}
+def ses_body(
+    raw: bytes, *, spam: str = "PASS", dmarc: str = "PASS", dkim: str = "PASS", ses: bool = True
+) -> str:
+    """SES's notification (delivered raw) for ``raw`` as SES stored it: its verdicts on top
+    (``dkim``: a signature by the From domain; ``ses=False``: no header of SES's at all)."""
+    message_id = f"ses-{next(_IDS)}"
+    verdicts = {**PASSING, "spam": spam, "dmarc": dmarc, "dkim": dkim}
+    STORED[f"raw/{message_id}"] = with_ses_headers(raw, verdicts) if ses else raw
     doc = {
         "notificationType": "Received",
-        "receipt": receipt,
-        "mail": {"messageId": "ses-1"},
-        "content": base64.b64encode(raw).decode(),
+        "receipt": {
+            "action": {"type": "S3", "bucketName": INBOUND, "objectKey": f"raw/{message_id}"}
+        },
+        "mail": {"messageId": message_id},
     }
     return json.dumps(doc)
 
@@ -175,7 +182,12 @@ CASES: list[tuple[str, Callable[[], Outcome], ReasonClass]] = [
     ),
     (
         "no proof of the sender",
-        lambda: handled(ses_body(BOOKING, dmarc=None), PUBLISHED),
+        lambda: handled(ses_body(BOOKING, dmarc="GRAY", dkim="GRAY"), PUBLISHED),
+        ReasonClass.UNTRUSTED,
+    ),
+    (
+        "not stored by SES",
+        lambda: handled(ses_body(BOOKING, ses=False), PUBLISHED),
         ReasonClass.UNTRUSTED,
     ),
     (
@@ -186,7 +198,7 @@ CASES: list[tuple[str, Callable[[], Outcome], ReasonClass]] = [
     (
         "unverified original",
         lambda: handled(
-            ses_body(BOOKING, dmarc=None),
+            ses_body(BOOKING, dmarc="GRAY", dkim="GRAY"),
             PUBLISHED,
             require_verified_original=True,
             require_authenticated_sender=False,
@@ -196,6 +208,11 @@ CASES: list[tuple[str, Callable[[], Outcome], ReasonClass]] = [
     (
         "another bucket",
         lambda: handled(s3_body("elsewhere", "raw/x"), PUBLISHED),
+        ReasonClass.UNTRUSTED,
+    ),
+    (
+        "outside the inbound prefix",
+        lambda: handled(s3_body(INBOUND, "other/x"), PUBLISHED),
         ReasonClass.UNTRUSTED,
     ),
     (
@@ -218,6 +235,13 @@ def test_each_way_an_email_ends_carries_its_class_and_the_old_one(make, expected
     outcome = make()
     assert outcome.reason_class is expected, outcome
     assert text_reason_class(outcome) is expected, outcome  # what the metric said before
+
+
+def test_every_refusal_class_names_the_reason_class_of_the_same_meaning():
+    assert {c.value for c in RefusalClass} == {
+        ReasonClass.UNTRUSTED.value,
+        ReasonClass.NOT_MAIL.value,
+    }
 
 
 def test_every_sample_body_the_handler_does_not_read_carries_the_old_class():

@@ -24,7 +24,7 @@ def headers(raw: bytes) -> Message:
 def test_english_and_localized_confirmations_read_the_same():
     for language in (ENGLISH, GERMAN):
         raw = confirmation_mail(language)
-        assert setup_mail.claims_to_be_one(headers(raw))
+        assert setup_mail.authenticated(headers(raw), GOOGLE)
         assert setup_mail.read(raw) == setup_mail.Confirmation("Gmail", OWNER, CODE, LINK)
 
 
@@ -58,6 +58,14 @@ def test_only_googles_own_sender_proven_by_ses_authenticates():
     assert not setup_mail.authenticated(headers(look_alike), GOOGLE)
 
 
-def test_a_booking_email_does_not_claim_to_be_one():
-    raw = b"From: <no-reply@boatsetter.com>\r\nSubject: Booking confirmed (#1234567)\r\n\r\nx"
-    assert not setup_mail.claims_to_be_one(headers(raw))
+def test_a_subject_shaped_like_one_does_not_make_a_confirmation():
+    """Issue 18, point 8: only Google's own sender, proven, is one (never a subject)."""
+    raw = (
+        b"From: <no-reply@boatsetter.com>\r\n"
+        b"Subject: Booking confirmed (#1234567) Gmail Forwarding Confirmation\r\n\r\nx"
+    )
+    boatsetter = parse(
+        "amazonses.com; spf=pass; dkim=pass header.i=@boatsetter.com; "
+        "dmarc=pass header.from=boatsetter.com"
+    )
+    assert not setup_mail.authenticated(headers(raw), boatsetter)
