@@ -102,7 +102,8 @@ def report(
         return exit_code(exc)
     except ParseError as exc:
         print(f"{path}: unreadable booking email: {exc.reason}", file=err)
-        print(f"missing: {', '.join(exc.missing)}", file=err)
+        if exc.missing:
+            print(f"missing: {', '.join(exc.missing)}", file=err)
         return exit_code(exc)
     except Exception as exc:  # RecursionError from MIME nested too deep, a parser's bug
         # as the worker does: permanent, named by its class only (its message may quote the email)
