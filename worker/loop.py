@@ -189,13 +189,20 @@ class Worker:
                     ):
                         self._report_while_stopped(stop)
                     continue
+                asked_at = self.settler.clock()
                 received = self._run_once(
                     wait_seconds=min(self.poll_wait_seconds, 2) if once else None
                 )
-                if once and received == 0 and self._idle():
+                if once and received == 0 and self._idle() and self._nothing_due(asked_at):
                     break
         finally:
             self._finish()
+
+    def _nothing_due(self, asked_at: float) -> bool:
+        """No message this run re-sent for contention can still come back: the empty receive
+        was asked for a second or more after the last one was due (SQS's delays are whole
+        seconds), so ``--once`` does not leave its own work behind."""
+        return asked_at >= self.settler.resent_due + 1
 
     def signal_shutdown(self) -> None:
         """Stop receiving; ``run()`` then finishes or returns to the queue what is in flight,

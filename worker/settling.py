@@ -49,6 +49,9 @@ class Settler:
         self.queue = queue
         self.policy = policy
         self.clock = clock
+        #: when the last message re-sent for contention is due back (``clock`` time): a worker
+        #: run ``--once`` waits for it, since it is still this run's work
+        self.resent_due = 0.0
 
     def final(self, message: Received, outcome: Outcome) -> Outcome:
         """The outcome that will be carried out (:meth:`RetryPolicy.final`)."""
@@ -74,7 +77,9 @@ class Settler:
         attributes[CONTENTION] = str(message.contention_retries + 1)
         attributes[PRIOR_RECEIVES] = str(message.spent - 1)  # this receive was not a failure
         attributes[FIRST_FAILURE] = self._first_failure(message)
-        self.queue.resend(message, attributes, self.policy.contention_delay(message))
+        delay = self.policy.contention_delay(message)
+        self.queue.resend(message, attributes, delay)
+        self.resent_due = max(self.resent_due, self.clock() + delay)
         self.queue.delete(message)
 
     def dead_letter_attributes(self, message: Received, outcome: Outcome) -> dict[str, str]:

@@ -227,6 +227,9 @@ def test_ingest_then_worker_once_settles_every_sample_email(stack, workers, reco
     assert proc.wait(120) == 0
     by_outcome: dict[str, int] = {}
     for line in workers.outcomes():
+        if line["outcome"] == "retry":  # three emails of one booking: a lease held, waited for
+            assert line["error_class"] == "LeaseHeld", line
+            continue
         by_outcome[line["outcome"]] = by_outcome.get(line["outcome"], 0) + 1
     assert by_outcome == {"done": 8, "ignored": 2, "dead-letter": 1}
     assert queue_empty(stack)
