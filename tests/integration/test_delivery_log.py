@@ -5,8 +5,8 @@ import pytest
 
 from publishers.base import DeliveryLog
 from publishers.deliveries import MemoryDeliveryLog, send_once
+from sandbox.table import create_table
 from state.deliveries import DynamoDeliveryLog
-from state.store import create_table
 
 
 @pytest.fixture(params=["memory", "dynamodb"])

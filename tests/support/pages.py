@@ -9,7 +9,8 @@ import boto3
 import pytest
 
 from bookings import Booking
-from state.store import StateStore, create_table
+from sandbox.table import create_table
+from state.store import StateStore
 from tests.support.leases import take_lease
 
 TABLE = "charterhand-state"

@@ -14,10 +14,11 @@ import structlog
 
 from app.logs import configure_logging
 from tests.support.clock import FakeClock
+from tests.support.memory_queue import MemoryQueue
 from tests.support.queues import BOOKING, Reports, ScriptedHandler, drain, make_worker
 from worker.outcomes import Outcome, ReasonClass
 from worker.policy import DlqLimit
-from worker.queue import CONTENTION, PRIOR_RECEIVES, MemoryQueue, Received
+from worker.queue import CONTENTION, PRIOR_RECEIVES, Received
 
 
 @pytest.fixture
