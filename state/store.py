@@ -350,7 +350,9 @@ class StateStore:
 
 @dataclass(frozen=True)
 class Lease:
-    """A lease being taken: by whom, when, and until when."""
+    """A booking's lease as it is written: by whom, when, and until when. The only lease class:
+    a worker running steps keeps its owner and the fence :meth:`StateStore.acquire` returned
+    (``worker.orchestrate.Progress``)."""
 
     owner: str
     now: float
