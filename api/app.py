@@ -170,7 +170,7 @@ class LinksApi:
                 **{"retry-after": str(wait)},
             )
         grant = self.photos.grant(booking.key, content_type, now=now)
-        log.info("photo_granted", booking_id=booking.key, key=grant.key)
+        log.info("photo_granted", booking_key=booking.key, key=grant.key)
         return Response.json(200, grant.as_json())
 
     def _booking_for_slug(self, slug: str) -> Booking | None:
@@ -206,13 +206,13 @@ class LinksApi:
             grant = self.tokens.verify(token)
             booking = self.state.booking(grant.booking_key)
             if booking is None:
-                log.warning("crew_link_without_booking", booking_id=grant.booking_key)
+                log.warning("crew_link_without_booking", booking_key=grant.booking_key)
                 return pages.link_not_valid(expired=False)
             shown = self._in_boat_zone(booking)
             if not booking.is_live:
                 return pages.cancelled(shown)
             if request.method != "POST":
-                log.info("crew_link_opened", booking_id=grant.booking_key, crew_id=grant.crew_id)
+                log.info("crew_link_opened", booking_key=grant.booking_key, crew_id=grant.crew_id)
                 previous = self.state.answer(grant.booking_key, grant.crew_id)
                 return pages.ask(
                     shown, verb, self._crew_name(grant.crew_id), self._at_boat(previous, shown)
@@ -231,7 +231,7 @@ class LinksApi:
             log.exception("crew_answer_failed")
             return pages.failed()
         log.info(
-            "crew_answered", booking_id=grant.booking_key, crew_id=grant.crew_id, answer=answer
+            "crew_answered", booking_key=grant.booking_key, crew_id=grant.crew_id, answer=answer
         )
         return pages.answered(shown, answer, self._first_name(grant.crew_id))
 
