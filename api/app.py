@@ -181,7 +181,7 @@ class LinksApi:
                 **{"retry-after": str(wait)},
             )
         grant = self.photos.grant(booking.key, content_type, now=now)
-        log.info("photo_granted", booking_id=booking.key, key=grant.key)
+        log.info("photo_granted", booking_key=booking.key, key=grant.key)
         return Response.json(200, grant.as_json())
 
     def _booking_for_slug(self, slug: str, now: datetime) -> Booking | None:
@@ -229,7 +229,7 @@ class LinksApi:
             if not booking.is_live:
                 return pages.cancelled(shown)
             if request.method != "POST":
-                log.info("crew_link_opened", booking_id=grant.booking_key, crew_id=grant.crew_id)
+                log.info("crew_link_opened", booking_key=grant.booking_key, crew_id=grant.crew_id)
                 previous = self.state.answer(grant.booking_key, grant.crew_id)
                 return pages.ask(
                     shown, verb, self._crew_name(grant.crew_id), self._at_boat(previous, shown)
@@ -248,7 +248,7 @@ class LinksApi:
             log.exception("crew_answer_failed")
             return pages.failed()
         log.info(
-            "crew_answered", booking_id=grant.booking_key, crew_id=grant.crew_id, answer=answer
+            "crew_answered", booking_key=grant.booking_key, crew_id=grant.crew_id, answer=answer
         )
         return pages.answered(shown, answer, self._first_name(grant.crew_id))
 
@@ -292,14 +292,14 @@ class LinksApi:
         grant = self.tokens.verify(token)
         booking = self.state.booking(grant.booking_key)
         if booking is None:
-            log.warning("crew_link_without_booking", booking_id=grant.booking_key)
+            log.warning("crew_link_without_booking", booking_key=grant.booking_key)
             raise InvalidLink("no booking")
         try:
             crew = self.config.fleet.assign(booking).everyone
         except UnknownBoat as exc:  # nobody can say who crews it: closed
             raise InvalidLink("boat not in the fleet") from exc
         if grant.crew_id not in {member.id for member in crew}:
-            log.info("crew_link_off_crew", booking_id=grant.booking_key, crew_id=grant.crew_id)
+            log.info("crew_link_off_crew", booking_key=grant.booking_key, crew_id=grant.crew_id)
             raise InvalidLink("not on the crew")
         return grant, booking
 

@@ -113,7 +113,7 @@ def child() -> int:
 
         def step(self, run: StepRun) -> None:
             super().step(run)
-            line = {"event": "bench step", "booking_id": run.booking_key, "step": run.step}
+            line = {"event": "bench step", "booking_key": run.booking_key, "step": run.step}
             ended = {"ms": run.seconds * 1000, "failed": run.failed, "ended_at": time.time()}
             write(json.dumps({**line, **ended}))
 
@@ -139,11 +139,11 @@ def read_log(path: Path) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str,
         if not text.startswith("{"):
             continue
         line = json.loads(text)
-        if line.get("event") == "message settled" and line.get("booking_id"):
-            settled[line["booking_id"]] = line
+        if line.get("event") == "message settled" and line.get("booking_key"):
+            settled[line["booking_key"]] = line
         elif line.get("event") == "bench step":
-            steps[line["booking_id"]][line["step"]] = line["ms"]
-            steps[line["booking_id"]][line["step"] + "@"] = line["ended_at"]
+            steps[line["booking_key"]][line["step"]] = line["ms"]
+            steps[line["booking_key"]][line["step"] + "@"] = line["ended_at"]
     return settled, steps
 
 

@@ -56,8 +56,9 @@ from sandbox.aws import running_moto  # noqa: E402
 from sandbox.downstream import running_downstream  # noqa: E402
 from sandbox.ses import SesStandIn, serving  # noqa: E402
 from sandbox.stack import SENDING_DOMAIN, provision  # noqa: E402
+from sandbox.table import create_table  # noqa: E402
 from state.deliveries import DynamoDeliveryLog  # noqa: E402
-from state.store import StateStore, create_table  # noqa: E402
+from state.store import StateStore  # noqa: E402
 from tests.support.leases import take_lease  # noqa: E402
 from tests.support.mail import EventMailReader, email_for, event  # noqa: E402
 from tests.support.pipeline import send_raw  # noqa: E402

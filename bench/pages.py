@@ -25,8 +25,8 @@ from publishers.guest_page import GuestPagePublisher
 from publishers.transport.site import SiteBucket
 from sandbox.aws import running_moto
 from sandbox.links_api import payload_v2_event
+from sandbox.table import create_table
 from state.crew_tokens import CrewTokens
-from state.store import create_table
 from tests.support.bookings_factory import booking
 from tests.support.pages import publish_booking
 

@@ -3,7 +3,8 @@
 It reads only the queue settings (:class:`app.settings.QueueSettings`): the two URLs, from
 ``--dlq-url`` / ``--queue-url`` or ``CHARTERHAND_DLQ_URL`` / ``CHARTERHAND_QUEUE_URL``; ``show``
 also reads the fleet and the taught words (:class:`app.settings.FleetSettings`), which all have
-defaults.
+defaults, and where inbound mail is stored (:class:`app.settings.InboundSettings`): it fetches
+an email only from there, and refuses a dead letter that names any other place (exit 1).
 """
 
 import argparse
@@ -12,11 +13,11 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from app.settings import FleetSettings, QueueSettings, SettingsError, load_group
+from app.settings import FleetSettings, InboundSettings, QueueSettings, SettingsError, load_group
 from aws.clients import client
 from bookings import NotABooking, ParseError
 from commands.command import Exit, SubParsers, fail, guarded
-from ops.dlq import DeadLetter, DeadLetterQueue, Selection, explain_aws_error
+from ops.dlq import DeadLetter, DeadLetterQueue, InboundLocation, Selection, explain_aws_error
 from parsers import parse_email
 from worker.decode import UnreadableBody, decode_body
 
@@ -127,7 +128,7 @@ def _ls(args: argparse.Namespace) -> int:
     if not rows:
         print("the dead-letter queue is empty")
         return Exit.OK
-    columns = ["id", "age", "reason", "error_class", "step", "booking_id", "receive_count"]
+    columns = ["id", "age", "reason", "error_class", "step", "booking_key", "receive_count"]
     headers = ["ID", "AGE", "REASON", "ERROR", "STEP", "BOOKING", "RECEIVES"]
     table = [headers] + [[_clip(str(row[c]), 60) for c in columns] for row in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
@@ -146,6 +147,8 @@ def _clip(text: str, width: int) -> str:
 @guarded("dlq")
 def _show(args: argparse.Namespace) -> int:
     taught = load_group(FleetSettings)  # before any output: a bad [fleet] fails the command
+    inbound = load_group(InboundSettings)
+    location = InboundLocation(inbound.inbound_bucket, inbound.inbound_prefix)
     letter = _queue(args).get(args.id)
     if letter is None:
         return fail("dlq", f"no dead letter with id {args.id}")
@@ -156,24 +159,36 @@ def _show(args: argparse.Namespace) -> int:
     except ValueError:
         print(letter.body)
     print("\nwhat the email says:")
-    for line in what_the_email_says(letter.body, taught):
+    found, refused = what_the_email_says(letter.body, taught, location)
+    for line in found:
         print(f"  {line}")
+    if refused:
+        return fail("dlq", f"dead letter {letter.message_id}: " + "; ".join(refused))
     return Exit.OK
 
 
-def what_the_email_says(body: str, taught: FleetSettings) -> list[str]:
-    """Decode the body, fetch each email it points at, parse it against ``taught``'s fleet and
-    words: one line per finding."""
+def what_the_email_says(
+    body: str, taught: FleetSettings, location: InboundLocation
+) -> tuple[list[str], list[str]]:
+    """Decode the body, fetch each email it points at from ``location`` (refusing any other
+    place), parse it against ``taught``'s fleet and words: one line per finding, and the
+    refusals among them."""
     try:
         decoded = decode_body(body)
     except UnreadableBody as exc:
-        return [exc.reason]
+        return [exc.reason], []
     if decoded.ignored:
-        return [f"nothing to read: {decoded.ignored}"]
-    found = []
+        return [f"nothing to read: {decoded.ignored}"], []
+    found: list[str] = []
+    refused: list[str] = []
     for ref in decoded.emails:
         if ref.bucket is None or ref.key is None:
             found.append(f"{ref.where}: not stored in S3, nothing to read")
+            continue
+        refusal = location.refusal(ref.bucket, ref.key)
+        if refusal is not None:
+            found.append(refusal)
+            refused.append(refusal)
             continue
         try:
             stored = client("s3").get_object(Bucket=ref.bucket, Key=ref.key)
@@ -192,7 +207,7 @@ def what_the_email_says(body: str, taught: FleetSettings) -> list[str]:
             )
         else:
             found.append(f"{ref.where}: {event.summary()}")
-    return found
+    return found, refused
 
 
 @guarded("dlq")

@@ -65,6 +65,12 @@ class DeadLetter:
         return self.sent_at
 
     @property
+    def booking_key(self) -> str:
+        """The booking it was for ("" if none was known). Dead letters written before the
+        attribute was named ``booking_key`` carry ``booking_id``; the DLQ keeps them 14 days."""
+        return self.attributes.get("booking_key") or self.attributes.get("booking_id", "")
+
+    @property
     def replay_count(self) -> int:
         value = self.attributes.get("replay_count", "0")
         return int(value) if value.isdigit() else 0
@@ -90,7 +96,7 @@ class DeadLetter:
             "reason": self.reason,
             "error_class": self.attributes.get("error_class", ""),
             "step": self.attributes.get("step", ""),
-            "booking_id": self.attributes.get("booking_id", ""),
+            "booking_key": self.booking_key,
             "receive_count": self.receive_count,
             "replay_count": self.replay_count,
         }
@@ -103,6 +109,29 @@ class DeadLetter:
             "sent_at": self.sent_at.isoformat(),
             "attributes": dict(self.attributes),
         }
+
+
+@dataclass(frozen=True)
+class InboundLocation:
+    """Where SES stores the mail it receives: the one place ``dlq show`` reads an email from.
+
+    A dead letter's body is whatever reached the queue (anyone who may send to it can write
+    one), so the bucket and key it names prove nothing: fetching them as they are would read
+    any object the operator's credentials reach, and show it as if it were inbound mail.
+    """
+
+    bucket: str
+    prefix: str
+
+    def refusal(self, bucket: str | None, key: str | None) -> str | None:
+        """Why ``s3://bucket/key`` is not to be fetched; None when it is inbound mail's place."""
+        where = f"s3://{bucket}/{key}"
+        if bucket != self.bucket:
+            return f"{where} is not in the inbound bucket {self.bucket}: not fetched"
+        if not key or not key.startswith(self.prefix) or key == self.prefix:
+            inbound = f"s3://{self.bucket}/{self.prefix}"
+            return f"{where} is outside the inbound prefix {inbound}: not fetched"
+        return None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 from app.settings import ENV_PREFIX, Settings
 from aws.clients import client
 from sandbox.ingest import TOPIC_ARN
-from state.store import create_table
+from sandbox.table import create_table
 
 #: the domain crew and manager emails are sent from, verified in SES by ``provision``
 SENDING_DOMAIN = "example.com"

@@ -350,7 +350,9 @@ class StateStore:
 
 @dataclass(frozen=True)
 class Lease:
-    """A lease being taken: by whom, when, and until when."""
+    """A booking's lease as it is written: by whom, when, and until when. The only lease class:
+    a worker running steps keeps its owner and the fence :meth:`StateStore.acquire` returned
+    (``worker.orchestrate.Progress``)."""
 
     owner: str
     now: float
@@ -463,23 +465,3 @@ def step_item(record: StepRecord, dumped: dict[int, str] | None = None) -> Item:
 def iso(epoch: float) -> str:
     """ISO 8601 UTC, to the millisecond."""
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch)) + f".{int(epoch % 1 * 1000):03d}Z"
-
-
-def create_table(client: "DynamoDBClient", table_name: str) -> None:
-    """The state table as terraform makes it (for tests, the bench and the demo)."""
-    client.create_table(
-        TableName=table_name,
-        KeySchema=[
-            {"AttributeName": keys.PK, "KeyType": "HASH"},
-            {"AttributeName": keys.SK, "KeyType": "RANGE"},
-        ],
-        AttributeDefinitions=[
-            {"AttributeName": keys.PK, "AttributeType": "S"},
-            {"AttributeName": keys.SK, "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    client.update_time_to_live(
-        TableName=table_name,
-        TimeToLiveSpecification={"Enabled": True, "AttributeName": keys.TTL},
-    )

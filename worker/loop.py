@@ -332,7 +332,7 @@ class Worker:
     ) -> None:
         fields = {
             "message_id": message.message_id,
-            "booking_id": outcome.booking_key,
+            "booking_key": outcome.booking_key,
             "outcome": outcome.ending.value,
             "reason": outcome.reason,
             "duration_ms": round((time.perf_counter() - started) * 1000, 1),

@@ -150,9 +150,7 @@ class Orchestrator:
             if changed and self.on_state is not None:
                 with suppress(Exception):  # a hook never costs a message
                     self.on_state(state)
-            return self._run(
-                self._progress(record, state, changed, due, Lease(fence, owner, email_id))
-            )
+            return self._run(self._progress(record, state, changed, due, fence, owner, email_id))
         raise TransientError(f"state of {event.key} kept changing under us", step="state")
 
     def _due(self, record: BookingRecord, state: Booking) -> dict[str, str]:
@@ -183,15 +181,20 @@ class Orchestrator:
         state: Booking,
         changed: bool,
         due: Mapping[str, str],
-        lease: "Lease",
+        fence: int,
+        owner: str,
+        email_id: str | None,
     ) -> "Progress":
-        """A run about to start: the steps not due are done already, with their ids."""
+        """A run about to start under the lease ``owner`` took (``fence``): the steps not due
+        are done already, with their ids."""
         return Progress(
             record=record,
             state=state,
             changed=changed,
             due=due,
-            lease=lease,
+            fence=fence,
+            owner=owner,
+            email_id=email_id,
             ids={step: rec.external_ids for step, rec in record.steps.items() if step not in due},
             done=set(self._steps) - set(due),
             waiting=[p for p in self.publishers if p.step in due],
@@ -277,9 +280,9 @@ class Orchestrator:
             self.store.record(
                 run.record.key,
                 results,
-                fence=run.lease.fence,
+                fence=run.fence,
                 release=last,
-                email_id=run.lease.email_id if last and not run.failed else None,
+                email_id=run.email_id if last and not run.failed else None,
             )
             run.released = last
         except CharterhandError as exc:  # not recorded: as if these steps had failed
@@ -295,14 +298,14 @@ class Orchestrator:
         """Renew the lease every third of its length while steps are still running."""
         if run.running and self.clock() - run.last_renewal >= self.lease_seconds / 3:
             run.last_renewal = self.clock()
-            self._renew(run.record.key, run.lease.owner)
+            self._renew(run.record.key, run.owner)
 
     def _outcome(self, run: "Progress") -> Applied:
         """Give the lease back if no recorded round did (with the email only when every step is
         in), and say what the run did."""
         if not run.released:
-            done_email = run.lease.email_id if not (run.failed or run.blocked) else None
-            self.store.release(run.record.key, owner=run.lease.owner, email_id=done_email)
+            done_email = run.email_id if not (run.failed or run.blocked) else None
+            self.store.release(run.record.key, owner=run.owner, email_id=done_email)
         return Applied(
             booking_key=run.record.key,
             booking=run.state,
@@ -352,15 +355,6 @@ class StepRun:
     booking_key: str = ""
 
 
-@dataclass(frozen=True)
-class Lease:
-    """The lease one ``apply`` works under, and the email it applies."""
-
-    fence: int
-    owner: str
-    email_id: str | None
-
-
 @dataclass
 class Progress:
     """One run of a booking's due steps under its lease: what it started from, how far it got."""
@@ -372,7 +366,12 @@ class Progress:
     changed: bool
     #: the due steps, each with its input's hash
     due: Mapping[str, str]
-    lease: Lease
+    #: the lease's fence: step results are written only while it is still the booking's
+    fence: int
+    #: who holds the lease (``<owner>/<run_id>``), as the state table's lease knows it
+    owner: str
+    #: the email this apply applies, remembered on the booking once every step is in
+    email_id: str | None
     #: each published step's external ids, for the steps that depend on it
     ids: dict[str, Mapping[str, str]]
     #: steps published (or already current): their dependents may start

@@ -89,7 +89,7 @@ class Settler:
             "reason": mask(outcome.reason)[:1000],
             "error_class": outcome.error_class or "",
             "step": outcome.step or "",
-            "booking_id": outcome.booking_key or "",
+            "booking_key": outcome.booking_key or "",
             "first_failure": self._first_failure(message),
             "receive_count": str(message.spent),
         }

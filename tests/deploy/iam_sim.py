@@ -6,7 +6,9 @@ and ``parliament`` parse and lint statements but do not decide a request against
 resource policies; ``iam-simulator`` is not maintained. What the decision needs here is small and
 written out below, from AWS's "policy evaluation logic" for one account:
 
-- an explicit Deny in any applicable policy wins;
+- an explicit Deny in any applicable policy wins: identity, resource (bucket, queue, topic) and,
+  for KMS, key policies alike; a Deny naming the account (its root) covers every IAM principal
+  of the account, not the services acting for it;
 - otherwise a request is allowed when the principal's identity policy allows it, or a resource
   policy allows it *for that principal*;
 - KMS is the exception: the key policy must allow, directly or by its statement for the account
@@ -137,24 +139,43 @@ def _applies(statement: Mapping[str, Any], need: Need, principal_arn: str) -> bo
 def _names_account_root(statement: Mapping[str, Any]) -> bool:
     principal = statement.get("Principal")
     aws = _listed(principal.get("AWS", [])) if isinstance(principal, dict) else []
-    return f"arn:aws:iam::{ACCOUNT}:root" in aws
+    return f"arn:aws:iam::{ACCOUNT}:root" in aws or ACCOUNT in aws
+
+
+def _in_account(principal_arn: str) -> bool:
+    """An IAM principal (role, user, assumed role) of our account; not a service."""
+    return principal_arn.startswith((f"arn:aws:iam::{ACCOUNT}:", f"arn:aws:sts::{ACCOUNT}:"))
+
+
+def _denies(statement: Mapping[str, Any], need: Need, principal_arn: str) -> bool:
+    """A Deny statement that applies: naming the account root, it names each of its principals."""
+    if statement.get("Effect") != "Deny":
+        return False
+    if _names_account_root(statement) and _in_account(principal_arn):
+        statement = {**statement, "Principal": {"AWS": principal_arn}}
+    return _applies(statement, need, principal_arn)
 
 
 def decide(need: Need, principal: str, policies: Policies) -> Decision:
     arn = policies.principal_arns.get(principal, principal)
     identity = policies.identity.get(principal, [])
     resource_policy = policies.resource.get(_resource_owner(need.resource), [])
+    key_statements = (
+        policies.key_policies.get(need.resource, []) if need.action.startswith("kms:") else []
+    )
+    applicable = (("identity", identity), ("resource", resource_policy), ("key", key_statements))
+    for source, found in applicable:
+        for statement in found:
+            if _denies(statement, need, arn):
+                return Decision(
+                    principal, need, False, f"explicit deny: {source}/{statement.get('Sid')}"
+                )
     allowed_by: list[tuple[str, str]] = []
     for source, found in (("identity", identity), ("resource", resource_policy)):
         for statement in found:
-            if _applies(statement, need, arn):
-                if statement.get("Effect") == "Deny":
-                    return Decision(
-                        principal, need, False, f"explicit deny: {source}/{statement.get('Sid')}"
-                    )
+            if statement.get("Effect") == "Allow" and _applies(statement, need, arn):
                 allowed_by.append((source, statement.get("Sid", "")))
     if need.action.startswith("kms:"):
-        key_statements = policies.key_policies.get(need.resource, [])
         root_delegates = False
         for statement in key_statements:
             if statement.get("Effect") == "Allow" and _names_account_root(statement):

@@ -115,3 +115,57 @@ def test_a_grant_no_allowed_request_matched_is_reported_unused():
     policies = _policies([_allow(["s3:PutObject", "s3:DeleteObject"], f"{BUCKET}/*")])
     decisions = [decide(Need("s3:PutObject", f"{BUCKET}/a"), "worker", policies)]
     assert unused_grants(decisions, policies.identity) == {"worker": ["S: s3:DeleteObject"]}
+
+
+def _key_statement(sid: str, effect: str, principal: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "Sid": sid,
+        "Effect": effect,
+        "Principal": {"AWS": principal},
+        "Action": "kms:*",
+        "Resource": "*",
+        **extra,
+    }
+
+
+VIA_S3 = {"StringEquals": {"kms:ViaService": "s3.us-west-2.amazonaws.com"}}
+
+
+@pytest.mark.parametrize("deny_first", [True, False])
+def test_an_explicit_deny_in_a_key_policy_wins_over_its_allow(deny_first: bool):
+    allow = _key_statement("Worker", "Allow", ROLE)
+    deny = _key_statement("NotThroughS3", "Deny", ROLE, Condition=VIA_S3)
+    policies = _policies([], key=[deny, allow] if deny_first else [allow, deny])
+    via_sqs = Need("kms:Decrypt", KEY, (("kms:ViaService", "sqs.us-west-2.amazonaws.com"),))
+    via_s3 = Need("kms:Decrypt", KEY, (("kms:ViaService", "s3.us-west-2.amazonaws.com"),))
+    assert decide(via_sqs, "worker", policies).allowed
+    refused = decide(via_s3, "worker", policies)
+    assert (refused.allowed, refused.why) == (False, "explicit deny: key/NotThroughS3")
+
+
+def test_an_explicit_deny_in_a_key_policy_wins_over_iam_the_root_statement_delegates_to():
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+    statements = [_key_statement("Root", "Allow", root), _key_statement("NoWorker", "Deny", ROLE)]
+    decision = decide(
+        Need("kms:Decrypt", KEY), "worker", _policies([_allow("kms:*", KEY)], key=statements)
+    )
+    assert (decision.allowed, decision.why) == (False, "explicit deny: key/NoWorker")
+
+
+def test_a_deny_naming_the_account_root_covers_every_principal_of_the_account():
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+    in_key = [_key_statement("Worker", "Allow", ROLE), _key_statement("Nobody", "Deny", root)]
+    assert not decide(Need("kms:Decrypt", KEY), "worker", _policies([], key=in_key)).allowed
+    in_bucket = {
+        **_allow("s3:GetObject", f"{BUCKET}/*"),
+        "Effect": "Deny",
+        "Principal": {"AWS": root},
+    }
+    policies = _policies([_allow("s3:GetObject", f"{BUCKET}/*")], [in_bucket])
+    assert not decide(Need("s3:GetObject", f"{BUCKET}/a"), "worker", policies).allowed
+    # a service acting for us is not a principal of the account: the deny does not reach it
+    for_ses = _allow("s3:GetObject", f"{BUCKET}/*", Principal={"Service": "ses.amazonaws.com"})
+    services = Policies({}, {}, {BUCKET: [in_bucket, for_ses]}, {})
+    assert decide(
+        Need("s3:GetObject", f"{BUCKET}/a"), "service:ses.amazonaws.com", services
+    ).allowed

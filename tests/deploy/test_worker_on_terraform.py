@@ -69,7 +69,7 @@ def test_a_booking_another_worker_holds_waits_without_spending_retries_then_ends
     print(f"\nmet the held lease {len(waited)} time(s), each re-sent fresh; then done")
     assert {(o["outcome"], o.get("error_class")) for o in waited} == {("retry", "LeaseHeld")}
     assert last["outcome"] == "done", last
-    assert {o["booking_id"] for o in outcomes} == {journey.held_booking}
+    assert {o["booking_key"] for o in outcomes} == {journey.held_booking}
     # each wait was a fresh message: no receive of it counted against the retry budget
     assert {o["receive_count"] for o in outcomes} == {1}
     record = journey.state_store().load(journey.held_booking)

@@ -7,10 +7,10 @@ import pytest
 from bookings import Waiting
 from publishers.base import DeliveryLog
 from publishers.deliveries import send_once
+from sandbox.table import create_table
 from state import keys
 from state.deliveries import DynamoDeliveryLog
 from state.ses_events import SesEvent, SesEventLog
-from state.store import create_table
 from tests.support.clock import FakeClock
 from tests.support.deliveries import MemoryDeliveryLog
 

@@ -17,6 +17,9 @@ from tests.support.cli import charterhand
 from tests.support.pipeline import ingest_sample, work_queue
 from tests.support.recording import Fault, Recorder
 
+#: the inbound bucket ``dlq show`` is configured with (``CHARTERHAND_INBOUND_BUCKET``)
+INBOUND = "inbound-mail"
+
 
 @pytest.fixture
 def queues(aws):
@@ -34,12 +37,15 @@ def _dead_letter(
     error_class: str,
     step: str,
     first_failure: str = "2027-03-02T17:14:00+00:00",
+    key_attribute: str = "booking_key",
 ) -> str:
+    """A dead letter as the worker writes it (``key_attribute="booking_id"``: as it wrote them
+    before the key's attribute was renamed; the DLQ keeps such letters for up to 14 days)."""
     attributes = {
         "charterhand.reason": reason,
         "charterhand.error_class": error_class,
         "charterhand.step": step,
-        "charterhand.booking_id": "boatsetter:xhqgmdh" if step != "decode" else "",
+        f"charterhand.{key_attribute}": "boatsetter:xhqgmdh" if step != "decode" else "",
         "charterhand.first_failure": first_failure,
         "charterhand.receive_count": "1",
     }
@@ -53,12 +59,21 @@ def _dead_letter(
     return str(sent["MessageId"])
 
 
-def _cli(aws, queue_url: str, dlq_url: str, *args: str, stdin: str | None = None):
+def _cli(
+    aws,
+    queue_url: str,
+    dlq_url: str,
+    *args: str,
+    stdin: str | None = None,
+    extra_env: dict[str, str] | None = None,
+):
     env = {
         **os.environ,
         **aws.env(),
         "CHARTERHAND_QUEUE_URL": queue_url,
         "CHARTERHAND_DLQ_URL": dlq_url,
+        "CHARTERHAND_INBOUND_BUCKET": INBOUND,
+        **(extra_env or {}),
     }
     return charterhand("dlq", *args, env=env, stdin=stdin)
 
@@ -121,6 +136,20 @@ def test_ls_json_has_one_object_per_dead_letter(aws, three_dead_letters):
     by_id = {row["id"]: row for row in rows}
     assert by_id[ids["credentials"]]["step"] == "calendar"
     assert by_id[ids["credentials"]]["receive_count"] == 1
+
+
+def test_ls_names_the_booking_key_of_new_and_old_dead_letters(aws, queues):
+    sqs, queue_url, dlq_url = queues
+    new = _dead_letter(sqs, dlq_url, "{}", "r1", "PermanentError", "calendar")
+    old = _dead_letter(
+        sqs, dlq_url, "{}", "r2", "PermanentError", "calendar", key_attribute="booking_id"
+    )
+    listed = _cli(aws, queue_url, dlq_url, "ls", "--json")
+    rows = {row["id"]: row for row in map(json.loads, listed.stdout.splitlines())}
+    assert (rows[new]["booking_key"], rows[old]["booking_key"]) == ("boatsetter:xhqgmdh",) * 2
+    assert not any("booking_id" in row for row in rows.values())
+    table = _cli(aws, queue_url, dlq_url, "ls").stdout
+    assert table.count("boatsetter:xhqgmdh") == 2
 
 
 def test_ls_leaves_the_messages_in_the_queue(aws, three_dead_letters):
@@ -260,6 +289,49 @@ def test_show_says_what_the_email_says(aws, queues):
     assert result.returncode == 0, result.stderr
     assert "s3://inbound-mail/raw/abc: boatsetter confirmed email, unreadable" in result.stdout
     assert "missing booking_id, start, end" in result.stdout
+
+
+def _letter_pointing_at(sqs, dlq_url: str, bucket: str, key: str) -> str:
+    """A dead letter whose SES notification names ``s3://bucket/key``, where a readable booking
+    email is stored (so a fetch would show up as its parse)."""
+    from sandbox.ingest import PASSING, ses_notification, sns_envelope
+    from tests.conftest import FIXTURES
+
+    s3 = boto3.client("s3")
+    if bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}:
+        s3.create_bucket(Bucket=bucket)
+    raw = (FIXTURES / "emails" / "boatsetter-confirmed-unreadable-layout.eml").read_bytes()
+    s3.put_object(Bucket=bucket, Key=key, Body=raw)
+    body = sns_envelope(
+        ses_notification(raw, message_id="abc", bucket=bucket, key=key, verdicts=PASSING)
+    )
+    return _dead_letter(sqs, dlq_url, body, "unreadable", "ParseError", "parse")
+
+
+def test_show_refuses_to_fetch_from_a_bucket_other_than_the_inbound_one(aws, queues):
+    sqs, queue_url, dlq_url = queues
+    message_id = _letter_pointing_at(sqs, dlq_url, "someone-elses-bucket", "raw/abc")
+    result = _cli(aws, queue_url, dlq_url, "show", message_id)
+    assert result.returncode == 1, result.stdout
+    assert "s3://someone-elses-bucket/raw/abc" in result.stderr
+    assert f"not in the inbound bucket {INBOUND}: not fetched" in result.stderr
+    assert "boatsetter confirmed email" not in result.stdout  # it was not read
+    assert message_id in result.stdout  # the letter itself is still shown
+
+
+def test_show_refuses_to_fetch_a_key_outside_the_inbound_prefix(aws, queues):
+    sqs, queue_url, dlq_url = queues
+    outside = _letter_pointing_at(sqs, dlq_url, INBOUND, "exports/abc")
+    result = _cli(aws, queue_url, dlq_url, "show", outside)
+    assert result.returncode == 1, result.stdout
+    assert f"outside the inbound prefix s3://{INBOUND}/raw/: not fetched" in result.stderr
+    assert "boatsetter confirmed email" not in result.stdout
+    # the prefix is the configured one: under another, raw/ is outside too
+    inside_raw = _letter_pointing_at(sqs, dlq_url, INBOUND, "raw/abc")
+    moved = {"CHARTERHAND_INBOUND_PREFIX": "mail/"}
+    result = _cli(aws, queue_url, dlq_url, "show", inside_raw, extra_env=moved)
+    assert result.returncode == 1, result.stdout
+    assert f"outside the inbound prefix s3://{INBOUND}/mail/: not fetched" in result.stderr
 
 
 def test_show_of_an_unknown_id_says_so(aws, three_dead_letters):

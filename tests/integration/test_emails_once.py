@@ -14,9 +14,9 @@ from publishers.summary import SummaryPublisher, SummarySettings
 from publishers.transport.mail import Mailer
 from sandbox.ses import SesStandIn, serving
 from sandbox.stack import SENDING_DOMAIN
+from sandbox.table import create_table
 from state.deliveries import DynamoDeliveryLog
 from state.ses_events import SesEventLog
-from state.store import create_table
 from tests.support.clock import FakeClock
 from tests.support.deliveries import MemoryDeliveryLog
 from tests.support.publishing import (

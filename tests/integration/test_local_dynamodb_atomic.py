@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from state.store import create_table
+from sandbox.table import create_table
 
 ROUNDS = 300
 WRITERS = 4

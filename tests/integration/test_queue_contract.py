@@ -1,6 +1,7 @@
-"""The same cases against both queues: :class:`~worker.queue.MemoryQueue` (what the loop's own
-tests run on) and :class:`~worker.queue.SqsQueue` on moto's SQS server. What the in-memory
-queue promises, SQS does; and the worker's loop ends each message the same way on both."""
+"""The same cases against both queues: :class:`~tests.support.memory_queue.MemoryQueue` (what
+the loop's own tests run on) and :class:`~worker.queue.SqsQueue` on moto's SQS server. What the
+in-memory queue promises, SQS does; and the worker's loop ends each message the same way on
+both."""
 
 import time
 from collections.abc import Callable, Iterator
@@ -10,6 +11,7 @@ import boto3
 import pytest
 
 from tests.support.clock import FakeClock
+from tests.support.memory_queue import MemoryQueue
 from tests.support.queues import (
     Reports,
     ScriptedHandler,
@@ -17,7 +19,7 @@ from tests.support.queues import (
     make_worker,
     messages_in,
 )
-from worker.queue import MemoryQueue, MessageQueue, Received, SqsQueue
+from worker.queue import MessageQueue, Received, SqsQueue
 
 #: the local stack's redrive policy: ``provision(max_receive_count=3)`` sets 3 + 2
 REDRIVE_AFTER = 5

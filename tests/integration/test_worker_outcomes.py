@@ -51,7 +51,7 @@ def test_booking_email_is_published_deleted_and_logged_done(
     send_raw(stack, email_for(event()))
     drain(make_worker())
     [line] = outcomes(log_lines)
-    assert (line["outcome"], line["booking_id"]) == ("done", "boatsetter:xhqgmdh")
+    assert (line["outcome"], line["booking_key"]) == ("done", "boatsetter:xhqgmdh")
     assert {"message_id", "reason", "duration_ms"} <= set(line)
     assert len(recorder.completed()) == 6
     assert queue_size(sqs, stack.queue_url) == 0
@@ -166,7 +166,7 @@ def test_persistent_fault_ends_in_the_dlq_with_its_reason(
     assert letter["charterhand.reason"] == (
         "retries exhausted after 3 receives: calendar sandbox said no (transient)"
     )
-    assert (letter["charterhand.step"], letter["charterhand.booking_id"]) == (
+    assert (letter["charterhand.step"], letter["charterhand.booking_key"]) == (
         "calendar",
         "boatsetter:xhqgmdh",
     )

@@ -11,7 +11,8 @@ import pytest
 
 from bookings import Booking
 from bookings.slugs import GUEST_PAGE_STEP, guest_slug
-from state.store import StateStore, create_table
+from sandbox.table import create_table
+from state.store import StateStore
 from tests.support.leases import take_lease
 
 TABLE = "charterhand-state"

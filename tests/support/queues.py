@@ -1,6 +1,6 @@
 """The worker's loop over any :class:`worker.queue.MessageQueue`, with a scripted handler: for
-the loop's own tests (on :class:`~worker.queue.MemoryQueue`, no moto) and the queue contract
-test (the same cases on moto's SQS).
+the loop's own tests (on :class:`~tests.support.memory_queue.MemoryQueue`, no moto) and the
+queue contract test (the same cases on moto's SQS).
 
 A message's body names what its handler answers: ``done``, ``ignored``, ``transient`` (a retry),
 ``permanent`` (a dead-letter, step ``calendar``), ``parse`` (a dead-letter of another reason

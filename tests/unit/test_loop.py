@@ -15,12 +15,13 @@ import structlog
 from app.logs import configure_logging
 from tests.support.clock import FakeClock
 from tests.support.intake import MemoryIntakeRecords
+from tests.support.memory_queue import MemoryQueue
 from tests.support.queues import BOOKING, Reports, ScriptedHandler, drain, make_worker
 from worker.intake import SharedDlqLimit
 from worker.loop import STOPPED_ELSEWHERE, STOPPED_HERE
 from worker.outcomes import Outcome, ReasonClass
 from worker.policy import DlqLimit
-from worker.queue import CONTENTION, PRIOR_RECEIVES, MemoryQueue, Received
+from worker.queue import CONTENTION, PRIOR_RECEIVES, Received
 
 
 @pytest.fixture
@@ -63,7 +64,7 @@ def lines(out: io.StringIO, event: str) -> list[dict[str, object]]:
     return [line for line in parsed if line.get("event") == event]
 
 
-def test_a_done_message_is_deleted_and_reported_once(queue, handler, reports, clock):
+def test_a_done_message_is_deleted_and_reported_once(queue, handler, reports, clock, log_lines):
     queue.send("done")
     worker = make_worker(queue, handler, reports, clock=clock)
     drain(worker)
@@ -71,6 +72,8 @@ def test_a_done_message_is_deleted_and_reported_once(queue, handler, reports, cl
     assert reports.outcomes[0][1].booking_key == BOOKING
     assert len(queue) == 0
     worker.stop()
+    [line] = lines(log_lines, "message settled")  # the key is named booking_key, as everywhere
+    assert (line["booking_key"], "booking_id" in line) == (BOOKING, False)
 
 
 def test_a_retry_hides_the_message_for_its_jittered_backoff(queue, handler, reports, clock):
@@ -117,10 +120,11 @@ def test_a_persistent_fault_is_dead_lettered_once_the_budget_is_spent(
         "retries exhausted after 3 receives: calendar sandbox said no (transient)"
     )
     assert attributes["charterhand.receive_count"] == "3"
-    assert (attributes["charterhand.step"], attributes["charterhand.booking_id"]) == (
+    assert (attributes["charterhand.step"], attributes["charterhand.booking_key"]) == (
         "calendar",
         BOOKING,
     )
+    assert "charterhand.booking_id" not in attributes
     assert len(queue) == 0
 
 
