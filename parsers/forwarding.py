@@ -125,6 +125,7 @@ class Original:
     sender_problem: str | None = None  # why sender is None
     languages: frozenset[str] = field(default_factory=frozenset)
     quoted_date: str = ""  # the date as an inline forward quotes it
+    date_how: str = ""  # how the quoted date was read (``parsers.quoted_date``)
 
     @property
     def forwarded(self) -> bool:
@@ -170,6 +171,7 @@ class Original:
             sender_problem=self.sender_problem,
             languages=self.languages,
             quoted_date=self.quoted_date,
+            date_how=self.date_how,
         )
 
 
@@ -213,6 +215,7 @@ def unwrap(
             sender_problem=quoted.problem,
             languages=last.languages,
             quoted_date=last.headers.get("date", ""),
+            date_how=date.how,
         )
     written = header_date(msg)
     return Original(
