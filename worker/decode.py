@@ -16,6 +16,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -51,6 +52,9 @@ class EmailRef:
     ses_message_id: str | None = None
     #: present only when SES's notification carried them; S3 events carry none
     verdicts: Verdicts | None = None
+    #: when SES received the email (the notification's ``mail.timestamp``): ``as_of`` may not be
+    #: later; None for S3 events (the parsers then read SES's own Received header)
+    received_at: datetime | None = None
 
     @property
     def where(self) -> str:
@@ -152,14 +156,18 @@ def _ses_notification(doc: dict[str, Any]) -> Decoded:
     message_id = mail.get("messageId")
     ses_id = message_id if isinstance(message_id, str) and message_id else None
     verdicts = _verdicts(receipt)
+    at = _timestamp(mail.get("timestamp"))
     action_type = action.get("type")
     if action_type == "S3":
         bucket = _string(action, "bucketName", "SES action.bucketName")
         key = _string(action, "objectKey", "SES action.objectKey")
-        ref = EmailRef(bucket=bucket, key=key, ses_message_id=ses_id, verdicts=verdicts)
+        ref = EmailRef(
+            bucket=bucket, key=key, ses_message_id=ses_id, verdicts=verdicts, received_at=at
+        )
         return Decoded(emails=(ref,))
     if action_type == "SNS" and isinstance(doc.get("content"), str):
-        ref = EmailRef(content=_content(doc, action), ses_message_id=ses_id, verdicts=verdicts)
+        content = _content(doc, action)
+        ref = EmailRef(content=content, ses_message_id=ses_id, verdicts=verdicts, received_at=at)
         return Decoded(emails=(ref,))
     raise UnreadableBody(f"SES notification with a {action_type!s:.20} action and no email in it")
 
@@ -172,6 +180,17 @@ def _content(doc: dict[str, Any], action: dict[str, Any]) -> bytes:
         except (binascii.Error, ValueError) as exc:
             raise UnreadableBody("SES content is not valid base64") from exc
     return content.encode("utf-8", errors="surrogateescape")
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """SES's ``mail.timestamp`` ("2027-03-02T17:14:05.000Z"); None when absent or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
 
 
 def _verdicts(receipt: dict[str, Any]) -> Verdicts:

@@ -15,6 +15,7 @@ the email.
 import uuid
 from collections.abc import Callable
 from email.message import Message
+from functools import partial
 from typing import Any, TypeVar
 
 import structlog
@@ -223,7 +224,7 @@ class MessageHandler:
         if refused:
             return Outcome.ignored(refused, email_id=email_id)
         try:
-            event = _reading(self.reader.parse, raw)
+            event = _reading(partial(self.reader.parse, received_at=ref.received_at), raw)
         except NotABooking as exc:
             reason = f"not a booking: {exc.reason}"
             return Outcome(Ending.IGNORED, reason, ReasonClass.NOT_A_BOOKING, email_id=email_id)

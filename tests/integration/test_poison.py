@@ -3,6 +3,7 @@ and no reason, attribute or log line quotes what the email (or a downstream syst
 
 import json
 import threading
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -39,7 +40,7 @@ def test_multipart_nested_a_thousand_deep_is_dead_lettered_on_the_first_receive(
 class QuotingReader(EventMailReader):
     """A parser with a bug whose exception message quotes the email (as ``int('Maya')`` would)."""
 
-    def parse(self, raw: bytes) -> BookingEvent:
+    def parse(self, raw: bytes, received_at: datetime | None = None) -> BookingEvent:
         raise ValueError(f"invalid literal for int() with base 10: {RENTER!r}")
 
 
@@ -83,7 +84,7 @@ class BarrierReader(EventMailReader):
         sender = "no-reply@boatsetter.com"
         return MailOrigin(original_sender=sender, forwarded_by=None, from_address=sender)
 
-    def parse(self, raw: bytes) -> BookingEvent:
+    def parse(self, raw: bytes, received_at: datetime | None = None) -> BookingEvent:
         return self.event
 
 

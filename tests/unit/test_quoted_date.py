@@ -206,3 +206,14 @@ def test_no_cache_keeps_a_moment_between_emails():
     from parsers import quoted_date
 
     assert not any(hasattr(getattr(quoted_date, n), "cache_info") for n in dir(quoted_date))
+
+
+def test_warm_up_loads_every_language_before_the_first_forward():
+    from parsers import date_words, quoted_date, warm_up
+
+    warm_up()
+    known = {date_words.DATEPARSER_CODE.get(code, code) for code in date_words.languages()}
+    assert {"fr", "de", "ja", "nb", "pt"} <= known
+    loaded = {codes[0] for codes, order in quoted_date._parsers if codes and order is None}
+    assert {"fr", "de", "ja", "nb", "pt"} <= loaded
+    assert {"fr", "de", "ja", "nb", "pt"} <= set(date_words._tables)
