@@ -23,7 +23,15 @@ from tests.support.emailkit import (
     message,
     text_body,
 )
-from tests.support.forwardkit import CLIENTS, LANGUAGES, SUBJECT, Language, datetime_of_written
+from tests.support.forwardkit import (
+    CLIENTS,
+    LANGUAGES,
+    SUBJECT,
+    Language,
+    dated,
+    datetime_of_written,
+    forward,
+)
 
 FLEET = default_fleet()
 TEXT = text_body(CONFIRMED_ROWS, notes="Please bring ice")
@@ -154,3 +162,17 @@ def _croatian() -> Language:
     return Language("hr", "Proslijeđena poruka", "Izvorna poruka", "Započni proslijeđenu poruku:",
                     "Šalje", "Datum", "Poslano", "Prima", "Predmet", "{date}, {sender} je napisao:",
                     "", "")  # fmt: skip
+
+
+def test_date_templates_write_each_languages_dates_as_the_table_does():
+    for lang in LANGUAGES:
+        assert dated(lang, datetime(2027, 3, 2, 9, 14)) == lang, lang.code
+
+
+@pytest.mark.parametrize("lang", LANGUAGES, ids=[lang.code for lang in LANGUAGES])
+def test_other_moments_read_right_in_every_client(lang):
+    written = datetime(2027, 3, 23, 7, 5)
+    forwarded_at = datetime(2027, 3, 24, 8, 30, tzinfo=LA)
+    for name, client in CLIENTS.items():
+        raw = forward(client, lang, TEXT, HTML, written, forwarded_at).as_bytes()
+        assert parse_email(raw, FLEET).as_of == written.replace(tzinfo=LA), name
