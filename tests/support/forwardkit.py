@@ -9,6 +9,7 @@ each locale); the date of the original is always 2 March 2027 09:14 in the forwa
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.utils import format_datetime
@@ -329,6 +330,9 @@ def forward(
     msg = client(dated(lang, written), text, html)
     msg.replace_header("Date", format_datetime(forwarded_at))
     if client is attached:
-        inner = msg.get_payload()[1].get_payload()[0]
+        wrapper = msg.get_payload(1)
+        assert isinstance(wrapper, Message)
+        inner = wrapper.get_payload(0)
+        assert isinstance(inner, Message)
         inner.replace_header("Date", format_datetime(written.replace(tzinfo=forwarded_at.tzinfo)))
     return msg

@@ -16,7 +16,7 @@ from tests.support.emailkit import (
     html_table,
     text_body,
 )
-from tests.support.forwardkit import LANGUAGES, gmail
+from tests.support.forwardkit import LANGUAGES, gmail, outlook
 
 PST = timezone(timedelta(hours=-8))
 FORWARDED = datetime(2027, 5, 13, 8, 0, tzinfo=PST)
@@ -217,3 +217,18 @@ def test_warm_up_loads_every_language_before_the_first_forward():
     loaded = {codes[0] for codes, order in quoted_date._parsers if codes and order is None}
     assert {"fr", "de", "ja", "nb", "pt"} <= loaded
     assert {"fr", "de", "ja", "nb", "pt"} <= set(date_words._tables)
+
+
+def test_explain_tells_how_the_date_was_read_and_what_bounds_it():
+    from parsers import explain_email
+
+    german = next(lang for lang in LANGUAGES if lang.code == "de")
+    raw = outlook(german, text_body(CONFIRMED_ROWS), html_table(CONFIRMED_ROWS)).as_bytes()
+    event, trace, _ = explain_email(raw, default_fleet())
+    assert not isinstance(event, Exception)
+    said = trace["as_of"]
+    assert "'02.03.2027 09:14'" in said
+    assert "day first as de writes it" in said
+    assert "in the forwarder's offset -08:00" in said
+    assert "not later than SES's receipt" in said
+    assert "the email's own Date" in said
