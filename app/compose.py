@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import structlog
 from botocore.config import Config
 
+import parsers
 from app.downstream import (
     DownstreamClients,
     crew_links,
@@ -193,6 +194,8 @@ def build_worker(
         on_step=metrics.step,
         on_state=metrics.booking_state,
     )
+    if reader is None:
+        parsers.warm_up()  # dateparser's language data now, not on the first forward
     budget = ByteBudget(email_budget_bytes(settings.task_memory_mib))
     handler = MessageHandler(
         emails=RawEmails(clients.s3, budget),

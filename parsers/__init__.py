@@ -5,8 +5,11 @@ whatever the bytes (a property test holds it to that).
 """
 
 import hashlib
+from datetime import datetime
 
 from bookings import BookingEvent, Fleet, NotABooking, ParseError
+from parsers.as_of import receipt_of
+from parsers.date_words import warm_up
 from parsers.envelope import Envelope, read_envelope
 from parsers.forwarding import Hop
 from parsers.opened import OpenedEmail, open_email
@@ -25,6 +28,7 @@ __all__ = [
     "open_email",
     "parse_email",
     "read_envelope",
+    "warm_up",
 ]
 
 
@@ -37,10 +41,14 @@ def parse_email(
     fleet: Fleet,
     vocabulary: Vocabulary = BUILT_IN,
     trace: dict[str, str] | None = None,
+    received_at: datetime | None = None,
 ) -> BookingEvent:
     """What one booking email says, read from its raw bytes (forwarded or not), or from the
     email :func:`open_email` opened (to read its envelope too without decoding it twice).
     ``trace``, when given, is filled with where each field came from (:func:`explain_email`).
+    ``received_at`` is SES's receipt of the email (its notification's ``mail.timestamp``); without
+    it, the topmost Received header SES wrote, else the outer Date, bounds ``as_of``
+    (``parsers.as_of``).
 
     ``NotABooking`` only on positive evidence (its ``rule`` names it); a platform's email, or a
     forward that carries one, that cannot be read is a ``ParseError``.
@@ -59,7 +67,8 @@ def parse_email(
             source=source.name,
             missing=[_READ_AS[name] for name in original.repeated],
         )
-    return source.read(original, fleet, trace)
+    receipt = receipt_of(opened.message, received_at)
+    return source.read(original, fleet, trace, receipt)
 
 
 def explain_email(

@@ -136,6 +136,7 @@ class Original:
     quoted_date: str = ""  # the date as an inline forward quotes it
     #: the headers read from the original (``READ_ONCE``) that it gives more than once
     repeated: tuple[str, ...] = ()
+    date_how: str = ""  # how the quoted date was read (``parsers.quoted_date``)
 
     @property
     def forwarded(self) -> bool:
@@ -182,6 +183,7 @@ class Original:
             languages=self.languages,
             quoted_date=self.quoted_date,
             repeated=self.repeated,
+            date_how=self.date_how,
         )
 
 
@@ -225,6 +227,7 @@ def unwrap(
             sender_problem=quoted.problem,
             languages=last.languages,
             quoted_date=last.headers.get("date", ""),
+            date_how=date.how,
         )
     repeated = tuple(name for name in READ_ONCE if len(msg.get_all(name) or []) > 1)
     written = None if "Date" in repeated else header_date(msg)

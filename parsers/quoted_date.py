@@ -1,29 +1,41 @@
-"""A forward's quoted date ("Date: mar. 2 mars 2027 à 09:14"), in any language, never guessed.
+"""A forward's quoted date ("Date: mar. 2 mars 2027 à 09:14"), in any language: read or refused.
 
-RFC 5322 dates are read by the standard library, everything else by ``dateparser``
-(multilingual, well kept), told the languages of the labels around the date. A numeric date whose
-day and month could swap ("12/05/2027") is settled, in this order, by: a reading later than the
-forward (the outer ``Date``) is impossible; the forward's language writes the day first (every
-language here but English does); the original was sent days, not weeks, before its forward (a
-reading within a week before it wins over its swap, which lies at least 27 days away). When none
-decides, the date stays unread and says why: the email is then a ``ParseError`` (``as_of`` cannot
-be read) and is dead-lettered, rather than an event placed at a guessed moment. A date without a
-zone is the forwarder's wall clock; ``Original.as_of`` gives it the forwarder's zone.
+Read, in this order: an RFC 5322 date by the standard library (a zone-less one stays zone-less);
+the shapes mail clients write, by ``parsers.date_formats`` (numbers, month names and time words in
+the forward's languages); else ``dateparser``, told those languages and reading absolute dates
+only. Never from the clock: dateparser's relative reader ("2 days ago", "today", and leftovers it
+takes for "now") is off, every part of the date (day, month, year, hour and minute) must be
+written, and nothing is cached. A numeric date whose day and month could swap ("12/05/2027") is
+settled, in this order, by: the weekday it names; a reading later than the forward (the outer
+``Date``) is impossible; the forward's language writes the day first (every language here but
+English does); the original was sent days, not weeks, before its forward (a reading within a week
+before it wins over its swap, which lies at least 27 days away). When none decides, the date stays
+unread and says why: the email is then a ``ParseError`` (``as_of`` cannot be read), rather than an
+event placed at a guessed moment. A date without a zone is the forwarder's wall clock;
+``parsers.as_of`` gives it the forwarder's offset.
 """
 
 import re
+import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
-from typing import Any
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_tz
+from typing import TYPE_CHECKING, Any
 
-from parsers.mime import parse_rfc_date
+from parsers.date_formats import Found, read_known
+from parsers.date_words import DATEPARSER_CODE, languages
+
+if TYPE_CHECKING:
+    from dateparser.date import DateDataParser
 
 _RFC_DATE = re.compile(r"^\s*(?:[a-z]{3},\s*)?\d{1,2}\s+[a-z]{3}\s+\d{4}\s+\d{1,2}:\d{2}", re.I)
+_RFC_ZONE = re.compile(r"(?:[+-]\d{4}|\b(?:UT|UTC|GMT|[ECMP][SD]T|Z)\b)\s*(?:\([^)]*\))?\s*$")
 _NUMERIC = re.compile(r"(?<!\d)(?P<a>\d{1,2})[./-](?P<b>\d{1,2})[./-](?P<y>\d{4}|\d{2})(?!\d)")
+_TIME = re.compile(r"(?<!\d)(?P<h>\d{1,2})\s?[:.h時시]\s?(?P<m>\d{2})(?!\d)")
 #: words between a date and its time that dateparser does not know in every language
 _FILLERS = re.compile(
-    r"(?<!\w)(?:kl\.?|klo|kello|at|um|à|alle ore|om|o godz\.|o|v|в|г\.|den|le|la|às|a las)(?!\w)",
+    r"(?<!\w)(?:kl\.?|klo|kello|at|um|à\(s\)|à|alle ore|om|o godz\.|o|v|в|г\.|den|le|la|às|"
+    r"a las|u|heeft|użytkownik)(?!\w)",
     re.IGNORECASE,
 )
 #: an original is forwarded "minutes to days" after it was sent: a reading this close before the
@@ -31,17 +43,27 @@ _FILLERS = re.compile(
 USUAL_DELAY = timedelta(days=7)
 #: a reading later than the forward by more than this (zones, clock skew) cannot be the original's
 AFTER = timedelta(hours=14)
-#: our language codes → dateparser's, where they differ
-_DATEPARSER_CODE = {"no": "nb"}
-_SETTINGS: dict[str, Any] = {"REQUIRE_PARTS": ["day", "month", "year"]}
+#: dateparser reads absolute dates only, all of day, month and year written, and any default it
+#: might still take is a fixed moment, never today
+_SETTINGS: dict[str, Any] = {
+    "PARSERS": ["absolute-time"],
+    "REQUIRE_PARTS": ["day", "month", "year"],
+    "RELATIVE_BASE": datetime(2000, 1, 1),
+    "PREFER_DAY_OF_MONTH": "first",
+    "RETURN_AS_TIMEZONE_AWARE": False,
+}
+_parsers: dict[tuple[tuple[str, ...], str | None], "DateDataParser"] = {}
+_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
 class QuotedDate:
-    """The date read (naive when no zone was written), or None and why not."""
+    """The date read (naive when no zone was written), or None and why not; and how it was read
+    (for ``charterhand parse --explain``)."""
 
     value: datetime | None
     problem: str | None = None
+    how: str = ""
 
 
 def read_quoted_date(
@@ -51,42 +73,64 @@ def read_quoted_date(
     text = " ".join(text.split())
     if not text:
         return QuotedDate(None, "the forward quotes no date")
-    if _RFC_DATE.match(text) and (rfc := parse_rfc_date(text)) is not None:
-        return QuotedDate(rfc)
-    numeric = _NUMERIC.search(text)
-    if numeric and _swappable(numeric):
-        return _numeric(text, languages, forwarded_at)
-    read = _dateparser(text, languages, None)
-    if read is None:
-        return QuotedDate(None, "the forward's quoted date cannot be read")
-    return QuotedDate(read)
+    if _RFC_DATE.match(text) and (rfc := _rfc(text)) is not None:
+        return QuotedDate(rfc, how="as RFC 5322 writes it")
+    found = read_known(text, languages) or _dateparser(text, languages)
+    if found is None:
+        return QuotedDate(None, f"the forward's quoted date {text!r} cannot be read")
+    if found.problem:
+        return QuotedDate(None, f"the forward's quoted date {text!r}: {found.problem}")
+    return _settle(text, found, languages, forwarded_at)
 
 
-def _swappable(match: re.Match[str]) -> bool:
-    a, b = int(match.group("a")), int(match.group("b"))
-    return a != b and a <= 12 and b <= 12
+def warm_up() -> None:
+    """Load dateparser and every language's data now (worker start), not on the first forward."""
+    codes = sorted({DATEPARSER_CODE.get(code, code) for code in languages()})
+    for code in codes:
+        parser = _parser((code,), None)
+        if parser is not None:
+            parser.get_date_data("2 March 2027 09:14")
+    _parser((), None)
 
 
-def _numeric(text: str, languages: frozenset[str], forwarded_at: datetime | None) -> QuotedDate:
-    """Day and month settled, in this order, by: a reading after the forward is impossible; the
-    forward's language writes the day first (all ours but English); the original was sent days,
-    not weeks, before its forward."""
-    readings = {order: _dateparser(text, languages, order) for order in ("DMY", "MDY")}
-    found = {value for value in readings.values() if value is not None}
+def _rfc(text: str) -> datetime | None:
+    """An RFC 5322 date; naive when it names no zone (the forwarder's wall clock, not UTC)."""
+    parsed = parsedate_tz(text)
+    if parsed is None:
+        return None
+    try:
+        moment = datetime(*parsed[:6])
+    except (ValueError, OverflowError):
+        return None
+    if _RFC_ZONE.search(text) is None:
+        return moment
+    return moment.replace(tzinfo=timezone(timedelta(seconds=parsed[9] or 0)))
+
+
+def _settle(
+    text: str, found: Found, languages: frozenset[str], forwarded_at: datetime | None
+) -> QuotedDate:
+    """One reading of several; see the module docstring for the order of the rules."""
+    readings = found.readings
+    values = set(readings.values())
+    how = found.how
+    if len(values) == 1:
+        return QuotedDate(values.pop(), how=how)
     if forwarded_at is not None:
-        found = {value for value in found if _before(value, forwarded_at + AFTER, forwarded_at)}
-    if len(found) <= 1:
-        if found:
-            return QuotedDate(found.pop())
-        return QuotedDate(None, "the forward's quoted date cannot be read")
-    if languages and "en" not in languages and readings["DMY"] in found:
-        return QuotedDate(readings["DMY"])
+        values = {v for v in values if _before(v, forwarded_at + AFTER, forwarded_at)}
+        if len(values) == 1:
+            return QuotedDate(values.pop(), how=f"{how}; its swap would follow the forward")
+    if languages and "en" not in languages and readings.get("DMY") in values:
+        written_in = ", ".join(sorted(languages))
+        return QuotedDate(readings["DMY"], how=f"{how}, day first as {written_in} writes it")
     if forwarded_at is not None:
-        recent = {v for v in found if not _before(v, forwarded_at - USUAL_DELAY, forwarded_at)}
+        recent = {v for v in values if not _before(v, forwarded_at - USUAL_DELAY, forwarded_at)}
         if len(recent) == 1:
-            return QuotedDate(recent.pop())
+            return QuotedDate(recent.pop(), how=f"{how}; the reading within a week of the forward")
     return QuotedDate(
-        None, "the forward's quoted date is ambiguous (day and month could be either way round)"
+        None,
+        f"the forward's quoted date {text!r} is ambiguous "
+        "(day and month could be either way round)",
     )
 
 
@@ -97,23 +141,69 @@ def _before(value: datetime, limit: datetime, forwarded_at: datetime) -> bool:
     return aware <= limit
 
 
-def _dateparser(text: str, languages: frozenset[str], order: str | None) -> datetime | None:
-    codes = tuple(sorted(_DATEPARSER_CODE.get(code, code) for code in languages))
+def _dateparser(text: str, languages: frozenset[str]) -> Found | None:
+    """dateparser's readings of ``text`` (both orders when day and month could swap), each
+    checked against the text: its year and its time must be written there."""
+    time = _TIME.search(text)
+    if time is None:
+        return None
+    numeric = _NUMERIC.search(text)
+    swappable = bool(numeric and _swappable(numeric))
+    orders = ("DMY", "MDY") if swappable else (None,)
+    codes = tuple(sorted(DATEPARSER_CODE.get(code, code) for code in languages))
+    readings: dict[str, datetime] = {}
+    for order in orders:
+        found = _first_reading(text, codes, order)
+        if found is not None and _written(found, text, int(time["m"])):
+            readings[order or "one"] = found
+    if not readings:
+        return None
+    return Found(readings, f"by dateparser ({', '.join(codes) or 'any language'})")
+
+
+def _swappable(match: re.Match[str]) -> bool:
+    a, b = int(match.group("a")), int(match.group("b"))
+    return a != b and a <= 12 and b <= 12
+
+
+def _written(found: datetime, text: str, minute: int) -> bool:
+    """A reading whose year and minute the text writes, with nothing finer than a second."""
+    year = str(found.year)
+    return (
+        found.microsecond == 0
+        and found.minute == minute
+        and (year in text or re.search(rf"(?<!\d){year[2:]}(?!\d)", text) is not None)
+    )
+
+
+def _first_reading(text: str, codes: tuple[str, ...], order: str | None) -> datetime | None:
     for candidate in (text, _FILLERS.sub(" ", text)):
         for langs in (codes, ()) if codes else ((),):
-            found = _parse(candidate, langs, order)
-            if found is not None:
+            parser = _parser(langs, order)
+            if parser is None:
+                continue
+            try:
+                found = parser.get_date_data(candidate).date_obj
+            except (ValueError, TypeError, OverflowError, AttributeError, KeyError, IndexError):
+                continue
+            if isinstance(found, datetime):
                 return found
     return None
 
 
-@lru_cache(maxsize=512)
-def _parse(text: str, languages: tuple[str, ...], order: str | None) -> datetime | None:
-    import dateparser  # imported on first use: slow to load, and only forwards need it
+def _parser(codes: tuple[str, ...], order: str | None) -> "DateDataParser | None":
+    """One dateparser reader per languages and order, built once. It holds its settings and
+    language data only: nothing read from the clock."""
+    key = (codes, order)
+    parser = _parsers.get(key)
+    if parser is None:
+        from dateparser.date import DateDataParser  # slow to import: at warm-up
 
-    settings = dict(_SETTINGS, DATE_ORDER=order) if order else _SETTINGS
-    try:
-        found = dateparser.parse(text, languages=list(languages) or None, settings=settings)
-    except (ValueError, TypeError, OverflowError, AttributeError, KeyError, IndexError):
-        return None
-    return found if isinstance(found, datetime) else None
+        settings = dict(_SETTINGS, DATE_ORDER=order) if order else _SETTINGS
+        try:
+            parser = DateDataParser(languages=list(codes) or None, settings=settings)
+        except ValueError:  # a language dateparser does not know
+            return None
+        with _lock:
+            parser = _parsers.setdefault(key, parser)
+    return parser

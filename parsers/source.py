@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 from pydantic import ValidationError
 
 from bookings import Boat, BookingEvent, Fleet, Kind, NotABooking, ParseError
+from parsers.as_of import Receipt, moment
 from parsers.document import Document, Pair
 from parsers.forwarding import Original
 from parsers.html import CELL
@@ -104,20 +105,31 @@ class Source:
         return not self.trusts(domain) and any(brand in domain for brand in brands)
 
     def read(
-        self, original: Original, fleet: Fleet, trace: dict[str, str] | None = None
+        self,
+        original: Original,
+        fleet: Fleet,
+        trace: dict[str, str] | None = None,
+        receipt: Receipt | None = None,
     ) -> BookingEvent:
         """The event ``original`` announces. ``trace``, when given, is filled with where each
-        field came from (the body, line and rule), for ``charterhand parse --explain``."""
-        return _Reading(self, original, fleet, trace).event()
+        field came from (the body, line and rule), for ``charterhand parse --explain``;
+        ``receipt`` is when SES received the email (``as_of`` may not be later)."""
+        return _Reading(self, original, fleet, trace, receipt).event()
 
 
 class _Reading:
     """One email being read for one source; fields are looked up lazily, text body first."""
 
     def __init__(
-        self, source: Source, original: Original, fleet: Fleet, trace: dict[str, str] | None
+        self,
+        source: Source,
+        original: Original,
+        fleet: Fleet,
+        trace: dict[str, str] | None,
+        receipt: Receipt | None = None,
     ) -> None:
         self.source = source
+        self.receipt = receipt
         self.original = original
         self.fleet = fleet
         self.trace = trace
@@ -143,17 +155,12 @@ class _Reading:
         boat = self._boat()
         renter = self._renter(subject)
         start, end = self._when(day, boat)
-        as_of = self.original.as_of(boat.zone if boat else self.fleet.boats[0].zone)
-        if as_of is None and self.original.date_problem:
-            self.unreadable["as_of"] = self.original.date_problem
+        read = moment(self.original, (boat or self.fleet.boats[0]).zone, self.receipt)
+        as_of = read.value
+        if as_of is None and read.problem:
+            self.unreadable["as_of"] = read.problem
         if self.trace is not None:
-            original = self.original
-            languages = ", ".join(sorted(original.languages)) or "any"
-            self.trace["as_of"] = (
-                f"the forward's quoted date {original.quoted_date!r} (read as {languages})"
-                if original.quoted_date
-                else "the original's Date header"
-            )
+            self.trace["as_of"] = read.how
         found = {
             "kind": kind,
             "booking_id": booking_id,

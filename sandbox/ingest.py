@@ -14,10 +14,10 @@ import json
 import secrets
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from email.utils import getaddresses
+from email.utils import getaddresses, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -75,10 +75,17 @@ def ses_notification(
     verdicts: Mapping[str, str],
     recipients: list[str] | None = None,
     topic_arn: str = TOPIC_ARN,
+    received_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """An SES "Received" notification for an S3 action, as SES publishes it."""
+    """An SES "Received" notification for an S3 action, as SES publishes it.
+
+    ``received_at`` is SES's receipt (``mail.timestamp``); by default now, or a minute after the
+    email's own Date when that is later: the sandbox's emails are dated when their story happens
+    (2027), and SES never receives an email before it was written (the worker refuses a date
+    later than the receipt)."""
     headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
-    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    at = received_at or _received(str(headers.get("Date", "")))
+    now = at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     to = [addr for _, addr in getaddresses(headers.get_all("To", [])) if addr]
     sender = [addr for _, addr in getaddresses(headers.get_all("From", [])) if addr]
     return {
@@ -111,6 +118,18 @@ def ses_notification(
             },
         },
     }
+
+
+def _received(date: str) -> datetime:
+    """Now, or a minute after ``date`` (an email's Date header) when that is later."""
+    now = datetime.now(UTC)
+    try:
+        written = parsedate_to_datetime(date)
+    except (TypeError, ValueError, IndexError):
+        return now
+    if written is None or written.tzinfo is None:
+        return now
+    return max(now, written + timedelta(minutes=1))
 
 
 def sns_envelope(message: Mapping[str, Any], topic_arn: str = TOPIC_ARN) -> str:

@@ -19,6 +19,7 @@ wrote on top of the stored email.
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -43,6 +44,9 @@ class EmailRef:
     ses_message_id: str | None = None
     #: the SNS envelope's TopicArn ("" when it had none); None when the body came in none
     sns_topic_arn: str | None = None
+    #: when SES received the email (the notification's ``mail.timestamp``): ``as_of`` may not be
+    #: later; None for S3 events (the parsers then read SES's own Received header)
+    received_at: datetime | None = None
 
     @property
     def where(self) -> str:
@@ -147,15 +151,29 @@ def _ses_notification(doc: dict[str, Any], topic: str | None) -> Decoded:
     action = _object(receipt, "action")
     message_id = mail.get("messageId")
     ses_id = message_id if isinstance(message_id, str) and message_id else None
+    at = _timestamp(mail.get("timestamp"))
     action_type = action.get("type")
     if action_type == "S3":
         bucket = _string(action, "bucketName", "SES action.bucketName")
         key = _string(action, "objectKey", "SES action.objectKey")
-        ref = EmailRef(bucket=bucket, key=key, ses_message_id=ses_id, sns_topic_arn=topic)
+        ref = EmailRef(
+            bucket=bucket, key=key, ses_message_id=ses_id, sns_topic_arn=topic, received_at=at
+        )
         return Decoded(emails=(ref,))
     if action_type == "SNS":  # the email inline, stored nowhere: named, never read
         return Decoded(emails=(EmailRef(ses_message_id=ses_id, sns_topic_arn=topic),))
     raise UnreadableBody(f"SES notification with a {action_type!s:.20} action and no email in it")
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """SES's ``mail.timestamp`` ("2027-03-02T17:14:05.000Z"); None when absent or unreadable."""
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
 
 
 def _object(doc: dict[str, Any], name: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ Built with the fleet and the operator's taught vocabulary (``[parsing]`` in sett
 """
 
 import threading
+from datetime import datetime
 
 import parsers
 from bookings import BookingEvent, Fleet
@@ -35,8 +36,9 @@ class ParsersReader:
             hops=found.hops,
         )
 
-    def parse(self, raw: bytes) -> BookingEvent:
-        return parsers.parse_email(self._opened(raw), self.fleet, self.vocabulary)
+    def parse(self, raw: bytes, received_at: datetime | None = None) -> BookingEvent:
+        opened = self._opened(raw)
+        return parsers.parse_email(opened, self.fleet, self.vocabulary, received_at=received_at)
 
     def forget(self) -> None:
         self._last.__dict__.clear()

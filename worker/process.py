@@ -20,6 +20,7 @@ exception's message: it may quote the email.
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, TypeVar
 
 import structlog
@@ -199,7 +200,7 @@ class MessageHandler:
             return Outcome.ignored(refused, email_id=email_id)
         admission.passed = True  # from here on, what becomes of it counts for the DLQ limit
         try:
-            event = _reading(self.reader.parse, raw)
+            event = _reading(partial(self.reader.parse, received_at=ref.received_at), raw)
         except NotABooking as exc:
             reason = f"not a booking: {exc.reason}"
             return Outcome(Ending.IGNORED, reason, ReasonClass.NOT_A_BOOKING, email_id=email_id)

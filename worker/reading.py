@@ -5,6 +5,7 @@ The real implementation is the parsers package (``parsers.parse_email``, ``email
 the parsers free of anything the worker does.
 """
 
+from datetime import datetime
 from typing import Protocol
 
 from bookings import BookingEvent
@@ -21,8 +22,9 @@ class MailReader(Protocol):
         mailboxes (what admission checks)."""
         ...
 
-    def parse(self, raw: bytes) -> BookingEvent:
-        """The booking event; raises ``NotABooking`` or ``ParseError`` and nothing else."""
+    def parse(self, raw: bytes, received_at: datetime | None = None) -> BookingEvent:
+        """The booking event; raises ``NotABooking`` or ``ParseError`` and nothing else.
+        ``received_at`` is when SES received the email, when its notification says."""
         ...
 
     def forget(self) -> None:

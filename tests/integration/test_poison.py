@@ -4,6 +4,7 @@ and no reason, attribute or log line quotes what the email (or a downstream syst
 import json
 import threading
 import time
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -81,7 +82,7 @@ def test_22_outsiders_nested_3000_deep_do_not_stop_intake_for_the_bookings_behin
 class QuotingReader(EventMailReader):
     """A parser with a bug whose exception message quotes the email (as ``int('Maya')`` would)."""
 
-    def parse(self, raw: bytes) -> BookingEvent:
+    def parse(self, raw: bytes, received_at: datetime | None = None) -> BookingEvent:
         raise ValueError(f"invalid literal for int() with base 10: {RENTER!r}")
 
 
@@ -125,7 +126,7 @@ class BarrierReader(EventMailReader):
         sender = "no-reply@boatsetter.com"
         return MailOrigin(original_sender=sender, forwarded_by=None, from_address=sender)
 
-    def parse(self, raw: bytes) -> BookingEvent:
+    def parse(self, raw: bytes, received_at: datetime | None = None) -> BookingEvent:
         return self.event
 
 

@@ -7,8 +7,9 @@ each locale); the date of the original is always 2 March 2027 09:14 in the forwa
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from email.message import Message
 from email.mime.base import MIMEBase
 from email.mime.multipart import MIMEMultipart
 from email.utils import format_datetime
@@ -271,3 +272,67 @@ CLIENTS: dict[str, Client] = {
     "samsung": samsung,
     "attached": attached,
 }
+
+
+#: each language's two dates (``when``, ``numeric``) as templates, to write other moments of
+#: March 2027 the same way: {d}/{dd} the day (a Tuesday: 2, 9, 16, 23 or 30, so the weekday
+#: names stay true), {H}/{HH} a morning hour (1-11: the 12-hour clocks say AM), {MM} the minute
+DATE_TEMPLATES: dict[str, tuple[str, str]] = {
+    "en": ("Tue, Mar {d}, 2027 at {H}:{MM} AM", "3/{d}/2027 {H}:{MM} AM"),
+    "fr": ("mar. {d} mars 2027 à {HH}:{MM}", "{dd}/03/2027 {HH}:{MM}"),
+    "de": ("Di., {d}. März 2027 um {HH}:{MM}", "{dd}.03.2027 {HH}:{MM}"),
+    "es": ("martes, {d} de marzo de 2027 {H}:{MM}", "{dd}/03/2027 {H}:{MM}"),
+    "it": ("mar {d} mar 2027 alle ore {HH}:{MM}", "{dd}/03/2027 {HH}:{MM}"),
+    "pt": ("terça-feira, {d} de março de 2027 {HH}:{MM}", "{dd}/03/2027 {HH}:{MM}"),
+    "nl": ("di {d} mrt 2027 om {HH}:{MM}", "{d}-3-2027 {HH}:{MM}"),
+    "sv": ("tis {d} mars 2027 kl. {HH}:{MM}", "2027-03-{dd} {HH}:{MM}"),
+    "da": ("{d}. marts 2027 {HH}.{MM}", "{dd}-03-2027 {HH}:{MM}"),
+    "no": ("{d}. mars 2027 kl. {HH}:{MM}", "{dd}.03.2027 {HH}:{MM}"),
+    "fi": ("{d}. maaliskuuta 2027 klo {H}.{MM}", "{d}.3.2027 {H}.{MM}"),
+    "pl": ("wt., {d} mar 2027 o {HH}:{MM}", "{dd}.03.2027 {HH}:{MM}"),
+    "cs": ("út {d}. 3. 2027 v {H}:{MM}", "{dd}.03.2027 {H}:{MM}"),
+    "ru": ("вт, {d} мар. 2027 г. в {HH}:{MM}", "{dd}.03.2027 {H}:{MM}"),
+    "uk": ("{d} березня 2027 {HH}:{MM}", "{dd}.03.2027 {H}:{MM}"),
+    "tr": ("{d} Mart 2027 Salı {HH}:{MM}", "{d}.03.2027 {HH}:{MM}"),
+    "ja": ("2027年3月{d}日(火) {H}:{MM}", "2027/03/{dd} {H}:{MM}"),
+    "zh": ("2027年3月{d}日周二 上午{H}:{MM}", "2027/3/{d} {H}:{MM}"),
+    "ko": ("2027년 3월 {d}일 (화) 오전 {H}:{MM}", "2027-03-{dd} 오전 {H}:{MM}"),
+    "hu": ("2027. márc. {d}., K, {H}:{MM}", "2027. 03. {dd}. {H}:{MM}"),
+    "ro": ("{d} martie 2027 {HH}:{MM}", "{dd}.03.2027 {HH}:{MM}"),
+    "el": ("Τρίτη, {d} Μαρτίου 2027 {H}:{MM} π.μ.", "{d}/3/2027 {H}:{MM} π.μ."),
+}
+
+
+def dated(lang: Language, written: datetime) -> Language:
+    """``lang`` writing ``written`` (a Tuesday morning of March 2027) instead of ``WRITTEN``."""
+    if (written.year, written.month, written.weekday()) != (
+        2027,
+        3,
+        1,
+    ) or not 1 <= written.hour <= 11:
+        raise ValueError(f"{written} is not a Tuesday morning of March 2027")
+    parts = {
+        "d": str(written.day),
+        "dd": f"{written.day:02d}",
+        "H": str(written.hour),
+        "HH": f"{written.hour:02d}",
+        "MM": f"{written.minute:02d}",
+    }
+    when, numeric = DATE_TEMPLATES[lang.code]
+    return replace(lang, when=when.format(**parts), numeric=numeric.format(**parts))
+
+
+def forward(
+    client: Client, lang: Language, text: str, html: str, written: datetime, forwarded_at: datetime
+) -> MIMEBase:
+    """``client``'s forward in ``lang`` of an original written at ``written`` (naive: the
+    forwarder's wall clock), sent at ``forwarded_at``."""
+    msg = client(dated(lang, written), text, html)
+    msg.replace_header("Date", format_datetime(forwarded_at))
+    if client is attached:
+        wrapper = msg.get_payload(1)
+        assert isinstance(wrapper, Message)
+        inner = wrapper.get_payload(0)
+        assert isinstance(inner, Message)
+        inner.replace_header("Date", format_datetime(written.replace(tzinfo=forwarded_at.tzinfo)))
+    return msg

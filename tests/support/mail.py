@@ -86,7 +86,7 @@ class EventMailReader:
     def forget(self) -> None:
         pass
 
-    def parse(self, raw: bytes) -> BookingEvent:
+    def parse(self, raw: bytes, received_at: datetime | None = None) -> BookingEvent:
         msg = BytesParser(policy=default).parsebytes(raw)
         if msg.get("X-Test") == "not-a-booking":
             raise NotABooking("a newsletter")

@@ -1,6 +1,7 @@
 """Every SQS body shape → emails to read, a reason to ignore, or an unreadable-body error."""
 
 import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,16 @@ def test_envelopes_nested_too_deep_are_unreadable():
 def test_decoded_email_says_where_it_is():
     assert EmailRef(bucket="b", key="raw/x").where == "s3://b/raw/x"
     assert EmailRef(ses_message_id="x").where == "inline SES content (not read)"
+
+
+def test_ses_notification_says_when_ses_received_the_email():
+    decoded = decode_body((OWN / "ses-s3-action-spam-fail.json").read_text())
+    doc = json.loads((OWN / "ses-s3-action-spam-fail.json").read_text())
+    stamp = (doc.get("mail") or json.loads(doc["Message"])["mail"])["timestamp"]
+    assert decoded.emails[0].received_at == datetime.fromisoformat(stamp)
+    assert decoded.emails[0].received_at.tzinfo is not None
+
+
+def test_s3_events_do_not_say_when_ses_received_the_email():
+    decoded = decode_body((OWN / "s3-event-two-records-encoded-keys.json").read_text())
+    assert [e.received_at for e in decoded.emails] == [None, None]

@@ -6,6 +6,7 @@ Thunderbird, Yahoo, reply-style "On ... wrote:", Proton/Fastmail, Samsung, as at
 22 languages: fields, the original's moment (its quoted date, read in that language) and the hop.
 """
 
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -22,7 +23,15 @@ from tests.support.emailkit import (
     message,
     text_body,
 )
-from tests.support.forwardkit import CLIENTS, LANGUAGES, SUBJECT, datetime_of_written
+from tests.support.forwardkit import (
+    CLIENTS,
+    LANGUAGES,
+    SUBJECT,
+    Language,
+    dated,
+    datetime_of_written,
+    forward,
+)
 
 FLEET = default_fleet()
 TEXT = text_body(CONFIRMED_ROWS, notes="Please bring ice")
@@ -78,3 +87,92 @@ def test_outlook_2019_intros_in_every_locale(code):
     event = parse_email(raw, FLEET)
     assert (event.kind, event.booking_id) == ("confirmed", "xhqgmdh")
     assert event.as_of == datetime_of_written()
+
+
+# --- issue 17: the date shapes that failed loudly ------------------------------------------------
+
+#: Outlook 2019's intros as its locales really write them (numeric, slashes, a comma or a word
+#: between the date and the sender), for 2 March 2027 09:14
+OUTLOOK_NUMERIC_INTROS = {
+    "cs": "Dne 02/03/2027 9:14, Boatsetter <no-reply@boatsetter.com> napsal(a):",
+    "da": 'D. 02/03/2027 09.14 skrev "Boatsetter" <no-reply@boatsetter.com>:',
+    "de": 'Am 02/03/2027, 09:14 schrieb "Boatsetter" <no-reply@boatsetter.com>:',
+    "es": 'El 02/03/2027 9:14, "Boatsetter" <no-reply@boatsetter.com> escribió:',
+    "it": 'Il giorno 02/03/2027, 09:14 "Boatsetter" <no-reply@boatsetter.com> ha scritto:',
+    "nl": "Op 02/03/2027 09:14 heeft Boatsetter <no-reply@boatsetter.com> geschreven:",
+    "pl": "Dnia 02/03/2027, 09:14 użytkownik „Boatsetter” <no-reply@boatsetter.com> napisał:",
+}
+
+
+@pytest.mark.parametrize("code", list(OUTLOOK_NUMERIC_INTROS))
+def test_outlook_numeric_dates_in_non_english_locales(code):
+    quoted = "".join(f"    {line}\n" for line in TEXT.splitlines())
+    raw = message(
+        sender=FORWARDER,
+        subject=f"FW: {SUBJECT}",
+        text=f"See below.\n\n{OUTLOOK_NUMERIC_INTROS[code]}\n\n{quoted}",
+        date=FORWARDED_AT,
+        to=INBOX,
+    ).as_bytes()
+    assert parse_email(raw, FLEET).as_of == datetime_of_written()
+
+
+#: Outlook's header block with the locale's numeric date ("Sent: 2. 3. 2027 9:14"), and
+#: the reply-style intro with the same date
+OUTLOOK_NUMERIC_SENT = {
+    "cs": ["2. 3. 2027 9:14", "út 2. 3. 2027 9:14"],
+    "da": ["02-03-2027 09:14", "2. 3. 2027 09.14", "02.03.2027 09.14"],
+    "de": ["02.03.2027 09:14", "Di 02.03.2027 09:14"],
+    "es": ["02/03/2027 9:14", "2/3/2027 9:14 a. m."],
+    "it": ["02/03/2027 09:14", "2/3/2027, 09:14"],
+    "nl": ["2-3-2027 09:14", "di 2-3-2027 09:14"],
+    "pl": ["02.03.2027 09:14", "2027-03-02 09:14", "wt. 02.03.2027, 09:14"],
+}
+
+
+@pytest.mark.parametrize(
+    ("code", "sent"),
+    [(code, sent) for code, sents in OUTLOOK_NUMERIC_SENT.items() for sent in sents],
+)
+@pytest.mark.parametrize("client", ["outlook", "reply-style"])
+def test_outlook_numeric_sent_rows_in_non_english_locales(client, code, sent):
+    lang = replace(next(lang for lang in LANGUAGES if lang.code == code), numeric=sent, when=sent)
+    raw = CLIENTS[client](lang, TEXT, HTML).as_bytes()
+    assert parse_email(raw, FLEET).as_of == datetime_of_written()
+
+
+#: Apple Mail's time words and seconds (da "kl.", fi "klo", hr "u"), Gmail pt's "à(s)"
+TIME_WORDS = [
+    ("apple", "da", "2. marts 2027 kl. 09.14.00 PST"),
+    ("apple", "fi", "2. maaliskuuta 2027 klo 9.14.00 UTC-8"),
+    ("apple", "hr", "2. ožujka 2027. u 09:14:00 PST"),
+    ("gmail", "pt", "terça, 02/03/2027 à(s) 09:14"),
+]
+
+
+@pytest.mark.parametrize(("client", "code", "when"), TIME_WORDS)
+def test_time_words_of_apple_mail_and_gmail(client, code, when):
+    base = next((lang for lang in LANGUAGES if lang.code == code), None) or _croatian()
+    raw = CLIENTS[client](replace(base, when=when), TEXT, HTML).as_bytes()
+    assert parse_email(raw, FLEET).as_of == datetime_of_written()
+
+
+def _croatian() -> Language:
+    """Apple Mail in Croatian (not in forwardkit's table)."""
+    return Language("hr", "Proslijeđena poruka", "Izvorna poruka", "Započni proslijeđenu poruku:",
+                    "Šalje", "Datum", "Poslano", "Prima", "Predmet", "{date}, {sender} je napisao:",
+                    "", "")  # fmt: skip
+
+
+def test_date_templates_write_each_languages_dates_as_the_table_does():
+    for lang in LANGUAGES:
+        assert dated(lang, datetime(2027, 3, 2, 9, 14)) == lang, lang.code
+
+
+@pytest.mark.parametrize("lang", LANGUAGES, ids=[lang.code for lang in LANGUAGES])
+def test_other_moments_read_right_in_every_client(lang):
+    written = datetime(2027, 3, 23, 7, 5)
+    forwarded_at = datetime(2027, 3, 24, 8, 30, tzinfo=LA)
+    for name, client in CLIENTS.items():
+        raw = forward(client, lang, TEXT, HTML, written, forwarded_at).as_bytes()
+        assert parse_email(raw, FLEET).as_of == written.replace(tzinfo=LA), name

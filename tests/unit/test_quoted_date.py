@@ -1,5 +1,6 @@
 """A forward's quoted date, in any language, is read right or not at all: never guessed."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -7,7 +8,15 @@ import pytest
 from bookings import ParseError, default_fleet
 from parsers import parse_email
 from parsers.quoted_date import read_quoted_date
-from tests.support.emailkit import CONFIRMED_ROWS, gmail_manual_forward, html_table, text_body
+from tests.support.emailkit import (
+    CONFIRMED_ROWS,
+    LA,
+    confirmed,
+    gmail_manual_forward,
+    html_table,
+    text_body,
+)
+from tests.support.forwardkit import LANGUAGES, gmail, outlook
 
 PST = timezone(timedelta(hours=-8))
 FORWARDED = datetime(2027, 5, 13, 8, 0, tzinfo=PST)
@@ -69,3 +78,157 @@ def test_an_ambiguous_quoted_date_makes_the_booking_a_parse_error():
         parse_email(raw, default_fleet())
     assert failed.value.missing == ["as_of"]
     assert "ambiguous" in failed.value.reason
+
+
+# --- issue 17: a date is read or refused, never invented ---------------------------------------
+
+LA_WINTER = timezone(timedelta(hours=-8))
+LA_SUMMER = timezone(timedelta(hours=-7))
+
+
+def _forward(quoted_date: str, forwarded_at: datetime) -> bytes:
+    return gmail_manual_forward(
+        text_body(CONFIRMED_ROWS),
+        html_table(CONFIRMED_ROWS),
+        quoted_date=quoted_date,
+        date=forwarded_at,
+    ).as_bytes()
+
+
+def test_a_phone_clients_garbled_date_is_read_as_written_not_as_now():
+    # a Spanish phone client: a two-digit year, the 12-hour clock written "a. m.", the zone in
+    # brackets; dateparser's relative reader took the leftovers for "now"
+    spanish = next(lang for lang in LANGUAGES if lang.code == "es")
+    lang = replace(spanish, when="2/3/27 9:14 a. m. (GMT-08:00)")
+    raw = gmail(lang, text_body(CONFIRMED_ROWS), html_table(CONFIRMED_ROWS)).as_bytes()
+    event = parse_email(raw, default_fleet())
+    assert event.as_of == datetime(2027, 3, 2, 9, 14, tzinfo=LA_WINTER)
+
+
+@pytest.mark.parametrize(
+    ("text", "languages"),
+    [
+        ("2 days ago", {"en"}),
+        ("yesterday at 9:14 AM", {"en"}),
+        ("hace 2 días", {"es"}),
+        ("in 3 hours", {"en"}),
+        ("heute um 09:14", {"de"}),
+        ("9:14", {"en"}),
+        ("March 2027", {"en"}),
+    ],
+)
+def test_a_relative_or_partial_date_is_refused(text, languages):
+    read = read_quoted_date(text, frozenset(languages), FORWARDED)
+    assert read.value is None
+    assert read.problem
+
+
+def test_a_zone_less_english_date_takes_the_forwarders_offset():
+    # Outlook 2013 in English: "Sent: 12 May 2027 16:37", forwarded from a phone at -07:00
+    forwarded = datetime(2027, 5, 13, 8, 0, tzinfo=LA_SUMMER)
+    assert read_quoted_date("12 May 2027 16:37", frozenset({"en"}), forwarded).value == datetime(
+        2027, 5, 12, 16, 37
+    )
+    raw = _forward("12 May 2027 16:37", forwarded)
+    assert parse_email(raw, default_fleet()).as_of == datetime(2027, 5, 12, 16, 37, tzinfo=LA)
+
+
+@pytest.mark.parametrize(
+    ("text", "languages"),
+    [
+        # Apple Mail: a time word, dots in the time, seconds and a zone
+        ("2. marts 2027 kl. 09.14.00 PST", {"da"}),
+        ("2. maaliskuuta 2027 klo 9.14.00 UTC-8", {"fi"}),
+        ("2. ožujka 2027. u 09:14:00 PST", {"hr"}),
+    ],
+)
+def test_apple_mails_time_words(text, languages):
+    read = read_quoted_date(text, frozenset(languages), datetime(2027, 3, 2, 10, tzinfo=PST))
+    assert read.value == datetime(2027, 3, 2, 9, 14, tzinfo=PST)
+
+
+def test_gmail_portuguese_writes_a_s_before_the_time():
+    forwarded = datetime(2027, 3, 2, 10, tzinfo=PST)
+    read = read_quoted_date("terça, 02/03/2027 à(s) 09:14", frozenset({"pt"}), forwarded)
+    assert read.value == datetime(2027, 3, 2, 9, 14)
+    # Gmail labels its block in English ("Date:") even when the date is in Portuguese
+    read = read_quoted_date("terça, 02/03/2027 à(s) 09:14", frozenset({"en"}), forwarded)
+    assert read.value == datetime(2027, 3, 2, 9, 14)
+
+
+def test_a_quoted_date_later_than_the_forward_is_a_parse_error_naming_it():
+    raw = _forward("Tue, Mar 2, 2027 at 11:14 AM", datetime(2027, 3, 2, 10, 1, tzinfo=LA))
+    with pytest.raises(ParseError) as failed:
+        parse_email(raw, default_fleet())
+    assert failed.value.missing == ["as_of"]
+    assert "Tue, Mar 2, 2027 at 11:14 AM" in failed.value.reason
+    assert "later than the forward" in failed.value.reason
+
+
+def test_a_date_later_than_ses_receipt_is_a_parse_error_naming_it():
+    raw = _forward("Tue, Mar 2, 2027 at 9:14 AM", datetime(2027, 3, 2, 10, 1, tzinfo=LA))
+    received = datetime(2027, 3, 2, 9, 10, tzinfo=LA)  # SES's clock: before the quoted moment
+    with pytest.raises(ParseError) as failed:
+        parse_email(raw, default_fleet(), received_at=received)
+    assert "later than SES received" in failed.value.reason
+    assert "Tue, Mar 2, 2027 at 9:14 AM" in failed.value.reason
+    ok = parse_email(raw, default_fleet(), received_at=received + timedelta(hours=1))
+    assert ok.as_of == datetime(2027, 3, 2, 9, 14, tzinfo=LA)
+
+
+def test_a_direct_emails_date_later_than_ses_receipt_is_a_parse_error():
+    raw = confirmed(date=datetime(2027, 3, 2, 9, 14, tzinfo=LA)).as_bytes()
+    with pytest.raises(ParseError) as failed:
+        parse_email(raw, default_fleet(), received_at=datetime(2027, 3, 2, 9, 0, tzinfo=LA))
+    assert failed.value.missing == ["as_of"]
+
+
+def test_the_topmost_ses_received_header_bounds_the_date_when_no_notification_says():
+    msg = gmail_manual_forward(
+        text_body(CONFIRMED_ROWS),
+        html_table(CONFIRMED_ROWS),
+        quoted_date="Tue, Mar 2, 2027 at 9:14 AM",
+        date=datetime(2027, 3, 2, 11, 0, tzinfo=LA),  # the phone's clock runs late
+    )
+    received = (
+        "from mail-wr1-f54.google.com (mail-wr1-f54.google.com [209.85.221.54]) by "
+        "inbound-smtp.us-west-2.amazonaws.com with SMTP id 0abc for bookings@in.sailjada.com; "
+        "Tue, 02 Mar 2027 17:10:00 +0000 (UTC)"
+    )
+    raw = f"Received: {received}\r\n".encode() + msg.as_bytes()
+    with pytest.raises(ParseError) as failed:
+        parse_email(raw, default_fleet())
+    assert "later than SES received" in failed.value.reason
+
+
+def test_no_cache_keeps_a_moment_between_emails():
+    assert not hasattr(read_quoted_date, "cache_info")
+    from parsers import quoted_date
+
+    assert not any(hasattr(getattr(quoted_date, n), "cache_info") for n in dir(quoted_date))
+
+
+def test_warm_up_loads_every_language_before_the_first_forward():
+    from parsers import date_words, quoted_date, warm_up
+
+    warm_up()
+    known = {date_words.DATEPARSER_CODE.get(code, code) for code in date_words.languages()}
+    assert {"fr", "de", "ja", "nb", "pt"} <= known
+    loaded = {codes[0] for codes, order in quoted_date._parsers if codes and order is None}
+    assert {"fr", "de", "ja", "nb", "pt"} <= loaded
+    assert {"fr", "de", "ja", "nb", "pt"} <= set(date_words._tables)
+
+
+def test_explain_tells_how_the_date_was_read_and_what_bounds_it():
+    from parsers import explain_email
+
+    german = next(lang for lang in LANGUAGES if lang.code == "de")
+    raw = outlook(german, text_body(CONFIRMED_ROWS), html_table(CONFIRMED_ROWS)).as_bytes()
+    event, trace, _ = explain_email(raw, default_fleet())
+    assert not isinstance(event, Exception)
+    said = trace["as_of"]
+    assert "'02.03.2027 09:14'" in said
+    assert "day first as de writes it" in said
+    assert "in the forwarder's offset -08:00" in said
+    assert "not later than SES's receipt" in said
+    assert "the email's own Date" in said
