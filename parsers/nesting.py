@@ -135,7 +135,11 @@ def _opens(content_type: str | None, *, digest_part: bool) -> _Container | None:
     if boundary is None:
         return None  # read to its end as one payload: nothing inside it is parsed
     digest = headers.get_content_subtype() == "digest"
-    return _Container(boundary.encode("ascii", "surrogateescape"), digest)
+    try:
+        delimiter = boundary.encode("ascii", "surrogateescape")
+    except UnicodeEncodeError:  # a code point no line of bytes can hold: it never matches, so
+        return None  # the parser reads no part inside it either
+    return _Container(delimiter, digest)
 
 
 def _match(open_: list[_Container], line: bytes) -> tuple[int, bool] | None:

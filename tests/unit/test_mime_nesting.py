@@ -82,6 +82,16 @@ def test_a_multipart_without_a_boundary_opens_nothing():
     assert mime_depth(raw) == 0
 
 
+def test_a_boundary_no_line_can_hold_opens_nothing_and_never_crashes():
+    """An RFC 2231 boundary that decodes to a code point beyond ASCII (found by the mutation
+    test): no line of bytes can match it, so the parser reads no part inside it either."""
+    raw = (
+        b"Content-Type: multipart/mixed; boundary*=utf-8''%C3%A9\r\n\r\n--\xc3\xa9\r\n"
+        b"Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\nhi\r\n--x--\r\n"
+    )
+    assert mime_depth(raw) == parsed_depth(decode_message(raw))
+
+
 def test_attached_messages_count_as_levels():
     message: Message = MIMEText("x")
     for _ in range(MAX_MIME_DEPTH + 5):
