@@ -224,9 +224,10 @@ class WorkerSettings(_Settings):
         default=DLQ_LIMIT_COUNT,
         ge=0,
         le=10000,
-        description="dead letters in a row for one reason class (within dlq_limit_window_seconds) "
-        "after which the worker stops taking messages until restarted (a bad deploy must not "
-        "move the whole queue to the DLQ); 0 turns the limit off",
+        description="admitted emails dead-lettered in a row for one reason class (within "
+        "dlq_limit_window_seconds), counted by all workers together, after which every worker "
+        "stops taking messages until `charterhand intake resume` (a bad deploy must not move "
+        "the whole queue to the DLQ); 0 turns the limit off",
     )
     dlq_limit_window_seconds: int = Field(
         default=DLQ_LIMIT_WINDOW_SECONDS,

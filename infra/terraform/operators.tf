@@ -41,6 +41,18 @@ data "aws_iam_policy_document" "operator" {
     resources = [aws_dynamodb_table.state.arn]
   }
 
+  # intake resume clears the shared DLQ limit: one item of the state table, nothing else.
+  statement {
+    sid       = "ResumeIntake"
+    actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+    resources = [aws_dynamodb_table.state.arn]
+    condition {
+      test     = "ForAllValues:StringEquals"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["intake#dlq-limit"]
+    }
+  }
+
   statement {
     sid     = "QueueAgeMetric"
     actions = ["cloudwatch:GetMetricStatistics"]

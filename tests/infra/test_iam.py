@@ -137,3 +137,23 @@ def test_roles_are_assumed_only_by_their_service_in_this_account(tf: Module):
         assert statement["actions"] == ["sts:AssumeRole"]
         (condition,) = statement["condition"]
         assert condition["variable"] == "aws:SourceAccount"
+
+
+def test_operators_change_the_state_table_only_to_resume_intake(tf: Module):
+    """`charterhand intake resume` writes the shared DLQ limit's one item and nothing else: the
+    grant is held to that partition key, the one state.keys builds for it."""
+    from state.keys import intake_key
+
+    writes = [
+        s
+        for s in _grants(tf, "operator")
+        if any(a.startswith("dynamodb:") and a != "dynamodb:Scan" for a in s["actions"])
+        and any(a in ("dynamodb:UpdateItem", "dynamodb:PutItem") for a in s["actions"])
+    ]
+    assert len(writes) == 1, writes
+    (grant,) = writes
+    assert "dynamodb:PutItem" not in grant["actions"]
+    (condition,) = grant["condition"]
+    assert condition["test"] == "ForAllValues:StringEquals"
+    assert condition["variable"] == "dynamodb:LeadingKeys"
+    assert condition["values"] == [intake_key()["pk"]["S"]]
