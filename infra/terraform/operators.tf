@@ -44,7 +44,7 @@ data "aws_iam_policy_document" "operator" {
   # intake resume clears the shared DLQ limit: one item of the state table, nothing else.
   statement {
     sid       = "ResumeIntake"
-    actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
+    actions   = ["dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.state.arn]
     condition {
       test     = "ForAllValues:StringEquals"

@@ -59,6 +59,9 @@ def _resource_params(params: dict[str, Any]) -> dict[str, Any]:
         ]
     if "RequestItems" in params:
         kept["RequestItems"] = sorted(params["RequestItems"])
+    item = params.get("Key") or params.get("Item")
+    if isinstance(item, dict) and isinstance(item.get("pk"), dict):  # dynamodb:LeadingKeys
+        kept["LeadingKey"] = item["pk"].get("S")
     return kept
 
 

@@ -82,7 +82,14 @@ def _wild(pattern: str, value: str) -> bool:
     return fnmatch.fnmatchcase(value, pattern)
 
 
-OPERATORS = ("StringEquals", "ArnEquals", "StringLike", "ArnLike", "Bool")
+OPERATORS = (
+    "StringEquals",
+    "ArnEquals",
+    "StringLike",
+    "ArnLike",
+    "Bool",
+    "ForAllValues:StringEquals",
+)
 
 
 def _condition_holds(condition: Mapping[str, Mapping[str, Any]], need: Need) -> bool:
@@ -92,9 +99,15 @@ def _condition_holds(condition: Mapping[str, Mapping[str, Any]], need: Need) -> 
     for operator, tests in condition.items():
         for name, wanted in tests.items():
             have = need.key(name)
+            values = _listed(wanted)
+            if operator == "ForAllValues:StringEquals":
+                # every value the request carries is listed; a request with none passes, as in
+                # AWS (the grant it guards is on item operations, which always carry their key)
+                if have is not None and have not in values:
+                    return False
+                continue
             if have is None:
                 return False
-            values = _listed(wanted)
             if operator in ("StringEquals", "ArnEquals"):
                 ok = have in values
             elif operator in ("StringLike", "ArnLike"):
@@ -256,7 +269,9 @@ def _dynamodb(action: str) -> Callable[[Call, Deployment], list[Need]]:
     # DynamoDB uses the table's KMS key through the grant it made at creation: callers need no
     # kms: permission of their own (AWS, "DynamoDB encryption at rest: how it uses AWS KMS").
     def needs(call: Call, dep: Deployment) -> list[Need]:
-        return [Need(f"dynamodb:{action}", _table_arn(call.params["TableName"], dep))]
+        leading = call.params.get("LeadingKey")
+        context = (("dynamodb:LeadingKeys", leading),) if leading else ()
+        return [Need(f"dynamodb:{action}", _table_arn(call.params["TableName"], dep), context)]
 
     return needs
 

@@ -169,3 +169,15 @@ def test_a_deny_naming_the_account_root_covers_every_principal_of_the_account():
     assert decide(
         Need("s3:GetObject", f"{BUCKET}/a"), "service:ses.amazonaws.com", services
     ).allowed
+
+
+def test_a_grant_held_to_leading_keys_allows_only_those_partitions():
+    table = f"arn:aws:dynamodb:us-west-2:{ACCOUNT}:table/state"
+    held = {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["intake#dlq-limit"]}}
+    policies = _policies([_allow("dynamodb:UpdateItem", table, Condition=held)])
+
+    def update(pk: str) -> Need:
+        return Need("dynamodb:UpdateItem", table, (("dynamodb:LeadingKeys", pk),))
+
+    assert decide(update("intake#dlq-limit"), "worker", policies).allowed
+    assert not decide(update("booking#boatsetter:xhqgmdh"), "worker", policies).allowed
