@@ -8,10 +8,10 @@ into** (one line each).
 
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import structlog
@@ -147,8 +147,14 @@ def forwarding_confirmations(settings: Settings, clients: Clients) -> Forwarding
     )
 
 
-def crew_work(settings: Settings, clients: Clients, store: StateStore) -> CrewWork:
-    """The crew tasks: a decline to the manager at once, the hourly reminders and silent list."""
+def crew_work(
+    settings: Settings,
+    clients: Clients,
+    store: StateStore,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> CrewWork:
+    """The crew tasks: a decline to the manager at once, the hourly reminders and silent list
+    (``clock``: the demo runs the check as at a time before its charter)."""
     mail = CrewAnswerMail(
         settings.fleet,
         CrewAnswerSettings(
@@ -167,6 +173,7 @@ def crew_work(settings: Settings, clients: Clients, store: StateStore) -> CrewWo
         upcoming=UpcomingBookings(settings.table_name, clients.dynamodb),
         mail=mail,
         remind_before=timedelta(hours=settings.crew_reminder_hours),
+        clock=clock,
     )
 
 

@@ -13,6 +13,8 @@ resource "aws_scheduler_schedule" "crew_check" {
   name                = "${local.name}-crew-check"
   description         = "charterhand: remind silent crew before a charter, tell the manager"
   schedule_expression = var.crew_check_schedule
+  # the schedule (its input included) at rest under our key; the role below decrypts it
+  kms_key_arn = aws_kms_key.main.arn
 
   flexible_time_window {
     mode = "OFF"
@@ -67,7 +69,7 @@ data "aws_iam_policy_document" "crew_check" {
     resources = [aws_sqs_queue.bookings.arn]
   }
 
-  # the bookings queue is encrypted with our key
+  # the bookings queue and the schedule itself are encrypted with our key
   statement {
     sid       = "UseTheDataKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
