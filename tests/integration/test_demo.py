@@ -121,7 +121,8 @@ def test_the_demo_command_exits_0_with_the_table(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CHARTERHAND_"))}
     done = charterhand("demo", "--out", str(tmp_path / "out"), env=env, timeout=300)
     assert done.returncode == 0, done.stderr
-    for heading in ("EMAILS, in the order", "CREW ANSWERS", "BOOKINGS", "CALENDAR SANDBOX holds 4"):
+    headings = ("EMAILS, in the order", "CREW ANSWERS", "BOOKINGS", "CALENDAR SANDBOX holds 4")
+    for heading in (*headings, "DEAD-LETTER"):
         assert heading in done.stdout
     assert re.search(r"/g/xhqgmdh-[a-z2-7]{16}\b", done.stdout)
     assert len(list((tmp_path / "out" / "emails").glob("*.eml"))) == 21
