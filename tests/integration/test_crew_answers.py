@@ -284,7 +284,10 @@ def test_with_nobody_answered_each_member_is_reminded_once(aws, stack, check_on)
         clock.now = b.start - timedelta(hours=hours)
         assert work.handle(CHECK).ending is Ending.DONE
 
-    assert sorted(reminders(aws)) == ["Alex Chen <alex@example.com>", "Sam Rivera <sam@example.com>"]
+    assert sorted(reminders(aws)) == [
+        "Alex Chen <alex@example.com>",
+        "Sam Rivera <sam@example.com>",
+    ]
     [silent] = manager_mail("crew-silent", sent_mail(aws))
     assert "Sam Rivera and Alex Chen" in silent["Subject"]
 

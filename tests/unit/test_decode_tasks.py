@@ -51,5 +51,5 @@ def test_a_task_inside_an_sns_envelope_is_not_a_task():
 
 
 def test_a_booking_key_that_is_not_one_is_never_put_on_the_queue():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a booking key"):
         crew_answer_body("boatsetter:../../x")
