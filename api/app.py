@@ -15,6 +15,10 @@ crew (the fleet's current assignment) and their links have not been revoked; the
 ``/answers`` with the token of the member who opened it, to show their own row with the buttons
 and everyone else's answer read-only.
 
+A recorded answer that changed is announced on the bookings queue (:mod:`api.announce`): the
+worker tells the manager of a decline at once (from the worker, which already sends the
+manager's mail once; the API sends no email).
+
 Every failure ends in a clear page or message; nothing ever answers with a stack trace.
 """
 
@@ -26,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import structlog
 
 from api import pages
+from api.announce import Announcer, QueueAnnouncer
 from api.config import LinksApiConfig
 from api.http import Request, Response
 from api.pages import Verb
@@ -40,6 +45,7 @@ from templates.assets import origin_of
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_s3 import S3Client
+    from mypy_boto3_sqs import SQSClient
 
 log = structlog.get_logger("charterhand.api")
 
@@ -74,12 +80,15 @@ class LinksApi:
         state: LinksState,
         tokens: CrewTokens,
         photos: PhotoGrants,
+        announcer: Announcer | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.config = config
         self.state = state
         self.tokens = tokens
         self.photos = photos
+        #: tells the worker of a recorded answer (None: the hourly crew check finds it)
+        self.announcer = announcer
         self.clock = clock
         self.site_origin = origin_of(config.site_base_url)
 
@@ -90,10 +99,12 @@ class LinksApi:
         *,
         dynamodb: "DynamoDBClient | None" = None,
         s3: "S3Client | None" = None,
+        sqs: "SQSClient | None" = None,
     ) -> "LinksApi":
         """Wire the API from configuration; clients are built only when none are given."""
         dynamodb = dynamodb or clients.client("dynamodb")
         s3 = s3 or clients.client("s3")
+        queue = config.answers_queue_url
         return cls(
             config=config,
             state=LinksState(table_name=config.table_name, dynamodb=dynamodb),
@@ -101,6 +112,7 @@ class LinksApi:
             photos=PhotoGrants(
                 s3=s3, bucket=config.photos_bucket, max_bytes=config.photo_max_bytes
             ),
+            announcer=QueueAnnouncer(sqs or clients.client("sqs"), queue) if queue else None,
         )
 
     def handle(self, event: Mapping[str, Any]) -> dict[str, Any]:
@@ -235,7 +247,7 @@ class LinksApi:
                     shown, verb, self._crew_name(grant.crew_id), self._at_boat(previous, shown)
                 )
             answer = ANSWERS[verb]
-            self.state.record_answer(
+            changed = self.state.record_answer(
                 grant.booking_key, grant.crew_id, answer, token_id=grant.token_id, at=self.clock()
             )
         except InvalidLink as invalid:
@@ -248,9 +260,28 @@ class LinksApi:
             log.exception("crew_answer_failed")
             return pages.failed()
         log.info(
-            "crew_answered", booking_key=grant.booking_key, crew_id=grant.crew_id, answer=answer
+            "crew_answered",
+            booking_key=grant.booking_key,
+            crew_id=grant.crew_id,
+            answer=answer,
+            changed=changed,
         )
+        if changed:
+            self._announce(grant.booking_key)
         return pages.answered(shown, answer, self._first_name(grant.crew_id))
+
+    def _announce(self, booking_key: str) -> None:
+        """Tell the worker (the manager hears of a decline at once). The answer is recorded
+        whatever happens here: a failure is logged loudly, and the hourly crew check tells the
+        manager instead, so the member is still thanked."""
+        if self.announcer is None:
+            log.warning("crew_answer_not_announced", booking_key=booking_key, reason="no queue")
+            return
+        try:
+            self.announcer.answered(booking_key)
+        except Exception as exc:
+            reason = exc.reason if isinstance(exc, CharterhandError) else type(exc).__name__
+            log.error("crew_answer_not_announced", booking_key=booking_key, reason=reason)
 
     def _sheet(self, request: Request, token: str) -> Response:
         """The crew sheet's view for the member whose token it holds: who they are, and the

@@ -24,6 +24,11 @@ class LinksApiConfig(BaseSettings):
         default_factory=default_fleet,
         description="the same fleet as the worker's (CHARTERHAND_FLEET): boats' zones, crew names",
     )
+    answers_queue_url: str | None = Field(
+        default=None,
+        description="the bookings queue: a recorded crew answer is announced there, so the worker "
+        "tells the manager of a decline at once; unset: the worker's hourly crew check finds it",
+    )
     photo_max_bytes: int = Field(
         default=20 * 1024 * 1024, ge=1024, le=5 * 1024**3, description="largest photo accepted"
     )

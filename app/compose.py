@@ -8,9 +8,10 @@ into** (one line each).
 
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import structlog
@@ -28,17 +29,21 @@ from app.metrics import Metrics
 from app.settings import Settings
 from aws.clients import DEFAULT_POOL, client
 from publishers.base import Publisher
+from publishers.crew_answers import CrewAnswerMail, CrewAnswerSettings
 from publishers.transport.api import lambda_client
 from publishers.transport.http import HttpPolicy
 from publishers.transport.mail import Mailer, ses_client
 from state.deliveries import DynamoDeliveryLog
 from state.intake import IntakeRecords
+from state.links import LinksState
 from state.ses_events import SesEventLog
 from state.store import StateStore
+from state.upcoming import UpcomingBookings
 from trust import Inbound
 from trust.original_dkim import KeyLookup, dns_txt
 from worker.budget import ByteBudget, email_budget_bytes
 from worker.confirmations import ForwardingConfirmations
+from worker.crew import CrewWork
 from worker.fetching import RawEmails
 from worker.intake import SharedDlqLimit
 from worker.loop import OutcomeHook, Worker
@@ -142,6 +147,36 @@ def forwarding_confirmations(settings: Settings, clients: Clients) -> Forwarding
     )
 
 
+def crew_work(
+    settings: Settings,
+    clients: Clients,
+    store: StateStore,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> CrewWork:
+    """The crew tasks: a decline to the manager at once, the hourly reminders and silent list
+    (``clock``: the demo runs the check as at a time before its charter)."""
+    mail = CrewAnswerMail(
+        settings.fleet,
+        CrewAnswerSettings(
+            from_address=settings.from_address,
+            manager_address=settings.manager_address,
+            links_api_base_url=settings.links_api_base_url,
+        ),
+        crew_links(settings, clients.downstream()),
+        Mailer(clients.sesv2, settings.ses_configuration_set),
+        DynamoDeliveryLog(settings.table_name, clients.dynamodb),
+    )
+    return CrewWork(
+        fleet=settings.fleet,
+        store=store,
+        answers=LinksState(table_name=settings.table_name, dynamodb=clients.dynamodb),
+        upcoming=UpcomingBookings(settings.table_name, clients.dynamodb),
+        mail=mail,
+        remind_before=timedelta(hours=settings.crew_reminder_hours),
+        clock=clock,
+    )
+
+
 def build_worker(
     settings: Settings,
     clients: Clients | None = None,
@@ -209,6 +244,7 @@ def build_worker(
         require_verified_original=settings.require_verified_original,
         key_lookup=key_lookup or dns_txt,
         confirmations=forwarding_confirmations(settings, clients),
+        crew=crew_work(settings, clients, store),
     )
     queue = SqsQueue(queue_url=settings.queue_url, dlq_url=settings.dlq_url, client=clients.sqs)
     policy = RetryPolicy(

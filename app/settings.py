@@ -120,6 +120,13 @@ class MailSettings(_Settings):
     summary_webhook_url: str | None = Field(
         default=None, description="the manager's Apps Script webhook; when set, used instead of SES"
     )
+    crew_reminder_hours: int = Field(
+        default=48,
+        ge=1,
+        le=336,
+        description="hours before a charter when the hourly crew check reminds each member who "
+        "has not confirmed or declined (once) and sends the manager the list of who is silent",
+    )
 
 
 class AdmissionSettings(_Settings):

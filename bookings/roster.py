@@ -22,6 +22,11 @@ class CrewMember(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$", description="stable id, used in links")
     name: str
     email: EmailStr | None = None
+    phone: str | None = Field(
+        default=None,
+        max_length=40,
+        description="how the manager reaches them at short notice (shown to the manager only)",
+    )
     role: Literal["captain", "crew"] = "crew"
     hourly_rate: Decimal | None = Field(default=None, ge=0, description="None = the policy's rate")
     scc_id: str | None = Field(default=None, description="ShipCaptainCrew's id for this person")
@@ -166,6 +171,7 @@ def default_fleet() -> Fleet:
                 id="sam",
                 name="Sam Rivera",
                 email="sam@example.com",
+                phone="+1 619 555 0101",
                 role="captain",
                 scc_id="scc-sam",
             ),
@@ -173,6 +179,7 @@ def default_fleet() -> Fleet:
                 id="alex",
                 name="Alex Chen",
                 email="alex@example.com",
+                phone="+1 619 555 0102",
                 role="crew",
                 scc_id="scc-alex",
             ),

@@ -70,6 +70,10 @@ def render(report: DemoReport, out: Path) -> str:
     for row, o in zip(table[1:], report.outcomes, strict=True):
         lines += [row, f"       {o.reason}"]
 
+    lines += ["", "CREW ANSWERS, after the emails"]
+    for step in report.crew:
+        lines += [f"  {step.what}: {step.outcome}", f"       {step.reason}"]
+
     lines += ["", "BOOKINGS"]
     for b in report.bookings:
         start, end = datetime.fromisoformat(b.start), datetime.fromisoformat(b.end)

@@ -32,7 +32,7 @@ DISTRIBUTIONS = ("bcrypt", "boto3", "jinja2", "pydantic", "pydantic-settings", "
 DATA_DISTRIBUTIONS = ("tzdata",)
 #: the AWS services the links API calls (``aws.clients.client(...)`` in PACKAGES): botocore's
 #: models of every other service (over 400) are most of its bytes, and never read here
-SERVICES = ("dynamodb", "s3")
+SERVICES = ("dynamodb", "s3", "sqs")
 PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
 PYTHON_VERSION = "3.11"
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)

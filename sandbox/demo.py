@@ -20,6 +20,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,11 @@ import structlog
 
 from api.app import LinksApi
 from api.config import LinksApiConfig
-from app.compose import build_worker
+from app.compose import Clients, build_worker, crew_work
 from app.logs import configure_logging
 from app.settings import Settings
 from aws import clients
+from bookings.tasks import CREW_CHECK
 from ops.dlq import DeadLetter, DeadLetterQueue
 from ops.status import BookingStatus, booking_status
 from sandbox import SAMPLE_EMAILS
@@ -40,6 +42,8 @@ from sandbox.ingest import ingest
 from sandbox.links_api import LinksApiServer
 from sandbox.site import SiteServer
 from sandbox.stack import LocalStack, allow_uploads_from, provision
+from state.store import StateStore
+from worker.decode import Task
 from worker.loop import Worker
 from worker.outcomes import Ending, Outcome
 from worker.queue import Received
@@ -59,6 +63,11 @@ DEMO_EMAILS: tuple[tuple[str, str], ...] = (
     ("boatsetter-confirmed-unreadable-layout.eml", "a booking email in a layout we cannot read"),
 )
 OWNER_MAILBOX = "dana@sailjada.com"
+#: the live booking whose deckhand declines in the demo, from the link in their crew email
+DECLINED = ("boatsetter:kpwzrta", "alex")
+DECLINE_LINK = re.compile(r"https?://\S+/crew/[0-9a-f]{16}\.[A-Za-z0-9_-]{43}/decline")
+#: the demo runs the crew check as at this long before that charter (inside the 48 h window)
+CHECK_BEFORE = timedelta(hours=47)
 SECRET = {"dashboard_token", "scc_service_key", "link_signing_key"}
 
 
@@ -73,6 +82,15 @@ class EmailOutcome:
     reason: str
 
 
+@dataclass(frozen=True)
+class CrewStep:
+    """One thing the crew (or the clock) did after the emails, and what the worker made of it."""
+
+    what: str
+    outcome: str
+    reason: str
+
+
 @dataclass
 class DemoReport:
     """Everything the demo prints, as data (the test reads this, people read the table)."""
@@ -83,6 +101,8 @@ class DemoReport:
     calendar: list[dict[str, Any]] = field(default_factory=list)
     scc: list[dict[str, Any]] = field(default_factory=list)
     emails_sent: list[tuple[str, str, Path]] = field(default_factory=list)
+    #: what the crew did after the emails, and what the worker made of it
+    crew: list[CrewStep] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -143,9 +163,11 @@ def running_demo() -> Iterator[DemoStack]:
                 table_name=resources.table_name,
                 photos_bucket=resources.photos_bucket,
                 site_base_url=site.base_url,
+                answers_queue_url=resources.queue_url,
             ),
             dynamodb=dynamodb,
             s3=s3,
+            sqs=clients.client("sqs"),
         )
         links = stack.enter_context(LinksApiServer(api).running())
         overrides: dict[str, Any] = {
@@ -213,6 +235,7 @@ def run(
                 reason=settled.reason,
             )
         )
+    report.crew = _crew_answers(demo)
     report.bookings = _bookings(demo, report.outcomes)
     report.calendar = demo.downstream.calendar.state()["records"]
     report.scc = demo.downstream.scc.state()["records"]
@@ -223,6 +246,56 @@ def run(
     (out_dir / "worker.log").write_text(demo.log.getvalue())
     report.seconds = time.monotonic() - began
     return report
+
+
+def _crew_answers(demo: DemoStack) -> list[CrewStep]:
+    """A deckhand declines from the link in their crew email (the worker tells the manager at
+    once); then the crew check runs as at 47 h before that charter (the captain, silent, is
+    reminded; the manager gets the list of who is silent)."""
+    booking_key, member = DECLINED
+    link = _decline_link(demo.moto, booking_key, member)
+    own_page = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}  # the page's button
+    request = urllib.request.Request(link, data=b"", method="POST", headers=own_page)  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - the loopback links API
+        pass
+    told = demo.outcomes.next_final()
+    steps = [CrewStep(f"{member} declined {booking_key}", told.ending.value, told.reason)]
+    dynamodb = clients.client("dynamodb")
+    booking = StateStore(demo.settings.table_name, dynamodb).load(booking_key).booking
+    if booking is None:
+        raise RuntimeError(f"the demo's {booking_key} was not stored")
+    at = booking.start - CHECK_BEFORE
+    work = crew_work(
+        demo.settings,
+        Clients.from_environment(),
+        StateStore(demo.settings.table_name, dynamodb),
+        clock=lambda: at,
+    )
+    checked = work.handle(Task(CREW_CHECK))
+    when = f"{at.astimezone(booking.start.tzinfo):%a %d %b %H:%M}, 47 h before {booking_key}"
+    steps.append(CrewStep(f"crew check as at {when}", checked.ending.value, checked.reason))
+    return steps
+
+
+def _decline_link(moto: MotoServer, booking_key: str, member: str) -> str:
+    """The Decline link in the member's crew email about the booking, as SES (moto) sent it."""
+    with urllib.request.urlopen(  # noqa: S310 - moto's loopback URL
+        f"{moto.endpoint_url}/moto-api/data.json", timeout=10
+    ) as answer:
+        data = json.load(answer)
+    for message in data.get("ses", {}).get("RawMessage", []):
+        parsed = email.message_from_string(message["raw_data"], policy=email.policy.default)
+        if parsed.get("X-Charterhand-Booking") != booking_key or f"{member}@" not in str(
+            parsed.get("To", "")
+        ):
+            continue
+        for part in parsed.walk():
+            if part.get_content_type() != "text/plain":
+                continue
+            found = DECLINE_LINK.search(part.get_content())
+            if found:
+                return found.group(0)
+    raise RuntimeError(f"no crew email with a decline link to {member} about {booking_key}")
 
 
 def _bookings(demo: DemoStack, outcomes: list[EmailOutcome]) -> list[BookingStatus]:

@@ -12,7 +12,8 @@ if TYPE_CHECKING:
 
 
 def create_table(client: "DynamoDBClient", table_name: str) -> None:
-    """Create the state table: ``pk``/``sk`` strings, on demand, TTL on ``expires_at``."""
+    """Create the state table: ``pk``/``sk`` strings, on demand, TTL on ``expires_at``, and the
+    sparse index of bookings that will sail (``upcoming``: boat, start; keys only)."""
     client.create_table(
         TableName=table_name,
         KeySchema=[
@@ -22,6 +23,18 @@ def create_table(client: "DynamoDBClient", table_name: str) -> None:
         AttributeDefinitions=[
             {"AttributeName": keys.PK, "AttributeType": "S"},
             {"AttributeName": keys.SK, "AttributeType": "S"},
+            {"AttributeName": keys.UPCOMING_BOAT, "AttributeType": "S"},
+            {"AttributeName": keys.UPCOMING_START, "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": keys.UPCOMING_INDEX,
+                "KeySchema": [
+                    {"AttributeName": keys.UPCOMING_BOAT, "KeyType": "HASH"},
+                    {"AttributeName": keys.UPCOMING_START, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            }
         ],
         BillingMode="PAY_PER_REQUEST",
     )

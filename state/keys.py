@@ -17,7 +17,10 @@ forwarding confirm.  ``forwarding#<email id>``     ``confirmation``             
 DLQ limit            ``intake#dlq-limit``          ``intake``                    intake
 ===================  ============================  ============================  ==================
 
-.. [#] the booking, its version, lease and fence, its steps, and the emails it applied once.
+.. [#] the booking, its version, lease and fence, its steps, and the emails it applied once;
+   while it will sail (confirmed or modified), also its boat and start (``charter_boat``,
+   ``charter_start``): the keys of the sparse index :data:`UPCOMING_INDEX`, which
+   :mod:`state.upcoming` reads for the crew check (a cancelled booking or a request leaves it).
 
 An email is keyed by what it sends (:class:`SendKey`): its *lane* names the booking (or the
 email) and the recipient (``crew-email:<booking key>:<crew id>``, ``summary:<booking key>:manager``,
@@ -56,6 +59,11 @@ INTAKE = "intake#"
 INTAKE_SK = "intake"
 #: the one DLQ limit every worker shares
 DLQ_LIMIT = "dlq-limit"
+#: the sparse global secondary index of bookings that will sail, by boat and start (UTC ISO
+#: 8601, so it sorts by time): only state items of confirmed or modified bookings carry its keys
+UPCOMING_INDEX = "upcoming"
+UPCOMING_BOAT = "charter_boat"
+UPCOMING_START = "charter_start"
 
 Key = dict[str, dict[str, str]]
 
@@ -142,6 +150,12 @@ def crew_email_lane(booking_key: str, crew_id: str) -> str:
 def summary_lane(booking_key: str) -> str:
     """Every summary to the booking manager about one booking."""
     return f"summary:{booking_key}:manager"
+
+
+def crew_answers_lane(booking_key: str) -> str:
+    """Every email to the booking manager about the crew's answers on one booking (a decline,
+    a change of mind, who is still silent before the charter)."""
+    return f"crew-answers:{booking_key}:manager"
 
 
 def confirmation_send(email_id: str) -> SendKey:

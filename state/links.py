@@ -7,7 +7,7 @@ uploads. Items are written exactly as the contract lays them out, so the worker,
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -75,8 +75,10 @@ class LinksState:
 
     def record_answer(
         self, booking_key: str, crew_id: str, answer: Answer, *, token_id: str, at: datetime
-    ) -> None:
-        """A crew member's latest answer; a later click (confirm after decline) replaces it."""
+    ) -> bool:
+        """A crew member's latest answer; a later click (confirm after decline) replaces it.
+        The same answer again (a double click, a reload that posts) keeps the first one's time,
+        so the manager hears of one decline once: False when nothing changed."""
         try:
             self.dynamodb.put_item(
                 TableName=self.table_name,
@@ -86,9 +88,45 @@ class LinksState:
                     "answered_at": {"S": at.isoformat()},
                     "token_id": {"S": token_id},
                 },
+                ConditionExpression="attribute_not_exists(answer) OR answer <> :answer",
+                ExpressionAttributeValues={":answer": {"S": answer}},
             )
-        except (ClientError, BotoCoreError) as exc:
+        except ClientError as exc:
+            if error_code(exc) == CONDITION_FAILED:
+                return False
             raise classify(exc, "recording a crew answer") from exc
+        except BotoCoreError as exc:
+            raise classify(exc, "recording a crew answer") from exc
+        return True
+
+    def recorded_answers(self, booking_key: str) -> dict[str, RecordedAnswer]:
+        """Every crew answer about the booking, by crew id, strongly consistent (the worker's
+        read: errors classified, as every AWS error of the product)."""
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": f"{keys.PK} = :pk AND begins_with({keys.SK}, :answer)",
+            "ExpressionAttributeValues": {
+                ":pk": {"S": keys.booking_pk(booking_key)},
+                ":answer": {"S": keys.ANSWER},
+            },
+            "ConsistentRead": True,
+        }
+        found: dict[str, RecordedAnswer] = {}
+        while True:
+            try:
+                page = self.dynamodb.query(**request)
+            except (ClientError, BotoCoreError) as exc:
+                raise classify(exc, "reading the crew's answers") from exc
+            for item in page.get("Items", []):
+                given = item.get("answer", {}).get("S")
+                if given in ("confirmed", "declined"):
+                    found[keys.crew_id_of(item[keys.SK]["S"])] = RecordedAnswer(
+                        "confirmed" if given == "confirmed" else "declined",
+                        datetime.fromisoformat(item["answered_at"]["S"]),
+                    )
+            if "LastEvaluatedKey" not in page:
+                return found
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def take_photo_slot(self, booking_key: str, *, now: datetime, limit: int) -> PhotoQuota:
         """Count one upload in this clock hour's window, unless the window is full.

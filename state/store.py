@@ -14,19 +14,23 @@ one email are few:
   the one their lease got, so a worker that lost its lease can never overwrite its successor.
   Results that come back together go in one write, and the last one also gives the lease back;
 * ``emails`` keeps the ids of the emails fully applied: a duplicate delivery is recognised there
-  and settles without touching anything.
+  and settles without touching anything;
+* a booking that will sail carries its boat and start (:func:`upcoming_attributes`), written in
+  the same write as its state: the keys of the sparse index the crew check reads
+  (:mod:`state.upcoming`), so the index never disagrees with the state it was written with.
 """
 
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aws import clients
 from aws.errors import classify, error_code
-from bookings import Booking, TransientError
+from bookings import Booking, Kind, TransientError
 from state import keys
 from state.steps import StepState
 from state.writes import CONDITION_FAILED, create
@@ -329,6 +333,7 @@ class StateStore:
             "as_of": {"S": state.as_of.isoformat()},
             "version": {"N": str(version)},
             "updated_at": {"S": iso(self.clock())},
+            **upcoming_attributes(state),
         }
 
     def _state_update(self, key: str, owner: str, expression: str, values: dict[str, Any]) -> None:
@@ -389,6 +394,7 @@ def lease_update(
     }
     if expected_fence:
         values[":f"] = {"N": str(expected_fence)}
+    removes = ""
     if new_state is not None:
         sets += ["booking = :b", "as_of = :as_of", "version = :next"]
         values.update(
@@ -398,13 +404,36 @@ def lease_update(
                 ":next": new_state["version"],
             }
         )
+        if keys.UPCOMING_BOAT in new_state:
+            sets += [f"{keys.UPCOMING_BOAT} = :boat", f"{keys.UPCOMING_START} = :start"]
+            values[":boat"] = new_state[keys.UPCOMING_BOAT]
+            values[":start"] = new_state[keys.UPCOMING_START]
+        else:  # cancelled (or a request): out of the crew check's index
+            removes = f" REMOVE {keys.UPCOMING_BOAT}, {keys.UPCOMING_START}"
     fence = "fence = :f" if expected_fence else "attribute_not_exists(fence)"
     return {
-        "UpdateExpression": "SET " + ", ".join(sets),
+        "UpdateExpression": "SET " + ", ".join(sets) + removes,
         "ConditionExpression": f"version = :v AND {fence} AND (attribute_not_exists(lease_owner) "
         "OR lease_expires < :now OR lease_owner = :owner)",
         "ExpressionAttributeValues": values,
     }
+
+
+def upcoming_attributes(state: Booking) -> Item:
+    """The keys of the sparse index of bookings that will sail (:data:`state.keys.UPCOMING_INDEX`):
+    the boat and the start in UTC, for a confirmed or modified booking; none for a request (not
+    accepted yet: its crew were not asked) or a cancelled one."""
+    if state.status not in (Kind.CONFIRMED, Kind.MODIFIED):
+        return {}
+    return {
+        keys.UPCOMING_BOAT: {"S": state.boat},
+        keys.UPCOMING_START: {"S": utc_iso(state.start)},
+    }
+
+
+def utc_iso(when: datetime) -> str:
+    """An aware time as the index sorts it: UTC, ISO 8601 to the second."""
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def booking_record(key: str, item: Item | None) -> BookingRecord:

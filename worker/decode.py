@@ -7,7 +7,10 @@ Bodies we understand (see ``../shared/aws-events``):
   inline content is never decoded, and admission refuses it as untrusted);
 * an S3 event notification (direct or inside SNS) with one or more records and URL-encoded keys;
 * an S3 "Object Created" event from EventBridge (its keys are not URL-encoded);
-* S3's ``s3:TestEvent``, SNS subscription confirmations, SES sending notifications: nothing to do.
+* S3's ``s3:TestEvent``, SNS subscription confirmations, SES sending notifications: nothing to do;
+* the worker's own tasks (:mod:`bookings.tasks`), put on the queue directly (never inside an SNS
+  envelope): a crew answer recorded on a booking, the hourly crew check. Each only asks the
+  worker to look at what the state table holds, so one sent by anyone else can do no harm.
 
 Anything else is unreadable: a permanent fault, dead-lettered with its reason on the first attempt.
 Reasons name the shape, never values, so no address or subject reaches a log.
@@ -24,6 +27,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from bookings import PermanentError
+from bookings.tasks import CREW_ANSWER, CREW_CHECK, TASK_FIELD, TaskKind, is_booking_key
 
 
 class UnreadableBody(PermanentError):
@@ -57,16 +61,41 @@ class EmailRef:
 
 
 @dataclass(frozen=True)
+class Task:
+    """One of the worker's own tasks: which, and the booking it is about (a crew answer's)."""
+
+    kind: TaskKind
+    booking_key: str | None = None
+
+
+@dataclass(frozen=True)
 class Decoded:
-    """What a body says: emails to read, or why there is nothing to do (``ignored``)."""
+    """What a body says: emails to read, a task of the worker's own, or why there is nothing to
+    do (``ignored``)."""
 
     emails: tuple[EmailRef, ...] = ()
     ignored: str | None = None
+    task: Task | None = None
 
 
 def decode_body(body: str) -> Decoded:
     """Decode one SQS message body; raises :class:`UnreadableBody` for anything we do not know."""
-    return _decode(_load(body, "body"), depth=0, topic=None)
+    doc = _load(body, "body")
+    if TASK_FIELD in doc:
+        return Decoded(task=_task(doc))
+    return _decode(doc, depth=0, topic=None)
+
+
+def _task(doc: dict[str, Any]) -> Task:
+    """The worker's own task, exactly as :mod:`bookings.tasks` writes it, or unreadable."""
+    kind = doc.get(TASK_FIELD)
+    if kind == CREW_CHECK and set(doc) == {TASK_FIELD}:
+        return Task(CREW_CHECK)
+    if kind == CREW_ANSWER and set(doc) == {TASK_FIELD, "booking"}:
+        if not is_booking_key(doc["booking"]):
+            raise UnreadableBody("a crew answer task names no booking key")
+        return Task(CREW_ANSWER, doc["booking"])
+    raise UnreadableBody(f"an unknown task ({kind!s:.20}) or fields {sorted(doc)[:4]}")
 
 
 def _load(text: Any, what: str) -> dict[str, Any]:

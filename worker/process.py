@@ -40,7 +40,8 @@ from trust.admission import check_hops
 from trust.original_dkim import KeyLookup, dns_txt
 from trust.provenance import provenance_of
 from worker.confirmations import ForwardingConfirmations
-from worker.decode import EmailRef, decode_body
+from worker.crew import CrewWork
+from worker.decode import EmailRef, Task, decode_body
 from worker.fetching import RawEmails
 from worker.orchestrate import Orchestrator
 from worker.outcomes import Ending, Outcome, ReasonClass
@@ -69,6 +70,7 @@ class MessageHandler:
         require_verified_original: bool = False,
         key_lookup: KeyLookup = dns_txt,
         confirmations: ForwardingConfirmations | None = None,
+        crew: CrewWork | None = None,
     ) -> None:
         self.emails = emails
         self.reader = reader
@@ -82,6 +84,9 @@ class MessageHandler:
         self.key_lookup = key_lookup
         #: tells the manager about forwarding confirmations (None: they are dead-lettered)
         self.confirmations = confirmations
+        #: the worker's own crew tasks: answers to the manager, the hourly check (None: they
+        #: are dead-lettered)
+        self.crew = crew
 
     def handle(self, message: Received) -> Outcome:
         """The message's outcome (before the retry limit is applied by the settler)."""
@@ -92,7 +97,24 @@ class MessageHandler:
         if decoded.ignored is not None:
             # the decoder ignores only messages that carry no received mail
             return Outcome(Ending.IGNORED, decoded.ignored, ReasonClass.NOT_MAIL)
+        if decoded.task is not None:
+            return self._task(decoded.task)
         return combine(self._email_or_error(ref) for ref in decoded.emails)
+
+    def _task(self, task: Task) -> Outcome:
+        """One of the worker's own tasks (a crew answer, the crew check) to its outcome."""
+        context = {"booking_key": task.booking_key} if task.booking_key else {}
+        try:
+            if self.crew is None:
+                reason = f"a {task.kind} task, and no crew work configured to do it"
+                raise PermanentError(reason, step="crew")
+            return self.crew.handle(task)
+        except CharterhandError as exc:
+            return Outcome.of_error(exc, **context)
+        except Exception as exc:  # a bug of ours or a library's: retried, then dead-lettered
+            log.error("unexpected error", task=task.kind, traceback=where_it_failed(exc))
+            error = UnexpectedError(f"unexpected {type(exc).__name__} in a {task.kind} task", exc)
+            return Outcome.of_error(error, **context)
 
     def _email_or_error(self, ref: EmailRef) -> Outcome:
         """The email's outcome, marked ``admitted`` when it got past admission (the DLQ limit

@@ -11,6 +11,7 @@ locals {
     photos_bucket           = aws_s3_bucket.photos.id
     site_base_url           = local.site_origin
     fleet                   = local.fleet_json
+    answers_queue_url       = aws_sqs_queue.bookings.url
     photo_max_bytes         = tostring(var.photo_max_bytes)
     photo_uploads_per_hour  = tostring(var.photo_uploads_per_hour)
     photo_upload_days_after = tostring(var.photo_upload_days_after)
@@ -74,6 +75,14 @@ data "aws_iam_policy_document" "api" {
     sid       = "StateTable"
     actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
     resources = [aws_dynamodb_table.state.arn]
+  }
+
+  # A recorded crew answer is announced to the worker on the bookings queue (api/announce.py):
+  # the worker tells the manager of a decline at once. Encrypted with the data key (below).
+  statement {
+    sid       = "AnnounceCrewAnswers"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.bookings.arn]
   }
 
   # A presigned POST carries the signer's rights: the upload can land only under photos/.

@@ -645,6 +645,28 @@ variable "summary_webhook_url" {
   }
 }
 
+variable "crew_reminder_hours" {
+  type        = number
+  description = "Hours before a charter when crew who have not answered get one reminder and the manager the list of who is silent (worker setting crew_reminder_hours)."
+  default     = 48
+
+  validation {
+    condition     = var.crew_reminder_hours >= 1 && var.crew_reminder_hours <= 336 && floor(var.crew_reminder_hours) == var.crew_reminder_hours
+    error_message = "crew_reminder_hours must be a whole number of hours from 1 to 336."
+  }
+}
+
+variable "crew_check_schedule" {
+  type        = string
+  description = "When EventBridge Scheduler puts the crew check on the bookings queue: a rate() or cron() expression (hourly by default; the reminder goes out within this of crew_reminder_hours before the charter)."
+  default     = "rate(1 hour)"
+
+  validation {
+    condition     = can(regex("^(rate|cron)\\(.+\\)$", var.crew_check_schedule))
+    error_message = "crew_check_schedule must be a rate(...) or cron(...) expression."
+  }
+}
+
 variable "fleet" {
   type = object({
     boats = list(object({
@@ -663,6 +685,7 @@ variable "fleet" {
       id          = string
       name        = string
       email       = optional(string)
+      phone       = optional(string)
       role        = optional(string)
       hourly_rate = optional(string)
       scc_id      = optional(string)

@@ -33,6 +33,7 @@ locals {
     ses_configuration_set        = aws_sesv2_configuration_set.outbound.configuration_set_name
     ses_events_queue_url         = aws_sqs_queue.ses_events.url
     summary_webhook_url          = var.summary_webhook_url
+    crew_reminder_hours          = tostring(var.crew_reminder_hours)
     forwarder_allowlist          = jsonencode(var.forwarder_allowlist)
     require_authenticated_sender = tostring(var.require_authenticated_sender)
     require_verified_original    = tostring(var.require_verified_original)
@@ -228,6 +229,14 @@ data "aws_iam_policy_document" "worker_task" {
       "dynamodb:DeleteItem",
     ]
     resources = [aws_dynamodb_table.state.arn]
+  }
+
+  # The hourly crew check (worker/crew.py) finds the bookings that will sail in the sparse index
+  # "upcoming" (state/upcoming.py), by boat and start.
+  statement {
+    sid       = "FindUpcomingCharters"
+    actions   = ["dynamodb:Query"]
+    resources = ["${aws_dynamodb_table.state.arn}/index/upcoming"]
   }
 
   # Both page publishers also keep robots.txt (publishers/transport/site.py) at the bucket's root: the one

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from bookings import Kind
 from ops.status import recent_bookings
 from tests.browser.conftest import Stack
 from tests.support.bookings_factory import booking
@@ -170,3 +171,37 @@ def test_checklist_ticks_survive_a_reload(stack, browser):
     page.reload()
     assert page.get_by_label("Cooler iced, ice bags aboard").is_checked()
     assert not page.get_by_label("Heads clean and stocked").is_checked()
+
+
+def test_a_member_answers_from_their_own_link_and_then_sees_everyones_answers(stack, browser):
+    b = booking()
+    _, crew_url = stack.publish(b)
+    sam = browser().new_page()
+    sam.goto(stack.member_link(b, "sam", crew_url))
+    sam.get_by_role("link", name="Decline: Sam cannot sail").click()
+    sam.get_by_role("button", name="I can't make it").click()
+    alex_link = stack.member_link(b, "alex", crew_url)
+    page = browser().new_page()
+    page.goto(alex_link)
+
+    page.get_by_role("link", name="Confirm Alex for this charter").click()
+    page.get_by_role("button", name="Yes, I'll be there").click()
+    assert page.locator("h1").inner_text() == "Thanks Alex, you're confirmed"
+    page.goto(alex_link)  # back to the sheet from their own email
+    page.locator("tr.you").wait_for(timeout=10_000)
+
+    assert row(page, "alex").locator("td.answer").inner_text().startswith("You confirmed.")
+    assert row(page, "sam").locator("td.answer").inner_text() == "Declined"
+    assert row(page, "sam").get_by_role("link").count() == 0
+    assert page.locator("tr.you").count() == 1
+    assert stored_answer(stack.dynamodb, b.key, "alex")["answer"] == "confirmed"
+
+
+def test_a_cancelled_charter_shows_no_buttons_even_from_a_members_own_link(stack, browser):
+    page = open_crew_page(stack, browser, kind=Kind.CANCELLED)
+    page.wait_for_load_state("networkidle")
+
+    assert page.get_by_role("alert").get_by_text("Cancelled: do not sail").count() == 1
+    assert page.locator("table.crew").get_by_role("link").count() == 0
+    assert page.locator("td.answer").count() == 0
+    assert page.locator("tr.you").count() == 0

@@ -91,7 +91,29 @@ def test_the_table_names_every_link_and_the_dlq_reason(demo):
         assert booking.links["guest_page"] in table
         assert booking.links["crew_page"] in table
     assert "cannot read booking_id, start, end" in table
-    assert "EMAILS SENT: 18" in table
+    assert "EMAILS SENT: 21" in table
+
+
+def test_a_decline_from_a_crew_email_reaches_the_manager_and_the_check_reminds_the_silent(demo):
+    report, out, _site = demo
+    declined, checked = report.crew
+    assert (declined.outcome, declined.reason) == (
+        "done",
+        "crew answers on boatsetter:kpwzrta: told the manager (1 decline)",
+    )
+    assert (checked.outcome, checked.reason) == (
+        "done",
+        "crew check: 1 reminder, 1 silent list over 3 upcoming",
+    )
+    sent = [(to, subject) for to, subject, _ in report.emails_sent]
+    assert sent[-3:] == [
+        ("manager@example.com", "Alex Chen can't make the JADA charter Sat, Jun 12, 5:30 PM"),
+        ("Sam Rivera <sam@example.com>", "Can you make it? JADA charter Sat, Jun 12, 5:30 PM"),
+        ("manager@example.com", "No answer yet from Sam Rivera: JADA charter Sat, Jun 12, 5:30 PM"),
+    ]
+    table = render(report, out)
+    assert "CREW ANSWERS, after the emails" in table
+    assert "told the manager (1 decline)" in table
 
 
 def test_the_demo_command_exits_0_with_the_table(tmp_path):
@@ -99,7 +121,8 @@ def test_the_demo_command_exits_0_with_the_table(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CHARTERHAND_"))}
     done = charterhand("demo", "--out", str(tmp_path / "out"), env=env, timeout=300)
     assert done.returncode == 0, done.stderr
-    for heading in ("EMAILS, in the order", "BOOKINGS", "CALENDAR SANDBOX holds 4", "DEAD-LETTER"):
+    headings = ("EMAILS, in the order", "CREW ANSWERS", "BOOKINGS", "CALENDAR SANDBOX holds 4")
+    for heading in (*headings, "DEAD-LETTER"):
         assert heading in done.stdout
     assert re.search(r"/g/xhqgmdh-[a-z2-7]{16}\b", done.stdout)
-    assert len(list((tmp_path / "out" / "emails").glob("*.eml"))) == 18
+    assert len(list((tmp_path / "out" / "emails").glob("*.eml"))) == 21
