@@ -179,6 +179,7 @@ class GuestPagePublisher:
         assets = page_assets(
             script="guest_upload.js" if live else None,
             connect_to=[origin_of(view["photos_endpoint"]), view["photos_upload_origin"]],
+            images_from=[view["photos_upload_origin"]] if live else [],
         )
         g = {
             **view,
