@@ -22,6 +22,7 @@ import icalendar
 from bookings import Boat, Booking, Fleet, Kind
 from bookings.slugs import GUEST_PAGE_STEP, guest_slug, legacy_slug
 from publishers.base import StepContext
+from publishers.not_found import not_found_page
 from publishers.transport import ics
 from publishers.transport.site import SiteBucket, SiteObject
 from templates import environment, source_digest
@@ -89,6 +90,8 @@ class GuestPagePublisher:
         self.links_api_base_url = links_api_base_url.rstrip("/")
         self.photos_upload_origin = photos_upload_origin
         self.clock = clock
+        #: the site's 404 page is written with this process's first page (publishers.not_found)
+        self._not_found_written = False
 
     def input_of(self, booking: Booking) -> Mapping[str, Any]:
         """Everything the page shows, and the template version: a change to any re-publishes."""
@@ -161,6 +164,9 @@ class GuestPagePublisher:
             step=self.step,
         )
         self.site.put_robots_txt(step=self.step)
+        if not self._not_found_written:
+            self.site.put(not_found_page(), step=self.step)
+            self._not_found_written = True
         self.site.invalidate(f"/g/{slug}*", caller_reference=caller_reference, step=self.step)
         return page_key
 
