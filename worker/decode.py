@@ -7,7 +7,9 @@ Bodies we understand (see ``../shared/aws-events``):
   inline content is never decoded, and admission refuses it as untrusted);
 * an S3 event notification (direct or inside SNS) with one or more records and URL-encoded keys;
 * an S3 "Object Created" event from EventBridge (its keys are not URL-encoded);
-* S3's ``s3:TestEvent``, SNS subscription confirmations, SES sending notifications: nothing to do.
+* S3's ``s3:TestEvent``, SNS subscription confirmations, SES sending notifications: nothing to do;
+* an S3 event notification from the photos bucket (``photos_bucket``, when the worker has one): a
+  guest's photo arrived (:class:`PhotoRef`), for ``worker.photos``, never read as an email.
 
 Anything else is unreadable: a permanent fault, dead-lettered with its reason on the first attempt.
 Reasons name the shape, never values, so no address or subject reaches a log.
@@ -57,16 +59,28 @@ class EmailRef:
 
 
 @dataclass(frozen=True)
+class PhotoRef:
+    """A guest's photo S3 stored in the photos bucket, and when (the event's ``eventTime``)."""
+
+    bucket: str
+    key: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Decoded:
-    """What a body says: emails to read, or why there is nothing to do (``ignored``)."""
+    """What a body says: emails to read, photos that arrived, or why there is nothing to do
+    (``ignored``)."""
 
     emails: tuple[EmailRef, ...] = ()
     ignored: str | None = None
+    photos: tuple[PhotoRef, ...] = ()
 
 
-def decode_body(body: str) -> Decoded:
-    """Decode one SQS message body; raises :class:`UnreadableBody` for anything we do not know."""
-    return _decode(_load(body, "body"), depth=0, topic=None)
+def decode_body(body: str, *, photos_bucket: str | None = None) -> Decoded:
+    """Decode one SQS message body; raises :class:`UnreadableBody` for anything we do not know.
+    S3 records of ``photos_bucket`` are photos that arrived, not emails."""
+    return _decode(_load(body, "body"), depth=0, topic=None, photos_bucket=photos_bucket)
 
 
 def _load(text: Any, what: str) -> dict[str, Any]:
@@ -81,7 +95,9 @@ def _load(text: Any, what: str) -> dict[str, Any]:
     return doc
 
 
-def _decode(doc: dict[str, Any], depth: int, topic: str | None) -> Decoded:
+def _decode(
+    doc: dict[str, Any], depth: int, topic: str | None, photos_bucket: str | None = None
+) -> Decoded:
     """``topic``: the outermost SNS envelope's TopicArn, once one was opened."""
     if depth > 2:
         raise UnreadableBody("envelopes nested too deep")
@@ -92,7 +108,7 @@ def _decode(doc: dict[str, Any], depth: int, topic: str | None) -> Decoded:
         if topic is None:
             arn = doc.get("TopicArn")
             topic = arn if isinstance(arn, str) else ""
-        return _decode(_load(doc["Message"], "SNS Message"), depth + 1, topic)
+        return _decode(_load(doc["Message"], "SNS Message"), depth + 1, topic, photos_bucket)
     if doc.get("Event") == "s3:TestEvent":
         return Decoded(ignored="s3:TestEvent")
     if "notificationType" in doc:
@@ -101,14 +117,15 @@ def _decode(doc: dict[str, Any], depth: int, topic: str | None) -> Decoded:
         return _eventbridge(doc, topic)
     records = doc.get("Records")
     if isinstance(records, list):
-        return _records(records, topic)
+        return _records(records, topic, photos_bucket)
     raise UnreadableBody(f"unrecognised JSON object with keys {sorted(doc)[:8]}")
 
 
-def _records(records: list[Any], topic: str | None) -> Decoded:
+def _records(records: list[Any], topic: str | None, photos_bucket: str | None) -> Decoded:
     if not records:
         raise UnreadableBody("Records is empty")
     emails: list[EmailRef] = []
+    photos: list[PhotoRef] = []
     skipped: list[str] = []
     for record in records:
         if not isinstance(record, dict):
@@ -122,14 +139,18 @@ def _records(records: list[Any], topic: str | None) -> Decoded:
             s3 = _object(record, "s3")
             bucket = _string(_object(s3, "bucket"), "name", "S3 record bucket.name")
             key = _string(_object(s3, "object"), "key", "S3 record object.key")
+            if photos_bucket is not None and bucket == photos_bucket:
+                at = _timestamp(record.get("eventTime"))
+                photos.append(PhotoRef(bucket=bucket, key=unquote_plus(key), at=at))
+                continue
             emails.append(EmailRef(bucket=bucket, key=unquote_plus(key), sns_topic_arn=topic))
         elif source == "aws:ses":
             emails.extend(_ses_notification(_object(record, "ses"), topic).emails)
         else:
             raise UnreadableBody(f"a record from {source or 'an unknown source'!s:.40}")
-    if not emails:
+    if not emails and not photos:
         return Decoded(ignored=f"no object created ({', '.join(sorted(set(skipped)))})")
-    return Decoded(emails=tuple(emails))
+    return Decoded(emails=tuple(emails), photos=tuple(photos))
 
 
 def _eventbridge(doc: dict[str, Any], topic: str | None) -> Decoded:
