@@ -114,6 +114,11 @@ class GuestPagePublisher:
             "map_url": map_link(meeting_point, boat),
             "captain": crew.captain.first_name if crew.captain else None,
             "what_to_bring": list(boat.what_to_bring),
+            "party_size": booking.party_size,
+            "boat_photo": boat.photo_url,
+            "day_phone": boat.day_phone,
+            "tel_link": boat.tel_link,
+            "whatsapp_link": boat.whatsapp_link,
             "photos_endpoint": self._photos_endpoint(slug),
             "photos_upload_origin": self.photos_upload_origin,
             "as_of": booking.as_of.astimezone(UTC).isoformat(),
@@ -179,13 +184,23 @@ class GuestPagePublisher:
     def _photos_endpoint(self, slug: str) -> str:
         return f"{self.links_api_base_url}/g/{slug}/photos"
 
+    @staticmethod
+    def _image_origins(view: Mapping[str, Any], *, live: bool) -> list[str]:
+        """Where the page's images come from besides the site: the boat's photo, and the
+        guest's own uploads (while the charter is live)."""
+        origins = [view["photos_upload_origin"]] if live else []
+        photo = view.get("boat_photo")
+        if photo and not photo.startswith("/"):
+            origins.append(origin_of(photo))
+        return origins
+
     def render(self, view: Mapping[str, Any]) -> str:
         """The page's HTML for a view from ``input_of``."""
         live = view["status"] != Kind.CANCELLED.value
         assets = page_assets(
             script="guest_upload.js" if live else None,
             connect_to=[origin_of(view["photos_endpoint"]), view["photos_upload_origin"]],
-            images_from=[view["photos_upload_origin"]] if live else [],
+            images_from=self._image_origins(view, live=live),
         )
         g = {
             **view,

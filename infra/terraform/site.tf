@@ -272,6 +272,20 @@ resource "aws_s3_bucket_cors_configuration" "photos" {
   }
 }
 
+# A guest's photo landing under photos/ tells the worker (worker/photos.py): it is counted for
+# `charterhand status`, and the booking manager hears of new photos once a day at most.
+resource "aws_s3_bucket_notification" "photos" {
+  bucket = aws_s3_bucket.photos.id
+
+  queue {
+    queue_arn     = aws_sqs_queue.bookings.arn
+    events        = ["s3:ObjectCreated:*"]
+    filter_prefix = "photos/"
+  }
+
+  depends_on = [aws_sqs_queue_policy.bookings, aws_kms_key_policy.main]
+}
+
 resource "aws_s3_bucket_policy" "photos" {
   bucket     = aws_s3_bucket.photos.id
   policy     = data.aws_iam_policy_document.tls_only["photos"].json

@@ -33,6 +33,7 @@ locals {
     ses_configuration_set        = aws_sesv2_configuration_set.outbound.configuration_set_name
     ses_events_queue_url         = aws_sqs_queue.ses_events.url
     summary_webhook_url          = var.summary_webhook_url
+    guest_message                = var.guest_message
     forwarder_allowlist          = jsonencode(var.forwarder_allowlist)
     require_authenticated_sender = tostring(var.require_authenticated_sender)
     require_verified_original    = tostring(var.require_verified_original)
