@@ -7,6 +7,8 @@ Routes (payload v2, any stage):
   GET     /crew/{token}/confirm|decline → the question and one button; records nothing
   POST    /crew/{token}/confirm|decline → records the answer, says thanks
   GET     /crew/{token}/answers         → JSON for the crew sheet: whose link it is, the answers
+  GET     /photos/{gallery}             → the booking's private photo gallery (api.gallery), at the
+                                        crew page's own id; an id the worker did not publish: 404
 
 Crew links are GETs in emails, and mail scanners (Safe Links, gateways' prefetchers) open every
 link in a message, so only the button's POST records an answer. A bad token gets "link not valid"
@@ -28,16 +30,18 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 import structlog
+from botocore.config import Config
 
 from api import pages
 from api.announce import Announcer, QueueAnnouncer
 from api.config import LinksApiConfig
+from api.gallery import gallery_page
 from api.http import Request, Response
 from api.pages import Verb
 from api.photos import PhotoGrants, PhotoRefused, checked_content_type
 from aws import clients
 from bookings import Booking, CharterhandError, TransientError, UnknownBoat, UnknownCrew
-from bookings.slugs import GUEST_SLUG, booking_keys_for_slug
+from bookings.slugs import GUEST_SLUG, booking_keys_for_gallery, booking_keys_for_slug
 from state.crew_tokens import CrewGrant, CrewTokens, InvalidLink
 from state.links import LinksState, RecordedAnswer
 from templates.assets import origin_of
@@ -58,10 +62,12 @@ ROUTES = (
     "GET /crew/{token}/decline",
     "POST /crew/{token}/decline",
     "GET /crew/{token}/answers",
+    "GET /photos/{gallery}",
 )
 PHOTOS_ROUTE = re.compile(r"/g/(?P<slug>[^/]+)/photos")
 CREW_ROUTE = re.compile(r"/crew/(?P<token>[^/]+)/(?P<answer>confirm|decline)")
 SHEET_ROUTE = re.compile(r"/crew/(?P<token>[^/]+)/answers")
+GALLERY_ROUTE = re.compile(r"/photos/(?P<gallery>[^/]+)")
 ANSWERS: dict[Verb, Literal["confirmed", "declined"]] = {
     "confirm": "confirmed",
     "decline": "declined",
@@ -103,7 +109,9 @@ class LinksApi:
     ) -> "LinksApi":
         """Wire the API from configuration; clients are built only when none are given."""
         dynamodb = dynamodb or clients.client("dynamodb")
-        s3 = s3 or clients.client("s3")
+        # SigV4 for the presigned POSTs and GETs: the photos are encrypted with our KMS key, and
+        # S3 serves KMS-encrypted objects only to SigV4 requests (botocore presigns SigV2 here)
+        s3 = s3 or clients.client("s3", Config(signature_version="s3v4"))
         queue = config.answers_queue_url
         return cls(
             config=config,
@@ -134,6 +142,9 @@ class LinksApi:
         sheet = SHEET_ROUTE.fullmatch(request.path)
         if sheet:
             return self._with_cors(request, self._sheet(request, sheet["token"]), methods="GET")
+        gallery = GALLERY_ROUTE.fullmatch(request.path)
+        if gallery:
+            return self._gallery(request, gallery["gallery"])
         return pages.not_found()
 
     # --- guests' photos --------------------------------------------------------------------------
@@ -225,6 +236,36 @@ class LinksApi:
                 "vary": "Origin",
             }
         )
+
+    # --- the crew's photo gallery ----------------------------------------------------------------
+
+    def _gallery(self, request: Request, gallery: str) -> Response:
+        """The booking's photos, for whoever holds its crew page's link (api.gallery)."""
+        if request.method not in ("GET", "HEAD"):
+            return pages.not_allowed("GET, HEAD")
+        try:
+            booking = self._booking_for_gallery(gallery)
+            if booking is None:
+                log.info("gallery_link_invalid")
+                return pages.link_not_valid(expired=False)
+            photos = self.photos.gallery(booking.key)
+        except TransientError as exc:
+            log.warning("gallery_unavailable", reason=exc.reason)
+            return pages.try_later()
+        except (CharterhandError, Exception):
+            log.exception("gallery_failed")
+            return pages.failed()
+        log.info("gallery_opened", booking_key=booking.key, photos=len(photos))
+        return gallery_page(self._in_boat_zone(booking), photos)
+
+    def _booking_for_gallery(self, gallery: str) -> Booking | None:
+        """The booking whose published crew page has the gallery's id; None for any other."""
+        booking_keys, crew_page = booking_keys_for_gallery(gallery)
+        for key in booking_keys:
+            booking, published = self.state.published_crew_page(key)
+            if booking is not None and published.get("key") == crew_page:
+                return booking
+        return None
 
     # --- crew answers ----------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from publishers.transport.mail import Mailer, ses_client
 from state.deliveries import DynamoDeliveryLog
 from state.intake import IntakeRecords
 from state.links import LinksState
+from state.photos import PhotoArrivals
 from state.ses_events import SesEventLog
 from state.store import StateStore
 from state.upcoming import UpcomingBookings
@@ -50,6 +51,7 @@ from worker.loop import OutcomeHook, Worker
 from worker.orchestrate import Orchestrator, dependency_order
 from worker.outcomes import Outcome
 from worker.parsing import ParsersReader
+from worker.photos import PhotoMail, PhotoNotices
 from worker.policy import DlqLimit, RetryPolicy
 from worker.process import MessageHandler
 from worker.queue import Received, SqsQueue
@@ -177,6 +179,21 @@ def crew_work(
     )
 
 
+def photo_notices(settings: Settings, clients: Clients) -> PhotoNotices:
+    """Guests' photos counted in the state table; the manager told through SES once a day."""
+    return PhotoNotices(
+        bucket=settings.photos_bucket,
+        store=StateStore(settings.table_name, clients.dynamodb),
+        arrivals=PhotoArrivals(table_name=settings.table_name, dynamodb=clients.dynamodb),
+        fleet=settings.fleet,
+        mailer=Mailer(clients.sesv2, settings.ses_configuration_set),
+        deliveries=DynamoDeliveryLog(settings.table_name, clients.dynamodb),
+        mail=PhotoMail(
+            from_address=settings.from_address, manager_address=settings.manager_address
+        ),
+    )
+
+
 def build_worker(
     settings: Settings,
     clients: Clients | None = None,
@@ -245,6 +262,7 @@ def build_worker(
         key_lookup=key_lookup or dns_txt,
         confirmations=forwarding_confirmations(settings, clients),
         crew=crew_work(settings, clients, store),
+        photos=photo_notices(settings, clients),
     )
     queue = SqsQueue(queue_url=settings.queue_url, dlq_url=settings.dlq_url, client=clients.sqs)
     policy = RetryPolicy(

@@ -156,6 +156,7 @@ def email_publishers(
                 from_address=settings.from_address,
                 manager_address=settings.manager_address,
                 webhook_url=settings.summary_webhook_url,
+                guest_message=settings.guest_message,
             ),
             deliveries,
             mailer=mailer,

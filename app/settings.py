@@ -18,7 +18,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -28,6 +28,7 @@ from pydantic_settings import (
 
 from bookings import Fleet, MarginPolicy, PermanentError, default_fleet
 from parsers.vocabulary import Vocabulary
+from publishers.guest_message import DEFAULT_GUEST_MESSAGE, check_template
 from worker.policy import DLQ_LIMIT_COUNT, DLQ_LIMIT_WINDOW_SECONDS
 
 ENV_PREFIX = "CHARTERHAND_"
@@ -127,6 +128,16 @@ class MailSettings(_Settings):
         description="hours before a charter when the hourly crew check reminds each member who "
         "has not confirmed or declined (once) and sends the manager the list of who is silent",
     )
+    guest_message: str = Field(
+        default=DEFAULT_GUEST_MESSAGE,
+        description="the message the summary carries for the manager to paste into the platform's "
+        "chat: {first_name}, {boat}, {day}, {weekday} and {link} (the guest page) are filled in",
+    )
+
+    @field_validator("guest_message")
+    @classmethod
+    def _fillable(cls, value: str) -> str:
+        return check_template(value)
 
 
 class AdmissionSettings(_Settings):

@@ -54,6 +54,21 @@ class Boat(BaseModel):
     call_minutes_before: int = Field(default=60, ge=0, le=600)
     checklist: list[str] = Field(default_factory=list)
     what_to_bring: list[str] = Field(default_factory=list)
+    photo_url: str | None = Field(
+        default=None,
+        description="the boat's photo on the guest page: an https URL, or a path on the site",
+        pattern=r"^(https://[^\s\"'<>]+|/[^/\s\"'<>][^\s\"'<>]*)$",
+    )
+    day_phone: str | None = Field(
+        default=None,
+        description="the number guests call on the day (shown on the guest page)",
+        pattern=r"^\+?[0-9 ().-]{6,24}$",
+    )
+    whatsapp: str | None = Field(
+        default=None,
+        description="the WhatsApp number for the day, international form (+1 619 555 0134)",
+        pattern=r"^\+?[0-9 ().-]{6,24}$",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -65,12 +80,26 @@ class Boat(BaseModel):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def tel_link(self) -> str | None:
+        """``tel:+16195550134`` for the day's phone number."""
+        return f"tel:+{_digits(self.day_phone)}" if self.day_phone else None
+
+    @property
+    def whatsapp_link(self) -> str | None:
+        """``https://wa.me/16195550134``: WhatsApp's own click-to-chat link."""
+        return f"https://wa.me/{_digits(self.whatsapp)}" if self.whatsapp else None
+
     def matches(self, listing: str) -> bool:
         """True when a listing title names this boat as a whole word (``JADA - 50' ...``)."""
         for name in [self.name, *self.listing_names]:
             if re.search(rf"(?<![\w]){re.escape(name)}(?![\w])", listing, re.IGNORECASE):
                 return True
         return False
+
+
+def _digits(number: str | None) -> str:
+    return "".join(c for c in number or "" if c.isdigit())
 
 
 class CrewAssignment(BaseModel):

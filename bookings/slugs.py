@@ -7,6 +7,11 @@ working. The id part lets the links API find the booking without a lookup table;
 the slug only if it is the one the worker published for that booking (the guest page step's
 recorded key), so the API never needs the key itself.
 
+The crew's photo gallery (served by the links API) is named the same way: ``<booking id>-<crew
+page id>``, the crew page's own 128-bit id (HMAC under the same key), so whoever holds the crew
+page's link holds the gallery's, and the API accepts it only when it is the crew page the worker
+published for that booking (:func:`booking_keys_for_gallery`).
+
 Pages published before this were at the bare booking id (:func:`legacy_slug`), which anyone could
 count to; those links keep working until their charter ends, and no new page is published there.
 """
@@ -24,6 +29,11 @@ SLUG_PATTERN = re.compile(r"[a-z0-9-]{1,64}")
 GUEST_SLUG = re.compile(r"(?P<id>[a-z0-9]{1,40})-(?P<code>[a-z2-7]{16})")
 #: the step that publishes guest pages; its recorded ``key`` names the slug a booking has
 GUEST_PAGE_STEP = "guest_page"
+#: the step that publishes crew pages; its recorded ``key`` (``crew/<page id>.html``) names the
+#: crew page, and so the gallery, a booking has
+CREW_PAGE_STEP = "crew_page"
+#: a gallery id as :func:`gallery_id` makes it: the booking id and the crew page's id
+GALLERY_ID = re.compile(r"(?P<id>[a-z0-9]{1,40})-(?P<page>[0-9a-f]{32})")
 #: bytes of the HMAC kept in the slug (80 bits: 16 base32 characters, no padding)
 CODE_BYTES = 10
 
@@ -56,3 +66,21 @@ def booking_keys_for_slug(slug: str) -> list[str]:
         for source, pattern in BOOKING_ID_PATTERNS.items()
         if pattern.fullmatch(booking_id)
     ]
+
+
+def gallery_id(booking_key: str, crew_page_id: str) -> str:
+    """The id of a booking's photo gallery: its booking id and its crew page's id."""
+    gallery = f"{booking_key.partition(':')[2].lower()}-{crew_page_id}"
+    if not GALLERY_ID.fullmatch(gallery):
+        raise ValueError(f"booking {booking_key!r} cannot have a gallery id")
+    return gallery
+
+
+def booking_keys_for_gallery(gallery: str) -> tuple[list[str], str]:
+    """The booking keys a gallery id may stand for, and the crew page key it names
+    (``crew/<page id>.html``); ``([], "")`` for a malformed id. The crew page step's recorded
+    key decides which booking, if any, it really names."""
+    shape = GALLERY_ID.fullmatch(gallery)
+    if shape is None:
+        return [], ""
+    return booking_keys_for_slug(shape["id"]), f"crew/{shape['page']}.html"

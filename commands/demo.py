@@ -80,6 +80,7 @@ def render(report: DemoReport, out: Path) -> str:
         lines.append(f"  {b.key}  {b.status}  {start:%a %d %b %Y %H:%M}–{end:%H:%M %z}")
         lines.append(f"    guest page  {b.links.get('guest_page', '-')}")
         lines.append(f"    crew page   {b.links.get('crew_page', '-')}")
+        lines.append(f"    gallery     {b.links.get('gallery', '-')}")
         steps = "  ".join(f"{name}={state}" for name, state in sorted(b.steps.items()))
         lines.append(f"    steps       {steps}")
 

@@ -114,6 +114,8 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"    steps: {steps or 'none yet'}")
         for step, url in booking.links.items():
             lines.append(f"    {step.replace('_', ' ')}: {url}")
+        if booking.photos:
+            lines.append(f"    guests' photos: {booking.photos}")
         for step, error in booking.errors.items():
             lines.append(f"    {step} failed: {error}")
         if booking.answers:

@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bookings import missing_fields
+from bookings.slugs import CREW_PAGE_STEP
 from ops.dlq import DeadLetterQueue
 from state.links import LinksState
+from state.photos import PhotoArrivals
 from state.steps import StepState
-from state.store import StateStore
+from state.store import BookingRecord, StateStore
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudwatch import CloudWatchClient
@@ -51,8 +53,10 @@ class BookingStatus:
     in_progress: bool = False
     errors: dict[str, str] = field(default_factory=dict)
     answers: dict[str, str] = field(default_factory=dict)
-    #: step → the URL it published (guest_page, crew_page)
+    #: step → the URL it published (guest_page, crew_page), and the photo ``gallery``
     links: dict[str, str] = field(default_factory=dict)
+    #: guests' photos that arrived for it (as S3 told the worker: state.photos)
+    photos: int = 0
     #: how the booking's newest email was proven the platform's ("" before provenance existed)
     provenance: str = ""
     #: fields its platform normally sends that no email of it gave (bookings.carried)
@@ -156,15 +160,23 @@ def booking_status(
             if step.status is StepState.FAILED and step.last_error
         },
         answers=crew_answers(client, table_name, key),
-        links={
-            name: step.external_ids["url"]
-            for name, step in sorted(record.steps.items())
-            if "url" in step.external_ids
-        },
+        links=links_of(record),
+        photos=PhotoArrivals(table_name=table_name, dynamodb=client).count(key),
         provenance=booking.provenance.text if booking.provenance else "",
         missing=list(missing := missing_fields(booking)),
         unread_labels=list(booking.unread_labels) if missing else [],
     )
+
+
+def links_of(record: BookingRecord) -> dict[str, str]:
+    """What the booking's steps published (``url``), and its photo gallery (the crew page's)."""
+    links = {
+        name: step.external_ids["url"]
+        for name, step in sorted(record.steps.items())
+        if "url" in step.external_ids
+    }
+    gallery = record.step(CREW_PAGE_STEP).external_ids.get("gallery_url")
+    return {**links, "gallery": gallery} if gallery else links
 
 
 def crew_answers(client: "DynamoDBClient", table_name: str, key: str) -> dict[str, str]:

@@ -20,6 +20,7 @@ from datetime import timedelta
 from typing import Any, ClassVar
 
 from bookings import Booking, Fleet, Kind
+from bookings.slugs import CREW_PAGE_STEP, gallery_id
 from publishers.base import StepContext
 from publishers.guest_page import PLATFORMS, local_time, map_link
 from publishers.transport.site import SiteBucket, SiteObject
@@ -37,9 +38,10 @@ def crew_page_id(signing_key: bytes, booking_key: str) -> str:
 
 
 class CrewPagePublisher:
-    """Publishes the crew page; returns ``{"url", "key"}``."""
+    """Publishes the crew page; returns ``{"url", "key", "gallery_url"}`` (the summary links the
+    gallery)."""
 
-    step: ClassVar[str] = "crew_page"
+    step: ClassVar[str] = CREW_PAGE_STEP
     depends_on: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
@@ -59,6 +61,11 @@ class CrewPagePublisher:
 
     def key_of(self, booking_key: str) -> str:
         return f"crew/{crew_page_id(self.signing_key, booking_key)}.html"
+
+    def gallery_url(self, booking_key: str) -> str:
+        """The booking's private photo gallery (the links API's, at this page's own id)."""
+        gallery = gallery_id(booking_key, crew_page_id(self.signing_key, booking_key))
+        return f"{self.links_api_base_url}/photos/{gallery}"
 
     def input_of(self, booking: Booking) -> Mapping[str, Any]:
         """What the page shows (no token: members bring their own)."""
@@ -94,6 +101,7 @@ class CrewPagePublisher:
             ],
             "checklist": list(boat.checklist),
             "links_api": self.links_api_base_url,
+            "gallery_url": self.gallery_url(booking.key),
         }
 
     def publish(self, ctx: StepContext) -> Mapping[str, str]:
@@ -113,7 +121,7 @@ class CrewPagePublisher:
         self.site.invalidate(
             f"/{key.removesuffix('.html')}*", caller_reference=ctx.idempotency_key, step=self.step
         )
-        return {"url": self.site.url(key), "key": key}
+        return {"url": self.site.url(key), "key": key, "gallery_url": view["gallery_url"]}
 
     def render(self, view: Mapping[str, Any]) -> str:
         """The page's HTML for a view from ``input_of``."""

@@ -22,6 +22,7 @@ import icalendar
 from bookings import Boat, Booking, Fleet, Kind
 from bookings.slugs import GUEST_PAGE_STEP, guest_slug, legacy_slug
 from publishers.base import StepContext
+from publishers.not_found import not_found_page
 from publishers.transport import ics
 from publishers.transport.site import SiteBucket, SiteObject
 from templates import environment, source_digest
@@ -89,6 +90,8 @@ class GuestPagePublisher:
         self.links_api_base_url = links_api_base_url.rstrip("/")
         self.photos_upload_origin = photos_upload_origin
         self.clock = clock
+        #: the site's 404 page is written with this process's first page (publishers.not_found)
+        self._not_found_written = False
 
     def input_of(self, booking: Booking) -> Mapping[str, Any]:
         """Everything the page shows, and the template version: a change to any re-publishes."""
@@ -111,6 +114,11 @@ class GuestPagePublisher:
             "map_url": map_link(meeting_point, boat),
             "captain": crew.captain.first_name if crew.captain else None,
             "what_to_bring": list(boat.what_to_bring),
+            "party_size": booking.party_size,
+            "boat_photo": boat.photo_url,
+            "day_phone": boat.day_phone,
+            "tel_link": boat.tel_link,
+            "whatsapp_link": boat.whatsapp_link,
             "photos_endpoint": self._photos_endpoint(slug),
             "photos_upload_origin": self.photos_upload_origin,
             "as_of": booking.as_of.astimezone(UTC).isoformat(),
@@ -161,6 +169,9 @@ class GuestPagePublisher:
             step=self.step,
         )
         self.site.put_robots_txt(step=self.step)
+        if not self._not_found_written:
+            self.site.put(not_found_page(), step=self.step)
+            self._not_found_written = True
         self.site.invalidate(f"/g/{slug}*", caller_reference=caller_reference, step=self.step)
         return page_key
 
@@ -173,12 +184,23 @@ class GuestPagePublisher:
     def _photos_endpoint(self, slug: str) -> str:
         return f"{self.links_api_base_url}/g/{slug}/photos"
 
+    @staticmethod
+    def _image_origins(view: Mapping[str, Any], *, live: bool) -> list[str]:
+        """Where the page's images come from besides the site: the boat's photo, and the
+        guest's own uploads (while the charter is live)."""
+        origins = [view["photos_upload_origin"]] if live else []
+        photo = view.get("boat_photo")
+        if photo and not photo.startswith("/"):
+            origins.append(origin_of(photo))
+        return origins
+
     def render(self, view: Mapping[str, Any]) -> str:
         """The page's HTML for a view from ``input_of``."""
         live = view["status"] != Kind.CANCELLED.value
         assets = page_assets(
             script="guest_upload.js" if live else None,
             connect_to=[origin_of(view["photos_endpoint"]), view["photos_upload_origin"]],
+            images_from=self._image_origins(view, live=live),
         )
         g = {
             **view,

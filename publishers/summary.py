@@ -30,6 +30,8 @@ from bookings.money import format_usd
 from publishers.base import DeliveryLog, StepContext
 from publishers.changes import MANAGER_FIELDS, Change, changes
 from publishers.deliveries import Sent, send_once
+from publishers.guest_message import DEFAULT_GUEST_MESSAGE, guest_message
+from publishers.guest_page import PLATFORMS
 from publishers.transport.http import JsonHttp, check
 from publishers.transport.mail import Mailer, compose
 from state import keys
@@ -57,6 +59,9 @@ class SummarySettings:
     manager_address: str
     #: the manager's Apps Script web app URL; when set, used instead of SES
     webhook_url: str | None = None
+    #: the message for the guest the summary carries, ready to paste into the platform's chat
+    #: (:mod:`publishers.guest_message`)
+    guest_message: str = DEFAULT_GUEST_MESSAGE
 
 
 @dataclass(frozen=True)
@@ -166,6 +171,7 @@ class SummaryPublisher:
             what_changed.append(Change("Provenance", was, now))
         kind = summary_kind(booking, ctx.previous)
         upstream = ctx.upstream
+        guest_page = upstream.get("guest_page", {}).get("url")
         return {
             "kind": kind,
             "subject": subject_of(kind, booking, margin),
@@ -179,13 +185,28 @@ class SummaryPublisher:
             "provenance": provenance_text(booking),
             "missing": [FIELD_NAMES[name] for name in missing_fields(booking)],
             "unread_labels": list(booking.unread_labels) if missing_fields(booking) else [],
+            "guest_message": self._guest_message(booking, guest_page),
+            "platform": PLATFORMS.get(booking.source, booking.source.title()),
             "links": {
-                "guest_page": upstream.get("guest_page", {}).get("url"),
+                "guest_page": guest_page,
                 "crew_page": upstream.get("crew_page", {}).get("url"),
+                "gallery": upstream.get("crew_page", {}).get("gallery_url"),
                 "calendar_entry": upstream.get("calendar", {}).get("entry_id"),
                 "scc_event": upstream.get("scc", {}).get("event_id"),
             },
         }
+
+    def _guest_message(self, booking: Booking, guest_page: str | None) -> str | None:
+        """The message that gives the guest their page; None without a page or a charter."""
+        if guest_page is None or not booking.is_live:
+            return None
+        return guest_message(
+            self._settings.guest_message,
+            first_name=booking.renter_first_name,
+            boat=booking.boat,
+            start=booking.start,
+            link=guest_page,
+        )
 
     def _crew(self, booking: Booking) -> list[tuple[str, str]]:
         try:
@@ -352,6 +373,7 @@ def webhook_body(view: Mapping[str, Any], text: str, html: str) -> dict[str, Any
         ],
         "changes": [{"field": c.label, "old": c.old, "new": c.new} for c in view["changes"]],
         "links": view["links"],
+        "guest_message": view["guest_message"],
         "provenance": view["provenance"],
         "text": text,
         "html": html,

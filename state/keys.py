@@ -9,6 +9,7 @@ item                 pk                            sk                           
 booking state [#]_   ``booking#<booking key>``     ``state``                     store
 crew answer          ``booking#<booking key>``     ``answer#<crew id>``          links
 photo quota, 1 hour  ``booking#<booking key>``     ``photos#<YYYYMMDDHH>``       links
+photos arrived, day  ``booking#<booking key>``     ``arrived#<YYYY-MM-DD>``      photos
 crew link token      ``token#<token id>``          ``token``                     crew_tokens
 crew links revoked   ``booking#<booking key>``     ``revoked#<crew id>``         crew_tokens
 email delivery       ``delivery#<lane>``           ``<what it sends>``           deliveries
@@ -48,6 +49,7 @@ BOOKING = "booking#"
 STATE = "state"
 ANSWER = "answer#"
 PHOTOS = "photos#"
+ARRIVED = "arrived#"
 TOKEN = "token#"  # noqa: S105 - a key prefix, not a secret
 TOKEN_SK = "token"  # noqa: S105 - a sort key, not a secret
 REVOKED = "revoked#"
@@ -100,6 +102,11 @@ def crew_id_of(sk: str) -> str:
 def photo_quota_key(booking_key: str, window: datetime) -> Key:
     """The upload counter of one booking for the clock hour starting at ``window``."""
     return _key(booking_pk(booking_key), f"{PHOTOS}{window:%Y%m%d%H}")
+
+
+def photo_arrivals_key(booking_key: str, day: str) -> Key:
+    """The guests' photos that arrived for one booking on one day (``YYYY-MM-DD``, boat's zone)."""
+    return _key(booking_pk(booking_key), ARRIVED + day)
 
 
 def token_key(token_id: str) -> Key:
@@ -156,6 +163,16 @@ def crew_answers_lane(booking_key: str) -> str:
     """Every email to the booking manager about the crew's answers on one booking (a decline,
     a change of mind, who is still silent before the charter)."""
     return f"crew-answers:{booking_key}:manager"
+
+
+def photos_lane(booking_key: str) -> str:
+    """Every "new photos" email to the booking manager about one booking."""
+    return f"photos:{booking_key}:manager"
+
+
+def photos_send(booking_key: str, day: str) -> SendKey:
+    """The manager's one "new photos" email about one booking on one day: at most one a day."""
+    return SendKey(photos_lane(booking_key), f"arrived:{day}")
 
 
 def confirmation_send(email_id: str) -> SendKey:

@@ -13,7 +13,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from aws.errors import classify, error_code
 from bookings import Booking
-from bookings.slugs import GUEST_PAGE_STEP
+from bookings.slugs import CREW_PAGE_STEP, GUEST_PAGE_STEP
 from state import keys
 from state.store import StateStore
 from state.writes import CONDITION_FAILED
@@ -57,6 +57,12 @@ class LinksState:
         ``legacy_key`` while a bare-id page is kept): the slugs the worker really published."""
         record = self.store.load(booking_key)
         return record.booking, record.step(GUEST_PAGE_STEP).external_ids
+
+    def published_crew_page(self, booking_key: str) -> tuple[Booking | None, Mapping[str, str]]:
+        """The stored booking and what its crew page step last recorded (``key``: the crew
+        page's path, whose id the booking's photo gallery shares)."""
+        record = self.store.load(booking_key)
+        return record.booking, record.step(CREW_PAGE_STEP).external_ids
 
     def answer(self, booking_key: str, crew_id: str) -> RecordedAnswer | None:
         """The crew member's latest answer, or None before they have given one."""

@@ -43,15 +43,18 @@ def page_assets(
     script: str | None = None,
     connect_to: Iterable[str] = (),
     forms_post_to: Iterable[str] = (),
+    images_from: Iterable[str] = (),
 ) -> PageAssets:
     """A page's inline assets and CSP; ``connect_to``: the origins its script may call;
-    ``forms_post_to``: where its forms may go (CSP sources such as ``'self'``; none by default)."""
+    ``forms_post_to``: where its forms may go (CSP sources such as ``'self'``; none by default);
+    ``images_from``: origins its images may come from besides its own (the photos bucket's)."""
     style, style_hash = _inline(STYLE)
     form_action = " ".join(sorted(set(forms_post_to))) or "'none'"
+    images = " ".join(["'self'", "data:", *sorted(set(images_from))])
     directives = [
         "default-src 'none'",
         f"style-src {style_hash}",
-        "img-src 'self' data:",
+        f"img-src {images}",
         "base-uri 'none'",
         f"form-action {form_action}",
     ]

@@ -4,6 +4,7 @@
   if (!form || !window.fetch || !window.FormData) { return; }
   var input = document.getElementById("photo-input");
   var status = document.getElementById("photo-status");
+  var list = document.getElementById("photo-list");
   var endpoint = form.getAttribute("data-endpoint");
   var EXTENSION_TYPES = { heic: "image/heic", heif: "image/heif", jpg: "image/jpeg", jpeg: "image/jpeg", png: "image/png", webp: "image/webp" };
 
@@ -16,6 +17,23 @@
     if (file.type) { return file.type; }
     var dot = file.name.lastIndexOf(".");
     return dot < 0 ? "" : (EXTENSION_TYPES[file.name.slice(dot + 1).toLowerCase()] || "");
+  }
+
+  // What this browser uploaded, as the guest sees it: the name, and a thumbnail fetched with the
+  // grant's own short-lived link (nobody else's photos are ever listed here).
+  function listed(file, grant) {
+    var item = document.createElement("li");
+    if (grant.view_url) {
+      var image = document.createElement("img");
+      image.src = grant.view_url;
+      image.alt = "";
+      image.loading = "lazy";
+      item.appendChild(image);
+    }
+    var name = document.createElement("span");
+    name.textContent = file.name;
+    item.appendChild(name);
+    list.appendChild(item);
   }
 
   function megabytes(bytes) { return Math.round(bytes / 1048576) + " MB"; }
@@ -59,7 +77,9 @@
       }
       say("Uploading “" + file.name + "”…", "busy");
       try {
-        await send(file, type, await grantFor(file, type));
+        var grant = await grantFor(file, type);
+        await send(file, type, grant);
+        listed(file, grant);
       } catch (error) {
         say(error.message, "error");
         form.reset();

@@ -11,6 +11,8 @@ Bodies we understand (see ``../shared/aws-events``):
 * the worker's own tasks (:mod:`bookings.tasks`), put on the queue directly (never inside an SNS
   envelope): a crew answer recorded on a booking, the hourly crew check. Each only asks the
   worker to look at what the state table holds, so one sent by anyone else can do no harm.
+* an S3 event notification from the photos bucket (``photos_bucket``, when the worker has one): a
+  guest's photo arrived (:class:`PhotoRef`), for ``worker.photos``, never read as an email.
 
 Anything else is unreadable: a permanent fault, dead-lettered with its reason on the first attempt.
 Reasons name the shape, never values, so no address or subject reaches a log.
@@ -69,21 +71,32 @@ class Task:
 
 
 @dataclass(frozen=True)
+class PhotoRef:
+    """A guest's photo S3 stored in the photos bucket, and when (the event's ``eventTime``)."""
+
+    bucket: str
+    key: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class Decoded:
-    """What a body says: emails to read, a task of the worker's own, or why there is nothing to
-    do (``ignored``)."""
+    """What a body says: emails to read, photos that arrived, a task of the worker's own, or
+    why there is nothing to do (``ignored``)."""
 
     emails: tuple[EmailRef, ...] = ()
     ignored: str | None = None
+    photos: tuple[PhotoRef, ...] = ()
     task: Task | None = None
 
 
-def decode_body(body: str) -> Decoded:
-    """Decode one SQS message body; raises :class:`UnreadableBody` for anything we do not know."""
+def decode_body(body: str, *, photos_bucket: str | None = None) -> Decoded:
+    """Decode one SQS message body; raises :class:`UnreadableBody` for anything we do not know.
+    S3 records of ``photos_bucket`` are photos that arrived, not emails."""
     doc = _load(body, "body")
     if TASK_FIELD in doc:
         return Decoded(task=_task(doc))
-    return _decode(doc, depth=0, topic=None)
+    return _decode(doc, depth=0, topic=None, photos_bucket=photos_bucket)
 
 
 def _task(doc: dict[str, Any]) -> Task:
@@ -110,7 +123,9 @@ def _load(text: Any, what: str) -> dict[str, Any]:
     return doc
 
 
-def _decode(doc: dict[str, Any], depth: int, topic: str | None) -> Decoded:
+def _decode(
+    doc: dict[str, Any], depth: int, topic: str | None, photos_bucket: str | None = None
+) -> Decoded:
     """``topic``: the outermost SNS envelope's TopicArn, once one was opened."""
     if depth > 2:
         raise UnreadableBody("envelopes nested too deep")
@@ -121,7 +136,7 @@ def _decode(doc: dict[str, Any], depth: int, topic: str | None) -> Decoded:
         if topic is None:
             arn = doc.get("TopicArn")
             topic = arn if isinstance(arn, str) else ""
-        return _decode(_load(doc["Message"], "SNS Message"), depth + 1, topic)
+        return _decode(_load(doc["Message"], "SNS Message"), depth + 1, topic, photos_bucket)
     if doc.get("Event") == "s3:TestEvent":
         return Decoded(ignored="s3:TestEvent")
     if "notificationType" in doc:
@@ -130,14 +145,15 @@ def _decode(doc: dict[str, Any], depth: int, topic: str | None) -> Decoded:
         return _eventbridge(doc, topic)
     records = doc.get("Records")
     if isinstance(records, list):
-        return _records(records, topic)
+        return _records(records, topic, photos_bucket)
     raise UnreadableBody(f"unrecognised JSON object with keys {sorted(doc)[:8]}")
 
 
-def _records(records: list[Any], topic: str | None) -> Decoded:
+def _records(records: list[Any], topic: str | None, photos_bucket: str | None) -> Decoded:
     if not records:
         raise UnreadableBody("Records is empty")
     emails: list[EmailRef] = []
+    photos: list[PhotoRef] = []
     skipped: list[str] = []
     for record in records:
         if not isinstance(record, dict):
@@ -151,14 +167,18 @@ def _records(records: list[Any], topic: str | None) -> Decoded:
             s3 = _object(record, "s3")
             bucket = _string(_object(s3, "bucket"), "name", "S3 record bucket.name")
             key = _string(_object(s3, "object"), "key", "S3 record object.key")
+            if photos_bucket is not None and bucket == photos_bucket:
+                at = _timestamp(record.get("eventTime"))
+                photos.append(PhotoRef(bucket=bucket, key=unquote_plus(key), at=at))
+                continue
             emails.append(EmailRef(bucket=bucket, key=unquote_plus(key), sns_topic_arn=topic))
         elif source == "aws:ses":
             emails.extend(_ses_notification(_object(record, "ses"), topic).emails)
         else:
             raise UnreadableBody(f"a record from {source or 'an unknown source'!s:.40}")
-    if not emails:
+    if not emails and not photos:
         return Decoded(ignored=f"no object created ({', '.join(sorted(set(skipped)))})")
-    return Decoded(emails=tuple(emails))
+    return Decoded(emails=tuple(emails), photos=tuple(photos))
 
 
 def _eventbridge(doc: dict[str, Any], topic: str | None) -> Decoded:

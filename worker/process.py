@@ -6,7 +6,9 @@ header block alone, before any body is decoded: mail that fails is ignored, what
 and never dead-lettered. Only admitted mail is read: its forwarding hops checked
 (``trust.admission.check_hops``), its booking parsed, its provenance proven
 (``trust.provenance``). Google's forwarding confirmation (admitted as such: Google's own sender,
-proven) goes to the manager instead (``worker.confirmations``), and ends done.
+proven) goes to the manager instead (``worker.confirmations``), and ends done. A guest's photo
+arriving in the photos bucket (S3's event, never read as an email) is counted and told to the
+manager at most once a day (``worker.photos``).
 
 Nothing here touches SQS: the loop settles what this returns. Every exception ends up as an
 outcome: ours by family (transient → retry, permanent → dead-letter; MIME nested too deep is a
@@ -41,10 +43,11 @@ from trust.original_dkim import KeyLookup, dns_txt
 from trust.provenance import provenance_of
 from worker.confirmations import ForwardingConfirmations
 from worker.crew import CrewWork
-from worker.decode import EmailRef, Task, decode_body
+from worker.decode import EmailRef, PhotoRef, Task, decode_body
 from worker.fetching import RawEmails
 from worker.orchestrate import Orchestrator
 from worker.outcomes import Ending, Outcome, ReasonClass
+from worker.photos import PhotoNotices
 from worker.policy import combine
 from worker.queue import Received
 from worker.reading import MailReader
@@ -71,6 +74,7 @@ class MessageHandler:
         key_lookup: KeyLookup = dns_txt,
         confirmations: ForwardingConfirmations | None = None,
         crew: CrewWork | None = None,
+        photos: PhotoNotices | None = None,
     ) -> None:
         self.emails = emails
         self.reader = reader
@@ -87,11 +91,15 @@ class MessageHandler:
         #: the worker's own crew tasks: answers to the manager, the hourly check (None: they
         #: are dead-lettered)
         self.crew = crew
+        #: counts guests' photos and tells the manager (None: photo events are not decoded as
+        #: such, and admission ignores them as mail SES did not store)
+        self.photos = photos
 
     def handle(self, message: Received) -> Outcome:
         """The message's outcome (before the retry limit is applied by the settler)."""
+        photos_bucket = self.photos.bucket if self.photos is not None else None
         try:
-            decoded = decode_body(message.body)
+            decoded = decode_body(message.body, photos_bucket=photos_bucket)
         except CharterhandError as exc:
             return Outcome.of_error(exc)
         if decoded.ignored is not None:
@@ -99,7 +107,21 @@ class MessageHandler:
             return Outcome(Ending.IGNORED, decoded.ignored, ReasonClass.NOT_MAIL)
         if decoded.task is not None:
             return self._task(decoded.task)
-        return combine(self._email_or_error(ref) for ref in decoded.emails)
+        emails = [self._email_or_error(ref) for ref in decoded.emails]
+        return combine([*emails, *(self._photo_or_error(photo) for photo in decoded.photos)])
+
+    def _photo_or_error(self, photo: PhotoRef) -> Outcome:
+        """A guest's photo's outcome (``worker.photos``); an error ends it as any other's."""
+        assert self.photos is not None  # decoded as a photo only when there is a handler
+        try:
+            return self.photos.handle(photo)
+        except CharterhandError as exc:
+            return Outcome.of_error(exc)
+        except Exception as exc:  # a bug of ours or a library's: retried, then dead-lettered
+            log.error("unexpected error", where="a photo event", traceback=where_it_failed(exc))
+            return Outcome.of_error(
+                UnexpectedError(f"unexpected {type(exc).__name__} on a photo", exc)
+            )
 
     def _task(self, task: Task) -> Outcome:
         """One of the worker's own tasks (a crew answer, the crew check) to its outcome."""

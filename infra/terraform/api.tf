@@ -1,6 +1,7 @@
 # The links API (api/): API Gateway HTTP API (payload v2) -> one Lambda. Guests ask it for a
-# presigned photo upload; crew confirm or decline through it. Its role reads and writes the state
-# table and signs uploads into photos/ of the photos bucket, nothing else.
+# presigned photo upload; crew confirm or decline through it; the crew and the manager open a
+# booking's photo gallery through it. Its role reads and writes the state table, signs uploads into
+# photos/ of the photos bucket, and lists and signs reads of photos/ for the gallery, nothing else.
 
 locals {
   api_package = coalesce(var.api_package, "${path.module}/../../build/api-lambda.zip")
@@ -92,6 +93,26 @@ data "aws_iam_policy_document" "api" {
     resources = ["${aws_s3_bucket.photos.arn}/photos/*"]
   }
 
+  # The gallery lists one booking's photos/<booking>/ prefix and presigns a GET of each (the
+  # presigned GET, and the guest's own thumbnail in each upload grant, carry these rights).
+  statement {
+    sid       = "ListPhotosForTheGallery"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.photos.arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["photos/*"]
+    }
+  }
+
+  statement {
+    sid       = "SignPhotoReads"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.photos.arn}/photos/*"]
+  }
+
   statement {
     sid       = "UseTheDataKey"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
@@ -158,7 +179,8 @@ resource "aws_apigatewayv2_integration" "links" {
 
 # Crew links: GET shows the question and its button and records nothing (mail scanners open
 # every link in an email); the button's POST records the answer. The crew sheet's script reads
-# GET /crew/{token}/answers: whose link it is and the crew's answers, read-only.
+# GET /crew/{token}/answers: whose link it is and the crew's answers, read-only. GET
+# /photos/{gallery} is a booking's private photo gallery, at its crew page's own id (api/gallery.py).
 resource "aws_apigatewayv2_route" "links" {
   for_each = toset([
     "POST /g/{slug}/photos",
@@ -167,6 +189,7 @@ resource "aws_apigatewayv2_route" "links" {
     "GET /crew/{token}/decline",
     "POST /crew/{token}/decline",
     "GET /crew/{token}/answers",
+    "GET /photos/{gallery}",
   ])
 
   api_id    = aws_apigatewayv2_api.links.id

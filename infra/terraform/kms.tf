@@ -51,6 +51,17 @@ resource "aws_kms_key_policy" "main" {
         }
       },
       {
+        Sid       = "PhotosBucketNotifiesOurEncryptedQueue"
+        Effect    = "Allow"
+        Principal = { Service = "s3.amazonaws.com" }
+        Action    = ["kms:GenerateDataKey", "kms:Decrypt"]
+        Resource  = "*"
+        Condition = {
+          StringEquals = { "aws:SourceAccount" = local.account_id }
+          ArnEquals    = { "aws:SourceArn" = aws_s3_bucket.photos.arn }
+        }
+      },
+      {
         Sid       = "CloudWatchAlarmsPublishToOurEncryptedTopic"
         Effect    = "Allow"
         Principal = { Service = "cloudwatch.amazonaws.com" }

@@ -102,6 +102,30 @@ data "aws_iam_policy_document" "bookings_queue" {
       values   = [aws_sns_topic.inbound.arn]
     }
   }
+
+  # Guests' photos arriving (site.tf: the photos bucket's ObjectCreated notification).
+  statement {
+    sid       = "OnlyThePhotosBucketNotifies"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.bookings.arn]
+
+    principals {
+      type        = "Service"
+      identifiers = ["s3.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [local.account_id]
+    }
+
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_s3_bucket.photos.arn]
+    }
+  }
 }
 
 resource "aws_sns_topic_subscription" "bookings" {

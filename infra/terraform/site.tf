@@ -73,7 +73,7 @@ resource "aws_cloudfront_origin_access_control" "site" {
 resource "aws_cloudfront_function" "guest_path_rewrite" {
   name    = "${local.name}-guest-path-rewrite"
   runtime = "cloudfront-js-2.0"
-  comment = "/g/<slug> -> /g/<slug>.html; bad slugs -> 404"
+  comment = "/g/<slug> -> /g/<slug>.html; bad slugs -> the site's 404 page"
   publish = true
   code    = file("${path.module}/functions/guest-path-rewrite.js")
 }
@@ -190,15 +190,20 @@ resource "aws_cloudfront_distribution" "site" {
     response_headers_policy_id = aws_cloudfront_response_headers_policy.pages["crew"].id
   }
 
-  # Without s3:ListBucket a missing page is a 403; cache such answers briefly, so a page published
-  # a moment later shows up at once.
+  # Without s3:ListBucket a missing page is a 403: it, and a 404, show the site's own friendly
+  # page (404.html, written by the worker: publishers/not_found.py) with a 404, never S3's error
+  # XML. Such answers are cached briefly, so a page published a moment later shows up at once.
   custom_error_response {
     error_code            = 403
+    response_code         = 404
+    response_page_path    = "/404.html"
     error_caching_min_ttl = 10
   }
 
   custom_error_response {
     error_code            = 404
+    response_code         = 404
+    response_page_path    = "/404.html"
     error_caching_min_ttl = 10
   }
 
@@ -265,6 +270,20 @@ resource "aws_s3_bucket_cors_configuration" "photos" {
     expose_headers  = ["ETag", "Location"]
     max_age_seconds = 3000
   }
+}
+
+# A guest's photo landing under photos/ tells the worker (worker/photos.py): it is counted for
+# `charterhand status`, and the booking manager hears of new photos once a day at most.
+resource "aws_s3_bucket_notification" "photos" {
+  bucket = aws_s3_bucket.photos.id
+
+  queue {
+    queue_arn     = aws_sqs_queue.bookings.arn
+    events        = ["s3:ObjectCreated:*"]
+    filter_prefix = "photos/"
+  }
+
+  depends_on = [aws_sqs_queue_policy.bookings, aws_kms_key_policy.main]
 }
 
 resource "aws_s3_bucket_policy" "photos" {

@@ -667,6 +667,17 @@ variable "crew_check_schedule" {
   }
 }
 
+variable "guest_message" {
+  type        = string
+  description = "The message the manager's summary carries for the guest, to paste into the platform's chat: {first_name}, {boat}, {day}, {weekday} and {link} are filled in. Null: the worker's default."
+  default     = null
+
+  validation {
+    condition     = var.guest_message == null || can(regex("[{]link[}]", coalesce(var.guest_message, "-")))
+    error_message = "guest_message must carry {link}, the guest page's link."
+  }
+}
+
 variable "fleet" {
   type = object({
     boats = list(object({
@@ -680,6 +691,9 @@ variable "fleet" {
       call_minutes_before = optional(number)
       checklist           = optional(list(string))
       what_to_bring       = optional(list(string))
+      photo_url           = optional(string)
+      day_phone           = optional(string)
+      whatsapp            = optional(string)
     }))
     people = optional(list(object({
       id          = string

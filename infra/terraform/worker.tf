@@ -34,6 +34,7 @@ locals {
     ses_events_queue_url         = aws_sqs_queue.ses_events.url
     summary_webhook_url          = var.summary_webhook_url
     crew_reminder_hours          = tostring(var.crew_reminder_hours)
+    guest_message                = var.guest_message
     forwarder_allowlist          = jsonencode(var.forwarder_allowlist)
     require_authenticated_sender = tostring(var.require_authenticated_sender)
     require_verified_original    = tostring(var.require_verified_original)

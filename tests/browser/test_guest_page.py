@@ -1,6 +1,7 @@
 """A guest opens the published guest page in headless Chromium, on a phone-sized screen."""
 
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import pytest
 
@@ -18,11 +19,16 @@ class Recorder:
 
     def __init__(self, page: Any) -> None:
         self.urls: list[str] = []
+        self.requests: list[tuple[str, str]] = []
         self.dialogs: list[str] = []
         self.errors: list[str] = []
-        page.on("request", lambda request: self.urls.append(request.url))
+        page.on("request", self._request)
         page.on("dialog", self._dialog)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def _request(self, request: Any) -> None:
+        self.urls.append(request.url)
+        self.requests.append((request.method, request.url))
 
     def _dialog(self, dialog: Any) -> None:
         self.dialogs.append(dialog.message)
@@ -74,9 +80,56 @@ def test_page_talks_only_to_itself_the_links_api_and_the_upload(stack, browser):
     assert upload_outcome(page) == "Thank you! Your photo is uploaded."
 
     assert recorder.origins() == {stack.site_url, stack.api_url, stack.upload_origin}
-    uploads = [u for u in recorder.urls if origin(u) == stack.upload_origin]
+    uploads = [u for m, u in recorder.requests if m == "POST" and origin(u) == stack.upload_origin]
     assert uploads == [f"{stack.upload_origin}/{stack.photos_bucket}"]
     assert recorder.errors == []
+
+
+def listed(page: Any) -> Any:
+    """The list of this browser's own uploads, once a thumbnail in it has loaded."""
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#photo-list img');"
+        " return i !== null && i.complete && i.naturalWidth > 0; }",
+        timeout=10_000,
+    )
+    return page.locator("#photo-list li")
+
+
+def test_guest_sees_their_upload_listed_with_its_thumbnail(stack, browser, artifacts):
+    guest_url, _ = stack.publish(booking())
+    page, recorder, _ = open_page(browser, guest_url)
+
+    page.set_input_files(
+        "#photo-input", files=[{"name": "sunset.png", "mimeType": "image/png", "buffer": png(3, 2)}]
+    )
+
+    assert upload_outcome(page) == "Thank you! Your photo is uploaded."
+    items = listed(page)
+    assert items.count() == 1
+    assert items.inner_text().strip() == "sunset.png"
+    (stored,) = stack.photos()
+    thumbnail = items.locator("img")
+    assert thumbnail.evaluate("i => i.naturalWidth") == 3  # the stored photo itself, loaded
+    src = unquote(urlsplit(thumbnail.get_attribute("src")).path)
+    assert src == f"/{stack.photos_bucket}/{stored['Key']}"
+    assert recorder.errors == []
+    page.screenshot(path=str(artifacts / "guest-page-listed.png"), full_page=True)
+
+
+def test_another_guest_does_not_see_the_first_guests_uploads(stack, browser):
+    guest_url, _ = stack.publish(booking())
+    first, _, _ = open_page(browser, guest_url)
+    first.set_input_files(
+        "#photo-input", files=[{"name": "mine.png", "mimeType": "image/png", "buffer": png()}]
+    )
+    assert upload_outcome(first) == "Thank you! Your photo is uploaded."
+    listed(first)
+
+    second, recorder, _ = open_page(browser, guest_url)
+    second.wait_for_load_state("networkidle")
+
+    assert second.locator("#photo-list li").count() == 0
+    assert stack.upload_origin not in recorder.origins()  # nothing of the bucket was fetched
 
 
 def test_non_image_is_refused_with_a_message_on_the_page(stack, browser, artifacts):

@@ -86,8 +86,22 @@ def test_only_our_receipt_rule_may_publish_to_the_inbound_topic(tf: Module):
     assert ref(policy["arn"]) == "aws_sns_topic.inbound.arn"
 
 
-def test_the_queue_accepts_messages_from_the_inbound_topic_only(tf: Module):
-    (statement,) = tf.policy_document("bookings_queue")
+def test_the_queue_accepts_messages_from_the_inbound_topic_and_the_photos_bucket_only(
+    tf: Module,
+):
+    statement, photos = tf.policy_document("bookings_queue")
+    assert photos["principals"] == [{"type": "Service", "identifiers": ["s3.amazonaws.com"]}]
+    assert photos["actions"] == ["sqs:SendMessage"]
+    assert photos["resources"] == ["${aws_sqs_queue.bookings.arn}"]
+    assert _conditions(photos) == {
+        "aws:SourceAccount": ["${local.account_id}"],
+        "aws:SourceArn": ["${aws_s3_bucket.photos.arn}"],
+    }
+    notification = tf.resource("aws_s3_bucket_notification", "photos")
+    (queue,) = notification["queue"]
+    assert ref(queue["queue_arn"]) == "aws_sqs_queue.bookings.arn"
+    assert queue["events"] == ["s3:ObjectCreated:*"]
+    assert queue["filter_prefix"] == "photos/"
     assert statement["principals"] == [{"type": "Service", "identifiers": ["sns.amazonaws.com"]}]
     assert statement["actions"] == ["sqs:SendMessage"]
     assert statement["resources"] == ["${aws_sqs_queue.bookings.arn}"]

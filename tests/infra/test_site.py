@@ -117,3 +117,20 @@ def test_photos_and_raw_mail_expire(tf: Module):
     raw = [r for r in inbound if r.get("filter", [{}])[0].get("prefix")]
     assert ref(raw[0]["filter"][0]["prefix"]) == "local.inbound_prefix"
     assert raw[0]["expiration"][0]["days"] == "${var.raw_mail_retention_days}"
+
+
+def test_a_missing_page_is_answered_with_the_sites_own_friendly_404(tf: Module):
+    """S3 answers a missing object with 403 (CloudFront may not list the bucket), or 404; both
+    become the site's own 404.html (published by the worker) with a 404, never S3's error XML."""
+    answers = {e["error_code"]: e for e in _distribution(tf)["custom_error_response"]}
+    assert set(answers) == {403, 404}
+    for answer in answers.values():
+        assert answer["response_code"] == 404
+        assert answer["response_page_path"] == "/404.html"
+        assert answer["error_caching_min_ttl"] == 10
+
+
+def test_the_404_page_path_is_the_key_the_worker_publishes():
+    from publishers.not_found import NOT_FOUND_KEY
+
+    assert NOT_FOUND_KEY == "404.html"

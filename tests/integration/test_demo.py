@@ -90,6 +90,8 @@ def test_the_table_names_every_link_and_the_dlq_reason(demo):
     for booking in report.bookings:
         assert booking.links["guest_page"] in table
         assert booking.links["crew_page"] in table
+        assert f"    gallery     {booking.links['gallery']}" in table
+        assert re.search(r"/photos/[a-z0-9]+-[0-9a-f]{32}$", booking.links["gallery"])
     assert "cannot read booking_id, start, end" in table
     assert "EMAILS SENT: 21" in table
 

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from bookings import Booking
-from bookings.slugs import GUEST_PAGE_STEP, guest_slug
+from bookings.slugs import CREW_PAGE_STEP, GUEST_PAGE_STEP, guest_slug
 from sandbox.table import create_table
 from state.store import StateStore
 from tests.support.leases import take_lease
@@ -67,17 +67,26 @@ def store_booking(
     table: str = TABLE,
     *,
     guest_page: Mapping[str, str] | None = None,
+    crew_page: Mapping[str, str] | None = None,
 ) -> None:
     """Store the booking state as the worker does: through its store, under a lease it releases;
-    with ``guest_page``, also what its guest page step recorded (``{"key": "g/<slug>.html"}``)."""
+    with ``guest_page``, also what its guest page step recorded (``{"key": "g/<slug>.html"}``);
+    with ``crew_page``, its crew page step's (``{"key": "crew/<page id>.html"}``)."""
     store = StateStore(table, dynamodb)
     take_lease(store, booking.key, state=booking, owner="test", seconds=30)
-    if guest_page is None:
+    published = {
+        step: ids
+        for step, ids in ((GUEST_PAGE_STEP, guest_page), (CREW_PAGE_STEP, crew_page))
+        if ids is not None
+    }
+    if not published:
         store.release(booking.key, owner="test")
         return
     record = store.load(booking.key)
-    step = record.step(GUEST_PAGE_STEP).published_as("h", booking, guest_page)
-    store.record(booking.key, {GUEST_PAGE_STEP: step}, fence=record.fence, release=True)
+    steps = {
+        step: record.step(step).published_as("h", booking, ids) for step, ids in published.items()
+    }
+    store.record(booking.key, steps, fence=record.fence, release=True)
 
 
 def publish_booking(dynamodb: Any, booking: Booking, table: str = TABLE) -> str:

@@ -33,6 +33,9 @@ _IGNORED = (
     ("no object created", ReasonClass.NOT_MAIL),
     ("EventBridge S3", ReasonClass.NOT_MAIL),
     ("SES ", ReasonClass.NOT_MAIL),
+    # reasons new with issue 19 (guests' photos arriving in the photos bucket), as carried
+    ("an object in the photos bucket", ReasonClass.NOT_MAIL),
+    ("a photo for a booking", ReasonClass.NOT_MAIL),
 )
 
 _LEASE_ERRORS = frozenset({"LeaseHeld", "BookingBusy"})

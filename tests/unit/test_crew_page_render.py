@@ -135,3 +135,11 @@ def test_short_signing_key_is_refused():
             signing_key=b"short",
             links_api_base_url="https://x",
         )
+
+
+def test_links_the_bookings_private_photo_gallery_at_the_pages_own_id():
+    page = render()
+    page_id = crew_page_id(b"k" * 32, "boatsetter:xhqgmdh")
+    (href,) = re.findall(r'id="gallery-link" href="([^"]+)"', page)
+    assert href == f"https://links.jada.example/photos/xhqgmdh-{page_id}"
+    assert publisher().input_of(booking())["gallery_url"] == href

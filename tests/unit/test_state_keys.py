@@ -19,6 +19,7 @@ PREFIXES = (
     keys.BOOKING,
     keys.ANSWER,
     keys.PHOTOS,
+    keys.ARRIVED,
     keys.TOKEN,
     keys.REVOKED,
     keys.DELIVERY,

@@ -572,7 +572,9 @@ def test_crew_links_answer_only_get_head_and_post(alex, dynamodb):
 @pytest.mark.parametrize("route", ROUTES)
 def test_every_route_terraform_is_given_reaches_its_handler(links, route):
     method, path = route.split(" ")
-    url = links() + path.format(slug="xhqgmdh", token="0123456789abcdef." + "A" * 43)
+    url = links() + path.format(
+        slug="xhqgmdh", token="0123456789abcdef." + "A" * 43, gallery="xhqgmdh-" + "0" * 32
+    )
     status, _, body = call(method, url, {} if method == "POST" else None)
     assert status != 405
     assert "Page not found" not in body
