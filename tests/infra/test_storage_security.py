@@ -81,7 +81,20 @@ def test_the_state_table_has_the_contract_keys_and_is_on_demand_recoverable_and_
 ):
     table = tf.resource("aws_dynamodb_table", "state")
     assert (table["hash_key"], table["range_key"]) == ("pk", "sk")
-    assert {(a["name"], a["type"]) for a in table["attribute"]} == {("pk", "S"), ("sk", "S")}
+    assert {(a["name"], a["type"]) for a in table["attribute"]} == {
+        ("pk", "S"),
+        ("sk", "S"),
+        # the sparse "upcoming" index the hourly crew check reads (state.upcoming)
+        ("charter_boat", "S"),
+        ("charter_start", "S"),
+    }
+    (index,) = table["global_secondary_index"]
+    assert (index["name"], index["hash_key"], index["range_key"]) == (
+        "upcoming",
+        "charter_boat",
+        "charter_start",
+    )
+    assert index["projection_type"] == "KEYS_ONLY"
     assert table["billing_mode"] == "PAY_PER_REQUEST"
     assert table["ttl"] == [{"attribute_name": "expires_at", "enabled": True}]
     assert table["point_in_time_recovery"] == [{"enabled": True}]
