@@ -27,6 +27,7 @@ from app.downstream import (
 )
 from app.metrics import Metrics
 from app.settings import Settings
+from app.steps import steps_off
 from aws.clients import DEFAULT_POOL, client
 from publishers.base import Publisher
 from publishers.crew_answers import CrewAnswerMail, CrewAnswerSettings
@@ -124,7 +125,8 @@ def default_publishers(settings: Settings, clients: Clients) -> list[Publisher]:
     """The publishers of a real deployment, built from settings and clients.
 
     Seam for the publisher modules (docs/contracts.md, "Steps and publishers"): each appends its
-    ``Publisher`` here, built with its clients and settings. Crew emails carry confirm / decline
+    ``Publisher`` here, built with its clients and settings; a step the settings turn off
+    (:mod:`app.steps`) is not built, and needs nothing. Crew emails carry confirm / decline
     tokens (one per member, in their own email; the crew page holds none).
     """
     downstream = clients.downstream()
@@ -233,7 +235,9 @@ def build_worker(
         publishers = default_publishers(settings, clients)
     if not publishers:
         log.warning("no publishers configured: bookings are stored but published nowhere")
-    dependency_order(publishers)  # fail now, not at the first message
+    off = steps_off(settings)
+    dependency_order(publishers, off)  # fail now, not at the first message
+    log.info("steps", on=[p.step for p in publishers], off=sorted(off))
     store = StateStore(settings.table_name, clients.dynamodb)
     orchestrator = Orchestrator(
         store,
@@ -245,6 +249,7 @@ def build_worker(
         lease_seconds=settings.lease_seconds,
         on_step=metrics.step,
         on_state=metrics.booking_state,
+        off=off,
     )
     if reader is None:
         parsers.warm_up()  # dateparser's language data now, not on the first forward

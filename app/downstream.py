@@ -6,6 +6,7 @@ client left out (a test wiring one step) comes from the one factory, ``aws.clien
 the step needs one; the transports and the secret provider build theirs the same way.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -63,26 +64,47 @@ class DownstreamClients:
 def system_publishers(
     settings: Settings, clients: DownstreamClients | None = None
 ) -> list[Publisher]:
-    """Calendar and SCC. Fails at start-up when a credential or target is not configured,
-    naming the setting."""
+    """Calendar and SCC, each while its setting has it on (``calendar_enabled``,
+    ``scc_enabled``). Fails at start-up when a credential or target of a step that is on is not
+    configured, naming the setting and the flag that turns the step off."""
     clients = clients or DownstreamClients()
     http = clients.http or JsonHttp(HttpPolicy(timeout=settings.http_timeout_seconds))
     secrets = clients.secretsmanager
-    if secrets is None and (settings.dashboard_token_secret or settings.scc_key_secret):
+    calendar_secret = settings.calendar_enabled and settings.dashboard_token_secret
+    if secrets is None and (calendar_secret or (settings.scc_enabled and settings.scc_key_secret)):
         secrets = client("secretsmanager")  # one client for both secrets
-    calendar = CalendarConfig(
-        transport=settings.calendar_transport,
-        base_url=settings.calendar_base_url,
-        function_name=settings.calendar_function_name,
-    )
-    token = dashboard_token(settings, secrets) if calendar.transport == "http" else None
-    scc_key = scc_service_key(settings, secrets)
-    return [
-        CalendarPublisher(
-            calendar_api(calendar, token=token, http=http, lambda_client=clients.lambda_)
-        ),
-        SccPublisher(scc_api(settings.scc_base_url, scc_key, http), settings.fleet),
-    ]
+    built: list[Publisher] = []
+    if settings.calendar_enabled:
+        calendar = CalendarConfig(
+            transport=settings.calendar_transport,
+            base_url=settings.calendar_base_url,
+            function_name=settings.calendar_function_name,
+        )
+        token = (
+            _credential(dashboard_token, settings, secrets, "calendar")
+            if calendar.transport == "http"
+            else None
+        )
+        api = calendar_api(calendar, token=token, http=http, lambda_client=clients.lambda_)
+        built.append(CalendarPublisher(api))
+    if settings.scc_enabled:
+        assert settings.scc_base_url is not None  # checked when the settings load
+        scc_key = _credential(scc_service_key, settings, secrets, "scc")
+        built.append(SccPublisher(scc_api(settings.scc_base_url, scc_key, http), settings.fleet))
+    return built
+
+
+def _credential(
+    read: "Callable[[Settings, SecretsManagerClient | None], Callable[[], str]]",
+    settings: Settings,
+    secrets: "SecretsManagerClient | None",
+    step: str,
+) -> "Callable[[], str]":
+    """A step's credential; when none is configured, the error also says how to turn it off."""
+    try:
+        return read(settings, secrets)
+    except ValueError as exc:
+        raise ValueError(f"{exc}, or turn the {step} step off ({step}_enabled = false)") from exc
 
 
 def crew_links(settings: Settings, clients: DownstreamClients | None = None) -> CrewLinkIssuer:
@@ -132,34 +154,50 @@ def email_publishers(
     clients: DownstreamClients | None = None,
     deliveries: DeliveryLog | None = None,
 ) -> list[Publisher]:
-    """Crew email and summary (they depend on the page steps: crew_page, guest_page)."""
+    """Crew email and summary, each while its setting has it on (``crew_email_enabled``,
+    ``summary_enabled``). The crew email depends on the crew page; the summary on the pages, and
+    on the calendar and SCC while they are on (it carries their ids)."""
     clients = clients or DownstreamClients()
     http = clients.http or JsonHttp(HttpPolicy(timeout=settings.http_timeout_seconds))
     mailer = Mailer(clients.sesv2, settings.ses_configuration_set)  # else a one-attempt client
     deliveries = deliveries or DynamoDeliveryLog(settings.table_name, clients.dynamodb)
-    return [
-        CrewEmailPublisher(
-            settings.fleet,
-            CrewEmailSettings(
-                from_address=settings.from_address,
-                manager_address=settings.manager_address,
-                links_api_base_url=settings.links_api_base_url,
-            ),
-            links,
-            mailer,
-            deliveries,
+    built: list[Publisher] = []
+    if settings.crew_email_enabled:
+        built.append(_crew_email(settings, links, mailer, deliveries))
+    if settings.summary_enabled:
+        built.append(_summary(settings, deliveries, mailer, http))
+    return built
+
+
+def _crew_email(
+    settings: Settings, links: CrewLinkIssuer, mailer: Mailer, deliveries: DeliveryLog
+) -> Publisher:
+    return CrewEmailPublisher(
+        settings.fleet,
+        CrewEmailSettings(
+            from_address=settings.from_address,
+            manager_address=settings.manager_address,
+            links_api_base_url=settings.links_api_base_url,
         ),
-        SummaryPublisher(
-            settings.fleet,
-            settings.margin,
-            SummarySettings(
-                from_address=settings.from_address,
-                manager_address=settings.manager_address,
-                webhook_url=settings.summary_webhook_url,
-                guest_message=settings.guest_message,
-            ),
-            deliveries,
-            mailer=mailer,
-            http=http,
+        links,
+        mailer,
+        deliveries,
+    )
+
+
+def _summary(
+    settings: Settings, deliveries: DeliveryLog, mailer: Mailer, http: JsonHttp
+) -> Publisher:
+    return SummaryPublisher(
+        settings.fleet,
+        settings.margin,
+        SummarySettings(
+            from_address=settings.from_address,
+            manager_address=settings.manager_address,
+            webhook_url=settings.summary_webhook_url,
+            guest_message=settings.guest_message,
         ),
-    ]
+        deliveries,
+        mailer=mailer,
+        http=http,
+    )

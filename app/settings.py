@@ -16,9 +16,10 @@ Nested values use ``__``: ``CHARTERHAND_MARGIN__CREW_HOURLY=55``.
 
 import os
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -139,6 +140,17 @@ class MailSettings(_Settings):
     def _fillable(cls, value: str) -> str:
         return check_template(value)
 
+    crew_email_enabled: bool = Field(
+        default=True,
+        description="the crew_email step: each assigned member's email (new, changed, cancelled; "
+        "their confirm / decline links, an .ics); false: crew hear of charters some other way",
+    )
+    summary_enabled: bool = Field(
+        default=True,
+        description="the summary step: the manager's email (or webhook) for each booking state, "
+        "with the margin; false: the manager hears of bookings some other way",
+    )
+
 
 class AdmissionSettings(_Settings):
     """Which mail the worker admits."""
@@ -161,17 +173,34 @@ class AdmissionSettings(_Settings):
 
 
 class DownstreamSettings(_Settings):
-    """The calendar and ShipCaptainCrew: how to reach them, their secrets."""
+    """The calendar and ShipCaptainCrew: whether each is on, how to reach them, their secrets.
 
+    A step that is on without what it needs is refused when the settings load, naming the
+    setting to give or the flag that turns the step off."""
+
+    calendar_enabled: bool = Field(
+        default=True,
+        description="the calendar step: one JADA calendar entry per booking; false: the calendar "
+        "is never called and needs nothing (no URL, function or dashboard token)",
+    )
     calendar_transport: Literal["http", "lambda"] = Field(
         default="http",
         description="how to reach the calendar: its API Gateway URL, or a direct Lambda invoke",
     )
-    calendar_base_url: str | None = Field(default=None, description="API Gateway URL (http)")
-    calendar_function_name: str | None = Field(
-        default=None, description="dashboard Lambda (lambda)"
+    calendar_base_url: str | None = Field(
+        default=None, description="API Gateway URL (http; needed while calendar_enabled)"
     )
-    scc_base_url: str = Field(description="ShipCaptainCrew API base URL")
+    calendar_function_name: str | None = Field(
+        default=None, description="dashboard Lambda (lambda; needed while calendar_enabled)"
+    )
+    scc_enabled: bool = Field(
+        default=True,
+        description="the scc step: one ShipCaptainCrew event per booking; false: SCC is never "
+        "called and needs nothing (no scc_base_url, no service key)",
+    )
+    scc_base_url: str | None = Field(
+        default=None, description="ShipCaptainCrew API base URL (needed while scc_enabled)"
+    )
     dashboard_token_secret: str | None = Field(
         default=None, description="Secrets Manager name of the dashboard token"
     )
@@ -188,6 +217,32 @@ class DownstreamSettings(_Settings):
     http_timeout_seconds: float = Field(
         default=10.0, gt=0, le=60, description="connect and read timeout of calendar/SCC calls"
     )
+
+    @model_validator(mode="after")
+    def _steps_on_have_their_targets(self) -> Self:
+        """A step that is on needs its target: say which setting to give, or how to turn it off.
+        (Credentials are checked where they are read, when the worker builds its publishers.)"""
+        problems = [
+            f"{step} is on ({step}_enabled) but {field} is not set{why}: set "
+            f"{ENV_PREFIX}{field.upper()}, or turn the step off with "
+            f"{ENV_PREFIX}{step.upper()}_ENABLED=false"
+            for step, field, why in self._missing_targets()
+        ]
+        if problems:  # a custom error: its text is shown as it is (no "Value error, ")
+            raise PydanticCustomError("step_target", "; ".join(problems))
+        return self
+
+    def _missing_targets(self) -> list[tuple[str, str, str]]:
+        """(step, setting, why) for each target a step that is on lacks."""
+        missing = []
+        if self.calendar_enabled:
+            transport = self.calendar_transport
+            field = "calendar_base_url" if transport == "http" else "calendar_function_name"
+            if not getattr(self, field):
+                missing.append(("calendar", field, f" (calendar_transport = {transport})"))
+        if self.scc_enabled and not self.scc_base_url:
+            missing.append(("scc", "scc_base_url", ""))
+        return missing
 
 
 class WorkerSettings(_Settings):

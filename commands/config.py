@@ -1,7 +1,8 @@
 """``charterhand config``: check the settings this process would run with, or print their reference.
 
 ``check`` is what to run after editing a TOML file or a task definition: it loads the settings
-exactly as the worker does and prints them with secrets masked, or says what is wrong.
+exactly as the worker does and prints them with secrets masked, or says what is wrong; then
+which steps are on and what each needs.
 ``reference`` prints the table in the README (a test keeps the two identical).
 """
 
@@ -14,6 +15,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from app.settings import ENV_PREFIX, Settings, load_settings
+from app.steps import describe_steps
 from bookings import MarginPolicy
 from commands.command import Exit, SubParsers, guarded
 from parsers.vocabulary import Vocabulary
@@ -36,6 +38,11 @@ def _check(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
     # SecretStr fields serialise as "**********": the values never reach the terminal
     print(json.dumps(json.loads(settings.model_dump_json()), indent=2))
+    print(
+        "steps (app/steps.py; each optional one turned off by its <step>_enabled):", file=sys.stderr
+    )
+    for line in describe_steps(settings):
+        print(f"  {line}", file=sys.stderr)
     print("settings are valid", file=sys.stderr)
     return Exit.OK
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from commands.command import Exit, SubParsers, fail
-from sandbox.demo import DemoReport, running_demo
+from sandbox.demo import SCC_OFF_EMAILS, DemoReport, running_demo
 from sandbox.demo import run as run_demo
 
 
@@ -34,9 +34,13 @@ def register(subparsers: SubParsers) -> None:
 def run(args: argparse.Namespace) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     print("starting moto's server, the sandboxes, the site, the links API and the worker…")
+    scc_off_out = args.out / "scc-off"
+    with running_demo(scc=False) as scc_off:  # first, so the stack kept for --serve is the full one
+        scc_off_report = run_demo(scc_off, scc_off_out, SCC_OFF_EMAILS)
     with running_demo() as demo:
         report = run_demo(demo, args.out)
         print(render(report, args.out))
+        print(render_scc_off(scc_off_report, scc_off_out))
         if args.serve:
             stop = threading.Event()
             signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -46,12 +50,13 @@ def run(args: argparse.Namespace) -> int:
             print("  charterhand dlq ls; charterhand status\nCtrl-C to stop.", flush=True)
             with suppress(KeyboardInterrupt):
                 stop.wait()
-    return _as_expected(report)
+    return _as_expected(report, scc_off_report)
 
 
-def _as_expected(report: DemoReport) -> int:
+def _as_expected(*reports: DemoReport) -> int:
     """Every email settled: done, ignored or dead-lettered (the table says which)."""
-    unsettled = [o for o in report.outcomes if o.outcome not in {"done", "ignored", "dead-letter"}]
+    outcomes = [o for report in reports for o in report.outcomes]
+    unsettled = [o for o in outcomes if o.outcome not in {"done", "ignored", "dead-letter"}]
     if unsettled:
         return fail("demo", f"{len(unsettled)} email(s) did not settle")
     return Exit.OK
@@ -111,6 +116,37 @@ def render(report: DemoReport, out: Path) -> str:
         f"done in {report.seconds:.1f} s",
     ]
     return "\n".join(lines)
+
+
+def render_scc_off(report: DemoReport, out: Path) -> str:
+    """The second, short run: a fleet without ShipCaptainCrew, on a stack of its own."""
+    lines = [
+        "",
+        "WITH SCC TURNED OFF: a second worker on its own stack, scc_enabled = false",
+        "(no scc_base_url, no SCC key), for an owner who does not run ShipCaptainCrew",
+    ]
+    rows: list[tuple[str, ...]] = [("#", "EMAIL", "WHAT IT IS", "OUTCOME", "BOOKING")]
+    for number, o in enumerate(report.outcomes, start=1):
+        rows.append((str(number), o.file, o.shows, o.outcome, o.booking or "-"))
+    table = _table(rows)
+    lines.append(table[0])
+    for row, o in zip(table[1:], report.outcomes, strict=True):
+        lines += [row, f"       {o.reason}"]
+    for b in report.bookings:
+        steps = "  ".join(f"{name}={state}" for name, state in sorted(b.steps.items()))
+        lines += [f"  {b.key}  {b.status}", f"    steps       {steps}"]
+    lines += [
+        f"  CALENDAR SANDBOX holds {len(report.calendar)} entr(y/ies), "
+        f"{_count(report.calendar, 'cancelled')} cancelled",
+        f"  SHIPCAPTAINCREW SANDBOX holds {len(report.scc)} event(s)"
+        + ("" if report.scc else ": the worker never called it"),
+        f"  EMAILS SENT: {len(report.emails_sent)}, written to {out / 'emails'}/",
+    ]
+    return "\n".join(lines)
+
+
+def _count(records: list[dict[str, Any]], status: str) -> int:
+    return sum(1 for r in records if r.get("status") == status)
 
 
 def _records(records: list[dict[str, Any]], *fields: str) -> list[str]:

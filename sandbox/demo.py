@@ -62,6 +62,11 @@ DEMO_EMAILS: tuple[tuple[str, str], ...] = (
     ("boatsetter-newsletter.eml", "a newsletter"),
     ("boatsetter-confirmed-unreadable-layout.eml", "a booking email in a layout we cannot read"),
 )
+#: the short second run, on a stack of its own with SCC turned off (``running_demo(scc=False)``)
+SCC_OFF_EMAILS: tuple[tuple[str, str], ...] = (
+    ("boatsetter-confirmed.eml", "a new booking, SCC off"),
+    ("boatsetter-cancelled.eml", "the booking, cancelled"),
+)
 OWNER_MAILBOX = "dana@sailjada.com"
 #: the live booking whose deckhand declines in the demo, from the link in their crew email
 DECLINED = ("boatsetter:kpwzrta", "alex")
@@ -148,11 +153,16 @@ class DemoStack:
 
 
 @contextmanager
-def running_demo() -> Iterator[DemoStack]:
-    """Start every part on 127.0.0.1, provision the resources, build the worker; stop after."""
+def running_demo(*, scc: bool = True) -> Iterator[DemoStack]:
+    """Start every part on 127.0.0.1, provision the resources, build the worker; stop after.
+
+    ``scc=False``: an owner without ShipCaptainCrew (``scc_enabled = false``, no SCC URL and no
+    key given to the worker); the SCC sandbox still runs, so it shows nothing reached it."""
     with ExitStack() as stack:
         moto = stack.enter_context(running_moto())
-        resources = provision(max_receive_count=3, name="demo")
+        # moto keeps its accounts per process, not per server: the next run starts empty
+        stack.callback(moto.reset)
+        resources = provision(max_receive_count=3, name="demo" if scc else "demo-scc-off")
         s3 = clients.client("s3")
         dynamodb = clients.client("dynamodb")
         downstream = stack.enter_context(running_downstream(bcrypt_rounds=4))
@@ -175,8 +185,14 @@ def running_demo() -> Iterator[DemoStack]:
             "links_api_base_url": links.base_url,
             "calendar_base_url": downstream.calendar.base_url,
             "dashboard_token": downstream.dashboard_token,
-            "scc_base_url": downstream.scc.base_url,
-            "scc_service_key": downstream.scc_service_key,
+            **(
+                {
+                    "scc_base_url": downstream.scc.base_url,
+                    "scc_service_key": downstream.scc_service_key,
+                }
+                if scc
+                else {"scc_enabled": False, "scc_base_url": None}
+            ),
             "link_signing_key": secrets.token_urlsafe(32),
             "forwarder_allowlist": [OWNER_MAILBOX],
             "poll_wait_seconds": 1,
@@ -184,7 +200,7 @@ def running_demo() -> Iterator[DemoStack]:
             "max_receive_count": 3,
         }
         settings = resources.settings(**overrides)
-        public = {k: v for k, v in overrides.items() if k not in SECRET}
+        public = {k: v for k, v in overrides.items() if k not in SECRET and v is not None}
         env = {**moto.env(), **resources.env(**public)}
         log = io.StringIO()
         configure_logging("INFO", stream=log)

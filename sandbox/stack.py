@@ -41,6 +41,9 @@ class LocalStack:
             "links_api_base_url": "http://127.0.0.1:8001",
             "from_address": f"charterhand@{SENDING_DOMAIN}",
             "manager_address": "manager@example.com",
+            # targets of the calendar and SCC steps (on by default): where nothing listens, for
+            # workers built with their own publishers; the demo points them at its sandboxes
+            "calendar_base_url": "http://127.0.0.1:8003",
             "scc_base_url": "http://127.0.0.1:8002",
             **overrides,
         }

@@ -9,7 +9,7 @@ steps always move towards its *stored* state, so any order of delivery converges
 
 import copy
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -32,18 +32,24 @@ def input_hash(value: Mapping[str, Any]) -> str:
     return payload_hash(value)
 
 
-def dependency_order(publishers: Sequence[Publisher]) -> list[Publisher]:
+def dependency_order(publishers: Sequence[Publisher], off: Collection[str] = ()) -> list[Publisher]:
     """Publishers sorted so every step comes after the steps it depends on.
 
-    Raises ``ValueError`` at start-up for an unknown dependency, a duplicate step or a cycle.
+    ``off`` names the steps the settings turn off: a dependency on one of them is dropped (the
+    summary goes out without the calendar entry's id when the calendar is off), and such a step
+    must have no publisher. Raises ``ValueError`` at start-up for an unknown dependency, a
+    duplicate step, a step both off and built, or a cycle.
     """
     by_step: dict[str, Publisher] = {}
     for publisher in publishers:
         if publisher.step in by_step:
             raise ValueError(f"two publishers for step {publisher.step!r}")
+        if publisher.step in off:
+            raise ValueError(f"step {publisher.step!r} is turned off but has a publisher")
         by_step[publisher.step] = publisher
+    needs = needed_steps(publishers, off)
     for publisher in publishers:
-        for dep in publisher.depends_on:
+        for dep in needs[publisher.step]:
             if dep not in by_step:
                 raise ValueError(f"step {publisher.step!r} depends on unknown step {dep!r}")
     ordered: list[Publisher] = []
@@ -52,7 +58,7 @@ def dependency_order(publishers: Sequence[Publisher]) -> list[Publisher]:
         ready = [
             p
             for step, p in by_step.items()
-            if step not in placed and all(d in placed for d in p.depends_on)
+            if step not in placed and all(d in placed for d in needs[step])
         ]
         if not ready:
             raise ValueError(
@@ -61,6 +67,13 @@ def dependency_order(publishers: Sequence[Publisher]) -> list[Publisher]:
         ordered.extend(ready)
         placed.update(p.step for p in ready)
     return ordered
+
+
+def needed_steps(
+    publishers: Sequence[Publisher], off: Collection[str] = ()
+) -> dict[str, tuple[str, ...]]:
+    """Each step's dependencies less the steps turned off: what it waits for and is handed."""
+    return {p.step: tuple(d for d in p.depends_on if d not in off) for p in publishers}
 
 
 @dataclass(frozen=True)
@@ -103,11 +116,15 @@ class Orchestrator:
         wall_clock: Callable[[], float] = time.time,
         on_step: "Callable[[StepRun], None] | None" = None,
         on_state: Callable[[Booking], None] | None = None,
+        off: Collection[str] = (),
     ) -> None:
         """``on_step`` is called once per publisher run, from the step's thread (metrics);
-        ``on_state`` once per new state written, with it (metrics: the values it lacks)."""
+        ``on_state`` once per new state written, with it (metrics: the values it lacks).
+        ``off``: the steps the settings turn off (:func:`dependency_order`); a step's record
+        left from when it was on is neither run nor handed to its dependents."""
         self.store = store
-        self.publishers = dependency_order(publishers)
+        self.publishers = dependency_order(publishers, off)
+        self.needs = needed_steps(publishers, off)
         self.executor = executor
         self.owner = owner
         self.lease_seconds = lease_seconds
@@ -221,7 +238,7 @@ class Orchestrator:
         """Block the waiting steps a failed or blocked step feeds; start those whose
         dependencies are all done."""
         for publisher in list(run.waiting):
-            deps = publisher.depends_on
+            deps = self.needs[publisher.step]
             if any(d in run.failed or d in run.blocked for d in deps):
                 run.waiting.remove(publisher)
                 run.blocked.append(publisher.step)
@@ -240,7 +257,7 @@ class Orchestrator:
             idempotency_key=keys.step_idempotency_key(
                 run.record.key, publisher.step, run.due[publisher.step]
             ),
-            upstream={d: run.ids.get(d, {}) for d in publisher.depends_on},
+            upstream={d: run.ids.get(d, {}) for d in self.needs[publisher.step]},
         )
 
     def _results(
@@ -275,7 +292,10 @@ class Orchestrator:
     ) -> None:
         """One write for a round's results; the last round's gives the lease back (with the
         email, when nothing failed). A write that fails counts its published steps as failed."""
-        last = not run.running and not _any_ready(run.waiting, run.done | set(published))
+        done = run.done | set(published)
+        last = not run.running and not any(
+            all(d in done for d in self.needs[p.step]) for p in run.waiting
+        )
         try:
             self.store.record(
                 run.record.key,
@@ -396,11 +416,6 @@ def _input_of(publisher: Publisher, state: Booking) -> Mapping[str, Any]:
         if not exc.step:
             _with_step(exc, publisher.step)
         raise
-
-
-def _any_ready(waiting: Sequence[Publisher], done: set[str]) -> bool:
-    """Whether any waiting step has everything it depends on done (so it runs next)."""
-    return any(all(d in done for d in p.depends_on) for p in waiting)
 
 
 def _with_step(exc: CharterhandError, step: str) -> CharterhandError:

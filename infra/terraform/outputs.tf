@@ -65,13 +65,13 @@ output "ses_configuration_set" {
 }
 
 output "dashboard_token_secret" {
-  description = "CHARTERHAND_DASHBOARD_TOKEN_SECRET: put the dashboard token here"
-  value       = aws_secretsmanager_secret.dashboard_token.arn
+  description = "CHARTERHAND_DASHBOARD_TOKEN_SECRET: put the dashboard token here (null while the calendar is off or uses the lambda transport)"
+  value       = local.dashboard_token_secret_arn
 }
 
 output "scc_key_secret" {
-  description = "CHARTERHAND_SCC_KEY_SECRET: put the SCC service key here"
-  value       = aws_secretsmanager_secret.scc_service_key.arn
+  description = "CHARTERHAND_SCC_KEY_SECRET: put the SCC service key here (null while scc_enabled = false)"
+  value       = local.scc_key_secret_arn
 }
 
 output "link_signing_key_secret" {

@@ -591,6 +591,32 @@ variable "require_verified_original" {
   default     = false
 }
 
+# --- the optional steps: each on by default; off, it needs none of its settings (app/steps.py) ---
+
+variable "calendar_enabled" {
+  type        = bool
+  description = "Run the calendar step (one JADA calendar entry per booking). false: the worker never calls the calendar, and no dashboard token secret is created."
+  default     = true
+}
+
+variable "scc_enabled" {
+  type        = bool
+  description = "Run the scc step (one ShipCaptainCrew event per booking). false: the worker never calls SCC, scc_base_url is not needed, and no SCC key secret is created."
+  default     = true
+}
+
+variable "crew_email_enabled" {
+  type        = bool
+  description = "Run the crew_email step (each assigned member's email with their confirm / decline links). false: crew get no email from charterhand."
+  default     = true
+}
+
+variable "summary_enabled" {
+  type        = bool
+  description = "Run the summary step (the booking manager's email or webhook for each booking state, with the margin). false: the manager gets none."
+  default     = true
+}
+
 variable "calendar_transport" {
   type        = string
   description = "How the worker reaches the JADA calendar: http (API Gateway URL + dashboard token) or lambda (direct invoke, IAM auth)."
@@ -626,10 +652,11 @@ variable "calendar_function_name" {
 
 variable "scc_base_url" {
   type        = string
-  description = "ShipCaptainCrew's API base URL."
+  description = "ShipCaptainCrew's API base URL (needed while scc_enabled)."
+  default     = null
 
   validation {
-    condition     = can(regex("^https://", var.scc_base_url))
+    condition     = var.scc_base_url == null || can(regex("^https://", var.scc_base_url))
     error_message = "scc_base_url must be an https URL."
   }
 }

@@ -38,12 +38,16 @@ locals {
     forwarder_allowlist          = jsonencode(var.forwarder_allowlist)
     require_authenticated_sender = tostring(var.require_authenticated_sender)
     require_verified_original    = tostring(var.require_verified_original)
+    calendar_enabled             = tostring(var.calendar_enabled)
+    scc_enabled                  = tostring(var.scc_enabled)
+    crew_email_enabled           = tostring(var.crew_email_enabled)
+    summary_enabled              = tostring(var.summary_enabled)
     calendar_transport           = var.calendar_transport
     calendar_base_url            = var.calendar_base_url
     calendar_function_name       = var.calendar_function_name
     scc_base_url                 = var.scc_base_url
-    dashboard_token_secret       = aws_secretsmanager_secret.dashboard_token.arn
-    scc_key_secret               = aws_secretsmanager_secret.scc_service_key.arn
+    dashboard_token_secret       = local.dashboard_token_secret_arn
+    scc_key_secret               = local.scc_key_secret_arn
     link_signing_key_secret      = aws_secretsmanager_secret.link_signing_key.arn
     secrets_ttl_seconds          = tostring(var.secrets_ttl_seconds)
     http_timeout_seconds         = tostring(var.http_timeout_seconds)
@@ -270,11 +274,12 @@ data "aws_iam_policy_document" "worker_task" {
   statement {
     sid     = "ReadSecrets"
     actions = ["secretsmanager:GetSecretValue"]
-    resources = [
-      aws_secretsmanager_secret.dashboard_token.arn,
-      aws_secretsmanager_secret.scc_service_key.arn,
+    # the step secrets only while their step is on (null otherwise, and left out)
+    resources = compact([
+      local.dashboard_token_secret_arn,
+      local.scc_key_secret_arn,
       aws_secretsmanager_secret.link_signing_key.arn,
-    ]
+    ])
   }
 
   statement {
@@ -284,7 +289,7 @@ data "aws_iam_policy_document" "worker_task" {
   }
 
   dynamic "statement" {
-    for_each = var.calendar_transport == "lambda" ? [local.calendar_function_arn] : []
+    for_each = var.calendar_enabled && var.calendar_transport == "lambda" ? [local.calendar_function_arn] : []
 
     content {
       sid       = "InvokeTheCalendarLambda"
@@ -338,8 +343,13 @@ resource "aws_ecs_task_definition" "worker" {
 
   lifecycle {
     precondition {
-      condition     = var.calendar_transport == "http" ? var.calendar_base_url != null : var.calendar_function_name != null
-      error_message = "calendar_transport = http needs calendar_base_url; calendar_transport = lambda needs calendar_function_name."
+      condition     = !var.calendar_enabled || (var.calendar_transport == "http" ? var.calendar_base_url != null : var.calendar_function_name != null)
+      error_message = "calendar is on (calendar_enabled) but calendar_transport = http needs calendar_base_url and calendar_transport = lambda needs calendar_function_name: set it, or calendar_enabled = false."
+    }
+
+    precondition {
+      condition     = !var.scc_enabled || var.scc_base_url != null
+      error_message = "scc is on (scc_enabled) but scc_base_url is not set: set it, or scc_enabled = false."
     }
   }
 }

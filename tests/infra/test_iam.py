@@ -1,6 +1,7 @@
 """Least privilege: no wildcard actions in any grant; "*" resources only where AWS requires
 them, each commented; the worker's task role names only resources this module declares."""
 
+import re
 from typing import Any
 
 import pytest
@@ -74,12 +75,28 @@ def test_star_resources_only_where_aws_requires_and_say_so(tf: Module):
                 assert "AWS requires" in comments(statement), "say why AWS requires *"
 
 
+def _listed(resources: list[str] | str) -> list[str]:
+    """A statement's resources, each ``${...}``: a list as written, or the items of
+    ``compact([...])`` (resources that exist only while their step is on)."""
+    if isinstance(resources, list):
+        return resources
+    inner = re.fullmatch(r"\$\{compact\(\[(.*)\]\)\}", resources, re.DOTALL)
+    assert inner, f"resources must be a list or compact([...]): {resources}"
+    return ["${" + item.strip() + "}" for item in inner.group(1).split(",") if item.strip()]
+
+
+def _resolved(tf: Module, resource: str) -> str:
+    """``${local.x}`` replaced by local x's own expression."""
+    name = resource.removeprefix("${local.").removesuffix("}")
+    return str(tf.locals[name]) if resource.startswith("${local.") else resource
+
+
 def test_the_task_role_names_only_resources_declared_here(tf: Module):
     declared = {f"{kind}.{name}" for kind, name in tf.resources}
     for statement in tf.policy_document("worker_task"):
         assert "*" not in statement["resources"], statement.get("sid")
-        for resource in statement["resources"]:
-            refs = resource_refs(resource)
+        for resource in _listed(statement["resources"]):
+            refs = resource_refs(_resolved(tf, resource))
             if statement.get("for_each"):
                 # the one documented outsider: the dashboard's Lambda, by its configured name
                 assert resource == "${statement.value}"
@@ -110,7 +127,7 @@ def test_the_task_role_covers_what_the_worker_does(tf: Module):
 
 def test_the_task_role_reads_exactly_the_secrets_the_worker_is_told_about(tf: Module):
     (statement,) = [s for s in tf.policy_document("worker_task") if s.get("sid") == "ReadSecrets"]
-    readable = {r.removeprefix("${").removesuffix("}") for r in statement["resources"]}
+    readable = {r.removeprefix("${").removesuffix("}") for r in _listed(statement["resources"])}
     settings = tf.locals["worker_settings"]
     told = {
         settings[field].removeprefix("${").removesuffix("}")

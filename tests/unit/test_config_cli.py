@@ -19,6 +19,7 @@ REQUIRED = {
     "CHARTERHAND_FROM_ADDRESS": "crew@jada.example",
     "CHARTERHAND_MANAGER_ADDRESS": "manager@jada.example",
     "CHARTERHAND_SCC_BASE_URL": "https://scc.example",
+    "CHARTERHAND_CALENDAR_BASE_URL": "https://calendar.jada.example",
 }
 
 
