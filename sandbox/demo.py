@@ -251,7 +251,8 @@ def run(
                 reason=settled.reason,
             )
         )
-    report.crew = _crew_answers(demo)
+    if any(o.booking == DECLINED[0] for o in report.outcomes):  # not in the SCC-off run
+        report.crew = _crew_answers(demo)
     report.bookings = _bookings(demo, report.outcomes)
     report.calendar = demo.downstream.calendar.state()["records"]
     report.scc = demo.downstream.scc.state()["records"]
