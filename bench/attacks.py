@@ -6,28 +6,30 @@ separate ``python -m`` process (``charterhand worker`` with settings from the en
 from the tree under test (``--old``: the worker processes only; the emails, the stand-ins and the
 counting stay this tree's). Prints:
 
-1. **outsider mail and the DLQ limit**: 22 outsider emails (a forged Boatsetter From, SPF, DKIM
-   and DMARC failing in SES's ``Authentication-Results``, MIME nested 3,000 levels deep) queued
-   ahead of 5 good bookings, 2 worker processes (2 threads each) on the default DLQ limit
-   (20 within 300 s), recording publishers (``tests.support.recording_worker``). Counts dead
-   letters by whose email they are (read from the DLQ), whether intake stopped (the workers'
-   log lines; this tree also the shared record and ``charterhand status``), and the good
-   bookings with all six steps published;
+1. **outsider mail and the DLQ limit**: 22 outsider emails (a forged Boatsetter From, no SPF,
+   DKIM or DMARC verdict (GRAY) in SES's ``Authentication-Results``, MIME nested 3,000 levels
+   deep) queued ahead of 5 good bookings, on 2 worker processes (2 threads each), then on 1, with
+   the default DLQ limit (20 within 300 s) and recording publishers
+   (``tests.support.recording_worker``). Counts dead letters by whose email they are (read from
+   the DLQ), whether intake stopped (the workers' log lines; this tree also the shared record and
+   ``charterhand status``), and the good bookings with all six steps published;
 2. **forged notifications published as verified**: the 7 shapes of defect 2, each for a booking
-   of its own, sent straight to the queue as ``sqs:SendMessage`` allows (plus one genuine
-   email as the control, which must publish verified), 2 worker processes, recording
-   publishers. Where a shape needs a stored email, SES's own verdicts on it fail (an outsider's
-   email SES judged), so only what the forger wrote can make it pass. Counts shapes whose
-   booking is in the state table marked verified (and any published at all);
+   of its own, sent straight to the queue as ``sqs:SendMessage`` allows, 2 worker processes,
+   recording publishers; besides them, one genuine email sent the same way (the control: it
+   must publish verified) and two extras, the foreign-topic and other-key shapes laundering an
+   email SES stored and *failed*. Counts shapes whose booking is in the state table marked
+   verified (and any published at all), with each message's outcome and reason;
 3. **doubled crew emails under lost SES answers**: N bookings through 2 worker processes with
    the real crew email and summary publishers (``tests.support.mail_worker``), SES being
    moto behind ``sandbox.ses.SesStandIn`` (10 % of sends accepted, then the answer lost: a 500
    or a dropped connection). As soon as SES accepted a booking's first email, its change
    (``boatsetter-modified``: new times) is queued, so it arrives while sends are pending. Run
-   without the SES events queue (nothing ever settles a lost send: it waits 900 s, longer than
-   the run) and with it. Doubled = emails SES accepted beyond one per (booking, recipient,
-   kind); lost = a recipient of a booking who got no email at all; waiting = bookings whose
-   email steps are not published when the run ends.
+   without the SES events queue (nothing settles a lost send: it waits 900 s, longer than the
+   run, which ends once nothing moves) and with it. Doubled = emails SES accepted beyond one
+   per (booking, recipient, kind); lost = a recipient of a booking who got no email at all;
+   waiting = bookings whose email steps are not published when the run ends. Without the
+   queue, this tree then lets 900 s pass for the pending sends (their once-records made 901 s
+   older in the state table) and runs on: ``after_900_s`` is what the lost answers become.
 """
 
 import argparse
