@@ -299,9 +299,22 @@ class Document:
     def labelled(self, field: str) -> Iterator[Pair]:
         """Every pair whose label may name ``field``: those labelled as new values first, then
         the others, each in document order."""
-        pairs = [pair for pair in self.pairs if field in pair.fields]
-        yield from (pair for pair in pairs if pair.version == "new")
-        yield from (pair for pair in pairs if pair.version != "new")
+        return iter(self._by_field.get(field, ()))
+
+    @cached_property
+    def _by_field(self) -> dict[str, list[Pair]]:
+        """:meth:`labelled`'s answer for every field, from one pass over the pairs (a body is
+        asked for a dozen fields, several times each)."""
+        found: dict[str, list[Pair]] = {}
+        for pair in self.pairs:
+            if pair.version == "new":
+                for name in pair.fields:
+                    found.setdefault(name, []).append(pair)
+        for pair in self.pairs:
+            if pair.version != "new":
+                for name in pair.fields:
+                    found.setdefault(name, []).append(pair)
+        return found
 
 
 def _unquote(text: str) -> str:

@@ -87,10 +87,13 @@ def decode_words(value: object) -> str:
     Only the first ``MAX_HEADER_CHARS`` characters are read: what an attacker makes longer costs
     no more time than that."""
     raw = (value if isinstance(value, str) else str(value))[:MAX_HEADER_CHARS]
-    try:
-        decoded = str(email.header.make_header(email.header.decode_header(raw)))
-    except (email.errors.HeaderParseError, LookupError, UnicodeError, ValueError):
+    if "=?" not in raw:  # no encoded word: what decoding would give back unchanged, for less
         decoded = raw
+    else:
+        try:
+            decoded = str(email.header.make_header(email.header.decode_header(raw)))
+        except (email.errors.HeaderParseError, LookupError, UnicodeError, ValueError):
+            decoded = raw
     return " ".join(decoded.encode("utf-8", "replace").decode("utf-8").split())
 
 
