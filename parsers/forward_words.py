@@ -417,6 +417,15 @@ HEADER_LINE = re.compile(
     rf"^[*_\s]*(?P<name>{_LABEL_ALTERNATION})[*_\s]*[:：][*_]*\s*(?P<value>.*)$",
     re.IGNORECASE,
 )
+
+
+def header_line(line: str) -> re.Match[str] | None:
+    """``HEADER_LINE``'s match of ``line``; a line without a colon (most) is not tried."""
+    if ":" not in line and "：" not in line:
+        return None
+    return HEADER_LINE.match(line)
+
+
 #: a further header inside one line ("From: A <a@x> Sent: ... To: ... Subject: ..."): a label
 #: written as a client writes it (capitalised, or in a script without case) after a space; or,
 #: as Yahoo's block reads once its line breaks are lost, glued to the value before it

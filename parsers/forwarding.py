@@ -227,13 +227,14 @@ def unwrap(
         last = chain[-1]
         quoted = last.sender
         content.inline = True
-        date = read_quoted_date(last.headers.get("date", ""), last.languages, header_date(msg))
+        forwarded_at = header_date(msg)
+        date = read_quoted_date(last.headers.get("date", ""), last.languages, forwarded_at)
         return Original(
             sender=quoted.address,
             sender_name=quoted.name,
             subject=last.headers.get("subject") or header_text(msg, "Subject"),
             written_date=date.value,
-            forward_date=header_date(msg),
+            forward_date=forwarded_at,
             hops=(
                 *auto,
                 Hop.of(sender, "inline"),

@@ -56,6 +56,8 @@ _BLOCKS = _PARAGRAPHS | {
 }
 _CELLS = {"td", "th"}
 _LABEL_TAGS = {"b", "strong", "label"}
+#: elements a class may mark as a label ("field-label")
+_CLASSED = {"span", "div", "td"}
 #: elements whose text is not read: not shown, or struck through
 _UNREAD = _SKIPPED | _STRUCK
 _EVENTS = ("start", "end", "comment", "pi")
@@ -110,11 +112,13 @@ def render_html(markup: str) -> RenderedHtml:
                 href = node.get("href")
                 if href and href.strip():
                     links.append(href.strip())
-            if node.text:
-                out.text(node.text)
+            text = node.text
+            if text:
+                out.text(text)
             continue
-        if node.tail:  # an element's end, a comment, a processing instruction
-            out.text(node.tail)
+        tail = node.tail  # an element's end, a comment, a processing instruction
+        if tail:
+            out.text(tail)
     return RenderedHtml(out.finish(), links)
 
 
@@ -131,8 +135,10 @@ def _labels_a_line(tag: "etree._Element", name: str) -> bool:
     """A bold or label element (or one classed as a label) may hold a label for what follows."""
     if name in _LABEL_TAGS:
         return True
-    classes = (tag.get("class") or "").split()
-    return name in {"span", "div", "td"} and any("label" in c.lower() for c in classes)
+    if name not in _CLASSED:
+        return False
+    classes = tag.get("class")
+    return bool(classes) and any("label" in c.lower() for c in classes.split())
 
 
 def _hidden(tag: "etree._Element") -> bool:
@@ -164,8 +170,12 @@ class _LineWriter:
     def newline(self) -> None:
         if not self.current:
             return
-        cells = (" ".join(c.split()) for c in "".join(self.current).split(CELL))
-        joined = CELL.join(c for c in cells if c)
+        text = "".join(self.current)
+        if CELL in text:
+            cells = (" ".join(c.split()) for c in text.split(CELL))
+            joined = CELL.join(c for c in cells if c)
+        else:
+            joined = " ".join(text.split())
         if joined:
             self.lines.append(joined)
         self.current = []

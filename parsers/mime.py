@@ -184,14 +184,13 @@ def bodies(msg: Message) -> Bodies:
     Parts inside an attached message (message/rfc822) belong to that message, not this one.
     """
     found = Bodies()
-    for part in _walk_own_parts(msg):
-        ctype = part.get_content_type()
+    for part, ctype in _walk_own_parts(msg):
         if ctype == "message/rfc822":
             inner = part.get_payload()
             if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 found.attached.append(inner[0])
             continue
-        if part.get_content_maintype() != "text" or _is_attachment(part):
+        if not ctype.startswith("text/") or _is_attachment(part):
             continue
         if ctype == "text/plain" and found.text is None:
             found.text = part_text(part)
@@ -200,15 +199,15 @@ def bodies(msg: Message) -> Bodies:
     return found
 
 
-def _walk_own_parts(msg: Message) -> Iterator[Message]:
+def _walk_own_parts(msg: Message) -> Iterator[tuple[Message, str]]:
+    """Each part outside attached messages, with its content type (read once: it is parsed
+    from the header each time it is asked for)."""
     stack = [msg]
     while stack:
         part = stack.pop()
-        if part.get_content_type() == "message/rfc822":
-            yield part
-            continue
-        if not part.is_multipart():
-            yield part
+        ctype = part.get_content_type()
+        if ctype == "message/rfc822" or not part.is_multipart():
+            yield part, ctype
             continue
         payload = part.get_payload()  # a list of parts: nothing is decoded here
         if isinstance(payload, list):

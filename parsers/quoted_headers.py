@@ -62,7 +62,7 @@ def _next_block(lines: list[str], start: int) -> HeaderBlock | None:
         block = _intro_block(lines, index) if line else None
         if block is not None:
             return block
-        if line and words.HEADER_LINE.match(line):
+        if line and words.header_line(line):
             headers, languages, last = _read_headers(lines, index)
             marker = _marker_above(lines, index, start)
             fields = len(headers.keys() & {"date", "subject", "to", "cc"})
@@ -124,7 +124,7 @@ def _read_headers(lines: list[str], first: int) -> tuple[dict[str, str], frozens
 
 def _header_entries(line: str) -> list[tuple[str, str, frozenset[str]]]:
     """The headers one line holds: "From: x", or several written on one line."""
-    match = words.HEADER_LINE.match(line)
+    match = words.header_line(line)
     if match is None:
         return []
     rest = match.group(0)[match.start("value") :]
