@@ -62,10 +62,9 @@ class Hop:
 
 
 class Content:
-    """The original's bodies as documents, each built only when first asked for.
-
-    HTML costs the most to read, so it is rendered only when the text body did not answer. For an
-    inline forward (``inline`` set) each body is cut below its own innermost header block.
+    """The original's bodies as documents, and the header blocks quoted in each, each built
+    once, when first asked for (both bodies are read: their values must agree). For an inline
+    forward (``inline`` set) each body is cut below its own innermost header block.
     """
 
     def __init__(
