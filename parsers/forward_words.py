@@ -15,7 +15,7 @@ the East Asian, Greek, Hebrew, Arabic and South-East Asian clients it lacks.
 import re
 from functools import lru_cache
 
-from parsers.alternation import pattern, trie
+from parsers.alternation import alternation, pattern, trie
 
 
 def fold(text: str) -> str:
@@ -409,12 +409,11 @@ HEADER_LABELS: dict[str, tuple[str, frozenset[str]]] = {
     for label, languages in labels.items()
 }
 
-_LABEL_ALTERNATION = "|".join(
-    re.escape(label) for label in sorted(HEADER_LABELS, key=len, reverse=True)
-)
-#: "From: value", "**De :** value", "差出人：value" (a label, a colon of any width, the value)
+#: "From: value", "**De :** value", "差出人：value" (a label, a colon of any width, the value);
+#: the labels as a trie (``parsers.alternation``: no two sibling letters fold together under
+#: ``re.IGNORECASE``, tests/unit/test_alternation.py holds it so)
 HEADER_LINE = re.compile(
-    rf"^[*_\s]*(?P<name>{_LABEL_ALTERNATION})[*_\s]*[:：][*_]*\s*(?P<value>.*)$",
+    rf"^[*_\s]*(?P<name>{alternation(HEADER_LABELS)})[*_\s]*[:：][*_]*\s*(?P<value>.*)$",
     re.IGNORECASE,
 )
 

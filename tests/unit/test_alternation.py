@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from parsers import forward_words
-from parsers.alternation import alternation
+from parsers.alternation import Node, alternation, trie
 
 #: HEADER_INSIDE as it was written before it was shaped for speed
 PLAIN_INSIDE = re.compile(
@@ -62,3 +62,55 @@ def test_an_alternation_prefers_the_longest_word_as_sorting_does(words, text):
     )
     trie = re.compile(alternation(words) + ":?")
     assert spans(trie, text) == spans(plain, text)
+
+
+#: HEADER_LINE as it was written before its labels became a trie
+PLAIN_LINE = re.compile(
+    r"^[*_\s]*(?P<name>"
+    + "|".join(re.escape(label) for label in sorted(forward_words.HEADER_LABELS, key=len)[::-1])
+    + r")[*_\s]*[:：][*_]*\s*(?P<value>.*)$",
+    re.IGNORECASE,
+)
+
+
+def test_no_two_sibling_letters_of_the_header_labels_fold_together():
+    # under re.IGNORECASE the trie matches as the sorted alternation only while, at each node,
+    # one letter at most can match a character (Turkish "ı" and "i" do fold together)
+    def clashes(node: Node, prefix: str) -> list[str]:
+        letters = [char for char in node if char]
+        found = [
+            prefix + a + b
+            for i, a in enumerate(letters)
+            for b in letters[i + 1 :]
+            if re.fullmatch(re.escape(a), b, re.IGNORECASE)
+        ]
+        return found + [c for char in letters for c in clashes(node[char], prefix + char)]
+
+    assert clashes(trie(forward_words.HEADER_LABELS), "") == []
+
+
+CASED = st.sampled_from(sorted(forward_words.HEADER_LABELS)).map(
+    lambda label: label.upper() if len(label) % 2 else label.title()
+)
+
+
+HEADER_LINES = st.one_of(
+    st.lists(st.one_of(PIECES, CASED), max_size=10).map("".join),
+    st.tuples(
+        st.sampled_from(["", " ", "**", "_ "]),
+        CASED,
+        st.sampled_from([":", " :", "：", "**:", ":**", "", " "]),
+        LINES,
+    ).map("".join),
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(HEADER_LINES)
+def test_header_line_reads_what_the_plain_alternation_reads(line):
+    def read(pattern: re.Pattern[str]) -> dict[str, str] | None:
+        match = pattern.match(line)
+        return match.groupdict() if match else None
+
+    assert read(forward_words.HEADER_LINE) == read(PLAIN_LINE)
+    assert forward_words.header_line(line) is None or read(PLAIN_LINE) is not None
