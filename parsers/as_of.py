@@ -58,20 +58,19 @@ def receipt_of(msg: Message, given: datetime | None = None) -> Receipt | None:
     return Receipt(outer, "the email's own Date (no receipt time known)") if outer else None
 
 
-def moment(original: Original, zone: ZoneInfo | None, receipt: Receipt | None) -> Moment:
-    """The original's moment in ``zone`` (the boat's) or the forwarder's offset, checked."""
+def moment(
+    original: Original, zone: ZoneInfo | None, receipt: Receipt | None, *, explain: bool = True
+) -> Moment:
+    """The original's moment in ``zone`` (the boat's) or the forwarder's offset, checked.
+    Without ``explain``, ``how`` is left empty: only ``--explain`` shows it."""
     value = original.as_of(zone)
     if original.quoted_date:
         what = f"the forward's quoted date {original.quoted_date!r}"
-        how = f"{what} ({original.date_how}; read as {_languages(original)})"
-        if value is not None and original.written_date and original.written_date.tzinfo is None:
-            how += f", in the forwarder's offset {_offset(value)}"
     elif original.forwarded and original.forward_date is not None:
         what = "the attached original's Date"
-        how = what
     else:
         what = "the email's Date"
-        how = "the original's Date header"
+    how = _how(original, what, value) if explain else ""
     if value is None:
         return Moment(None, original.date_problem, how)
     forward = original.forward_date
@@ -81,9 +80,20 @@ def moment(original: Original, zone: ZoneInfo | None, receipt: Receipt | None) -
     if receipt is not None and value > receipt.at:
         problem = f"{what} reads as {value.isoformat()}, later than SES received the email"
         return Moment(None, f"{problem} ({receipt.at.isoformat()}, {receipt.said_by})", how)
-    if receipt is not None:
+    if receipt is not None and explain:
         how += f"; not later than SES's receipt ({receipt.at.isoformat()}, {receipt.said_by})"
     return Moment(value, None, how)
+
+
+def _how(original: Original, what: str, value: datetime | None) -> str:
+    """Where the moment was read from, and how (for ``--explain``)."""
+    if not original.quoted_date:
+        attached = original.forwarded and original.forward_date is not None
+        return what if attached else "the original's Date header"
+    how = f"{what} ({original.date_how}; read as {_languages(original)})"
+    if value is not None and original.written_date and original.written_date.tzinfo is None:
+        how += f", in the forwarder's offset {_offset(value)}"
+    return how
 
 
 def _languages(original: Original) -> str:

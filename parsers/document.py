@@ -120,19 +120,25 @@ class Document:
     @classmethod
     def from_text(cls, text: str, vocabulary: Vocabulary = BUILT_IN) -> "Document":
         lines = []
+        # each pattern is tried only on a line holding the character it needs
         for raw in text.splitlines():
-            line = _QUOTE_PREFIX.sub("", raw)
-            line = _WIDE_GAP.sub(CELL, line.replace("\xa0", " ").strip())
+            line = _QUOTE_PREFIX.sub("", raw) if ">" in raw else raw
+            line = line.replace("\xa0", " ").strip()
+            if "   " in line:
+                line = _WIDE_GAP.sub(CELL, line)
             if "|" in line:
                 line = _PIPE.sub(CELL, line).strip(CELL)
-            line = _BULLET.sub("", line)
-            lines.append(CELL.join(" ".join(c.split()) for c in line.split(CELL) if c.strip()))
+            line = _unbulleted(line)
+            if CELL in line:
+                lines.append(CELL.join(" ".join(c.split()) for c in line.split(CELL) if c.strip()))
+            else:
+                lines.append(" ".join(line.split()))
         return cls(lines, (), vocabulary)
 
     @classmethod
     def from_html(cls, markup: str, vocabulary: Vocabulary = BUILT_IN) -> "Document":
         rendered = render_html(markup)
-        return cls([_BULLET.sub("", line) for line in rendered.lines], rendered.links, vocabulary)
+        return cls([_unbulleted(line) for line in rendered.lines], rendered.links, vocabulary)
 
     def after(self, index: int) -> "Document":
         """The part of this document after line ``index`` (the body of a forwarded message)."""
@@ -226,7 +232,7 @@ class Document:
             if any_line:
                 return index
             label = normalise_label(line)
-            if CELL in line or _LABEL_LINE.match(line) or self.vocabulary.known(label):
+            if CELL in line or _label_line(line) or self.vocabulary.known(label):
                 return None
             return index
         return None
@@ -254,7 +260,7 @@ class Document:
                     (normalise_label(cells[i]), cells[i + 1], ()) for i in range(0, len(cells), 2)
                 ]
             return [(normalise_label(cells[0]), " ".join(cells[1:]), tuple(cells[1:]))]
-        match = _LABEL_LINE.match(line)
+        match = _label_line(line)
         if match:
             label = normalise_label(match.group("label"))
             value = (match.group("value") or "").strip()
@@ -266,7 +272,7 @@ class Document:
 
     def _starts_a_field(self, line: str) -> bool:
         """A line that holds a label (known or label-shaped), or a template's own furniture."""
-        if CELL in line or _LABEL_LINE.match(line) or ends_a_note(line):
+        if CELL in line or _label_line(line) or ends_a_note(line):
             return True
         return any(self.vocabulary.fields(label) for label, _ in self._led_by_label(line)) or (
             self.vocabulary.known(normalise_label(line))
@@ -299,9 +305,33 @@ class Document:
     def labelled(self, field: str) -> Iterator[Pair]:
         """Every pair whose label may name ``field``: those labelled as new values first, then
         the others, each in document order."""
-        pairs = [pair for pair in self.pairs if field in pair.fields]
-        yield from (pair for pair in pairs if pair.version == "new")
-        yield from (pair for pair in pairs if pair.version != "new")
+        return iter(self._by_field.get(field, ()))
+
+    @cached_property
+    def _by_field(self) -> dict[str, list[Pair]]:
+        """:meth:`labelled`'s answer for every field, from one pass over the pairs (a body is
+        asked for a dozen fields, several times each)."""
+        found: dict[str, list[Pair]] = {}
+        for pair in self.pairs:
+            if pair.version == "new":
+                for name in pair.fields:
+                    found.setdefault(name, []).append(pair)
+        for pair in self.pairs:
+            if pair.version != "new":
+                for name in pair.fields:
+                    found.setdefault(name, []).append(pair)
+        return found
+
+
+def _label_line(line: str) -> re.Match[str] | None:
+    """``Label: value``, as ``_LABEL_LINE`` reads it; a line without a colon is not tried."""
+    return _LABEL_LINE.match(line) if ":" in line else None
+
+
+def _unbulleted(line: str) -> str:
+    """``line`` without the bullet or number a template puts before "Label: value"."""
+    found = _BULLET.match(line)
+    return line[found.end() :] if found else line
 
 
 def _unquote(text: str) -> str:

@@ -62,10 +62,9 @@ class Hop:
 
 
 class Content:
-    """The original's bodies as documents, each built only when first asked for.
-
-    HTML costs the most to read, so it is rendered only when the text body did not answer. For an
-    inline forward (``inline`` set) each body is cut below its own innermost header block.
+    """The original's bodies as documents, and the header blocks quoted in each, each built
+    once, when first asked for (both bodies are read: their values must agree). For an inline
+    forward (``inline`` set) each body is cut below its own innermost header block.
     """
 
     def __init__(
@@ -91,11 +90,30 @@ class Content:
 
     @cached_property
     def text_doc(self) -> Document | None:
-        return self._cut(self.whole_text)
+        if self.whole_text is None or not self.inline:
+            return self.whole_text
+        return _below(self.whole_text, self.text_chain)
 
     @cached_property
     def html_doc(self) -> Document | None:
-        return self._cut(self.whole_html)
+        if self.whole_html is None or not self.inline:
+            return self.whole_html
+        return _below(self.whole_html, self.html_chain)
+
+    @cached_property
+    def text_chain(self) -> list[HeaderBlock]:
+        """The header blocks quoted in the text body, down to the original's (``block_chain``)."""
+        return block_chain(self.whole_text, self._trusted) if self.whole_text else []
+
+    @cached_property
+    def html_chain(self) -> list[HeaderBlock]:
+        """The header blocks quoted in the HTML body, down to the original's."""
+        return block_chain(self.whole_html, self._trusted) if self.whole_html else []
+
+    def chains(self) -> Iterator[list[HeaderBlock]]:
+        """The text body's chain, then (only if the caller reads on) the HTML body's."""
+        yield self.text_chain
+        yield self.html_chain
 
     def wholes(self) -> Iterator[Document]:
         """The text body, then the HTML body, uncut."""
@@ -111,11 +129,10 @@ class Content:
         if self.html_doc is not None:
             yield self.html_doc
 
-    def _cut(self, doc: Document | None) -> Document | None:
-        if doc is None or not self.inline:
-            return doc
-        chain = block_chain(doc, self._trusted)
-        return doc.after(chain[-1].last_line) if chain else doc
+
+def _below(doc: Document, chain: list[HeaderBlock]) -> Document:
+    """An inline forward's body: what follows its innermost header block."""
+    return doc.after(chain[-1].last_line) if chain else doc
 
 
 @dataclass(frozen=True)
@@ -203,19 +220,20 @@ def unwrap(
     from_platform = trusted(sender.address)
     if found.attached and depth < MAX_NESTING and not from_platform:
         inner = unwrap(found.attached[0], trusted, vocabulary, depth + 1)
-        return inner.through((*auto, *_carrier_hops(sender, content, trusted)), header_date(msg))
-    chain = [] if from_platform else _inline_chain(content, trusted)
+        return inner.through((*auto, *_carrier_hops(sender, content)), header_date(msg))
+    chain = [] if from_platform else _inline_chain(content)
     if chain:
         last = chain[-1]
         quoted = last.sender
         content.inline = True
-        date = read_quoted_date(last.headers.get("date", ""), last.languages, header_date(msg))
+        forwarded_at = header_date(msg)
+        date = read_quoted_date(last.headers.get("date", ""), last.languages, forwarded_at)
         return Original(
             sender=quoted.address,
             sender_name=quoted.name,
             subject=last.headers.get("subject") or header_text(msg, "Subject"),
             written_date=date.value,
-            forward_date=header_date(msg),
+            forward_date=forwarded_at,
             hops=(
                 *auto,
                 Hop.of(sender, "inline"),
@@ -252,7 +270,7 @@ def _date_problem(written: datetime | None, repeated: tuple[str, ...]) -> str | 
     return None if written else "the email has no readable Date header"
 
 
-def _carrier_hops(sender: Sender, content: Content, trusted: Trusted) -> tuple[Hop, ...]:
+def _carrier_hops(sender: Sender, content: Content) -> tuple[Hop, ...]:
     """The hops of a message that carries the original as an attachment.
 
     Forwarded as attachment, it is one hop. But an inline forward carries the forwarded message's
@@ -261,7 +279,7 @@ def _carrier_hops(sender: Sender, content: Content, trusted: Trusted) -> tuple[H
     body is a hop (the innermost attached the original); a note that only quotes a conversation
     therefore names its writers as hops, and admission refuses an outside one: closed by default.
     """
-    blocks = _inline_chain(content, trusted)
+    blocks = _inline_chain(content)
     if not blocks:
         return (Hop.of(sender, "attachment"),)
     return (
@@ -271,13 +289,9 @@ def _carrier_hops(sender: Sender, content: Content, trusted: Trusted) -> tuple[H
     )
 
 
-def _inline_chain(content: Content, trusted: Trusted) -> list[HeaderBlock]:
+def _inline_chain(content: Content) -> list[HeaderBlock]:
     """The header blocks down to the original's, in the text body or else the HTML one."""
-    for doc in content.wholes():
-        chain = block_chain(doc, trusted)
-        if chain:
-            return chain
-    return []
+    return next((chain for chain in content.chains() if chain), [])
 
 
 def _auto_hops(msg: Message) -> tuple[Hop, ...]:

@@ -56,6 +56,13 @@ _BLOCKS = _PARAGRAPHS | {
 }
 _CELLS = {"td", "th"}
 _LABEL_TAGS = {"b", "strong", "label"}
+#: elements a class may mark as a label ("field-label")
+_CLASSED = {"span", "div", "td"}
+#: elements whose text is not read: not shown, or struck through
+_UNREAD = _SKIPPED | _STRUCK
+_EVENTS = ("start", "end", "comment", "pi")
+#: what a label element's end writes (no tag is named so: a name holds no space)
+_LABEL_END = "label end"
 
 
 @dataclass(frozen=True)
@@ -71,47 +78,47 @@ def render_html(markup: str) -> RenderedHtml:
     links: list[str] = []
     if root is None:
         return RenderedHtml(out.finish(), links)
-    # iterative walk with explicit close markers: deep nesting cannot exhaust the stack; an
-    # element's text follows its opening, its tail (the text after it) its closing
-    stack: list[tuple[etree._Element, bool]] = [(root, False)]
-    leading: set[int] = set()  # label elements that opened a line
-    while stack:
-        node, closing = stack.pop()
-        tag = node.tag
-        name = tag.lower() if isinstance(tag, str) else ""  # comments, processing instructions
-        if closing:
-            if id(node) in leading:
-                out.cell()  # "<b>Guests</b> 6": the label and its value are two cells
-            elif name in _PARAGRAPHS:
+    # lxml walks the tree in C (deep nesting cannot exhaust the stack): an element's text follows
+    # its start, its tail (the text after it) its end; a comment or processing instruction is
+    # one event, and only its tail is read
+    walk = etree.iterwalk(root, events=_EVENTS)
+    #: per open element, what its end writes: _LABEL_END for a label that opened a line ("<b>
+    #: Guests</b> 6": the label and its value are two cells), else its name ("" writes nothing)
+    ends: list[str] = []
+    for event, node in walk:
+        if event == "end":
+            end = ends.pop()
+            if end == _LABEL_END:
+                out.cell()
+            elif end in _PARAGRAPHS:
                 out.paragraph()
-            elif name in _BLOCKS:
+            elif end in _BLOCKS:
                 out.newline()
-            if node.tail:
-                out.text(node.tail)
+        elif event == "start":
+            tag = node.tag
+            name = tag.lower() if isinstance(tag, str) else ""
+            if not name or name in _UNREAD or _hidden(node) or name == "br":
+                if name == "br" and not _hidden(node):
+                    out.newline()
+                walk.skip_subtree()  # its end still comes, for its tail
+                ends.append("")
+                continue
+            if name in _BLOCKS:
+                out.newline()
+            elif name in _CELLS:
+                out.cell()
+            ends.append(_LABEL_END if _labels_a_line(node, name) and out.at_line_start() else name)
+            if name == "a":
+                href = node.get("href")
+                if href and href.strip():
+                    links.append(href.strip())
+            text = node.text
+            if text:
+                out.text(text)
             continue
-        if not name or name in _SKIPPED or name in _STRUCK or _hidden(node):
-            if node.tail:
-                out.text(node.tail)
-            continue
-        if name == "br":
-            out.newline()
-            if node.tail:
-                out.text(node.tail)
-            continue
-        if name in _BLOCKS:
-            out.newline()
-        elif name in _CELLS:
-            out.cell()
-        if _labels_a_line(node, name) and out.at_line_start():
-            leading.add(id(node))
-        if name == "a":
-            href = node.get("href")
-            if href and href.strip():
-                links.append(href.strip())
-        if node.text:
-            out.text(node.text)
-        stack.append((node, True))
-        stack.extend((child, False) for child in reversed(node))
+        tail = node.tail  # an element's end, a comment, a processing instruction
+        if tail:
+            out.text(tail)
     return RenderedHtml(out.finish(), links)
 
 
@@ -128,8 +135,10 @@ def _labels_a_line(tag: "etree._Element", name: str) -> bool:
     """A bold or label element (or one classed as a label) may hold a label for what follows."""
     if name in _LABEL_TAGS:
         return True
-    classes = (tag.get("class") or "").split()
-    return name in {"span", "div", "td"} and any("label" in c.lower() for c in classes)
+    if name not in _CLASSED:
+        return False
+    classes = tag.get("class")
+    return bool(classes) and any("label" in c.lower() for c in classes.split())
 
 
 def _hidden(tag: "etree._Element") -> bool:
@@ -161,8 +170,12 @@ class _LineWriter:
     def newline(self) -> None:
         if not self.current:
             return
-        cells = (" ".join(c.split()) for c in "".join(self.current).split(CELL))
-        joined = CELL.join(c for c in cells if c)
+        text = "".join(self.current)
+        if CELL in text:
+            cells = (" ".join(c.split()) for c in text.split(CELL))
+            joined = CELL.join(c for c in cells if c)
+        else:
+            joined = " ".join(text.split())
         if joined:
             self.lines.append(joined)
         self.current = []

@@ -87,10 +87,13 @@ def decode_words(value: object) -> str:
     Only the first ``MAX_HEADER_CHARS`` characters are read: what an attacker makes longer costs
     no more time than that."""
     raw = (value if isinstance(value, str) else str(value))[:MAX_HEADER_CHARS]
-    try:
-        decoded = str(email.header.make_header(email.header.decode_header(raw)))
-    except (email.errors.HeaderParseError, LookupError, UnicodeError, ValueError):
+    if "=?" not in raw:  # no encoded word: what decoding would give back unchanged, for less
         decoded = raw
+    else:
+        try:
+            decoded = str(email.header.make_header(email.header.decode_header(raw)))
+        except (email.errors.HeaderParseError, LookupError, UnicodeError, ValueError):
+            decoded = raw
     return " ".join(decoded.encode("utf-8", "replace").decode("utf-8").split())
 
 
@@ -181,14 +184,13 @@ def bodies(msg: Message) -> Bodies:
     Parts inside an attached message (message/rfc822) belong to that message, not this one.
     """
     found = Bodies()
-    for part in _walk_own_parts(msg):
-        ctype = part.get_content_type()
+    for part, ctype in _walk_own_parts(msg):
         if ctype == "message/rfc822":
             inner = part.get_payload()
             if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 found.attached.append(inner[0])
             continue
-        if part.get_content_maintype() != "text" or _is_attachment(part):
+        if not ctype.startswith("text/") or _is_attachment(part):
             continue
         if ctype == "text/plain" and found.text is None:
             found.text = part_text(part)
@@ -197,15 +199,15 @@ def bodies(msg: Message) -> Bodies:
     return found
 
 
-def _walk_own_parts(msg: Message) -> Iterator[Message]:
+def _walk_own_parts(msg: Message) -> Iterator[tuple[Message, str]]:
+    """Each part outside attached messages, with its content type (read once: it is parsed
+    from the header each time it is asked for)."""
     stack = [msg]
     while stack:
         part = stack.pop()
-        if part.get_content_type() == "message/rfc822":
-            yield part
-            continue
-        if not part.is_multipart():
-            yield part
+        ctype = part.get_content_type()
+        if ctype == "message/rfc822" or not part.is_multipart():
+            yield part, ctype
             continue
         payload = part.get_payload()  # a list of parts: nothing is decoded here
         if isinstance(payload, list):

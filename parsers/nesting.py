@@ -26,6 +26,8 @@ _HEADER_LINE = re.compile(rb"(?:From |[\041-\071\073-\176]*:|[\t ])")
 _LINE = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)?")
 #: a line that may be a boundary delimiter: it starts with "--" (after a line break)
 _DASHES = re.compile(rb"(?<=[\r\n])--")
+#: emails up to this size are first checked by counting words (``_few_containers``)
+_QUICK_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,26 @@ class _Container:
 
 def check_nesting(raw: bytes, limit: int = MAX_MIME_DEPTH) -> None:
     """Raise a ``ParseError`` naming the limit when ``raw`` nests containers deeper than it."""
+    if _few_containers(raw, limit):
+        return
     if mime_depth(raw, limit) > limit:
         raise ParseError(f"MIME nested more than {limit} levels deep: refused before parsing")
+
+
+def _few_containers(raw: bytes, limit: int) -> bool:
+    """True when ``raw`` cannot hold more than ``limit`` containers, seen without the scan.
+
+    Every container is a part whose Content-Type names ``multipart`` or ``message`` (any case),
+    each in its own header, except a ``multipart/digest``'s parts, whose type is implied: so
+    without "digest" anywhere, fewer such words than the limit bound the depth (what a real
+    email has: a few). Only below :data:`_QUICK_BYTES`: the check copies the email once.
+    """
+    if len(raw) > _QUICK_BYTES:
+        return False
+    lowered = raw.lower()
+    if b"digest" in lowered:
+        return False
+    return lowered.count(b"multipart") + lowered.count(b"message") <= limit
 
 
 def mime_depth(raw: bytes, limit: int = MAX_MIME_DEPTH) -> int:

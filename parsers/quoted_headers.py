@@ -62,7 +62,7 @@ def _next_block(lines: list[str], start: int) -> HeaderBlock | None:
         block = _intro_block(lines, index) if line else None
         if block is not None:
             return block
-        if line and words.HEADER_LINE.match(line):
+        if line and words.header_line(line):
             headers, languages, last = _read_headers(lines, index)
             marker = _marker_above(lines, index, start)
             fields = len(headers.keys() & {"date", "subject", "to", "cc"})
@@ -124,7 +124,7 @@ def _read_headers(lines: list[str], first: int) -> tuple[dict[str, str], frozens
 
 def _header_entries(line: str) -> list[tuple[str, str, frozenset[str]]]:
     """The headers one line holds: "From: x", or several written on one line."""
-    match = words.HEADER_LINE.match(line)
+    match = words.header_line(line)
     if match is None:
         return []
     rest = match.group(0)[match.start("value") :]
@@ -176,10 +176,12 @@ def _quoted_sender(value: str) -> str:
     "Dana<mailto:d@x> <d@x<mailto:d@x>> on behalf of Boatsetter<mailto:a@b> <a@b<mailto:a@b>>";
     each is read as the one mailbox it names: the one written after "on behalf of" when that
     names an address (the author; the one before is who sent it for them)."""
-    value = _MAILTO_INSIDE.sub(r"<\1>", value)
-    value = _BRACKET_MAILTO.sub(r"<\1>", value)
-    value = _BARE_MAILTO.sub("", value)
-    value = _IN_PARENTHESES.sub(r"<\1>", value)  # "Name (a@b)", Outlook 2019 in hu and sk
+    if ":" in value:  # each "mailto:" pattern needs its colon
+        value = _MAILTO_INSIDE.sub(r"<\1>", value)
+        value = _BRACKET_MAILTO.sub(r"<\1>", value)
+        value = _BARE_MAILTO.sub("", value)
+    if "(" in value:  # "Name (a@b)", Outlook 2019 in hu and sk
+        value = _IN_PARENTHESES.sub(r"<\1>", value)
     behalf = _ON_BEHALF.split(value, maxsplit=1)
     if len(behalf) == 2:
         agent, author = behalf

@@ -155,7 +155,8 @@ class _Reading:
         boat = self._boat()
         renter = self._renter(subject)
         start, end = self._when(day, boat)
-        read = moment(self.original, (boat or self.fleet.boats[0]).zone, self.receipt)
+        zone = (boat or self.fleet.boats[0]).zone
+        read = moment(self.original, zone, self.receipt, explain=self.trace is not None)
         as_of = read.value
         if as_of is None and read.problem:
             self.unreadable["as_of"] = read.problem

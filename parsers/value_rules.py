@@ -141,8 +141,19 @@ _WAS_NOW = re.compile(rf"^\s*{_OLD_WORDS}.*?\b(?:now|new|updated)\b:?\s*", re.IG
 _TRAILING_OLD = re.compile(rf"[,;]?\s+[-–—]?\s*{_OLD_WORDS}:?\s.*$", re.IGNORECASE)
 
 
+#: what each pattern above needs in an ASCII value (lowercased): without any, none applies
+_OLD_HINTS = (
+    *("(", "[", "->", "=>"),
+    *("was", "previous", "formerly", "original", "old", "before", "prior"),
+)
+
+
 def current_value(value: str) -> str:
     """The new value of one that may also show the previous one."""
+    if value.isascii():  # (case-insensitive matching of other text may fold letters to ASCII)
+        lowered = value.lower()
+        if not any(hint in lowered for hint in _OLD_HINTS):
+            return " ".join(value.split())
     text = _OLD_ASIDE.sub(" ", value)
     arrows = _ARROW.split(text)
     if len(arrows) > 1:
@@ -172,24 +183,39 @@ def label_version(label: str) -> tuple[str, Version]:
     return label, None
 
 
-_NEW_COLUMN = re.compile(
-    r"^(?:new|updated|revised|after|now|current|changed to|new value|new details|proposed"
-    r"|requested)$",
-    re.IGNORECASE,
+_NEW_NAMES = frozenset(
+    {
+        *("new", "updated", "revised", "after", "now", "current", "changed to", "new value"),
+        *("new details", "proposed", "requested"),
+    }
 )
-_OLD_COLUMN = re.compile(
-    r"^(?:old|original|previous|previously|before|was|former|prior|old value|original details"
-    r"|previous details)$",
-    re.IGNORECASE,
+_OLD_NAMES = frozenset(
+    {
+        *("old", "original", "previous", "previously", "before", "was", "former", "prior"),
+        *("old value", "original details", "previous details"),
+    }
 )
-_BLANK_COLUMN = re.compile(r"^(?:|field|item|detail|details|what|change|changes)$", re.IGNORECASE)
+_BLANK_NAMES = frozenset(["", "field", "item", "detail", "details", "what", "change", "changes"])
+
+
+def _names(names: frozenset[str]) -> re.Pattern[str]:
+    """A column name that is one of ``names``, in any case (``re.IGNORECASE``: beyond ASCII it
+    also takes letters such as "ſ" for "s", which a set lookup would not)."""
+    return re.compile("^(?:" + "|".join(map(re.escape, sorted(names))) + ")$", re.IGNORECASE)
+
+
+_NEW_COLUMN, _OLD_COLUMN, _BLANK_COLUMN = map(_names, (_NEW_NAMES, _OLD_NAMES, _BLANK_NAMES))
 
 
 def new_column(cells: list[str]) -> int | None:
     """The index of the new values' column when ``cells`` is a header row naming a previous and a
     new column ("| Previous | Updated", "Field | Before | After"); None for any other row."""
+    if len(cells) < 2:
+        return None
     names = [" ".join(cell.lower().rstrip(":").split()) for cell in cells]
-    if len(names) < 2:
+    # lowercased ASCII names: the patterns are set lookups, and most rows name neither column
+    ascii_only = all(n.isascii() for n in names)
+    if ascii_only and (_NEW_NAMES.isdisjoint(names) or _OLD_NAMES.isdisjoint(names)):
         return None
     roles = [
         "new" if _NEW_COLUMN.match(n) else "old" if _OLD_COLUMN.match(n) else "" for n in names

@@ -209,7 +209,7 @@ def classify(
     texts = [text for text in (bare, *headlines) if text]
     kinds = [kind_of(text, extra) for text in texts]
     changed = any(kind in _CHANGES for kind in kinds)
-    said = kind_of(bare, extra) in _CHANGES if bare else False
+    said = kinds[0] in _CHANGES if bare else False  # texts[0] is the subject when it says any
     for text, kind in zip(texts, kinds, strict=True):
         reason = not_a_booking_reason(text, extra)
         if reason and not (said if reason == CHAT else changed and reason in OUTWEIGHED):

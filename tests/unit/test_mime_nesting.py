@@ -56,12 +56,29 @@ def test_the_scan_agrees_with_the_parsers_own_tree(seed):
     assert mime_depth(raw) == parsed_depth(decode_message(raw))
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_the_refusal_agrees_with_the_parsers_own_tree_at_every_limit(seed):
+    # small limits put the word count (the check's shortcut) on both sides of each limit
+    rng = random.Random(seed)
+    raw = random_tree(rng, rng.randint(1, 8)).as_bytes()
+    depth = parsed_depth(decode_message(raw))
+    for limit in range(0, 10):
+        try:
+            check_nesting(raw, limit)
+        except ParseError:
+            assert depth > limit
+        else:
+            assert depth <= limit
+
+
 def test_a_part_without_a_type_in_a_digest_is_an_attached_message():
     raw = (
         b'Content-Type: multipart/digest; boundary="d"\r\n\r\n--d\r\n\r\n'
         b'Content-Type: multipart/mixed; boundary="m"\r\n\r\n--m\r\n\r\nhi\r\n--m--\r\n--d--\r\n'
     )
     assert mime_depth(raw) == parsed_depth(decode_message(raw)) == 3
+    with pytest.raises(ParseError):  # two words name containers, and three are open
+        check_nesting(raw, 2)
 
 
 def test_a_reused_boundary_is_counted_as_the_parser_recursed_never_less():

@@ -1,7 +1,12 @@
 """A forward's quoted date, in any language, is read right or not at all: never guessed."""
 
+import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -232,3 +237,56 @@ def test_explain_tells_how_the_date_was_read_and_what_bounds_it():
     assert "in the forwarder's offset -08:00" in said
     assert "not later than SES's receipt" in said
     assert "the email's own Date" in said
+
+
+#: run in a fresh interpreter, so what other tests loaded cannot hide what a first forward loads
+_FIRST_FORWARDS = r"""
+import json, time
+from dataclasses import replace
+from dateparser.languages.loader import LocaleDataLoader
+from bookings import NotABooking, ParseError, default_fleet
+from parsers import parse_email, warm_up
+from tests.support.emailkit import CONFIRMED_ROWS, html_table, text_body
+from tests.support.forwardkit import LANGUAGES, gmail
+
+warm_up()
+before = set(LocaleDataLoader._loaded_locales), set(LocaleDataLoader._loaded_languages)
+spent = []
+for code, when in [
+    ("es", "2/3/27 9:14 a. m. (GMT-08:00)"),  # read by dateparser in its language
+    ("de", "Di. 02.03.27 um 9:14 Uhr (MEZ)"),  # day and month could swap: both orders tried
+    ("da", "2/3/2027 klokken 9.14 ved frokost"),  # read in no language: every locale is tried
+]:
+    lang = replace(next(lang for lang in LANGUAGES if lang.code == code), when=when)
+    raw = gmail(lang, text_body(CONFIRMED_ROWS), html_table(CONFIRMED_ROWS)).as_bytes()
+    started = time.perf_counter()
+    try:
+        parse_email(raw, default_fleet())
+    except (NotABooking, ParseError):
+        pass
+    spent.append(time.perf_counter() - started)
+after = set(LocaleDataLoader._loaded_locales), set(LocaleDataLoader._loaded_languages)
+print(json.dumps({
+    "locales": sorted(after[0] - before[0]),
+    "languages": sorted(after[1] - before[1]),
+    "slowest": max(spent),
+}))
+"""
+
+
+def test_the_first_forwards_load_no_dateparser_language_data_after_warm_up():
+    # dateparser loads a locale's data the first time one of its readers needs it; a date no
+    # language reads makes its any-language reader load all two hundred (seconds, on a forward)
+    root = Path(__file__).resolve().parents[2]
+    ran = subprocess.run(
+        [sys.executable, "-c", _FIRST_FORWARDS],
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    loaded = json.loads(ran.stdout.strip().splitlines()[-1])
+    assert loaded["locales"] == []
+    assert loaded["languages"] == []
