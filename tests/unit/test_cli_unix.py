@@ -71,3 +71,12 @@ def test_a_closed_pipe_under_parse_json_is_quiet():
     done = _into_a_closed_pipe("parse", "--json", str(EMAIL))
     assert done.stderr.count("\n") <= 2, done.stderr  # the reason lines, no traceback
     assert "Traceback" not in done.stderr
+
+
+def test_demo_with_an_out_dir_it_cannot_make_is_one_line(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    done = charterhand("demo", "--out", str(blocker / "out"))
+    assert done.returncode == Exit.USAGE
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith(f"charterhand demo: cannot write to {blocker / 'out'}:")
