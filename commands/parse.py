@@ -147,7 +147,8 @@ def report(
         return outcome("not-a-booking", exit_code(exc), lines, reason=exc.reason, rule=rule)
     except ParseError as exc:
         lines = [f"{path}: unreadable booking email: {exc.reason}"]
-        lines.append(f"missing: {', '.join(exc.missing)}")
+        if exc.missing:
+            lines.append(f"missing: {', '.join(exc.missing)}")
         fields = {"reason": exc.reason, "source": exc.source, "kind": exc.kind}
         return outcome("unreadable", exit_code(exc), lines, **fields, missing=exc.missing)
     except Exception as exc:  # RecursionError from MIME nested too deep, a parser's bug

@@ -167,7 +167,7 @@ def test_the_image_lists_the_production_commands_and_no_dev_command():
     assert result.returncode == 0, result.stderr[-2000:]
     commands = result.stdout.split("positional arguments:")[1].split("options:")[0]
     listed = {line.split()[0] for line in commands.splitlines()[2:] if line.strip()}
-    assert listed == {"worker", "dlq", "status", "config", "parse"}
+    assert listed == {"worker", "dlq", "status", "intake", "config", "parse"}
 
 
 @pytest.mark.parametrize(
