@@ -118,7 +118,8 @@ def describe(
         if error["type"] == "extra_forbidden":
             lines.append(f"{where}: not a setting{_did_you_mean(model, loc)}")
         else:
-            lines.append(f"{where}: {error['msg']}{_given(error)}")
+            message = error["msg"].removeprefix("Value error, ")  # our validators' own words
+            lines.append(f"{where}: {message}{_given(error)}")
     return lines
 
 
