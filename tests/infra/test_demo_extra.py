@@ -19,6 +19,8 @@ DEMO_PACKAGES = (
 )  # fmt: skip
 #: installed by `dev` for `make test`, never needed to run the demo
 TOOLCHAIN = {"ruff", "mypy", "import-linter", "playwright", "python-hcl2", "pytest", "checkov"}
+#: what moto[server] brings for services the demo never calls (the deploy tests need them)
+EVERY_SERVICE = {"cfn-lint", "sympy", "aws-xray-sdk", "graphql-core", "openapi-spec-validator"}
 
 
 def _normal(name: str) -> str:
@@ -82,9 +84,31 @@ def test_everything_the_demo_imports_comes_with_the_product_and_the_demo_extra()
     assert not missing, f"imported by the demo's code, not installed by `make demo`: {missing}"
 
 
+def test_what_moto_server_imports_comes_with_the_demo_extra():
+    """sandbox/aws.py runs moto's server (``moto.moto_server``), which imports flask and
+    flask-cors itself: moto's own requirements do not bring them."""
+    import moto
+
+    installed = _closure(_extras()["demo"])
+    owners = importlib.metadata.packages_distributions()
+    server = Path(str(moto.__file__)).parent / "moto_server"
+    imported = set()
+    for path in server.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                imported.add(node.module.split(".")[0])
+            elif isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+    third_party = {m for m in imported if m in owners and m != "moto"}
+    assert {"flask", "flask_cors", "werkzeug"} <= third_party
+    missing = {m for m in third_party if not {_normal(d) for d in owners[m]} & installed}
+    assert not missing, f"moto's server imports {missing}, which `make demo` does not install"
+
+
 def test_the_demo_extra_carries_no_toolchain():
     installed = _closure(_extras()["demo"])
     assert not installed & TOOLCHAIN, installed & TOOLCHAIN
+    assert not installed & EVERY_SERVICE, installed & EVERY_SERVICE
 
 
 def test_dev_holds_the_demo_extra_and_make_demo_installs_only_it():
