@@ -2,7 +2,11 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+# `make demo` installs the product and the `demo` extra (moto's server) only; `make test` the `dev`
+# extra, which holds the demo's too: after it the demo's stamp is fresh, and `make demo` installs
+# nothing more.
+DEMO_STAMP := $(VENV)/.installed-demo
+DEV_STAMP  := $(VENV)/.installed-dev
 # checkov lives in its own venv: its bc-python-hcl2 installs the same `hcl2` package as the tests'
 # python-hcl2, and the two overwrite each other's files in one environment.
 CHECKOV_VERSION := 3.3.30
@@ -14,16 +18,25 @@ CHECKOV_STAMP := $(VENV)/checkov/.installed-$(CHECKOV_VERSION)
 # The links API Lambda zip for terraform (var.api_package); ARCH matches var.lambda_architecture.
 ARCH ?= arm64
 
-# Editable in compat mode: the checkout's root on sys.path, so `charterhand demo|sandbox|ingest`
-# find sandbox/, which the package (and the worker image) leaves out.
-$(STAMP): pyproject.toml
+# $(call install,EXTRA): the checkout, editable in compat mode (its root on sys.path, so
+# `charterhand demo|sandbox|ingest` find sandbox/, which the package and the worker image leave
+# out), with EXTRA.
+define install
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) on PATH"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
-	@touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[$(1)]' --config-settings editable_mode=compat
+endef
 
-demo: $(STAMP)
+$(DEMO_STAMP): pyproject.toml
+	$(call install,demo)
+	@touch $(DEMO_STAMP)
+
+$(DEV_STAMP): pyproject.toml
+	$(call install,dev)
+	@touch $(DEV_STAMP) $(DEMO_STAMP)
+
+demo: $(DEMO_STAMP)
 	$(BIN)/charterhand demo
 
 $(CHECKOV_STAMP):
@@ -31,7 +44,7 @@ $(CHECKOV_STAMP):
 	$(VENV)/checkov/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
 	@touch $(CHECKOV_STAMP)
 
-lint: $(STAMP) $(CHECKOV_STAMP)
+lint: $(DEV_STAMP) $(CHECKOV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
@@ -39,13 +52,13 @@ lint: $(STAMP) $(CHECKOV_STAMP)
 	$(CHECKOV) -d infra/terraform --config-file infra/terraform/.checkov.yaml --quiet --compact
 	$(CHECKOV) -f Dockerfile --framework dockerfile --skip-download --quiet --compact
 
-api-package: $(STAMP)
+api-package: $(DEMO_STAMP)
 	$(BIN)/python infra/build_api_package.py --arch $(ARCH)
 
 test: lint
 	$(BIN)/pytest
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:

@@ -15,10 +15,21 @@ Nested values use ``__``: ``CHARTERHAND_MARGIN__CREW_HOURLY=55``.
 """
 
 import os
+import re
+import tomllib
+from contextlib import suppress
 from pathlib import Path
-from typing import Any, Literal, Self, TypeVar
+from typing import Annotated, Any, Literal, Self, TypeVar
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
@@ -27,12 +38,36 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from app import settings_sources as sources
 from bookings import Fleet, MarginPolicy, PermanentError, default_fleet
 from parsers.vocabulary import Vocabulary
 from publishers.guest_message import DEFAULT_GUEST_MESSAGE, check_template
 from worker.policy import DLQ_LIMIT_COUNT, DLQ_LIMIT_WINDOW_SECONDS
 
-ENV_PREFIX = "CHARTERHAND_"
+ENV_PREFIX = sources.PREFIX
+
+#: an email address as terraform's variables check it (no display name: SES and the allowlist
+#: compare bare addresses)
+ADDRESS = re.compile(r"^[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}$")
+
+
+def _url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ValueError("must be a URL with its scheme, e.g. https://jada.example")
+    return value
+
+
+def _address(value: str) -> str:
+    if not ADDRESS.match(value):
+        raise ValueError("must be an email address, e.g. bookings@jada.example")
+    return value
+
+
+#: a URL with its scheme and host (``https://...``; ``http://`` for local sandboxes)
+Url = Annotated[str, AfterValidator(_url)]
+#: a bare email address
+Address = Annotated[str, AfterValidator(_address)]
 
 
 class _Settings(BaseSettings):
@@ -71,8 +106,8 @@ class _Settings(BaseSettings):
 class QueueSettings(_Settings):
     """The bookings queue and its dead-letter queue: what ``dlq`` needs, and ``status``."""
 
-    queue_url: str = Field(description="the bookings SQS queue")
-    dlq_url: str = Field(description="the dead-letter queue beside it")
+    queue_url: Url = Field(description="the bookings SQS queue")
+    dlq_url: Url = Field(description="the dead-letter queue beside it")
 
 
 class InboundSettings(_Settings):
@@ -104,22 +139,22 @@ class SiteSettings(_Settings):
     cloudfront_distribution_id: str | None = Field(
         default=None, description="invalidated after a page changes; None skips invalidation"
     )
-    site_base_url: str = Field(description="public base URL of the site, e.g. https://jada.example")
-    links_api_base_url: str = Field(description="public base URL of the links API")
+    site_base_url: Url = Field(description="public base URL of the site, e.g. https://jada.example")
+    links_api_base_url: Url = Field(description="public base URL of the links API")
 
 
 class MailSettings(_Settings):
     """Mail the worker sends: sender, the manager, SES's configuration set and reports."""
 
-    from_address: str = Field(description="verified SES sender for crew and manager emails")
-    manager_address: str = Field(description="the booking manager: summaries, Reply-To")
+    from_address: Address = Field(description="verified SES sender for crew and manager emails")
+    manager_address: Address = Field(description="the booking manager: summaries, Reply-To")
     ses_configuration_set: str | None = Field(default=None, description="SES configuration set")
-    ses_events_queue_url: str | None = Field(
+    ses_events_queue_url: Url | None = Field(
         default=None,
         description="SQS queue of SES's send reports (configuration set events): settles a send "
         "whose answer was lost; unset: such a send waits 900 s, then goes again",
     )
-    summary_webhook_url: str | None = Field(
+    summary_webhook_url: Url | None = Field(
         default=None, description="the manager's Apps Script webhook; when set, used instead of SES"
     )
     crew_reminder_hours: int = Field(
@@ -155,7 +190,7 @@ class MailSettings(_Settings):
 class AdmissionSettings(_Settings):
     """Which mail the worker admits."""
 
-    forwarder_allowlist: list[str] = Field(
+    forwarder_allowlist: list[Address] = Field(
         default_factory=list,
         description="addresses allowed to forward booking mail in (the owners' mailboxes)",
     )
@@ -187,7 +222,7 @@ class DownstreamSettings(_Settings):
         default="http",
         description="how to reach the calendar: its API Gateway URL, or a direct Lambda invoke",
     )
-    calendar_base_url: str | None = Field(
+    calendar_base_url: Url | None = Field(
         default=None, description="API Gateway URL (http; needed while calendar_enabled)"
     )
     calendar_function_name: str | None = Field(
@@ -198,7 +233,7 @@ class DownstreamSettings(_Settings):
         description="the scc step: one ShipCaptainCrew event per booking; false: SCC is never "
         "called and needs nothing (no scc_base_url, no service key)",
     )
-    scc_base_url: str | None = Field(
+    scc_base_url: Url | None = Field(
         default=None, description="ShipCaptainCrew API base URL (needed while scc_enabled)"
     )
     dashboard_token_secret: str | None = Field(
@@ -381,11 +416,22 @@ def load_settings(config: Path | None = None) -> Settings:
 def load_group(group: type[Group], config: Path | None = None, **given: Any) -> Group:
     """One group of settings (or a command's own blend of groups), read as :func:`load_settings`
     reads them all: a command asks only for what it uses, and fails only for that. ``given``
-    (a command's flags) wins over the environment and the file."""
+    (a command's flags) wins over the environment and the file.
+
+    Whatever the group, a ``CHARTERHAND_*`` variable that is a misspelling of any setting fails
+    it (a typo must not leave a default silently in force), and so does a list or table variable
+    that is not JSON."""
     named = os.environ.get(f"{ENV_PREFIX}CONFIG")
     path = config or (Path(named) if named else None)
     if path is not None and not path.is_file():
         raise SettingsError(f"config file {path} does not exist")
+    problems = [
+        f"{name} is not a setting: did you mean {like}?"
+        for name, like, typo in sources.unknown_variables(os.environ, Settings)
+        if typo
+    ] + sources.not_json(os.environ, group)
+    if problems:
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(problems))
     settings_cls = group
     if path is not None:
         config_dict = SettingsConfigDict(**{**group.model_config, "toml_file": path})
@@ -393,29 +439,30 @@ def load_group(group: type[Group], config: Path | None = None, **given: Any) -> 
     try:
         return settings_cls(**given)
     except ValidationError as exc:
-        raise SettingsError(describe_errors(exc)) from exc
+        raise SettingsError(describe_errors(exc, group, path)) from exc
     except (OSError, ValueError) as exc:  # unreadable or malformed TOML
         raise SettingsError(f"config file {path}: {exc}") from exc
 
 
-def describe_errors(exc: ValidationError) -> str:
-    """One line per problem: ``CHARTERHAND_QUEUE_URL (queue_url): Field required``."""
-    lines = []
-    for error in exc.errors():
-        loc = [str(part) for part in error["loc"]]
-        name = ".".join(loc)
-        env_name = ENV_PREFIX + "__".join(loc[:1]).upper()
-        where = f"{env_name} ({name})" if loc else "settings"
-        lines.append(f"{where}: {error['msg']}{_given(error)}")
+def unknown_variables() -> list[str]:
+    """What ``config check`` says of each ``CHARTERHAND_*`` variable that sets nothing and is
+    no setting's misspelling (those fail :func:`load_group`): ignored, and what it resembles."""
+    return [
+        f"{name} is not a setting (ignored)" + (f"; nearest is {like}" if like else "")
+        for name, like, typo in sources.unknown_variables(os.environ, Settings)
+        if not typo
+    ]
+
+
+def describe_errors(
+    exc: ValidationError, group: type[BaseSettings] | None = None, path: Path | None = None
+) -> str:
+    """One line per problem, named where it came from: ``CHARTERHAND_QUEUE_URL (queue_url):
+    Field required``, ``CHARTERHAND_MARGIN__CREW_HOURLY (margin.crew_hourly): ...``, ``TOML key
+    margin.crew_hourly in charterhand.toml: ...``."""
+    toml = None
+    if path is not None:
+        with suppress(OSError, ValueError):
+            toml = tomllib.loads(path.read_text(encoding="utf-8"))
+    lines = sources.describe(exc, group or Settings, os.environ, path, toml)
     return "invalid settings:\n  " + "\n  ".join(lines)
-
-
-def _given(error: Any) -> str:
-    """The offending value, unless it could be a secret or is the whole input."""
-    where = ".".join(map(str, error["loc"]))
-    if error["type"] == "missing" or any(w in where for w in ("secret", "token", "key")):
-        return ""
-    value = error.get("input")
-    if isinstance(value, str | int | float) and len(str(value)) <= 80:
-        return f" (got {value!r})"
-    return ""

@@ -1,4 +1,5 @@
-"""structlog JSON logs: one object per line, with renter contact details masked on the way out.
+"""structlog logs: JSON lines (readable lines on a terminal), renter contact details masked on the
+way out.
 
 Shared by the worker (``app.logs``) and the links API Lambda (``api.lambda_function``): both
 write to CloudWatch through the same chain. Masking happens in the last processor, so a reason
@@ -7,6 +8,7 @@ renter's email or phone into the logs.
 """
 
 import logging
+import os
 import sys
 from collections.abc import MutableMapping
 from typing import Any, TextIO
@@ -31,19 +33,36 @@ def mask_contact_details(
 
 
 def configure_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
-    """JSON lines on ``stream`` (stdout by default), at ``level`` and above. Call once, at start."""
+    """Log lines on ``stream`` (stdout by default), at ``level`` and above. Call once, at start.
+
+    JSON, one object per line, where a machine reads them (a pipe, a file, CloudWatch); readable
+    lines (structlog's console renderer, coloured unless ``NO_COLOR`` is set) when ``stream``
+    is a terminal, a person running the worker by hand. Contact details are masked either way.
+    """
+    stream = stream or sys.stdout
+    renderer: structlog.typing.Processor = structlog.processors.JSONRenderer()
+    if _is_terminal(stream):
+        renderer = structlog.dev.ConsoleRenderer(colors="NO_COLOR" not in os.environ)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            # tracebacks become a string here, so the masking below reaches them on a terminal too
             structlog.processors.format_exc_info,
             mask_contact_details,
-            structlog.processors.JSONRenderer(),
+            renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[level.upper()]
         ),
-        logger_factory=structlog.WriteLoggerFactory(file=stream or sys.stdout),
+        logger_factory=structlog.WriteLoggerFactory(file=stream),
         cache_logger_on_first_use=False,
     )
+
+
+def _is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # a stand-in without isatty, or a closed stream
+        return False

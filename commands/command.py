@@ -9,13 +9,17 @@ code  name            when
 ====  ==============  =========================================================================
 0     OK              the command did what was asked
 1     FAILED          it could not: AWS refused or is unreachable (no credentials, a missing
-                      queue, access denied), no such dead letter, a replay's sends failed, a
-                      purge not confirmed, demo emails that did not settle, ``worker --once``
-                      while the DLQ limit holds intake stopped; ``status`` also for missing
+                      queue, access denied), no such dead letter (``dlq show``, ``dlq replay
+                      --id``), a replay's sends failed, a purge not confirmed, demo emails
+                      that did not settle, ``worker --once`` while the DLQ limit holds intake
+                      stopped, its standard output closed before it had said everything
+                      (``| head``: no traceback, no message); ``status`` also for missing
                       settings (it always has, and tests and scripts rely on it)
 2     USAGE           what it was given cannot be used: argparse's own usage errors, a file
-                      that cannot be read, a config file that cannot be used, settings that
-                      do not validate (each named with its variable)
+                      that cannot be read or written, a file that is not an email
+                      (``parse``), a config file that cannot be used, settings that do not
+                      validate or that the worker would refuse at start-up (each named where
+                      it came from: its variable or its TOML key)
 3     NOT_A_BOOKING   ``parse``: the email is not a booking (the rule that decided it on stderr)
 4     UNREADABLE      ``parse``: a booking email that cannot be read (the missing fields)
 ====  ==============  =========================================================================
@@ -51,6 +55,19 @@ class Exit(IntEnum):
     USAGE = 2
     NOT_A_BOOKING = 3
     UNREADABLE = 4
+
+
+#: one line per exit code, for ``charterhand --help`` (the table above, shortened)
+MEANINGS: dict[Exit, str] = {
+    Exit.OK: "the command did what was asked",
+    Exit.FAILED: "it could not: AWS refused or is unreachable, no such dead letter, a replay's "
+    "sends failed, `worker --once` while intake is stopped; or its output's reader went away "
+    "(`| head`)",
+    Exit.USAGE: "what it was given cannot be used: arguments, a file that cannot be read or "
+    "written, a file that is not an email, settings the worker would refuse",
+    Exit.NOT_A_BOOKING: "parse: the email is not a booking",
+    Exit.UNREADABLE: "parse: a booking email that cannot be read",
+}
 
 
 class UsageError(CharterhandError):

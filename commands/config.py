@@ -1,7 +1,10 @@
 """``charterhand config``: check the settings this process would run with, or print their reference.
 
 ``check`` is what to run after editing a TOML file or a task definition: it loads the settings
-exactly as the worker does and prints them with secrets masked, or says what is wrong; then
+exactly as the worker does, then runs the worker's whole start-up without its loop (every
+publisher built, every credential fetched: :mod:`app.startup`), and prints the settings with
+secrets masked and where each credential comes from, or says what is wrong and where it was
+written. It names every ``CHARTERHAND_*`` variable that sets nothing. Then it says
 which steps are on and what each needs.
 ``reference`` prints the table in the README (a test keeps the two identical).
 """
@@ -14,17 +17,21 @@ from pathlib import Path
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from app.settings import ENV_PREFIX, Settings, load_settings
+from app.settings import ENV_PREFIX, Settings, load_settings, unknown_variables
+from app.startup import WorkerRefuses, check_start_up
 from app.steps import describe_steps
 from bookings import MarginPolicy
-from commands.command import Exit, SubParsers, guarded
+from commands.command import Exit, SubParsers, UsageError, guarded
 from parsers.vocabulary import Vocabulary
 
 
 def register(subparsers: SubParsers) -> None:
     parser = subparsers.add_parser("config", help="check the settings, or print their reference")
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    check = actions.add_parser("check", help="load the settings as the worker does; print them")
+    check = actions.add_parser(
+        "check",
+        help="load the settings and run the worker's start-up without its loop; print them",
+    )
     check.add_argument(
         "--config", type=Path, help="TOML settings file (default: $CHARTERHAND_CONFIG)"
     )
@@ -35,15 +42,23 @@ def register(subparsers: SubParsers) -> None:
 
 @guarded("config")
 def _check(args: argparse.Namespace) -> int:
+    for line in unknown_variables():
+        print(line, file=sys.stderr)
     settings = load_settings(args.config)
+    try:
+        credentials = check_start_up(settings)
+    except WorkerRefuses as exc:
+        raise UsageError(f"the worker would refuse to start: {exc}") from exc
     # SecretStr fields serialise as "**********": the values never reach the terminal
     print(json.dumps(json.loads(settings.model_dump_json()), indent=2))
+    for line in credentials:
+        print(line, file=sys.stderr)
     print(
         "steps (app/steps.py; each optional one turned off by its <step>_enabled):", file=sys.stderr
     )
     for line in describe_steps(settings):
         print(f"  {line}", file=sys.stderr)
-    print("settings are valid", file=sys.stderr)
+    print("settings are valid: the worker would start with them", file=sys.stderr)
     return Exit.OK
 
 

@@ -32,7 +32,10 @@ def register(subparsers: SubParsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    args.out.mkdir(parents=True, exist_ok=True)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return fail("demo", f"cannot write to {args.out}: {exc.strerror or exc}", Exit.USAGE)
     print("starting moto's server, the sandboxes, the site, the links API and the worker…")
     scc_off_out = args.out / "scc-off"
     with running_demo(scc=False) as scc_off:  # first, so the stack kept for --serve is the full one

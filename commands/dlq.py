@@ -16,7 +16,7 @@ from pathlib import Path
 from app.settings import FleetSettings, InboundSettings, QueueSettings, SettingsError, load_group
 from aws.clients import client
 from bookings import NotABooking, ParseError
-from commands.command import Exit, SubParsers, fail, guarded
+from commands.command import Exit, SubParsers, UsageError, fail, guarded
 from ops.dlq import DeadLetter, DeadLetterQueue, InboundLocation, Selection, explain_aws_error
 from parsers import parse_email
 from worker.decode import UnreadableBody, decode_body
@@ -50,7 +50,11 @@ def register(subparsers: SubParsers) -> None:
     which.add_argument("--reason", help="those whose reason contains TEXT (case-insensitive)")
     replay.add_argument("--since", type=_since, help="first failed since (ISO date/time or 2h, 3d)")
     replay.add_argument("--limit", type=int, help="at most N messages")
-    replay.add_argument("--dry-run", action="store_true", help="say what would be replayed")
+    replay.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list what would be replayed; sends nothing and holds nothing back",
+    )
     replay.add_argument(
         "--parallel", type=int, default=4, help="receive-send-delete loops at once (default 4)"
     )
@@ -69,7 +73,7 @@ def register(subparsers: SubParsers) -> None:
     purge.set_defaults(func=_purge)
 
     export = actions.add_parser("export", help="write dead letters to a JSON-lines file")
-    export.add_argument("file", type=Path)
+    export.add_argument("file", type=Path, help="where to write; - for standard output")
     export.set_defaults(func=_export)
 
 
@@ -218,25 +222,48 @@ def _replay(args: argparse.Namespace) -> int:
     selection = Selection(
         ids=frozenset(args.ids or ()), reason_contains=args.reason, since=args.since
     )
+    if args.dry_run:
+        return _dry_run(queue, selection, args.limit)
     total = args.limit if args.limit is not None else (queue.depth() if args.all else None)
-    verb = "would replay" if args.dry_run else "replayed"
     with tqdm(total=total, unit="msg", desc="replaying", file=sys.stderr, leave=False) as bar:
         summary = queue.replay(
             selection,
             limit=args.limit,
-            dry_run=args.dry_run,
             progress=bar.update,
             parallel=max(1, args.parallel),
         )
-    print(f"{verb} {summary.replayed}, left {summary.skipped} in the DLQ", end="")
+    print(f"replayed {summary.replayed}, left {summary.skipped} in the DLQ", end="")
+    code = Exit.OK
     if summary.failed:
         print(
             f", {len(summary.failed)} failed to send (still in the DLQ): "
             + " ".join(summary.failed)
         )
-        return Exit.FAILED
-    print()
-    return Exit.OK
+        code = Exit.FAILED
+    else:
+        print()
+    return _unknown_ids(selection, {*summary.replayed_ids, *summary.failed}) or code
+
+
+def _dry_run(queue: DeadLetterQueue, selection: Selection, limit: int | None) -> int:
+    """List what a replay would send back. Looked at as ``ls`` looks (each letter back in the
+    queue at once), never held for ``--hold-seconds`` as a replay holds what it sends."""
+    everything = queue.browse()
+    chosen = [letter for letter in everything if selection.matches(letter)][:limit]
+    now = datetime.now(UTC)
+    for letter in chosen:
+        row = letter.row(now)
+        print(f"{row['id']}  {row['age']}  {row['step'] or '-'}  {_clip(str(row['reason']), 80)}")
+    print(f"would replay {len(chosen)}, left {len(everything) - len(chosen)} in the DLQ")
+    return _unknown_ids(selection, {letter.message_id for letter in chosen})
+
+
+def _unknown_ids(selection: Selection, found: set[str]) -> int:
+    """Exit 1 naming each ``--id`` that matched no dead letter; 0 when all were there."""
+    unknown = sorted(selection.ids - found)
+    for message_id in unknown:
+        fail("dlq", f"no dead letter with id {message_id}")
+    return Exit.FAILED if unknown else Exit.OK
 
 
 @guarded("dlq")
@@ -257,9 +284,15 @@ def _purge(args: argparse.Namespace) -> int:
 
 @guarded("dlq")
 def _export(args: argparse.Namespace) -> int:
-    letters: list[DeadLetter] = _queue(args).browse()
-    with args.file.open("w", encoding="utf-8") as out:
-        for letter in letters:
-            out.write(json.dumps(letter.export()) + "\n")
+    letters: list[DeadLetter] = _queue(args).browse()  # left in the queue whatever happens next
+    lines = "".join(json.dumps(letter.export()) + "\n" for letter in letters)
+    if str(args.file) == "-":
+        sys.stdout.write(lines)
+        print(f"exported {len(letters)} dead letter(s)", file=sys.stderr)
+        return Exit.OK
+    try:
+        args.file.write_text(lines, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.file}: {exc.strerror or exc}") from exc
     print(f"exported {len(letters)} dead letter(s) to {args.file}")
     return Exit.OK

@@ -7,11 +7,15 @@ absent.
 """
 
 import argparse
+import os
 import sys
+import textwrap
 from collections.abc import Sequence
+from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 
 from commands import config, dlq, intake, parse, status, worker
+from commands.command import MEANINGS, Exit
 
 #: top-level packages only a development checkout has; a missing one hides the dev commands
 DEV_ONLY = frozenset({"sandbox", "moto"})
@@ -29,11 +33,43 @@ else:
 COMMANDS: tuple[ModuleType, ...] = (dlq, status, intake, config, parse, worker, *DEV_COMMANDS)
 
 
+EXAMPLES = """\
+examples:
+  charterhand config check                   would the worker start with these settings?
+  charterhand parse booking.eml              what one email says (exit 3: not a booking)
+  charterhand parse --json - < booking.eml   the same from standard input, as JSON
+  charterhand dlq ls                         why messages failed
+  charterhand dlq replay --reason timeout --dry-run
+                                             which dead letters a replay would send back
+  charterhand status --json | jq .queues     queue depths and the latest bookings
+  charterhand COMMAND --help                 each command's own options
+"""
+
+
+def _exit_codes() -> str:
+    lines = ["exit codes:"]
+    for code, meaning in MEANINGS.items():
+        wrapped = textwrap.wrap(meaning, width=70)
+        lines.append(f"  {code.value}  {wrapped[0]}")
+        lines += [f"     {more}" for more in wrapped[1:]]
+    return "\n".join(lines)
+
+
+def _version() -> str:
+    try:
+        return version("charterhand")
+    except PackageNotFoundError:  # a checkout run with PYTHONPATH, never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="charterhand",
         description="Turns charter-booking emails into everything a charter day needs.",
+        epilog=f"{EXAMPLES}\n{_exit_codes()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"charterhand {_version()}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(subparsers)
@@ -41,9 +77,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``charterhand`` console script; returns the process exit code."""
-    args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    """Entry point of the ``charterhand`` console script; returns the process exit code.
+
+    A reader that goes away (``charterhand ... | head -1``) ends the command with exit 1 and no
+    traceback, as Python's documentation recommends (SIGPIPE stays ignored: the worker's own
+    sockets must raise, not kill the process)."""
+    try:
+        args = build_parser().parse_args(argv)
+        code: int = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
+    except BrokenPipeError:
+        # the rest of stdout can go nowhere: point it at /dev/null so the final flush is quiet
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return Exit.FAILED
     return code
 
 

@@ -1,16 +1,19 @@
-"""``charterhand parse FILE.eml [--json] [--explain] [--config FILE.toml]``: what one email says.
+"""``charterhand parse FILE.eml|- [--json] [--explain] [--config FILE.toml]``: what one email says.
 
 Exit codes (:mod:`commands.command`): 0 a booking event (printed); 3 not a booking (the rule and
 reason on stderr); 4 a booking email we cannot read (the missing fields on stderr); 2 the file (or
-the config) cannot be read. ``--explain`` also prints, for each field, the line and rule it came
-from, and every forwarding hop.
+the config) cannot be read, or it is not an email at all. ``-`` reads standard input. ``--json``
+prints one JSON object for every outcome (its ``outcome`` says which). ``--explain`` also prints,
+for each field, the line and rule it came from, and every forwarding hop.
 """
 
 import argparse
+import email.policy
 import json
 import sys
 import tomllib
 from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import TextIO
 
@@ -35,7 +38,7 @@ class Context:
 
 def register(subparsers: SubParsers) -> None:
     parser = subparsers.add_parser("parse", help="read one booking email and say what it says")
-    parser.add_argument("file", type=Path, help="a raw email (.eml)")
+    parser.add_argument("file", type=Path, help="a raw email (.eml); - reads standard input")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument(
         "--explain",
@@ -71,6 +74,32 @@ def load_context(config: Path | None) -> Context:
     return Context(fleet, policy, vocabulary)
 
 
+#: headers at least one of which any email has; a file with none of them is not an email
+EMAIL_HEADERS = frozenset(
+    {"from", "to", "subject", "date", "message-id", "received", "mime-version", "return-path"}
+)
+
+
+def not_an_email(raw: bytes) -> str | None:
+    """Why ``raw`` is not an email at all (so not a question of bookings), or None.
+
+    Only the header block is read: an email starts with headers, and a file whose first block
+    names none of :data:`EMAIL_HEADERS` (a PDF, a list, a JSON document, nothing) is not one."""
+    if not raw.strip():
+        return "the file is empty"
+    headers = BytesHeaderParser(policy=email.policy.compat32).parsebytes(raw, headersonly=True)
+    if not EMAIL_HEADERS & {name.lower() for name in headers}:
+        return "no email header block (From:, Date:, Subject: ...) at its start"
+    return None
+
+
+def _read(path: Path) -> bytes:
+    """The file's bytes; ``-`` is standard input."""
+    if str(path) == "-":
+        return sys.stdin.buffer.read()
+    return path.read_bytes()
+
+
 def report(
     path: Path,
     context: Context,
@@ -80,13 +109,29 @@ def report(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Parse one file and print what it says; returns the exit code."""
+    """Parse one file (``-``: standard input) and print what it says; returns the exit code.
+
+    Every outcome is said on stderr for a person and, with ``as_json``, as one JSON object on
+    stdout with its ``outcome``: booking, not-a-booking, unreadable, not-an-email, cannot-read."""
     out, err = out or sys.stdout, err or sys.stderr
+
+    def outcome(name: str, code: int, lines: list[str], **fields: object) -> int:
+        for line in lines:
+            print(line, file=err)
+        if as_json:
+            print(json.dumps({"outcome": name, "file": str(path), **fields}, indent=2), file=out)
+        return code
+
     try:
-        raw = path.read_bytes()
+        raw = _read(path)
     except OSError as exc:
-        print(f"{path}: cannot read the file: {exc.strerror or exc}", file=err)
-        return Exit.USAGE
+        reason = f"cannot read the file: {exc.strerror or exc}"
+        return outcome("cannot-read", Exit.USAGE, [f"{path}: {reason}"], reason=reason)
+    problem = not_an_email(raw)
+    if problem:
+        return outcome(
+            "not-an-email", Exit.USAGE, [f"{path}: not an email: {problem}"], reason=problem
+        )
     try:
         if explain:
             text, read = explanation(raw, context)
@@ -97,21 +142,22 @@ def report(
         else:
             event = parse_email(raw, context.fleet, context.vocabulary)
     except NotABooking as exc:
-        print(f"{path}: not a booking: {exc.reason}", file=err)
-        print(f"rule: {exc.rule or 'unnamed'}", file=err)
-        return exit_code(exc)
+        rule = exc.rule or "unnamed"
+        lines = [f"{path}: not a booking: {exc.reason}", f"rule: {rule}"]
+        return outcome("not-a-booking", exit_code(exc), lines, reason=exc.reason, rule=rule)
     except ParseError as exc:
-        print(f"{path}: unreadable booking email: {exc.reason}", file=err)
+        lines = [f"{path}: unreadable booking email: {exc.reason}"]
         if exc.missing:
-            print(f"missing: {', '.join(exc.missing)}", file=err)
-        return exit_code(exc)
+            lines.append(f"missing: {', '.join(exc.missing)}")
+        fields = {"reason": exc.reason, "source": exc.source, "kind": exc.kind}
+        return outcome("unreadable", exit_code(exc), lines, **fields, missing=exc.missing)
     except Exception as exc:  # RecursionError from MIME nested too deep, a parser's bug
         # as the worker does: permanent, named by its class only (its message may quote the email)
-        name = type(exc).__name__
-        print(f"{path}: unreadable email: unexpected {name} while reading it", file=err)
-        return Exit.UNREADABLE
+        reason = f"unexpected {type(exc).__name__} while reading it"
+        lines = [f"{path}: unreadable email: {reason}"]
+        return outcome("unreadable", Exit.UNREADABLE, lines, reason=reason, missing=[])
     if as_json:
-        print(json.dumps(event_json(event, context), indent=2), file=out)
+        print(json.dumps({"outcome": "booking", **event_json(event, context)}, indent=2), file=out)
     else:
         print(describe(event, context), file=out)
     return Exit.OK

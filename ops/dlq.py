@@ -157,6 +157,8 @@ class ReplaySummary:
     replayed: int = 0
     skipped: int = 0
     failed: list[str] = field(default_factory=list)
+    #: the ids sent back (or, in a dry run, that would have been)
+    replayed_ids: list[str] = field(default_factory=list)
 
 
 def replay_attributes(letter: DeadLetter) -> dict[str, "MessageAttributeValueTypeDef"]:
@@ -350,6 +352,11 @@ class DeadLetterQueue:
                         in_flight -= len(picked)
                         summary.replayed += sent
                         summary.failed.extend(failed)
+                        summary.replayed_ids += [
+                            letter.message_id
+                            for letter in picked
+                            if letter.message_id not in failed
+                        ]
                     progress(len(picked))
 
         with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="replay") as pool:

@@ -88,7 +88,9 @@ def test_fleet_and_rates_come_from_toml(env, tmp_path):
 def test_fleet_with_an_unknown_crew_member_fails_at_start_up(env, tmp_path):
     config = tmp_path / "c.toml"
     config.write_text('[[fleet.boats]]\nname = "WAHOO"\ncaptain = "nobody"\n')
-    with pytest.raises(SettingsError, match=r"CHARTERHAND_FLEET.*'nobody' is not in people"):
+    with pytest.raises(
+        SettingsError, match=r"TOML key fleet in .*c\.toml: .*'nobody' is not in people"
+    ):
         load_settings(config)
 
 
