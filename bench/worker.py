@@ -279,7 +279,10 @@ def main() -> int:
         # 1. backlog
         for raw in backlog:
             send(raw)
-        calendar_before, scc_before = len(downstream.calendar.requests), len(downstream.scc.requests)
+        calendar_before, scc_before = (
+            len(downstream.calendar.requests),
+            len(downstream.scc.requests),
+        )
         started = time.perf_counter()
         proc = run_worker(stack, env, "once", out / "backlog.log", args.profile, args.publishers)
         stdout, _ = proc.communicate(timeout=1800)
