@@ -41,4 +41,5 @@ def test_the_full_help_still_lists_the_dev_commands():
         check=True,
         timeout=120,
     )
-    assert "demo" in done.stdout and "worker" in done.stdout
+    assert "demo" in done.stdout
+    assert "worker" in done.stdout
