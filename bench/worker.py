@@ -242,6 +242,13 @@ def main() -> int:
         "--backlog-only", action="store_true", help="no paced run, no bare receive loop"
     )
     parser.add_argument("--threads", type=int, default=4, help="the worker's message threads")
+    parser.add_argument(
+        "--launch",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only measure launch to first settled message (`charterhand worker`), N times",
+    )
     parser.add_argument("--child")
     parser.add_argument("--child-publishers", default="instant")
     parser.add_argument(
@@ -275,6 +282,11 @@ def main() -> int:
         }
         s3, sqs = boto3.client("s3"), boto3.client("sqs")
         send = sender(stack, s3, sqs)
+
+        if args.launch:
+            runs = [launch_seconds(env, send, raw) for raw in emails[: args.launch]]
+            print(f"launch to first settled message: {', '.join(f'{r:.2f}' for r in runs)} s")
+            return 0
 
         # 1. backlog
         for raw in backlog:
@@ -341,6 +353,31 @@ def main() -> int:
             f"{base_cpu_ms:.2f} ms CPU per request"
         )
     return 0 if done == len(backlog) else 1
+
+
+def launch_seconds(env: dict[str, str], send: Callable[[bytes], None], raw: bytes) -> float:
+    """One email on the queue, then ``charterhand worker`` launched: seconds from the launch to
+    its ``message settled`` line (the process's start-up, imports and clients included)."""
+    send(raw)
+    full = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "commands.main", "worker"],
+        env=full,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    try:
+        for line in proc.stdout:
+            if "message settled" in line:
+                return time.perf_counter() - started
+        raise RuntimeError("the worker stopped before settling a message")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
 
 
 def paced_run(
