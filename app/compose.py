@@ -8,6 +8,7 @@ into** (one line each).
 
 import os
 import socket
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -251,8 +252,8 @@ def build_worker(
         on_state=metrics.booking_state,
         off=off,
     )
-    if reader is None:
-        parsers.warm_up()  # dateparser's language data now, not on the first forward
+    if reader is None:  # dateparser's language data at start, beside the first messages
+        warming_up()
     budget = ByteBudget(email_budget_bytes(settings.task_memory_mib))
     handler = MessageHandler(
         emails=RawEmails(clients.s3, budget),
@@ -301,6 +302,22 @@ def build_worker(
         dlq_limit=dlq_limit,
         on_intake_stopped=metrics.intake_stopped,
     )
+
+
+def warming_up() -> threading.Thread:
+    """Load the parsers' date words and dateparser's data on a thread of its own: not on the
+    first forward's path, and not before the first receive either (seconds on a busy CPU). A
+    forward parsed meanwhile loads what it needs itself, as it would without the warm-up."""
+    thread = threading.Thread(target=_warm_up, name="parsers-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm_up() -> None:
+    try:
+        parsers.warm_up()
+    except Exception:  # a warm-up is an optimisation: the parse loads what it needs itself
+        log.exception("parsers warm-up failed")
 
 
 def _both(first: OutcomeHook, then: OutcomeHook | None) -> OutcomeHook:

@@ -1,13 +1,18 @@
 """bench/worker.py: one worker process draining a backlog of booking emails from moto's server.
 
-Run by hand: ``.venv/bin/python bench/worker.py [--emails 500]``. Moto runs in this process; the
-worker runs as a child process (the real worker, real parsers, instant publishers), so its CPU
-time and RSS are its own. Measures, in one run:
+Run by hand: ``.venv/bin/python bench/worker.py [--emails 100] [--publishers default|instant]``.
+Moto, the sandbox calendar and SCC run in this process; the worker runs as a child process (the
+real worker, real parsers and, by default, the default publishers: calendar and SCC over HTTP,
+guest and crew pages to the site bucket, crew emails and the summary through SES, two crew
+members per charter), so its CPU time and memory are its own. ``--publishers instant`` swaps in
+publishers that do nothing (the worker's own overhead). Measures, in one run:
 
 1. backlog: N distinct new bookings ingested as SES would (S3 + SNS-wrapped notification), then
    drained by one worker (4 threads unless ``--threads``): bookings/s, AWS requests per booking
-   (botocore's ``before-send`` hook), worker CPU ms per booking (user and system), peak RSS and
-   RSS growth across the drain;
+   by operation (botocore's ``before-send`` hook on every client the worker has), HTTP requests
+   to the calendar and SCC per booking (the sandboxes' request logs), worker CPU ms per booking
+   (user and system), the worker's own peak memory (its ``VmHWM``: ``ru_maxrss`` survives
+   ``execve`` and can be this process's peak, moto's) and RSS growth across the drain;
 2. paced: emails arriving at half the drain rate: p50/p95 enqueue-to-done (SQS SentTimestamp to
    the outcome line);
 3. baseline: a bare receive-and-delete loop (batches of 10) over N messages on the same queue,
@@ -124,7 +129,7 @@ def booking_emails(count: int, seed: int = 7) -> list[bytes]:
 # --- the child: one worker process ----------------------------------------------------------------
 
 
-def child(mode: str) -> int:
+def child(mode: str, publishers: str = "instant") -> int:
     from app.compose import Clients, build_worker
     from app.logs import configure_logging
     from app.settings import load_settings
@@ -137,9 +142,19 @@ def child(mode: str) -> int:
         requests[event_name.split(".", 2)[2] if event_name.count(".") >= 2 else event_name] += 1
 
     clients = Clients.from_environment(max_pool_connections=16)  # as the worker makes them
-    for client in (clients.sqs, clients.s3, clients.dynamodb):
-        client.meta.events.register("before-send", count)
-    worker = build_worker(settings, clients, publishers=instant_publishers())
+    for client in (
+        clients.sqs,
+        clients.s3,
+        clients.dynamodb,
+        clients.sesv2,
+        clients.secretsmanager,
+        clients.cloudfront,
+    ):
+        if client is not None:
+            client.meta.events.register("before-send", count)
+    chosen = instant_publishers() if publishers == "instant" else None  # None: the defaults
+    worker = build_worker(settings, clients, publishers=chosen)
+    requests.clear()  # start-up (secrets) is not a booking's
     signal.signal(signal.SIGTERM, lambda *_: worker.signal_shutdown())
     rss_start = _rss_kb()
     cpu_start = os.times()
@@ -170,10 +185,22 @@ def _rss_kb(field: str = "VmRSS") -> int:
 
 
 def run_worker(
-    stack: Any, env: dict[str, str], mode: str, log: Path, profile: str | None = None
+    stack: Any,
+    env: dict[str, str],
+    mode: str,
+    log: Path,
+    profile: str | None = None,
+    publishers: str = "instant",
 ) -> subprocess.Popen[str]:
     full = {**os.environ, **env, "BENCH_LOG": str(log), "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", mode]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        mode,
+        "--child-publishers",
+        publishers,
+    ]
     if profile:  # sampled from outside: CPU samples only (py-spy skips idle threads by default)
         command = [
             "py-spy",
@@ -204,9 +231,26 @@ def outcome_lines(log: Path) -> list[dict[str, Any]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--emails", type=int, default=500)
+    parser.add_argument("--emails", type=int, default=100)
+    parser.add_argument(
+        "--publishers",
+        choices=("default", "instant"),
+        default="default",
+        help="the default publishers against the sandboxes, or ones that do nothing",
+    )
+    parser.add_argument(
+        "--backlog-only", action="store_true", help="no paced run, no bare receive loop"
+    )
     parser.add_argument("--threads", type=int, default=4, help="the worker's message threads")
+    parser.add_argument(
+        "--launch",
+        type=int,
+        default=0,
+        metavar="N",
+        help="only measure launch to first settled message (`charterhand worker`), N times",
+    )
     parser.add_argument("--child")
+    parser.add_argument("--child-publishers", default="instant")
     parser.add_argument(
         "--profile",
         metavar="FILE",
@@ -214,96 +258,169 @@ def main() -> int:
     )
     args = parser.parse_args()
     if args.child:
-        return child(args.child)
+        return child(args.child, args.child_publishers)
+
+    import secrets
 
     import boto3
 
     from sandbox.aws import running_moto
+    from sandbox.downstream import running_downstream
     from sandbox.stack import provision
 
     out = ROOT / "artifacts" / "bench-worker"
     out.mkdir(parents=True, exist_ok=True)
     emails = booking_emails(args.emails + args.emails // 5)
     backlog, paced = emails[: args.emails], emails[args.emails :]
-    with running_moto():
+    with running_moto() as moto, running_downstream(bcrypt_rounds=4) as downstream:
         stack = provision()
-        env = stack.env(poll_wait_seconds=1, worker_threads=args.threads)
+        env = {
+            **moto.env(),
+            **stack.env(poll_wait_seconds=1, worker_threads=args.threads),
+            **downstream.settings_env(),
+            "CHARTERHAND_LINK_SIGNING_KEY": secrets.token_urlsafe(32),
+        }
         s3, sqs = boto3.client("s3"), boto3.client("sqs")
         send = sender(stack, s3, sqs)
+
+        if args.launch:
+            runs = [launch_seconds(env, send, raw) for raw in emails[: args.launch]]
+            print(f"launch to first settled message: {', '.join(f'{r:.2f}' for r in runs)} s")
+            return 0
 
         # 1. backlog
         for raw in backlog:
             send(raw)
+        calendar_before, scc_before = (
+            len(downstream.calendar.requests),
+            len(downstream.scc.requests),
+        )
         started = time.perf_counter()
-        proc = run_worker(stack, env, "once", out / "backlog.log", args.profile)
-        stdout, _ = proc.communicate(timeout=1200)
+        proc = run_worker(stack, env, "once", out / "backlog.log", args.profile, args.publishers)
+        stdout, _ = proc.communicate(timeout=1800)
         elapsed = time.perf_counter() - started
+        calendar_calls = len(downstream.calendar.requests) - calendar_before
+        scc_calls = len(downstream.scc.requests) - scc_before
         stats = json.loads([t for t in stdout.splitlines() if t.startswith("{")][-1])
         lines = outcome_lines(out / "backlog.log")
         done = sum(1 for line in lines if line["outcome"] == "done")
         requests = sum(stats["requests"].values())
+        if args.backlog_only:
+            latencies: list[float] = []
+            base_elapsed = base_cpu_ms = rate = 0.0
+        else:
+            latencies, rate = paced_run(stack, env, paced, done / elapsed, out, send, args)
+            base_elapsed, base_cpu_ms = bare_loop(stack, sqs, args.emails)
 
-        # 2. paced arrivals at half the drain rate
-        rate = max(1.0, done / elapsed / 2)
-        proc = run_worker(stack, env, "serve", out / "paced.log")
-        time.sleep(3)  # let the worker start up before the first email
-        for raw in paced:
-            send(raw)
-            time.sleep(1 / rate)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and len(outcome_lines(out / "paced.log")) < len(paced):
-            time.sleep(0.2)
-        proc.send_signal(signal.SIGTERM)
-        proc.communicate(timeout=60)
-        latencies = sorted(line["since_enqueue_ms"] for line in outcome_lines(out / "paced.log"))
-
-        # 3. baseline: bare receive-and-delete of as many messages on the same queue
-        for _ in range(args.emails // 10):
-            sqs.send_message_batch(
-                QueueUrl=stack.queue_url,
-                Entries=[{"Id": str(i), "MessageBody": "x"} for i in range(10)],
-            )
-        # this thread's CPU only: moto's server runs in other threads of this process
-        base_start, base_cpu, received, calls = time.perf_counter(), time.thread_time(), 0, 0
-        while received < args.emails:
-            batch = sqs.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10).get(
-                "Messages", []
-            )
-            for message in batch:
-                sqs.delete_message(QueueUrl=stack.queue_url, ReceiptHandle=message["ReceiptHandle"])
-            received, calls = received + len(batch), calls + 1 + len(batch)
-        base_elapsed = time.perf_counter() - base_start
-        base_cpu_ms = (time.thread_time() - base_cpu) * 1000 / calls
-
-    p50 = statistics.median(latencies)
-    p95 = latencies[int(0.95 * (len(latencies) - 1))]
     print(
-        f"backlog: {done}/{len(backlog)} done in {elapsed:.1f} s: {done / elapsed:.1f} bookings/s"
+        f"backlog ({args.publishers} publishers): {done}/{len(backlog)} done in {elapsed:.1f} s: "
+        f"{done / elapsed:.1f} bookings/s"
     )
     print(
         f"  AWS requests per booking: {requests / done:.2f} "
         f"({', '.join(f'{k} {v / done:.2f}' for k, v in sorted(stats['requests'].items()))})"
     )
+    print(
+        f"  HTTP requests per booking: calendar {calendar_calls / done:.2f}, "
+        f"SCC {scc_calls / done:.2f}"
+    )
     cpu_ms = (stats["user_s"] + stats["sys_s"]) * 1000 / done
     print(
         f"  worker CPU per booking: {cpu_ms:.2f} ms (user {stats['user_s'] * 1000 / done:.2f}, "
-        f"system {stats['sys_s'] * 1000 / done:.2f}); at the bare loop's CPU per request, "
-        f"the requests alone would be {requests / done * base_cpu_ms:.2f} ms"
+        f"system {stats['sys_s'] * 1000 / done:.2f})"
+        + (
+            f"; at the bare loop's CPU per request, the requests alone would be "
+            f"{requests / done * base_cpu_ms:.2f} ms"
+            if base_cpu_ms
+            else ""
+        )
     )
     print(
-        f"  RSS: start {stats['rss_start_kb'] / 1024:.1f} MiB, end {stats['rss_end_kb'] / 1024:.1f}"
-        f" MiB (growth {(stats['rss_end_kb'] - stats['rss_start_kb']) / 1024:.1f} MiB), "
-        f"peak {stats['peak_rss_kb'] / 1024:.1f} MiB"
+        f"  worker memory: RSS start {stats['rss_start_kb'] / 1024:.1f} MiB, end "
+        f"{stats['rss_end_kb'] / 1024:.1f} MiB (growth "
+        f"{(stats['rss_end_kb'] - stats['rss_start_kb']) / 1024:.1f} MiB), "
+        f"peak (VmHWM, its own) {stats['vm_hwm_kb'] / 1024:.1f} MiB"
     )
-    print(
-        f"paced: {len(latencies)} emails at {rate:.1f}/s: enqueue-to-done p50 {p50:.0f} ms, "
-        f"p95 {p95:.0f} ms"
+    if latencies:
+        p50 = statistics.median(latencies)
+        p95 = latencies[int(0.95 * (len(latencies) - 1))]
+        print(
+            f"paced: {len(latencies)} emails at {rate:.1f}/s: enqueue-to-done p50 {p50:.0f} ms, "
+            f"p95 {p95:.0f} ms"
+        )
+        print(
+            f"baseline receive-and-delete: {args.emails / base_elapsed:.1f} messages/s, "
+            f"{base_cpu_ms:.2f} ms CPU per request"
+        )
+    return 0 if done == len(backlog) else 1
+
+
+def launch_seconds(env: dict[str, str], send: Callable[[bytes], None], raw: bytes) -> float:
+    """One email on the queue, then ``charterhand worker`` launched: seconds from the launch to
+    its ``message settled`` line (the process's start-up, imports and clients included)."""
+    send(raw)
+    full = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "commands.main", "worker"],
+        env=full,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
-    print(
-        f"baseline receive-and-delete: {args.emails / base_elapsed:.1f} messages/s, "
-        f"{base_cpu_ms:.2f} ms CPU per request"
-    )
-    return 0
+    assert proc.stdout is not None
+    try:
+        for line in proc.stdout:
+            if "message settled" in line:
+                return time.perf_counter() - started
+        raise RuntimeError("the worker stopped before settling a message")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=60)
+
+
+def paced_run(
+    stack: Any,
+    env: dict[str, str],
+    paced: list[bytes],
+    drain_rate: float,
+    out: Path,
+    send: Callable[[bytes], None],
+    args: argparse.Namespace,
+) -> tuple[list[float], float]:
+    """Emails arriving at half the drain rate: their enqueue-to-done, sorted, and the rate."""
+    rate = max(1.0, drain_rate / 2)
+    proc = run_worker(stack, env, "serve", out / "paced.log", publishers=args.publishers)
+    time.sleep(3)  # let the worker start up before the first email
+    for raw in paced:
+        send(raw)
+        time.sleep(1 / rate)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(outcome_lines(out / "paced.log")) < len(paced):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    return sorted(line["since_enqueue_ms"] for line in outcome_lines(out / "paced.log")), rate
+
+
+def bare_loop(stack: Any, sqs: "SQSClient", count: int) -> tuple[float, float]:
+    """A bare receive-and-delete of ``count`` messages on the same queue: wall seconds, and
+    this thread's CPU ms per request (moto's server runs in other threads of this process)."""
+    for _ in range(count // 10):
+        sqs.send_message_batch(
+            QueueUrl=stack.queue_url,
+            Entries=[{"Id": str(i), "MessageBody": "x"} for i in range(10)],
+        )
+    base_start, base_cpu, received, calls = time.perf_counter(), time.thread_time(), 0, 0
+    while received < count // 10 * 10:
+        batch = sqs.receive_message(QueueUrl=stack.queue_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        )
+        for message in batch:
+            sqs.delete_message(QueueUrl=stack.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        received, calls = received + len(batch), calls + 1 + len(batch)
+    return time.perf_counter() - base_start, (time.thread_time() - base_cpu) * 1000 / calls
 
 
 if __name__ == "__main__":

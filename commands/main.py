@@ -3,7 +3,8 @@
 The dev commands (``demo``, ``sandbox``, ``ingest``) drive ``sandbox/``, which the worker image
 does not ship, and moto, which it does not install: without them the image still runs
 ``worker``, ``dlq``, ``status``, ``intake``, ``config`` and ``parse``, and those three are simply
-absent.
+absent. They are imported only when the command line does not name a product command, so
+``charterhand worker`` starts without moto, werkzeug or the sandbox.
 """
 
 import argparse
@@ -20,17 +21,8 @@ from commands.command import MEANINGS, Exit
 #: top-level packages only a development checkout has; a missing one hides the dev commands
 DEV_ONLY = frozenset({"sandbox", "moto"})
 
-try:
-    from commands import demo, ingest, sandbox
-except ModuleNotFoundError as missing:  # the worker image: no sandbox/, no moto
-    if (missing.name or "").split(".")[0] not in DEV_ONLY:
-        raise
-    DEV_COMMANDS: tuple[ModuleType, ...] = ()
-else:
-    DEV_COMMANDS = (demo, ingest, sandbox)
-
 #: each exposes ``register(subparsers)``, which adds its parser and sets ``func`` on it
-COMMANDS: tuple[ModuleType, ...] = (dlq, status, intake, config, parse, worker, *DEV_COMMANDS)
+COMMANDS: tuple[ModuleType, ...] = (dlq, status, intake, config, parse, worker)
 
 
 EXAMPLES = """\
@@ -62,7 +54,21 @@ def _version() -> str:
         return "unknown (not installed)"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def dev_commands() -> tuple[ModuleType, ...]:
+    """The dev commands, when this checkout has them (imported here, on demand: they pull in
+    moto and the sandbox)."""
+    try:
+        from commands import demo, ingest, sandbox
+    except ModuleNotFoundError as missing:  # the worker image: no sandbox/, no moto
+        if (missing.name or "").split(".")[0] not in DEV_ONLY:
+            raise
+        return ()
+    return (demo, ingest, sandbox)
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """Every command's parser; for an ``argv`` naming a product command, without the dev
+    commands (nothing of theirs is imported)."""
     parser = argparse.ArgumentParser(
         prog="charterhand",
         description="Turns charter-booking emails into everything a charter day needs.",
@@ -73,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(subparsers)
+    if not argv or argv[0] not in subparsers.choices:
+        for command in dev_commands():
+            command.register(subparsers)
     return parser
 
 
@@ -82,8 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     A reader that goes away (``charterhand ... | head -1``) ends the command with exit 1 and no
     traceback, as Python's documentation recommends (SIGPIPE stays ignored: the worker's own
     sockets must raise, not kill the process)."""
+    argv = sys.argv[1:] if argv is None else argv
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(argv).parse_args(argv)
         code: int = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
     except BrokenPipeError:

@@ -59,8 +59,9 @@ class Publisher(Protocol):
 class CrewLinkIssuer(Protocol):
     """Issues the secret in a crew member's confirm / decline link.
 
-    The token is random, stored only as a bcrypt hash (by the implementation, in the state table),
-    and expires; the links API verifies it. Publishers build the URLs around it from configuration.
+    The token is random (256 bits), stored only as its SHA-256 (by the implementation, in the
+    state table), and expires; the links API verifies it. Publishers build the URLs around it
+    from configuration.
     """
 
     def issue(self, booking_key: str, crew_id: str, expires_at: datetime) -> str:

@@ -23,12 +23,14 @@ email until SES reports on it; when the "new" SES took showed an older state of 
 A *request* is not emailed: the owner has not accepted it yet.
 """
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formataddr
+from functools import partial
 from typing import Any, ClassVar, Literal
 
 from bookings import Booking, CrewAssignment, CrewMember, Fleet, Kind, PermanentError, UnknownCrew
@@ -44,6 +46,8 @@ from templates.filters import clock, short_day, span
 
 TEMPLATES = ("_email_layout.html", "crew_email.html", "crew_email.txt")
 EmailKind = Literal["new", "changed", "cancelled", "removed"]
+#: how many members' emails one publish sends at once (each waits mostly on SES and DynamoDB)
+MEMBERS_AT_ONCE = 4
 
 
 @dataclass(frozen=True)
@@ -83,8 +87,14 @@ class CrewEmailPublisher:
         links: CrewLinkIssuer,
         mailer: Mailer,
         deliveries: DeliveryLog,
+        *,
+        members_at_once: int = MEMBERS_AT_ONCE,
     ) -> None:
         self._fleet = fleet
+        #: members are emailed side by side, a few at a time (their lanes are independent)
+        self._pool = ThreadPoolExecutor(
+            max_workers=members_at_once, thread_name_prefix="crew-email"
+        )
         self._settings = settings
         self._links = links
         self._mailer = mailer
@@ -107,12 +117,15 @@ class CrewEmailPublisher:
         crew = self._fleet.assign(booking)
         assigned = {m.id: m for m in crew.everyone if m.email}
         waiting: list[AwaitingReport] = []  # members whose lane waits; the others go on
+        tokens: dict[str, str] = {}  # one token per member in this publish: see _letter
+        jobs: dict[str, Callable[[], str]] = {}
         if not booking.is_live:
             for member_id, last in list(sent.items()):
                 member = assigned.get(member_id) or self._known(member_id)
                 if member is not None:
-                    with _unless_waiting(waiting):
-                        sent[member_id] = self._send(ctx, crew, Notice(member, "cancelled"), last)
+                    notice = Notice(member, "cancelled")
+                    jobs[member_id] = partial(self._send, ctx, crew, notice, last, tokens)
+            sent.update(self._each(jobs, waiting))
             return _all_sent(sent, waiting)
         crew_page = self._crew_page_url(ctx)
         what_changed = changes(ctx.previous, booking, CREW_FIELDS)
@@ -120,16 +133,64 @@ class CrewEmailPublisher:
             self._links.revoke(booking.key, member_id)
             member = self._known(member_id)
             if member is not None:
-                self._send(ctx, crew, Notice(member, "removed"), sent[member_id])
+                self._send(ctx, crew, Notice(member, "removed"), sent[member_id], tokens)
             del sent[member_id]
+        # never published: no removal can have been sent in any lane, so each member's "new"
+        # is marked without reading their lane first (the mark's refusal brings back what is there)
+        fresh = ctx.previous is None and not ctx.external_ids
         for member in assigned.values():
-            with _unless_waiting(waiting):
-                if member.id not in sent:
-                    sent[member.id] = self._first(ctx, crew, member, crew_page)
-                elif what_changed:
-                    notice = Notice(member, "changed", tuple(what_changed), crew_page)
-                    sent[member.id] = self._send(ctx, crew, notice, sent[member.id])
+            if member.id not in sent:
+                jobs[member.id] = partial(
+                    self._first, ctx, crew, member, crew_page, tokens, fresh=fresh
+                )
+            elif what_changed:
+                notice = Notice(member, "changed", tuple(what_changed), crew_page)
+                jobs[member.id] = partial(self._send, ctx, crew, notice, sent[member.id], tokens)
+        sent.update(self._each(jobs, waiting))
         return _all_sent(sent, waiting)
+
+    def _each(
+        self, jobs: Mapping[str, Callable[[], str]], waiting: list[AwaitingReport]
+    ) -> dict[str, str]:
+        """Each member's email, members side by side (bounded): each member's lane is its own
+        once-record partition, so their sends are independent. A lane that waits is noted in
+        ``waiting`` and the others go on; after any other error no member not yet started is
+        started, and the first error is raised once those running are done (what they sent is
+        recorded in their lanes, and recalled next time)."""
+        stop = threading.Event()
+
+        def guarded(job: Callable[[], str]) -> str | None:
+            if stop.is_set():
+                return None  # not started: another member's email failed
+            try:
+                return job()
+            except AwaitingReport:
+                raise
+            except Exception:
+                stop.set()
+                raise
+
+        if len(jobs) <= 1:
+            futures = {member_id: _done(partial(guarded, job)) for member_id, job in jobs.items()}
+        else:
+            futures = {
+                member_id: self._pool.submit(guarded, job) for member_id, job in jobs.items()
+            }
+        results: dict[str, str] = {}
+        failure: Exception | None = None
+        for member_id, future in futures.items():
+            try:
+                result = future.result()
+            except AwaitingReport as exc:
+                waiting.append(exc)
+            except Exception as exc:  # raised below, once the others are done
+                failure = failure or exc
+            else:
+                if result is not None:
+                    results[member_id] = result
+        if failure is not None:
+            raise failure
+        return results
 
     def _known(self, member_id: str) -> CrewMember | None:
         """A person of the fleet we can still write to (they may have left the roster)."""
@@ -146,54 +207,84 @@ class CrewEmailPublisher:
         return url
 
     def _first(
-        self, ctx: StepContext, crew: CrewAssignment, member: CrewMember, crew_page: str
+        self,
+        ctx: StepContext,
+        crew: CrewAssignment,
+        member: CrewMember,
+        crew_page: str,
+        tokens: dict[str, str],
+        *,
+        fresh: bool = False,
     ) -> str:
         """The member's "new" email: once per booking (and once more after each removal). When
         the one SES took showed an older state (its answer was lost and the booking changed
-        before SES reported), a "changed" follows with what changed since."""
+        before SES reported), a "changed" follows with what changed since. ``fresh``: the step
+        never published, so the lane holds no removal and its first send is plain ``new``."""
         lane = keys.crew_email_lane(ctx.booking.key, member.id)
-        earlier = [record.what for record in self._deliveries.lane(lane)]
+        earlier = [] if fresh else [record.what for record in self._deliveries.lane(lane)]
         notice = Notice(member, "new", (), crew_page)
-        sent = self._deliver(ctx, crew, notice, keys.first_send(lane, earlier))
+        key = keys.first_send(lane, earlier)
+        sent = self._deliver(ctx, crew, notice, key, tokens, fresh=fresh)
         if sent.payload_hash == crew_view_hash(ctx.booking) or not sent.payload:
             return sent.message_id
         shown = Booking.model_validate_json(sent.payload)
         since = changes(shown, ctx.booking, CREW_FIELDS)
         if not since:
             return sent.message_id
-        return self._send(
-            ctx, crew, Notice(member, "changed", tuple(since), crew_page), sent.message_id
-        )
+        notice = Notice(member, "changed", tuple(since), crew_page)
+        return self._send(ctx, crew, notice, sent.message_id, tokens)
 
-    def _send(self, ctx: StepContext, crew: CrewAssignment, notice: Notice, after: str) -> str:
+    def _send(
+        self,
+        ctx: StepContext,
+        crew: CrewAssignment,
+        notice: Notice,
+        after: str,
+        tokens: dict[str, str],
+    ) -> str:
         """Send one email that follows the member's message ``after``: once per kind, message
         it follows and what it shows (the delivery log)."""
         lane = keys.crew_email_lane(ctx.booking.key, notice.member.id)
         key = keys.send_key(lane, notice.kind, after, crew_view_hash(ctx.booking))
-        return self._deliver(ctx, crew, notice, key).message_id
+        return self._deliver(ctx, crew, notice, key, tokens).message_id
 
     def _deliver(
-        self, ctx: StepContext, crew: CrewAssignment, notice: Notice, key: keys.SendKey
+        self,
+        ctx: StepContext,
+        crew: CrewAssignment,
+        notice: Notice,
+        key: keys.SendKey,
+        tokens: dict[str, str],
+        *,
+        fresh: bool = False,
     ) -> Sent:
         return send_once(
             self._deliveries,
             key,
             lambda tag: self._mailer.send(
-                self._letter(ctx, crew, notice), system="SES (crew email)", tag=tag
+                self._letter(ctx, crew, notice, tokens), system="SES (crew email)", tag=tag
             ),
             payload_hash=crew_view_hash(ctx.booking),
             payload=ctx.booking.model_dump_json(),
+            fresh=fresh,
         )
 
-    def _letter(self, ctx: StepContext, crew: CrewAssignment, notice: Notice) -> EmailMessage:
+    def _letter(
+        self, ctx: StepContext, crew: CrewAssignment, notice: Notice, tokens: dict[str, str]
+    ) -> EmailMessage:
+        """One email; an invitation carries the member's token for this publish (``tokens``:
+        issued on their first letter, the same in a "changed" that follows it)."""
         booking, member, kind = ctx.booking, notice.member, notice.kind
         assert member.email is not None
         invited = kind in ("new", "changed")
         links: dict[str, str] = {}
         if invited:
-            token = self._links.issue(
-                booking.key, member.id, booking.end + self._settings.link_grace
-            )
+            token = tokens.get(member.id)
+            if token is None:
+                token = self._links.issue(
+                    booking.key, member.id, booking.end + self._settings.link_grace
+                )
+                tokens[member.id] = token
             base = self._settings.links_api_base_url.rstrip("/")
             links = {
                 "confirm": f"{base}/crew/{token}/confirm",
@@ -241,13 +332,14 @@ def member_sheet(crew_page: str, token: str) -> str:
     return f"{crew_page}#t={token}"
 
 
-@contextmanager
-def _unless_waiting(waiting: list[AwaitingReport]) -> Iterator[None]:
-    """One member's email: when their lane waits for SES's report, note it and go on."""
+def _done(job: Callable[[], str | None]) -> "Future[str | None]":
+    """``job`` run here and now, as a finished future (one member needs no thread)."""
+    future: Future[str | None] = Future()
     try:
-        yield
-    except AwaitingReport as exc:
-        waiting.append(exc)
+        future.set_result(job())
+    except Exception as exc:  # handed over in the future, as a pool would
+        future.set_exception(exc)
+    return future
 
 
 def _all_sent(sent: dict[str, str], waiting: list[AwaitingReport]) -> dict[str, str]:

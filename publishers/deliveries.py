@@ -57,11 +57,24 @@ def send_once(
     payload_hash: str = "",
     payload: str = "",
     tagged: bool = True,
+    fresh: bool = False,
 ) -> Sent:
     """The message sent under ``key``: recalled, reported by SES, or sent now (module
     docstring). ``send`` gets the tag to put on the email; ``payload_hash`` and ``payload`` say
     what it shows. ``tagged`` False is for a channel with its own idempotency key (the summary
-    webhook): recall, else send and record."""
+    webhook): recall, else send and record.
+
+    ``fresh``: the caller knows the lane holds nothing but, at most, this key's own record (the
+    first message of a step that never published), so the sending mark is written first, with
+    no read of the lane: created → send; refused with the message id → recalled from what the
+    refusal brought back; refused while still marked (a lost answer, or another attempt at it)
+    → the lane is read and the send goes on as usual."""
+    if fresh and tagged:
+        found = log.mark(key, payload_hash=payload_hash, payload=payload)
+        if found is None:
+            return _send_marked(log, key, send, payload_hash, payload)
+        if found.completed and found.result is not None:
+            return Sent(found.result, found.payload_hash, found.payload)
     lane = {record.what: record for record in log.lane(key.lane)}
     mine = lane.get(key.what)
     if mine is not None and mine.completed and mine.result is not None:
@@ -82,6 +95,14 @@ def send_once(
             raise AwaitingReport(f"another attempt is sending {key.what} in this lane right now")
     elif log.mark(key, payload_hash=payload_hash, payload=payload) is not None:
         raise AwaitingReport(f"another attempt is sending {key.what} in this lane right now")
+    return _send_marked(log, key, send, payload_hash, payload)
+
+
+def _send_marked(
+    log: DeliveryLog, key: SendKey, send: Callable[[str], str], payload_hash: str, payload: str
+) -> Sent:
+    """Send under the mark this attempt holds; record the message id (or drop the mark when
+    the send surely did not reach SES)."""
     try:
         message_id = send(key.tag)
     except SendOutcomeUnknown:

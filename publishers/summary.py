@@ -148,12 +148,17 @@ class SummaryPublisher:
                 payload=payload,
                 tagged=False,
             )
+        # the first "new" of a step that never published: marked without reading the lane first
+        # (only an earlier attempt's own "new" can be there; an unannounced cancellation still
+        # pending would only have delayed it, never stopped it)
+        fresh = view["kind"] == "new" and ctx.previous is None and not ctx.external_ids
         return send_once(
             self._deliveries,
             key,
             lambda tag: self._mail(ctx, view, text, html, tag),
             payload_hash=shown,
             payload=payload,
+            fresh=fresh,
         )
 
     # --- what the summary says ---------------------------------------------------------------

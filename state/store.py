@@ -12,7 +12,8 @@ one email are few:
   the stored item in its answer: that answer is the read, so a new booking costs no read at all;
 * each lease taken bumps the ``fence``; step results are written only while the fence is still
   the one their lease got, so a worker that lost its lease can never overwrite its successor.
-  Results that come back together go in one write, and the last one also gives the lease back;
+  A run's results go in one write, the one that also gives the lease back (a long run also
+  writes those back so far in the write that renews its lease);
 * ``emails`` keeps the ids of the emails fully applied: a duplicate delivery is recognised there
   and settles without touching anything;
 * a booking that will sail carries its boat and start (:func:`upcoming_attributes`), written in
@@ -198,14 +199,23 @@ class StateStore:
         fence: int,
         release: bool = False,
         email_id: str | None = None,
+        renew_seconds: float | None = None,
     ) -> None:
         """Store step records in one write while our lease's ``fence`` is still the booking's;
         with ``release``, give the lease back in the same write (and, with ``email_id``,
-        remember that email as applied). Raises :class:`LeaseLost` once a later lease was taken.
+        remember that email as applied); with ``renew_seconds``, push the lease's expiry out
+        instead (a long run's results and its renewal in one write). Raises :class:`LeaseLost`
+        once a later lease was taken.
         """
+        if release and renew_seconds is not None:
+            raise ValueError("a write gives the lease back or renews it, not both")
         names: dict[str, str] = {}
-        values: dict[str, Any] = {":f": {"N": str(fence)}, ":iso": {"S": iso(self.clock())}}
+        now = self.clock()
+        values: dict[str, Any] = {":f": {"N": str(fence)}, ":iso": {"S": iso(now)}}
         sets = ["updated_at = :iso"]
+        if renew_seconds is not None:
+            sets.append("lease_expires = :exp")
+            values[":exp"] = {"N": f"{now + renew_seconds:.3f}"}
         dumped: dict[int, str] = {}  # one booking's JSON once, however many steps showed it
         for i, (name, record) in enumerate(steps.items()):
             names[f"#s{i}"] = name

@@ -3,8 +3,13 @@
 ``apply(event)``: reduce the event into the stored state, work out which steps are due (their
 input hash differs from what they last published), take the booking's lease and write the state
 in one conditional write, then run the due steps in dependency order, independent ones in
-parallel, recording each result as soon as it is back. Whatever email drives it, a booking's
-steps always move towards its *stored* state, so any order of delivery converges.
+parallel, each dependent as soon as what it depends on is back. The results are written together,
+fenced by the lease, in the write that gives the lease back (and, on a long run, in the write that
+renews it): one write for a booking's steps instead of one per step. A result not yet written is
+not lost to a crash: the next attempt runs the step again, and every step is idempotent on its
+own (records APIs by ``Idempotency-Key``, pages by key, emails by their once-records). Whatever
+email drives it, a booking's steps always move towards its *stored* state, so any order of
+delivery converges.
 """
 
 import copy
@@ -219,8 +224,9 @@ class Orchestrator:
         )
 
     def _run(self, run: "Progress") -> Applied:
-        """Run the due steps; record what each round brings back in one write, the last one
-        giving the lease back (with the email, when every step is in)."""
+        """Run the due steps, each dependent as soon as its dependencies are back; record the
+        results together in the write that gives the lease back (with the email, when every
+        step is in), or earlier in the write that renews the lease on a long run."""
         while True:
             self._start_ready(run)
             if not run.running:
@@ -229,10 +235,20 @@ class Orchestrator:
                 run.running, timeout=self.lease_seconds / 3, return_when=FIRST_COMPLETED
             )
             results, published = self._results(run, finished)
-            if results:
-                self._record(run, results, published)
-            self._keep_lease(run)
+            run.unrecorded.update(results)
+            run.unpublished.update(published)
+            for step, ids in published.items():  # its dependents may start now
+                run.ids[step] = ids
+                run.done.add(step)
+            if not run.running and not self._any_ready(run):
+                self._record(run, last=True)
+            elif run.running and self._renewal_due(run):
+                self._record(run, last=False)
         return self._outcome(run)
+
+    def _any_ready(self, run: "Progress") -> bool:
+        """Whether any waiting step has everything it depends on done (so it runs next)."""
+        return any(all(d in run.done for d in self.needs[p.step]) for p in run.waiting)
 
     def _start_ready(self, run: "Progress") -> None:
         """Block the waiting steps a failed or blocked step feeds; start those whose
@@ -284,18 +300,16 @@ class Orchestrator:
                 results[step] = previous.failed_on(run.due[step], run.failed[step].reason)
         return results, published
 
-    def _record(
-        self,
-        run: "Progress",
-        results: Mapping[str, StepRecord],
-        published: Mapping[str, Mapping[str, str]],
-    ) -> None:
-        """One write for a round's results; the last round's gives the lease back (with the
-        email, when nothing failed). A write that fails counts its published steps as failed."""
-        done = run.done | set(published)
-        last = not run.running and not any(
-            all(d in done for d in self.needs[p.step]) for p in run.waiting
-        )
+    def _record(self, run: "Progress", *, last: bool) -> None:
+        """One write for the results not yet recorded, fenced by the lease: the last gives the
+        lease back (with the email, when nothing failed), an earlier one renews it. A write that
+        fails counts its published steps as failed (their dependents not yet started stay
+        blocked)."""
+        results, published = dict(run.unrecorded), dict(run.unpublished)
+        run.unrecorded.clear()
+        run.unpublished.clear()
+        if last and not results:
+            return  # nothing to write: _outcome gives the lease back
         try:
             self.store.record(
                 run.record.key,
@@ -303,22 +317,22 @@ class Orchestrator:
                 fence=run.fence,
                 release=last,
                 email_id=run.email_id if last and not run.failed else None,
+                renew_seconds=None if last else self.lease_seconds,
             )
             run.released = last
         except CharterhandError as exc:  # not recorded: as if these steps had failed
             for step in published:
                 run.failed[step] = _with_step(copy.copy(exc), step)
+                run.done.discard(step)
             return
-        for step, result in published.items():
-            run.ids[step] = result
-            run.done.add(step)
-            run.ran.append(step)
+        run.ran.extend(published)
 
-    def _keep_lease(self, run: "Progress") -> None:
-        """Renew the lease every third of its length while steps are still running."""
-        if run.running and self.clock() - run.last_renewal >= self.lease_seconds / 3:
-            run.last_renewal = self.clock()
-            self._renew(run.record.key, run.owner)
+    def _renewal_due(self, run: "Progress") -> bool:
+        """Whether a third of the lease has gone by since it was last renewed (or taken)."""
+        if self.clock() - run.last_renewal < self.lease_seconds / 3:
+            return False
+        run.last_renewal = self.clock()
+        return True
 
     def _outcome(self, run: "Progress") -> Applied:
         """Give the lease back if no recorded round did (with the email only when every step is
@@ -356,11 +370,6 @@ class Orchestrator:
     @property
     def _steps(self) -> list[str]:
         return [p.step for p in self.publishers]
-
-    def _renew(self, key: str, owner: str) -> None:
-        # best effort: if the lease is gone, recording the next result says LeaseLost
-        with suppress(CharterhandError):
-            self.store.renew(key, owner=owner, lease_seconds=self.lease_seconds)
 
 
 @dataclass(frozen=True)
@@ -406,6 +415,9 @@ class Progress:
     blocked: list[str] = field(default_factory=list)
     #: a recorded round already gave the lease back
     released: bool = False
+    #: results back but not yet written, and the ids of those that published
+    unrecorded: dict[str, StepRecord] = field(default_factory=dict)
+    unpublished: dict[str, Mapping[str, str]] = field(default_factory=dict)
 
 
 def _input_of(publisher: Publisher, state: Booking) -> Mapping[str, Any]:

@@ -1,5 +1,6 @@
 """The site bucket behind CloudFront: put a page, then make CloudFront forget its cached copy."""
 
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -50,6 +51,8 @@ class SiteBucket:
         self.base_url = base_url.rstrip("/")
         self.cloudfront = cloudfront
         self.distribution_id = distribution_id
+        self._robots_written = False
+        self._robots_lock = threading.Lock()
 
     def url(self, path: str) -> str:
         """The public URL of a site path (``/g/abc``)."""
@@ -82,7 +85,16 @@ class SiteBucket:
             raise translate(exc, "S3 (site bucket)", step=step) from exc
 
     def put_robots_txt(self, *, step: str) -> None:
-        """Keep robots.txt telling crawlers to skip booking pages."""
+        """Keep robots.txt telling crawlers to skip booking pages: written once per process
+        (its content is fixed; every page publish writing it again was a request per page), and
+        again only after a write failed."""
+        with self._robots_lock:
+            if self._robots_written:
+                return
+            self._write_robots_txt(step=step)
+            self._robots_written = True
+
+    def _write_robots_txt(self, *, step: str) -> None:
         self.put(
             SiteObject(
                 key="robots.txt",

@@ -134,7 +134,7 @@ def stack(s3, dynamodb, state_table, site_bucket, photos_bucket) -> Iterator[Sta
                     signing_key=SIGNING_KEY,
                     links_api_base_url=api.base_url,
                 ),
-                tokens=CrewTokens(table_name=state_table, dynamodb=dynamodb, rounds=4),
+                tokens=CrewTokens(table_name=state_table, dynamodb=dynamodb),
                 dynamodb=dynamodb,
                 s3=s3,
                 photos_bucket=photos_bucket,

@@ -79,9 +79,7 @@ class Api:
         )
         self.api = LinksApi.build(config, dynamodb=boto3.client("dynamodb"))
         self.api.clock = clock
-        self.tokens = CrewTokens(
-            table_name=stack.table_name, dynamodb=boto3.client("dynamodb"), rounds=4
-        )
+        self.tokens = CrewTokens(table_name=stack.table_name, dynamodb=boto3.client("dynamodb"))
 
     def answer(self, b: Booking, crew_id: str, verb: str) -> int:
         """The member presses the button on the page their own link opened."""

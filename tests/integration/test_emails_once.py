@@ -68,13 +68,22 @@ def consumer(events_queue):
 CREW_PAGE = {"crew_page": {"url": "https://site.example/crew/0123456789abcdef.html"}}
 
 
-def crew(deliveries) -> CrewEmailPublisher:
+def crew(deliveries, members_at_once: int = 4) -> CrewEmailPublisher:
+    """``members_at_once`` 1: members emailed one after another, so a fault injected on "the
+    next send" lands on the first member in crew order (Sam)."""
     settings = CrewEmailSettings(
         from_address=f"crew@{SENDING_DOMAIN}",
         manager_address="manager@example.com",
         links_api_base_url="https://links.example",
     )
-    return CrewEmailPublisher(default_fleet(), settings, MemoryLinkIssuer(), Mailer(), deliveries)
+    return CrewEmailPublisher(
+        default_fleet(),
+        settings,
+        MemoryLinkIssuer(),
+        Mailer(),
+        deliveries,
+        members_at_once=members_at_once,
+    )
 
 
 def kinds_to(ses: SesStandIn, address: str) -> list[str]:
@@ -165,7 +174,7 @@ def test_a_change_while_a_new_crew_email_is_pending_never_sends_new_twice(
     aws, ses, deliveries, consumer, clock
 ):
     """Issue 18, point 5: the lost "new" blocks the member's lane until SES reports on it."""
-    publisher = crew(deliveries)
+    publisher = crew(deliveries, members_at_once=1)
     new, modified, _ = lifecycle()
     ses.lose_next(1)  # SES accepts Sam's "new"; its answer is lost
 
@@ -189,7 +198,7 @@ def test_a_change_while_a_new_crew_email_is_pending_never_sends_new_twice(
 
 
 def test_a_crew_email_pending_past_the_wait_is_superseded_not_doubled(ses, deliveries, clock):
-    publisher = crew(deliveries)
+    publisher = crew(deliveries, members_at_once=1)
     new, modified, _ = lifecycle()
     ses.refuse_next(1)  # a 500 before SES took Sam's "new": indistinguishable from a lost answer
 

@@ -65,7 +65,10 @@ def test_complete_settings_are_valid_and_say_where_each_credential_comes_from():
         ),
         ("CHARTERHAND_SCC_SERVICE_KEY", "SCC service key (scc_key_secret or scc_service_key)"),
         ("CHARTERHAND_LINK_SIGNING_KEY", "link signing key (link_signing_key_secret or"),
-        ("CHARTERHAND_CALENDAR_BASE_URL", "calendar is on (calendar_enabled) but calendar_base_url"),
+        (
+            "CHARTERHAND_CALENDAR_BASE_URL",
+            "calendar is on (calendar_enabled) but calendar_base_url",
+        ),
     ],
 )
 def test_what_the_worker_would_refuse_is_not_valid(missing: str, named: str):

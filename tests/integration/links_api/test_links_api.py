@@ -42,7 +42,7 @@ def links(dynamodb, s3, state_table, photos_bucket):
             config(state_table, photos_bucket, **changes), dynamodb=dynamodb, s3=s3
         )
         api.clock = clock
-        api.tokens = CrewTokens(table_name=state_table, dynamodb=dynamodb, rounds=4, clock=clock)
+        api.tokens = CrewTokens(table_name=state_table, dynamodb=dynamodb, clock=clock)
         server = LinksApiServer(api)
         context = server.running()
         context.__enter__()
@@ -348,7 +348,7 @@ def issue(
     crew_id: str = "alex",
     expires_at: datetime = NOW + timedelta(days=30),
 ) -> str:
-    return CrewTokens(table_name=table, dynamodb=dynamodb, rounds=4).issue(
+    return CrewTokens(table_name=table, dynamodb=dynamodb).issue(
         "boatsetter:xhqgmdh", crew_id, expires_at
     )
 
@@ -604,9 +604,7 @@ def test_a_member_taken_off_the_crew_cannot_answer(links, dynamodb, state_table,
 def test_a_revoked_link_answers_nothing(links, dynamodb, state_table):
     store_booking(dynamodb, booking())
     token = issue(dynamodb, state_table)
-    CrewTokens(table_name=state_table, dynamodb=dynamodb, rounds=4).revoke(
-        "boatsetter:xhqgmdh", "alex"
-    )
+    CrewTokens(table_name=state_table, dynamodb=dynamodb).revoke("boatsetter:xhqgmdh", "alex")
     status, _, page = press(f"{links()}/crew/{token}/decline")
     assert status == 404
     assert "This link is not valid" in page

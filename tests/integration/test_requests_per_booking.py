@@ -1,0 +1,114 @@
+"""Issue 21: what one new booking costs in requests, counted (not timed), through the real worker
+with its default publishers: moto for AWS, the sandbox calendar and SCC over HTTP.
+
+The count is botocore's: one ``before-send`` event per request on every client the worker has,
+retries included. The confirmed sample has two crew members with an address, so a new booking
+sends three emails (two crew, one summary).
+"""
+
+import secrets
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from app.compose import Clients, build_worker
+from bench.worker import booking_emails
+from sandbox.downstream import Downstream, running_downstream
+from sandbox.ingest import ingest
+
+#: what one new booking costs now, the receive that brought it included (it was 31 on main before
+#: issue 21: a lane read before each send, robots.txt on each page, a write per step result).
+#: Issue 21's target is 18; the two above it: the shared DLQ limit's ``end_streak`` UpdateItem
+#: on every done message (worker/intake.py), and one token PutItem per crew member
+MOST_REQUESTS = 20
+
+
+@pytest.fixture
+def systems() -> Iterator[Downstream]:
+    with running_downstream(bcrypt_rounds=4) as running:
+        yield running
+
+
+def counted_worker(stack: Any, systems: Downstream) -> tuple[Any, Counter[str]]:
+    settings = stack.settings(
+        poll_wait_seconds=0,
+        retry_base_seconds=0,
+        calendar_transport="http",
+        calendar_base_url=systems.calendar.base_url,
+        dashboard_token=systems.dashboard_token,
+        scc_base_url=systems.scc.base_url,
+        scc_service_key=systems.scc_service_key,
+        link_signing_key=secrets.token_urlsafe(32),
+    )
+    requests: Counter[str] = Counter()
+    calls: list[str] = []
+
+    def count(event_name: str, **_: Any) -> None:
+        requests[event_name.split(".", 2)[2]] += 1
+        calls.append(event_name)
+
+    clients = Clients.from_environment()
+    for client in (clients.sqs, clients.s3, clients.dynamodb, clients.sesv2, clients.cloudfront):
+        assert client is not None
+        client.meta.events.register("before-send", count)
+    worker = build_worker(settings, clients)
+    requests.clear()  # start-up (secrets, queue attributes) is not the booking's
+    worker.calls = calls  # type: ignore[attr-defined]
+    return worker, requests
+
+
+def send_bookings(stack: Any, sqs: Any, count: int, seed: int) -> None:
+    for raw in booking_emails(count, seed=seed):
+        ingest(
+            raw,
+            s3=boto3.client("s3"),
+            sqs=sqs,
+            bucket=stack.inbound_bucket,
+            prefix="raw/",
+            queue_url=stack.queue_url,
+        )
+
+
+def test_a_new_booking_costs_at_most_20_aws_requests(stack, systems, sqs):
+    """A worker that has published a booking before (robots.txt written, connections open), then
+    one new booking: every request it makes for it, the receive that brought it included (empty
+    receives while idle are not the booking's)."""
+    worker, requests = counted_worker(stack, systems)
+    calls = worker.calls
+    try:
+        for seed in (1, 2):
+            requests.clear()
+            calls.clear()
+            send_bookings(stack, sqs, 1, seed=seed)
+            while not worker._run_once(wait_seconds=1):
+                pass
+            assert worker.wait_idle(30)
+    finally:
+        worker.stop()
+
+    assert requests["SendEmail"] == 3  # the booking went all the way: two crew, one summary
+    assert len(systems.calendar.records) == len(systems.scc.records) == 2
+    receives = min(requests.pop("ReceiveMessage"), 1)
+    assert sum(requests.values()) + receives <= MOST_REQUESTS, " ".join(calls)
+    assert requests["Query"] == 0  # no lane read before a first send: the mark's answer is it
+    assert requests["PutObject"] == 3  # guest page, its .ics, crew page; no robots.txt again
+    # three sends recorded; every step result in one write with the release; the DLQ limit's
+    assert requests["UpdateItem"] == 3 + 1 + 1
+    assert requests["PutItem"] == 1 + 2 + 3  # state and lease; a token per member; three marks
+
+
+def test_robots_txt_is_written_once_per_process(stack, systems, sqs):
+    worker, requests = counted_worker(stack, systems)
+    send_bookings(stack, sqs, 2, seed=3)
+    try:
+        worker.run(once=True)
+    finally:
+        worker.stop()
+
+    site = boto3.client("s3").list_objects_v2(Bucket=stack.site_bucket)["Contents"]
+    assert "robots.txt" in {o["Key"] for o in site}
+    assert requests["SendEmail"] == 6
+    assert requests["PutObject"] == 2 * 3 + 1
