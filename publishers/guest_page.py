@@ -11,6 +11,7 @@ A booking whose page was published before that, at its bare id (the step's recor
 its guest holds keeps working; the first publish after the end removes it.
 """
 
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -92,6 +93,7 @@ class GuestPagePublisher:
         self.clock = clock
         #: the site's 404 page is written with this process's first page (publishers.not_found)
         self._not_found_written = False
+        self._not_found_lock = threading.Lock()  # steps of two bookings run on two threads
 
     def input_of(self, booking: Booking) -> Mapping[str, Any]:
         """Everything the page shows, and the template version: a change to any re-publishes."""
@@ -169,9 +171,10 @@ class GuestPagePublisher:
             step=self.step,
         )
         self.site.put_robots_txt(step=self.step)
-        if not self._not_found_written:
-            self.site.put(not_found_page(), step=self.step)
-            self._not_found_written = True
+        with self._not_found_lock:
+            if not self._not_found_written:
+                self.site.put(not_found_page(), step=self.step)
+                self._not_found_written = True
         self.site.invalidate(f"/g/{slug}*", caller_reference=caller_reference, step=self.step)
         return page_key
 

@@ -118,7 +118,8 @@ def export_settings(values: dict[str, object], monkeypatch: pytest.MonkeyPatch) 
     for name in [n for n in os.environ if n.startswith(ENV_PREFIX)]:
         monkeypatch.delenv(name)
     for field, value in values.items():
-        if value is UNKNOWN:
-            value = f"assigned-at-apply-{field}"
+        if value is UNKNOWN:  # shaped as what AWS assigns: a URL where the setting is one
+            stand_in = f"assigned-at-apply-{field}"
+            value = f"https://{stand_in}.example" if field.endswith("_url") else stand_in
         if value is not None:
             monkeypatch.setenv(f"{ENV_PREFIX}{field.upper()}", str(value))
