@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from aws.errors import classify, error_code
 from state import keys
-from state.writes import CONDITION_FAILED, create
+from state.writes import CONDITION_FAILED, create, put_if
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -93,19 +93,8 @@ class IntakeRecords:
         return False, _record(found)
 
     def _put_over(self, item: Item, over: int) -> ClientError | None:
-        try:
-            self.dynamodb.put_item(
-                TableName=self.table_name,
-                Item=item,
-                ConditionExpression="version = :over",
-                ExpressionAttributeValues={":over": {"N": str(over)}},
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
-        except ClientError as exc:
-            if error_code(exc) != CONDITION_FAILED:
-                raise
-            return exc
-        return None
+        values = {":over": {"N": str(over)}}
+        return put_if(self.dynamodb, self.table_name, item, "version = :over", values)
 
     def end_streak(self) -> IntakeRecord:
         """A message was handled: the run of dead letters, if there is one, ends. One write,

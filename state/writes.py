@@ -17,6 +17,7 @@ from state import keys
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import PutItemInputTypeDef
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
@@ -26,13 +27,28 @@ def create(client: "DynamoDBClient", table_name: str, item: dict[str, Any]) -> C
     was already there, the refusal (the item found in its ``response["Item"]``, when DynamoDB
     sent it back), returned so the caller can chain its own error to it. Any other error raises
     as boto3 raised it: each owner names its own system."""
+    return put_if(client, table_name, item, f"attribute_not_exists({keys.PK})")
+
+
+def put_if(
+    client: "DynamoDBClient",
+    table_name: str,
+    item: dict[str, Any],
+    condition: str,
+    values: dict[str, Any] | None = None,
+) -> ClientError | None:
+    """Put ``item`` only where ``condition`` holds: None when it was written, else the refusal
+    (the item found in its ``response["Item"]``), as :func:`create` returns it."""
+    request: PutItemInputTypeDef = {
+        "TableName": table_name,
+        "Item": item,
+        "ConditionExpression": condition,
+        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+    }
+    if values:  # DynamoDB refuses an empty ExpressionAttributeValues
+        request["ExpressionAttributeValues"] = values
     try:
-        client.put_item(
-            TableName=table_name,
-            Item=item,
-            ConditionExpression=f"attribute_not_exists({keys.PK})",
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
+        client.put_item(**request)
     except ClientError as exc:
         if error_code(exc) != CONDITION_FAILED:
             raise
