@@ -15,6 +15,7 @@ from pydantic.fields import FieldInfo
 
 from app.settings import ENV_PREFIX, Settings, load_settings
 from bookings import MarginPolicy
+from commands import connecting
 from commands.command import Exit, SubParsers, guarded
 from parsers.vocabulary import Vocabulary
 
@@ -26,6 +27,9 @@ def register(subparsers: SubParsers) -> None:
     check.add_argument(
         "--config", type=Path, help="TOML settings file (default: $CHARTERHAND_CONFIG)"
     )
+    check.add_argument(
+        "--connect", action="store_true", help="then ask each thing they name (after apply)"
+    )
     check.set_defaults(func=_check)
     reference = actions.add_parser("reference", help="every setting as a Markdown table")
     reference.set_defaults(func=_reference)
@@ -34,6 +38,8 @@ def register(subparsers: SubParsers) -> None:
 @guarded("config")
 def _check(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
+    if args.connect:  # what is reachable and ready: one line each (commands/connecting.py)
+        return connecting.check(settings)
     # SecretStr fields serialise as "**********": the values never reach the terminal
     print(json.dumps(json.loads(settings.model_dump_json()), indent=2))
     print("settings are valid", file=sys.stderr)
