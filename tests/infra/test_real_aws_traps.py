@@ -2,8 +2,8 @@
 documents (python-hcl2), the key policy decided by the deploy tests' IAM evaluator.
 
 What these cannot prove, only an apply on AWS can: that S3 sends exactly this request context to
-KMS when it encrypts for SES, and that the alarm's metric has data (docs/deploy-on-aws.md lists
-each such claim and how it was checked).
+KMS when it encrypts for SES, and that the alarm's metric has data (infra/terraform/README.md,
+"What only AWS proves", lists each such claim).
 """
 
 from typing import Any
