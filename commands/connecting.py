@@ -64,9 +64,9 @@ def targets(settings: Settings) -> connect.Targets:
     )
 
 
-def check(settings: Settings, clients: connect.Clients | None = None) -> int:
+def check(settings: Settings, clients: connect.CheckClients | None = None) -> int:
     """Print one line per thing; exit 1 when any is not reachable or not ready."""
-    found = connect.run(targets(settings), clients or connect.Clients.from_environment())
+    found = connect.run(targets(settings), clients or connect.CheckClients.from_environment())
     text, ready = connect.report(found)
     print(text)
     return Exit.OK if ready else Exit.FAILED

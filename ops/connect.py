@@ -83,7 +83,7 @@ class Targets:
 
 
 @dataclass
-class Clients:
+class CheckClients:
     """The AWS clients the checks use, from the one factory unless given."""
 
     sqs: "SQSClient"
@@ -95,7 +95,7 @@ class Clients:
     lambda_: "LambdaClient"
 
     @classmethod
-    def from_environment(cls) -> "Clients":
+    def from_environment(cls) -> "CheckClients":
         return cls(
             sqs=client("sqs"),
             s3=client("s3"),
@@ -247,7 +247,7 @@ def check_lambda(lambda_: "LambdaClient", function: str) -> str:
     return "may be invoked (DryRun)"
 
 
-def run(targets: Targets, clients: Clients) -> list[Check]:
+def run(targets: Targets, clients: CheckClients) -> list[Check]:
     """Every check, in the order an owner fixes them; each independent of the others."""
     checks = [
         _asked(w, url, partial(check_queue, clients.sqs, url)) for w, url in targets.queues.items()
