@@ -14,7 +14,6 @@ import json
 import logging
 import re
 import threading
-import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -406,42 +405,6 @@ def _tls_only(statement: dict[str, Any]) -> bool:
 # --- the WSGI wrapper ----------------------------------------------------------------------------
 
 
-class ModelDataWithoutDocker(Gap):
-    covers = (
-        "moto's /moto-api/data.json answers 500 once a Lambda function exists and no Docker "
-        "daemon is reachable (its docker_client property raises DockerException, which moto's "
-        "model_data does not catch): the same view, each attribute that cannot be read left out"
-    )
-
-    def answer(self, request: Request, inner: Inner) -> Response | None:
-        if (request.method, request.path) != ("GET", "/moto-api/data.json"):
-            return None
-        from moto.core.model_instances import model_data
-
-        # ``?service=ses``: one service's models only (moto itself ignores the query and answers
-        # every service): some models' attributes are slow to read on a busy machine
-        wanted = set(urllib.parse.parse_qs(request.query).get("service", [])) or set(model_data)
-        results: dict[str, dict[str, list[dict[str, Any]]]] = {}
-        for service in sorted(set(model_data) & wanted):
-            results[service] = {}
-            for name in sorted(model_data[service]):
-                found = []
-                for instance in model_data[service][name].instances_tracked:  # type: ignore[attr-defined]
-                    attributes = {}
-                    for attribute in dir(instance):
-                        if attribute.startswith("_") or attribute == "docker_client":
-                            continue
-                        try:
-                            value = getattr(instance, attribute)
-                            json.dumps(value)
-                        except Exception:  # moto's own rule, wider: what cannot be read is left out
-                            continue
-                        attributes[attribute] = value
-                    found.append(attributes)
-                results[service][name] = found
-        return _json(results)
-
-
 class GapFilling:
     """moto's WSGI application with the gaps in front of it."""
 
@@ -515,7 +478,6 @@ def all_gaps() -> list[Gap]:
         RedriveAllowPolicy(),
         AutoscalingTags(),
         TlsOnlyDeny(),
-        ModelDataWithoutDocker(),
     ]
 
 

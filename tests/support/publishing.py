@@ -117,9 +117,7 @@ class MotoEndpoint(Protocol):
 
 def sent_mail(moto: MotoEndpoint) -> list[EmailMessage]:
     """Every raw email moto's SES accepted, parsed, oldest first (moto's own data view)."""
-    # ?service=ses: moto answers everything regardless; the deploy tests' stand-in only SES
-    view = f"{moto.endpoint_url}/moto-api/data.json?service=ses"
-    with urllib.request.urlopen(view, timeout=5) as answer:
+    with urllib.request.urlopen(f"{moto.endpoint_url}/moto-api/data.json", timeout=5) as answer:
         data = json.load(answer)
     parsed = [
         email.message_from_string(m["raw_data"], policy=email.policy.default)
