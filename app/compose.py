@@ -289,7 +289,10 @@ def build_worker(
     companions = []
     if settings.ses_events_queue_url:
         events = SesEventLog(settings.table_name, clients.dynamodb)
-        companions.append(SesEventConsumer(clients.sqs, settings.ses_events_queue_url, events).run)
+        consumer = SesEventConsumer(
+            clients.sqs, settings.ses_events_queue_url, events, settings.poll_wait_seconds
+        )
+        companions.append(consumer.run)
     return Worker(
         companions=companions,
         handler=handler,

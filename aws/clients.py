@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_ses import SESClient
     from mypy_boto3_sesv2 import SESV2Client
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
@@ -89,6 +90,8 @@ def client(service: Literal["cloudwatch"], config: Config | None = None) -> "Clo
 def client(service: Literal["lambda"], config: Config | None = None) -> "LambdaClient": ...
 @overload
 def client(service: Literal["sns"], config: Config | None = None) -> "SNSClient": ...
+@overload
+def client(service: Literal["ses"], config: Config | None = None) -> "SESClient": ...
 def client(service: str, config: Config | None = None) -> Any:
     """A client for ``service`` with :func:`client_config`; ``config`` is merged over it (a
     bigger pool, :data:`ONE_ATTEMPT`, a caller's own timeouts)."""

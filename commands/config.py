@@ -21,6 +21,7 @@ from app.settings import ENV_PREFIX, Settings, load_settings, unknown_variables
 from app.startup import WorkerRefuses, check_start_up
 from app.steps import describe_steps
 from bookings import MarginPolicy
+from commands import connecting
 from commands.command import Exit, SubParsers, UsageError, guarded
 from parsers.vocabulary import Vocabulary
 
@@ -35,6 +36,9 @@ def register(subparsers: SubParsers) -> None:
     check.add_argument(
         "--config", type=Path, help="TOML settings file (default: $CHARTERHAND_CONFIG)"
     )
+    check.add_argument(
+        "--connect", action="store_true", help="then ask each thing they name (after apply)"
+    )
     check.set_defaults(func=_check)
     reference = actions.add_parser("reference", help="every setting as a Markdown table")
     reference.set_defaults(func=_reference)
@@ -45,6 +49,8 @@ def _check(args: argparse.Namespace) -> int:
     for line in unknown_variables():
         print(line, file=sys.stderr)
     settings = load_settings(args.config)
+    if args.connect:  # what is reachable and ready: one line each (commands/connecting.py)
+        return connecting.check(settings)
     try:
         credentials = check_start_up(settings)
     except WorkerRefuses as exc:

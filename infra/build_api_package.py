@@ -35,6 +35,12 @@ DATA_DISTRIBUTIONS = ("tzdata",)
 SERVICES = ("dynamodb", "s3", "sqs")
 PLATFORMS = {"arm64": "manylinux2014_aarch64", "x86_64": "manylinux2014_x86_64"}
 PYTHON_VERSION = "3.11"
+#: a wheel's platform tag names the CPU as the kernel does
+MACHINES = {"arm64": "aarch64", "x86_64": "x86_64"}
+#: glibc of Lambda's python3.11 runtime (Amazon Linux 2): a wheel for a newer one fails to load
+LAMBDA_GLIBC = (2, 26)
+#: the glibc each legacy manylinux name stands for (PEP 600)
+_LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _SKIPPED = ("__pycache__",)
 #: console scripts pip writes for the build machine: useless, and wrong, on Lambda
@@ -126,6 +132,69 @@ def write_zip(
     return sorted(entries)
 
 
+# --- what the zip's wheels were built for ---------------------------------------------------------
+
+
+def wheel_tags(package: Path) -> dict[str, list[str]]:
+    """Each distribution in the zip (its ``.dist-info`` directory) → the tags of its WHEEL file."""
+    found: dict[str, list[str]] = {}
+    with zipfile.ZipFile(package) as archive:
+        for name in archive.namelist():
+            parts = name.split("/")
+            if len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "WHEEL":
+                lines = archive.read(name).decode().splitlines()
+                found[parts[0]] = [
+                    line.split(":", 1)[1].strip() for line in lines if line.startswith("Tag:")
+                ]
+    return found
+
+
+def _python_fits(python: str, abi: str) -> bool:
+    """Python 3.11 (CPython) loads a wheel tagged for it, for any Python 3, or for the stable ABI
+    of an older 3.x."""
+    for tag in python.split("."):
+        if tag in ("py3", "py311") and abi == "none":
+            return True
+        if tag == "cp311" and abi in ("cp311", "abi3", "none"):
+            return True
+        match = re.fullmatch(r"cp3(\d+)", tag)
+        if match and abi == "abi3" and int(match.group(1)) <= 11:
+            return True
+    return False
+
+
+def _platform_fits(platform: str, arch: str) -> bool:
+    for tag in platform.split("."):
+        if tag == "any":
+            return True
+        match = re.fullmatch(
+            r"(manylinux1|manylinux2010|manylinux2014|manylinux_(\d+)_(\d+))_(\w+)", tag
+        )
+        if match is None or match.group(4) != MACHINES[arch]:
+            continue
+        glibc = _LEGACY_MANYLINUX.get(match.group(1)) or (int(match.group(2)), int(match.group(3)))
+        if glibc <= LAMBDA_GLIBC:
+            return True
+    return False
+
+
+def tag_fits(tag: str, arch: str) -> bool:
+    """Does a wheel tag (``cp311-cp311-manylinux2014_aarch64``) run on Lambda's python3.11 for
+    ``arch``?"""
+    python, abi, platform = tag.split("-")
+    return _python_fits(python, abi) and _platform_fits(platform, arch)
+
+
+def misfits(package: Path, arch: str) -> list[str]:
+    """The distributions in the zip none of whose tags runs on Lambda's python3.11 for ``arch``
+    (a zip built for the other architecture, or on a machine that put its own wheels in)."""
+    return [
+        f"{dist}: {', '.join(tags) or 'no tag'}"
+        for dist, tags in sorted(wheel_tags(package).items())
+        if not any(tag_fits(tag, arch) for tag in tags)
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--arch", choices=sorted(PLATFORMS), default="arm64")
@@ -136,6 +205,11 @@ def main(argv: list[str] | None = None) -> int:
         install_dependencies(dependencies, args.arch, api_requirements())
         keep_only_service_models(dependencies)
         entries = write_zip(args.out, dependencies)
+    wrong = misfits(args.out, args.arch)
+    if wrong:
+        print(f"{args.out}: these do not run on Lambda's python{PYTHON_VERSION} for {args.arch}:")
+        print("\n".join(f"  {line}" for line in wrong))
+        return 1
     size_mb = args.out.stat().st_size / 1e6
     print(f"{args.out}: {len(entries)} files, {size_mb:.1f} MB, {args.arch}")
     return 0

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("charterhand.ses_events")
 
+#: SQS's longest wait: an idle queue costs one receive per 20 s (180 an hour), not one a second
+LONG_POLL_SECONDS = 20
+
 
 def parse_event(body: str) -> SesEvent | None:
     """An SQS body (SNS envelope, or the event itself with raw delivery) → the event; None for
@@ -60,16 +63,26 @@ def parse_event(body: str) -> SesEvent | None:
 class SesEventConsumer:
     """Moves SES events from their SQS queue into the state table; runs on its own thread."""
 
-    def __init__(self, sqs: "SQSClient", queue_url: str, events: SesEventLog) -> None:
+    def __init__(
+        self,
+        sqs: "SQSClient",
+        queue_url: str,
+        events: SesEventLog,
+        wait_seconds: int = LONG_POLL_SECONDS,
+    ) -> None:
+        """``wait_seconds``: each receive's long-poll wait (the worker's ``poll_wait_seconds``)."""
         self.sqs = sqs
         self.queue_url = queue_url
         self.events = events
+        self.wait_seconds = wait_seconds
 
-    def poll_once(self, wait_seconds: int = 1) -> int:
+    def poll_once(self, wait_seconds: int | None = None) -> int:
         """Receive up to ten events, record them, delete what was recorded; how many came."""
         try:
             messages = self.sqs.receive_message(
-                QueueUrl=self.queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=wait_seconds
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=10,
+                WaitTimeSeconds=self.wait_seconds if wait_seconds is None else wait_seconds,
             ).get("Messages", [])
         except (ClientError, BotoCoreError) as exc:
             raise classify(exc, "receiving SES events") from exc

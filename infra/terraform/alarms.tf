@@ -102,12 +102,15 @@ resource "aws_cloudwatch_metric_alarm" "ses_complaint_rate" {
   alarm_actions       = [aws_sns_topic.alarms.arn]
 }
 
+# The handler answers every exception with a 500 (api/lambda_function.py), so Lambda's own Errors
+# would count only timeouts and crashes; the HTTP API's 5xx counts those (as 502/503/504) and the
+# 500s alike. HTTP APIs publish it per API and stage without detailed metrics.
 resource "aws_cloudwatch_metric_alarm" "api_errors" {
   alarm_name          = "${local.name}-links-api-errors"
-  alarm_description   = "The links API Lambda is failing: guests cannot upload photos or crew cannot answer."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.api.function_name }
+  alarm_description   = "The links API answered 5xx: guests cannot upload photos or crew cannot answer. See the ${aws_cloudwatch_log_group.api.name} log group."
+  namespace           = "AWS/ApiGateway"
+  metric_name         = "5xx"
+  dimensions          = { ApiId = aws_apigatewayv2_api.links.id, Stage = aws_apigatewayv2_stage.links.name }
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1

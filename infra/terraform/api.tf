@@ -227,5 +227,7 @@ resource "aws_lambda_permission" "links" {
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.api.function_name
   principal     = "apigateway.amazonaws.com"
-  source_arn    = "${aws_apigatewayv2_api.links.execution_arn}/${aws_apigatewayv2_stage.links.name}/*"
+  # any stage, any route (the provider's documented form): a literal "$default" in the ARN is
+  # not the form API Gateway matches for the default stage.
+  source_arn = "${aws_apigatewayv2_api.links.execution_arn}/*/*"
 }

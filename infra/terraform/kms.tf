@@ -30,7 +30,27 @@ resource "aws_kms_key_policy" "main" {
         Resource  = "*"
       },
       {
-        Sid       = "SesWritesRawMailAndPublishesToOurTopics"
+        # SES's S3 action writes raw mail; S3 encrypts it with the bucket's default key and asks
+        # KMS on SES's behalf. What KMS then sees is S3's service and the encryption context S3
+        # sets (the bucket's ARN with a bucket key, the object's without): AWS does not document
+        # that SES's aws:SourceArn reaches KMS through S3, so the grant rests on what it does
+        # document. Only our receipt rule may put objects there (the bucket policy, mail.tf).
+        Sid       = "SesWritesRawMailThroughS3IntoTheInboundBucket"
+        Effect    = "Allow"
+        Principal = { Service = "ses.amazonaws.com" }
+        Action    = ["kms:GenerateDataKey", "kms:Decrypt"]
+        Resource  = "*"
+        Condition = {
+          StringEquals = { "kms:ViaService" = "s3.${local.region}.amazonaws.com" }
+          ArnLike = {
+            "kms:EncryptionContext:aws:s3:arn" = [aws_s3_bucket.inbound.arn, "${aws_s3_bucket.inbound.arn}/${local.inbound_prefix}*"]
+          }
+        }
+      },
+      {
+        # SES publishes to the inbound topic (the receipt rule) and the SES-events and feedback
+        # topics (the configuration set), which are encrypted with this key.
+        Sid       = "SesPublishesToOurEncryptedTopics"
         Effect    = "Allow"
         Principal = { Service = "ses.amazonaws.com" }
         Action    = ["kms:GenerateDataKey", "kms:Decrypt"]

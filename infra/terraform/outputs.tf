@@ -146,6 +146,15 @@ output "receipt_rule_set_name" {
   value       = aws_ses_receipt_rule_set.inbound.rule_set_name
 }
 
+output "receipt_rule_set_activation" {
+  description = "Whether terraform activated the bookings rule set, and if not, the one command that does (after checking that no other rule set is active: `aws ses describe-active-receipt-rule-set`)"
+  value = var.activate_receipt_rule_set ? "active: terraform activated ${aws_ses_receipt_rule_set.inbound.rule_set_name}" : join(" ", [
+    "NOT ACTIVE: no mail reaches charterhand until you run",
+    "`aws ses set-active-receipt-rule-set --region ${local.region} --rule-set-name ${aws_ses_receipt_rule_set.inbound.rule_set_name}`",
+    "(this deactivates any other active rule set; if one is active, add the bookings rule to it instead, or set activate_receipt_rule_set = true)",
+  ])
+}
+
 # --- DNS: publish these at your DNS host --------------------------------------------------------
 
 output "dns_records" {

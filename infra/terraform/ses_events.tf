@@ -52,12 +52,66 @@ data "aws_iam_policy_document" "ses_events_topic" {
   }
 }
 
+variable "ses_events_max_receive_count" {
+  type        = number
+  description = "Receives of one SES event before SQS moves it to the ses-events dead-letter queue (the worker re-reads an event it could not record after the queue's visibility timeout)."
+  default     = 10
+
+  validation {
+    condition     = var.ses_events_max_receive_count >= 3 && var.ses_events_max_receive_count <= 1000 && floor(var.ses_events_max_receive_count) == var.ses_events_max_receive_count
+    error_message = "ses_events_max_receive_count must be a whole number between 3 and 1000."
+  }
+}
+
+resource "aws_sqs_queue" "ses_events_dlq" {
+  name                              = "${local.name}-ses-events-dlq"
+  message_retention_seconds         = 1209600 # 14 days, SQS's most
+  kms_master_key_id                 = aws_kms_key.main.arn
+  kms_data_key_reuse_period_seconds = 3600
+}
+
 resource "aws_sqs_queue" "ses_events" {
   name                              = "${local.name}-ses-events"
   message_retention_seconds         = var.ses_events_retention_seconds
   receive_wait_time_seconds         = 20
   kms_master_key_id                 = aws_kms_key.main.arn
   kms_data_key_reuse_period_seconds = 3600
+
+  # An event the worker cannot record (a malformed one, a table that refuses it) would come back
+  # every visibility timeout until retention ends; after ses_events_max_receive_count it waits
+  # in the dead-letter queue instead, and the alarm below says so.
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.ses_events_dlq.arn
+    maxReceiveCount     = var.ses_events_max_receive_count
+  })
+}
+
+resource "aws_sqs_queue_redrive_allow_policy" "ses_events_dlq" {
+  queue_url = aws_sqs_queue.ses_events_dlq.id
+
+  redrive_allow_policy = jsonencode({
+    redrivePermission = "byQueue"
+    sourceQueueArns   = [aws_sqs_queue.ses_events.arn]
+  })
+}
+
+# SES's reports on our sends that the worker could not record after
+# ses_events_max_receive_count tries (ses_events.tf): a send whose answer was lost may then be
+# sent again. Look with `aws sqs receive-message --queue-url <ses_events_dlq_url>`.
+resource "aws_cloudwatch_metric_alarm" "ses_events_dlq_not_empty" {
+  alarm_name          = "${local.name}-ses-events-dlq-not-empty"
+  alarm_description   = "An SES report on a sent email could not be recorded: see the worker's log (\"could not record an SES event\") and the ses-events dead-letter queue."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.ses_events_dlq.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
 }
 
 resource "aws_sqs_queue_policy" "ses_events" {
@@ -115,4 +169,9 @@ resource "aws_sesv2_configuration_set_event_destination" "worker" {
 output "ses_events_queue_url" {
   description = "CHARTERHAND_SES_EVENTS_QUEUE_URL: SES's send reports, which the worker records"
   value       = aws_sqs_queue.ses_events.url
+}
+
+output "ses_events_dlq_url" {
+  description = "SES's send reports the worker could not record (alarmed when not empty)"
+  value       = aws_sqs_queue.ses_events_dlq.url
 }

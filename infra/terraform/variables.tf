@@ -87,8 +87,8 @@ variable "dmarc_policy" {
 
 variable "activate_receipt_rule_set" {
   type        = bool
-  description = "Make charterhand's receipt rule set the active one. A region has one active set per account: set false if another set is active, and add the rule to it by hand (README)."
-  default     = true
+  description = "Make charterhand's receipt rule set the active one. A region has one active set per account, so activating ours deactivates any other (and that application's inbound mail): false (the default) leaves the choice to the owner, and the receipt_rule_set_activation output says what to run."
+  default     = false
 }
 
 variable "raw_mail_retention_days" {

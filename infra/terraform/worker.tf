@@ -462,7 +462,7 @@ resource "aws_cloudwatch_metric_alarm" "worker_backlog" {
   alarm_actions       = [aws_appautoscaling_policy.worker_scale_out.arn]
 }
 
-# Nothing waiting and nothing in flight for scale_in_idle_minutes: back to worker_min_count.
+# Nothing waiting, in flight or delayed for scale_in_idle_minutes: back to worker_min_count.
 resource "aws_appautoscaling_policy" "worker_scale_in" {
   name               = "${local.name}-worker-scale-in"
   policy_type        = "StepScaling"
@@ -484,7 +484,7 @@ resource "aws_appautoscaling_policy" "worker_scale_in" {
 
 resource "aws_cloudwatch_metric_alarm" "worker_idle" {
   alarm_name          = "${local.name}-worker-idle"
-  alarm_description   = "No booking waiting or in flight: scale the worker in"
+  alarm_description   = "No booking waiting, in flight or delayed: scale the worker in"
   evaluation_periods  = var.scale_in_idle_minutes
   comparison_operator = "LessThanOrEqualToThreshold"
   threshold           = 0
@@ -493,8 +493,8 @@ resource "aws_cloudwatch_metric_alarm" "worker_idle" {
 
   metric_query {
     id          = "work"
-    expression  = "visible + in_flight"
-    label       = "Bookings waiting or in flight"
+    expression  = "visible + in_flight + delayed"
+    label       = "Bookings waiting, in flight or delayed"
     return_data = true
   }
 
@@ -516,6 +516,20 @@ resource "aws_cloudwatch_metric_alarm" "worker_idle" {
     metric {
       namespace   = "AWS/SQS"
       metric_name = "ApproximateNumberOfMessagesNotVisible"
+      dimensions  = { QueueName = aws_sqs_queue.bookings.name }
+      stat        = "Maximum"
+      period      = 60
+    }
+  }
+
+  # a retry that only waits for another worker's lease is re-sent with a delay (worker/queue.py, resend):
+  # neither visible nor in flight while it waits, it still needs a worker when it comes back
+  metric_query {
+    id = "delayed"
+
+    metric {
+      namespace   = "AWS/SQS"
+      metric_name = "ApproximateNumberOfMessagesDelayed"
       dimensions  = { QueueName = aws_sqs_queue.bookings.name }
       stat        = "Maximum"
       period      = 60

@@ -247,7 +247,11 @@ MOTO_PLAN_DIFF = {
     # its document names the configuration set (aws:SourceArn) too; the JSON moto keeps is the
     # document's own, statement for statement
     ("aws_sns_topic_policy.ses_events", "policy"): "follows the configuration set's moto diff",
+    ("aws_sqs_queue.ses_events", "redrive_policy"): (
+        "moto re-serialises the redrive policy JSON (same content, other spacing)"
+    ),
     ("aws_sqs_queue_policy.bookings", "policy"): "follows the queue's moto diff",
+    ("aws_sqs_queue_policy.ses_events", "policy"): "follows the queue's moto diff",
     ("aws_iam_group_policy.operators", "policy"): "follows the queue's moto diff",
 }
 

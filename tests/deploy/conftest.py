@@ -1,7 +1,10 @@
 """One apply per session: moto (its gaps stood in for), the sandbox calendar and SCC over HTTPS,
 the root module applied by terraform, and the secrets put as the README says."""
 
+import platform
 import secrets
+import subprocess
+import sys
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,6 +18,7 @@ from tests.deploy.applied import Applied, apply_root_module, moto_network
 from tests.deploy.downstream import HttpsDownstream, running_https_downstream
 from tests.deploy.moto_gaps import GapFillingMoto, running_moto_with_gaps
 from tests.infra.terraform_cli import require_terraform
+from tests.support.paths import ROOT
 
 #: terraform.tfvars.example's region: the deployment is the example's, as a new user's would be
 REGION = "us-west-2"
@@ -30,6 +34,10 @@ class Deployment:
     dashboard_token: str
     scc_service_key: str
     workdir: Path
+    #: the links API's zip terraform deployed, as ``make api-package`` builds it, and its
+    #: contents as Lambda unpacks them into /var/task
+    api_package: Path
+    api_task: Path
 
     def aws_env(self) -> dict[str, str]:
         """AWS SDK environment of a process on this deployment (fake credentials, moto)."""
@@ -51,11 +59,25 @@ class Deployment:
         )
 
 
-def _links_api_package(path: Path) -> Path:
-    """A stand-in zip: moto stores the function but never runs it (the test runs the handler)."""
-    with zipfile.ZipFile(path, "w") as package:
-        package.writestr("api/__init__.py", "")
-    return path
+#: ``lambda_architecture`` of the deployment: this machine's, so the deployed zip's handler can be
+#: imported here (Lambda's default, arm64, is checked by tag in test_links_api_package.py)
+ARCHITECTURE = {"aarch64": "arm64", "arm64": "arm64"}.get(platform.machine(), "x86_64")
+
+
+def build_api_package(out: Path, arch: str) -> Path:
+    """``make api-package ARCH=<arch>``: the Makefile's command, with this interpreter."""
+    command = [sys.executable, "infra/build_api_package.py", "--arch", arch, "--out", str(out)]
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, f"make api-package failed:\n{done.stdout}\n{done.stderr[-3000:]}"
+    return out
+
+
+def _unpacked(package: Path, task: Path) -> Path:
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(task)
+    return task
 
 
 @pytest.fixture(scope="session")
@@ -69,13 +91,17 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     ):
         moto.configure({"lambda": {"use_docker": False}})
         vpc, subnet = moto_network(moto.endpoint_url, REGION)
+        package = build_api_package(workdir / "api-lambda.zip", ARCHITECTURE)
         applied = apply_root_module(
             workdir / "module",
             moto.endpoint_url,
             {
                 "vpc_id": vpc,
                 "subnet_ids": [subnet],
-                "api_package": str(_links_api_package(workdir / "api-lambda.zip")),
+                "api_package": str(package),
+                "lambda_architecture": ARCHITECTURE,
+                # a fresh account: no other application's rule set to cut off
+                "activate_receipt_rule_set": True,
                 "calendar_base_url": downstream.calendar_url,
                 "scc_base_url": downstream.scc_url,
                 # a deployer's choices that keep the test short: no 20 s long poll at the end
@@ -84,7 +110,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
                 "retry_base_seconds": 0,
             },
         )
-        deployment = Deployment(moto, applied, downstream, token, key, workdir)
+        task = _unpacked(package, workdir / "var-task")
+        deployment = Deployment(moto, applied, downstream, token, key, workdir, package, task)
         _put_secrets(deployment)
         yield deployment
 

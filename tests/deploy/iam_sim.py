@@ -46,7 +46,9 @@ class Need:
     context: tuple[tuple[str, str], ...] = ()
 
     def key(self, name: str) -> str | None:
-        return dict(self.context).get(name)
+        """A context key's value; IAM compares condition key names without case."""
+        wanted = name.lower()
+        return next((v for k, v in self.context if k.lower() == wanted), None)
 
 
 @dataclass
@@ -259,7 +261,12 @@ def _s3_object(action: str, *kms: str) -> Callable[[Call, Deployment], list[Need
         transport = (("aws:SecureTransport", dep.secure_transport),)
         found = [Need(f"s3:{action}", _object_arn(call), transport)]
         if call.params["Bucket"] in dep.encrypted_buckets:
-            found += [Need(f"kms:{k}", dep.kms_key_arn, _via("s3", dep)) for k in kms]
+            # every bucket has a bucket key: S3 names the bucket in the encryption context
+            context = (
+                *_via("s3", dep),
+                ("kms:EncryptionContext:aws:s3:arn", f"arn:aws:s3:::{call.params['Bucket']}"),
+            )
+            found += [Need(f"kms:{k}", dep.kms_key_arn, context) for k in kms]
         return found
 
     return needs
@@ -327,6 +334,37 @@ def _publish(call: Call, dep: Deployment) -> list[Need]:
     ]
 
 
+def _log_stream(call: Call, dep: Deployment) -> list[Need]:
+    """A process's log lines (ECS's awslogs driver, Lambda's runtime) into its log group."""
+    group, stream = call.params["LogGroupName"], call.params["LogStreamName"]
+    arn = f"arn:aws:logs:{dep.region}:{ACCOUNT}:log-group:{group}:log-stream:{stream}"
+    return [Need("logs:CreateLogStream", arn), Need("logs:PutLogEvents", arn)]
+
+
+def _log_group_key(call: Call, dep: Deployment) -> list[Need]:
+    """CloudWatch Logs encrypting (and reading back) a log group's events with our key: as its
+    own service principal, naming the group in the encryption context."""
+    group = f"arn:aws:logs:{dep.region}:{ACCOUNT}:log-group:{call.params['LogGroupName']}"
+    context = (("kms:EncryptionContext:aws:logs:arn", group),)
+    return [Need(f"kms:{k}", dep.kms_key_arn, context) for k in ("GenerateDataKey", "Decrypt")]
+
+
+def _lambda_environment(call: Call, dep: Deployment) -> list[Need]:
+    """Lambda's runtime decrypting the function's KMS-encrypted environment at a cold start, with
+    the function's role, naming the function in the encryption context."""
+    arn = f"arn:aws:lambda:{dep.region}:{ACCOUNT}:function:{call.params['FunctionName']}"
+    context = (*_via("lambda", dep), ("kms:EncryptionContext:aws:lambda:FunctionArn", arn))
+    return [Need("kms:Decrypt", dep.kms_key_arn, context)]
+
+
+def _ecr(action: str) -> Callable[[Call, Deployment], list[Need]]:
+    def needs(call: Call, dep: Deployment) -> list[Need]:
+        name = call.params["repositoryName"]
+        return [Need(f"ecr:{action}", f"arn:aws:ecr:{dep.region}:{ACCOUNT}:repository/{name}")]
+
+    return needs
+
+
 REQUIREMENTS: dict[tuple[str, str], Callable[[Call, Deployment], list[Need]]] = {
     ("sqs", "ReceiveMessage"): _sqs("ReceiveMessage", "Decrypt"),
     ("sqs", "DeleteMessage"): _sqs("DeleteMessage"),
@@ -355,7 +393,44 @@ REQUIREMENTS: dict[tuple[str, str], Callable[[Call, Deployment], list[Need]]] = 
     ("cloudwatch", "GetMetricStatistics"): lambda call, dep: [
         Need("cloudwatch:GetMetricStatistics", "*")
     ],
+    # made by AWS for us, not by a process of ours (tests/deploy/services.py builds them)
+    ("lambda", "DecryptEnvironment"): _lambda_environment,
+    ("logs", "PutLogEvents"): _log_stream,
+    ("logs", "EncryptLogGroup"): _log_group_key,
+    # ECR login has no resource type: IAM decides it on "*"
+    ("ecr", "GetAuthorizationToken"): lambda call, dep: [Need("ecr:GetAuthorizationToken", "*")],
+    ("ecr", "BatchCheckLayerAvailability"): _ecr("BatchCheckLayerAvailability"),
+    ("ecr", "BatchGetImage"): _ecr("BatchGetImage"),
+    ("ecr", "GetDownloadUrlForLayer"): _ecr("GetDownloadUrlForLayer"),
 }
+
+#: (service principal, service calling KMS for it) where the service's aws:SourceArn and
+#: aws:SourceAccount reach KMS. CloudFront reading SSE-KMS objects through OAC is AWS's own
+#: documented key policy (CloudFront developer guide, "Restrict access to an Amazon S3 origin");
+#: the SNS and SQS paths are assumed and proven only on AWS (infra/terraform/README.md). SES
+#: writing through S3 is not here: AWS documents no such context, so the key policy must not
+#: rest on it (issue 20, point 1).
+SOURCE_CONTEXT_REACHES_KMS = frozenset(
+    {
+        ("cloudfront.amazonaws.com", "s3"),
+        ("ses.amazonaws.com", "sns"),
+        ("sns.amazonaws.com", "sqs"),
+        ("cloudwatch.amazonaws.com", "sns"),
+    }
+)
+
+
+def _carried(call: Call, need: Need) -> tuple[tuple[str, str], ...]:
+    """The call's own context keys that reach this need's authorisation: all of them for the
+    call itself; for a KMS request a service makes on the caller's behalf, only where
+    ``SOURCE_CONTEXT_REACHES_KMS`` says so."""
+    extra = tuple(call.context.items())
+    if not need.action.startswith("kms:") or not call.principal.startswith(SERVICE):
+        return extra
+    via = (need.key("kms:ViaService") or "").split(".", 1)[0]
+    if (call.principal.removeprefix(SERVICE), via) in SOURCE_CONTEXT_REACHES_KMS:
+        return extra
+    return ()
 
 
 def requirements(call: Call, dep: Deployment) -> list[Need]:
@@ -371,8 +446,7 @@ def requirements(call: Call, dep: Deployment) -> list[Need]:
             f"{call.service}:{call.operation} has no entry in iam_sim.REQUIREMENTS: say which "
             "IAM action and resource it needs before this check can judge it"
         ) from None
-    extra = tuple(call.context.items())
-    return [Need(n.action, n.resource, n.context + extra) for n in rule(call, dep)]
+    return [Need(n.action, n.resource, n.context + _carried(call, n)) for n in rule(call, dep)]
 
 
 def evaluate(calls: Iterable[Call], dep: Deployment, policies: Policies) -> list[Decision]:

@@ -39,6 +39,7 @@ from state.store import StateStore
 from tests.conftest import FIXTURES
 from tests.deploy.aws_calls import CALLS_ENV, PRINCIPAL_ENV, Call, append_call
 from tests.deploy.conftest import Deployment
+from tests.deploy.recorded_lambda import TASK_ENV
 from tests.support.paths import ROOT
 from tests.support.publishing import parts
 
@@ -121,20 +122,25 @@ class Journey:
         return run
 
     def links_api(self, name: str, event: Mapping[str, Any]) -> dict[str, Any]:
-        """The Lambda handler in its own process, with the function's environment from state."""
+        """The Lambda handler of the deployed zip, unpacked as Lambda does, in its own process,
+        with the function's environment from state. The zip comes first on the path (the
+        handler, our packages and the libraries load from it); the checkout is there only for
+        the call recorder (tests/deploy/recorded_lambda.py checks where the handler came from)."""
         function_env = self.deployment.terraform.attribute("aws_lambda_function.api", "environment")
+        task = self.deployment.api_task
         env = {
             "PATH": os.environ.get("PATH", ""),
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": os.pathsep.join((str(task), str(ROOT))),
             **self.deployment.aws_env(),
             **function_env[0]["variables"],
             CALLS_ENV: str(self.calls_file),
             PRINCIPAL_ENV: "links_api",
+            TASK_ENV: str(task),
         }
         done = subprocess.run(
             [sys.executable, "-m", "tests.deploy.recorded_lambda"],
             env=env,
-            cwd=ROOT,
+            cwd=task,
             input=json.dumps(event),
             capture_output=True,
             text=True,

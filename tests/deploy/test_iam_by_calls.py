@@ -1,5 +1,7 @@
 """IAM checked by calls: every AWS call the worker, the links API and the operator CLI made on the
-e2e paths, evaluated against the policies as applied (read back from moto, not from .tf files)."""
+e2e paths, and what AWS's services do for the deployment (tests/deploy/services.py: CloudFront,
+alarms, CloudWatch Logs, ECS's execution role, Lambda's runtime, API Gateway), evaluated against
+the policies as applied (read back from moto, not from .tf files)."""
 
 import json
 from collections import Counter
@@ -20,15 +22,12 @@ from tests.deploy.iam_sim import (
     Deployment as Facts,
 )
 from tests.deploy.journey import Journey
+from tests.deploy.services import aws_for_us
 
 pytestmark = pytest.mark.deploy
 
 #: grants no recorded path uses, each kept for a reason the e2e paths cannot show
 DOCUMENTED_UNUSED = {
-    # Lambda's runtime uses these with the links API's role; the handler never calls them
-    ("links_api", "WriteItsOwnLogs: logs:CreateLogStream"),
-    ("links_api", "WriteItsOwnLogs: logs:PutLogEvents"),
-    ("links_api", "UseTheDataKey: kms:Decrypt"),  # the function's KMS-encrypted environment
     # SES answers lost after it accepted, and SES refusing a send, are faults moto cannot be made
     # to show on terraform's stack; tests/integration/test_emails_once.py drives both paths
     ("worker", "StateTable: dynamodb:DeleteItem"),  # the "sending" mark of a refused send
@@ -43,6 +42,10 @@ def applied_policies(deployment: Deployment) -> Policies:
     role = {
         "worker": (tf.attribute("aws_iam_role.worker_task", "name"), "worker"),
         "links_api": (tf.attribute("aws_iam_role.api", "name"), "links-api"),
+        "worker_execution": (
+            tf.attribute("aws_iam_role.worker_execution", "name"),
+            "pull-and-log",
+        ),
     }
     identity = {
         who: statements(iam.get_role_policy(RoleName=name, PolicyName=policy)["PolicyDocument"])
@@ -70,10 +73,13 @@ def applied_policies(deployment: Deployment) -> Policies:
         if "Policy" in attributes:
             resource[attributes["QueueArn"]] = statements(attributes["Policy"])
     sns = deployment.client("sns")
-    for address in ("aws_sns_topic.inbound", "aws_sns_topic.ses_events"):
+    for address in ("aws_sns_topic.inbound", "aws_sns_topic.ses_events", "aws_sns_topic.alarms"):
         topic = tf.attribute(address, "arn")
         topic_policy = sns.get_topic_attributes(TopicArn=topic)["Attributes"]
         resource[topic] = statements(topic_policy["Policy"])
+    function = tf.attribute("aws_lambda_function.api", "arn")
+    lambda_policy = deployment.client("lambda").get_policy(FunctionName=function)["Policy"]
+    resource[function] = statements(lambda_policy)
     key = tf.output("kms_key_arn")
     key_policy = deployment.client("kms").get_key_policy(KeyId=key, PolicyName="default")["Policy"]
     return Policies(identity, arns, resource, {key: statements(key_policy)})
@@ -89,7 +95,8 @@ def photo_upload(journey: Journey, deployment: Deployment) -> list[Call]:
 
 @pytest.fixture(scope="module")
 def checked(journey: Journey, deployment: Deployment) -> tuple[list[Any], Policies, Facts]:
-    calls = list(read_calls(journey.calls_file)) + photo_upload(journey, deployment)
+    recorded = list(read_calls(journey.calls_file)) + photo_upload(journey, deployment)
+    calls = recorded + aws_for_us(deployment, recorded)
     tf = deployment.terraform
     facts = Facts(
         region="us-west-2",
@@ -110,10 +117,15 @@ def test_every_recorded_call_is_allowed(checked: tuple[list[Any], Policies, Fact
     denied = [d for d in decisions if not d.allowed]
     assert {c.principal for c in calls} == {
         "worker",
+        "worker_execution",
         "links_api",
         "operator",
         "service:ses.amazonaws.com",
         "service:sns.amazonaws.com",
+        "service:cloudfront.amazonaws.com",
+        "service:cloudwatch.amazonaws.com",
+        "service:logs.us-west-2.amazonaws.com",
+        "service:apigateway.amazonaws.com",
     }
     assert not denied, "\n".join(
         f"{d.principal}: {d.need.action} on {d.need.resource}: {d.why}" for d in denied
@@ -182,6 +194,11 @@ def _without_action(action: str) -> Any:
         ("worker", "ConsumeSesEvents", _without_action("sqs:DeleteMessage"), "sqs:DeleteMessage"),
         ("operator", "ReplayIntoTheBookingsQueue", lambda s: None, "sqs:SendMessage"),
         ("links_api", "SignPhotoUploads", lambda s: None, "s3:PutObject"),
+        # what AWS does with our roles (tests/deploy/services.py)
+        ("worker_execution", "PullTheWorkerImage", lambda s: None, "ecr:BatchGetImage"),
+        ("worker_execution", "ShipLogs", lambda s: None, "logs:PutLogEvents"),
+        ("links_api", "WriteItsOwnLogs", lambda s: None, "logs:PutLogEvents"),
+        ("links_api", "UseTheDataKey", lambda s: None, "kms:Decrypt"),
     ],
 )
 def test_a_cut_grant_that_a_path_uses_is_a_denial(
@@ -223,3 +240,54 @@ def test_without_a_resource_policy_the_service_cannot_deliver(
     cut = Policies(policies.identity, policies.principal_arns, without, policies.key_policies)
     denied = {(d.principal, d.need.action) for d in evaluate(calls, facts, cut) if not d.allowed}
     assert denied == {(denied_service, denied_action)}
+
+
+def _without_key_statement(policies: Policies, sid: str) -> Policies:
+    (key,) = policies.key_policies
+    kept = [s for s in policies.key_policies[key] if s.get("Sid") != sid]
+    assert len(kept) < len(policies.key_policies[key]), f"no key statement {sid}"
+    return Policies(policies.identity, policies.principal_arns, policies.resource, {key: kept})
+
+
+@pytest.mark.parametrize(
+    ("sid", "denied"),
+    [
+        # SES's raw mail into the inbound bucket, encrypted by S3 on SES's behalf (issue 20, 1)
+        (
+            "SesWritesRawMailThroughS3IntoTheInboundBucket",
+            {("service:ses.amazonaws.com", "kms:GenerateDataKey")},
+        ),
+        ("CloudFrontReadsThePages", {("service:cloudfront.amazonaws.com", "kms:Decrypt")}),
+        (
+            "CloudWatchAlarmsPublishToOurEncryptedTopic",
+            {
+                ("service:cloudwatch.amazonaws.com", "kms:GenerateDataKey"),
+                ("service:cloudwatch.amazonaws.com", "kms:Decrypt"),
+            },
+        ),
+        (
+            "CloudWatchLogsEncryptsOurLogGroups",
+            {
+                ("service:logs.us-west-2.amazonaws.com", "kms:GenerateDataKey"),
+                ("service:logs.us-west-2.amazonaws.com", "kms:Decrypt"),
+            },
+        ),
+    ],
+)
+def test_a_service_refused_by_the_key_policy_is_a_denial(
+    checked: tuple[list[Any], Policies, Facts], sid: str, denied: set[tuple[str, str]]
+):
+    calls, policies, facts = checked
+    decisions = evaluate(calls, facts, _without_key_statement(policies, sid))
+    refused = {(d.principal, d.need.action) for d in decisions if not d.allowed}
+    assert denied <= refused, f"cutting key statement {sid} went unnoticed: {refused}"
+
+
+def test_without_the_lambda_permission_api_gateway_cannot_invoke(
+    checked: tuple[list[Any], Policies, Facts],
+):
+    calls, policies, facts = checked
+    without = {arn: s for arn, s in policies.resource.items() if ":lambda:" not in arn}
+    cut = Policies(policies.identity, policies.principal_arns, without, policies.key_policies)
+    refused = {(d.principal, d.need.action) for d in evaluate(calls, facts, cut) if not d.allowed}
+    assert refused == {("service:apigateway.amazonaws.com", "lambda:InvokeFunction")}

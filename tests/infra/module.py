@@ -81,6 +81,16 @@ def load_module(directory: Path = TERRAFORM_DIR) -> Module:
     return Module(resources, data, variables, outputs, local_values, files)
 
 
+def encoded(expression: str) -> Any:
+    """The value of ``"${jsonencode({...})}"`` (a key policy, a redrive policy) as data, its
+    references left as strings (``"${local.account_id}"``)."""
+    prefix, suffix = "${jsonencode(", ")}"
+    assert expression.startswith(prefix), expression[:60]
+    assert expression.endswith(suffix), expression[-60:]
+    inner = expression[len(prefix) : -len(suffix)]
+    return hcl2.loads(f"value = {inner}", serialization_options=_OPTIONS)["value"]
+
+
 def resource_refs(expression: object) -> set[str]:
     """``aws_x.name`` (and ``data.aws_x.name``) referenced anywhere in an expression."""
     return {f"{d or ''}{kind}.{name}" for d, kind, name in _RESOURCE_REF.findall(str(expression))}

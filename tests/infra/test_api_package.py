@@ -22,7 +22,9 @@ from infra.build_api_package import (
     api_requirements,
     distribution_name,
     keep_only_service_models,
+    misfits,
     runtime_requirements,
+    tag_fits,
     write_zip,
 )
 from tests.infra.module import Module
@@ -277,3 +279,51 @@ def test_the_handler_answers_with_only_the_zips_contents_importable(unpacked):
     assert set(PACKAGES) | {"boto3", "botocore", "bcrypt", "jinja2", "pydantic"} <= set(
         answer["from_the_zip"]
     )
+
+
+# --- the wheels' tags: built for the architecture terraform deploys ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("tag", "arch", "fits"),
+    [
+        ("py3-none-any", "arm64", True),
+        ("py2.py3-none-any", "x86_64", True),
+        ("cp311-cp311-manylinux2014_aarch64", "arm64", True),
+        ("cp311-cp311-manylinux2014_aarch64", "x86_64", False),
+        ("cp39-abi3-manylinux_2_17_x86_64", "x86_64", True),
+        ("cp312-abi3-manylinux_2_17_x86_64", "x86_64", False),  # a newer stable ABI
+        ("cp312-cp312-manylinux2014_x86_64", "x86_64", False),  # another Python
+        ("cp311-cp311-manylinux_2_28_aarch64", "arm64", False),  # newer than Amazon Linux 2's glibc
+        ("cp311-cp311-macosx_11_0_arm64", "arm64", False),  # the build machine's own wheel
+        ("cp311-cp311-manylinux_2_17_aarch64.manylinux2014_aarch64", "arm64", True),
+    ],
+)
+def test_a_wheel_tag_fits_lambdas_python_and_architecture(tag, arch, fits):
+    assert tag_fits(tag, arch) is fits
+
+
+def _zip_with_wheels(path: Path, wheels: dict[str, list[str]]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for dist, tags in wheels.items():
+            lines = ["Wheel-Version: 1.0", *(f"Tag: {tag}" for tag in tags)]
+            archive.writestr(f"{dist}.dist-info/WHEEL", "\n".join(lines) + "\n")
+    return path
+
+
+def test_a_zip_with_a_wheel_for_the_other_architecture_is_named(tmp_path):
+    package = _zip_with_wheels(
+        tmp_path / "api.zip",
+        {
+            "boto3-1.0": ["py3-none-any"],
+            "pydantic_core-2.0": [
+                "cp311-cp311-manylinux_2_17_x86_64",
+                "cp311-cp311-manylinux2014_x86_64",
+            ],
+        },
+    )
+    assert misfits(package, "x86_64") == []
+    assert misfits(package, "arm64") == [
+        "pydantic_core-2.0.dist-info: cp311-cp311-manylinux_2_17_x86_64, "
+        "cp311-cp311-manylinux2014_x86_64"
+    ]
