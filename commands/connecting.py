@@ -23,12 +23,16 @@ def targets(settings: Settings) -> connect.Targets:
         queues["SES events queue"] = settings.ses_events_queue_url
     dashboard = _credential(settings.dashboard_token_secret, settings.dashboard_token)
     scc_key = _credential(settings.scc_key_secret, settings.scc_service_key)
-    http = {
-        "SCC": connect.HttpSystem(
+    http: dict[str, connect.HttpSystem] = {}
+    if settings.scc_enabled and settings.scc_base_url:
+        http["SCC"] = connect.HttpSystem(
             settings.scc_base_url.rstrip("/") + EVENTS.path, "Authorization", scc_key, "Bearer "
         )
-    }
-    if settings.calendar_transport == "http" and settings.calendar_base_url:
+    if (
+        settings.calendar_enabled
+        and settings.calendar_transport == "http"
+        and (settings.calendar_base_url)
+    ):
         http = {
             "calendar": connect.HttpSystem(
                 settings.calendar_base_url.rstrip("/") + ENTRIES.path,

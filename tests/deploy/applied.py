@@ -42,6 +42,7 @@ ENDPOINTS = (
     "lambda",
     "logs",
     "s3",
+    "scheduler",
     "secretsmanager",
     "ses",
     "sesv2",
@@ -253,6 +254,8 @@ MOTO_PLAN_DIFF = {
     ("aws_sqs_queue_policy.bookings", "policy"): "follows the queue's moto diff",
     ("aws_sqs_queue_policy.ses_events", "policy"): "follows the queue's moto diff",
     ("aws_iam_group_policy.operators", "policy"): "follows the queue's moto diff",
+    ("aws_iam_role_policy.api", "policy"): "follows the queue's moto diff",
+    ("aws_iam_role_policy.crew_check", "policy"): "follows the queue's moto diff",
 }
 
 

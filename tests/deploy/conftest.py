@@ -113,7 +113,24 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         task = _unpacked(package, workdir / "var-task")
         deployment = Deployment(moto, applied, downstream, token, key, workdir, package, task)
         _put_secrets(deployment)
+        _drain_s3_test_events(deployment)
         yield deployment
+
+
+def _drain_s3_test_events(deployment: Deployment) -> None:
+    """S3 sends an ``s3:TestEvent`` to the bookings queue when terraform sets up the photos
+    bucket's notification; the worker ignores it (tested elsewhere), and the journey counts on
+    its first email being the first message."""
+    sqs = deployment.client("sqs")
+    url = deployment.terraform.output("queue_url")
+    while True:
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+        messages = got.get("Messages", [])
+        if not messages:
+            return
+        for message in messages:
+            assert '"s3:TestEvent"' in message["Body"], "only S3's test event before any email"
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
 
 def _put_secrets(deployment: Deployment) -> None:
