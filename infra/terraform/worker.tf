@@ -244,12 +244,18 @@ data "aws_iam_policy_document" "worker_task" {
     resources = ["${aws_dynamodb_table.state.arn}/index/upcoming"]
   }
 
-  # Both page publishers also keep robots.txt (publishers/transport/site.py) at the bucket's root: the one
-  # object outside g/ and crew/ the worker writes.
+  # Both page publishers also keep robots.txt (publishers/transport/site.py) at the bucket's root,
+  # and the guest page publisher the site's 404.html (CloudFront's answer to a missing page): the
+  # two objects outside g/ and crew/ the worker writes.
   statement {
-    sid       = "PublishPages"
-    actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.site.arn}/g/*", "${aws_s3_bucket.site.arn}/crew/*", "${aws_s3_bucket.site.arn}/robots.txt"]
+    sid     = "PublishPages"
+    actions = ["s3:PutObject"]
+    resources = [
+      "${aws_s3_bucket.site.arn}/g/*",
+      "${aws_s3_bucket.site.arn}/crew/*",
+      "${aws_s3_bucket.site.arn}/robots.txt",
+      "${aws_s3_bucket.site.arn}/404.html",
+    ]
   }
 
   statement {

@@ -25,7 +25,11 @@ LOGS = f"service:logs.{REGION}.amazonaws.com"
 API_GATEWAY = "service:apigateway.amazonaws.com"
 
 #: a sample value for each path parameter of the links API's routes
-PATH_VALUES = {"slug": "abcdefg-0123456789abcdef", "token": "0123456789abcdef0123456789abcdef"}
+PATH_VALUES = {
+    "slug": "abcdefg-0123456789abcdef",
+    "token": "0123456789abcdef0123456789abcdef",
+    "gallery": "abcdefg-0123456789abcdef0123456789abcdef",
+}
 
 
 def _source(arn: str) -> dict[str, str]:

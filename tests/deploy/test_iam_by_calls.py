@@ -32,6 +32,11 @@ DOCUMENTED_UNUSED = {
     # to show on terraform's stack; tests/integration/test_emails_once.py drives both paths
     ("worker", "StateTable: dynamodb:DeleteItem"),  # the "sending" mark of a refused send
     # (dynamodb:Query is used on every send: the recipient's lane is read for a pending send)
+    # the hourly crew check (EventBridge Scheduler's message) and the crew's photo gallery are
+    # driven on moto by tests/integration/test_crew_answers.py and links_api/test_gallery.py; the
+    # journey does not wait for a charter 47 h away nor open the gallery
+    ("worker", "FindUpcomingCharters: dynamodb:Query"),
+    ("links_api", "ListPhotosForTheGallery: s3:ListBucket"),
 }
 
 
