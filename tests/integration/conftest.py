@@ -9,12 +9,13 @@ import pytest
 import structlog
 
 from app.compose import Clients, build_worker
-from app.logs import configure_logging
+from aws.logs import configure_logging
 from sandbox.stack import provision
 from state.store import StateStore
 from tests.support.mail import EventMailReader
 from tests.support.reason_text import text_reason_class
 from tests.support.recording import Recorder, recording_publishers
+from tests.support.worker_processes import Workers
 from worker.orchestrate import Orchestrator
 from worker.outcomes import Outcome
 
@@ -27,6 +28,14 @@ def stack(aws):
 @pytest.fixture
 def recorder(tmp_path):
     return Recorder(path=tmp_path / "calls.jsonl")
+
+
+@pytest.fixture
+def workers(stack, tmp_path, recorder):
+    """Real worker processes on the stack (tests.support.worker_processes); killed at the end."""
+    started = Workers(stack, tmp_path, recorder)
+    yield started
+    started.stop_all()
 
 
 @pytest.fixture

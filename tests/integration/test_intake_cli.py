@@ -13,29 +13,16 @@ import time
 import boto3
 import pytest
 
-from tests.integration.test_worker_processes import Workers, queue_empty, wait_until
 from tests.support.cli import charterhand
 from tests.support.pipeline import ingest_sample
 from tests.support.queues import messages_in
-from tests.support.recording import Recorder
+from tests.support.worker_processes import Workers, queue_empty, wait_until
 
 pytestmark = pytest.mark.slow
 
 UNREADABLE = "boatsetter-confirmed-unreadable-layout.eml"  # admitted, and a ParseError
 GOOD = "boatsetter-confirmed.eml"
 LIMIT = {"dlq_limit_count": 2, "worker_threads": 1}
-
-
-@pytest.fixture
-def recorder(tmp_path):
-    return Recorder(path=tmp_path / "calls.jsonl")
-
-
-@pytest.fixture
-def workers(stack, tmp_path, recorder):
-    started = Workers(stack, tmp_path, recorder)
-    yield started
-    started.stop_all()
 
 
 def cli(aws, stack, *args: str) -> subprocess.CompletedProcess[str]:

@@ -6,10 +6,9 @@ import time
 
 import pytest
 
-from tests.integration.test_worker_processes import Workers, queue_empty, wait_until
 from tests.support.emailkit import nested_multipart
 from tests.support.pipeline import ingest_sample, send_raw
-from tests.support.recording import Recorder
+from tests.support.worker_processes import queue_empty, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -21,18 +20,6 @@ GOOD = [
     "boatsetter-confirmed-gmail-autoforward.eml",
     "boatsetter-confirmed-text-only.eml",
 ]
-
-
-@pytest.fixture
-def recorder(tmp_path):
-    return Recorder(path=tmp_path / "calls.jsonl")
-
-
-@pytest.fixture
-def workers(stack, tmp_path, recorder):
-    started = Workers(stack, tmp_path, recorder)
-    yield started
-    started.stop_all()
 
 
 def test_outsider_mail_never_stops_intake_and_the_bookings_behind_it_are_published(
