@@ -70,13 +70,7 @@ def render(report: DemoReport, out: Path) -> str:
     lines += [f"  {name:<28} {url}" for name, url in report.endpoints.items()]
 
     lines += ["", "EMAILS, in the order they arrived"]
-    rows: list[tuple[str, ...]] = [("#", "EMAIL", "WHAT IT IS", "OUTCOME", "BOOKING")]
-    for number, o in enumerate(report.outcomes, start=1):
-        rows.append((str(number), o.file, o.shows, o.outcome, o.booking or "-"))
-    table = _table(rows)
-    lines.append(table[0])
-    for row, o in zip(table[1:], report.outcomes, strict=True):
-        lines += [row, f"       {o.reason}"]
+    lines += _outcome_lines(report)
 
     lines += ["", "CREW ANSWERS, after the emails"]
     for step in report.crew:
@@ -121,6 +115,18 @@ def render(report: DemoReport, out: Path) -> str:
     return "\n".join(lines)
 
 
+def _outcome_lines(report: DemoReport) -> list[str]:
+    """One row per email fed in, with the reason it ended as it did beneath."""
+    rows: list[tuple[str, ...]] = [("#", "EMAIL", "WHAT IT IS", "OUTCOME", "BOOKING")]
+    for number, o in enumerate(report.outcomes, start=1):
+        rows.append((str(number), o.file, o.shows, o.outcome, o.booking or "-"))
+    table = _table(rows)
+    lines = [table[0]]
+    for row, o in zip(table[1:], report.outcomes, strict=True):
+        lines += [row, f"       {o.reason}"]
+    return lines
+
+
 def render_scc_off(report: DemoReport, out: Path) -> str:
     """The second, short run: a fleet without ShipCaptainCrew, on a stack of its own."""
     lines = [
@@ -128,13 +134,7 @@ def render_scc_off(report: DemoReport, out: Path) -> str:
         "WITH SCC TURNED OFF: a second worker on its own stack, scc_enabled = false",
         "(no scc_base_url, no SCC key), for an owner who does not run ShipCaptainCrew",
     ]
-    rows: list[tuple[str, ...]] = [("#", "EMAIL", "WHAT IT IS", "OUTCOME", "BOOKING")]
-    for number, o in enumerate(report.outcomes, start=1):
-        rows.append((str(number), o.file, o.shows, o.outcome, o.booking or "-"))
-    table = _table(rows)
-    lines.append(table[0])
-    for row, o in zip(table[1:], report.outcomes, strict=True):
-        lines += [row, f"       {o.reason}"]
+    lines += _outcome_lines(report)
     for b in report.bookings:
         steps = "  ".join(f"{name}={state}" for name, state in sorted(b.steps.items()))
         lines += [f"  {b.key}  {b.status}", f"    steps       {steps}"]
