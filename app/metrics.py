@@ -81,7 +81,7 @@ ALARMED = (INTAKE_STOPPED,)
 
 
 def stdout_lines() -> Callable[[str], None]:
-    """Writes a line to the log stream ``app.logs.configure_logging`` set up, under the same
+    """Writes a line to the log stream ``aws.logs.configure_logging`` set up, under the same
     lock as the log lines (structlog's per-file lock): lines never interleave, and no level
     filter can drop a metric."""
     logger = structlog.get_config()["logger_factory"]()

@@ -1,7 +1,7 @@
 """structlog logs: JSON lines (readable lines on a terminal), renter contact details masked on the
 way out.
 
-Shared by the worker (``app.logs``) and the links API Lambda (``api.lambda_function``): both
+Shared by the worker and the links API Lambda (``api.lambda_function``): both
 write to CloudWatch through the same chain. Masking happens in the last processor, so a reason
 string that quotes an address (a parser saying which sender it refused, say) can never carry a
 renter's email or phone into the logs.

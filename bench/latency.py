@@ -103,9 +103,9 @@ def delay_aws_calls(latency: Mapping[str, tuple[float, float]]) -> None:
 
 def child() -> int:
     from app.compose import build_worker
-    from app.logs import configure_logging
     from app.metrics import Metrics, stdout_lines
     from app.settings import load_settings
+    from aws.logs import configure_logging
     from worker.orchestrate import StepRun
 
     class StepsByBooking(Metrics):

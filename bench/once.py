@@ -320,7 +320,7 @@ def main() -> None:
     args = parser.parse_args()
     import tempfile
 
-    from app.logs import configure_logging
+    from aws.logs import configure_logging
 
     configure_logging("WARNING")
     with running_moto() as moto, tempfile.TemporaryDirectory() as tmp:

@@ -131,8 +131,8 @@ def booking_emails(count: int, seed: int = 7) -> list[bytes]:
 
 def child(mode: str, publishers: str = "instant") -> int:
     from app.compose import Clients, build_worker
-    from app.logs import configure_logging
     from app.settings import load_settings
+    from aws.logs import configure_logging
 
     settings = load_settings()
     configure_logging("INFO", stream=open(os.environ["BENCH_LOG"], "w"))  # noqa: SIM115

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.compose import build_worker
-from app.logs import configure_logging
 from app.settings import load_settings
+from aws.logs import configure_logging
 from commands.command import Exit, SubParsers, UsageError, fail, guarded
 
 if TYPE_CHECKING:

@@ -29,9 +29,9 @@ import structlog
 from api.app import LinksApi
 from api.config import LinksApiConfig
 from app.compose import Clients, build_worker, crew_work
-from app.logs import configure_logging
 from app.settings import Settings
 from aws import clients
+from aws.logs import configure_logging
 from bookings.tasks import CREW_CHECK
 from ops.dlq import DeadLetter, DeadLetterQueue
 from ops.status import BookingStatus, booking_status

@@ -21,7 +21,7 @@ import structlog
 from api.app import LinksApi
 from api.config import LinksApiConfig
 from app.compose import Clients, build_worker
-from app.logs import configure_logging
+from aws.logs import configure_logging
 from bookings import Booking, Kind, default_fleet
 from bookings.tasks import crew_answer_body, crew_check_body
 from publishers.crew_answers import CrewAnswerMail, CrewAnswerSettings

@@ -9,7 +9,7 @@ import os
 import pytest
 import structlog
 
-from app.logs import configure_logging
+from aws.logs import configure_logging
 from tests.integration.test_worker_outcomes import drain
 from tests.support.cli import charterhand
 from tests.support.emailkit import CONFIRMED_ROWS, confirmed

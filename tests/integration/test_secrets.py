@@ -8,8 +8,8 @@ import structlog
 from botocore.config import Config
 from pydantic import SecretStr
 
-from app.logs import configure_logging
 from app.secrets import LocalSecret, SecretsManagerSecret, credential
+from aws.logs import configure_logging
 from bookings import PermanentError
 from tests.support.clock import FakeClock
 

@@ -11,7 +11,7 @@ import pytest
 import structlog
 
 from app.compose import Clients, build_worker
-from app.logs import configure_logging
+from aws.logs import configure_logging
 from tests.infra.dashboard import emitted, worker_charts
 from tests.infra.module import load_module
 from tests.integration.test_worker_outcomes import drain

@@ -9,9 +9,9 @@ import sys
 from tests.support.paths import ROOT
 from tests.support.terminal import ANSI, run_on_a_terminal
 
-#: one log line, as the worker writes one (``app.logs``), a reason quoting an address
+#: one log line, as the worker writes one (``aws.logs``), a reason quoting an address
 LOG_ONE_LINE = (
-    "import structlog; from app.logs import configure_logging; configure_logging('INFO'); "
+    "import structlog; from aws.logs import configure_logging; configure_logging('INFO'); "
     "structlog.get_logger('charterhand.worker').info("
     "'message settled', outcome='ignored', reason='not from maya@example.com')"
 )

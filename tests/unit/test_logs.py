@@ -3,7 +3,7 @@ import json
 
 import structlog
 
-from app.logs import configure_logging, mask
+from aws.logs import configure_logging, mask
 
 
 def test_email_addresses_are_masked():

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 import structlog
 
-from app.logs import configure_logging
+from aws.logs import configure_logging
 from tests.support.clock import FakeClock
 from tests.support.intake import MemoryIntakeRecords
 from tests.support.memory_queue import MemoryQueue
