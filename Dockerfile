@@ -13,6 +13,7 @@ COPY publishers ./publishers
 COPY templates ./templates
 COPY state ./state
 COPY trust ./trust
+COPY audit ./audit
 COPY worker ./worker
 COPY app ./app
 COPY ops ./ops

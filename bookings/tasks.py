@@ -18,7 +18,8 @@ from bookings.events import BOOKING_ID_PATTERNS
 TASK_FIELD = "charterhand"
 CREW_ANSWER: Final = "crew-answer"
 CREW_CHECK: Final = "crew-check"
-TaskKind = Literal["crew-answer", "crew-check"]
+AUDIT: Final = "audit"
+TaskKind = Literal["crew-answer", "crew-check", "audit"]
 
 
 def is_booking_key(value: object) -> bool:
