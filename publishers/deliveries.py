@@ -125,10 +125,13 @@ def _settle(
         log.record(key, reported)
         return reported
     if pending.age < log.report_wait_seconds:
-        which = "its" if key == blocking else f"an earlier send's ({key.what})"
+        which = "it" if key == blocking else f"an earlier send ({key.what})"
+        # the mark alone cannot tell a send still on its way (another thread or worker) from
+        # one whose answer was lost: say both
         raise AwaitingReport(
-            f"{which} answer was lost {pending.age:.0f} s ago and SES has not reported on it "
-            f"yet; {blocking.what} waits up to {log.report_wait_seconds:.0f} s for that report "
-            "before anything more goes to this recipient"
+            f"{which} went {pending.age:.0f} s ago with no answer yet (still on its way, or "
+            f"its answer was lost) and SES has not reported on it; {blocking.what} waits up "
+            f"to {log.report_wait_seconds:.0f} s for that report before anything more goes to "
+            "this recipient"
         )
     return None
