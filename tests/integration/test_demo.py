@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from commands.demo import render, render_scc_off
-from sandbox.demo import SCC_OFF_EMAILS, DemoReport, run, running_demo
+from commands.demo import render
+from sandbox.demo import DemoReport, run, running_demo
 from tests.support.cli import charterhand
 
 
@@ -129,19 +129,3 @@ def test_the_demo_command_exits_0_with_the_table(tmp_path):
     assert re.search(r"/g/xhqgmdh-[a-z2-7]{16}\b", done.stdout)
     assert "WITH SCC TURNED OFF" in done.stdout
     assert len(list((tmp_path / "out" / "emails").glob("*.eml"))) == 21
-
-
-def test_the_scc_off_run_publishes_everything_but_scc(tmp_path):
-    with running_demo(scc=False) as running:
-        assert running.settings.scc_base_url is None
-        assert running.settings.scc_service_key is None
-        report = run(running, tmp_path, SCC_OFF_EMAILS)
-
-    assert _outcomes(report) == [("done", "boatsetter:xhqgmdh"), ("done", "boatsetter:xhqgmdh")]
-    [booking] = report.bookings
-    assert set(booking.steps) == {"calendar", "guest_page", "crew_page", "crew_email", "summary"}
-    assert report.scc == []
-    assert [r["status"] for r in report.calendar] == ["cancelled"]
-    text = render_scc_off(report, tmp_path)
-    assert "SHIPCAPTAINCREW SANDBOX holds 0 event(s): the worker never called it" in text
-    assert "calendar=published  crew_email=published  crew_page=published" in text
