@@ -32,6 +32,7 @@ RUNTIME_PACKAGES = (
     "templates",
     "state",
     "trust",
+    "audit",
     "worker",
     "app",
     "ops",

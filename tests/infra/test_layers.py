@@ -51,7 +51,11 @@ def test_the_layers_run_from_the_commands_down_to_the_domain():
     assert layers[0] == "commands"
     assert layers[-1] == "bookings"
     assert "app | ops | api" in layers
-    assert layers.index("worker") < layers.index("trust") < layers.index("publishers | parsers")
+    assert (
+        layers.index("worker")
+        < layers.index("audit | trust")
+        < layers.index("publishers | parsers")
+    )
     assert layers.index("publishers | parsers") < layers.index("state | templates")
 
 
