@@ -23,7 +23,7 @@ from audit.page_readback import PageReadback
 from audit.readback import RECORD_NAMES, NotReadable, Readback, Seen, Verdict
 from audit.records_readback import RecordsReadback
 from audit.repair import Fix, Repairer
-from bookings import Booking, CharterhandError, Kind, TransientError
+from bookings import Booking, CharterhandError, Kind, PermanentError, TransientError
 from publishers.base import Publisher
 from publishers.calendar import CalendarPublisher, entry
 from publishers.crew_page import CrewPagePublisher
@@ -169,13 +169,27 @@ class DownstreamAudit:
             for readback, _seen in wrong:
                 self._unread(report, booking.key, readback.publisher.step, exc)
             return
+        repaired = self.store.load(record.key)
         for readback, seen in wrong:
             step_name = readback.publisher.step
-            error = failed.get(step_name)
+            error = failed.get(step_name) or self._still_wrong(readback, booking, repaired)
             if error is None:
                 report.findings.append(_finding(booking, step_name, seen, repaired=True))
             else:
                 report.findings.append(_finding(booking, step_name, seen, failed=error))
+
+    def _still_wrong(
+        self, readback: Readback, booking: Booking, repaired: BookingRecord
+    ) -> CharterhandError | None:
+        """Read a repaired record back once more: a repair is said only when it took (a read
+        that fails now is no reason to doubt the publish that succeeded)."""
+        try:
+            seen = readback.read(booking, repaired.step(readback.publisher.step))
+        except (CharterhandError, NotReadable):
+            return None
+        if seen.verdict is Verdict.MATCH:
+            return None
+        return PermanentError(f"it still reads back {seen.verdict} ({seen.detail})")
 
     @staticmethod
     def _unread(report: DownstreamReport, key: str, step: str, exc: CharterhandError) -> None:
