@@ -7,6 +7,8 @@ repair off it is reported; a system without reads is "not auditable" once; a rea
 transiently is no finding.
 """
 
+import json
+import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -311,3 +313,28 @@ def test_an_event_edited_by_hand_twice_is_repaired_each_time(world):
     assert runs == [[FindingKind.REPAIRED], [FindingKind.REPAIRED]]
     assert world.systems.scc.records[event_id]["event_name"] != "Party boat"
     assert world.audit().findings == []
+
+
+def test_a_person_can_delete_and_edit_by_hand_over_http(world):
+    key = published(world)
+    [entry_id] = world.step_ids(key, "calendar").values()
+    [event_id] = world.step_ids(key, "scc").values()
+    base_cal, base_scc = world.systems.calendar.base_url, world.systems.scc.base_url
+
+    for request in (
+        urllib.request.Request(f"{base_cal}/_sandbox/records/{entry_id}", method="DELETE"),
+        urllib.request.Request(
+            f"{base_scc}/_sandbox/records/{event_id}",
+            data=json.dumps({"notes": "moved to 11"}).encode(),
+            method="PATCH",
+        ),
+    ):
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            assert answer.status == 200
+
+    report = world.audit(repair=False)
+
+    assert sorted((f.source, f.kind) for f in report.findings) == [
+        ("calendar", FindingKind.DOWNSTREAM_MISSING),
+        ("scc", FindingKind.DOWNSTREAM_EDITED),
+    ]
