@@ -252,6 +252,11 @@ class DownstreamSettings(_Settings):
     http_timeout_seconds: float = Field(
         default=10.0, gt=0, le=60, description="connect and read timeout of calendar/SCC calls"
     )
+    audit_repair: bool = Field(
+        default=True,
+        description="the audit publishes a calendar entry, SCC event or page deleted or edited "
+        "by hand again (once); false: it only reports it",
+    )
 
     @model_validator(mode="after")
     def _steps_on_have_their_targets(self) -> Self:

@@ -65,6 +65,11 @@ class CalendarPublisher:
     def __init__(self, api: JsonApi) -> None:
         self._records = RecordSync(api, ENTRIES)
 
+    @property
+    def records(self) -> RecordSync:
+        """The collection this step keeps the booking's record in (the audit reads it back)."""
+        return self._records
+
     def input_of(self, booking: Booking) -> Mapping[str, Any]:
         return {"status": booking.status.value, **entry(booking)}
 

@@ -34,6 +34,11 @@ class SccPublisher:
         self._records = RecordSync(api, EVENTS)
         self._fleet = fleet
 
+    @property
+    def records(self) -> RecordSync:
+        """The collection this step keeps the booking's record in (the audit reads it back)."""
+        return self._records
+
     def input_of(self, booking: Booking) -> Mapping[str, Any]:
         return {"status": booking.status.value, **self.event(booking)}
 

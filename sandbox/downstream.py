@@ -45,3 +45,15 @@ def running_downstream(
         serving(SccSandbox(hash_service_key(key, rounds=bcrypt_rounds))) as scc,
     ):
         yield Downstream(calendar, scc, token, key)
+
+
+def delete_entry_by_hand(downstream: Downstream, booking_key: str) -> str:
+    """Delete the booking's live calendar entry in the sandbox, as a person would in the
+    dashboard (the demo's "deleted by hand"); its id. ``LookupError`` when it has none."""
+    live = [
+        r for r in downstream.calendar.records_for(booking_key) if r.get("status") != "cancelled"
+    ]
+    if not live:
+        raise LookupError(f"no live calendar entry for {booking_key}")
+    downstream.calendar.delete_by_hand(live[0]["id"])
+    return str(live[0]["id"])

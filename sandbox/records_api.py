@@ -12,10 +12,17 @@ What it does, as the real ones do (or as we document they must):
 * update (``PUT`` replaces, ``PATCH`` merges) and cancel (``DELETE``; the record stays, marked
   ``cancelled``, so a person can see what happened; updating it then answers 410).
 
+A person's hand in the system (what the audit must notice): :meth:`RecordsApi.delete_by_hand`
+removes a record outright and :meth:`RecordsApi.edit_by_hand` changes its fields, as someone in
+the system's own UI would (no API request is logged); ``reads = False`` makes the system one
+without reads (every ``GET`` of the collection answers 405), as a system the audit cannot audit.
+
 For tests and people, unauthenticated and loopback only: ``GET /_sandbox/state`` lists the records
-and every request received; ``POST /_sandbox/faults`` queues faults (``{"status": 503, "count":
-2}`` or ``{"hang_seconds": 5, "count": 1, "method": "POST"}``; a hung request is processed after
-the hang, like a slow server whose answer comes too late); ``DELETE /_sandbox/faults`` clears them.
+and every request received; ``DELETE /_sandbox/records/<id>`` and ``PATCH /_sandbox/records/<id>``
+(a JSON object of fields) are the hand deletion and edit; ``POST /_sandbox/faults`` queues faults
+(``{"status": 503, "count": 2}`` or ``{"hang_seconds": 5, "count": 1, "method": "POST"}``; a hung
+request is processed after the hang, like a slow server whose answer comes too late);
+``DELETE /_sandbox/faults`` clears them.
 """
 
 import json
@@ -135,6 +142,8 @@ class RecordsApi:
         #: every API request waits a uniformly random time in this range (seconds) before its
         #: answer, like a real system across a network (bench/latency.py); (0, 0): none
         self.latency: tuple[float, float] = (0.0, 0.0)
+        #: whether the system answers reads (``GET``); False: 405, a system without reads
+        self.reads = True
         self._idempotent: dict[str, tuple[str, Answer]] = {}
         self._lock = threading.RLock()
         self._stopping = threading.Event()
@@ -193,6 +202,23 @@ class RecordsApi:
     def records_for(self, booking_id: str) -> list[Json]:
         with self._lock:
             return [dict(r) for r in self.records.values() if r["booking_id"] == booking_id]
+
+    # --- a person's hand in the system ----------------------------------------------------------
+    def delete_by_hand(self, record_id: str) -> None:
+        """Remove a record outright, as a person deleting it in the system's UI (KeyError when
+        there is none)."""
+        with self._lock:
+            del self.records[record_id]
+
+    def edit_by_hand(self, record_id: str, **fields: Any) -> None:
+        """Change a record's fields, as a person editing it in the system's UI (the system
+        bumps its revision and time, as on any update)."""
+        with self._lock:
+            record = self.records[record_id]
+            record.update(fields)
+            record["revision"] += 1
+            record["operations"].append("edited by hand")
+            record["updated_at"] = _now()
 
     # --- the API --------------------------------------------------------------------------------
     def handle(
@@ -263,6 +289,8 @@ class RecordsApi:
 
     def _route(self, request: Request) -> Answer:
         method, path, body = request.method, request.path, request.body
+        if method == "GET" and not self.reads:
+            raise ApiError(405, f"{self.system} does not support reads")
         if path == self.collection:
             if method == "GET":
                 wanted = request.query.get("booking_id", [None])[0]
@@ -375,6 +403,17 @@ class RecordsApi:
             if path == "/_sandbox/faults" and method == "DELETE":
                 self.faults.clear()
                 return 200, {"queued": 0}, {}
+            if path.startswith("/_sandbox/records/") and method in ("DELETE", "PATCH"):
+                record_id = path.removeprefix("/_sandbox/records/")
+                if method == "DELETE":
+                    self.delete_by_hand(record_id)
+                else:
+                    self.edit_by_hand(record_id, **_json_object(body))
+                return 200, {"by_hand": method.lower(), "id": record_id}, {}
+        except KeyError:
+            return 404, {"error": "sandbox", "message": "no such record"}, {}
+        except ApiError as exc:
+            return exc.status, {"error": "sandbox", "message": exc.message}, {}
         except (TypeError, ValueError) as exc:
             return 400, {"error": "sandbox", "message": f"bad fault: {exc}"}, {}
         return 404, {"error": "sandbox", "message": f"no route {method} {path}"}, {}

@@ -125,6 +125,16 @@ def step_idempotency_key(booking_key: str, step: str, input_hash: str) -> str:
     return f"{booking_key}:{step}:{input_hash}"
 
 
+def repair_idempotency_key(booking_key: str, step: str, incident: str, input_hash: str) -> str:
+    """``<booking key>:<step>:repair-<incident>:<input hash>``: what the audit re-publishes an
+    unchanged input under after a record was deleted or edited by hand. The incident (which
+    record went missing, or a digest of the edited record) sits before the input hash, so the
+    records APIs' per-step keys (the key less its hash: ``publishers.transport.records``) are
+    the incident's own: a repair is not a replay of the first publish, and a repeat of the same
+    repair makes nothing twice."""
+    return f"{booking_key}:{step}:repair-{incident}:{input_hash}"
+
+
 #: the one message in a lane that never goes twice: a recipient's first email about a booking
 FIRST = "new"
 #: the kind of a crew email that takes a member off the crew (it ends a round of ``new``)

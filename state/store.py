@@ -73,6 +73,9 @@ class StepRecord:
     last_error: str | None = None
     #: the input last attempted (published or not)
     input_hash: str | None = None
+    #: the audit's last repair of this publish (``<when> <incident>``): the same input
+    #: published again after its record was deleted or edited by hand; a new publish clears it
+    last_repair: str | None = None
 
     def published_as(
         self, input_hash: str, booking: Booking, external_ids: Mapping[str, str]
@@ -86,6 +89,11 @@ class StepRecord:
             status=StepState.PUBLISHED,
             input_hash=input_hash,
         )
+
+    def repaired_as(self, external_ids: Mapping[str, str], note: str) -> "StepRecord":
+        """This step after the audit published its unchanged input again (``note``: when, and
+        the incident): the same input and booking, the ids the system gave back this time."""
+        return replace(self, external_ids=dict(external_ids), last_repair=note[:1000])
 
     def failed_on(self, input_hash: str, reason: str) -> "StepRecord":
         """This step after failing on ``input_hash``: what it published before stays."""
@@ -477,6 +485,7 @@ def step_record(name: str, item: Item) -> StepRecord:
         status=StepState(status) if (status := item.get("status", {}).get("S")) else None,
         last_error=item.get("last_error", {}).get("S"),
         input_hash=item.get("input_hash", {}).get("S"),
+        last_repair=item.get("last_repair", {}).get("S"),
     )
 
 
@@ -490,6 +499,7 @@ def step_item(record: StepRecord, dumped: dict[int, str] | None = None) -> Item:
         "published_hash": record.published_hash,
         "status": record.status,
         "last_error": record.last_error,
+        "last_repair": record.last_repair,
     }
     fields.update({name: {"S": value} for name, value in strings.items() if value is not None})
     if record.published is not None:

@@ -557,6 +557,12 @@ variable "http_timeout_seconds" {
   }
 }
 
+variable "audit_repair" {
+  type        = bool
+  description = "Whether the audit publishes a calendar entry, SCC event or page deleted or edited by hand again (once); false: it only reports it."
+  default     = true
+}
+
 variable "log_level" {
   type        = string
   description = "Log level of the worker and the links API."

@@ -51,6 +51,7 @@ locals {
     link_signing_key_secret      = aws_secretsmanager_secret.link_signing_key.arn
     secrets_ttl_seconds          = tostring(var.secrets_ttl_seconds)
     http_timeout_seconds         = tostring(var.http_timeout_seconds)
+    audit_repair                 = tostring(var.audit_repair)
     worker_threads               = tostring(var.worker_threads)
     task_memory_mib              = tostring(var.worker_memory)
     visibility_timeout_seconds   = tostring(var.visibility_timeout_seconds)
