@@ -7,7 +7,6 @@ and the few header helpers that can raise are wrapped here, once.
 
 import email
 import email.errors
-import email.feedparser
 import email.header
 import email.utils
 import re
@@ -19,6 +18,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from functools import lru_cache
 
+from parsers.mime_feed import BoundaryFeedParser
 from parsers.nesting import check_nesting
 
 #: charsets that mail software labels as Latin-1 but fills with Windows-1252 (as browsers assume)
@@ -51,10 +51,11 @@ def decode_message(raw: bytes) -> Message:
     records defects instead).
 
     What ``email.message_from_bytes`` does, without first decoding the whole email into one
-    ``str`` (a second copy of up to 40 MB): the same parser is fed a chunk at a time.
+    ``str`` (a second copy of up to 40 MB): the same parser is fed a chunk at a time, and
+    compiles no pattern per boundary (``parsers.mime_feed``).
     """
     check_nesting(raw)
-    parser = email.feedparser.BytesFeedParser()
+    parser = BoundaryFeedParser()
     for start in range(0, len(raw), FEED_CHUNK):
         parser.feed(raw[start : start + FEED_CHUNK])
     return parser.close()
