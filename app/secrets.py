@@ -122,6 +122,7 @@ CREDENTIALS = {
     "dashboard token": ("dashboard_token_secret", "dashboard_token"),
     "SCC service key": ("scc_key_secret", "scc_service_key"),
     "link signing key": ("link_signing_key_secret", "link_signing_key"),
+    "audit feed URLs": ("audit_feed_urls_secret", "audit_feed_urls"),
 }
 
 
@@ -155,3 +156,13 @@ def scc_service_key(
 ) -> Callable[[], str]:
     """ShipCaptainCrew's bearer service key."""
     return from_settings(settings, "SCC service key", client)
+
+
+def audit_feed_urls(
+    settings: Settings, client: "SecretsManagerClient | None" = None
+) -> Callable[[], str] | None:
+    """The platforms' iCal export URLs per boat (JSON text, read by :mod:`audit.config`), or
+    None when none is configured (the audit then reads no feed)."""
+    if not settings.audit_feed_urls_secret and settings.audit_feed_urls is None:
+        return None
+    return from_settings(settings, "audit feed URLs", client)
