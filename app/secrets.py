@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import SecretStr
 
 import aws.clients
-from app.settings import Settings
+from app.settings import AuditSettings, Settings
 from aws.errors import translate
 from bookings import PermanentError, TransientError
 
@@ -159,10 +159,20 @@ def scc_service_key(
 
 
 def audit_feed_urls(
-    settings: Settings, client: "SecretsManagerClient | None" = None
+    settings: AuditSettings,
+    client: "SecretsManagerClient | None" = None,
+    *,
+    ttl_seconds: float = 300,
 ) -> Callable[[], str] | None:
     """The platforms' iCal export URLs per boat (JSON text, read by :mod:`audit.config`), or
-    None when none is configured (the audit then reads no feed)."""
+    None when none is configured (the audit then reads no feed). Takes the audit's group alone,
+    so ``charterhand audit`` needs no other settings."""
     if not settings.audit_feed_urls_secret and settings.audit_feed_urls is None:
         return None
-    return from_settings(settings, "audit feed URLs", client)
+    return credential(
+        settings.audit_feed_urls_secret,
+        settings.audit_feed_urls,
+        what="audit feed URLs (audit_feed_urls_secret or audit_feed_urls)",
+        client=client,
+        ttl_seconds=ttl_seconds,
+    )
