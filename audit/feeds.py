@@ -38,7 +38,13 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import urllib3
-from urllib3.exceptions import HTTPError
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    HTTPError,
+    MaxRetryError,
+    NewConnectionError,
+    ReadTimeoutError,
+)
 
 #: SUMMARY words that mark an owner's block, not a booking (case-insensitive, whole words)
 BLOCK_WORDS: Mapping[str, tuple[str, ...]] = {
@@ -114,7 +120,7 @@ class FeedFetcher:
                 "GET", url, headers=headers, preload_content=False, redirect=True
             )
         except HTTPError as exc:
-            raise FeedUnreadable(f"could not fetch it ({type(exc).__name__})") from exc
+            raise FeedUnreadable(self._why(exc)) from exc
         try:
             if response.status == 304:
                 return Fetched(None, etag, last_modified)
@@ -128,7 +134,7 @@ class FeedFetcher:
                 body, response.headers.get("ETag"), response.headers.get("Last-Modified")
             )
         except HTTPError as exc:
-            raise FeedUnreadable(f"its answer broke off ({type(exc).__name__})") from exc
+            raise FeedUnreadable(f"its answer broke off: {self._why(exc)}") from exc
         finally:
             response.release_conn()
 
@@ -142,6 +148,17 @@ class FeedFetcher:
                 raise FeedUnreadable(f"it is larger than {self.policy.max_bytes} bytes")
             chunks.append(chunk)
         return b"".join(chunks)
+
+    def _why(self, exc: Exception) -> str:
+        """What went wrong, in words that name no URL."""
+        reason = exc.reason if isinstance(exc, MaxRetryError) and exc.reason else exc
+        if isinstance(reason, NewConnectionError):  # first: urllib3 makes it a timeout too
+            return "could not connect to it"
+        if isinstance(reason, ConnectTimeoutError):
+            return f"no connection within {self.policy.connect_timeout:g} s"
+        if isinstance(reason, ReadTimeoutError | TimeoutError):
+            return f"no answer within {self.policy.timeout:g} s"
+        return f"could not fetch it ({type(reason).__name__})"
 
     def close(self) -> None:
         self._pool.clear()
