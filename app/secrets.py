@@ -122,7 +122,6 @@ CREDENTIALS = {
     "dashboard token": ("dashboard_token_secret", "dashboard_token"),
     "SCC service key": ("scc_key_secret", "scc_service_key"),
     "link signing key": ("link_signing_key_secret", "link_signing_key"),
-    "audit feed URLs": ("audit_feed_urls_secret", "audit_feed_urls"),
 }
 
 
