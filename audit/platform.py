@@ -60,13 +60,19 @@ class FeedReport:
     tried: set[tuple[str, str]] = field(default_factory=set)
     #: (boat, platform) of each feed it read: its other findings close when not found again
     read: set[tuple[str, str]] = field(default_factory=set)
+    #: (boat, platform) of every feed configured (whichever boat was asked for)
+    configured: set[tuple[str, str]] = field(default_factory=set)
 
     def closes(self, kind: str, boat: str, source: str) -> bool:
-        """Whether an open finding of this kind and scope is settled by this run."""
+        """Whether an open finding of this kind and scope is settled by this run: its feed was
+        tried (read, for a span's finding) and it was not found again; or its feed is no
+        longer configured (a configuration problem fixed, a feed removed)."""
         scope = (boat, source)
-        if kind == FindingKind.FEED_UNREADABLE:
-            return scope in self.tried
-        return kind in KINDS and scope in self.read
+        if kind not in KINDS:
+            return False
+        if scope not in self.configured:
+            return True
+        return scope in (self.tried if kind == FindingKind.FEED_UNREADABLE else self.read)
 
 
 class PlatformCheck:
@@ -95,6 +101,7 @@ class PlatformCheck:
         """Every configured feed (of ``boat`` only, when given) from ``since`` to the horizon."""
         report = FeedReport()
         sources, problems = feed_sources(self.feed_urls() if self.feed_urls else None, self.fleet)
+        report.configured = {(s.boat, s.platform) for s in sources}
         for problem in problems:
             if boat is None or problem.boat == boat:
                 report.findings.append(

@@ -305,12 +305,23 @@ def test_a_huge_feed_is_a_finding_not_a_crash(aws, stack, httpserver, audit_on, 
     assert finding.sentence.endswith(f"it is larger than {256 * 1024} bytes")
 
 
-def test_a_feed_for_a_boat_not_in_the_fleet_is_said_without_its_url(aws, stack, audit_on, clock):
+def test_a_feed_for_a_boat_not_in_the_fleet_is_said_without_its_url_until_fixed(
+    aws, stack, feed, audit_on, clock, httpserver
+):
     urls = {"Nope": {"getmyboat": "https://secret.example/ical/abc"}}
     [finding] = run_audit(audit_on(clock, urls), clock=clock)
     assert finding.kind is FindingKind.FEED_UNREADABLE
     assert finding.sentence == "feed URLs are set for Nope, which is not in the fleet"
-    assert "secret.example" not in json.dumps([f.sentence for f in [finding]])
+    [listed] = open_findings(boto3.client("dynamodb"), stack.table_name)
+    assert "secret.example" not in listed.sentence
+    assert len(audit_mail(aws)) == 1  # a configuration problem is told at once
+
+    clock.now += timedelta(hours=1)  # the operator fixes the boat's name
+    fixed = {"JADA": {"boatsetter": httpserver.url_for("/jada/boatsetter.ics")}}
+    found = run_audit(audit_on(clock, fixed), clock=clock)
+    listed_now = open_findings(boto3.client("dynamodb"), stack.table_name)
+    assert {f.sentence for f in listed_now} == {f.sentence for f in found}
+    assert FindingKind.FEED_UNREADABLE not in {f.kind for f in found}
 
 
 @pytest.fixture(scope="session")
