@@ -8,8 +8,8 @@ import json
 import re
 
 from app.downstream import PUBLISHER_CLASSES
-from audit.findings import FindingKind
 from app.metrics import ALARMED, METRICS
+from audit.findings import FindingKind
 from bookings.carried import EXPECTED_FIELDS
 from tests.infra.dashboard import worker_charts
 from tests.infra.module import Module, ref
