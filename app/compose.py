@@ -19,6 +19,7 @@ import structlog
 from botocore.config import Config
 
 import parsers
+from app import secrets
 from app.downstream import (
     DownstreamClients,
     crew_links,
@@ -27,14 +28,20 @@ from app.downstream import (
     system_publishers,
 )
 from app.metrics import Metrics
-from app.settings import Settings
+from app.settings import AuditSettings, Settings
 from app.steps import steps_off
+from audit.feeds import FeedFetcher
+from audit.notify import FindingMail, FindingMailSettings
+from audit.platform import PlatformCheck
+from audit.run import AuditParts
 from aws.clients import DEFAULT_POOL, client
+from bookings import Fleet
 from publishers.base import Publisher
 from publishers.crew_answers import CrewAnswerMail, CrewAnswerSettings
 from publishers.transport.api import lambda_client
 from publishers.transport.http import HttpPolicy
 from publishers.transport.mail import Mailer, ses_client
+from state.audit import AuditState
 from state.deliveries import DynamoDeliveryLog
 from state.intake import IntakeRecords
 from state.links import LinksState
@@ -44,6 +51,7 @@ from state.store import StateStore
 from state.upcoming import UpcomingBookings
 from trust import Inbound
 from trust.original_dkim import KeyLookup, dns_txt
+from worker.audit import AuditWork
 from worker.budget import ByteBudget, email_budget_bytes
 from worker.confirmations import ForwardingConfirmations
 from worker.crew import CrewWork
@@ -71,6 +79,10 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 log = structlog.get_logger("charterhand.worker")
+
+#: how long the audit's emails are remembered: a finding open as far ahead as the horizon (400
+#: days at most) is told once, not again when a 35-day record expires
+AUDIT_MAIL_KEEP_DAYS = 410
 
 
 @dataclass(frozen=True)
@@ -182,6 +194,65 @@ def crew_work(
     )
 
 
+def platform_check(
+    settings: AuditSettings,
+    fleet: Fleet,
+    table_name: str,
+    clients: Clients,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    *,
+    fetcher: FeedFetcher | None = None,
+    ttl_seconds: float = 300,
+) -> PlatformCheck:
+    """The platforms' feeds (URLs from Secrets Manager, or local) against the bookings."""
+    return PlatformCheck(
+        fleet=fleet,
+        feed_urls=secrets.audit_feed_urls(
+            settings, clients.secretsmanager, ttl_seconds=ttl_seconds
+        ),
+        fetcher=fetcher or FeedFetcher(),
+        store=StateStore(table_name, clients.dynamodb),
+        upcoming=UpcomingBookings(table_name, clients.dynamodb),
+        state=audit_state(table_name, clients, clock),
+        horizon=timedelta(days=settings.audit_horizon_days),
+    )
+
+
+def audit_state(
+    table_name: str, clients: Clients, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> AuditState:
+    """The audit's items in the state table, on the audit's clock."""
+    return AuditState(table_name, clients.dynamodb, clock=lambda: clock().timestamp())
+
+
+def audit_parts(
+    settings: Settings,
+    clients: Clients,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    *,
+    fetcher: FeedFetcher | None = None,
+) -> AuditParts:
+    """The hourly audit's parts: the feed check, its state, and the manager's mail."""
+    table = settings.table_name
+    return AuditParts(
+        platforms=platform_check(
+            settings,
+            settings.fleet,
+            table,
+            clients,
+            clock,
+            fetcher=fetcher,
+            ttl_seconds=settings.secrets_ttl_seconds,
+        ),
+        state=audit_state(table, clients, clock),
+        mail=FindingMail(
+            FindingMailSettings(settings.from_address, settings.manager_address),
+            Mailer(clients.sesv2, settings.ses_configuration_set),
+            DynamoDeliveryLog(table, clients.dynamodb, keep_days=AUDIT_MAIL_KEEP_DAYS),
+        ),
+    )
+
+
 def photo_notices(settings: Settings, clients: Clients) -> PhotoNotices:
     """Guests' photos counted in the state table; the manager told through SES once a day."""
     return PhotoNotices(
@@ -269,6 +340,7 @@ def build_worker(
         confirmations=forwarding_confirmations(settings, clients),
         crew=crew_work(settings, clients, store),
         photos=photo_notices(settings, clients),
+        audit=AuditWork(audit_parts(settings, clients), on_findings=metrics.audit_findings),
     )
     queue = SqsQueue(queue_url=settings.queue_url, dlq_url=settings.dlq_url, client=clients.sqs)
     policy = RetryPolicy(

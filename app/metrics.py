@@ -9,6 +9,7 @@ checked against), and the emitter the loop's hooks and the orchestrator's step h
 | StepFailures     | Count        | Step                          | step run (1 failed, 0 not) |
 | IntakeStopped    | Count        | (none); ReasonClass           | minute the DLQ limit holds (1) |
 | MissingValues    | Count        | Field                         | state written, per field (0/1) |
+| AuditFindings    | Count        | Kind                          | audit run, per kind (count)    |
 
 ``EnqueueToSettled`` runs from SQS's SentTimestamp (SNS delivered the notification) to the
 message's settling; its ``Outcome=done`` series is the enqueue-to-done latency. ``StepFailures`` is
@@ -25,6 +26,11 @@ written: 1 when no email of a live booking gave it (published without it). Its S
 states went out without the field, its Average their share. A line with a 1 carries the
 label-like words the booking's emails used that no field is known by (``Labels``, a member, not
 a dimension: label words only, never a value), for the operator to teach under ``[parsing]``.
+
+``AuditFindings`` is, per audit run (the hourly task) and per kind of finding the platform check
+makes (:class:`audit.findings.FindingKind`: missed-booking, gone-from-platform, feed-unreadable),
+how many are open: 0 when none, so its alarm (audit.tf, on ``Kind=missed-booking``) clears once
+the missed booking's email is read.
 
 ``IntakeStopped`` is 1 whenever the shared DLQ limit (:class:`worker.intake.SharedDlqLimit`)
 holds a worker's intake stopped: once when it sees the stop, then once a minute until
@@ -49,6 +55,9 @@ from worker.policy import IntakeStop
 from worker.queue import Received
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from audit.findings import Finding
     from worker.orchestrate import StepRun
 
 log = structlog.get_logger("charterhand.worker")
@@ -70,11 +79,21 @@ ENQUEUE_TO_SETTLED = Metric("EnqueueToSettled", "Milliseconds", (("Outcome",),))
 STEP_LATENCY = Metric("StepLatency", "Milliseconds", (("Step",),))
 STEP_FAILURES = Metric("StepFailures", "Count", (("Step",),))
 MISSING_VALUES = Metric("MissingValues", "Count", (("Field",),))
+AUDIT_FINDINGS = Metric("AuditFindings", "Count", (("Kind",),))
+#: the kinds an audit run always writes a value for (0 when none): the platform check's
+AUDIT_KINDS = ("missed-booking", "gone-from-platform", "feed-unreadable")
 
 INTAKE_STOPPED = Metric("IntakeStopped", "Count", ((), ("ReasonClass",)))
 
 #: every metric the worker charts; infra/terraform/monitoring.tf's dashboard is tested against it
-METRICS = (EMAILS, ENQUEUE_TO_SETTLED, STEP_LATENCY, STEP_FAILURES, MISSING_VALUES)
+METRICS = (
+    EMAILS,
+    ENQUEUE_TO_SETTLED,
+    STEP_LATENCY,
+    STEP_FAILURES,
+    MISSING_VALUES,
+    AUDIT_FINDINGS,
+)
 #: metrics an alarm watches (monitoring.tf's alarms, and its ``alarmed_charts`` that chart them
 #: beside the alarm's threshold, are tested against it)
 ALARMED = (INTAKE_STOPPED,)
@@ -151,6 +170,21 @@ class Metrics:
             if name in missing and booking.unread_labels:
                 members["Labels"] = ", ".join(booking.unread_labels)
             self._emit(now, [_directive(MISSING_VALUES)], members)
+
+    def audit_findings(self, findings: "Sequence[Finding]") -> None:
+        """The audit task's hook: per kind, how many findings this run found (0 for the
+        platform check's kinds when none, so the missed-booking alarm clears)."""
+        now = self.clock()
+        counts = dict.fromkeys(AUDIT_KINDS, 0)
+        for finding in findings:
+            counts[finding.kind.value] = counts.get(finding.kind.value, 0) + 1
+        for kind, count in counts.items():
+            members: dict[str, str | float | int] = {
+                "event": "metrics",
+                "Kind": kind,
+                AUDIT_FINDINGS.name: count,
+            }
+            self._emit(now, [_directive(AUDIT_FINDINGS)], members)
 
     def _emit(
         self, now: float, directives: list[Directive], members: dict[str, str | float | int]

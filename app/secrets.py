@@ -15,7 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import SecretStr
 
 import aws.clients
-from app.settings import Settings
+from app.settings import AuditSettings, Settings
 from aws.errors import translate
 from bookings import PermanentError, TransientError
 
@@ -155,3 +155,23 @@ def scc_service_key(
 ) -> Callable[[], str]:
     """ShipCaptainCrew's bearer service key."""
     return from_settings(settings, "SCC service key", client)
+
+
+def audit_feed_urls(
+    settings: AuditSettings,
+    client: "SecretsManagerClient | None" = None,
+    *,
+    ttl_seconds: float = 300,
+) -> Callable[[], str] | None:
+    """The platforms' iCal export URLs per boat (JSON text, read by :mod:`audit.config`), or
+    None when none is configured (the audit then reads no feed). Takes the audit's group alone,
+    so ``charterhand audit`` needs no other settings."""
+    if not settings.audit_feed_urls_secret and settings.audit_feed_urls is None:
+        return None
+    return credential(
+        settings.audit_feed_urls_secret,
+        settings.audit_feed_urls,
+        what="audit feed URLs (audit_feed_urls_secret or audit_feed_urls)",
+        client=client,
+        ttl_seconds=ttl_seconds,
+    )

@@ -381,7 +381,29 @@ class ObservabilitySettings(_Settings):
     )
 
 
+class AuditSettings(_Settings):
+    """The audit (``charterhand audit`` and the hourly task): the platforms' iCal exports."""
+
+    audit_feed_urls_secret: str | None = Field(
+        default=None,
+        description="Secrets Manager name of the platforms' iCal export URLs per boat: a JSON "
+        'object {"<boat>": {"boatsetter": "https://...", "getmyboat": "https://..."}} (a URL '
+        "opens the boat's calendar to whoever has it); unset, and no audit_feed_urls: no feed "
+        "is read",
+    )
+    audit_feed_urls: SecretStr | None = Field(
+        default=None, description="local only: the same JSON object as the secret's value"
+    )
+    audit_horizon_days: int = Field(
+        default=60,
+        ge=1,
+        le=400,
+        description="how far ahead the audit compares the platforms' calendars with the bookings",
+    )
+
+
 class Settings(
+    AuditSettings,
     ObservabilitySettings,
     FleetSettings,
     WorkerSettings,

@@ -1,12 +1,14 @@
 """The worker's own messages on the bookings queue, beside SES's: what each says, built here.
 
-Two, each asking the worker to look at what the state table already holds, never carrying what
+Three, each asking the worker to look at what the state table already holds, never carrying what
 to do or to whom (so a forged one can only make the worker check again, and send what is due):
 
 * ``{"charterhand": "crew-answer", "booking": "<booking key>"}``: the links API recorded a crew
   answer on that booking (the worker tells the manager of a decline at once);
 * ``{"charterhand": "crew-check"}``: the hourly schedule (terraform: ``crew_check.tf``): remind
-  members who have not answered before their charter, tell the manager who is still silent.
+  members who have not answered before their charter, tell the manager who is still silent;
+* ``{"charterhand": "audit"}``: the hourly schedule (terraform: ``audit.tf``): read the platforms'
+  calendar feeds against the bookings (:mod:`worker.audit`).
 """
 
 import json
@@ -41,3 +43,8 @@ def crew_answer_body(booking_key: str) -> str:
 def crew_check_body() -> str:
     """The message the schedule puts on the queue every hour."""
     return json.dumps({TASK_FIELD: CREW_CHECK})
+
+
+def audit_body() -> str:
+    """The message the audit's schedule puts on the queue every hour."""
+    return json.dumps({TASK_FIELD: AUDIT})

@@ -22,6 +22,8 @@ code  name            when
                       it came from: its variable or its TOML key)
 3     NOT_A_BOOKING   ``parse``: the email is not a booking (the rule that decided it on stderr)
 4     UNREADABLE      ``parse``: a booking email that cannot be read (the missing fields)
+5     FOUND           ``audit``: it found something (a missed booking, a booking gone from a
+                      platform's calendar, a feed it cannot read): the findings on stdout
 ====  ==============  =========================================================================
 
 AWS access is 1, not a code of its own: ``dlq`` and ``status`` have always exited 1 for it and
@@ -55,6 +57,7 @@ class Exit(IntEnum):
     USAGE = 2
     NOT_A_BOOKING = 3
     UNREADABLE = 4
+    FOUND = 5
 
 
 #: one line per exit code, for ``charterhand --help`` (the table above, shortened)
@@ -67,6 +70,8 @@ MEANINGS: dict[Exit, str] = {
     "written, a file that is not an email, settings the worker would refuse",
     Exit.NOT_A_BOOKING: "parse: the email is not a booking",
     Exit.UNREADABLE: "parse: a booking email that cannot be read",
+    Exit.FOUND: "audit: it found something (a missed booking, a booking gone from a "
+    "platform's calendar, a feed it cannot read)",
 }
 
 

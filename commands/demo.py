@@ -76,6 +76,10 @@ def render(report: DemoReport, out: Path) -> str:
     for step in report.crew:
         lines += [f"  {step.what}: {step.outcome}", f"       {step.reason}"]
 
+    lines += ["", "AUDIT of the platforms' calendars (their iCal exports, served by the sandbox)"]
+    for step in report.audit:
+        lines += [f"  {step.what}: {step.outcome}", f"       {step.reason}"]
+
     lines += ["", "BOOKINGS"]
     for b in report.bookings:
         start, end = datetime.fromisoformat(b.start), datetime.fromisoformat(b.end)

@@ -15,14 +15,14 @@ from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
 
-from commands import config, dlq, intake, parse, status, worker
+from commands import audit, config, dlq, intake, parse, status, worker
 from commands.command import MEANINGS, Exit
 
 #: top-level packages only a development checkout has; a missing one hides the dev commands
 DEV_ONLY = frozenset({"sandbox", "moto"})
 
 #: each exposes ``register(subparsers)``, which adds its parser and sets ``func`` on it
-COMMANDS: tuple[ModuleType, ...] = (dlq, status, intake, config, parse, worker)
+COMMANDS: tuple[ModuleType, ...] = (dlq, status, intake, config, parse, worker, audit)
 
 
 EXAMPLES = """\
@@ -34,6 +34,7 @@ examples:
   charterhand dlq replay --reason timeout --dry-run
                                              which dead letters a replay would send back
   charterhand status --json | jq .queues     queue depths and the latest bookings
+  charterhand audit --boat JADA              bookings on the platforms we have no email for
   charterhand COMMAND --help                 each command's own options
 """
 

@@ -19,10 +19,12 @@ from ops.dlq import DeadLetterQueue, explain_aws_error
 from ops.intake import IntakeStatus, describe, intake_status
 from ops.status import (
     BookingStatus,
+    FindingStatus,
     QueueHealth,
     cloudwatch_oldest_age,
     dead_letter_oldest_age,
     now_utc,
+    open_findings,
     queue_health,
     recent_bookings,
 )
@@ -72,6 +74,7 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
         bookings = recent_bookings(dynamodb, settings.table_name, args.limit)
         confirmations = pending_confirmations(dynamodb, settings.table_name, now)
         intake = intake_status(IntakeRecords(settings.table_name, dynamodb))
+        findings = open_findings(dynamodb, settings.table_name)
     except CharterhandError:
         raise
     except Exception as exc:
@@ -81,6 +84,7 @@ def gather(args: argparse.Namespace) -> dict[str, Any]:
         "queues": [asdict(q) for q in queues],
         "bookings": [asdict(b) for b in bookings],
         "forwarding_confirmations": [asdict(c) for c in confirmations],
+        "audit_findings": [asdict(f) for f in findings],
     }
 
 
@@ -96,6 +100,7 @@ def render(report: dict[str, Any]) -> str:
         )
     lines.append("")
     lines += _confirmations(report.get("forwarding_confirmations", []))
+    lines += _findings(report.get("audit_findings", []))
     if not report["bookings"]:
         lines.append("no bookings yet")
         return "\n".join(lines)
@@ -148,6 +153,18 @@ def _confirmations(found: list[dict[str, Any]]) -> list[str]:
             f"{c.received_at}{code}"
         )
         lines.append(f"    confirm: {c.link}")
+    lines.append("")
+    return lines
+
+
+def _findings(found: list[dict[str, Any]]) -> list[str]:
+    """The audit's open findings: what the platforms' calendars show that our mail did not."""
+    if not found:
+        return []
+    lines = [f"{len(found)} open audit finding(s):"]
+    for item in found:
+        finding = FindingStatus(**item)
+        lines.append(f"- {finding.kind}: {finding.sentence} (since {finding.since})")
     lines.append("")
     return lines
 

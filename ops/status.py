@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from bookings import missing_fields
 from bookings.slugs import CREW_PAGE_STEP
 from ops.dlq import DeadLetterQueue
+from state.audit import AuditState
 from state.links import LinksState
 from state.photos import PhotoArrivals
 from state.steps import StepState
@@ -186,3 +187,30 @@ def crew_answers(client: "DynamoDBClient", table_name: str, key: str) -> dict[st
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class FindingStatus:
+    """One open audit finding (a missed booking, a booking gone from a platform, a feed that
+    cannot be read): what it says and since when (UTC ISO 8601)."""
+
+    kind: str
+    boat: str
+    source: str
+    sentence: str
+    since: str
+
+
+def open_findings(client: "DynamoDBClient", table_name: str) -> list[FindingStatus]:
+    """The audit's open findings, oldest first (``state.audit``)."""
+    found = AuditState(table_name, client).open_findings()
+    return [
+        FindingStatus(
+            kind=item.kind,
+            boat=item.boat,
+            source=item.source,
+            sentence=item.sentence,
+            since=datetime.fromtimestamp(item.first_seen, UTC).isoformat(timespec="seconds"),
+        )
+        for item in sorted(found, key=lambda f: (f.first_seen, f.key))
+    ]

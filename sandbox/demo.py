@@ -17,27 +17,31 @@ import secrets
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import structlog
+from pydantic import SecretStr
 
 from api.app import LinksApi
 from api.config import LinksApiConfig
-from app.compose import Clients, build_worker, crew_work
+from app.compose import Clients, audit_parts, build_worker, crew_work
 from app.settings import Settings
+from audit.run import run_audit
 from aws import clients
 from aws.logs import configure_logging
+from bookings import Kind
 from bookings.tasks import CREW_CHECK
 from ops.dlq import DeadLetter, DeadLetterQueue
 from ops.status import BookingStatus, booking_status
 from sandbox import SAMPLE_EMAILS
 from sandbox.aws import MotoServer, running_moto
 from sandbox.downstream import Downstream, running_downstream
+from sandbox.ical_feed import FeedEvent, IcalFeeds
 from sandbox.ingest import ingest
 from sandbox.links_api import LinksApiServer
 from sandbox.site import SiteServer
@@ -74,6 +78,11 @@ DECLINE_LINK = re.compile(r"https?://\S+/crew/[0-9a-f]{16}\.[A-Za-z0-9_-]{43}/de
 #: the demo runs the crew check as at this long before that charter (inside the 48 h window)
 CHECK_BEFORE = timedelta(hours=47)
 SECRET = {"dashboard_token", "scc_service_key", "link_signing_key"}
+#: the missed booking the demo's audit finds: on GetMyBoat, two days after the first charter,
+#: 10:00 to 14:00 (its span is in the platform's export; its email never reached us)
+MISSED_ON = "getmyboat"
+MISSED_AFTER = timedelta(days=2)
+MISSED_FOR = timedelta(hours=4)
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,8 @@ class DemoReport:
     #: what the crew did after the emails, and what the worker made of it
     crew: list[CrewStep] = field(default_factory=list)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    #: the audit of the platforms' calendars (sandbox.ical_feed): each run, what it found
+    audit: list[CrewStep] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -253,6 +264,7 @@ def run(
         )
     if any(o.booking == DECLINED[0] for o in report.outcomes):  # not in the SCC-off run
         report.crew = _crew_answers(demo)
+        report.audit = _audit(demo, report.outcomes)
     report.bookings = _bookings(demo, report.outcomes)
     report.calendar = demo.downstream.calendar.state()["records"]
     report.scc = demo.downstream.scc.state()["records"]
@@ -292,6 +304,76 @@ def _crew_answers(demo: DemoStack) -> list[CrewStep]:
     when = f"{at.astimezone(booking.start.tzinfo):%a %d %b %H:%M}, 47 h before {booking_key}"
     steps.append(CrewStep(f"crew check as at {when}", checked.ending.value, checked.reason))
     return steps
+
+
+def _audit(demo: DemoStack, outcomes: list[EmailOutcome]) -> list[CrewStep]:
+    """The platforms' iCal exports (sandbox.ical_feed) carry every live booking, an owner's
+    weekly block, and one charter whose email never came: the audit finds that one, tells the
+    manager once, and finds it again an hour later without telling twice."""
+    store = StateStore(demo.settings.table_name, clients.client("dynamodb"))
+    keys = dict.fromkeys(o.booking for o in outcomes if o.booking)
+    live = [
+        b
+        for b in (store.load(key).booking for key in keys if key)
+        if b is not None and b.status in (Kind.CONFIRMED, Kind.MODIFIED)
+    ]
+    if not live:
+        return []
+    boat = live[0].boat
+    feeds = IcalFeeds()
+    with feeds.running():
+        urls: dict[str, dict[str, str]] = {boat: {}}
+        for platform in ("boatsetter", "getmyboat"):
+            events = [
+                FeedEvent(f"{b.booking_id}@{platform}.example", b.start, b.end)
+                for b in live
+                if b.boat == boat and b.source == platform
+            ]
+            first = min(live, key=lambda b: b.start).end
+            day = (first + MISSED_AFTER).date()
+            events.append(  # the owner's own time: a weekly block, not a booking
+                FeedEvent("owner@example", day, day + timedelta(days=1), "Owner's day", True)
+            )
+            if platform == MISSED_ON:  # a charter booked there whose email never came
+                start = (first + MISSED_AFTER).replace(hour=10, minute=0, second=0)
+                events.append(FeedEvent("r-90210@getmyboat.example", start, start + MISSED_FOR))
+            urls[boat][platform] = feeds.put(boat, platform, events)
+        settings = demo.settings.model_copy(update={"audit_feed_urls": SecretStr(json.dumps(urls))})
+        at = min(b.start for b in live) - timedelta(days=1)
+        steps = []
+        for hours in (0, 1):
+            now = at + timedelta(hours=hours)
+            clock = _fixed(now)
+            findings = run_audit(
+                audit_parts(settings, Clients.from_environment(), clock), clock=clock
+            )
+            told = _audit_mail(demo.moto)
+            said = "; ".join(f.sentence for f in findings) or "nothing found"
+            steps.append(
+                CrewStep(
+                    f"audit as at {now.astimezone(live[0].start.tzinfo):%a %d %b %H:%M}",
+                    f"{len(findings)} finding(s), {told} email(s) to the manager so far",
+                    said,
+                )
+            )
+    return steps
+
+
+def _fixed(at: datetime) -> Callable[[], datetime]:
+    return lambda: at
+
+
+def _audit_mail(moto: MotoServer) -> int:
+    """How many audit emails SES (moto) sent."""
+    with urllib.request.urlopen(  # noqa: S310 - moto's loopback URL
+        f"{moto.endpoint_url}/moto-api/data.json", timeout=10
+    ) as answer:
+        data = json.load(answer)
+    return sum(
+        1
+        for m in data.get("ses", {}).get("RawMessage", [])
+        if "X-Charterhand-Kind: audit-" in m["raw_data"]
+    )
 
 
 def _decline_link(moto: MotoServer, booking_key: str, member: str) -> str:

@@ -16,6 +16,9 @@ email delivery       ``delivery#<lane>``           ``<what it sends>``          
 SES event on a send  ``sesmail#<send tag>``        ``<SES message id>#<event>``  ses_events
 forwarding confirm.  ``forwarding#<email id>``     ``confirmation``              confirmations
 DLQ limit            ``intake#dlq-limit``          ``intake``                    intake
+platform feed read   ``audit#<boat>:<platform>``   ``feed``                      audit
+feed UID matched     ``audit#<boat>:<platform>``   ``uid#<digest of the UID>``   audit
+audit finding open   ``audit#findings``            ``<the finding's key>``       audit
 ===================  ============================  ============================  ==================
 
 .. [#] the booking, its version, lease and fence, its steps, and the emails it applied once;
@@ -59,6 +62,11 @@ FORWARDING = "forwarding#"
 CONFIRMATION_SK = "confirmation"
 INTAKE = "intake#"
 INTAKE_SK = "intake"
+AUDIT = "audit#"
+FEED_SK = "feed"
+UID = "uid#"
+#: the one partition of the audit's open findings
+FINDINGS = "findings"
 #: the one DLQ limit every worker shares
 DLQ_LIMIT = "dlq-limit"
 #: the sparse global secondary index of bookings that will sail, by boat and start (UTC ISO
@@ -247,3 +255,34 @@ def email_id_of(pk: str) -> str:
 def intake_key(name: str = DLQ_LIMIT) -> Key:
     """The record that says whether the workers take messages (the shared DLQ limit)."""
     return _key(INTAKE + name, INTAKE_SK)
+
+
+def feed_pk(boat: str, platform: str) -> str:
+    """The partition of one boat's calendar feed on one platform."""
+    return f"{AUDIT}{boat}:{platform}"
+
+
+def feed_key(boat: str, platform: str) -> Key:
+    """What the audit last read of one feed: its validators (ETag, Last-Modified) and spans."""
+    return _key(feed_pk(boat, platform), FEED_SK)
+
+
+def feed_uid_key(boat: str, platform: str, uid: str) -> Key:
+    """A feed event's UID, recorded once it matched a booking (a digest: UIDs are any text)."""
+    digest = hashlib.sha256(uid.encode()).hexdigest()[:32]
+    return _key(feed_pk(boat, platform), UID + digest)
+
+
+def findings_pk() -> str:
+    """The partition holding every open audit finding (``charterhand status`` reads it)."""
+    return AUDIT + FINDINGS
+
+
+def finding_key(finding_key: str) -> Key:
+    """One open finding, by :attr:`audit.findings.Finding.key`."""
+    return _key(findings_pk(), finding_key)
+
+
+def audit_lane(boat: str) -> str:
+    """Every audit email to the booking manager about one boat (each finding once)."""
+    return f"audit:{boat}:manager"

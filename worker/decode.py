@@ -9,8 +9,9 @@ Bodies we understand (see ``../shared/aws-events``):
 * an S3 "Object Created" event from EventBridge (its keys are not URL-encoded);
 * S3's ``s3:TestEvent``, SNS subscription confirmations, SES sending notifications: nothing to do;
 * the worker's own tasks (:mod:`bookings.tasks`), put on the queue directly (never inside an SNS
-  envelope): a crew answer recorded on a booking, the hourly crew check. Each only asks the
-  worker to look at what the state table holds, so one sent by anyone else can do no harm.
+  envelope): a crew answer recorded on a booking, the hourly crew check, the hourly audit. Each
+  only asks the worker to look at what the state table holds, so one sent by anyone else can do
+  no harm.
 * an S3 event notification from the photos bucket (``photos_bucket``, when the worker has one): a
   guest's photo arrived (:class:`PhotoRef`), for ``worker.photos``, never read as an email.
 
@@ -29,7 +30,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from bookings import PermanentError
-from bookings.tasks import CREW_ANSWER, CREW_CHECK, TASK_FIELD, TaskKind, is_booking_key
+from bookings.tasks import AUDIT, CREW_ANSWER, CREW_CHECK, TASK_FIELD, TaskKind, is_booking_key
 
 
 class UnreadableBody(PermanentError):
@@ -104,6 +105,8 @@ def _task(doc: dict[str, Any]) -> Task:
     kind = doc.get(TASK_FIELD)
     if kind == CREW_CHECK and set(doc) == {TASK_FIELD}:
         return Task(CREW_CHECK)
+    if kind == AUDIT and set(doc) == {TASK_FIELD}:
+        return Task(AUDIT)
     if kind == CREW_ANSWER and set(doc) == {TASK_FIELD, "booking"}:
         if not is_booking_key(doc["booking"]):
             raise UnreadableBody("a crew answer task names no booking key")

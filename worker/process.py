@@ -35,12 +35,14 @@ from bookings import (
     Waiting,
 )
 from bookings.errors import UnexpectedError
+from bookings.tasks import AUDIT
 from parsers.mime import header_block
 from parsers.registry import is_platform
 from trust import Admitted, Inbound, Refusal, admit, check_location, setup_mail
 from trust.admission import check_hops
 from trust.original_dkim import KeyLookup, dns_txt
 from trust.provenance import provenance_of
+from worker.audit import AuditWork
 from worker.confirmations import ForwardingConfirmations
 from worker.crew import CrewWork
 from worker.decode import EmailRef, PhotoRef, Task, decode_body
@@ -75,6 +77,7 @@ class MessageHandler:
         confirmations: ForwardingConfirmations | None = None,
         crew: CrewWork | None = None,
         photos: PhotoNotices | None = None,
+        audit: AuditWork | None = None,
     ) -> None:
         self.emails = emails
         self.reader = reader
@@ -94,6 +97,8 @@ class MessageHandler:
         #: counts guests' photos and tells the manager (None: photo events are not decoded as
         #: such, and admission ignores them as mail SES did not store)
         self.photos = photos
+        #: the hourly audit of the platforms' calendars (None: its task is dead-lettered)
+        self.audit = audit
 
     def handle(self, message: Received) -> Outcome:
         """The message's outcome (before the retry limit is applied by the settler)."""
@@ -127,6 +132,10 @@ class MessageHandler:
         """One of the worker's own tasks (a crew answer, the crew check) to its outcome."""
         context = {"booking_key": task.booking_key} if task.booking_key else {}
         try:
+            if task.kind == AUDIT:
+                if self.audit is None:
+                    raise PermanentError("an audit task, and no audit configured", step="audit")
+                return self.audit.handle(task)
             if self.crew is None:
                 reason = f"a {task.kind} task, and no crew work configured to do it"
                 raise PermanentError(reason, step="crew")

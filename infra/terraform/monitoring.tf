@@ -68,6 +68,14 @@ locals {
       series     = [["gross"], ["party_size"]]
       stats      = ["Sum"]
     },
+    {
+      # per hourly audit run, the open findings of each kind (audit.tf alarms on missed-booking)
+      title      = "Audit findings, by kind"
+      metric     = "AuditFindings"
+      dimensions = ["Kind"]
+      series     = [["missed-booking"], ["gone-from-platform"], ["feed-unreadable"]]
+      stats      = ["Maximum"]
+    },
   ]
 
   worker_widgets = [

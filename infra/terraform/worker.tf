@@ -68,6 +68,8 @@ locals {
     parsing                      = jsonencode(var.parsing_vocabulary)
     log_level                    = var.log_level
     metrics_namespace            = local.metrics_namespace
+    audit_feed_urls_secret       = aws_secretsmanager_secret.audit_feed_urls.arn
+    audit_horizon_days           = tostring(var.audit_horizon_days)
   }
   worker_environment = [
     for field in sort(keys(local.worker_settings)) : {
@@ -286,6 +288,7 @@ data "aws_iam_policy_document" "worker_task" {
       local.dashboard_token_secret_arn,
       local.scc_key_secret_arn,
       aws_secretsmanager_secret.link_signing_key.arn,
+      aws_secretsmanager_secret.audit_feed_urls.arn,
     ])
   }
 

@@ -12,7 +12,7 @@ from tests.infra.module import Module, comments, local_refs, resource_refs
 STAR_RESOURCE_EXCEPTIONS = {("worker_execution", "EcrLogin"), ("operator", "QueueAgeMetric")}
 
 #: role policies attached to our roles (each is a data.aws_iam_policy_document)
-ROLE_POLICIES = ("worker_task", "worker_execution", "api", "crew_check")
+ROLE_POLICIES = ("worker_task", "worker_execution", "api", "crew_check", "audit_schedule")
 
 #: the operators group's policy: what the operator CLI calls (tests/deploy evaluate it by its calls)
 GROUP_POLICIES = ("operator",)

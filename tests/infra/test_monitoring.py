@@ -9,6 +9,7 @@ import re
 
 from app.downstream import PUBLISHER_CLASSES
 from app.metrics import ALARMED, METRICS
+from audit.findings import FindingKind
 from bookings.carried import EXPECTED_FIELDS
 from tests.infra.dashboard import worker_charts
 from tests.infra.module import Module, ref
@@ -22,6 +23,7 @@ DIMENSION_VALUES = {
     "ReasonClass": {r.value for r in ReasonClass},
     "Step": STEPS,
     "Field": set(EXPECTED_FIELDS),
+    "Kind": {k.value for k in FindingKind},
 }
 DECLARED = {m.name: m for m in METRICS}
 

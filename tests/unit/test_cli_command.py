@@ -36,6 +36,7 @@ def test_the_codes_are_the_documented_table():
         ("USAGE", 2),
         ("NOT_A_BOOKING", 3),
         ("UNREADABLE", 4),
+        ("FOUND", 5),
     ]
 
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bookings.tasks import crew_answer_body, crew_check_body
+from bookings.tasks import audit_body, crew_answer_body, crew_check_body
 from worker.decode import Task, UnreadableBody, decode_body
 
 
@@ -26,9 +26,16 @@ def test_the_schedules_body_as_terraform_writes_it_is_the_check():
     assert decode_body('{"charterhand":"crew-check"}').task == Task("crew-check")
 
 
+def test_the_hourly_audit_is_a_task_as_terraform_writes_it():
+    # jsonencode({ charterhand = "audit" }) in infra/terraform/audit.tf
+    assert decode_body('{"charterhand":"audit"}').task == Task("audit")
+    assert decode_body(audit_body()).task == Task("audit")
+
+
 @pytest.mark.parametrize(
     "doc",
     [
+        {"charterhand": "audit", "boat": "JADA"},  # nothing but the run
         {"charterhand": "crew-check", "to": "someone@example.com"},  # nothing but the check
         {"charterhand": "crew-answer"},  # no booking
         {"charterhand": "crew-answer", "booking": "boatsetter:XHQ GMDH"},  # not a booking key

@@ -7,6 +7,7 @@ import pytest
 
 from app.settings import (
     AdmissionSettings,
+    AuditSettings,
     DownstreamSettings,
     FleetSettings,
     InboundSettings,
@@ -33,6 +34,7 @@ GROUPS = (
     WorkerSettings,
     FleetSettings,
     ObservabilitySettings,
+    AuditSettings,
 )
 
 

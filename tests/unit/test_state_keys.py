@@ -26,6 +26,7 @@ PREFIXES = (
     keys.SES_EVENT,
     keys.FORWARDING,
     keys.INTAKE,
+    keys.AUDIT,
 )
 
 
@@ -116,6 +117,8 @@ def test_each_item_kind_keeps_its_documented_key():
         "ses event": keys.ses_event_key("t", "m-1", "Send"),
         "confirmation": keys.confirmation_key("ses-1"),
         "dlq limit": keys.intake_key(),
+        "feed": keys.feed_key("Jada", "getmyboat"),
+        "finding": keys.finding_key("missed-booking|Jada|getmyboat||a/b"),
     } == {
         "state": {"pk": {"S": "booking#k"}, "sk": {"S": "state"}},
         "answer": {"pk": {"S": "booking#k"}, "sk": {"S": "answer#sam"}},
@@ -125,6 +128,11 @@ def test_each_item_kind_keeps_its_documented_key():
         "ses event": {"pk": {"S": "sesmail#t"}, "sk": {"S": "m-1#Send"}},
         "confirmation": {"pk": {"S": "forwarding#ses-1"}, "sk": {"S": "confirmation"}},
         "dlq limit": {"pk": {"S": "intake#dlq-limit"}, "sk": {"S": "intake"}},
+        "feed": {"pk": {"S": "audit#Jada:getmyboat"}, "sk": {"S": "feed"}},
+        "finding": {
+            "pk": {"S": "audit#findings"},
+            "sk": {"S": "missed-booking|Jada|getmyboat||a/b"},
+        },
     }
 
 
