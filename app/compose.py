@@ -27,6 +27,7 @@ from app.downstream import (
     page_publishers,
     system_publishers,
 )
+from app.downstream_audit import downstream_audit
 from app.metrics import Metrics
 from app.settings import AuditSettings, Settings
 from app.steps import steps_off
@@ -231,8 +232,10 @@ def audit_parts(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     *,
     fetcher: FeedFetcher | None = None,
+    publishers: Sequence[Publisher] | None = None,
 ) -> AuditParts:
-    """The hourly audit's parts: the feed check, its state, and the manager's mail."""
+    """The hourly audit's parts: the feed check, the read-back of our own records (through the
+    worker's own publishers), its state, and the manager's mail."""
     table = settings.table_name
     return AuditParts(
         platforms=platform_check(
@@ -250,6 +253,7 @@ def audit_parts(
             Mailer(clients.sesv2, settings.ses_configuration_set),
             DynamoDeliveryLog(table, clients.dynamodb, keep_days=AUDIT_MAIL_KEEP_DAYS),
         ),
+        downstream=downstream_audit(settings, clients, clock=clock, publishers=publishers),
     )
 
 
@@ -340,7 +344,10 @@ def build_worker(
         confirmations=forwarding_confirmations(settings, clients),
         crew=crew_work(settings, clients, store),
         photos=photo_notices(settings, clients),
-        audit=AuditWork(audit_parts(settings, clients), on_findings=metrics.audit_findings),
+        audit=AuditWork(
+            audit_parts(settings, clients, publishers=publishers),
+            on_findings=metrics.audit_findings,
+        ),
     )
     queue = SqsQueue(queue_url=settings.queue_url, dlq_url=settings.dlq_url, client=clients.sqs)
     policy = RetryPolicy(

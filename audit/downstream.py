@@ -36,6 +36,15 @@ from state.upcoming import UpcomingBookings
 
 log = structlog.get_logger("charterhand.audit")
 
+#: the kinds of finding the read-back makes (the platform check makes the others)
+DOWNSTREAM_KINDS = frozenset(
+    {
+        FindingKind.DOWNSTREAM_MISSING,
+        FindingKind.DOWNSTREAM_EDITED,
+        FindingKind.REPAIRED,
+        FindingKind.NOT_AUDITABLE,
+    }
+)
 #: how far ahead the audit reads bookings back (issue 23: 60 days)
 HORIZON = timedelta(days=60)
 #: how far back a booking may have started and still be audited while it lasts
@@ -244,6 +253,7 @@ def _finding(
         booking_key=booking.key,
         starts_at=booking.start,
         ends_at=booking.end,
+        incident=seen.incident if repaired else "",
     )
 
 

@@ -42,6 +42,8 @@ class Finding:
     #: the span it is about, when there is one (aware datetimes)
     starts_at: datetime | None = None
     ends_at: datetime | None = None
+    #: which occurrence, where one record can go wrong again later (a repair: what was found)
+    incident: str = ""
 
     @property
     def key(self) -> str:
@@ -49,4 +51,5 @@ class Finding:
         span = ""
         if self.starts_at is not None and self.ends_at is not None:
             span = f"{self.starts_at.isoformat()}/{self.ends_at.isoformat()}"
-        return "|".join((self.kind.value, self.boat, self.source, self.booking_key or "", span))
+        parts = (self.kind.value, self.boat, self.source, self.booking_key or "", span)
+        return "|".join((*parts, self.incident) if self.incident else parts)

@@ -1,7 +1,9 @@
 """One audit run: the checks, then what is open, what closed, and who was told.
 
 :func:`run_audit` is what the hourly task (:mod:`worker.audit`) and ``charterhand audit`` both
-call. It runs the platform feed check (:mod:`audit.platform`) and returns every finding. With
+call. It runs the platform feed check (:mod:`audit.platform`) and the read-back of our own
+published records (:mod:`audit.downstream`: repaired, or reported with ``audit_repair`` off),
+and returns every finding. With
 ``record`` (the task), each finding is kept open in the state table (``charterhand status`` lists
 them), findings no longer seen in what was checked are closed, and the manager is told of each
 once (:mod:`audit.notify`); an unreadable feed only after it has stayed so for
@@ -17,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from audit.downstream import DOWNSTREAM_KINDS, DownstreamReport
 from audit.findings import Finding, FindingKind
 from audit.notify import FindingMail
 from audit.platform import PlatformCheck
@@ -37,7 +40,8 @@ class AuditParts:
     platforms: PlatformCheck
     state: AuditState
     mail: FindingMail | None = None
-    # the downstream read-back (audit/downstream.py) joins here
+    #: our own published records read back, for one boat or (None) every boat; None: not audited
+    downstream: Callable[[str | None], DownstreamReport] | None = None
 
 
 def run_audit(
@@ -56,7 +60,9 @@ def run_audit(
     now = clock()
     report = parts.platforms.check(since or now, boat=boat)
     findings = list(report.findings)
-    # --- the downstream check (audit/downstream.py) runs here and extends ``findings`` -------
+    downstream = parts.downstream(boat) if parts.downstream is not None else None
+    if downstream is not None:
+        findings += downstream.findings
     if not record:
         return findings
     errors: list[CharterhandError] = []
@@ -81,7 +87,11 @@ def run_audit(
     closed = [
         key
         for key, item in open_before.items()
-        if key not in current and report.closes(item.kind, item.boat, item.source)
+        if key not in current
+        and (
+            report.closes(item.kind, item.boat, item.source)
+            or _downstream_closes(downstream, boat, item.kind, item.boat, item.source)
+        )
     ]
     parts.state.close(closed)
     log.info(
@@ -93,6 +103,19 @@ def run_audit(
     if errors:
         raise sorted(errors, key=lambda e: e.transient)[0]
     return findings
+
+
+def _downstream_closes(
+    report: DownstreamReport | None, asked: str | None, kind: str, boat: str, step: str
+) -> bool:
+    """Whether an open finding of the read-back is settled by this run: the read-back ran over
+    its boat (a system's "not auditable" is about every boat) and read every record of that step
+    (a read that failed may hide it: it stays open until a run reads it)."""
+    if report is None or kind not in DOWNSTREAM_KINDS:
+        return False
+    if asked is not None and boat not in ("", asked):
+        return False
+    return all(unread.step != step for unread in report.unread)
 
 
 def _due(finding: Finding, opened_at: datetime, now: datetime, grace: timedelta) -> bool:

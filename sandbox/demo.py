@@ -40,7 +40,7 @@ from ops.dlq import DeadLetter, DeadLetterQueue
 from ops.status import BookingStatus, booking_status
 from sandbox import SAMPLE_EMAILS
 from sandbox.aws import MotoServer, running_moto
-from sandbox.downstream import Downstream, running_downstream
+from sandbox.downstream import Downstream, delete_entry_by_hand, running_downstream
 from sandbox.ical_feed import FeedEvent, IcalFeeds
 from sandbox.ingest import ingest
 from sandbox.links_api import LinksApiServer
@@ -309,7 +309,9 @@ def _crew_answers(demo: DemoStack) -> list[CrewStep]:
 def _audit(demo: DemoStack, outcomes: list[EmailOutcome]) -> list[CrewStep]:
     """The platforms' iCal exports (sandbox.ical_feed) carry every live booking, an owner's
     weekly block, and one charter whose email never came: the audit finds that one, tells the
-    manager once, and finds it again an hour later without telling twice."""
+    manager once, and finds it again an hour later without telling twice. Between the first two
+    runs a calendar entry is deleted by hand: the second run publishes it again and says so once;
+    the third finds only the missed booking."""
     store = StateStore(demo.settings.table_name, clients.client("dynamodb"))
     keys = dict.fromkeys(o.booking for o in outcomes if o.booking)
     live = [
@@ -341,9 +343,13 @@ def _audit(demo: DemoStack, outcomes: list[EmailOutcome]) -> list[CrewStep]:
         settings = demo.settings.model_copy(update={"audit_feed_urls": SecretStr(json.dumps(urls))})
         at = min(b.start for b in live) - timedelta(days=1)
         steps = []
-        for hours in (0, 1):
+        for hours in (0, 1, 2):
             now = at + timedelta(hours=hours)
             clock = _fixed(now)
+            after = ""
+            if hours == 1:  # someone deletes a calendar entry by hand: the next run repairs it
+                delete_entry_by_hand(demo.downstream, live[0].key)
+                after = f", after {live[0].key}'s calendar entry was deleted by hand"
             findings = run_audit(
                 audit_parts(settings, Clients.from_environment(), clock), clock=clock
             )
@@ -351,7 +357,7 @@ def _audit(demo: DemoStack, outcomes: list[EmailOutcome]) -> list[CrewStep]:
             said = "; ".join(f.sentence for f in findings) or "nothing found"
             steps.append(
                 CrewStep(
-                    f"audit as at {now.astimezone(live[0].start.tzinfo):%a %d %b %H:%M}",
+                    f"audit as at {now.astimezone(live[0].start.tzinfo):%a %d %b %H:%M}{after}",
                     f"{len(findings)} finding(s), {told} email(s) to the manager so far",
                     said,
                 )

@@ -157,7 +157,8 @@ def audit_on(aws, stack: LocalStack, httpserver: HTTPServer) -> Callable[..., Au
             secretsmanager=boto3.client("secretsmanager"),
         )
         fetcher = FeedFetcher(FeedPolicy(**{"timeout": 2.0, **policy}))
-        return audit_parts(settings, clients, clock, fetcher=fetcher)
+        # no publishers: the read-back of our own records has nothing to read here
+        return audit_parts(settings, clients, clock, fetcher=fetcher, publishers=[])
 
     return build
 
@@ -172,6 +173,12 @@ def store(stack: LocalStack, b: Booking) -> None:
 
 def audit_mail(aws) -> list[EmailMessage]:
     return [m for m in sent_mail(aws) if str(m["X-Charterhand-Kind"]).startswith("audit-")]
+
+
+def plain(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    return str(body.get_content())
 
 
 def by_kind(findings: list[Finding]) -> dict[str, list[str]]:
@@ -210,7 +217,7 @@ def test_each_finding_is_told_once_across_runs_and_none_for_the_matching_booking
     told = audit_mail(aws)
     assert len(told) == 3
     assert {str(m["To"]) for m in told} == {"manager@example.com"}
-    assert not any("Jun 14" in m.get_body(("plain",)).get_content() for m in told)  # matched
+    assert not any("Jun 14" in plain(m) for m in told)  # matched
 
     clock.now += timedelta(hours=1)
     second = run_audit(audit_on(clock), clock=clock)
@@ -370,7 +377,7 @@ def test_the_audit_task_runs_through_the_worker_and_counts_its_findings(aws, sta
         "feed-unreadable": 0,
     }
     [told] = audit_mail(aws)
-    assert "but no booking email was read" in told.get_body(("plain",)).get_content()
+    assert "but no booking email was read" in plain(told)
 
 
 def _event(uid: str, start: datetime, end: datetime) -> str:

@@ -93,7 +93,7 @@ def test_the_table_names_every_link_and_the_dlq_reason(demo):
         assert f"    gallery     {booking.links['gallery']}" in table
         assert re.search(r"/photos/[a-z0-9]+-[0-9a-f]{32}$", booking.links["gallery"])
     assert "cannot read booking_id, start, end" in table
-    assert "EMAILS SENT: 22" in table
+    assert "EMAILS SENT: 23" in table
 
 
 def test_a_decline_from_a_crew_email_reaches_the_manager_and_the_check_reminds_the_silent(demo):
@@ -108,7 +108,7 @@ def test_a_decline_from_a_crew_email_reaches_the_manager_and_the_check_reminds_t
         "crew check: 1 reminder, 1 silent list over 3 upcoming",
     )
     sent = [(to, subject) for to, subject, _ in report.emails_sent]
-    assert sent[-4:-1] == [
+    assert sent[-5:-2] == [  # then the audit's two (test_the_audit_finds_...)
         ("manager@example.com", "Alex Chen can't make the JADA charter Sat, Jun 12, 5:30 PM"),
         ("Sam Rivera <sam@example.com>", "Can you make it? JADA charter Sat, Jun 12, 5:30 PM"),
         ("manager@example.com", "No answer yet from Sam Rivera: JADA charter Sat, Jun 12, 5:30 PM"),
@@ -120,9 +120,10 @@ def test_a_decline_from_a_crew_email_reaches_the_manager_and_the_check_reminds_t
 
 def test_the_audit_finds_the_booking_with_no_email_once_and_tells_the_manager_once(demo):
     """The sandbox's iCal exports carry every live booking, an owner's weekly block and one
-    GetMyBoat charter whose email never came: that one is found on both runs, told once."""
+    GetMyBoat charter whose email never came: that one is found on every run, told once. A
+    calendar entry deleted by hand between the first two runs is published again once."""
     report, out, _site = demo
-    first, second = report.audit
+    first, second, third = report.audit
     missed = (
         "JADA: booked on GetMyBoat for Mon, Jun 14, 2027, 10:00 AM – 2:00 PM PDT, but no "
         "booking email was read"
@@ -131,12 +132,20 @@ def test_the_audit_finds_the_booking_with_no_email_once_and_tells_the_manager_on
         "1 finding(s), 1 email(s) to the manager so far",
         missed,
     )
+    assert second.what.endswith("after boatsetter:kpwzrta's calendar entry was deleted by hand")
     assert (second.outcome, second.reason) == (
-        "1 finding(s), 1 email(s) to the manager so far",
+        "2 finding(s), 2 email(s) to the manager so far",
+        f"{missed}; the calendar entry of boatsetter:kpwzrta (JADA, Sat 12 Jun 2027 17:30-20:30) "
+        "is gone (absent): published again",
+    )
+    assert (third.outcome, third.reason) == (
+        "1 finding(s), 2 email(s) to the manager so far",
         missed,
     )
+    live = [r for r in report.calendar if r["booking_id"] == "boatsetter:kpwzrta"]
+    assert [r["status"] for r in live] == ["active"]
     sent = [(to, subject) for to, subject, _ in report.emails_sent]
-    assert sent[-1] == ("manager@example.com", "A booking we have no email for: JADA")
+    assert ("manager@example.com", "A booking we have no email for: JADA") in sent
     assert "AUDIT of the platforms' calendars" in render(report, out)
 
 
@@ -150,5 +159,5 @@ def test_the_demo_command_exits_0_with_the_table(tmp_path):
         assert heading in done.stdout
     assert re.search(r"/g/xhqgmdh-[a-z2-7]{16}\b", done.stdout)
     assert "WITH SCC TURNED OFF" in done.stdout
-    assert len(list((tmp_path / "out" / "emails").glob("*.eml"))) == 22
+    assert len(list((tmp_path / "out" / "emails").glob("*.eml"))) == 23
     assert "but no booking email was read" in done.stdout
