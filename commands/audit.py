@@ -43,7 +43,7 @@ class AuditCommandSettings(AuditSettings, FleetSettings, TableSettings):
 
 def register(subparsers: SubParsers) -> None:
     parser = subparsers.add_parser(
-        "audit", help="the platforms' calendars against the bookings (exit 5: found something)"
+        "audit", help="compare the calendars and our records with the bookings"
     )
     parser.add_argument("--boat", help="only this boat (as the fleet names it)")
     parser.add_argument(

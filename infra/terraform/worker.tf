@@ -261,6 +261,24 @@ data "aws_iam_policy_document" "worker_task" {
     ]
   }
 
+  # The hourly audit (audit/page_readback.py) reads each published page back to find one deleted
+  # or edited by hand. ListBucket lets S3 answer a deleted page 404 (missing: repaired) instead
+  # of 403 (unreadable: only logged); the worker already knows every key it could list.
+  statement {
+    sid     = "ReadBackPages"
+    actions = ["s3:GetObject"]
+    resources = [
+      "${aws_s3_bucket.site.arn}/g/*",
+      "${aws_s3_bucket.site.arn}/crew/*",
+    ]
+  }
+
+  statement {
+    sid       = "ReadBackPagesMissing"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.site.arn]
+  }
+
   statement {
     sid       = "InvalidateChangedPages"
     actions   = ["cloudfront:CreateInvalidation"]

@@ -36,6 +36,10 @@ DOCUMENTED_UNUSED = {
     # driven on moto by tests/integration/test_crew_answers.py and links_api/test_gallery.py; the
     # journey does not wait for a charter 47 h away nor open the gallery
     ("worker", "FindUpcomingCharters: dynamodb:Query"),
+    # the hourly audit reads pages back (tests/integration/test_audit_downstream*.py on moto);
+    # the journey's charters lie beyond its 60-day horizon
+    ("worker", "ReadBackPages: s3:GetObject"),
+    ("worker", "ReadBackPagesMissing: s3:ListBucket"),
     ("links_api", "ListPhotosForTheGallery: s3:ListBucket"),
 }
 

@@ -167,12 +167,21 @@ def test_the_image_lists_the_production_commands_and_no_dev_command():
     assert result.returncode == 0, result.stderr[-2000:]
     commands = result.stdout.split("positional arguments:")[1].split("options:")[0]
     listed = {line.split()[0] for line in commands.splitlines()[2:] if line.strip()}
-    assert listed == {"worker", "dlq", "status", "intake", "config", "parse"}
+    assert listed == {"worker", "dlq", "status", "intake", "config", "parse", "audit"}
 
 
 @pytest.mark.parametrize(
     "command",
-    [["worker"], ["dlq"], ["dlq", "ls"], ["status"], ["intake"], ["config", "check"], ["parse"]],
+    [
+        ["worker"],
+        ["dlq"],
+        ["dlq", "ls"],
+        ["status"],
+        ["intake"],
+        ["config", "check"],
+        ["parse"],
+        ["audit"],
+    ],
     ids=" ".join,
 )
 def test_each_production_command_runs_in_the_image(command: list[str]):
