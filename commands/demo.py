@@ -76,7 +76,10 @@ def render(report: DemoReport, out: Path) -> str:
     for step in report.crew:
         lines += [f"  {step.what}: {step.outcome}", f"       {step.reason}"]
 
-    lines += ["", "AUDIT of the platforms' calendars (their iCal exports, served by the sandbox)"]
+    lines += [
+        "",
+        "AUDIT of the platforms' calendars (iCal exports served by the sandbox) and our records",
+    ]
     for step in report.audit:
         lines += [f"  {step.what}: {step.outcome}", f"       {step.reason}"]
 
