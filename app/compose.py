@@ -19,6 +19,7 @@ import structlog
 from botocore.config import Config
 
 import parsers
+import templates
 from app.downstream import (
     DownstreamClients,
     crew_links,
@@ -308,9 +309,10 @@ def build_worker(
 
 
 def warming_up() -> threading.Thread:
-    """Load the parsers' date words and dateparser's data on a thread of its own: not on the
-    first forward's path, and not before the first receive either (seconds on a busy CPU). A
-    forward parsed meanwhile loads what it needs itself, as it would without the warm-up."""
+    """Compile the templates, and load the parsers' date words and dateparser's data, on a
+    thread of its own: not on the first forward's path, and not before the first receive either
+    (seconds on a busy CPU). A message handled meanwhile loads what it needs itself, as it would
+    without the warm-up."""
     thread = threading.Thread(target=_warm_up, name="parsers-warm-up", daemon=True)
     thread.start()
     return thread
@@ -318,6 +320,7 @@ def warming_up() -> threading.Thread:
 
 def _warm_up() -> None:
     try:
+        templates.warm_up()  # the jinja templates first: a fraction of a second
         parsers.warm_up()
     except Exception:  # a warm-up is an optimisation: the parse loads what it needs itself
         log.exception("parsers warm-up failed")
