@@ -443,6 +443,8 @@ def launch_seconds(env: dict[str, str], send: Callable[[bytes], None], raw: byte
     assert proc.stdout is not None
     try:
         for line in proc.stdout:
+            if os.environ.get("BENCH_LAUNCH_LINES"):  # each line's arrival, for a breakdown
+                print(f"  {time.perf_counter() - started:6.3f} s  {line.strip()[:150]}")
             if "message settled" in line:
                 return time.perf_counter() - started
         raise RuntimeError("the worker stopped before settling a message")
