@@ -95,19 +95,26 @@ class Clients:
 
     @classmethod
     def from_environment(
-        cls, max_pool_connections: int = DEFAULT_POOL, *, calendar_lambda: bool = False
+        cls,
+        max_pool_connections: int = DEFAULT_POOL,
+        *,
+        calendar_lambda: bool = False,
+        secrets: bool = True,
+        cloudfront: bool = True,
     ) -> "Clients":
         """Clients with the factory's one config, their connection pools fitting the worker's
         threads (boto3's default is 10); the SES client makes one attempt per send, and the
-        Lambda client (``calendar_lambda``) times out and retries as its transport's policy."""
+        Lambda client (``calendar_lambda``) times out and retries as its transport's policy.
+        ``secrets`` / ``cloudfront`` False leave those clients out (tens of ms of start-up each,
+        for settings that name no secret, no distribution)."""
         pool = Config(max_pool_connections=max_pool_connections)
         return cls(
             sqs=client("sqs", pool),
             s3=client("s3", pool),
             dynamodb=client("dynamodb", pool),
             sesv2=ses_client(pool),
-            secretsmanager=client("secretsmanager", pool),
-            cloudfront=client("cloudfront", pool),
+            secretsmanager=client("secretsmanager", pool) if secrets else None,
+            cloudfront=client("cloudfront", pool) if cloudfront else None,
             lambda_=lambda_client(HttpPolicy(), pool) if calendar_lambda else None,
         )
 
@@ -232,6 +239,15 @@ def build_worker(
     clients = clients or Clients.from_environment(
         max_pool_connections=max(DEFAULT_POOL, threads * 4),
         calendar_lambda=settings.calendar_transport == "lambda",
+        # a secret named all the same (a setting added later) gets a client of its own
+        secrets=any(
+            (
+                settings.dashboard_token_secret,
+                settings.scc_key_secret,
+                settings.link_signing_key_secret,
+            )
+        ),
+        cloudfront=bool(settings.cloudfront_distribution_id),
     )
     if publishers is None:
         publishers = default_publishers(settings, clients)
@@ -253,8 +269,9 @@ def build_worker(
         on_state=metrics.booking_state,
         off=off,
     )
-    if reader is None:  # dateparser's language data at start, beside the first messages
-        warming_up()
+    first_settled = threading.Event()
+    if reader is None:  # templates and dateparser's data, once the first message is settled
+        warming_up(after=first_settled)
     budget = ByteBudget(email_budget_bytes(settings.task_memory_mib))
     handler = MessageHandler(
         emails=RawEmails(clients.s3, budget),
@@ -302,18 +319,32 @@ def build_worker(
         visibility_timeout_seconds=settings.visibility_timeout_seconds,
         poll_wait_seconds=settings.poll_wait_seconds,
         shutdown_deadline_seconds=settings.shutdown_deadline_seconds,
-        on_outcome=_both(metrics.outcome, on_outcome),
+        on_outcome=_both(_both(metrics.outcome, _setting(first_settled)), on_outcome),
         dlq_limit=dlq_limit,
         on_intake_stopped=metrics.intake_stopped,
     )
 
 
-def warming_up() -> threading.Thread:
+#: the longest the warm-up waits for the first message to be settled before it starts anyway
+WARM_UP_AFTER_SECONDS = 1.0
+
+
+def warming_up(
+    after: threading.Event | None = None, latest_seconds: float = WARM_UP_AFTER_SECONDS
+) -> threading.Thread:
     """Compile the templates, and load the parsers' date words and dateparser's data, on a
     thread of its own: not on the first forward's path, and not before the first receive either
-    (seconds on a busy CPU). A message handled meanwhile loads what it needs itself, as it would
-    without the warm-up."""
-    thread = threading.Thread(target=_warm_up, name="parsers-warm-up", daemon=True)
+    (seconds on a busy CPU). It starts once ``after`` is set (the first message settled) or
+    ``latest_seconds`` have passed: two seconds of CPU beside the first message, sharing the GIL
+    with it, would slow the start of a new worker by as much. A message handled meanwhile
+    loads what it needs itself, as it would without the warm-up."""
+
+    def warm_up() -> None:
+        if after is not None:
+            after.wait(latest_seconds)
+        _warm_up()
+
+    thread = threading.Thread(target=warm_up, name="parsers-warm-up", daemon=True)
     thread.start()
     return thread
 
@@ -324,6 +355,13 @@ def _warm_up() -> None:
         parsers.warm_up()
     except Exception:  # a warm-up is an optimisation: the parse loads what it needs itself
         log.exception("parsers warm-up failed")
+
+
+def _setting(event: threading.Event) -> OutcomeHook:
+    def hook(message: Received, outcome: Outcome) -> None:
+        event.set()
+
+    return hook
 
 
 def _both(first: OutcomeHook, then: OutcomeHook | None) -> OutcomeHook:
