@@ -19,6 +19,7 @@ import structlog
 from botocore.config import Config
 
 import parsers
+import templates
 from app import secrets
 from app.downstream import (
     DownstreamClients,
@@ -107,19 +108,26 @@ class Clients:
 
     @classmethod
     def from_environment(
-        cls, max_pool_connections: int = DEFAULT_POOL, *, calendar_lambda: bool = False
+        cls,
+        max_pool_connections: int = DEFAULT_POOL,
+        *,
+        calendar_lambda: bool = False,
+        secrets: bool = True,
+        cloudfront: bool = True,
     ) -> "Clients":
         """Clients with the factory's one config, their connection pools fitting the worker's
         threads (boto3's default is 10); the SES client makes one attempt per send, and the
-        Lambda client (``calendar_lambda``) times out and retries as its transport's policy."""
+        Lambda client (``calendar_lambda``) times out and retries as its transport's policy.
+        ``secrets`` / ``cloudfront`` False leave those clients out (tens of ms of start-up each,
+        for settings that name no secret, no distribution)."""
         pool = Config(max_pool_connections=max_pool_connections)
         return cls(
             sqs=client("sqs", pool),
             s3=client("s3", pool),
             dynamodb=client("dynamodb", pool),
             sesv2=ses_client(pool),
-            secretsmanager=client("secretsmanager", pool),
-            cloudfront=client("cloudfront", pool),
+            secretsmanager=client("secretsmanager", pool) if secrets else None,
+            cloudfront=client("cloudfront", pool) if cloudfront else None,
             lambda_=lambda_client(HttpPolicy(), pool) if calendar_lambda else None,
         )
 
@@ -306,6 +314,16 @@ def build_worker(
     clients = clients or Clients.from_environment(
         max_pool_connections=max(DEFAULT_POOL, threads * 4),
         calendar_lambda=settings.calendar_transport == "lambda",
+        # a secret named all the same (a setting added later) gets a client of its own
+        secrets=any(
+            (
+                settings.dashboard_token_secret,
+                settings.scc_key_secret,
+                settings.link_signing_key_secret,
+                settings.audit_feed_urls_secret,
+            )
+        ),
+        cloudfront=bool(settings.cloudfront_distribution_id),
     )
     if publishers is None:
         publishers = default_publishers(settings, clients)
@@ -327,7 +345,7 @@ def build_worker(
         on_state=metrics.booking_state,
         off=off,
     )
-    if reader is None:  # dateparser's language data at start, beside the first messages
+    if reader is None:  # templates and dateparser's data at start, beside the first messages
         warming_up()
     budget = ByteBudget(email_budget_bytes(settings.task_memory_mib))
     handler = MessageHandler(
@@ -387,9 +405,13 @@ def build_worker(
 
 
 def warming_up() -> threading.Thread:
-    """Load the parsers' date words and dateparser's data on a thread of its own: not on the
-    first forward's path, and not before the first receive either (seconds on a busy CPU). A
-    forward parsed meanwhile loads what it needs itself, as it would without the warm-up."""
+    """Compile the templates, and load the parsers' date words and dateparser's data, on a
+    thread of its own: not on the first forward's path, and not before the first receive either
+    (seconds on a busy CPU). A message handled meanwhile loads what it needs itself, as it would
+    without the warm-up. It shares the GIL with the first messages (launch to the first settled
+    message, bench/worker.py ``--launch``); waiting for the first message to settle instead was
+    measured and is worse: a worker started idle then warms up when traffic comes (bench/worker.py's
+    paced run: p50 1.7 s against 0.1 s)."""
     thread = threading.Thread(target=_warm_up, name="parsers-warm-up", daemon=True)
     thread.start()
     return thread
@@ -397,6 +419,7 @@ def warming_up() -> threading.Thread:
 
 def _warm_up() -> None:
     try:
+        templates.warm_up()  # the jinja templates first: a fraction of a second
         parsers.warm_up()
     except Exception:  # a warm-up is an optimisation: the parse loads what it needs itself
         log.exception("parsers warm-up failed")

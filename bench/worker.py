@@ -19,13 +19,16 @@ publishers that do nothing (the worker's own overhead). Measures, in one run:
    with its own thread's CPU per request: what one boto3 call costs here, the yardstick for
    how much of the worker's CPU its requests alone account for.
 
+``--cprofile FILE`` runs cProfile on every thread of the backlog's worker (pstats, merged).
 ``--profile FILE`` samples the backlog's worker with py-spy (``pip install py-spy``; on PATH),
 counting only threads that hold the GIL, into collapsed stacks.
 """
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import random
 import resource
 import signal
@@ -33,6 +36,7 @@ import statistics
 import string
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -152,16 +156,32 @@ def child(mode: str, publishers: str = "instant") -> int:
     ):
         if client is not None:
             client.meta.events.register("before-send", count)
+    profiler = _Profiles() if os.environ.get("BENCH_CPROFILE") else None
+    main_profile = profiler.new() if profiler else None
     chosen = instant_publishers() if publishers == "instant" else None  # None: the defaults
     worker = build_worker(settings, clients, publishers=chosen)
     requests.clear()  # start-up (secrets) is not a booking's
     signal.signal(signal.SIGTERM, lambda *_: worker.signal_shutdown())
+    # the parsers' warm-up (a thread build_worker starts) is a start-up cost, paid once per
+    # process: finished and measured apart, so the drain's CPU is the bookings' own
+    warm_start = os.times()
+    for thread in threading.enumerate():
+        if thread.name == "parsers-warm-up":
+            thread.join()
+    warm_cpu = os.times()
     rss_start = _rss_kb()
     cpu_start = os.times()
+    if main_profile is not None:
+        main_profile.enable()
     worker.run(once=(mode == "once"))
+    cpu_end = os.times()
+    if profiler is not None and main_profile is not None:
+        main_profile.disable()
+        profiler.stop()
     stats = {
-        "user_s": os.times().user - cpu_start.user,
-        "sys_s": os.times().system - cpu_start.system,
+        "user_s": cpu_end.user - cpu_start.user,
+        "sys_s": cpu_end.system - cpu_start.system,
+        "warm_up_s": (warm_cpu.user + warm_cpu.system) - (warm_start.user + warm_start.system),
         "rss_start_kb": rss_start,
         "rss_end_kb": _rss_kb(),
         "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
@@ -172,6 +192,41 @@ def child(mode: str, publishers: str = "instant") -> int:
     }
     print(json.dumps(stats), flush=True)
     os._exit(0)
+
+
+class _Profiles:
+    """cProfile on every thread the worker starts from now on (``Thread.run`` wrapped; the
+    parsers' warm-up left out: it is measured apart) and on this one, merged into one pstats
+    file, ``BENCH_CPROFILE``."""
+
+    def __init__(self) -> None:
+        self.profiles: list[cProfile.Profile] = []
+        self.lock = threading.Lock()
+        run = threading.Thread.run
+        profiles = self
+
+        def profiled(thread: threading.Thread) -> None:
+            if thread.name == "parsers-warm-up":
+                return run(thread)
+            profile = profiles.new()
+            profile.enable()
+            try:
+                return run(thread)
+            finally:
+                profile.disable()
+
+        threading.Thread.run = profiled  # type: ignore[method-assign,assignment]
+
+    def new(self) -> cProfile.Profile:
+        profile = cProfile.Profile(time.thread_time)  # CPU, not waits
+        with self.lock:
+            self.profiles.append(profile)
+        return profile
+
+    def stop(self) -> None:
+        with self.lock:
+            stats = pstats.Stats(*self.profiles)
+        stats.dump_stats(os.environ["BENCH_CPROFILE"])
 
 
 def _rss_kb(field: str = "VmRSS") -> int:
@@ -249,6 +304,11 @@ def main() -> int:
         metavar="N",
         help="only measure launch to first settled message (`charterhand worker`), N times",
     )
+    parser.add_argument(
+        "--cprofile",
+        metavar="FILE",
+        help="cProfile every thread of the backlog's worker into FILE (pstats; slows it down)",
+    )
     parser.add_argument("--child")
     parser.add_argument("--child-publishers", default="instant")
     parser.add_argument(
@@ -296,7 +356,14 @@ def main() -> int:
             len(downstream.scc.requests),
         )
         started = time.perf_counter()
-        proc = run_worker(stack, env, "once", out / "backlog.log", args.profile, args.publishers)
+        proc = run_worker(
+            stack,
+            {**env, "BENCH_CPROFILE": args.cprofile} if args.cprofile else env,
+            "once",
+            out / "backlog.log",
+            args.profile,
+            args.publishers,
+        )
         stdout, _ = proc.communicate(timeout=1800)
         elapsed = time.perf_counter() - started
         calendar_calls = len(downstream.calendar.requests) - calendar_before
@@ -336,6 +403,10 @@ def main() -> int:
         )
     )
     print(
+        f"  parsers' warm-up (once per process, apart from the above): "
+        f"{stats['warm_up_s'] * 1000:.0f} ms CPU"
+    )
+    print(
         f"  worker memory: RSS start {stats['rss_start_kb'] / 1024:.1f} MiB, end "
         f"{stats['rss_end_kb'] / 1024:.1f} MiB (growth "
         f"{(stats['rss_end_kb'] - stats['rss_start_kb']) / 1024:.1f} MiB), "
@@ -357,7 +428,8 @@ def main() -> int:
 
 def launch_seconds(env: dict[str, str], send: Callable[[bytes], None], raw: bytes) -> float:
     """One email on the queue, then ``charterhand worker`` launched: seconds from the launch to
-    its ``message settled`` line (the process's start-up, imports and clients included)."""
+    its ``message settled`` line (the process's start-up, imports and clients included); the
+    worker's own CPU time by then is printed beside it (what a quiet core would take)."""
     send(raw)
     full = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
@@ -372,8 +444,14 @@ def launch_seconds(env: dict[str, str], send: Callable[[bytes], None], raw: byte
     assert proc.stdout is not None
     try:
         for line in proc.stdout:
+            if os.environ.get("BENCH_LAUNCH_LINES"):  # each line's arrival, for a breakdown
+                print(f"  {time.perf_counter() - started:6.3f} s  {line.strip()[:150]}")
             if "message settled" in line:
-                return time.perf_counter() - started
+                elapsed = time.perf_counter() - started
+                fields = Path(f"/proc/{proc.pid}/stat").read_text().rpartition(")")[2].split()
+                cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                print(f"  launch: {elapsed:.2f} s, the worker's CPU by then {cpu:.2f} s")
+                return elapsed
         raise RuntimeError("the worker stopped before settling a message")
     finally:
         proc.send_signal(signal.SIGTERM)

@@ -12,8 +12,8 @@ import os
 import sys
 import textwrap
 from collections.abc import Sequence
-from importlib.metadata import PackageNotFoundError, version
 from types import ModuleType
+from typing import Any
 
 from commands import audit, config, dlq, intake, parse, status, worker
 from commands.command import MEANINGS, Exit
@@ -49,10 +49,23 @@ def _exit_codes() -> str:
 
 
 def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # 30 ms: only for --version
+
     try:
         return version("charterhand")
     except PackageNotFoundError:  # a checkout run with PYTHONPATH, never installed
         return "unknown (not installed)"
+
+
+class _VersionAction(argparse.Action):
+    """``--version``, looked up only when asked for (not on every start of the worker)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        print(f"charterhand {_version()}")  # on stdout, as argparse's own version action
+        parser.exit()
 
 
 def dev_commands() -> tuple[ModuleType, ...]:
@@ -76,7 +89,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         epilog=f"{EXAMPLES}\n{_exit_codes()}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"charterhand {_version()}")
+    parser.add_argument("--version", action=_VersionAction)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(subparsers)

@@ -28,7 +28,6 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from email.message import EmailMessage
 from email.utils import formataddr
 from functools import partial
 from typing import Any, ClassVar, Literal
@@ -38,7 +37,7 @@ from publishers.base import CrewLinkIssuer, DeliveryLog, StepContext
 from publishers.changes import CREW_FIELDS, Change, changes
 from publishers.deliveries import AwaitingReport, Sent, send_once
 from publishers.transport.ics import invitation
-from publishers.transport.mail import Attachment, Mailer, compose
+from publishers.transport.mail import Attachment, Email, Mailer, compose
 from state import keys
 from state.once import payload_hash
 from templates import environment, source_digest
@@ -271,7 +270,7 @@ class CrewEmailPublisher:
 
     def _letter(
         self, ctx: StepContext, crew: CrewAssignment, notice: Notice, tokens: dict[str, str]
-    ) -> EmailMessage:
+    ) -> Email:
         """One email; an invitation carries the member's token for this publish (``tokens``:
         issued on their first letter, the same in a "changed" that follows it)."""
         booking, member, kind = ctx.booking, notice.member, notice.kind

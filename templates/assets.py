@@ -8,6 +8,7 @@ import base64
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
@@ -32,7 +33,9 @@ class PageAssets:
     csp: str
 
 
+@cache
 def _inline(name: str) -> tuple[Markup, str]:
+    """A static asset rendered and hashed once per process (it takes no variables)."""
     text = environment().get_template(name).render()
     digest = base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
     return Markup(text), f"'sha256-{digest}'"  # noqa: S704 - our own asset file, not input

@@ -4,9 +4,20 @@ holds the run of dead letters and the stop, so the workers count together and st
 **Counting.** Each admitted message's final outcome moves the shared run on
 (:class:`worker.policy.DlqLimit` says how). A dead letter is a write conditional on the version
 it was computed from, retried on the record a lost race returns (no extra read), one at a time
-in a process, so only other workers race it. A done or ignored message is one conditional write
-that ends the run, and changes nothing when there is none. Outsider mail and retries cost
-nothing.
+in a process, so only other workers race it. A done or ignored message ends the run with one
+conditional write (changing nothing when there is none), **unless this process saw the record
+within ``refresh_seconds`` and it held no run then**: the common path, a success with no dead
+letter about, costs no request. Outsider mail and retries cost nothing.
+
+**The bound this leaves.** A run another worker opens after this one's last look survives this
+one's successes until its next look, at most ``refresh_seconds`` (5 s) later: the loop looks
+before every receive, and a success on a look older than that writes anyway, which is a look.
+So every success ends every run that began ``refresh_seconds`` or more before it; only dead
+letters within ``refresh_seconds`` of a run's start can be counted across another worker's
+successes. A run this process opened itself it knows of (its own write returns the record), and
+its next success ends it at once, as before. The limit still needs ``count`` dead letters of one
+class within its window; with the default 20 in 300 s, reaching it across another worker's
+successes would take 20 dead letters within about 5 s of the run's start.
 
 **Looking.** :meth:`SharedDlqLimit.stopped` answers from what this process last read or wrote,
 and reads the record again (one strongly consistent read) when that is older than
@@ -89,7 +100,8 @@ class SharedDlqLimit:
             if outcome.ending is Ending.DEAD_LETTER:
                 with self._counting:
                     return self._count(outcome)
-            self._remember(self.records.end_streak())
+            if self._run_may_be_open():
+                self._remember(self.records.end_streak())
         except CharterhandError as exc:
             log.warning("could not update the shared DLQ limit", error=exc.reason)
         return None
@@ -138,6 +150,13 @@ class SharedDlqLimit:
                 return stop
         log.warning("could not count a dead letter: the shared DLQ limit kept changing")
         return None
+
+    def _run_may_be_open(self) -> bool:
+        """Whether a success must write to end a run: one was known, or the last look is older
+        than ``refresh_seconds`` (see the module docstring for the bound)."""
+        with self._lock:
+            fresh = self.monotonic() - self._seen_at < self.refresh_seconds
+            return not fresh or self._record.streak_class is not None
 
     def _known(self) -> IntakeRecord:
         with self._lock:

@@ -292,11 +292,11 @@ class Worker:
                 self._return_to_queue([message])
                 return
             outcome = self.settler.final(message, self.handler.handle(message))
-            self._count_for_dlq_limit(outcome)
             if outcome.ending in BATCH_DELETED:  # deleted with others; logged once deleted
                 handed_over = self._deletes.add(Settled(message, outcome, started))
                 if handed_over:
-                    return
+                    return  # counted below, once its delete is on its way
+            self._count_for_dlq_limit(outcome)
             outcome = self.settler.settle(message, outcome)
             settled = True
         except CharterhandError as exc:  # the queue itself failed: the message comes back
@@ -314,6 +314,8 @@ class Worker:
                 idle = not self._in_flight
             if idle:  # no message in work could join the waiting deletes: send them now
                 self._deletes.flush()
+            if outcome is not None and handed_over:  # its write, if any, beside the delete
+                self._count_quietly(outcome)
         if outcome is not None and not handed_over:
             self._log_outcome(message, outcome, started, settled)
 
@@ -360,9 +362,18 @@ class Worker:
             except Exception as exc:  # a hook never costs a message
                 log.error("outcome hook failed", message_id=message.message_id, exc_info=exc)
 
+    def _count_quietly(self, outcome: Outcome) -> None:
+        """A done or ignored message counted after its delete was handed over (and sent, when
+        no other message is in work), so the DLQ limit's write, when it needs one, is not
+        between the booking's last write and its delete: off the enqueue-to-done path."""
+        try:
+            self._count_for_dlq_limit(outcome)
+        except Exception as exc:  # never let one message kill the loop
+            log.error("unexpected error counting for the DLQ limit", traceback=where_it_failed(exc))
+
     def _count_for_dlq_limit(self, outcome: Outcome) -> None:
-        """Counted as decided, in the order the threads decide them: a done message's delete
-        may be reported later, with its batch, but it proved the worker works when decided."""
+        """Counted as decided, in the order the threads decide them (a done or ignored message
+        once its delete is handed over: it proved the worker works when decided)."""
         stop = self.dlq_limit.observe(outcome) if self.dlq_limit is not None else None
         if stop is not None:
             self._intake_is(stop, tripped_here=True)

@@ -16,7 +16,7 @@ to a send whose answer was lost.
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 from typing import TYPE_CHECKING
 
 from botocore.config import Config
@@ -30,6 +30,7 @@ from botocore.exceptions import (
 import aws.clients
 from aws.errors import http_status, translate
 from bookings import CharterhandError, PermanentError, TransientError
+from publishers.transport import mime
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
@@ -45,6 +46,17 @@ class Attachment:
     params: Mapping[str, str] | None = None
 
 
+@dataclass(frozen=True)
+class Email:
+    """A composed email: its ``From`` as written and the bytes SES sends."""
+
+    sender: str
+    raw: bytes
+
+    def as_bytes(self) -> bytes:
+        return self.raw
+
+
 def compose(
     *,
     sender: str,
@@ -55,15 +67,63 @@ def compose(
     reply_to: str | None = None,
     attachments: Sequence[Attachment] = (),
     headers: Mapping[str, str] | None = None,
+) -> Email:
+    """A multipart/mixed email: alternative (text, HTML), then the attachments.
+
+    Written directly (:mod:`publishers.transport.mime`): the ``email`` package's header registry
+    parses and refolds every header it is given, about 2.5 ms an email, most of a booking's email
+    CPU. What the direct writer does not handle exactly (a header it would have to fold, an odd
+    attachment name, a non-ASCII address) goes through the ``email`` package as before."""
+    fields = {"From": sender, "To": to, "Reply-To": reply_to or "", "Subject": subject}
+    for value in (*fields.values(), *(headers or {}).values()):
+        if "\r" in value or "\n" in value:  # as the email package refuses them: no injection
+            raise ValueError("header values may not contain linefeed or carriage return")
+    message_id = make_msgid(domain=parseaddr(sender)[1].rpartition("@")[2] or None)
+    raw = mime.multipart_email(
+        sender=sender,
+        to=to,
+        reply_to=reply_to,
+        subject=subject,
+        message_id=message_id,
+        headers=headers or {},
+        text=text,
+        html=html,
+        attachments=[(a.filename, a.content, a.mime_type, a.params or {}) for a in attachments],
+    )
+    if raw is None:
+        raw = _with_email_package(
+            sender=sender,
+            to=to,
+            subject=subject,
+            text=text,
+            html=html,
+            reply_to=reply_to,
+            attachments=attachments,
+            headers=headers,
+            message_id=message_id,
+        ).as_bytes()
+    return Email(sender=sender, raw=raw)
+
+
+def _with_email_package(
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    reply_to: str | None,
+    attachments: Sequence[Attachment],
+    headers: Mapping[str, str] | None,
+    message_id: str,
 ) -> EmailMessage:
-    """A multipart/mixed email: alternative (text, HTML), then the attachments."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = to
     if reply_to:
         message["Reply-To"] = reply_to
     message["Subject"] = subject
-    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    message["Message-ID"] = message_id
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(text)
@@ -127,7 +187,9 @@ class Mailer:
         self._client = client or ses_client()
         self._configuration_set = configuration_set
 
-    def send(self, message: EmailMessage, *, system: str = "SES", tag: str | None = None) -> str:
+    def send(
+        self, message: Email | EmailMessage, *, system: str = "SES", tag: str | None = None
+    ) -> str:
         """Send once, tagged ``charterhand-send=<tag>``; a failure is :class:`NotSent`,
         :class:`NotSentPermanently` or :class:`SendOutcomeUnknown`."""
         extra: dict[str, object] = {}
@@ -137,7 +199,9 @@ class Mailer:
             extra["EmailTags"] = [{"Name": SEND_TAG, "Value": tag}]
         try:
             answer = self._client.send_email(
-                FromEmailAddress=str(message["From"]),
+                FromEmailAddress=(
+                    message.sender if isinstance(message, Email) else str(message["From"])
+                ),
                 Content={"Raw": {"Data": message.as_bytes()}},
                 **extra,  # type: ignore[arg-type]
             )

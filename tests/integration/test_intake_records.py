@@ -90,3 +90,60 @@ def test_the_limit_trips_once_across_workers(stack):
         stops = list(pool.map(lambda i: limits[i % 2].observe(PARSE), range(12)))
     assert len([s for s in stops if s is not None]) == 1
     assert all(limit.stopped() is not None for limit in limits)
+
+
+def _counted(client, calls: list[str]):
+    client.meta.events.register(
+        "before-send", lambda event_name, **_: calls.append(event_name.rsplit(".", 1)[-1])
+    )
+    return client
+
+
+def test_a_success_with_no_run_about_costs_no_request(stack):
+    """Issue 21: the common path (the worker looked at the record within ``refresh_seconds``
+    and it held no run) writes nothing per done message; one look per refresh is all."""
+    calls: list[str] = []
+    table = IntakeRecords(stack.table_name, _counted(boto3.client("dynamodb"), calls))
+    looked = FakeClock(0)
+    limit = SharedDlqLimit(DlqLimit(count=5), table, refresh_seconds=5, monotonic=looked)
+    assert limit.stopped() is None  # the loop's look before a receive
+    for _ in range(20):
+        limit.observe(DONE)
+    assert calls == ["GetItem"]
+
+
+def test_a_run_another_worker_opened_is_ended_by_a_success_within_the_refresh(stack):
+    """The bound: a run opened after this worker's last look survives its successes until that
+    look is ``refresh_seconds`` old; then a success writes (or the next look sees the run) and
+    ends it."""
+    table = IntakeRecords(stack.table_name, boto3.client("dynamodb"))
+    seen_here, seen_there = FakeClock(0), FakeClock(0)
+    here = SharedDlqLimit(DlqLimit(count=5), table, refresh_seconds=5, monotonic=seen_here)
+    there = SharedDlqLimit(DlqLimit(count=5), table, refresh_seconds=5, monotonic=seen_there)
+    assert here.stopped() is None
+    there.observe(PARSE)
+    here.observe(DONE)  # looked 0 s ago, no run then: within the bound, not ended yet
+    assert table.load().streak_class == "parse"
+    seen_here.advance(5)
+    here.observe(DONE)  # the last look is 5 s old: the success writes
+    assert table.load().streak_class is None
+
+    there.observe(PARSE)
+    seen_here.advance(5)
+    assert here.stopped() is None  # the next look sees the run ...
+    seen_here.advance(1)  # ... and a success soon after (a fresh look) ends it
+    here.observe(DONE)
+    assert table.load().streak_class is None
+
+
+def test_a_run_this_worker_opened_is_ended_by_its_next_success(stack):
+    calls: list[str] = []
+    table = IntakeRecords(stack.table_name, _counted(boto3.client("dynamodb"), calls))
+    limit = SharedDlqLimit(DlqLimit(count=5), table, refresh_seconds=5, monotonic=FakeClock(0))
+    assert limit.stopped() is None
+    limit.observe(PARSE)
+    limit.observe(DONE)
+    assert table.load().streak_class is None
+    assert calls.count("UpdateItem") == 1
+    limit.observe(DONE)  # and the one after writes nothing: its own write said no run
+    assert calls.count("UpdateItem") == 1

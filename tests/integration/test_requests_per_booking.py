@@ -21,9 +21,13 @@ from sandbox.ingest import ingest
 
 #: what one new booking costs now, the receive that brought it included (it was 31 on main before
 #: issue 21: a lane read before each send, robots.txt on each page, a write per step result).
-#: Issue 21's target is 18; the two above it: the shared DLQ limit's ``end_streak`` UpdateItem
-#: on every done message (worker/intake.py), and one token PutItem per crew member
-MOST_REQUESTS = 20
+#: A done message no longer writes the shared DLQ limit's ``end_streak`` while no run of dead
+#: letters is known (worker/intake.py; the look at the record before a receive, once per 5 s, is
+#: a GetItem shared by the bookings of those 5 s). This lone booking pays a whole receive and a
+#: whole delete batch: 19. Issue 21's target of 18 is the backlog's average (bench/worker.py:
+#: receives of up to 10 and delete batches shared, 17.8); one token PutItem per crew member is
+#: what stands between a lone booking and 18
+MOST_REQUESTS = 19
 
 
 @pytest.fixture
@@ -72,7 +76,7 @@ def send_bookings(stack: Any, sqs: Any, count: int, seed: int) -> None:
         )
 
 
-def test_a_new_booking_costs_at_most_20_aws_requests(stack, systems, sqs):
+def test_a_new_booking_costs_at_most_19_aws_requests(stack, systems, sqs):
     """A worker that has published a booking before (robots.txt written, connections open), then
     one new booking: every request it makes for it, the receive that brought it included (empty
     receives while idle are not the booking's)."""
@@ -95,8 +99,8 @@ def test_a_new_booking_costs_at_most_20_aws_requests(stack, systems, sqs):
     assert sum(requests.values()) + receives <= MOST_REQUESTS, " ".join(calls)
     assert requests["Query"] == 0  # no lane read before a first send: the mark's answer is it
     assert requests["PutObject"] == 3  # guest page, its .ics, crew page; no robots.txt again
-    # three sends recorded; every step result in one write with the release; the DLQ limit's
-    assert requests["UpdateItem"] == 3 + 1 + 1
+    # three sends recorded; every step result in one write with the release; no DLQ-limit write
+    assert requests["UpdateItem"] == 3 + 1
     assert requests["PutItem"] == 1 + 2 + 3  # state and lease; a token per member; three marks
 
 
