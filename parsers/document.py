@@ -13,8 +13,8 @@ Change notices show the previous value beside the new one; only the new one is a
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 from parsers.html import CELL, render_html
 from parsers.labels import FIELD_LABELS, normalise_label
@@ -95,8 +95,9 @@ _NOT_LEADING = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Pair:
+class Pair(NamedTuple):
+    """A label and its value on a line (immutable; a tuple: a body holds a dozen, made fast)."""
+
     label: str  # normalised
     value: str
     line: int
@@ -183,9 +184,15 @@ class Document:
         found: list[Pair] = []
         index = 0
         columns: tuple[int, int] | None = None  # (header cells, new column) of a change table
+        # a blank line holds no pair, unless a taught label is blank once normalised ("**")
+        blank_holds_none = not self.vocabulary.known("")
         while index < len(self.lines):
             line = self.lines[index]
             resume = index + 1
+            if not line and blank_holds_none:
+                columns = None
+                index = resume
+                continue
             if CELL not in line:
                 columns = None
             else:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
 from functools import cached_property
+from types import EllipsisType
 from zoneinfo import ZoneInfo
 
 from parsers.document import Document
@@ -205,14 +206,22 @@ class Original:
 
 
 def unwrap(
-    msg: Message, trusted: Trusted, vocabulary: Vocabulary = BUILT_IN, depth: int = 0
+    msg: Message,
+    trusted: Trusted,
+    vocabulary: Vocabulary = BUILT_IN,
+    depth: int = 0,
+    *,
+    msg_date: datetime | EllipsisType | None = ...,
 ) -> Original:
     """Find the original message inside ``msg`` (which may be it), and the hops it came through.
 
-    ``trusted`` tells a platform's address. Mail from a platform is never unwrapped further, so a
-    renter who types a header block into their message cannot pose as the original; likewise the
-    search through nested forwards stops at the first quoted message a platform sent.
+    ``trusted`` tells a platform's address; ``msg_date``, when given, is ``msg``'s own Date header
+    as :func:`parsers.mime.header_date` reads it (a caller that read it already). Mail from a
+    platform is never unwrapped further, so a renter who types a header block into their
+    message cannot pose as the original; likewise the search through nested forwards stops at
+    the first quoted message a platform sent.
     """
+    own_date = header_date(msg) if isinstance(msg_date, EllipsisType) else msg_date
     found = bodies(msg)
     sender = header_sender(msg)
     auto = _auto_hops(msg)
@@ -220,13 +229,13 @@ def unwrap(
     from_platform = trusted(sender.address)
     if found.attached and depth < MAX_NESTING and not from_platform:
         inner = unwrap(found.attached[0], trusted, vocabulary, depth + 1)
-        return inner.through((*auto, *_carrier_hops(sender, content)), header_date(msg))
+        return inner.through((*auto, *_carrier_hops(sender, content)), own_date)
     chain = [] if from_platform else _inline_chain(content)
     if chain:
         last = chain[-1]
         quoted = last.sender
         content.inline = True
-        forwarded_at = header_date(msg)
+        forwarded_at = own_date
         date = read_quoted_date(last.headers.get("date", ""), last.languages, forwarded_at)
         return Original(
             sender=quoted.address,
@@ -248,7 +257,7 @@ def unwrap(
             date_how=date.how,
         )
     repeated = tuple(name for name in READ_ONCE if len(msg.get_all(name) or []) > 1)
-    written = None if "Date" in repeated else header_date(msg)
+    written = None if "Date" in repeated else own_date
     return Original(
         sender=sender.address,
         sender_name=sender.name,

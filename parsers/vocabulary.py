@@ -61,7 +61,9 @@ class Vocabulary(BaseModel):
 
     def fields(self, label: str) -> frozenset[str]:
         """Every field a normalised label may name, built-in and taught."""
-        return fields_labelled(label) | self._extra_labels.get(label, frozenset())
+        found = fields_labelled(label)
+        extra = self._extra_labels
+        return found | extra[label] if label in extra else found
 
     def known(self, label: str) -> bool:
         return is_known_label(label) or label in self._extra_labels
