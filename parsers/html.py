@@ -80,8 +80,10 @@ def render_html(markup: str) -> RenderedHtml:
         return RenderedHtml(out.finish(), links)
     # lxml walks the tree in C (deep nesting cannot exhaust the stack): an element's text follows
     # its start, its tail (the text after it) its end; a comment or processing instruction is
-    # one event, and only its tail is read
+    # one event, and only its tail is read. The writer's line is written to here directly (a
+    # method call per piece of text cost a tenth of a parse).
     walk = etree.iterwalk(root, events=_EVENTS)
+    current = out.current
     #: per open element, what its end writes: _LABEL_END for a label that opened a line ("<b>
     #: Guests</b> 6": the label and its value are two cells), else its name ("" writes nothing)
     ends: list[str] = []
@@ -89,7 +91,8 @@ def render_html(markup: str) -> RenderedHtml:
         if event == "end":
             end = ends.pop()
             if end == _LABEL_END:
-                out.cell()
+                if current:
+                    current.append(CELL)
             elif end in _PARAGRAPHS:
                 out.paragraph()
             elif end in _BLOCKS:
@@ -97,28 +100,33 @@ def render_html(markup: str) -> RenderedHtml:
         elif event == "start":
             tag = node.tag
             name = tag.lower() if isinstance(tag, str) else ""
-            if not name or name in _UNREAD or _hidden(node) or name == "br":
-                if name == "br" and not _hidden(node):
+            style = node.get("style") if name else None
+            hidden = _hidden_style(style) if style else False
+            if not name or name in _UNREAD or hidden or name == "br":
+                if name == "br" and not hidden:
                     out.newline()
                 walk.skip_subtree()  # its end still comes, for its tail
                 ends.append("")
                 continue
             if name in _BLOCKS:
                 out.newline()
-            elif name in _CELLS:
-                out.cell()
-            ends.append(_LABEL_END if _labels_a_line(node, name) and out.at_line_start() else name)
+            elif name in _CELLS and current:
+                current.append(CELL)
+            if name in _LABEL_TAGS or (name in _CLASSED and _classed_label(node)):
+                ends.append(_LABEL_END if not "".join(current).strip() else name)
+            else:
+                ends.append(name)
             if name == "a":
                 href = node.get("href")
                 if href and href.strip():
                     links.append(href.strip())
             text = node.text
             if text:
-                out.text(text)
+                current.append(text)
             continue
         tail = node.tail  # an element's end, a comment, a processing instruction
         if tail:
-            out.text(tail)
+            current.append(tail)
     return RenderedHtml(out.finish(), links)
 
 
@@ -131,21 +139,14 @@ def _parse(markup: str) -> "etree._Element | None":
         return None
 
 
-def _labels_a_line(tag: "etree._Element", name: str) -> bool:
-    """A bold or label element (or one classed as a label) may hold a label for what follows."""
-    if name in _LABEL_TAGS:
-        return True
-    if name not in _CLASSED:
-        return False
+def _classed_label(tag: "etree._Element") -> bool:
+    """An element whose class marks it as a label ("field-label") may hold one too."""
     classes = tag.get("class")
     return bool(classes) and any("label" in c.lower() for c in classes.split())
 
 
-def _hidden(tag: "etree._Element") -> bool:
+def _hidden_style(style: str) -> bool:
     """Not shown (a preheader), or shown struck through (a change notice's previous value)."""
-    style = tag.get("style")
-    if not style:
-        return False
     compact = style.replace(" ", "").lower()
     return "display:none" in compact or "line-through" in compact
 
@@ -178,7 +179,7 @@ class _LineWriter:
             joined = " ".join(text.split())
         if joined:
             self.lines.append(joined)
-        self.current = []
+        self.current.clear()  # the same list: the renderer writes to it directly
 
     def paragraph(self) -> None:
         self.newline()
