@@ -37,7 +37,10 @@ _NOTES = FIELD_LABELS["notes"]
 _PIPE = re.compile(r"\s+\|\s+|^\|\s*|\s*\|$")
 MAX_LINES = 5000
 #: list bullets and numbering a template puts before "Label: value"
-_BULLET = re.compile(r"^(?:[•·●▪◦‣∙*\-–—]\s+|\d{1,2}[.)]\s+(?=[^\W\d_][^\d:]{0,40}:))")
+_BULLETS = "•·●▪◦‣∙*-–—"
+_BULLET = re.compile(
+    rf"^(?:[{re.escape(_BULLETS)}]\s+|\d{{1,2}}[.)]\s+(?=[^\W\d_][^\d:]{{0,40}}:))"
+)
 #: what an unknown label may look like: a few words, no digits
 _LABEL_LIKE = re.compile(r"^[^\W\d_][^\W\d_'’#()/-]*(?: [^\W\d_'’#()/-]+){0,3}$")
 _HAS_NUMBER = re.compile(r"\d")
@@ -337,6 +340,10 @@ def _label_line(line: str) -> re.Match[str] | None:
 
 def _unbulleted(line: str) -> str:
     """``line`` without the bullet or number a template puts before "Label: value"."""
+    first = line[:1]
+    # most lines open with neither a bullet nor a digit (``str.isdigit`` takes every ``\d``)
+    if not first or (first not in _BULLETS and not first.isdigit()):
+        return line
     found = _BULLET.match(line)
     return line[found.end() :] if found else line
 

@@ -13,6 +13,7 @@ read now that their values must agree, and BeautifulSoup's tree cost more than t
 a parse.
 """
 
+import threading
 from dataclasses import dataclass
 
 from lxml import etree
@@ -63,6 +64,7 @@ _UNREAD = _SKIPPED | _STRUCK
 _EVENTS = ("start", "end", "comment", "pi")
 #: what a label element's end writes (no tag is named so: a name holds no space)
 _LABEL_END = "label end"
+_local = threading.local()
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,9 @@ def render_html(markup: str) -> RenderedHtml:
 
 def _parse(markup: str) -> "etree._Element | None":
     """The document's tree, as lxml's forgiving HTML parser reads it (None when empty)."""
-    parser = etree.HTMLParser(encoding="utf-8", recover=True, no_network=True)
+    parser = getattr(_local, "parser", None)
+    if parser is None:  # one per thread (a parser is not shared between threads), made once
+        parser = _local.parser = etree.HTMLParser(encoding="utf-8", recover=True, no_network=True)
     try:
         return etree.fromstring(markup.encode("utf-8", "surrogatepass"), parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):

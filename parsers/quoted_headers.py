@@ -5,6 +5,7 @@ forwarded message, and the chain of them down to the platform's own."""
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from parsers import forward_words as words
 from parsers.document import Document
@@ -33,9 +34,10 @@ class HeaderBlock:
     marker: str
     languages: frozenset[str] = frozenset()
 
-    @property
+    @cached_property
     def sender(self) -> Sender:
-        """Its From, read as a mailbox (Outlook's "[mailto:...]" decorations undone)."""
+        """Its From, read as a mailbox (Outlook's "[mailto:...]" decorations undone); read once
+        (the chain, its hops and the original each ask)."""
         return sender_of(_quoted_sender(self.headers.get("from", "")))
 
 

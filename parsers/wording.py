@@ -168,7 +168,8 @@ def notice_of(
         return "forwarding confirmation"
     if content_type == "multipart/report" or (sender and BOUNCE_SENDER.match(sender)):
         return "bounce"
-    if BOUNCE_SUBJECT.search(subject) and sender is not None and "daemon" in sender.lower():
+    # the sender first: the subject's pattern (a dozen phrases, any case) costs more to try
+    if sender is not None and "daemon" in sender.lower() and BOUNCE_SUBJECT.search(subject):
         return "bounce"
     if headers.get("auto-submitted", "").startswith("auto-replied"):
         return "auto-reply"
