@@ -62,8 +62,10 @@ _CLASSED = {"span", "div", "td"}
 #: elements whose text is not read: not shown, or struck through
 _UNREAD = _SKIPPED | _STRUCK
 _EVENTS = ("start", "end", "comment", "pi")
-#: what a label element's end writes (no tag is named so: a name holds no space)
-_LABEL_END = "label end"
+#: what an element's end writes: nothing, a cell break (a label that opened a line), a
+#: paragraph break, a line break
+_NO_BREAK, _CELL_BREAK, _PARAGRAPH_BREAK, _LINE_BREAK = range(4)
+_END_BREAK = dict.fromkeys(_BLOCKS, _LINE_BREAK) | dict.fromkeys(_PARAGRAPHS, _PARAGRAPH_BREAK)
 _local = threading.local()
 
 
@@ -86,38 +88,47 @@ def render_html(markup: str) -> RenderedHtml:
     # method call per piece of text cost a tenth of a parse).
     walk = etree.iterwalk(root, events=_EVENTS)
     current = out.current
-    #: per open element, what its end writes: _LABEL_END for a label that opened a line ("<b>
-    #: Guests</b> 6": the label and its value are two cells), else its name ("" writes nothing)
-    ends: list[str] = []
+    #: per open element, what its end writes: a cell break for a label that opened a line ("<b>
+    #: Guests</b> 6": the label and its value are two cells), else what its name ends
+    ends: list[int] = []
+    #: whether each style attribute seen hides its element (a template repeats a few styles)
+    hidden_by_style: dict[str, bool] = {}
     for event, node in walk:
         if event == "end":
             end = ends.pop()
-            if end == _LABEL_END:
+            if end == _CELL_BREAK:
                 if current:
                     current.append(CELL)
-            elif end in _PARAGRAPHS:
+            elif end == _PARAGRAPH_BREAK:
                 out.paragraph()
-            elif end in _BLOCKS:
+            elif end == _LINE_BREAK:
                 out.newline()
         elif event == "start":
             tag = node.tag
             name = tag.lower() if isinstance(tag, str) else ""
             style = node.get("style") if name else None
-            hidden = _hidden_style(style) if style else False
+            if style:
+                hidden = hidden_by_style.get(style)
+                if hidden is None:
+                    hidden = hidden_by_style[style] = _hidden_style(style)
+            else:
+                hidden = False
             if not name or name in _UNREAD or hidden or name == "br":
                 if name == "br" and not hidden:
                     out.newline()
                 walk.skip_subtree()  # its end still comes, for its tail
-                ends.append("")
+                ends.append(_NO_BREAK)
                 continue
             if name in _BLOCKS:
                 out.newline()
             elif name in _CELLS and current:
                 current.append(CELL)
-            if name in _LABEL_TAGS or (name in _CLASSED and _classed_label(node)):
-                ends.append(_LABEL_END if not "".join(current).strip() else name)
+            if (name in _LABEL_TAGS or (name in _CLASSED and _classed_label(node))) and not (
+                "".join(current).strip()
+            ):
+                ends.append(_CELL_BREAK)
             else:
-                ends.append(name)
+                ends.append(_END_BREAK.get(name, _NO_BREAK))
             if name == "a":
                 href = node.get("href")
                 if href and href.strip():
