@@ -13,11 +13,11 @@ Change notices show the previous value beside the new one; only the new one is a
 
 import re
 from collections.abc import Iterator, Sequence
-from functools import cached_property
 from typing import NamedTuple
 
 from parsers.html import CELL, render_html
 from parsers.labels import FIELD_LABELS, normalise_label
+from parsers.once import once
 from parsers.value_rules import (
     Version,
     current_value,
@@ -160,7 +160,7 @@ class Document:
             value = current_value(value)
         return Pair(label, value, line, fields, version, cells)
 
-    @cached_property
+    @once
     def unknown_labels(self) -> list[str]:
         """Label-like words this body uses that no field is known by (what an operator may add).
 
@@ -178,11 +178,11 @@ class Document:
         )
         return list(seen)
 
-    @cached_property
+    @once
     def text(self) -> str:
         return "\n".join(line.replace(CELL, " ") for line in self.lines)
 
-    @cached_property
+    @once
     def pairs(self) -> list[Pair]:
         found: list[Pair] = []
         index = 0
@@ -317,7 +317,7 @@ class Document:
         the others, each in document order."""
         return iter(self._by_field.get(field, ()))
 
-    @cached_property
+    @once
     def _by_field(self) -> dict[str, list[Pair]]:
         """:meth:`labelled`'s answer for every field, from one pass over the pairs (a body is
         asked for a dozen fields, several times each)."""

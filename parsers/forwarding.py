@@ -32,12 +32,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
-from functools import cached_property
 from types import EllipsisType
 from zoneinfo import ZoneInfo
 
 from parsers.document import Document
 from parsers.mime import Sender, bodies, header_date, header_sender, header_text, sender_of
+from parsers.once import once
 from parsers.quoted_date import read_quoted_date
 from parsers.quoted_headers import MAX_NESTING, HeaderBlock, Trusted, block_chain
 from parsers.vocabulary import BUILT_IN, Vocabulary
@@ -81,32 +81,32 @@ class Content:
         self.vocabulary = vocabulary
         self.inline = False
 
-    @cached_property
+    @once
     def whole_text(self) -> Document | None:
         return Document.from_text(self._text, self.vocabulary) if self._text else None
 
-    @cached_property
+    @once
     def whole_html(self) -> Document | None:
         return Document.from_html(self._html, self.vocabulary) if self._html else None
 
-    @cached_property
+    @once
     def text_doc(self) -> Document | None:
         if self.whole_text is None or not self.inline:
             return self.whole_text
         return _below(self.whole_text, self.text_chain)
 
-    @cached_property
+    @once
     def html_doc(self) -> Document | None:
         if self.whole_html is None or not self.inline:
             return self.whole_html
         return _below(self.whole_html, self.html_chain)
 
-    @cached_property
+    @once
     def text_chain(self) -> list[HeaderBlock]:
         """The header blocks quoted in the text body, down to the original's (``block_chain``)."""
         return block_chain(self.whole_text, self._trusted) if self.whole_text else []
 
-    @cached_property
+    @once
     def html_chain(self) -> list[HeaderBlock]:
         """The header blocks quoted in the HTML body, down to the original's."""
         return block_chain(self.whole_html, self._trusted) if self.whole_html else []

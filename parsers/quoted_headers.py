@@ -5,11 +5,11 @@ forwarded message, and the chain of them down to the platform's own."""
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 
 from parsers import forward_words as words
 from parsers.document import Document
 from parsers.mime import Sender, sender_of
+from parsers.once import once
 
 _MAILTO_INSIDE = re.compile(r"<([^<>\s]+@[^<>\s]+)<mailto:[^>]*>>", re.IGNORECASE)
 _BRACKET_MAILTO = re.compile(r"[\[<]mailto:([^\]>]+)[\]>]", re.IGNORECASE)
@@ -34,7 +34,7 @@ class HeaderBlock:
     marker: str
     languages: frozenset[str] = frozenset()
 
-    @cached_property
+    @once
     def sender(self) -> Sender:
         """Its From, read as a mailbox (Outlook's "[mailto:...]" decorations undone); read once
         (the chain, its hops and the original each ask)."""
@@ -76,7 +76,7 @@ def _next_block(lines: list[str], start: int) -> HeaderBlock | None:
 
 def _intro_block(lines: list[str], index: int) -> HeaderBlock | None:
     """An "On <date>, <sender> wrote:" line (Gmail wraps it: up to three lines are joined)."""
-    if not any("@" in line for line in lines[index : index + 3]):
+    if "@" not in "".join(lines[index : index + 3]):  # one character: found in one of them
         return None
     joined = ""
     for end in range(index, min(index + 3, len(lines))):
