@@ -130,6 +130,12 @@ class Content:
         if self.html_doc is not None:
             yield self.html_doc
 
+    @once
+    def both(self) -> list[Document]:
+        """What :meth:`docs` yields, for a caller that reads both (each field is read from
+        both bodies: a list is walked for less than a generator is made)."""
+        return list(self.docs())
+
 
 def _below(doc: Document, chain: list[HeaderBlock]) -> Document:
     """An inline forward's body: what follows its innermost header block."""

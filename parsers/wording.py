@@ -162,9 +162,9 @@ def notice_of(
     ``headers`` holds Auto-Submitted, X-Autoreply, X-Autorespond and Precedence, lowercased.
     Only "auto-replied" counts: platforms mark their own transactional mail "auto-generated".
     """
-    if FORWARDING_CONFIRMATION.search(subject) and (
+    if (
         sender is None or FORWARDING_SENDERS.match(sender) or "forward" in subject.lower()
-    ):
+    ) and FORWARDING_CONFIRMATION.search(subject):
         return "forwarding confirmation"
     if content_type == "multipart/report" or (sender and BOUNCE_SENDER.match(sender)):
         return "bounce"
