@@ -101,7 +101,7 @@ def render_html(markup: str) -> RenderedHtml:
                     current.append(CELL)
             elif end == _PARAGRAPH_BREAK:
                 out.paragraph()
-            elif end == _LINE_BREAK:
+            elif end == _LINE_BREAK and current:  # (a line with nothing on it is not ended)
                 out.newline()
         elif event == "start":
             tag = node.tag
@@ -120,7 +120,8 @@ def render_html(markup: str) -> RenderedHtml:
                 ends.append(_NO_BREAK)
                 continue
             if name in _BLOCKS:
-                out.newline()
+                if current:
+                    out.newline()
             elif name in _CELLS and current:
                 current.append(CELL)
             if (name in _LABEL_TAGS or (name in _CLASSED and _classed_label(node))) and not (
