@@ -83,12 +83,12 @@ def _intro_block(lines: list[str], index: int) -> HeaderBlock | None:
         if not lines[end]:
             return None
         joined = f"{joined} {lines[end]}".strip()
-        found = words.intro(joined)
-        if found is not None:
+        if joined.endswith((":", "：")):  # an intro ends with its colon (``words.intro``)
+            found = words.intro(joined)
+            if found is None:
+                return None
             date_text, sender, languages = found
             return HeaderBlock({"from": sender, "date": date_text}, end, "intro", languages)
-        if joined.endswith((":", "：")):
-            return None
     return None
 
 
@@ -130,7 +130,9 @@ def _header_entries(line: str) -> list[tuple[str, str, frozenset[str]]]:
     if match is None:
         return []
     rest = match.group(0)[match.start("value") :]
-    cuts = [m.start() for m in words.HEADER_INSIDE.finditer(rest)]
+    # every further header ends with its colon: a value without one (a From, a To) holds none
+    has_colon = ":" in rest or "：" in rest
+    cuts = [m.start() for m in words.HEADER_INSIDE.finditer(rest)] if has_colon else []
     pieces = [match.group("name")]
     values: list[str] = []
     previous = 0

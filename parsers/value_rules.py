@@ -217,7 +217,7 @@ def new_column(cells: list[str]) -> int | None:
         return None
     names = [" ".join(cell.lower().rstrip(":").split()) for cell in cells]
     # lowercased ASCII names: the patterns are set lookups, and most rows name neither column
-    ascii_only = all(n.isascii() for n in names)
+    ascii_only = "".join(names).isascii()
     if ascii_only and (_NEW_NAMES.isdisjoint(names) or _OLD_NAMES.isdisjoint(names)):
         return None
     roles = [
