@@ -77,9 +77,13 @@ class Vocabulary(BaseModel):
         return [(rule, _phrases(words)) for rule, words in self.not_bookings.items() if words]
 
     def kind_of(self, text: str) -> Kind | None:
+        if not self.kinds:  # nothing taught (asked of every subject and headline)
+            return None
         return next((kind for kind, p in self._kind_patterns if p.search(text)), None)
 
     def not_a_booking(self, text: str) -> str | None:
+        if not self.not_bookings:
+            return None
         return next((rule for rule, p in self._rule_patterns if p.search(text)), None)
 
 
