@@ -134,7 +134,8 @@ class Document:
                 line = _PIPE.sub(CELL, line).strip(CELL)
             line = _unbulleted(line)
             if CELL in line:
-                lines.append(CELL.join(" ".join(c.split()) for c in line.split(CELL) if c.strip()))
+                cells = [" ".join(c.split()) for c in line.split(CELL) if c.strip()]
+                lines.append(CELL.join(cells))
             else:
                 lines.append(" ".join(line.split()))
         return cls(lines, (), vocabulary)

@@ -189,8 +189,7 @@ class _LineWriter:
             return
         text = "".join(self.current)
         if CELL in text:
-            cells = (" ".join(c.split()) for c in text.split(CELL))
-            joined = CELL.join(c for c in cells if c)
+            joined = CELL.join(filter(None, [" ".join(c.split()) for c in text.split(CELL)]))
         else:
             joined = " ".join(text.split())
         if joined:
