@@ -67,7 +67,7 @@ def parse_email(
             source=source.name,
             missing=[_READ_AS[name] for name in original.repeated],
         )
-    receipt = receipt_of(opened.message, received_at)
+    receipt = receipt_of(opened.message, received_at, opened.date)
     return source.read(original, fleet, trace, receipt)
 
 

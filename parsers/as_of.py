@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import Message
+from types import EllipsisType
 from zoneinfo import ZoneInfo
 
 from parsers.forwarding import Original
@@ -44,9 +45,12 @@ class Moment:
     how: str
 
 
-def receipt_of(msg: Message, given: datetime | None = None) -> Receipt | None:
+def receipt_of(
+    msg: Message, given: datetime | None = None, date: datetime | EllipsisType | None = ...
+) -> Receipt | None:
     """SES's receipt of ``msg``: ``given`` (the notification's), else SES's own topmost Received
-    header, else the email's outer Date; None when none is known."""
+    header, else the email's outer Date (``date`` when the caller read it already, as
+    :func:`parsers.mime.header_date` does); None when none is known."""
     if given is not None:
         return Receipt(given, "SES's notification")
     received = msg.get_all("Received") or []
@@ -54,7 +58,7 @@ def receipt_of(msg: Message, given: datetime | None = None) -> Receipt | None:
         at = parse_rfc_date(" ".join(str(received[0]).rpartition(";")[2].split()))
         if at is not None:
             return Receipt(at, "the Received header SES wrote")
-    outer = header_date(msg)
+    outer = header_date(msg) if isinstance(date, EllipsisType) else date
     return Receipt(outer, "the email's own Date (no receipt time known)") if outer else None
 
 

@@ -13,11 +13,11 @@ Change notices show the previous value beside the new one; only the new one is a
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from typing import NamedTuple
 
 from parsers.html import CELL, render_html
 from parsers.labels import FIELD_LABELS, normalise_label
+from parsers.once import once
 from parsers.value_rules import (
     Version,
     current_value,
@@ -37,7 +37,10 @@ _NOTES = FIELD_LABELS["notes"]
 _PIPE = re.compile(r"\s+\|\s+|^\|\s*|\s*\|$")
 MAX_LINES = 5000
 #: list bullets and numbering a template puts before "Label: value"
-_BULLET = re.compile(r"^(?:[•·●▪◦‣∙*\-–—]\s+|\d{1,2}[.)]\s+(?=[^\W\d_][^\d:]{0,40}:))")
+_BULLETS = "•·●▪◦‣∙*-–—"
+_BULLET = re.compile(
+    rf"^(?:[{re.escape(_BULLETS)}]\s+|\d{{1,2}}[.)]\s+(?=[^\W\d_][^\d:]{{0,40}}:))"
+)
 #: what an unknown label may look like: a few words, no digits
 _LABEL_LIKE = re.compile(r"^[^\W\d_][^\W\d_'’#()/-]*(?: [^\W\d_'’#()/-]+){0,3}$")
 _HAS_NUMBER = re.compile(r"\d")
@@ -95,8 +98,9 @@ _NOT_LEADING = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Pair:
+class Pair(NamedTuple):
+    """A label and its value on a line (immutable; a tuple: a body holds a dozen, made fast)."""
+
     label: str  # normalised
     value: str
     line: int
@@ -130,7 +134,8 @@ class Document:
                 line = _PIPE.sub(CELL, line).strip(CELL)
             line = _unbulleted(line)
             if CELL in line:
-                lines.append(CELL.join(" ".join(c.split()) for c in line.split(CELL) if c.strip()))
+                cells = [" ".join(c.split()) for c in line.split(CELL) if c.strip()]
+                lines.append(CELL.join(cells))
             else:
                 lines.append(" ".join(line.split()))
         return cls(lines, (), vocabulary)
@@ -156,7 +161,7 @@ class Document:
             value = current_value(value)
         return Pair(label, value, line, fields, version, cells)
 
-    @cached_property
+    @once
     def unknown_labels(self) -> list[str]:
         """Label-like words this body uses that no field is known by (what an operator may add).
 
@@ -174,18 +179,24 @@ class Document:
         )
         return list(seen)
 
-    @cached_property
+    @once
     def text(self) -> str:
         return "\n".join(line.replace(CELL, " ") for line in self.lines)
 
-    @cached_property
+    @once
     def pairs(self) -> list[Pair]:
         found: list[Pair] = []
         index = 0
         columns: tuple[int, int] | None = None  # (header cells, new column) of a change table
+        # a blank line holds no pair, unless a taught label is blank once normalised ("**")
+        blank_holds_none = not self.vocabulary.known("")
         while index < len(self.lines):
             line = self.lines[index]
             resume = index + 1
+            if not line and blank_holds_none:
+                columns = None
+                index = resume
+                continue
             if CELL not in line:
                 columns = None
             else:
@@ -307,7 +318,7 @@ class Document:
         the others, each in document order."""
         return iter(self._by_field.get(field, ()))
 
-    @cached_property
+    @once
     def _by_field(self) -> dict[str, list[Pair]]:
         """:meth:`labelled`'s answer for every field, from one pass over the pairs (a body is
         asked for a dozen fields, several times each)."""
@@ -330,6 +341,10 @@ def _label_line(line: str) -> re.Match[str] | None:
 
 def _unbulleted(line: str) -> str:
     """``line`` without the bullet or number a template puts before "Label: value"."""
+    first = line[:1]
+    # most lines open with neither a bullet nor a digit (``str.isdigit`` takes every ``\d``)
+    if not first or (first not in _BULLETS and not first.isdigit()):
+        return line
     found = _BULLET.match(line)
     return line[found.end() :] if found else line
 

@@ -32,11 +32,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import Message
-from functools import cached_property
+from types import EllipsisType
 from zoneinfo import ZoneInfo
 
 from parsers.document import Document
 from parsers.mime import Sender, bodies, header_date, header_sender, header_text, sender_of
+from parsers.once import once
 from parsers.quoted_date import read_quoted_date
 from parsers.quoted_headers import MAX_NESTING, HeaderBlock, Trusted, block_chain
 from parsers.vocabulary import BUILT_IN, Vocabulary
@@ -80,32 +81,32 @@ class Content:
         self.vocabulary = vocabulary
         self.inline = False
 
-    @cached_property
+    @once
     def whole_text(self) -> Document | None:
         return Document.from_text(self._text, self.vocabulary) if self._text else None
 
-    @cached_property
+    @once
     def whole_html(self) -> Document | None:
         return Document.from_html(self._html, self.vocabulary) if self._html else None
 
-    @cached_property
+    @once
     def text_doc(self) -> Document | None:
         if self.whole_text is None or not self.inline:
             return self.whole_text
         return _below(self.whole_text, self.text_chain)
 
-    @cached_property
+    @once
     def html_doc(self) -> Document | None:
         if self.whole_html is None or not self.inline:
             return self.whole_html
         return _below(self.whole_html, self.html_chain)
 
-    @cached_property
+    @once
     def text_chain(self) -> list[HeaderBlock]:
         """The header blocks quoted in the text body, down to the original's (``block_chain``)."""
         return block_chain(self.whole_text, self._trusted) if self.whole_text else []
 
-    @cached_property
+    @once
     def html_chain(self) -> list[HeaderBlock]:
         """The header blocks quoted in the HTML body, down to the original's."""
         return block_chain(self.whole_html, self._trusted) if self.whole_html else []
@@ -128,6 +129,12 @@ class Content:
             yield self.text_doc
         if self.html_doc is not None:
             yield self.html_doc
+
+    @once
+    def both(self) -> list[Document]:
+        """What :meth:`docs` yields, for a caller that reads both (each field is read from
+        both bodies: a list is walked for less than a generator is made)."""
+        return list(self.docs())
 
 
 def _below(doc: Document, chain: list[HeaderBlock]) -> Document:
@@ -205,14 +212,22 @@ class Original:
 
 
 def unwrap(
-    msg: Message, trusted: Trusted, vocabulary: Vocabulary = BUILT_IN, depth: int = 0
+    msg: Message,
+    trusted: Trusted,
+    vocabulary: Vocabulary = BUILT_IN,
+    depth: int = 0,
+    *,
+    msg_date: datetime | EllipsisType | None = ...,
 ) -> Original:
     """Find the original message inside ``msg`` (which may be it), and the hops it came through.
 
-    ``trusted`` tells a platform's address. Mail from a platform is never unwrapped further, so a
-    renter who types a header block into their message cannot pose as the original; likewise the
-    search through nested forwards stops at the first quoted message a platform sent.
+    ``trusted`` tells a platform's address; ``msg_date``, when given, is ``msg``'s own Date header
+    as :func:`parsers.mime.header_date` reads it (a caller that read it already). Mail from a
+    platform is never unwrapped further, so a renter who types a header block into their
+    message cannot pose as the original; likewise the search through nested forwards stops at
+    the first quoted message a platform sent.
     """
+    own_date = header_date(msg) if isinstance(msg_date, EllipsisType) else msg_date
     found = bodies(msg)
     sender = header_sender(msg)
     auto = _auto_hops(msg)
@@ -220,13 +235,13 @@ def unwrap(
     from_platform = trusted(sender.address)
     if found.attached and depth < MAX_NESTING and not from_platform:
         inner = unwrap(found.attached[0], trusted, vocabulary, depth + 1)
-        return inner.through((*auto, *_carrier_hops(sender, content)), header_date(msg))
+        return inner.through((*auto, *_carrier_hops(sender, content)), own_date)
     chain = [] if from_platform else _inline_chain(content)
     if chain:
         last = chain[-1]
         quoted = last.sender
         content.inline = True
-        forwarded_at = header_date(msg)
+        forwarded_at = own_date
         date = read_quoted_date(last.headers.get("date", ""), last.languages, forwarded_at)
         return Original(
             sender=quoted.address,
@@ -248,7 +263,7 @@ def unwrap(
             date_how=date.how,
         )
     repeated = tuple(name for name in READ_ONCE if len(msg.get_all(name) or []) > 1)
-    written = None if "Date" in repeated else header_date(msg)
+    written = None if "Date" in repeated else own_date
     return Original(
         sender=sender.address,
         sender_name=sender.name,

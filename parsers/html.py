@@ -13,6 +13,7 @@ read now that their values must agree, and BeautifulSoup's tree cost more than t
 a parse.
 """
 
+import threading
 from dataclasses import dataclass
 
 from lxml import etree
@@ -61,8 +62,11 @@ _CLASSED = {"span", "div", "td"}
 #: elements whose text is not read: not shown, or struck through
 _UNREAD = _SKIPPED | _STRUCK
 _EVENTS = ("start", "end", "comment", "pi")
-#: what a label element's end writes (no tag is named so: a name holds no space)
-_LABEL_END = "label end"
+#: what an element's end writes: nothing, a cell break (a label that opened a line), a
+#: paragraph break, a line break
+_NO_BREAK, _CELL_BREAK, _PARAGRAPH_BREAK, _LINE_BREAK = range(4)
+_END_BREAK = dict.fromkeys(_BLOCKS, _LINE_BREAK) | dict.fromkeys(_PARAGRAPHS, _PARAGRAPH_BREAK)
+_local = threading.local()
 
 
 @dataclass(frozen=True)
@@ -80,72 +84,85 @@ def render_html(markup: str) -> RenderedHtml:
         return RenderedHtml(out.finish(), links)
     # lxml walks the tree in C (deep nesting cannot exhaust the stack): an element's text follows
     # its start, its tail (the text after it) its end; a comment or processing instruction is
-    # one event, and only its tail is read
+    # one event, and only its tail is read. The writer's line is written to here directly (a
+    # method call per piece of text cost a tenth of a parse).
     walk = etree.iterwalk(root, events=_EVENTS)
-    #: per open element, what its end writes: _LABEL_END for a label that opened a line ("<b>
-    #: Guests</b> 6": the label and its value are two cells), else its name ("" writes nothing)
-    ends: list[str] = []
+    current = out.current
+    #: per open element, what its end writes: a cell break for a label that opened a line ("<b>
+    #: Guests</b> 6": the label and its value are two cells), else what its name ends
+    ends: list[int] = []
+    #: whether each style attribute seen hides its element (a template repeats a few styles)
+    hidden_by_style: dict[str, bool] = {}
     for event, node in walk:
         if event == "end":
             end = ends.pop()
-            if end == _LABEL_END:
-                out.cell()
-            elif end in _PARAGRAPHS:
+            if end == _CELL_BREAK:
+                if current:
+                    current.append(CELL)
+            elif end == _PARAGRAPH_BREAK:
                 out.paragraph()
-            elif end in _BLOCKS:
+            elif end == _LINE_BREAK and current:  # (a line with nothing on it is not ended)
                 out.newline()
         elif event == "start":
             tag = node.tag
             name = tag.lower() if isinstance(tag, str) else ""
-            if not name or name in _UNREAD or _hidden(node) or name == "br":
-                if name == "br" and not _hidden(node):
+            style = node.get("style") if name else None
+            if style:
+                hidden = hidden_by_style.get(style)
+                if hidden is None:
+                    hidden = hidden_by_style[style] = _hidden_style(style)
+            else:
+                hidden = False
+            if not name or name in _UNREAD or hidden or name == "br":
+                if name == "br" and not hidden:
                     out.newline()
                 walk.skip_subtree()  # its end still comes, for its tail
-                ends.append("")
+                ends.append(_NO_BREAK)
                 continue
             if name in _BLOCKS:
-                out.newline()
-            elif name in _CELLS:
-                out.cell()
-            ends.append(_LABEL_END if _labels_a_line(node, name) and out.at_line_start() else name)
+                if current:
+                    out.newline()
+            elif name in _CELLS and current:
+                current.append(CELL)
+            if (name in _LABEL_TAGS or (name in _CLASSED and _classed_label(node))) and not (
+                "".join(current).strip()
+            ):
+                ends.append(_CELL_BREAK)
+            else:
+                ends.append(_END_BREAK.get(name, _NO_BREAK))
             if name == "a":
                 href = node.get("href")
                 if href and href.strip():
                     links.append(href.strip())
             text = node.text
             if text:
-                out.text(text)
+                current.append(text)
             continue
         tail = node.tail  # an element's end, a comment, a processing instruction
         if tail:
-            out.text(tail)
+            current.append(tail)
     return RenderedHtml(out.finish(), links)
 
 
 def _parse(markup: str) -> "etree._Element | None":
     """The document's tree, as lxml's forgiving HTML parser reads it (None when empty)."""
-    parser = etree.HTMLParser(encoding="utf-8", recover=True, no_network=True)
+    parser = getattr(_local, "parser", None)
+    if parser is None:  # one per thread (a parser is not shared between threads), made once
+        parser = _local.parser = etree.HTMLParser(encoding="utf-8", recover=True, no_network=True)
     try:
         return etree.fromstring(markup.encode("utf-8", "surrogatepass"), parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
 
 
-def _labels_a_line(tag: "etree._Element", name: str) -> bool:
-    """A bold or label element (or one classed as a label) may hold a label for what follows."""
-    if name in _LABEL_TAGS:
-        return True
-    if name not in _CLASSED:
-        return False
+def _classed_label(tag: "etree._Element") -> bool:
+    """An element whose class marks it as a label ("field-label") may hold one too."""
     classes = tag.get("class")
     return bool(classes) and any("label" in c.lower() for c in classes.split())
 
 
-def _hidden(tag: "etree._Element") -> bool:
+def _hidden_style(style: str) -> bool:
     """Not shown (a preheader), or shown struck through (a change notice's previous value)."""
-    style = tag.get("style")
-    if not style:
-        return False
     compact = style.replace(" ", "").lower()
     return "display:none" in compact or "line-through" in compact
 
@@ -172,13 +189,12 @@ class _LineWriter:
             return
         text = "".join(self.current)
         if CELL in text:
-            cells = (" ".join(c.split()) for c in text.split(CELL))
-            joined = CELL.join(c for c in cells if c)
+            joined = CELL.join(filter(None, [" ".join(c.split()) for c in text.split(CELL)]))
         else:
             joined = " ".join(text.split())
         if joined:
             self.lines.append(joined)
-        self.current = []
+        self.current.clear()  # the same list: the renderer writes to it directly
 
     def paragraph(self) -> None:
         self.newline()

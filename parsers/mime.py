@@ -220,6 +220,23 @@ def _is_attachment(part: Message) -> bool:
     return disposition == "attachment"
 
 
+#: the common Content-Type ``text/plain; charset="utf-8"``, whose charset the library's general
+#: parameter reader (RFC 2231 continuations, quoting) would give back the same, slower
+_PLAIN_CHARSET = re.compile(
+    r"[ \t]*[a-z0-9.+-]+/[a-z0-9.+-]+[ \t]*;[ \t]*charset[ \t]*=[ \t]*"
+    r'(?:"(?P<quoted>[a-z0-9_.:-]+)"|(?P<bare>[a-z0-9_.:-]+))[ \t]*',
+    re.ASCII | re.IGNORECASE,
+)
+
+
+def _charset_of(part: Message) -> str | None:
+    """``part.get_content_charset()``, read directly when the header is of the common shape."""
+    value = part.get("Content-Type")
+    if isinstance(value, str) and (found := _PLAIN_CHARSET.fullmatch(value)):
+        return (found.group("quoted") or found.group("bare")).lower()
+    return part.get_content_charset()
+
+
 def part_text(part: Message) -> str:
     """A text part's content as str: transfer encoding undone, declared charset honoured.
 
@@ -228,7 +245,7 @@ def part_text(part: Message) -> str:
     """
     try:
         payload = part.get_payload(decode=True)
-        charset = (part.get_content_charset() or "").strip().lower()
+        charset = (_charset_of(part) or "").strip().lower()
     except (ValueError, LookupError, UnicodeError):  # a charset label like "utf-8\0"
         return ""
     if not isinstance(payload, bytes):

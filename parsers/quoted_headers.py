@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from parsers import forward_words as words
 from parsers.document import Document
 from parsers.mime import Sender, sender_of
+from parsers.once import once
 
 _MAILTO_INSIDE = re.compile(r"<([^<>\s]+@[^<>\s]+)<mailto:[^>]*>>", re.IGNORECASE)
 _BRACKET_MAILTO = re.compile(r"[\[<]mailto:([^\]>]+)[\]>]", re.IGNORECASE)
@@ -33,9 +34,10 @@ class HeaderBlock:
     marker: str
     languages: frozenset[str] = frozenset()
 
-    @property
+    @once
     def sender(self) -> Sender:
-        """Its From, read as a mailbox (Outlook's "[mailto:...]" decorations undone)."""
+        """Its From, read as a mailbox (Outlook's "[mailto:...]" decorations undone); read once
+        (the chain, its hops and the original each ask)."""
         return sender_of(_quoted_sender(self.headers.get("from", "")))
 
 
@@ -74,19 +76,19 @@ def _next_block(lines: list[str], start: int) -> HeaderBlock | None:
 
 def _intro_block(lines: list[str], index: int) -> HeaderBlock | None:
     """An "On <date>, <sender> wrote:" line (Gmail wraps it: up to three lines are joined)."""
-    if not any("@" in line for line in lines[index : index + 3]):
+    if "@" not in "".join(lines[index : index + 3]):  # one character: found in one of them
         return None
     joined = ""
     for end in range(index, min(index + 3, len(lines))):
         if not lines[end]:
             return None
         joined = f"{joined} {lines[end]}".strip()
-        found = words.intro(joined)
-        if found is not None:
+        if joined.endswith((":", "：")):  # an intro ends with its colon (``words.intro``)
+            found = words.intro(joined)
+            if found is None:
+                return None
             date_text, sender, languages = found
             return HeaderBlock({"from": sender, "date": date_text}, end, "intro", languages)
-        if joined.endswith((":", "：")):
-            return None
     return None
 
 
@@ -128,7 +130,9 @@ def _header_entries(line: str) -> list[tuple[str, str, frozenset[str]]]:
     if match is None:
         return []
     rest = match.group(0)[match.start("value") :]
-    cuts = [m.start() for m in words.HEADER_INSIDE.finditer(rest)]
+    # every further header ends with its colon: a value without one (a From, a To) holds none
+    has_colon = ":" in rest or "：" in rest
+    cuts = [m.start() for m in words.HEADER_INSIDE.finditer(rest)] if has_colon else []
     pieces = [match.group("name")]
     values: list[str] = []
     previous = 0

@@ -221,7 +221,7 @@ class _Reading:
         found: T | None = None
         trace = self.trace
         try:
-            for doc in self.original.content.docs():
+            for doc in self.original.content.both:
                 value = read(doc)
                 if value is None:
                     continue

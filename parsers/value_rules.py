@@ -147,12 +147,15 @@ _OLD_HINTS = (
     *("was", "previous", "formerly", "original", "old", "before", "prior"),
 )
 
+#: any of them, found in one pass (a dozen ``in`` tests cost twice as much)
+_OLD_HINT = re.compile("|".join(map(re.escape, _OLD_HINTS)))
+
 
 def current_value(value: str) -> str:
     """The new value of one that may also show the previous one."""
     if value.isascii():  # (case-insensitive matching of other text may fold letters to ASCII)
         lowered = value.lower()
-        if not any(hint in lowered for hint in _OLD_HINTS):
+        if not _OLD_HINT.search(lowered):
             return " ".join(value.split())
     text = _OLD_ASIDE.sub(" ", value)
     arrows = _ARROW.split(text)
@@ -214,7 +217,7 @@ def new_column(cells: list[str]) -> int | None:
         return None
     names = [" ".join(cell.lower().rstrip(":").split()) for cell in cells]
     # lowercased ASCII names: the patterns are set lookups, and most rows name neither column
-    ascii_only = all(n.isascii() for n in names)
+    ascii_only = "".join(names).isascii()
     if ascii_only and (_NEW_NAMES.isdisjoint(names) or _OLD_NAMES.isdisjoint(names)):
         return None
     roles = [

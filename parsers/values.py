@@ -42,6 +42,8 @@ _DATE_PATTERNS = [
     re.compile(rf"\b(?P<day>\d{{1,2}}){_ORD}\s+(?:of\s+)?{_MONTH},?\s+(?P<year>\d{{4}})\b", re.I),
     re.compile(r"\b(?P<mnum>\d{1,2})/(?P<day>\d{1,2})/(?P<year>\d{4})\b"),
 ]
+#: what each pattern above needs: a year's four digits
+_YEAR_DIGITS = re.compile(r"\d{4}")
 
 _MERIDIEM = r"(?P<{0}>[ap])\.?\s?m\b\.?"
 _CLOCK = r"(?P<{0}h>\d{{1,2}})(?:[:.](?P<{0}m>[0-5]\d))?(?::[0-5]\d)?"
@@ -112,6 +114,8 @@ def find_date(text: str) -> date | None:
 
 def _find_date_span(text: str) -> tuple[date, tuple[int, int]] | None:
     best: tuple[date, tuple[int, int]] | None = None
+    if _YEAR_DIGITS.search(text) is None:  # every date pattern writes a four-digit year
+        return None
     for pattern in _DATE_PATTERNS:
         for match in pattern.finditer(text):
             parts = match.groupdict()

@@ -61,7 +61,9 @@ class Vocabulary(BaseModel):
 
     def fields(self, label: str) -> frozenset[str]:
         """Every field a normalised label may name, built-in and taught."""
-        return fields_labelled(label) | self._extra_labels.get(label, frozenset())
+        found = fields_labelled(label)
+        extra = self._extra_labels
+        return found | extra[label] if label in extra else found
 
     def known(self, label: str) -> bool:
         return is_known_label(label) or label in self._extra_labels
@@ -75,9 +77,13 @@ class Vocabulary(BaseModel):
         return [(rule, _phrases(words)) for rule, words in self.not_bookings.items() if words]
 
     def kind_of(self, text: str) -> Kind | None:
+        if not self.kinds:  # nothing taught (asked of every subject and headline)
+            return None
         return next((kind for kind, p in self._kind_patterns if p.search(text)), None)
 
     def not_a_booking(self, text: str) -> str | None:
+        if not self.not_bookings:
+            return None
         return next((rule for rule, p in self._rule_patterns if p.search(text)), None)
 
 

@@ -162,13 +162,14 @@ def notice_of(
     ``headers`` holds Auto-Submitted, X-Autoreply, X-Autorespond and Precedence, lowercased.
     Only "auto-replied" counts: platforms mark their own transactional mail "auto-generated".
     """
-    if FORWARDING_CONFIRMATION.search(subject) and (
+    if (
         sender is None or FORWARDING_SENDERS.match(sender) or "forward" in subject.lower()
-    ):
+    ) and FORWARDING_CONFIRMATION.search(subject):
         return "forwarding confirmation"
     if content_type == "multipart/report" or (sender and BOUNCE_SENDER.match(sender)):
         return "bounce"
-    if BOUNCE_SUBJECT.search(subject) and sender is not None and "daemon" in sender.lower():
+    # the sender first: the subject's pattern (a dozen phrases, any case) costs more to try
+    if sender is not None and "daemon" in sender.lower() and BOUNCE_SUBJECT.search(subject):
         return "bounce"
     if headers.get("auto-submitted", "").startswith("auto-replied"):
         return "auto-reply"
