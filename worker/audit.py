@@ -45,7 +45,7 @@ class AuditWork:
         if self.on_findings is not None:
             self.on_findings(findings)
         if not findings:
-            return Outcome(Ending.DONE, "audit: nothing found", ReasonClass.CURRENT)
+            return Outcome(Ending.DONE, "audit: ran nothing (nothing found)", ReasonClass.CURRENT)
         counts: dict[str, int] = {}
         for finding in findings:
             counts[finding.kind.value] = counts.get(finding.kind.value, 0) + 1

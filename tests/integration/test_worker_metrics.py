@@ -12,6 +12,7 @@ import structlog
 
 from app.compose import Clients, build_worker
 from aws.logs import configure_logging
+from bookings.tasks import audit_body
 from tests.infra.dashboard import emitted, worker_charts
 from tests.infra.module import load_module
 from tests.integration.test_worker_outcomes import drain
@@ -77,6 +78,8 @@ def test_every_series_the_dashboard_charts_is_a_metric_the_worker_emitted(
     boto3.client("sqs").send_message(
         QueueUrl=stack.queue_url, MessageBody="Test message."
     )  # dead-letter
+    # the hourly audit: its findings are counted per kind, 0 when none
+    boto3.client("sqs").send_message(QueueUrl=stack.queue_url, MessageBody=audit_body())
     drain(make_worker(metrics_namespace=NAMESPACE))
     created = emitted(metric_lines(log_lines))
     for chart in worker_charts(load_module()):
