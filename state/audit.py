@@ -12,7 +12,6 @@
 The feed's own text (a SUMMARY may name the renter) is never kept: only times and the UID.
 """
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,7 @@ from state import keys
 from state.writes import Retained, create
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
+    pass
 
 STEP = "audit"
 
@@ -55,16 +54,6 @@ class OpenFinding:
 class AuditState(Retained):
     """The audit's items in the state table (errors classified as the worker's: transient or
     permanent, step ``audit``)."""
-
-    def __init__(
-        self,
-        table_name: str,
-        client: "DynamoDBClient | None" = None,
-        *,
-        keep_days: int = 35,
-        clock: Callable[[], float] = time.time,
-    ) -> None:
-        super().__init__(table_name, client, keep_days=keep_days, clock=clock)
 
     # --- feeds -----------------------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ from sandbox.stack import SENDING_DOMAIN, LocalStack
 from state.store import StateStore
 from tests.support.bookings_factory import booking
 from tests.support.cli import charterhand
+from tests.support.clock import DateClock as Clock
 from tests.support.leases import take_lease
 from tests.support.pipeline import settle_all
 from tests.support.publishing import sent_mail
@@ -119,14 +120,6 @@ class Feed:
         if request.headers.get("If-None-Match") == self.etag:
             return Response(status=304, headers={"ETag": self.etag})
         return Response(self.body, content_type="text/calendar", headers={"ETag": self.etag})
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

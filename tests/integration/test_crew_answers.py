@@ -36,6 +36,7 @@ from state.ses_events import SesEventLog
 from state.store import StateStore
 from state.upcoming import UpcomingBookings
 from tests.support.bookings_factory import booking
+from tests.support.clock import DateClock as Clock
 from tests.support.leases import take_lease
 from tests.support.pipeline import queue_size, settle_all
 from tests.support.publishing import MemoryLinkIssuer, parts, sent_mail
@@ -189,16 +190,6 @@ def caplog_lines():
 
 
 # --- the reminder check, on an injected clock ---------------------------------------------------
-
-
-class Clock:
-    """A datetime clock that moves only when told."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -1,4 +1,6 @@
-"""A clock for tests: injected where the code takes ``clock=time.time``."""
+"""Clocks for tests: injected where the code takes ``clock=time.time`` or a datetime clock."""
+
+from datetime import datetime
 
 
 class FakeClock:
@@ -12,3 +14,13 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+class DateClock:
+    """A datetime clock that moves only when told (as ``lambda: datetime.now(UTC)``)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
