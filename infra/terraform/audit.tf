@@ -20,7 +20,7 @@ resource "aws_scheduler_schedule" "audit" {
 
   target {
     arn      = aws_sqs_queue.bookings.arn
-    role_arn = aws_iam_role.audit_schedule.arn
+    role_arn = aws_iam_role.schedules.arn
     input    = jsonencode({ charterhand = "audit" })
 
     # a run missed for an hour is made by the next one: no need to keep trying longer
@@ -28,33 +28,6 @@ resource "aws_scheduler_schedule" "audit" {
       maximum_event_age_in_seconds = 3600
       maximum_retry_attempts       = 10
     }
-  }
-}
-
-resource "aws_iam_role" "audit_schedule" {
-  name               = "${local.name}-audit"
-  description        = "EventBridge Scheduler puts the hourly audit on the bookings queue"
-  assume_role_policy = data.aws_iam_policy_document.crew_check_assume.json
-}
-
-resource "aws_iam_role_policy" "audit_schedule" {
-  name   = "put-the-audit"
-  role   = aws_iam_role.audit_schedule.id
-  policy = data.aws_iam_policy_document.audit_schedule.json
-}
-
-data "aws_iam_policy_document" "audit_schedule" {
-  statement {
-    sid       = "PutTheAudit"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.bookings.arn]
-  }
-
-  # the bookings queue and the schedule itself are encrypted with our key
-  statement {
-    sid       = "UseTheDataKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.main.arn]
   }
 }
 

@@ -22,7 +22,7 @@ resource "aws_scheduler_schedule" "crew_check" {
 
   target {
     arn      = aws_sqs_queue.bookings.arn
-    role_arn = aws_iam_role.crew_check.arn
+    role_arn = aws_iam_role.schedules.arn
     input    = jsonencode({ charterhand = "crew-check" })
 
     # a check missed for an hour is made by the next one: no need to keep trying longer
@@ -30,49 +30,5 @@ resource "aws_scheduler_schedule" "crew_check" {
       maximum_event_age_in_seconds = 3600
       maximum_retry_attempts       = 10
     }
-  }
-}
-
-resource "aws_iam_role" "crew_check" {
-  name               = "${local.name}-crew-check"
-  description        = "EventBridge Scheduler puts the hourly crew check on the bookings queue"
-  assume_role_policy = data.aws_iam_policy_document.crew_check_assume.json
-}
-
-data "aws_iam_policy_document" "crew_check_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["scheduler.amazonaws.com"]
-    }
-
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account_id]
-    }
-  }
-}
-
-resource "aws_iam_role_policy" "crew_check" {
-  name   = "put-the-crew-check"
-  role   = aws_iam_role.crew_check.id
-  policy = data.aws_iam_policy_document.crew_check.json
-}
-
-data "aws_iam_policy_document" "crew_check" {
-  statement {
-    sid       = "PutTheCrewCheck"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.bookings.arn]
-  }
-
-  # the bookings queue and the schedule itself are encrypted with our key
-  statement {
-    sid       = "UseTheDataKey"
-    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
-    resources = [aws_kms_key.main.arn]
   }
 }

@@ -255,8 +255,7 @@ MOTO_PLAN_DIFF = {
     ("aws_sqs_queue_policy.ses_events", "policy"): "follows the queue's moto diff",
     ("aws_iam_group_policy.operators", "policy"): "follows the queue's moto diff",
     ("aws_iam_role_policy.api", "policy"): "follows the queue's moto diff",
-    ("aws_iam_role_policy.crew_check", "policy"): "follows the queue's moto diff",
-    ("aws_iam_role_policy.audit_schedule", "policy"): "follows the queue's moto diff",
+    ("aws_iam_role_policy.schedules", "policy"): "follows the queue's moto diff",
 }
 
 

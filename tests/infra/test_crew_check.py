@@ -11,7 +11,7 @@ def test_the_schedule_puts_the_crew_check_on_the_bookings_queue(tf: Module):
     schedule = tf.resource("aws_scheduler_schedule", "crew_check")
     (target,) = schedule["target"]
     assert target["arn"] == "${aws_sqs_queue.bookings.arn}"
-    assert target["role_arn"] == "${aws_iam_role.crew_check.arn}"
+    assert target["role_arn"] == "${aws_iam_role.schedules.arn}"
     body = target["input"].removeprefix("${jsonencode(").removesuffix(")}")
     assert body.replace(" ", "") == '{charterhand="crew-check"}'
     assert json.loads(crew_check_body()) == {"charterhand": "crew-check"}
@@ -20,7 +20,7 @@ def test_the_schedule_puts_the_crew_check_on_the_bookings_queue(tf: Module):
 def test_the_schedules_role_may_only_put_messages_on_the_bookings_queue(tf: Module):
     granted = {
         (a, r)
-        for s in tf.policy_document("crew_check")
+        for s in tf.policy_document("schedules")
         for a in s["actions"]
         for r in s["resources"]
     }

@@ -12,7 +12,7 @@ from tests.infra.module import Module, comments, local_refs, resource_refs
 STAR_RESOURCE_EXCEPTIONS = {("worker_execution", "EcrLogin"), ("operator", "QueueAgeMetric")}
 
 #: role policies attached to our roles (each is a data.aws_iam_policy_document)
-ROLE_POLICIES = ("worker_task", "worker_execution", "api", "crew_check", "audit_schedule")
+ROLE_POLICIES = ("worker_task", "worker_execution", "api", "schedules")
 
 #: the operators group's policy: what the operator CLI calls (tests/deploy evaluate it by its calls)
 GROUP_POLICIES = ("operator",)
@@ -149,7 +149,7 @@ def test_the_worker_sends_mail_only_as_the_from_address(tf: Module):
 
 
 def test_roles_are_assumed_only_by_their_service_in_this_account(tf: Module):
-    for name in ("ecs_tasks_assume", "api_assume", "crew_check_assume"):
+    for name in ("ecs_tasks_assume", "api_assume", "schedules_assume"):
         (statement,) = tf.policy_document(name)
         assert statement["actions"] == ["sts:AssumeRole"]
         (condition,) = statement["condition"]
