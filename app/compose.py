@@ -8,6 +8,7 @@ into** (one line each).
 
 import os
 import socket
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -409,7 +410,8 @@ def warming_up() -> threading.Thread:
     thread of its own: not on the first forward's path, and not before the first receive either
     (seconds on a busy CPU). A message handled meanwhile loads what it needs itself, as it would
     without the warm-up. It shares the GIL with the first messages (launch to the first settled
-    message, bench/worker.py ``--launch``); waiting for the first message to settle instead was
+    message, bench/worker.py ``--launch``), with a short switch interval so they wait less for
+    it; waiting for the first message to settle instead was
     measured and is worse: a worker started idle then warms up when traffic comes (bench/worker.py's
     paced run: p50 1.7 s against 0.1 s)."""
     thread = threading.Thread(target=_warm_up, name="parsers-warm-up", daemon=True)
@@ -417,12 +419,23 @@ def warming_up() -> threading.Thread:
     return thread
 
 
+#: the GIL's switch interval while the warm-up runs (Python's default is 5 ms)
+WARM_UP_SWITCH_SECONDS = 0.0005
+
+
 def _warm_up() -> None:
+    """Warm up with a short GIL switch interval: the warm-up is seconds of pure Python, and a
+    message thread back from a socket otherwise waits up to 5 ms for the GIL at every wake-up
+    (several per AWS call) while it runs."""
+    default = sys.getswitchinterval()
+    sys.setswitchinterval(WARM_UP_SWITCH_SECONDS)
     try:
         templates.warm_up()  # the jinja templates first: a fraction of a second
         parsers.warm_up()
     except Exception:  # a warm-up is an optimisation: the parse loads what it needs itself
         log.exception("parsers warm-up failed")
+    finally:
+        sys.setswitchinterval(default)
 
 
 def _both(first: OutcomeHook, then: OutcomeHook | None) -> OutcomeHook:
