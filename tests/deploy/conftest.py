@@ -152,3 +152,9 @@ def journey(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) ->
     from tests.deploy.journey import walk
 
     return walk(deployment, tmp_path_factory.mktemp("calls") / "aws-calls.jsonl")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """worker_mode = lambda last: it applies the shared deployment again in that mode, which the
+    Fargate-mode tests must not see (tests/deploy/test_worker_lambda_on_terraform.py)."""
+    items.sort(key=lambda item: item.path.name == "test_worker_lambda_on_terraform.py")
