@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from publishers.transport.http import HttpPolicy
 from tests.deploy.aws_calls import CALLS_ENV, PRINCIPAL_ENV, Call, read_calls
 from tests.deploy.conftest import ARCHITECTURE, Deployment, _unpacked
 from tests.deploy.iam_sim import (
@@ -42,13 +43,19 @@ pytestmark = pytest.mark.deploy
 #: a booking no Fargate-mode path touched
 SAMPLE = "boatsetter-confirmed-text-only.eml"
 BOOKING = "boatsetter:tjslqav"
-#: grants the journey here cannot show: the crew check, and SES's reports on sends (moto's SES
-#: sends no events), are driven by tests/integration; the send-refused path as in Fargate mode
+#: a body no decoder reads: dead-lettered at once, with its reason
+UNREADABLE = "Test message."
+#: grants the path here cannot show, each driven elsewhere: the send-refused mark and the crew
+#: check as in Fargate mode (test_iam_by_calls.py); the SES events mapping's receive and delete
+#: (moto's SES emits no events, and moto's own mapping would take them: the Fargate journey
+#: records the worker's consumer); a lease-contention re-send (the Fargate journey, and the
+#: Lambda's settling of it in tests/unit/test_worker_batch.py)
 DOCUMENTED_UNUSED = {
     "StateTable: dynamodb:DeleteItem",
     "FindUpcomingCharters: dynamodb:Query",
     "ConsumeSesEvents: sqs:ReceiveMessage",
     "ConsumeSesEvents: sqs:DeleteMessage",
+    "ConsumeBookings: sqs:SendMessage",
 }
 
 
@@ -131,10 +138,13 @@ def lambda_mode(deployment: Deployment, journey: Journey, tmp_path_factory) -> L
     disabled = _function_process(deployment, task, env, "disable")
     assert disabled.returncode == 0, disabled.stderr[-3000:]
     mail = Journey(deployment, calls_file)
+    # one more 503 than the HTTP client's own retries: the message itself is retried once
+    mail.scc_fails(HttpPolicy().retries + 1)
     mail.receive(SAMPLE)
+    deployment.client("sqs").send_message(QueueUrl=tf.output("queue_url"), MessageBody=UNREADABLE)
     outputs: list[dict[str, Any]] = []
     answers: list[Any] = []
-    for _ in range(5):  # the email, and whatever the journey's last steps left on the queue
+    for _ in range(8):  # the email twice, the unreadable body, what the journey left behind
         polled = _function_process(deployment, task, env, "poll")
         assert polled.returncode == 0, polled.stderr[-3000:]
         lines = [
@@ -186,7 +196,10 @@ def test_an_email_through_terraforms_topic_and_queue_ends_done_in_the_lambda(
 ):
     settled = [o for o in lambda_mode.outputs if o.get("event") == "message settled"]
     mine = [o for o in settled if o.get("booking_key") == BOOKING]
-    assert [o["outcome"] for o in mine] == ["done"], json.dumps(settled)[-3000:]
+    # SCC failed past the HTTP client's retries: the message was retried (its visibility set to
+    # the backoff, reported failed), then done
+    assert [o["outcome"] for o in mine] == ["retry", "done"], json.dumps(settled)[-3000:]
+    assert lambda_mode.answers[0]["batchItemFailures"], lambda_mode.answers
     records = lambda_mode.deployment.downstream.calendar.records.values()
     assert sum(1 for r in records if r["booking_id"] == BOOKING) == 1
     metrics = [o for o in lambda_mode.outputs if "_aws" in o and o.get("Outcome") == "done"]
@@ -253,6 +266,20 @@ def decided(lambda_mode: LambdaMode) -> Decided:
     return Decided(evaluate(calls, facts, policies), policies, calls)
 
 
+def test_an_unreadable_body_is_dead_lettered_by_the_lambda_with_its_reason(
+    lambda_mode: LambdaMode,
+):
+    sqs = lambda_mode.deployment.client("sqs")
+    dlq = lambda_mode.deployment.terraform.output("dlq_url")
+    letters = sqs.receive_message(
+        QueueUrl=dlq, MaxNumberOfMessages=10, MessageAttributeNames=["All"], WaitTimeSeconds=0
+    ).get("Messages", [])
+    mine = [m for m in letters if m["Body"] == UNREADABLE]
+    assert len(mine) == 1, letters
+    reason = mine[0]["MessageAttributes"]["charterhand.reason"]["StringValue"]
+    assert reason == "unreadable body: body is not JSON"
+
+
 def test_every_call_of_the_lambdas_role_is_allowed(decided: Decided):
     decisions, calls = decided.decisions, decided.calls
     operations = sorted({f"{c.service}:{c.operation}" for c in calls})
@@ -260,9 +287,13 @@ def test_every_call_of_the_lambdas_role_is_allowed(decided: Decided):
         f"\nworker Lambda: {len(calls)} calls ({', '.join(operations)}), "
         f"{len(decisions)} authorisations"
     )
-    assert {"lambda:UpdateEventSourceMapping", "sqs:ReceiveMessage", "s3:GetObject"} <= set(
-        operations
-    )
+    assert {
+        "lambda:UpdateEventSourceMapping",
+        "sqs:ReceiveMessage",
+        "sqs:ChangeMessageVisibility",
+        "sqs:SendMessage",
+        "s3:GetObject",
+    } <= set(operations)
     denied = [d for d in decisions if not d.allowed]
     print(f"denied: {len(denied)}")
     assert not denied, "\n".join(f"{d.need.action} on {d.need.resource}: {d.why}" for d in denied)
