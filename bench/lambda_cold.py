@@ -93,7 +93,7 @@ def main() -> int:
             **stack.env(),
             **downstream.settings_env(),
             "CHARTERHAND_LINK_SIGNING_KEY": secrets.token_urlsafe(32),
-            "CHARTERHAND_LOG_LEVEL": "WARNING",
+            "CHARTERHAND_LOG_LEVEL": "INFO",
             "AWS_LAMBDA_FUNCTION_NAME": "charterhand-bench-worker",
             "PYTHONPATH": str(ROOT),
         }
@@ -114,11 +114,16 @@ def main() -> int:
             if done.returncode != 0:
                 print(done.stderr[-3000:])
                 return 1
-            row = json.loads(done.stdout.strip().splitlines()[-1])
+            lines = [json.loads(x) for x in done.stdout.splitlines() if x.startswith("{")]
+            row = lines[-1]
+            row["outcomes"] = [x["outcome"] for x in lines if x.get("event") == "message settled"]
             row["interpreter_ms"] = round((row.pop("wall_started") - exec_at) * 1000, 1)
             row["load_1min"] = round(load, 2)
             rows.append(row)
             print(json.dumps(row))
+            if row["outcomes"] != ["done", "done"]:
+                print("not both done:", done.stdout[-3000:])
+                return 1
     names = ("interpreter_ms", "init_ms", "first_invoke_ms", "import_to_first_settled_ms")
     for name in (*names, "warm_invoke_ms"):
         values = [row[name] for row in rows]
