@@ -36,6 +36,7 @@ from tests.deploy.journey import Journey
 from tests.deploy.recorded_lambda import TASK_ENV
 from tests.deploy.recorded_worker_lambda import FUNCTION_ARN_ENV, QUEUE_ARN_ENV
 from tests.deploy.services import lambda_runs_the_worker
+from tests.deploy.test_apply import declared_instances
 from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.deploy
@@ -170,7 +171,10 @@ def lambda_mode(deployment: Deployment, journey: Journey, tmp_path_factory) -> L
 def test_lambda_mode_replaces_the_service_with_a_function_and_its_mappings(lambda_mode: LambdaMode):
     tf = lambda_mode.deployment.terraform
     print(f"\nswitch to lambda mode: apply in {lambda_mode.apply_seconds:.0f} s")
-    kinds = {address.split("[")[0] for address in tf.resources()}
+    applied = set(tf.resources())
+    missing = {d for d in declared_instances("lambda") if not d.endswith("[*]")} - applied
+    assert not missing, f"declared but not applied: {sorted(missing)}"
+    kinds = {address.split("[")[0] for address in applied}
     assert not {a for a in kinds if a.startswith(("aws_ecs_", "aws_appautoscaling_"))}, kinds
     assert "aws_security_group.worker" not in kinds
     outputs = json.loads(tf.run("output", "-json").stdout)
