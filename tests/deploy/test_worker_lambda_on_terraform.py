@@ -22,7 +22,7 @@ import pytest
 
 from publishers.transport.http import HttpPolicy
 from tests.deploy.aws_calls import CALLS_ENV, PRINCIPAL_ENV, Call, read_calls
-from tests.deploy.conftest import ARCHITECTURE, Deployment, _unpacked
+from tests.deploy.conftest import Deployment, _unpacked
 from tests.deploy.iam_sim import (
     ACCOUNT,
     Decision,
@@ -71,16 +71,14 @@ class LambdaMode:
     mapping_uuid: str
 
 
-def build_worker_package(out: Path, arch: str) -> Path:
-    """``make worker-package ARCH=<arch>``: the Makefile's command, with this interpreter."""
-    command = [sys.executable, "infra/build_worker_package.py", "--arch", arch, "--out", str(out)]
-    done = subprocess.run(
-        command, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False
-    )
-    assert done.returncode == 0, (
-        f"make worker-package failed:\n{done.stdout}\n{done.stderr[-3000:]}"
-    )
-    return out
+def worker_package(deployment: Deployment) -> Path:
+    """The zip ``make worker-package`` builds, started beside the first apply (conftest)."""
+    build, package = deployment.worker_package_build, deployment.worker_package
+    assert build is not None
+    assert package is not None
+    out, err = build.communicate(timeout=600)
+    assert build.returncode == 0, f"make worker-package failed:\n{out}\n{err[-3000:]}"
+    return package
 
 
 def _function_process(
@@ -107,8 +105,9 @@ def _function_process(
 @pytest.fixture(scope="module")
 def lambda_mode(deployment: Deployment, journey: Journey, tmp_path_factory) -> LambdaMode:
     """The Fargate-mode journey done, the module applied again in lambda mode, one email."""
+    fixture_started = time.monotonic()
     workdir = tmp_path_factory.mktemp("lambda-mode")
-    package = build_worker_package(workdir / "worker-lambda.zip", ARCHITECTURE)
+    package = worker_package(deployment)
     tf = deployment.terraform
     started = time.monotonic()
     tf.run(
@@ -157,6 +156,7 @@ def lambda_mode(deployment: Deployment, journey: Journey, tmp_path_factory) -> L
         outputs += [line for line in lines[:-1] if isinstance(line, dict)]
         if lines[-1] is None:
             break
+    print(f"\nlambda mode: {time.monotonic() - fixture_started:.0f} s in all (the suite's extra)")
     return LambdaMode(
         deployment,
         calls_file,
