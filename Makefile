@@ -13,7 +13,7 @@ CHECKOV_VERSION := 3.3.30
 CHECKOV := $(VENV)/checkov/bin/checkov
 CHECKOV_STAMP := $(VENV)/checkov/.installed-$(CHECKOV_VERSION)
 
-.PHONY: demo test lint bench clean api-package check-deploy
+.PHONY: demo test lint bench clean api-package worker-package check-deploy
 
 # The links API Lambda zip for terraform (var.api_package); ARCH matches var.lambda_architecture.
 ARCH ?= arm64
@@ -54,6 +54,10 @@ lint: $(DEV_STAMP) $(CHECKOV_STAMP)
 
 api-package: $(DEMO_STAMP)
 	$(BIN)/python infra/build_api_package.py --arch $(ARCH)
+
+# The worker's Lambda zip for terraform's worker_mode = lambda (var.worker_lambda_package).
+worker-package: $(DEMO_STAMP)
+	$(BIN)/python infra/build_worker_package.py --arch $(ARCH)
 
 # After `terraform apply` (and putting the secrets): what the deployed worker's settings name, each
 # asked once, read-only: ok, or FAIL with what to do. Exits 1 while anything is not ready.

@@ -115,11 +115,17 @@ def _files(root: Path) -> Iterator[tuple[Path, str]]:
 
 
 def write_zip(
-    out: Path, dependencies: Path, source_root: Path = ROOT, *, compresslevel: int = 9
+    out: Path,
+    dependencies: Path,
+    source_root: Path = ROOT,
+    *,
+    compresslevel: int = 9,
+    packages: Sequence[str] = PACKAGES,
 ) -> list[str]:
-    """Our packages over the installed dependencies, deterministically; returns the entries."""
+    """Our ``packages`` over the installed dependencies, deterministically; returns the entries
+    (``packages``: the worker Lambda's zip, infra/build_worker_package.py, carries more)."""
     entries: dict[str, Path] = {name: path for path, name in _files(dependencies)}
-    for package in PACKAGES:
+    for package in packages:
         for path, name in _files(source_root / package):
             entries[f"{package}/{name}"] = path
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -102,18 +102,28 @@ output "ecr_repository_url" {
 }
 
 output "ecs_cluster_name" {
-  description = "The cluster the worker service runs in"
-  value       = aws_ecs_cluster.main.name
+  description = "The cluster the worker service runs in (null with worker_mode = lambda)"
+  value       = one(aws_ecs_cluster.main[*].name)
 }
 
 output "ecs_service_name" {
-  description = "The worker service"
-  value       = aws_ecs_service.worker.name
+  description = "The worker service (null with worker_mode = lambda)"
+  value       = one(aws_ecs_service.worker[*].name)
 }
 
 output "worker_log_group" {
-  description = "The worker's logs"
+  description = "The worker's logs (the service's tasks, or the worker Lambda)"
   value       = aws_cloudwatch_log_group.worker.name
+}
+
+output "worker_lambda_function_name" {
+  description = "The worker Lambda (null with worker_mode = fargate)"
+  value       = one(aws_lambda_function.worker[*].function_name)
+}
+
+output "worker_lambda_mapping_uuid" {
+  description = "The bookings queue's event source mapping to the worker Lambda: enable it again after `charterhand intake resume` (null with worker_mode = fargate)"
+  value       = one(aws_lambda_event_source_mapping.worker_bookings[*].uuid)
 }
 
 output "cloudfront_domain_name" {

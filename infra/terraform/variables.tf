@@ -364,6 +364,67 @@ variable "worker_memory" {
   }
 }
 
+variable "worker_mode" {
+  type        = string
+  description = "How the worker runs: \"fargate\" (an ECS service, worker.tf: the long-running reference; idles at worker_min_count tasks) or \"lambda\" (worker_lambda.tf: SQS-triggered, no VPC, nothing billed while idle; the infra README's cost table says when to choose which)."
+  default     = "fargate"
+
+  validation {
+    condition     = contains(["fargate", "lambda"], var.worker_mode)
+    error_message = "worker_mode must be \"fargate\" or \"lambda\"."
+  }
+}
+
+variable "worker_lambda_package" {
+  type        = string
+  description = "worker_mode = lambda: path of the worker's Lambda zip, built by `make worker-package`; null means build/worker-lambda.zip at the repository root."
+  default     = null
+}
+
+variable "worker_lambda_memory_mb" {
+  type        = number
+  description = "worker_mode = lambda: the function's memory (MB; CPU grows with it). The worker reads raw email within (this - 160) / 8 MiB at once."
+  default     = 1024
+
+  validation {
+    condition     = var.worker_lambda_memory_mb >= 512 && var.worker_lambda_memory_mb <= 10240
+    error_message = "worker_lambda_memory_mb must be between 512 and 10240."
+  }
+}
+
+variable "worker_lambda_timeout_seconds" {
+  type        = number
+  description = "worker_mode = lambda: the longest one batch may run; at most visibility_timeout_seconds (AWS advises the queue's visibility at six times this)."
+  default     = 60
+
+  validation {
+    condition     = var.worker_lambda_timeout_seconds >= 10 && var.worker_lambda_timeout_seconds <= 900
+    error_message = "worker_lambda_timeout_seconds must be between 10 and 900."
+  }
+}
+
+variable "worker_lambda_batch_size" {
+  type        = number
+  description = "worker_mode = lambda: messages per invocation (worked on worker_threads threads; each settled on its own)."
+  default     = 5
+
+  validation {
+    condition     = var.worker_lambda_batch_size >= 1 && var.worker_lambda_batch_size <= 10
+    error_message = "worker_lambda_batch_size must be between 1 and 10."
+  }
+}
+
+variable "worker_lambda_reserved_concurrency" {
+  type        = number
+  description = "worker_mode = lambda: concurrent invocations reserved for (and the most allowed to) the worker; null leaves it unreserved. Like worker_max_count, it bounds the load on the calendar and SCC."
+  default     = null
+
+  validation {
+    condition     = var.worker_lambda_reserved_concurrency == null || try(var.worker_lambda_reserved_concurrency >= 1 && var.worker_lambda_reserved_concurrency <= 1000, false)
+    error_message = "worker_lambda_reserved_concurrency must be null or between 1 and 1000 (0 would stop the worker: disable the event source mapping instead)."
+  }
+}
+
 variable "worker_min_count" {
   type        = number
   description = "Fewest worker tasks; 0 lets the service scale to zero when the queue is empty (mail then waits up to a few minutes)."
@@ -399,20 +460,22 @@ variable "scale_in_idle_minutes" {
 
 variable "vpc_id" {
   type        = string
-  description = "VPC the worker tasks run in."
+  description = "VPC the worker tasks run in (worker_mode = fargate; the Lambda runs in none)."
+  default     = null
 
   validation {
-    condition     = can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
+    condition     = var.vpc_id == null || can(regex("^vpc-[0-9a-f]+$", var.vpc_id))
     error_message = "vpc_id must be a VPC id (vpc-...)."
   }
 }
 
 variable "subnet_ids" {
   type        = list(string)
-  description = "Subnets of the worker tasks: private subnets with a NAT gateway, or public ones with worker_assign_public_ip = true."
+  description = "Subnets of the worker tasks: private subnets with a NAT gateway, or public ones with worker_assign_public_ip = true (worker_mode = fargate; none for the Lambda)."
+  default     = []
 
   validation {
-    condition     = length(var.subnet_ids) >= 1 && alltrue([for s in var.subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
+    condition     = alltrue([for s in var.subnet_ids : can(regex("^subnet-[0-9a-f]+$", s))])
     error_message = "subnet_ids must hold at least one subnet id (subnet-...)."
   }
 }

@@ -3,6 +3,9 @@
 # the worker does, on exactly these resources.
 
 locals {
+  # worker_mode: the Fargate service below, or the Lambda of worker_lambda.tf (not both)
+  fargate_count = var.worker_mode == "fargate" ? 1 : 0
+
   log_group_prefix = "/charterhand/${var.environment}"
 
   # Unset (null) attributes are left out, so the worker's own defaults apply.
@@ -119,6 +122,8 @@ resource "aws_ecr_lifecycle_policy" "worker" {
 # --- the cluster, logs and roles ---------------------------------------------------------------
 
 resource "aws_ecs_cluster" "main" {
+  count = local.fargate_count # worker_mode = "fargate" only (worker_lambda.tf otherwise)
+
   name = local.name
 
   setting {
@@ -153,14 +158,18 @@ data "aws_iam_policy_document" "ecs_tasks_assume" {
 
 # The execution role is ECS's: it pulls the image and ships the logs.
 resource "aws_iam_role" "worker_execution" {
+  count = local.fargate_count # worker_mode = "fargate" only (worker_lambda.tf otherwise)
+
   name               = "${local.name}-worker-execution"
   description        = "ECS pulls the worker image and writes its logs"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
 }
 
 resource "aws_iam_role_policy" "worker_execution" {
+  count = local.fargate_count # worker_mode = "fargate" only (worker_lambda.tf otherwise)
+
   name   = "pull-and-log"
-  role   = aws_iam_role.worker_execution.id
+  role   = aws_iam_role.worker_execution[0].id
   policy = data.aws_iam_policy_document.worker_execution.json
 }
 
@@ -187,14 +196,18 @@ data "aws_iam_policy_document" "worker_execution" {
 
 # The task role is the worker's own: exactly what it does, on exactly these resources.
 resource "aws_iam_role" "worker_task" {
+  count = local.fargate_count # worker_mode = "fargate" only (worker_lambda.tf otherwise)
+
   name               = "${local.name}-worker"
   description        = "The charterhand worker"
   assume_role_policy = data.aws_iam_policy_document.ecs_tasks_assume.json
 }
 
 resource "aws_iam_role_policy" "worker_task" {
+  count = local.fargate_count # worker_mode = "fargate" only (worker_lambda.tf otherwise)
+
   name   = "worker"
-  role   = aws_iam_role.worker_task.id
+  role   = aws_iam_role.worker_task[0].id
   policy = data.aws_iam_policy_document.worker_task.json
 }
 
@@ -330,13 +343,15 @@ data "aws_iam_policy_document" "worker_task" {
 # --- the task and the service ------------------------------------------------------------------
 
 resource "aws_ecs_task_definition" "worker" {
+  count = local.fargate_count # worker_mode = "fargate" only (worker_lambda.tf otherwise)
+
   family                   = "${local.name}-worker"
   requires_compatibilities = ["FARGATE"]
   network_mode             = "awsvpc"
   cpu                      = var.worker_cpu
   memory                   = var.worker_memory
-  execution_role_arn       = aws_iam_role.worker_execution.arn
-  task_role_arn            = aws_iam_role.worker_task.arn
+  execution_role_arn       = aws_iam_role.worker_execution[0].arn
+  task_role_arn            = aws_iam_role.worker_task[0].arn
 
   runtime_platform {
     operating_system_family = "LINUX"
@@ -383,13 +398,24 @@ resource "aws_ecs_task_definition" "worker" {
 }
 
 resource "aws_security_group" "worker" {
+  count = local.fargate_count # worker_mode = "fargate" only (worker_lambda.tf otherwise)
+
   name        = "${local.name}-worker"
   description = "charterhand worker tasks: no inbound; HTTPS out to AWS APIs, the calendar and SCC"
   vpc_id      = var.vpc_id
+
+  lifecycle {
+    precondition {
+      condition     = var.vpc_id != null && length(var.subnet_ids) > 0
+      error_message = "worker_mode = fargate runs the worker in a VPC: set vpc_id and subnet_ids."
+    }
+  }
 }
 
 resource "aws_vpc_security_group_egress_rule" "worker_https" {
-  security_group_id = aws_security_group.worker.id
+  count = local.fargate_count # worker_mode = "fargate" only (worker_lambda.tf otherwise)
+
+  security_group_id = aws_security_group.worker[0].id
   description       = "HTTPS to AWS APIs, the JADA calendar and ShipCaptainCrew"
   ip_protocol       = "tcp"
   from_port         = 443
@@ -398,9 +424,11 @@ resource "aws_vpc_security_group_egress_rule" "worker_https" {
 }
 
 resource "aws_ecs_service" "worker" {
+  count = local.fargate_count # worker_mode = "fargate" only (worker_lambda.tf otherwise)
+
   name                               = "worker"
-  cluster                            = aws_ecs_cluster.main.id
-  task_definition                    = aws_ecs_task_definition.worker.arn
+  cluster                            = aws_ecs_cluster.main[0].id
+  task_definition                    = aws_ecs_task_definition.worker[0].arn
   desired_count                      = var.worker_min_count
   launch_type                        = "FARGATE"
   platform_version                   = "LATEST"
@@ -416,7 +444,7 @@ resource "aws_ecs_service" "worker" {
 
   network_configuration {
     subnets          = var.subnet_ids
-    security_groups  = [aws_security_group.worker.id]
+    security_groups  = [aws_security_group.worker[0].id]
     assign_public_ip = var.worker_assign_public_ip
   }
 
@@ -429,8 +457,10 @@ resource "aws_ecs_service" "worker" {
 # --- scaling on the queue ----------------------------------------------------------------------
 
 resource "aws_appautoscaling_target" "worker" {
+  count = local.fargate_count # worker_mode = "fargate" only (worker_lambda.tf otherwise)
+
   service_namespace  = "ecs"
-  resource_id        = "service/${aws_ecs_cluster.main.name}/${aws_ecs_service.worker.name}"
+  resource_id        = "service/${aws_ecs_cluster.main[0].name}/${aws_ecs_service.worker[0].name}"
   scalable_dimension = "ecs:service:DesiredCount"
   min_capacity       = var.worker_min_count
   max_capacity       = var.worker_max_count
@@ -445,11 +475,13 @@ resource "aws_appautoscaling_target" "worker" {
 
 # Messages waiting: add tasks, more for a bigger backlog (step bounds are above the alarm's 0).
 resource "aws_appautoscaling_policy" "worker_scale_out" {
+  count = local.fargate_count # worker_mode = "fargate" only (worker_lambda.tf otherwise)
+
   name               = "${local.name}-worker-scale-out"
   policy_type        = "StepScaling"
-  service_namespace  = aws_appautoscaling_target.worker.service_namespace
-  resource_id        = aws_appautoscaling_target.worker.resource_id
-  scalable_dimension = aws_appautoscaling_target.worker.scalable_dimension
+  service_namespace  = aws_appautoscaling_target.worker[0].service_namespace
+  resource_id        = aws_appautoscaling_target.worker[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.worker[0].scalable_dimension
 
   step_scaling_policy_configuration {
     adjustment_type         = "ChangeInCapacity"
@@ -476,6 +508,8 @@ resource "aws_appautoscaling_policy" "worker_scale_out" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "worker_backlog" {
+  count = local.fargate_count # worker_mode = "fargate" only (worker_lambda.tf otherwise)
+
   alarm_name          = "${local.name}-worker-backlog"
   alarm_description   = "Bookings are waiting: scale the worker out"
   namespace           = "AWS/SQS"
@@ -487,16 +521,18 @@ resource "aws_cloudwatch_metric_alarm" "worker_backlog" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_appautoscaling_policy.worker_scale_out.arn]
+  alarm_actions       = [aws_appautoscaling_policy.worker_scale_out[0].arn]
 }
 
 # Nothing waiting, in flight or delayed for scale_in_idle_minutes: back to worker_min_count.
 resource "aws_appautoscaling_policy" "worker_scale_in" {
+  count = local.fargate_count # worker_mode = "fargate" only (worker_lambda.tf otherwise)
+
   name               = "${local.name}-worker-scale-in"
   policy_type        = "StepScaling"
-  service_namespace  = aws_appautoscaling_target.worker.service_namespace
-  resource_id        = aws_appautoscaling_target.worker.resource_id
-  scalable_dimension = aws_appautoscaling_target.worker.scalable_dimension
+  service_namespace  = aws_appautoscaling_target.worker[0].service_namespace
+  resource_id        = aws_appautoscaling_target.worker[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.worker[0].scalable_dimension
 
   step_scaling_policy_configuration {
     adjustment_type         = "ExactCapacity"
@@ -511,13 +547,15 @@ resource "aws_appautoscaling_policy" "worker_scale_in" {
 }
 
 resource "aws_cloudwatch_metric_alarm" "worker_idle" {
+  count = local.fargate_count # worker_mode = "fargate" only (worker_lambda.tf otherwise)
+
   alarm_name          = "${local.name}-worker-idle"
   alarm_description   = "No booking waiting, in flight or delayed: scale the worker in"
   evaluation_periods  = var.scale_in_idle_minutes
   comparison_operator = "LessThanOrEqualToThreshold"
   threshold           = 0
   treat_missing_data  = "breaching"
-  alarm_actions       = [aws_appautoscaling_policy.worker_scale_in.arn]
+  alarm_actions       = [aws_appautoscaling_policy.worker_scale_in[0].arn]
 
   metric_query {
     id          = "work"

@@ -223,10 +223,10 @@ MOTO_PLAN_DIFF = {
     ("aws_cloudfront_distribution.site", "viewer_certificate"): (
         "moto answers cloudfront_default_certificate = true beside the ACM certificate"
     ),
-    ("aws_ecs_service.worker", "availability_zone_rebalancing"): (
+    ("aws_ecs_service.worker[0]", "availability_zone_rebalancing"): (
         "moto does not store availability_zone_rebalancing"
     ),
-    ("aws_ecs_service.worker", "enable_ecs_managed_tags"): "moto does not store it",
+    ("aws_ecs_service.worker[0]", "enable_ecs_managed_tags"): "moto does not store it",
     ("aws_lambda_function.api", "logging_config"): "moto does not store logging_config",
     ("aws_sesv2_configuration_set.outbound", "tracking_options"): (
         "moto answers empty TrackingOptions the module never set"
@@ -242,7 +242,7 @@ MOTO_PLAN_DIFF = {
     # Policies rendered from documents that name the resources above: terraform re-reads the
     # document during apply because those resources have (moto's) pending changes, so the
     # policy shows as "known after apply" - the same JSON once moto's diffs are gone.
-    ("aws_iam_role_policy.worker_task", "policy"): "follows the distribution's moto diff",
+    ("aws_iam_role_policy.worker_task[0]", "policy"): "follows the distribution's moto diff",
     ("aws_s3_bucket_policy.site", "policy"): "follows the distribution's moto diff",
     ("aws_sns_topic_policy.mail_feedback", "policy"): "follows the configuration set's moto diff",
     # its document names the configuration set (aws:SourceArn) too; the JSON moto keeps is the

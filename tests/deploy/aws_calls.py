@@ -32,6 +32,7 @@ RESOURCE_PARAMS = (
     "ConfigurationSetName",
     "FunctionName",
     "TopicArn",
+    "UUID",
 )
 
 

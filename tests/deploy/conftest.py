@@ -38,6 +38,10 @@ class Deployment:
     #: contents as Lambda unpacks them into /var/task
     api_package: Path
     api_task: Path
+    #: the worker Lambda's zip (``make worker-package``), built beside the first apply for the
+    #: lambda-mode tests (tests/deploy/test_worker_lambda_on_terraform.py), and its build
+    worker_package: Path | None = None
+    worker_package_build: "subprocess.Popen[str] | None" = None
 
     def aws_env(self) -> dict[str, str]:
         """AWS SDK environment of a process on this deployment (fake credentials, moto)."""
@@ -74,6 +78,15 @@ def build_api_package(out: Path, arch: str) -> Path:
     return out
 
 
+def start_worker_package(out: Path, arch: str) -> "subprocess.Popen[str]":
+    """``make worker-package ARCH=<arch>``, started now and waited for by who needs the zip
+    (mostly downloads: it overlaps the first apply)."""
+    command = [sys.executable, "infra/build_worker_package.py", "--arch", arch, "--out", str(out)]
+    return subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
 def _unpacked(package: Path, task: Path) -> Path:
     with zipfile.ZipFile(package) as archive:
         archive.extractall(task)
@@ -92,6 +105,8 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
         moto.configure({"lambda": {"use_docker": False}})
         vpc, subnet = moto_network(moto.endpoint_url, REGION)
         package = build_api_package(workdir / "api-lambda.zip", ARCHITECTURE)
+        worker_package = workdir / "worker-lambda.zip"
+        worker_build = start_worker_package(worker_package, ARCHITECTURE)
         applied = apply_root_module(
             workdir / "module",
             moto.endpoint_url,
@@ -111,7 +126,18 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
             },
         )
         task = _unpacked(package, workdir / "var-task")
-        deployment = Deployment(moto, applied, downstream, token, key, workdir, package, task)
+        deployment = Deployment(
+            moto,
+            applied,
+            downstream,
+            token,
+            key,
+            workdir,
+            package,
+            task,
+            worker_package,
+            worker_build,
+        )
         _put_secrets(deployment)
         _drain_s3_test_events(deployment)
         yield deployment
@@ -152,3 +178,9 @@ def journey(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) ->
     from tests.deploy.journey import walk
 
     return walk(deployment, tmp_path_factory.mktemp("calls") / "aws-calls.jsonl")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """worker_mode = lambda last: it applies the shared deployment again in that mode, which the
+    Fargate-mode tests must not see (tests/deploy/test_worker_lambda_on_terraform.py)."""
+    items.sort(key=lambda item: item.path.name == "test_worker_lambda_on_terraform.py")

@@ -227,6 +227,8 @@ class Deployment:
     kms_key_arn: str
     encrypted_buckets: frozenset[str]
     secure_transport: str = "true"  # boto3 speaks HTTPS to AWS; moto's loopback is plain HTTP
+    #: event source mapping UUID → the function it feeds (lambda:FunctionArn of a call on it)
+    event_source_mappings: Mapping[str, str] = field(default_factory=dict)
 
 
 def _queue_arn(call: Call, dep: Deployment) -> str:
@@ -357,6 +359,14 @@ def _lambda_environment(call: Call, dep: Deployment) -> list[Need]:
     return [Need("kms:Decrypt", dep.kms_key_arn, context)]
 
 
+def _update_mapping(call: Call, dep: Deployment) -> list[Need]:
+    """An event source mapping by its UUID, with the function it feeds as lambda:FunctionArn."""
+    uuid = call.params["UUID"]
+    arn = f"arn:aws:lambda:{dep.region}:{ACCOUNT}:event-source-mapping:{uuid}"
+    context = (("lambda:FunctionArn", dep.event_source_mappings[uuid]),)
+    return [Need("lambda:UpdateEventSourceMapping", arn, context)]
+
+
 def _ecr(action: str) -> Callable[[Call, Deployment], list[Need]]:
     def needs(call: Call, dep: Deployment) -> list[Need]:
         name = call.params["repositoryName"]
@@ -388,6 +398,11 @@ REQUIREMENTS: dict[tuple[str, str], Callable[[Call, Deployment], list[Need]]] = 
     ("cloudfront", "CreateInvalidation"): _invalidation,
     ("sesv2", "SendEmail"): _send_email,
     ("lambda", "Invoke"): _invoke,
+    # listing mappings has no resource type: IAM decides it on "*"
+    ("lambda", "ListEventSourceMappings"): lambda call, dep: [
+        Need("lambda:ListEventSourceMappings", "*")
+    ],
+    ("lambda", "UpdateEventSourceMapping"): _update_mapping,
     ("sns", "Publish"): _publish,
     # CloudWatch metric reads have no resource type: IAM decides them on "*"
     ("cloudwatch", "GetMetricStatistics"): lambda call, dep: [

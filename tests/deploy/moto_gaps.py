@@ -255,6 +255,22 @@ class SesV2Replies(Gap):
         return _json(reply)
 
 
+class SesV2UpdateOptions(Gap):
+    covers = (
+        "SESv2 updates moto has no API for (PutConfigurationSetTrackingOptions, "
+        "PutConfigurationSetVdmOptions, TagResource): a second apply (tests/deploy/"
+        "test_worker_lambda_on_terraform.py) sends them for the diffs applied.MOTO_PLAN_DIFF lists"
+    )
+
+    def answer(self, request: Request, inner: Inner) -> Response | None:
+        options = rf"{SES}/configuration-sets/[^/]+/(tracking-options|vdm-options)"
+        if request.method == "PUT" and re.fullmatch(options, request.path):
+            return _json({})
+        if request.method in ("POST", "DELETE") and request.path == f"{SES}/tags":
+            return _json({})
+        return None
+
+
 class SesV2EventDestinations(Gap):
     covers = "SESv2 configuration-set event destinations (moto has no such API)"
 
@@ -474,6 +490,7 @@ def all_gaps() -> list[Gap]:
         ResponseHeadersPolicies(),
         PublishFunction(),
         SesV2Replies(),
+        SesV2UpdateOptions(),
         SesV2EventDestinations(),
         RedriveAllowPolicy(),
         AutoscalingTags(),

@@ -107,6 +107,24 @@ def lambda_runs_the_links_api(deployment: Deployment) -> list[Call]:
     ]
 
 
+def lambda_runs_the_worker(deployment: Deployment) -> list[Call]:
+    """worker_mode = lambda: Lambda's runtime, with the worker Lambda's role, writes its log lines
+    to the worker's log group and decrypts its environment."""
+    tf = deployment.terraform
+    function = tf.output("worker_lambda_function_name")
+    group = tf.output("worker_log_group")
+    return [
+        Call(
+            "worker_lambda",
+            "logs",
+            "PutLogEvents",
+            REGION,
+            {"LogGroupName": group, "LogStreamName": "2025/01/01/[$LATEST]0123456789abcdef"},
+        ),
+        Call("worker_lambda", "lambda", "DecryptEnvironment", REGION, {"FunctionName": function}),
+    ]
+
+
 def api_gateway_invokes(deployment: Deployment) -> list[Call]:
     """One invocation per route, with the execute-api ARN API Gateway sends as aws:SourceArn
     (``<execution_arn>/<stage>/<METHOD>/<path>``; the stage of an HTTP API's default is

@@ -49,10 +49,10 @@ def applied_policies(deployment: Deployment) -> Policies:
     tf = deployment.terraform
     iam = deployment.client("iam")
     role = {
-        "worker": (tf.attribute("aws_iam_role.worker_task", "name"), "worker"),
+        "worker": (tf.attribute("aws_iam_role.worker_task[0]", "name"), "worker"),
         "links_api": (tf.attribute("aws_iam_role.api", "name"), "links-api"),
         "worker_execution": (
-            tf.attribute("aws_iam_role.worker_execution", "name"),
+            tf.attribute("aws_iam_role.worker_execution[0]", "name"),
             "pull-and-log",
         ),
     }

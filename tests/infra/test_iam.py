@@ -9,10 +9,14 @@ import pytest
 from tests.infra.module import Module, comments, local_refs, resource_refs
 
 #: (policy document, statement sid) that may grant on "*": AWS offers no narrower resource.
-STAR_RESOURCE_EXCEPTIONS = {("worker_execution", "EcrLogin"), ("operator", "QueueAgeMetric")}
+STAR_RESOURCE_EXCEPTIONS = {
+    ("worker_execution", "EcrLogin"),
+    ("operator", "QueueAgeMetric"),
+    ("worker_lambda", "FindItsMapping"),
+}
 
 #: role policies attached to our roles (each is a data.aws_iam_policy_document)
-ROLE_POLICIES = ("worker_task", "worker_execution", "api", "schedules")
+ROLE_POLICIES = ("worker_task", "worker_execution", "worker_lambda", "api", "schedules")
 
 #: the operators group's policy: what the operator CLI calls (tests/deploy evaluate it by its calls)
 GROUP_POLICIES = ("operator",)
