@@ -4,10 +4,12 @@ The dev commands (``demo``, ``sandbox``, ``ingest``) drive ``sandbox/``, which t
 does not ship, and moto, which it does not install: without them the image still runs
 ``worker``, ``dlq``, ``status``, ``intake``, ``config`` and ``parse``, and those three are simply
 absent. They are imported only when the command line does not name a product command, so
-``charterhand worker`` starts without moto, werkzeug or the sandbox.
+``charterhand worker`` starts without moto, werkzeug or the sandbox. A command line that names a
+product command imports only that command (the worker starts without the others' modules).
 """
 
 import argparse
+import importlib
 import os
 import sys
 import textwrap
@@ -15,14 +17,14 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-from commands import audit, config, dlq, intake, parse, status, worker
 from commands.command import MEANINGS, Exit
 
 #: top-level packages only a development checkout has; a missing one hides the dev commands
 DEV_ONLY = frozenset({"sandbox", "moto"})
 
-#: each exposes ``register(subparsers)``, which adds its parser and sets ``func`` on it
-COMMANDS: tuple[ModuleType, ...] = (dlq, status, intake, config, parse, worker, audit)
+#: the product commands' modules, in ``--help``'s order; each exposes ``register(subparsers)``,
+#: which adds its parser and sets ``func`` on it
+COMMANDS = ("dlq", "status", "intake", "config", "parse", "worker", "audit")
 
 
 EXAMPLES = """\
@@ -81,8 +83,8 @@ def dev_commands() -> tuple[ModuleType, ...]:
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """Every command's parser; for an ``argv`` naming a product command, without the dev
-    commands (nothing of theirs is imported)."""
+    """Every command's parser; for an ``argv`` naming a product command, that command's alone
+    (nothing of the others, nor of the dev commands, is imported)."""
     parser = argparse.ArgumentParser(
         prog="charterhand",
         description="Turns charter-booking emails into everything a charter day needs.",
@@ -91,8 +93,9 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action=_VersionAction)
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
-        command.register(subparsers)
+    named = [argv[0]] if argv and argv[0] in COMMANDS else COMMANDS
+    for name in named:
+        importlib.import_module(f"commands.{name}").register(subparsers)
     if not argv or argv[0] not in subparsers.choices:
         for command in dev_commands():
             command.register(subparsers)

@@ -18,13 +18,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote_plus
 from zoneinfo import ZoneInfo
 
-import icalendar
-
 from bookings import Boat, Booking, Fleet, Kind
 from bookings.slugs import GUEST_PAGE_STEP, guest_slug, legacy_slug
 from publishers.base import StepContext
 from publishers.not_found import not_found_page
 from publishers.transport import ics
+from publishers.transport.ics_writer import Property, Uri, calendar
 from publishers.transport.site import SiteBucket, SiteObject
 from templates import environment, source_digest
 from templates.assets import origin_of, page_assets
@@ -223,26 +222,28 @@ def guest_calendar(view: Mapping[str, Any], page_url: str) -> bytes:
     A cancelled booking keeps its file, marked CANCELLED, so a re-import removes the event.
     """
     as_of = datetime.fromisoformat(view["as_of"])
-    event = icalendar.Event()
-    event.add("uid", f"{view['key'].replace(':', '-')}-guest@charterhand")
-    event.add("dtstamp", as_of)
-    event.add("sequence", view["sequence"])
-    event.add("dtstart", datetime.fromisoformat(view["start"]).astimezone(UTC))
-    event.add("dtend", datetime.fromisoformat(view["end"]).astimezone(UTC))
-    event.add("summary", f"Charter on {view['boat']}")
+    event: list[Property] = [
+        ("uid", f"{view['key'].replace(':', '-')}-guest@charterhand", {}),
+        ("dtstamp", as_of, {}),
+        ("sequence", view["sequence"], {}),
+        ("dtstart", datetime.fromisoformat(view["start"]).astimezone(UTC), {}),
+        ("dtend", datetime.fromisoformat(view["end"]).astimezone(UTC), {}),
+        ("summary", f"Charter on {view['boat']}", {}),
+    ]
     if view["meeting_point"]:
-        event.add("location", view["meeting_point"])
+        event.append(("location", view["meeting_point"], {}))
     lines = [f"Captain: {view['captain']}"] if view["captain"] else []
     if view["what_to_bring"]:
         lines.append("Bring: " + ", ".join(view["what_to_bring"]))
     lines.append(f"Details: {page_url}")
-    event.add("description", "\n".join(lines))
-    event.add("url", page_url)
-    event.add("status", CALENDAR_STATUS[view["status"]])
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//charterhand//guest page//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    calendar.add_component(event)
-    ical: bytes = calendar.to_ical()
-    return ical
+    event += [
+        ("description", "\n".join(lines), {}),
+        ("url", Uri(page_url), {}),
+        ("status", CALENDAR_STATUS[view["status"]], {}),
+    ]
+    head: list[Property] = [
+        ("prodid", "-//charterhand//guest page//EN", {}),
+        ("version", "2.0", {}),
+        ("method", "PUBLISH", {}),
+    ]
+    return calendar(head, event)

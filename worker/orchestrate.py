@@ -15,9 +15,10 @@ delivery converges.
 import copy
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
+from concurrent.futures import Executor, Future
 from contextlib import suppress
 from dataclasses import dataclass, field
+from queue import Empty, SimpleQueue
 from typing import Any
 
 from bookings import Booking, BookingEvent, CharterhandError, TransientError, Waiting, reduce
@@ -231,9 +232,7 @@ class Orchestrator:
             self._start_ready(run)
             if not run.running:
                 break
-            finished, _ = wait(
-                run.running, timeout=self.lease_seconds / 3, return_when=FIRST_COMPLETED
-            )
+            finished = _finished(run, timeout=self.lease_seconds / 3)
             results, published = self._results(run, finished)
             run.unrecorded.update(results)
             run.unpublished.update(published)
@@ -261,7 +260,9 @@ class Orchestrator:
             elif all(d in run.done for d in deps):
                 run.waiting.remove(publisher)
                 ctx = self._context(run, publisher)
-                run.running[self.executor.submit(self._publish, publisher, ctx)] = publisher
+                future = self.executor.submit(self._publish, publisher, ctx)
+                run.running[future] = publisher
+                future.add_done_callback(run.finished.put)
 
     def _context(self, run: "Progress", publisher: Publisher) -> StepContext:
         """What one step is published with: the state, its last result, its upstream ids."""
@@ -384,6 +385,22 @@ class StepRun:
     booking_key: str = ""
 
 
+def _finished(run: "Progress", *, timeout: float) -> set[Future[Mapping[str, str]]]:
+    """The running steps that finished: at least one, unless ``timeout`` passes first.
+
+    As ``concurrent.futures.wait(..., FIRST_COMPLETED)``, without its per-call waiter and
+    locking of every running future (a booking waits several times)."""
+    try:
+        finished = {run.finished.get(timeout=timeout)}
+    except Empty:
+        return set()
+    while True:
+        try:
+            finished.add(run.finished.get_nowait())
+        except Empty:
+            return finished
+
+
 @dataclass
 class Progress:
     """One run of a booking's due steps under its lease: what it started from, how far it got."""
@@ -410,6 +427,8 @@ class Progress:
     #: the clock's reading when the lease was last renewed (or taken)
     last_renewal: float
     running: dict[Future[Mapping[str, str]], Publisher] = field(default_factory=dict)
+    #: the running steps' futures as each finishes (put by the future's done callback)
+    finished: "SimpleQueue[Future[Mapping[str, str]]]" = field(default_factory=SimpleQueue)
     ran: list[str] = field(default_factory=list)
     failed: dict[str, CharterhandError] = field(default_factory=dict)
     blocked: list[str] = field(default_factory=list)

@@ -8,9 +8,8 @@ no counter to store.
 
 from datetime import UTC, datetime
 
-import icalendar
-
 from bookings import Booking
+from publishers.transport.ics_writer import Property, Uri, calendar
 
 SEQUENCE_EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -38,31 +37,33 @@ def invitation(
 ) -> bytes:
     """METHOD:REQUEST for a live booking, METHOD:CANCEL (STATUS:CANCELLED) for a cancelled one."""
     live = booking.is_live
-    event = icalendar.Event()
-    event.add("uid", uid(booking))
-    event.add("sequence", sequence(booking))
-    event.add("dtstamp", booking.as_of.astimezone(UTC))
     # UTC: every client shows it in its own zone, and no VTIMEZONE (thousands of lines for a
     # zone's full history) has to travel with it
-    event.add("dtstart", booking.start.astimezone(UTC))
-    event.add("dtend", booking.end.astimezone(UTC))
-    event.add("summary", summary)
-    event.add("description", description)
+    event: list[Property] = [
+        ("uid", uid(booking), {}),
+        ("sequence", sequence(booking), {}),
+        ("dtstamp", booking.as_of.astimezone(UTC), {}),
+        ("dtstart", booking.start.astimezone(UTC), {}),
+        ("dtend", booking.end.astimezone(UTC), {}),
+        ("summary", summary, {}),
+        ("description", description, {}),
+    ]
     if booking.meeting_point:
-        event.add("location", booking.meeting_point)
+        event.append(("location", booking.meeting_point, {}))
     if url:
-        event.add("url", url)
-    event.add("status", "CONFIRMED" if live else "CANCELLED")
-    event.add("organizer", f"mailto:{organizer}")
-    event.add(
-        "attendee",
-        f"mailto:{attendee}",
-        parameters={"CN": attendee_name, "ROLE": "REQ-PARTICIPANT", "RSVP": "FALSE"},
-    )
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//charterhand//crew email//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "REQUEST" if live else "CANCEL")
-    calendar.add_component(event)
-    ical: bytes = calendar.to_ical()
-    return ical
+        event.append(("url", Uri(url), {}))
+    event += [
+        ("status", "CONFIRMED" if live else "CANCELLED", {}),
+        ("organizer", Uri(f"mailto:{organizer}"), {}),
+        (
+            "attendee",
+            Uri(f"mailto:{attendee}"),
+            {"CN": attendee_name, "ROLE": "REQ-PARTICIPANT", "RSVP": "FALSE"},
+        ),
+    ]
+    head: list[Property] = [
+        ("prodid", "-//charterhand//crew email//EN", {}),
+        ("version", "2.0", {}),
+        ("method", "REQUEST" if live else "CANCEL", {}),
+    ]
+    return calendar(head, event)

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from email import quoprimime
 from email.header import Header
 from email.utils import formataddr, getaddresses
+from functools import lru_cache
 
 #: the line length the email package's default policy keeps headers and text bodies within
 MAX_LINE = 78
@@ -70,6 +71,7 @@ def multipart_email(
     return head + _multipart("mixed", parts, top=True)
 
 
+@lru_cache(maxsize=256)  # the same sender and crew addresses, email after email
 def _addresses(value: str) -> str | None:
     pairs = getaddresses([value])
     if not pairs or any(not address or not address.isascii() for _, address in pairs):
