@@ -12,6 +12,7 @@ code, in its own process like a cold start, its AWS calls recorded as the functi
 ``CHARTERHAND_TEST_LAMBDA_TASK`` (the deployed zip, unpacked) must be where our packages and the
 libraries load from."""
 
+import importlib
 import json
 import os
 import sys
@@ -50,10 +51,12 @@ def main(step: str) -> int:
         source_arn=queue_arn,
     )
     mapping.poll_once()
+    # a module the run did not need (dkim: only a forward with its original attached) is
+    # imported now, so the zip must carry it all the same
     elsewhere = [
         name
         for name in FROM_THE_ZIP
-        if not (getattr(sys.modules.get(name), "__file__", None) or "").startswith(
+        if not (getattr(importlib.import_module(name), "__file__", None) or "").startswith(
             os.environ[TASK_ENV]
         )
     ]
