@@ -57,6 +57,9 @@ DOCUMENTED_UNUSED = {
     "ConsumeSesEvents: sqs:ReceiveMessage",
     "ConsumeSesEvents: sqs:DeleteMessage",
     "ConsumeBookings: sqs:SendMessage",
+    # the audit's read-back of pages, as in Fargate mode (test_iam_by_calls.py)
+    "ReadBackPages: s3:GetObject",
+    "ReadBackPagesMissing: s3:ListBucket",
 }
 
 
