@@ -34,7 +34,14 @@ from typing import Any
 import structlog
 
 from bookings import CharterhandError
-from worker.loop import STOPPED_ELSEWHERE, STOPPED_HERE, Handler, IntakeLimit, OutcomeHook
+from worker.loop import (
+    STOPPED_ELSEWHERE,
+    STOPPED_HERE,
+    Handler,
+    IntakeLimit,
+    OutcomeHook,
+    settled_fields,
+)
 from worker.outcomes import Outcome
 from worker.policy import IntakeStop
 from worker.queue import MessageQueue, Received
@@ -174,19 +181,7 @@ class BatchWorker:
         return stop
 
     def _log(self, message: Received, outcome: Outcome, started: float) -> None:
-        fields: dict[str, Any] = {
-            "message_id": message.message_id,
-            "booking_key": outcome.booking_key,
-            "outcome": outcome.ending.value,
-            "reason": outcome.reason,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            "receive_count": message.receive_count,
-        }
-        for name in ("email_id", "step", "error_class"):
-            if getattr(outcome, name):
-                fields[name] = getattr(outcome, name)
-        if message.sent_at is not None:
-            fields["since_enqueue_ms"] = round((time.time() - message.sent_at) * 1000, 1)
+        fields = settled_fields(message, outcome, started)
         log.info("message settled", **fields)
         if self.on_outcome is not None:
             try:

@@ -32,7 +32,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
@@ -332,24 +332,9 @@ class Worker:
     def _log_outcome(
         self, message: Received, outcome: Outcome, started: float, settled: bool
     ) -> None:
-        fields = {
-            "message_id": message.message_id,
-            "booking_key": outcome.booking_key,
-            "outcome": outcome.ending.value,
-            "reason": outcome.reason,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-            "receive_count": message.receive_count,
-        }
-        if outcome.email_id:
-            fields["email_id"] = outcome.email_id
-        if outcome.step:
-            fields["step"] = outcome.step
-        if outcome.error_class:
-            fields["error_class"] = outcome.error_class
+        fields = settled_fields(message, outcome, started)
         if not settled:
             fields["settled"] = False
-        if message.sent_at is not None:
-            fields["since_enqueue_ms"] = round((time.time() - message.sent_at) * 1000, 1)
         log.info("message settled" if settled else "message not settled", **fields)
         if settled:
             self._settled(message, outcome)
@@ -491,3 +476,22 @@ class Worker:
             log.warning(
                 "could not return messages to the queue", error=exc.reason, messages=len(messages)
             )
+
+
+def settled_fields(message: Received, outcome: Outcome, started: float) -> dict[str, Any]:
+    """The "message settled" log line's fields, the same for the loop and the Lambda's batch:
+    what the message was, how it ended and why, how long it took (``started``: perf_counter)."""
+    fields: dict[str, Any] = {
+        "message_id": message.message_id,
+        "booking_key": outcome.booking_key,
+        "outcome": outcome.ending.value,
+        "reason": outcome.reason,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+        "receive_count": message.receive_count,
+    }
+    for name in ("email_id", "step", "error_class"):
+        if getattr(outcome, name):
+            fields[name] = getattr(outcome, name)
+    if message.sent_at is not None:
+        fields["since_enqueue_ms"] = round((time.time() - message.sent_at) * 1000, 1)
+    return fields
