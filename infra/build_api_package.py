@@ -211,13 +211,18 @@ def main(argv: list[str] | None = None) -> int:
         install_dependencies(dependencies, args.arch, api_requirements())
         keep_only_service_models(dependencies)
         entries = write_zip(args.out, dependencies)
-    wrong = misfits(args.out, args.arch)
+    return report(args.out, args.arch, entries)
+
+
+def report(out: Path, arch: str, entries: list[str]) -> int:
+    """Print what was built, or what in it does not run on Lambda; the exit code."""
+    wrong = misfits(out, arch)
     if wrong:
-        print(f"{args.out}: these do not run on Lambda's python{PYTHON_VERSION} for {args.arch}:")
+        print(f"{out}: these do not run on Lambda's python{PYTHON_VERSION} for {arch}:")
         print("\n".join(f"  {line}" for line in wrong))
         return 1
-    size_mb = args.out.stat().st_size / 1e6
-    print(f"{args.out}: {len(entries)} files, {size_mb:.1f} MB, {args.arch}")
+    size_mb = out.stat().st_size / 1e6
+    print(f"{out}: {len(entries)} files, {size_mb:.1f} MB, {arch}")
     return 0
 
 

@@ -17,12 +17,11 @@ from pathlib import Path
 from infra.build_api_package import (
     DATA_DISTRIBUTIONS,
     PLATFORMS,
-    PYTHON_VERSION,
     ROOT,
     distribution_name,
     install_dependencies,
     keep_only_service_models,
-    misfits,
+    report,
     runtime_requirements,
     write_zip,
 )
@@ -99,14 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         install_dependencies(dependencies, args.arch, requirements)
         keep_only_service_models(dependencies, SERVICES)
         entries = write_zip(args.out, dependencies, packages=PACKAGES)
-    wrong = misfits(args.out, args.arch)
-    if wrong:
-        print(f"{args.out}: these do not run on Lambda's python{PYTHON_VERSION} for {args.arch}:")
-        print("\n".join(f"  {line}" for line in wrong))
-        return 1
-    size_mb = args.out.stat().st_size / 1e6
-    print(f"{args.out}: {len(entries)} files, {size_mb:.1f} MB, {args.arch}")
-    return 0
+    return report(args.out, args.arch, entries)
 
 
 if __name__ == "__main__":
