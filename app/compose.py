@@ -423,19 +423,32 @@ def warming_up() -> threading.Thread:
 WARM_UP_SWITCH_SECONDS = 0.0005
 
 
+#: warm-ups running now, and the switch interval from before the first of them: the interval is
+#: process-wide, so overlapping warm-ups (several workers in one process) put back the interval
+#: from before the first, once the last ends, never one another's short one
+_warming = {"running": 0, "default": sys.getswitchinterval()}
+_warming_lock = threading.Lock()
+
+
 def _warm_up() -> None:
     """Warm up with a short GIL switch interval: the warm-up is seconds of pure Python, and a
     message thread back from a socket otherwise waits up to 5 ms for the GIL at every wake-up
     (several per AWS call) while it runs."""
-    default = sys.getswitchinterval()
-    sys.setswitchinterval(WARM_UP_SWITCH_SECONDS)
+    with _warming_lock:
+        if _warming["running"] == 0:
+            _warming["default"] = sys.getswitchinterval()
+            sys.setswitchinterval(WARM_UP_SWITCH_SECONDS)
+        _warming["running"] += 1
     try:
         templates.warm_up()  # the jinja templates first: a fraction of a second
         parsers.warm_up()
     except Exception:  # a warm-up is an optimisation: the parse loads what it needs itself
         log.exception("parsers warm-up failed")
     finally:
-        sys.setswitchinterval(default)
+        with _warming_lock:
+            _warming["running"] -= 1
+            if _warming["running"] == 0:
+                sys.setswitchinterval(_warming["default"])
 
 
 def _both(first: OutcomeHook, then: OutcomeHook | None) -> OutcomeHook:

@@ -181,6 +181,14 @@ def journey(deployment: Deployment, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """worker_mode = lambda last: it applies the shared deployment again in that mode, which the
-    Fargate-mode tests must not see (tests/deploy/test_worker_lambda_on_terraform.py)."""
-    items.sort(key=lambda item: item.path.name == "test_worker_lambda_on_terraform.py")
+    """worker_mode = lambda last among the deploy tests: it applies the shared deployment again in
+    that mode, which the Fargate-mode tests must not see (test_worker_lambda_on_terraform.py).
+    Right after them, not at the end of the whole run: moto's backends are one per process, and
+    the other suites' fixtures reset them (the deployment's secrets and queues with them)."""
+    lambda_mode = [i for i in items if i.path.name == "test_worker_lambda_on_terraform.py"]
+    if not lambda_mode:
+        return
+    rest = [i for i in items if i.path.name != "test_worker_lambda_on_terraform.py"]
+    deploy = [n for n, i in enumerate(rest) if i.get_closest_marker("deploy") is not None]
+    at = deploy[-1] + 1 if deploy else len(rest)
+    items[:] = rest[:at] + lambda_mode + rest[at:]

@@ -22,3 +22,14 @@ def test_the_switch_interval_is_short_during_the_warm_up_and_restored_after():
     thread.join()
     assert WARM_UP_SWITCH_SECONDS in seen
     assert sys.getswitchinterval() == before
+
+
+def test_overlapping_warm_ups_put_back_the_interval_from_before_the_first():
+    """Two workers in one process: the second starts while the first warms up. Each used to put
+    back what it found, so the second left the short interval in force for good."""
+    before = sys.getswitchinterval()
+    first = warming_up()
+    second = warming_up()
+    first.join()
+    second.join()
+    assert sys.getswitchinterval() == before

@@ -35,7 +35,7 @@ def batches(
 
 def test_a_lambda_sqs_record_reads_as_the_loops_message():
     """AWS's own sample event (Powertools' tests/events/sqsEvent.json, MIT-0)."""
-    sample = json.loads((FIXTURES / "aws" / "lambda-sqs-event.json").read_text())
+    sample = json.loads((FIXTURES / "lambda-sqs-event.json").read_text())
     message = received_from_record(sample["Records"][0])
     assert (message.message_id, message.body) == (
         "059f36b4-87a3-44ab-83d2-661975830a7d",
