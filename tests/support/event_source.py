@@ -1,7 +1,7 @@
 """What Lambda's SQS event source mapping does around the function, over any
 :class:`worker.queue.MessageQueue`: receive a batch (with the attributes the mapping asks for),
 hand it in as Lambda's SQS event (``Records[]``, camelCase, as in
-``/work/shared/aws-events/sqsEvent.json``), then delete every message the answer's
+``../shared/aws-events/sqsEvent.json``), then delete every message the answer's
 ``batchItemFailures`` does not name (``ReportBatchItemFailures``). Not shipped: AWS runs this.
 """
 

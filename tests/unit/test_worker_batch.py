@@ -6,11 +6,11 @@ The full cases, with the real handler and on moto too: the entry points' contrac
 
 import json
 
-from tests.conftest import FIXTURES
 from tests.support.clock import FakeClock
 from tests.support.event_source import EventSourceMapping, record_of
 from tests.support.intake import MemoryIntakeRecords
 from tests.support.memory_queue import MemoryQueue
+from tests.support.paths import aws_events_dir
 from tests.support.queues import Reports, ScriptedHandler
 from worker.batch import INTAKE_HOLD_SECONDS, BatchWorker, received_from_record
 from worker.intake import SharedDlqLimit
@@ -34,8 +34,8 @@ def batches(
 
 
 def test_a_lambda_sqs_record_reads_as_the_loops_message():
-    """AWS's own sample event (Powertools' tests/events/sqsEvent.json, MIT-0)."""
-    sample = json.loads((FIXTURES / "lambda-sqs-event.json").read_text())
+    """AWS's own sample event (../shared/aws-events/sqsEvent.json, with its provenance)."""
+    sample = json.loads((aws_events_dir() / "sqsEvent.json").read_text())
     message = received_from_record(sample["Records"][0])
     assert (message.message_id, message.body) == (
         "059f36b4-87a3-44ab-83d2-661975830a7d",
