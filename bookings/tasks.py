@@ -5,9 +5,9 @@ to do or to whom (so a forged one can only make the worker check again, and send
 
 * ``{"charterhand": "crew-answer", "booking": "<booking key>"}``: the links API recorded a crew
   answer on that booking (the worker tells the manager of a decline at once);
-* ``{"charterhand": "crew-check"}``: the hourly schedule (terraform: ``crew_check.tf``): remind
+* ``{"charterhand": "crew-check"}``: the hourly schedule (terraform: ``schedules.tf``): remind
   members who have not answered before their charter, tell the manager who is still silent;
-* ``{"charterhand": "audit"}``: the hourly schedule (terraform: ``audit.tf``): read the platforms'
+* ``{"charterhand": "audit"}``: the hourly schedule (terraform: ``schedules.tf``): read the platforms'
   calendar feeds against the bookings (:mod:`worker.audit`).
 """
 

@@ -1,35 +1,11 @@
-# The audit (audit/, worker/audit.py): every hour (var.audit_schedule) EventBridge Scheduler puts
-# {"charterhand":"audit"} on the bookings queue, and whichever worker takes it reads each boat's
-# iCal export per platform (the URLs: the secret below) and compares its booked spans with the
-# bookings whose emails were read: a span with no booking is a missed booking (the manager is told
-# once, `charterhand status` lists it, the alarm below fires); a booking gone from its platform's
-# calendar, or a feed that cannot be read, is told and listed the same way. The body asks only for
-# a run (bookings/tasks.py): whoever else could send it could only make the audit run early. The
-# feeds are evidence for a person: the audit changes no booking.
-
-resource "aws_scheduler_schedule" "audit" {
-  name                = "${local.name}-audit"
-  description         = "charterhand: the platforms' calendars against the bookings"
-  schedule_expression = var.audit_schedule
-  # the schedule (its input included) at rest under our key; the role below decrypts it
-  kms_key_arn = aws_kms_key.main.arn
-
-  flexible_time_window {
-    mode = "OFF"
-  }
-
-  target {
-    arn      = aws_sqs_queue.bookings.arn
-    role_arn = aws_iam_role.schedules.arn
-    input    = jsonencode({ charterhand = "audit" })
-
-    # a run missed for an hour is made by the next one: no need to keep trying longer
-    retry_policy {
-      maximum_event_age_in_seconds = 3600
-      maximum_retry_attempts       = 10
-    }
-  }
-}
+# The audit (audit/, worker/audit.py): every hour (var.audit_schedule, schedules.tf) EventBridge
+# Scheduler puts {"charterhand":"audit"} on the bookings queue, and whichever worker takes it
+# reads each boat's iCal export per platform (the URLs: the secret below) and compares its booked
+# spans with the bookings whose emails were read: a span with no booking is a missed booking (the
+# manager is told once, `charterhand status` lists it, the alarm below fires); a booking gone from
+# its platform's calendar, or a feed that cannot be read, is told and listed the same way. The
+# body asks only for a run (bookings/tasks.py): whoever else could send it could only make the
+# audit run early. The feeds are evidence for a person: the audit changes no booking.
 
 # The platforms' iCal export URLs per boat, a JSON object
 # {"<boat>": {"boatsetter": "https://...", "getmyboat": "https://..."}}: each URL opens the boat's

@@ -752,17 +752,6 @@ variable "crew_reminder_hours" {
   }
 }
 
-variable "crew_check_schedule" {
-  type        = string
-  description = "When EventBridge Scheduler puts the crew check on the bookings queue: a rate() or cron() expression (hourly by default; the reminder goes out within this of crew_reminder_hours before the charter)."
-  default     = "rate(1 hour)"
-
-  validation {
-    condition     = can(regex("^(rate|cron)\\(.+\\)$", var.crew_check_schedule))
-    error_message = "crew_check_schedule must be a rate(...) or cron(...) expression."
-  }
-}
-
 variable "guest_message" {
   type        = string
   description = "The message the manager's summary carries for the guest, to paste into the platform's chat: {first_name}, {boat}, {day}, {weekday} and {link} are filled in. Null: the worker's default."

@@ -2,19 +2,25 @@
 
 import json
 
-from bookings.tasks import crew_check_body
+from bookings.tasks import AUDIT, CREW_CHECK, audit_body, crew_check_body
 from state import keys
 from tests.infra.module import Module
 
 
-def test_the_schedule_puts_the_crew_check_on_the_bookings_queue(tf: Module):
-    schedule = tf.resource("aws_scheduler_schedule", "crew_check")
+def test_the_schedules_put_the_crew_check_and_the_audit_on_the_bookings_queue(tf: Module):
+    schedule = tf.resource("aws_scheduler_schedule", "tasks")
+    assert schedule["for_each"] == "${local.scheduled_tasks}"
+    # one schedule per task, keyed by the task's own name: the body is {"charterhand": <key>}
+    assert set(tf.locals["scheduled_tasks"]) == {CREW_CHECK, AUDIT}
+    assert tf.locals["scheduled_tasks"][CREW_CHECK]["schedule"] == "${var.crew_check_schedule}"
+    assert tf.locals["scheduled_tasks"][AUDIT]["schedule"] == "${var.audit_schedule}"
     (target,) = schedule["target"]
     assert target["arn"] == "${aws_sqs_queue.bookings.arn}"
     assert target["role_arn"] == "${aws_iam_role.schedules.arn}"
     body = target["input"].removeprefix("${jsonencode(").removesuffix(")}")
-    assert body.replace(" ", "") == '{charterhand="crew-check"}'
+    assert body.replace(" ", "") == "{charterhand=each.key}"
     assert json.loads(crew_check_body()) == {"charterhand": "crew-check"}
+    assert json.loads(audit_body()) == {"charterhand": "audit"}
 
 
 def test_the_schedules_role_may_only_put_messages_on_the_bookings_queue(tf: Module):

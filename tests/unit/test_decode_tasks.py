@@ -22,7 +22,7 @@ def test_a_crew_answer_names_its_booking():
 
 
 def test_the_schedules_body_as_terraform_writes_it_is_the_check():
-    # jsonencode({ charterhand = "crew-check" }) in infra/terraform/crew_check.tf
+    # jsonencode({ charterhand = "crew-check" }) in infra/terraform/schedules.tf (each.key)
     assert decode_body('{"charterhand":"crew-check"}').task == Task("crew-check")
 
 
