@@ -7,8 +7,8 @@ to do or to whom (so a forged one can only make the worker check again, and send
   answer on that booking (the worker tells the manager of a decline at once);
 * ``{"charterhand": "crew-check"}``: the hourly schedule (terraform: ``schedules.tf``): remind
   members who have not answered before their charter, tell the manager who is still silent;
-* ``{"charterhand": "audit"}``: the hourly schedule (terraform: ``schedules.tf``): read the platforms'
-  calendar feeds against the bookings (:mod:`worker.audit`).
+* ``{"charterhand": "audit"}``: the hourly schedule (terraform: ``schedules.tf``): read the
+  platforms' calendar feeds and our own records against the bookings (:mod:`worker.audit`).
 """
 
 import json
