@@ -117,3 +117,25 @@ def main(argv: Sequence[str] = ()) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
+
+
+def import_closure(entry_point: str) -> set[str]:
+    """Every module ``entry_point`` imports at run time, directly or not (ours, the libraries',
+    the standard library's; imports under ``TYPE_CHECKING`` left out): what a Lambda zip built
+    for it must carry."""
+    import grimp  # a dev package: this module also runs where dev packages are hidden
+
+    graph = grimp.build_graph(
+        *RUNTIME_PACKAGES,
+        include_external_packages=True,
+        exclude_type_checking_imports=True,
+        cache_dir=None,
+    )
+    seen: set[str] = set()
+    todo = [entry_point]
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo.extend(graph.find_modules_directly_imported_by(module))
+    return seen

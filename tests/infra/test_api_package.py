@@ -10,7 +10,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import grimp
 import pytest
 
 from infra.build_api_package import (
@@ -28,7 +27,7 @@ from infra.build_api_package import (
     write_zip,
 )
 from tests.infra.module import Module
-from tests.infra.runtime_only import RUNTIME_PACKAGES, runtime_distributions
+from tests.infra.runtime_only import RUNTIME_PACKAGES, import_closure, runtime_distributions
 
 ENTRY_POINT = "api.lambda_function"
 
@@ -107,20 +106,7 @@ def test_the_zip_is_deflated(tmp_path, dependencies):
 def api_import_closure() -> set[str]:
     """Every module ``api.lambda_function`` imports at run time, directly or not (ours, the
     libraries', the standard library's; imports under ``TYPE_CHECKING`` left out)."""
-    graph = grimp.build_graph(
-        *RUNTIME_PACKAGES,
-        include_external_packages=True,
-        exclude_type_checking_imports=True,
-        cache_dir=None,
-    )
-    seen: set[str] = set()
-    todo = [ENTRY_POINT]
-    while todo:
-        module = todo.pop()
-        if module not in seen:
-            seen.add(module)
-            todo.extend(graph.find_modules_directly_imported_by(module))
-    return seen
+    return import_closure(ENTRY_POINT)
 
 
 @pytest.fixture(scope="module")

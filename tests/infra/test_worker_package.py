@@ -6,7 +6,6 @@ import importlib.metadata
 import re
 import sys
 
-import grimp
 import pytest
 
 from infra.build_api_package import ROOT, distribution_name
@@ -18,7 +17,7 @@ from infra.build_worker_package import (
     worker_requirements,
 )
 from tests.infra.module import Module
-from tests.infra.runtime_only import RUNTIME_PACKAGES, runtime_distributions
+from tests.infra.runtime_only import RUNTIME_PACKAGES, import_closure, runtime_distributions
 
 ENTRY_POINT = "app.worker_lambda"
 
@@ -26,20 +25,7 @@ ENTRY_POINT = "app.worker_lambda"
 @pytest.fixture(scope="module")
 def closure() -> set[str]:
     """Every module the entry point imports at run time (``TYPE_CHECKING`` imports aside)."""
-    graph = grimp.build_graph(
-        *RUNTIME_PACKAGES,
-        include_external_packages=True,
-        exclude_type_checking_imports=True,
-        cache_dir=None,
-    )
-    seen: set[str] = set()
-    todo = [ENTRY_POINT]
-    while todo:
-        module = todo.pop()
-        if module not in seen:
-            seen.add(module)
-            todo.extend(graph.find_modules_directly_imported_by(module))
-    return seen
+    return import_closure(ENTRY_POINT)
 
 
 def test_the_zip_carries_exactly_our_packages_the_entry_point_imports(closure):
