@@ -85,7 +85,10 @@ def main() -> int:
 
     emails = booking_emails(args.runs * 2, seed=22)
     rows = []
-    with running_moto() as moto, running_downstream(bcrypt_rounds=4) as downstream:
+    with (
+        running_moto(keep_alive=True) as moto,  # AWS keeps connections open
+        running_downstream(bcrypt_rounds=4) as downstream,
+    ):
         stack = provision()
         env = {
             **os.environ,

@@ -19,6 +19,9 @@ publishers that do nothing (the worker's own overhead). Measures, in one run:
    with its own thread's CPU per request: what one boto3 call costs here, the yardstick for
    how much of the worker's CPU its requests alone account for.
 
+Moto is served with keep-alive, as AWS keeps connections open (``--closing-moto``: moto's own
+server, which closes each one, costing the worker a connect and a close per request).
+
 ``--cprofile FILE`` runs cProfile on every thread of the backlog's worker (pstats, merged).
 ``--profile FILE`` samples the backlog's worker with py-spy (``pip install py-spy``; on PATH),
 counting only threads that hold the GIL, into collapsed stacks.
@@ -309,6 +312,12 @@ def main() -> int:
         metavar="FILE",
         help="cProfile every thread of the backlog's worker into FILE (pstats; slows it down)",
     )
+    parser.add_argument(
+        "--closing-moto",
+        action="store_true",
+        help="serve moto with its own server, which closes every connection (AWS keeps them "
+        "open: the default serves it with keep-alive)",
+    )
     parser.add_argument("--child")
     parser.add_argument("--child-publishers", default="instant")
     parser.add_argument(
@@ -332,7 +341,11 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     emails = booking_emails(args.emails + args.emails // 5)
     backlog, paced = emails[: args.emails], emails[args.emails :]
-    with running_moto() as moto, running_downstream(bcrypt_rounds=4) as downstream:
+    keep_alive = not args.closing_moto
+    with (
+        running_moto(keep_alive=keep_alive) as moto,
+        running_downstream(bcrypt_rounds=4) as downstream,
+    ):
         stack = provision()
         env = {
             **moto.env(),

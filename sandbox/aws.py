@@ -4,6 +4,11 @@ Our code never knows it is talking to moto: it only sees ``AWS_ENDPOINT_URL``, w
 itself. Nothing here patches our code in-process. One thing is added in front of moto: DynamoDB
 requests run one at a time (:mod:`sandbox.atomic_dynamodb`), standing in for DynamoDB's atomic
 conditional writes, which moto's server does not give under concurrent requests.
+
+Served by werkzeug's threaded server (moto's own), which closes the connection after every answer.
+AWS keeps connections open and botocore reuses them, so the benchmarks, which measure the worker's
+CPU per booking as production spends it, serve the same app with keep-alive instead
+(``running_moto(keep_alive=True)``: waitress, a bench-only dependency).
 """
 
 import json
@@ -14,6 +19,7 @@ from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from threading import Event, Thread
+from typing import Any, cast
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
@@ -59,10 +65,16 @@ class MotoServer:
 
 
 @contextmanager
-def running_moto(environ: MutableMapping[str, str] | None = None) -> Iterator[MotoServer]:
-    """Start moto on a free loopback port; point ``environ`` (default: os.environ) at it."""
+def running_moto(
+    environ: MutableMapping[str, str] | None = None, *, keep_alive: bool = False
+) -> Iterator[MotoServer]:
+    """Start moto on a free loopback port; point ``environ`` (default: os.environ) at it.
+
+    ``keep_alive``: connections stay open between requests, as AWS's do (the benchmarks)."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
-    server = _AtomicDynamoDBMotoServer()
+    server: _AtomicDynamoDBMotoServer | _KeepAliveMotoServer = (
+        _KeepAliveMotoServer() if keep_alive else _AtomicDynamoDBMotoServer()
+    )
     host, port = server.start()
     moto = MotoServer(endpoint_url=f"http://{host}:{port}")
     target = os.environ if environ is None else environ
@@ -108,3 +120,43 @@ class _AtomicDynamoDBMotoServer:
         )
         self._ready.set()
         self._server.serve_forever()
+
+
+class _KeepAliveMotoServer:
+    """The same app (DynamoDB serialised in front of moto) served by waitress, which keeps HTTP/1.1
+    connections open: werkzeug's server answers every request with ``Connection: close``, so a
+    client pays a TCP connect and close per request that it does not pay against AWS. waitress
+    drops headers with an underscore in their name (moto's handler keeps them for S3 metadata,
+    which the worker does not write), so the tests and the demo keep moto's own server."""
+
+    #: threads answering requests: long polls (ReceiveMessage) hold one each while they wait
+    THREADS = 32
+
+    def __init__(self) -> None:
+        from waitress.server import TcpWSGIServer  # bench-only dependency
+
+        app = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
+        #: every channel the server's loop watches: the loop ends once it is empty
+        self._channels: dict[int, Any] = {}
+        self._server = TcpWSGIServer(
+            app, map=self._channels, host="127.0.0.1", port=0, threads=self.THREADS, ident="moto"
+        )
+        self._thread = Thread(target=self._server.run, name="moto", daemon=True)
+
+    def start(self) -> tuple[str, int]:
+        """Serve on a free loopback port; returns (host, port)."""
+        self._thread.start()
+        listening = self._server.socket
+        assert listening is not None
+        host, port = listening.getsockname()[:2]
+        return str(host), int(port)
+
+    def stop(self) -> None:
+        from waitress import wasyncore
+
+        channels = self._channels
+        # closed on the loop's own thread (its trigger runs the thunk there), not under its
+        # select; waitress's stubs call the trigger an int
+        cast(Any, self._server).trigger.pull_trigger(lambda: wasyncore.close_all(channels))
+        self._thread.join(timeout=10)
+        self._server.task_dispatcher.shutdown()
