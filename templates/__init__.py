@@ -6,6 +6,7 @@ JS templates are not HTML and are not escaped.
 """
 
 import hashlib
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -45,9 +46,11 @@ def source_digest(*names: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def warm_up() -> None:
+def warm_up(pause: Callable[[], None] = lambda: None) -> None:
     """Compile every template now (worker start, on the warm-up thread), not on the first
-    booking's steps."""
+    booking's steps; ``pause`` is called between templates (the warm-up gives way to a message
+    in work there, which compiles the templates it needs itself)."""
     env = environment()
     for name in env.list_templates(filter_func=lambda name: not name.endswith((".py", ".pyc"))):
+        pause()
         env.get_template(name)
