@@ -223,3 +223,6 @@ def test_the_image_carries_bytecode_for_everything_it_installs():
     assert installs
     assert max(installs) < compiles[-1], "bytecode compiled before the last install"
     assert "unchecked-hash" in steps[compiles[-1]]  # valid whatever the copied files' mtimes
+    templates = [i for i, step in enumerate(steps) if "templates.warm_up()" in step]
+    assert templates, "the build stage compiles no templates (templates.CompiledTemplates)"
+    assert max(installs) < templates[-1]
