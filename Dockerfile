@@ -20,10 +20,17 @@ COPY ops ./ops
 COPY commands ./commands
 COPY api ./api
 # `.` without the dev or bench extras, and no sandbox/ (the dev stack and its sample emails):
-# no moto, pytest, type stubs or mail-parser in the image.
+# no moto, pytest, type stubs or mail-parser in the image. Everything installed is compiled to
+# bytecode here: the image never writes any (PYTHONDONTWRITEBYTECODE, a non-root user over a
+# root-owned venv), and without it every start compiles every module from source (nearly 1 s
+# more from launch to the first message). Hash-based, unchecked: the image's files never change.
+# The templates are compiled the same way (templates.CompiledTemplates: ~50 ms off the first
+# booking).
 RUN python -m venv /opt/charterhand \
  && /opt/charterhand/bin/pip install --no-compile . \
- && /opt/charterhand/bin/pip uninstall --yes pip
+ && /opt/charterhand/bin/pip uninstall --yes pip \
+ && /opt/charterhand/bin/python -m compileall -q -j 0 --invalidation-mode unchecked-hash /opt/charterhand/lib \
+ && /opt/charterhand/bin/python -c "import templates; templates.warm_up()"
 
 FROM python:3.11-slim-bookworm
 ENV PATH=/opt/charterhand/bin:$PATH \

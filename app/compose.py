@@ -10,6 +10,7 @@ import os
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -346,8 +347,6 @@ def build_worker(
         on_state=metrics.booking_state,
         off=off,
     )
-    if reader is None:  # templates and dateparser's data at start, beside the first messages
-        warming_up()
     budget = ByteBudget(email_budget_bytes(settings.task_memory_mib))
     handler = MessageHandler(
         emails=RawEmails(clients.s3, budget),
@@ -391,7 +390,7 @@ def build_worker(
             clients.sqs, settings.ses_events_queue_url, events, settings.poll_wait_seconds
         )
         companions.append(consumer.run)
-    return Worker(
+    worker = Worker(
         companions=companions,
         handler=handler,
         settler=Settler(queue, policy),
@@ -403,20 +402,52 @@ def build_worker(
         dlq_limit=dlq_limit,
         on_intake_stopped=metrics.intake_stopped,
     )
+    if reader is None:  # templates and dateparser's data at start, giving way to messages
+        warming_up(busy=lambda: worker.in_flight > 0)
+    return worker
 
 
-def warming_up() -> threading.Thread:
+def warming_up(
+    busy: Callable[[], bool] = lambda: False, *, max_wait: float | None = None
+) -> threading.Thread:
     """Compile the templates, and load the parsers' date words and dateparser's data, on a
     thread of its own: not on the first forward's path, and not before the first receive either
-    (seconds on a busy CPU). A message handled meanwhile loads what it needs itself, as it would
-    without the warm-up. It shares the GIL with the first messages (launch to the first settled
-    message, bench/worker.py ``--launch``), with a short switch interval so they wait less for
-    it; waiting for the first message to settle instead was
-    measured and is worse: a worker started idle then warms up when traffic comes (bench/worker.py's
-    paced run: p50 1.7 s against 0.1 s)."""
-    thread = threading.Thread(target=_warm_up, name="parsers-warm-up", daemon=True)
+    (seconds on a busy CPU). It gives way to messages: between pieces of a few milliseconds it
+    waits while ``busy()`` (a message in work), for ``max_wait`` (:data:`WARM_UP_YIELD_SECONDS`)
+    in all at most, so a worker started with a backlog is still warm within seconds. A message
+    handled meanwhile loads what it needs itself, as it would without the warm-up. A worker
+    started idle warms up at once: waiting for the first message to settle instead was measured
+    and is worse, the worker then warms up when traffic comes (bench/worker.py's paced run: p50
+    1.7 s against 0.1 s). While it runs, the GIL's switch interval is short, so a message
+    thread back from a socket waits less for it."""
+    thread = threading.Thread(
+        target=_warm_up,
+        args=(_GiveWay(busy, WARM_UP_YIELD_SECONDS if max_wait is None else max_wait),),
+        name="parsers-warm-up",
+        daemon=True,
+    )
     thread.start()
     return thread
+
+
+#: how long, in all, the warm-up waits for messages in work before it carries on beside them
+WARM_UP_YIELD_SECONDS = 5.0
+#: how often a waiting warm-up looks again whether the messages are done
+WARM_UP_POLL_SECONDS = 0.005
+
+
+class _GiveWay:
+    """The warm-up's pause: wait while a message is in work, within the time left to wait."""
+
+    def __init__(self, busy: Callable[[], bool], max_wait: float) -> None:
+        self.busy = busy
+        self.left = max_wait
+
+    def __call__(self) -> None:
+        while self.left > 0 and self.busy():
+            started = time.monotonic()
+            time.sleep(WARM_UP_POLL_SECONDS)
+            self.left -= time.monotonic() - started
 
 
 #: the GIL's switch interval while the warm-up runs (Python's default is 5 ms)
@@ -430,7 +461,7 @@ _warming = {"running": 0, "default": sys.getswitchinterval()}
 _warming_lock = threading.Lock()
 
 
-def _warm_up() -> None:
+def _warm_up(pause: Callable[[], None]) -> None:
     """Warm up with a short GIL switch interval: the warm-up is seconds of pure Python, and a
     message thread back from a socket otherwise waits up to 5 ms for the GIL at every wake-up
     (several per AWS call) while it runs."""
@@ -440,8 +471,8 @@ def _warm_up() -> None:
             sys.setswitchinterval(WARM_UP_SWITCH_SECONDS)
         _warming["running"] += 1
     try:
-        templates.warm_up()  # the jinja templates first: a fraction of a second
-        parsers.warm_up()
+        templates.warm_up(pause)  # the jinja templates first: a fraction of a second
+        parsers.warm_up(pause)
     except Exception:  # a warm-up is an optimisation: the parse loads what it needs itself
         log.exception("parsers warm-up failed")
     finally:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import structlog
 from botocore.exceptions import BotoCoreError, ClientError
 
+from app.collector import paused
 from app.compose import Clients, build_worker
 from app.settings import load_settings
 from aws.clients import DEFAULT_POOL, client
@@ -134,20 +135,22 @@ def mapping_switch(lambda_: "LambdaClient") -> Callable[[str, str], None]:
 
 
 def compose() -> LambdaEntry:
-    """Settings from the function's ``CHARTERHAND_*`` environment, wired as the worker is."""
-    settings = load_settings()
-    configure_logging(settings.log_level)
-    clients = Clients.from_environment(
-        max_pool_connections=max(DEFAULT_POOL, settings.worker_threads * 4),
-        calendar_lambda=settings.calendar_transport == "lambda",
-    )
-    worker = build_worker(settings, clients)  # warms the parsers up on a thread of its own
-    return LambdaEntry.of(
-        worker,
-        ses_events=SesEventLog(settings.table_name, clients.dynamodb),
-        ses_events_queue_url=settings.ses_events_queue_url,
-        disable_mapping=mapping_switch(client("lambda")),
-    )
+    """Settings from the function's ``CHARTERHAND_*`` environment, wired as the worker is (with
+    the garbage collector paused, as ``charterhand worker`` starts: :mod:`app.collector`)."""
+    with paused():
+        settings = load_settings()
+        configure_logging(settings.log_level)
+        clients = Clients.from_environment(
+            max_pool_connections=max(DEFAULT_POOL, settings.worker_threads * 4),
+            calendar_lambda=settings.calendar_transport == "lambda",
+        )
+        worker = build_worker(settings, clients)  # warms the parsers up on a thread of its own
+        return LambdaEntry.of(
+            worker,
+            ses_events=SesEventLog(settings.table_name, clients.dynamodb),
+            ses_events_queue_url=settings.ses_events_queue_url,
+            disable_mapping=mapping_switch(client("lambda")),
+        )
 
 
 @cache

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
-from commands.command import MEANINGS, Exit
+from app.collector import paused
 
 #: top-level packages only a development checkout has; a missing one hides the dev commands
 DEV_ONLY = frozenset({"sandbox", "moto"})
@@ -42,6 +42,8 @@ examples:
 
 
 def _exit_codes() -> str:
+    from commands.command import MEANINGS  # imports the settings: within main's start-up
+
     lines = ["exit codes:"]
     for code, meaning in MEANINGS.items():
         wrapped = textwrap.wrap(meaning, width=70)
@@ -107,10 +109,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     A reader that goes away (``charterhand ... | head -1``) ends the command with exit 1 and no
     traceback, as Python's documentation recommends (SIGPIPE stays ignored: the worker's own
-    sockets must raise, not kill the process)."""
+    sockets must raise, not kill the process). The command's modules are imported with the
+    garbage collector paused (:mod:`app.collector`)."""
     argv = sys.argv[1:] if argv is None else argv
+    with paused():
+        from commands.command import Exit
+
+        parser = build_parser(argv)
     try:
-        args = build_parser(argv).parse_args(argv)
+        args = parser.parse_args(argv)
         code: int = args.func(args)
         sys.stdout.flush()  # a closed pipe shows here, not at interpreter exit
     except BrokenPipeError:

@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.collector import paused
 from app.compose import build_worker
 from app.settings import load_settings
 from aws.logs import configure_logging
@@ -44,12 +45,13 @@ def run(
     reader: "MailReader | None" = None,
 ) -> int:
     """The command; ``publishers`` / ``reader`` are for entry points that plug in stand-ins."""
-    settings = load_settings(args.config)
-    configure_logging(settings.log_level)
-    try:
-        worker = build_worker(settings, publishers=publishers, reader=reader)
-    except ValueError as exc:  # publishers whose dependencies do not resolve
-        raise UsageError(str(exc)) from exc
+    with paused():  # start-up's objects, the clients' models above all: app.collector
+        settings = load_settings(args.config)
+        configure_logging(settings.log_level)
+        try:
+            worker = build_worker(settings, publishers=publishers, reader=reader)
+        except ValueError as exc:  # publishers whose dependencies do not resolve
+            raise UsageError(str(exc)) from exc
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: worker.signal_shutdown())
     worker.run(once=args.once)  # a CharterhandError (AWS refusing to start) exits 1

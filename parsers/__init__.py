@@ -5,12 +5,14 @@ whatever the bytes (a property test holds it to that).
 """
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 
 from bookings import BookingEvent, Fleet, NotABooking, ParseError
+from parsers import date_words
 from parsers.as_of import receipt_of
-from parsers.date_words import warm_up
 from parsers.envelope import Envelope, read_envelope
+from parsers.forward_words import header_inside
 from parsers.forwarding import Hop
 from parsers.opened import OpenedEmail, open_email
 from parsers.registry import SOURCES, notice_rule, source_for
@@ -30,6 +32,15 @@ __all__ = [
     "read_envelope",
     "warm_up",
 ]
+
+
+def warm_up(pause: Callable[[], None] = lambda: None) -> None:
+    """Load now (worker start) what the first forward would otherwise load: the pattern of
+    quoted headers written on one line, every language's date words and dateparser's data
+    (:func:`parsers.date_words.warm_up`); ``pause`` is called between pieces, no lock held."""
+    header_inside()
+    pause()
+    date_words.warm_up(pause)
 
 
 #: the field each header of the original is read as

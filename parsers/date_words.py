@@ -8,6 +8,7 @@ Nothing here depends on the clock; the tables are built once and never change.
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 #: our language codes → dateparser's, where they differ
@@ -75,13 +76,18 @@ def languages() -> tuple[str, ...]:
     return tuple(sorted(codes))
 
 
-def warm_up() -> None:
+def warm_up(pause: Callable[[], None] = lambda: None) -> None:
     """Load every language's date words and dateparser's data now (worker start), so the first
-    forward is read as fast as the thousandth."""
+    forward is read as fast as the thousandth. ``pause`` is called between pieces of a few
+    milliseconds each, with no lock held: the worker's warm-up thread waits there while a message
+    is in work, which loads what it needs itself meanwhile."""
     from parsers.quoted_date import warm_up as warm_dateparser
 
+    for code in languages():
+        words(code)
+        pause()
     any_language()
-    warm_dateparser()
+    warm_dateparser(pause)
 
 
 def _load(code: str) -> Words:

@@ -17,6 +17,7 @@ event placed at a guessed moment. A date without a zone is the forwarder's wall 
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_tz
@@ -88,22 +89,45 @@ def read_quoted_date(
 _WARM_TEXTS = ("2 March 2027 09:14", "02.03.2027 09:14", "2/3/2027 zz 9.14 zz")
 
 
-def warm_up() -> None:
+def warm_up(pause: Callable[[], None] = lambda: None) -> None:
     """Load dateparser and every language's data now (worker start), not on the first forward:
     the readers of each of our languages and of any language, in each day order, each used once
     (dateparser loads a locale's data when a reader first needs it: for a date no language
-    reads, all two hundred of them, which took seconds on a forward)."""
+    reads, all two hundred of them, which took seconds on a forward). ``pause`` is called
+    between one reading and the next, with no lock held (``parsers.date_words.warm_up``)."""
     codes = sorted({DATEPARSER_CODE.get(code, code) for code in languages()})
     for langs in [*((code,) for code in codes), ()]:
         for order in (None, "DMY", "MDY"):
             parser = _parser(langs, order)
             if parser is None:
                 continue
+            if not langs and order is None:
+                _warm_every_locale(parser, pause)
             for text in _WARM_TEXTS:
+                pause()
                 try:
                     parser.get_date_data(text)
                 except (ValueError, TypeError, OverflowError, AttributeError, KeyError, IndexError):
                     continue
+
+
+def _warm_every_locale(parser: "DateDataParser", pause: Callable[[], None]) -> None:
+    """Each of dateparser's two hundred locales loaded, and tried on the warm-up's dates, one at a
+    time: the any-language reader's first date does all of it in one call (over a second), with
+    no place to pause. Locales are dateparser's process-wide objects, shared by every reader, so
+    the readers' own first dates are then quick. An optimisation only: on a dateparser without
+    these (its own internals), the readers load what they need themselves."""
+    from dateparser.languages.loader import default_loader
+
+    settings = getattr(parser, "_settings", None)
+    try:
+        for name in default_loader.get_locale_map():
+            for locale in default_loader.get_locales(locales=[name]):
+                for text in _WARM_TEXTS:
+                    pause()
+                    locale.is_applicable(text, strip_timezone=False, settings=settings)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        return
 
 
 def _rfc(text: str) -> datetime | None:

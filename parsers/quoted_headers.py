@@ -132,7 +132,7 @@ def _header_entries(line: str) -> list[tuple[str, str, frozenset[str]]]:
     rest = match.group(0)[match.start("value") :]
     # every further header ends with its colon: a value without one (a From, a To) holds none
     has_colon = ":" in rest or "：" in rest
-    cuts = [m.start() for m in words.HEADER_INSIDE.finditer(rest)] if has_colon else []
+    cuts = [m.start() for m in words.header_inside().finditer(rest)] if has_colon else []
     pieces = [match.group("name")]
     values: list[str] = []
     previous = 0
