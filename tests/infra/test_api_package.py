@@ -1,6 +1,7 @@
 """The links API's Lambda zip: what the API imports and nothing more, deterministic, importable."""
 
 import importlib.metadata
+import importlib.util
 import json
 import os
 import re
@@ -52,7 +53,47 @@ def test_the_zip_holds_our_runtime_packages_and_the_dependencies(tmp_path, depen
             if "__pycache__" not in source.parts:
                 assert source.relative_to(ROOT).as_posix() in entries
     assert not [e for e in entries if e.startswith(("sandbox/", "tests/", "bin/"))]
-    assert not [e for e in entries if "__pycache__" in e or e.endswith(".pyc")]
+    modules = {e for e in entries if e.endswith(".py")}
+    bytecode = {e for e in entries if e.endswith(".pyc")}
+    tag = sys.implementation.cache_tag
+    assert bytecode == {
+        "/".join([*m.split("/")[:-1], "__pycache__", f"{m.split('/')[-1][:-3]}.{tag}.pyc"])
+        for m in modules
+    }
+
+
+def test_every_module_carries_bytecode_compiled_for_it_not_the_one_it_came_with(
+    tmp_path, dependencies
+):
+    """Lambda's /var/task is read-only: without bytecode in the zip every cold start compiles
+    every module from source. Unchecked-hash bytecode: no timestamp, the source not read back."""
+    package = tmp_path / "api.zip"
+    write_zip(package, dependencies)
+    with zipfile.ZipFile(package) as archive:
+        carried = archive.read(f"somelib/__pycache__/__init__.{sys.implementation.cache_tag}.pyc")
+    assert carried != b"\0", "the stale bytecode the dependency was installed with"
+    assert carried[:4] == importlib.util.MAGIC_NUMBER
+    assert int.from_bytes(carried[4:8], "little") == 0b01, "hash-based, source never checked"
+
+
+def test_lambda_imports_the_zips_bytecode_without_reading_the_source(tmp_path, dependencies):
+    package = tmp_path / "api.zip"
+    write_zip(package, dependencies)
+    task = tmp_path / "task"
+    with zipfile.ZipFile(package) as archive:
+        archive.extractall(task)
+    # were the source compiled instead, importing it would say so
+    (task / "somelib" / "__init__.py").write_text("VALUE = 'compiled from source'\n")
+    probe = f"import sys; sys.path.insert(0, {str(task)!r}); import somelib; print(somelib.VALUE)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+    )
+    assert result.stdout.strip() == "1"
 
 
 def test_the_same_inputs_give_the_same_bytes(tmp_path, dependencies):
