@@ -176,7 +176,7 @@ class OnceTable(Retained):
         refusals = self._call(lambda: write_together(self._client, writes))
         if refusals is None:
             return None
-        pairs = zip(begins, refusals, strict=True)
+        pairs = zip(begins, refusals[: len(begins)], strict=True)
         return [self._found(begin.key, refusal) for begin, refusal in pairs]
 
     def take_over(
