@@ -315,7 +315,7 @@ def crew_in_table(clock, members_at_once: int = 4, ses_client=None, fleet=None):
 def confirm_token(aws, address: str) -> str:
     [mail] = [m for m in sent_mail(aws) if address in m["To"]]
     [token] = re.findall(r"https://links\.example/crew/([^/]+)/confirm", parts(mail)["text/plain"])
-    return token
+    return str(token)
 
 
 def test_a_fresh_crew_is_marked_with_its_tokens_in_one_request_and_recorded_in_one(aws, ses, clock):
