@@ -21,9 +21,10 @@ email until SES reports on it; when the "new" SES took showed an older state of 
 "changed" follows it.
 
 A step that never published writes every member's "new" sending mark and crew token in one
-request (a transaction of conditional creates, :meth:`state.deliveries.DynamoDeliveryLog.
-mark_together`), and their message ids in one more once all are sent; a member whose mark is
-refused (a retry after a crash, another attempt) goes the usual way from the mark found.
+request, a transaction of conditional creates
+(:meth:`state.deliveries.DynamoDeliveryLog.mark_together`), and their message ids in one more
+once all are sent; a member whose mark is refused (a retry after a crash, another attempt) goes
+the usual way from the mark found.
 
 A *request* is not emailed: the owner has not accepted it yet.
 """
