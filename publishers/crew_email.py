@@ -134,13 +134,18 @@ class CrewEmailPublisher:
         waiting: list[AwaitingReport] = []  # members whose lane waits; the others go on
         tokens: dict[str, str] = {}  # one token per member in this publish: see _letter
         jobs: dict[str, Callable[[], str]] = {}
+        # the records of the jobs' sends, written together: one send per member's lane in them
+        held = HeldRecords()
         if not booking.is_live:
             for member_id, last in list(sent.items()):
                 member = assigned.get(member_id) or self._known(member_id)
                 if member is not None:
                     notice = Notice(member, "cancelled")
-                    jobs[member_id] = partial(self._send, ctx, crew, notice, last, tokens)
-            sent.update(self._each(jobs, waiting))
+                    jobs[member_id] = partial(self._send, ctx, crew, notice, last, tokens, held)
+            try:
+                sent.update(self._each(jobs, waiting))
+            finally:
+                held.write(self._deliveries)
             return _all_sent(sent, waiting)
         crew_page = self._crew_page_url(ctx)
         what_changed = changes(ctx.previous, booking, CREW_FIELDS)
@@ -156,7 +161,6 @@ class CrewEmailPublisher:
         fresh = ctx.previous is None and not ctx.external_ids
         firsts = [m for m in assigned.values() if m.id not in sent]
         marked = self._mark_firsts(ctx, firsts, tokens) if fresh else {}
-        held = HeldRecords()  # the records of sends under those marks, written together
         for member in assigned.values():
             if member.id not in sent:
                 jobs[member.id] = partial(
@@ -172,7 +176,8 @@ class CrewEmailPublisher:
                 )
             elif what_changed:
                 notice = Notice(member, "changed", tuple(what_changed), crew_page)
-                jobs[member.id] = partial(self._send, ctx, crew, notice, sent[member.id], tokens)
+                after = sent[member.id]
+                jobs[member.id] = partial(self._send, ctx, crew, notice, after, tokens, held)
         skipped: list[str] = []
         try:
             sent.update(self._each(jobs, waiting, skipped))
@@ -299,11 +304,13 @@ class CrewEmailPublisher:
         before SES reported), a "changed" follows with what changed since. ``fresh``: the step
         never published, so the lane holds no removal and its first send is plain ``new``;
         ``marked``: its mark was written with the other members' (:meth:`_mark_firsts`), and
-        its record then waits in ``held`` (nothing follows a send under our own fresh mark)."""
+        its record then waits in ``held`` (no "changed" follows a send under our own fresh mark;
+        one may follow any other "new", so its record is written at once)."""
         lane = keys.crew_email_lane(ctx.booking.key, member.id)
         earlier = [] if fresh else [record.what for record in self._deliveries.lane(lane)]
         notice = Notice(member, "new", (), crew_page)
         key = keys.first_send(lane, earlier)
+        held = held if marked is not None else None
         sent = self._deliver(ctx, crew, notice, key, tokens, fresh=fresh, marked=marked, held=held)
         if sent.payload_hash == crew_view_hash(ctx.booking) or not sent.payload:
             return sent.message_id
@@ -321,12 +328,14 @@ class CrewEmailPublisher:
         notice: Notice,
         after: str,
         tokens: dict[str, str],
+        held: HeldRecords | None = None,
     ) -> str:
         """Send one email that follows the member's message ``after``: once per kind, message
-        it follows and what it shows (the delivery log)."""
+        it follows and what it shows (the delivery log); its record waits in ``held`` when the
+        caller sends nothing more to this member in this publish."""
         lane = keys.crew_email_lane(ctx.booking.key, notice.member.id)
         key = keys.send_key(lane, notice.kind, after, crew_view_hash(ctx.booking))
-        return self._deliver(ctx, crew, notice, key, tokens).message_id
+        return self._deliver(ctx, crew, notice, key, tokens, held=held).message_id
 
     def _deliver(
         self,

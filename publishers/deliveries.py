@@ -25,9 +25,9 @@ accepted the email but none of its events about it reached the state table withi
 connected) drops its mark and may be sent again at once.
 
 A step that sends several first emails at once (the crew email's members) may write their marks in
-one request beforehand and hand each send its mark's answer (:class:`Marked`); it may also hold
-back the records of the sends made under those marks (:class:`HeldRecords`) and write them in one
-request once all are sent. A crash between a send and its record leaves the mark, as above.
+one request beforehand and hand each send its mark's answer (:class:`Marked`); a step that sends
+one email per lane may hold back the records of its sends (:class:`HeldRecords`) and write them in
+one request once all are sent. A crash between a send and its record leaves the mark, as above.
 """
 
 import threading
@@ -66,7 +66,8 @@ class Marked:
 class HeldRecords:
     """Message ids of sends made under this attempt's own marks, recorded together once a
     step's sends are done (one request for a crew). Only for a send no later send of the same
-    publish waits on: until it is written, the mark reads as a send whose answer is pending."""
+    publish waits on (one send per lane): until it is written, the mark reads as a send whose
+    answer is pending, and blocks the lane."""
 
     def __init__(self) -> None:
         self._sends: list[tuple[SendKey, str]] = []
@@ -109,15 +110,16 @@ def send_once(
     no read of the lane: created → send; refused with the message id → recalled from what the
     refusal brought back; refused while still marked (a lost answer, or another attempt at it)
     → the lane is read and the send goes on as usual. ``marked``: that mark was written
-    already, with others, and this is its answer. ``held``: a send under a mark ``marked`` says
-    this attempt made is recorded there, to be written with the others'."""
+    already, with others, and this is its answer. ``held``: a send made now, under this
+    attempt's own mark, is recorded there, to be written with the others' (the caller sends
+    nothing more in this lane before they are written)."""
+    keep = held.hold if held is not None else log.record
     if fresh and tagged:
         if marked is None:
             found = log.mark(key, payload_hash=payload_hash, payload=payload)
         else:
             found = marked.found
         if found is None:
-            keep = held.hold if held is not None and marked is not None else log.record
             return _send_marked(log, key, send, payload_hash, payload, keep)
         if found.completed and found.result is not None:
             return Sent(found.result, found.payload_hash, found.payload)
@@ -141,7 +143,7 @@ def send_once(
             raise AwaitingReport(f"another attempt is sending {key.what} in this lane right now")
     elif log.mark(key, payload_hash=payload_hash, payload=payload) is not None:
         raise AwaitingReport(f"another attempt is sending {key.what} in this lane right now")
-    return _send_marked(log, key, send, payload_hash, payload)
+    return _send_marked(log, key, send, payload_hash, payload, keep)
 
 
 def _send_marked(

@@ -6,6 +6,7 @@ none). The publishers, delivery log, event consumer and state table are the real
 """
 
 import re
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -477,3 +478,30 @@ def test_the_members_not_refused_are_marked_together_again(ses, clock):
     for address in ("sam@example.com", "alex@example.com", "kim@example.com"):
         assert kinds_to(ses, address) == ["new"]
     assert set(ids.values()) == {a.message_id for a in ses.accepted}
+
+
+def test_a_changed_or_cancelled_crews_records_are_written_together(ses, clock):
+    """One send per member's lane ("changed", then "cancelled"): each member's lane read, mark
+    (and token), send; the records of both sends in one request."""
+    publisher, deliveries, _, requests = crew_in_table(clock)
+    new, modified, cancelled = lifecycle()
+    ids = publisher.publish(context(publisher, new, upstream=CREW_PAGE))
+
+    for shown, state in ((new, modified), (modified, cancelled)):
+        requests.clear()
+        ctx = context(publisher, state, previous=shown, ids=ids, upstream=CREW_PAGE)
+        ids = publisher.publish(ctx)
+        marks_and_tokens = 2 * 2 if state is modified else 2  # a cancellation holds no link
+        assert Counter(requests) == {
+            "Query": 2,
+            "PutItem": marks_and_tokens,
+            "TransactWriteItems": 1,
+        }
+        for member in ("sam", "alex"):
+            lane = deliveries.lane(keys.crew_email_lane(state.key, member))
+            assert ids[member] in {r.result for r in lane if r.completed}
+            assert all(r.completed for r in lane)
+        assert publisher.publish(ctx) == ids  # a replay sends nothing
+
+    for address in ("sam@example.com", "alex@example.com"):
+        assert kinds_to(ses, address) == ["new", "changed", "cancelled"]
