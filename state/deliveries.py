@@ -9,9 +9,9 @@ booking. What SES reported about a send comes from its events, recorded (:mod:`s
 under the send's tag (:attr:`state.keys.SendKey.tag`).
 
 A crew email step's first sends are marked together, with the members' crew tokens, in one
-transaction (:meth:`DynamoDeliveryLog.mark_together`), and their message ids recorded together
-(:meth:`DynamoDeliveryLog.record_together`): one request each for the whole crew instead of one
-per member.
+transaction (:meth:`DynamoDeliveryLog.mark_together`), and a crew email step's sends (one per
+member) have their message ids recorded together (:meth:`DynamoDeliveryLog.record_together`):
+one request for the whole crew instead of one per member.
 """
 
 import time
@@ -95,7 +95,7 @@ class DynamoDeliveryLog:
             return None
         return {
             mark.key: record
-            for mark, record in zip(marks, found, strict=False)
+            for mark, record in zip(marks, found, strict=True)
             if record is not None
         }
 
