@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from bookings import Booking
+from state.crew_tokens import TokenDraft
+from state.deliveries import Mark
 from state.keys import SendKey
 from state.once import OnceRecord
 
@@ -74,6 +76,17 @@ class CrewLinkIssuer(Protocol):
 
 
 @runtime_checkable
+class CrewLinkDrafts(CrewLinkIssuer, Protocol):
+    """An issuer whose tokens can be stored in a write with others (the crew email's first
+    sends: :class:`MarksTogether`)."""
+
+    def draft(self, booking_key: str, crew_id: str, expires_at: datetime) -> TokenDraft:
+        """A fresh token for this crew member and booking, stored only once its draft's item
+        is written."""
+        ...
+
+
+@runtime_checkable
 class DeliveryLog(Protocol):
     """What was sent to whom, for systems that take no idempotency key (SES).
 
@@ -123,4 +136,22 @@ class DeliveryLog(Protocol):
     def reported(self, key: SendKey) -> str | None:
         """The SES message id that SES's own events (Send, Delivery, Bounce, ...) report for
         the send tagged for ``key``, or None when SES has reported nothing."""
+        ...
+
+
+@runtime_checkable
+class MarksTogether(DeliveryLog, Protocol):
+    """A delivery log that writes several sends' marks (with crew tokens) in one request, and
+    their records in another (:class:`state.deliveries.DynamoDeliveryLog`)."""
+
+    def mark_together(
+        self, marks: Sequence[Mark], tokens: Sequence[TokenDraft] = ()
+    ) -> Mapping[SendKey, OnceRecord] | None:
+        """Mark every send and store every token, all or nothing: None when all were written;
+        else (nothing written) the marks found where ours were to go, by key."""
+        ...
+
+    def record_together(self, sends: Sequence[tuple[SendKey, str]]) -> None:
+        """Record each send's message id (key, message id); a send another attempt recorded
+        meanwhile keeps its record."""
         ...

@@ -20,6 +20,12 @@ Each email is keyed by what it sends (:mod:`publishers.deliveries`): booking, me
 email until SES reports on it; when the "new" SES took showed an older state of the booking, a
 "changed" follows it.
 
+A step that never published writes every member's "new" sending mark and crew token in one
+request, a transaction of conditional creates
+(:meth:`state.deliveries.DynamoDeliveryLog.mark_together`), and their message ids in one more
+once all are sent; a member whose mark is refused (a retry after a crash, another attempt) goes
+the usual way from the mark found.
+
 A *request* is not emailed: the owner has not accepted it yet.
 """
 
@@ -33,12 +39,19 @@ from functools import partial
 from typing import Any, ClassVar, Literal
 
 from bookings import Booking, CrewAssignment, CrewMember, Fleet, Kind, PermanentError, UnknownCrew
-from publishers.base import CrewLinkIssuer, DeliveryLog, StepContext
+from publishers.base import (
+    CrewLinkDrafts,
+    CrewLinkIssuer,
+    DeliveryLog,
+    MarksTogether,
+    StepContext,
+)
 from publishers.changes import CREW_FIELDS, Change, changes
-from publishers.deliveries import AwaitingReport, Sent, send_once
+from publishers.deliveries import AwaitingReport, HeldRecords, Marked, Sent, send_once
 from publishers.transport.ics import invitation
 from publishers.transport.mail import Attachment, Email, Mailer, compose
 from state import keys
+from state.deliveries import Mark
 from state.once import payload_hash
 from templates import environment, source_digest
 from templates.filters import clock, short_day, span
@@ -47,6 +60,9 @@ TEMPLATES = ("_email_layout.html", "crew_email.html", "crew_email.txt")
 EmailKind = Literal["new", "changed", "cancelled", "removed"]
 #: how many members' emails one publish sends at once (each waits mostly on SES and DynamoDB)
 MEMBERS_AT_ONCE = 4
+#: most members whose first marks and tokens go in one transaction (two writes each; DynamoDB
+#: takes 100); a larger crew is marked member by member
+MARKED_TOGETHER = 25
 
 
 @dataclass(frozen=True)
@@ -118,13 +134,18 @@ class CrewEmailPublisher:
         waiting: list[AwaitingReport] = []  # members whose lane waits; the others go on
         tokens: dict[str, str] = {}  # one token per member in this publish: see _letter
         jobs: dict[str, Callable[[], str]] = {}
+        # the records of the jobs' sends, written together: one send per member's lane in them
+        held = HeldRecords()
         if not booking.is_live:
             for member_id, last in list(sent.items()):
                 member = assigned.get(member_id) or self._known(member_id)
                 if member is not None:
                     notice = Notice(member, "cancelled")
-                    jobs[member_id] = partial(self._send, ctx, crew, notice, last, tokens)
-            sent.update(self._each(jobs, waiting))
+                    jobs[member_id] = partial(self._send, ctx, crew, notice, last, tokens, held)
+            try:
+                sent.update(self._each(jobs, waiting))
+            finally:
+                held.write(self._deliveries)
             return _all_sent(sent, waiting)
         crew_page = self._crew_page_url(ctx)
         what_changed = changes(ctx.previous, booking, CREW_FIELDS)
@@ -135,31 +156,88 @@ class CrewEmailPublisher:
                 self._send(ctx, crew, Notice(member, "removed"), sent[member_id], tokens)
             del sent[member_id]
         # never published: no removal can have been sent in any lane, so each member's "new"
-        # is marked without reading their lane first (the mark's refusal brings back what is there)
+        # is marked without reading their lane first (the mark's refusal brings back what is
+        # there), every member's in one request with their tokens
         fresh = ctx.previous is None and not ctx.external_ids
+        firsts = [m for m in assigned.values() if m.id not in sent]
+        marked = self._mark_firsts(ctx, firsts, tokens) if fresh else {}
         for member in assigned.values():
             if member.id not in sent:
                 jobs[member.id] = partial(
-                    self._first, ctx, crew, member, crew_page, tokens, fresh=fresh
+                    self._first,
+                    ctx,
+                    crew,
+                    member,
+                    crew_page,
+                    tokens,
+                    fresh=fresh,
+                    marked=marked.get(member.id),
+                    held=held,
                 )
             elif what_changed:
                 notice = Notice(member, "changed", tuple(what_changed), crew_page)
-                jobs[member.id] = partial(self._send, ctx, crew, notice, sent[member.id], tokens)
-        sent.update(self._each(jobs, waiting))
+                after = sent[member.id]
+                jobs[member.id] = partial(self._send, ctx, crew, notice, after, tokens, held)
+        skipped: list[str] = []
+        try:
+            sent.update(self._each(jobs, waiting, skipped))
+        finally:
+            held.write(self._deliveries)
+            for member_id in skipped:  # marked, never sent: nothing reached SES
+                if member_id in marked and marked[member_id].found is None:
+                    self._deliveries.unmark(_first_key(ctx, member_id))
         return _all_sent(sent, waiting)
 
+    def _mark_firsts(
+        self, ctx: StepContext, members: list[CrewMember], tokens: dict[str, str]
+    ) -> dict[str, Marked]:
+        """Every member's first sending mark and crew token in one transaction, where the log
+        and the issuer can (two members or more): each member's answer (:class:`Marked`), and
+        their tokens put in ``tokens``. A refused mark cancels the transaction: those members
+        get the mark found, and the others are tried again together (nothing of a cancelled
+        transaction is written). A member left without an answer is marked on their own."""
+        log, links = self._deliveries, self._links
+        if not isinstance(log, MarksTogether) or not isinstance(links, CrewLinkDrafts):
+            return {}
+        booking = ctx.booking
+        expires = booking.end + self._settings.link_grace
+        shown, payload = crew_view_hash(booking), booking.model_dump_json()
+        answers: dict[str, Marked] = {}
+        pending = members if len(members) <= MARKED_TOGETHER else []
+        while len(pending) > 1:
+            marks = {m.id: Mark(_first_key(ctx, m.id), shown, payload) for m in pending}
+            drafts = {m.id: links.draft(booking.key, m.id, expires) for m in pending}
+            found = log.mark_together(list(marks.values()), list(drafts.values()))
+            if found is None:
+                for member in pending:
+                    answers[member.id] = Marked(None)
+                    tokens[member.id] = drafts[member.id].token
+                return answers
+            refused = {member_id for member_id, mark in marks.items() if mark.key in found}
+            if not refused:  # cancelled for no mark of ours (a conflict): each on their own
+                break
+            for member_id in refused:
+                answers[member_id] = Marked(found[marks[member_id].key])
+            pending = [m for m in pending if m.id not in refused]
+        return answers
+
     def _each(
-        self, jobs: Mapping[str, Callable[[], str]], waiting: list[AwaitingReport]
+        self,
+        jobs: Mapping[str, Callable[[], str]],
+        waiting: list[AwaitingReport],
+        skipped: list[str] | None = None,
     ) -> dict[str, str]:
         """Each member's email, members side by side (bounded): each member's lane is its own
         once-record partition, so their sends are independent. A lane that waits is noted in
         ``waiting`` and the others go on; after any other error no member not yet started is
-        started, and the first error is raised once those running are done (what they sent is
-        recorded in their lanes, and recalled next time)."""
+        started (noted in ``skipped``), and the first error is raised once those running are
+        done (what they sent is recorded in their lanes, and recalled next time)."""
         stop = threading.Event()
+        not_started: list[str] = skipped if skipped is not None else []
 
-        def guarded(job: Callable[[], str]) -> str | None:
+        def guarded(member_id: str, job: Callable[[], str]) -> str | None:
             if stop.is_set():
+                not_started.append(member_id)
                 return None  # not started: another member's email failed
             try:
                 return job()
@@ -170,10 +248,14 @@ class CrewEmailPublisher:
                 raise
 
         if len(jobs) <= 1:
-            futures = {member_id: _done(partial(guarded, job)) for member_id, job in jobs.items()}
+            futures = {
+                member_id: _done(partial(guarded, member_id, job))
+                for member_id, job in jobs.items()
+            }
         else:
             futures = {
-                member_id: self._pool.submit(guarded, job) for member_id, job in jobs.items()
+                member_id: self._pool.submit(guarded, member_id, job)
+                for member_id, job in jobs.items()
             }
         results: dict[str, str] = {}
         failure: Exception | None = None
@@ -214,16 +296,22 @@ class CrewEmailPublisher:
         tokens: dict[str, str],
         *,
         fresh: bool = False,
+        marked: Marked | None = None,
+        held: HeldRecords | None = None,
     ) -> str:
         """The member's "new" email: once per booking (and once more after each removal). When
         the one SES took showed an older state (its answer was lost and the booking changed
         before SES reported), a "changed" follows with what changed since. ``fresh``: the step
-        never published, so the lane holds no removal and its first send is plain ``new``."""
+        never published, so the lane holds no removal and its first send is plain ``new``;
+        ``marked``: its mark was written with the other members' (:meth:`_mark_firsts`), and
+        its record then waits in ``held`` (no "changed" follows a send under our own fresh mark;
+        one may follow any other "new", so its record is written at once)."""
         lane = keys.crew_email_lane(ctx.booking.key, member.id)
         earlier = [] if fresh else [record.what for record in self._deliveries.lane(lane)]
         notice = Notice(member, "new", (), crew_page)
         key = keys.first_send(lane, earlier)
-        sent = self._deliver(ctx, crew, notice, key, tokens, fresh=fresh)
+        held = held if marked is not None else None
+        sent = self._deliver(ctx, crew, notice, key, tokens, fresh=fresh, marked=marked, held=held)
         if sent.payload_hash == crew_view_hash(ctx.booking) or not sent.payload:
             return sent.message_id
         shown = Booking.model_validate_json(sent.payload)
@@ -240,12 +328,14 @@ class CrewEmailPublisher:
         notice: Notice,
         after: str,
         tokens: dict[str, str],
+        held: HeldRecords | None = None,
     ) -> str:
         """Send one email that follows the member's message ``after``: once per kind, message
-        it follows and what it shows (the delivery log)."""
+        it follows and what it shows (the delivery log); its record waits in ``held`` when the
+        caller sends nothing more to this member in this publish."""
         lane = keys.crew_email_lane(ctx.booking.key, notice.member.id)
         key = keys.send_key(lane, notice.kind, after, crew_view_hash(ctx.booking))
-        return self._deliver(ctx, crew, notice, key, tokens).message_id
+        return self._deliver(ctx, crew, notice, key, tokens, held=held).message_id
 
     def _deliver(
         self,
@@ -256,6 +346,8 @@ class CrewEmailPublisher:
         tokens: dict[str, str],
         *,
         fresh: bool = False,
+        marked: Marked | None = None,
+        held: HeldRecords | None = None,
     ) -> Sent:
         return send_once(
             self._deliveries,
@@ -266,6 +358,8 @@ class CrewEmailPublisher:
             payload_hash=crew_view_hash(ctx.booking),
             payload=ctx.booking.model_dump_json(),
             fresh=fresh,
+            marked=marked,
+            held=held,
         )
 
     def _letter(
@@ -323,6 +417,11 @@ class CrewEmailPublisher:
             ],
             headers={"X-Charterhand-Booking": booking.key, "X-Charterhand-Kind": kind},
         )
+
+
+def _first_key(ctx: StepContext, member_id: str) -> keys.SendKey:
+    """A member's first send of a step that never published (no removal in their lane)."""
+    return keys.first_send(keys.crew_email_lane(ctx.booking.key, member_id), [])
 
 
 def member_sheet(crew_page: str, token: str) -> str:

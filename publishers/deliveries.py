@@ -23,13 +23,19 @@ next message). A duplicate remains possible in one window only, the one SES leav
 accepted the email but none of its events about it reached the state table within
 ``report_wait_seconds`` of the mark. A send that surely did not reach SES (refused, throttled, never
 connected) drops its mark and may be sent again at once.
+
+A step that sends several first emails at once (the crew email's members) may write their marks in
+one request beforehand and hand each send its mark's answer (:class:`Marked`); a step that sends
+one email per lane may hold back the records of its sends (:class:`HeldRecords`) and write them in
+one request once all are sent. A crash between a send and its record leaves the mark, as above.
 """
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bookings import Waiting
-from publishers.base import DeliveryLog
+from publishers.base import DeliveryLog, MarksTogether
 from publishers.transport.mail import SendOutcomeUnknown
 from state.keys import SendKey
 from state.once import OnceRecord
@@ -49,6 +55,39 @@ class Sent:
     payload: str | None
 
 
+@dataclass(frozen=True)
+class Marked:
+    """The answer to a first send's mark, already written with others' (``fresh`` only): None
+    when this attempt made the mark, else the record found in its place."""
+
+    found: OnceRecord | None
+
+
+class HeldRecords:
+    """Message ids of sends made under this attempt's own marks, recorded together once a
+    step's sends are done (one request for a crew). Only for a send no later send of the same
+    publish waits on (one send per lane): until it is written, the mark reads as a send whose
+    answer is pending, and blocks the lane."""
+
+    def __init__(self) -> None:
+        self._sends: list[tuple[SendKey, str]] = []
+        self._lock = threading.Lock()
+
+    def hold(self, key: SendKey, message_id: str) -> None:
+        with self._lock:
+            self._sends.append((key, message_id))
+
+    def write(self, log: DeliveryLog) -> None:
+        """Record every held send: together where the log can, else one by one."""
+        with self._lock:
+            sends, self._sends = self._sends, []
+        if len(sends) > 1 and isinstance(log, MarksTogether):
+            log.record_together(sends)
+            return
+        for key, message_id in sends:
+            log.record(key, message_id)
+
+
 def send_once(
     log: DeliveryLog,
     key: SendKey,
@@ -58,6 +97,8 @@ def send_once(
     payload: str = "",
     tagged: bool = True,
     fresh: bool = False,
+    marked: Marked | None = None,
+    held: HeldRecords | None = None,
 ) -> Sent:
     """The message sent under ``key``: recalled, reported by SES, or sent now (module
     docstring). ``send`` gets the tag to put on the email; ``payload_hash`` and ``payload`` say
@@ -68,11 +109,18 @@ def send_once(
     first message of a step that never published), so the sending mark is written first, with
     no read of the lane: created → send; refused with the message id → recalled from what the
     refusal brought back; refused while still marked (a lost answer, or another attempt at it)
-    → the lane is read and the send goes on as usual."""
+    → the lane is read and the send goes on as usual. ``marked``: that mark was written
+    already, with others, and this is its answer. ``held``: a send made now, under this
+    attempt's own mark, is recorded there, to be written with the others' (the caller sends
+    nothing more in this lane before they are written)."""
+    keep = held.hold if held is not None else log.record
     if fresh and tagged:
-        found = log.mark(key, payload_hash=payload_hash, payload=payload)
+        if marked is None:
+            found = log.mark(key, payload_hash=payload_hash, payload=payload)
+        else:
+            found = marked.found
         if found is None:
-            return _send_marked(log, key, send, payload_hash, payload)
+            return _send_marked(log, key, send, payload_hash, payload, keep)
         if found.completed and found.result is not None:
             return Sent(found.result, found.payload_hash, found.payload)
     lane = {record.what: record for record in log.lane(key.lane)}
@@ -95,14 +143,19 @@ def send_once(
             raise AwaitingReport(f"another attempt is sending {key.what} in this lane right now")
     elif log.mark(key, payload_hash=payload_hash, payload=payload) is not None:
         raise AwaitingReport(f"another attempt is sending {key.what} in this lane right now")
-    return _send_marked(log, key, send, payload_hash, payload)
+    return _send_marked(log, key, send, payload_hash, payload, keep)
 
 
 def _send_marked(
-    log: DeliveryLog, key: SendKey, send: Callable[[str], str], payload_hash: str, payload: str
+    log: DeliveryLog,
+    key: SendKey,
+    send: Callable[[str], str],
+    payload_hash: str,
+    payload: str,
+    record: Callable[[SendKey, str], None] | None = None,
 ) -> Sent:
-    """Send under the mark this attempt holds; record the message id (or drop the mark when
-    the send surely did not reach SES)."""
+    """Send under the mark this attempt holds; record the message id (``record``: the log's,
+    or a :class:`HeldRecords`'), or drop the mark when the send surely did not reach SES."""
     try:
         message_id = send(key.tag)
     except SendOutcomeUnknown:
@@ -110,7 +163,7 @@ def _send_marked(
     except BaseException:
         log.unmark(key)  # nothing reached SES (refused, throttled, or failed before the call)
         raise
-    log.record(key, message_id)
+    (record or log.record)(key, message_id)
     return Sent(message_id, payload_hash, payload)
 
 

@@ -21,7 +21,7 @@ import hmac
 import re
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +69,16 @@ class InvalidLink(Exception):
 
 
 @dataclass(frozen=True)
+class TokenDraft:
+    """A token issued but not stored yet (:meth:`CrewTokens.draft`): it works once ``item`` is
+    created in ``table_name``."""
+
+    token: str = field(repr=False)
+    table_name: str
+    item: dict[str, Any] = field(repr=False)
+
+
+@dataclass(frozen=True)
 class CrewGrant:
     """What a valid token lets its holder do: answer for one crew member on one booking."""
 
@@ -100,6 +110,19 @@ class CrewTokens:
 
     def issue(self, booking_key: str, crew_id: str, expires_at: datetime) -> str:
         """A fresh token for this crew member and booking, valid until ``expires_at``."""
+        draft = self.draft(booking_key, crew_id, expires_at)
+        try:
+            refused = create(self.dynamodb, self.table_name, draft.item)
+        except (ClientError, BotoCoreError) as exc:
+            raise classify(exc, "storing a crew token") from exc
+        if refused is not None:  # a token id drawn twice: never overwrite another's token
+            raise classify(refused, "storing a crew token") from refused
+        return draft.token
+
+    def draft(self, booking_key: str, crew_id: str, expires_at: datetime) -> TokenDraft:
+        """A fresh token, not stored yet: its item goes into a write with others (the crew
+        email's marks, :meth:`state.deliveries.DynamoDeliveryLog.mark_together`), created only
+        where no item is (a token id drawn twice never overwrites another's token)."""
         if expires_at.tzinfo is None:
             raise ValueError("expires_at must carry a time zone")
         token_id = secrets.token_hex(8)
@@ -112,13 +135,7 @@ class CrewTokens:
             "issued_at": {"S": self.clock().astimezone(UTC).isoformat()},
             keys.TTL: {"N": str(int(expires_at.timestamp()))},
         }
-        try:
-            refused = create(self.dynamodb, self.table_name, item)
-        except (ClientError, BotoCoreError) as exc:
-            raise classify(exc, "storing a crew token") from exc
-        if refused is not None:  # a token id drawn twice: never overwrite another's token
-            raise classify(refused, "storing a crew token") from refused
-        return f"{token_id}.{secret}"
+        return TokenDraft(f"{token_id}.{secret}", self.table_name, item)
 
     def verify(self, token: str) -> CrewGrant:
         """The grant a valid, live token carries; ``InvalidLink`` for anything else."""

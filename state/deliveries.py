@@ -7,18 +7,25 @@ hash and the booking as the message showed it kept with it, and a TTL (``expires
 any redelivery. A lane is one partition, so one query reads every send to one recipient about one
 booking. What SES reported about a send comes from its events, recorded (:mod:`state.ses_events`)
 under the send's tag (:attr:`state.keys.SendKey.tag`).
+
+A crew email step's first sends are marked together, with the members' crew tokens, in one
+transaction (:meth:`DynamoDeliveryLog.mark_together`), and a crew email step's sends (one per
+member) have their message ids recorded together (:meth:`DynamoDeliveryLog.record_together`):
+one request for the whole crew instead of one per member.
 """
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING
 
 from aws import clients
 from aws.errors import translate
 from state import keys
+from state.crew_tokens import TokenDraft
 from state.keys import SendKey
-from state.once import OnceRecord, OnceTable
+from state.once import Begin, Completion, OnceRecord, OnceTable
 from state.ses_events import SesEventLog
 
 if TYPE_CHECKING:
@@ -28,6 +35,15 @@ if TYPE_CHECKING:
 #: blocks the recipient's later sends (:func:`publishers.deliveries.send_once`)
 DEFAULT_REPORT_WAIT_SECONDS = 900.0
 SYSTEM = "DynamoDB (delivery log)"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A sending mark to write (:meth:`DynamoDeliveryLog.mark_together`)."""
+
+    key: SendKey
+    payload_hash: str
+    payload: str
 
 
 class DynamoDeliveryLog:
@@ -61,6 +77,33 @@ class DynamoDeliveryLog:
     def mark(self, key: SendKey, *, payload_hash: str, payload: str) -> OnceRecord | None:
         return self._records.begin(
             keys.delivery_key(key), payload_hash=payload_hash, payload=payload
+        )
+
+    def mark_together(
+        self, marks: Sequence[Mark], tokens: Sequence[TokenDraft] = ()
+    ) -> dict[SendKey, OnceRecord] | None:
+        """Mark every send, and store every token, in one write: None when all were written.
+        Else nothing was: the marks found where ours were to go, by key (a send not among them
+        was not refused: mark it again). The tokens are new random ids; no one else writes a
+        first send's mark while the booking's lease is held, so the transaction meets no other
+        writer on a booking working as it should."""
+        found = self._records.begin_together(
+            [Begin(keys.delivery_key(m.key), m.payload_hash, m.payload) for m in marks],
+            [(token.table_name, token.item) for token in tokens],
+        )
+        if found is None:
+            return None
+        return {
+            mark.key: record
+            for mark, record in zip(marks, found, strict=True)
+            if record is not None
+        }
+
+    def record_together(self, sends: Sequence[tuple[SendKey, str]]) -> None:
+        """Record each send's message id (``sends``: key, message id), in one write; a send
+        another attempt recorded meanwhile keeps its record."""
+        self._records.complete_together(
+            [Completion(keys.delivery_key(key), message_id) for key, message_id in sends]
         )
 
     def remark(self, key: SendKey, found: OnceRecord, *, payload_hash: str, payload: str) -> bool:

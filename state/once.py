@@ -7,6 +7,12 @@ attempt finds the record: completed → the result, nothing done again; in progr
 → someone is at it (or its answer was lost): wait; expired → take it over, over the start time it
 had, so only one attempt ever does.
 
+Records that begin together (a crew email step's first sends, with their members' tokens) are
+created in one transaction of conditional creates (:meth:`OnceTable.begin_together`): all or
+nothing, and a refused record brings back the record found, as :meth:`OnceTable.begin` does. Their
+completions are written together too (:meth:`OnceTable.complete_together`), each only over a
+record still in progress, so a result another attempt recorded is never replaced.
+
 Sends (:mod:`state.deliveries`) and forwarding confirmations (:mod:`state.confirmations`) keep
 one record each; a booking's steps keep theirs in the booking's own item (:mod:`state.store`: the
 step's ``published_hash`` is its payload hash, :func:`payload_hash` here, and the booking's fenced
@@ -17,20 +23,28 @@ conditional write.
 import hashlib
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from aws.errors import error_code
 from bookings import CharterhandError
 from state import keys
-from state.writes import CONDITION_FAILED, Retained, create
+from state.writes import (
+    CONDITION_FAILED,
+    Refusal,
+    Retained,
+    create,
+    create_write,
+    write_together,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
 
 Item = dict[str, Any]
 
@@ -46,6 +60,23 @@ def payload_hash(value: Any) -> str:
     """SHA-256 of the canonical JSON of ``value``: what a record (or a step's input) is about."""
     canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Begin:
+    """One record to begin (:meth:`OnceTable.begin_together`): its key and what it is about."""
+
+    key: keys.Key
+    payload_hash: str | None = None
+    payload: str | None = None
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One record to complete (:meth:`OnceTable.complete_together`) with its result."""
+
+    key: keys.Key
+    result: str
 
 
 @dataclass(frozen=True)
@@ -122,20 +153,31 @@ class OnceTable(Retained):
     ) -> OnceRecord | None:
         """Create the record in progress: None when this attempt created it, else the record
         found (completed, or in progress with its age and expiry)."""
-        now = self._clock()
-        item = {
-            **(extra or {}),
-            **key,
-            **self._hold(now),
-            "status": {"S": Status.IN_PROGRESS},
-            **_payload(payload_hash, payload),
-            **self._expires(now),
-        }
+        item = self._in_progress(self._clock(), Begin(key, payload_hash, payload), extra)
         refused = self._call(lambda: create(self._client, self.table_name, item))
         if refused is None:
             return None
         found: Any = refused.response.get("Item")  # ALL_OLD: the record as found
         return self._record(found) if found else self.get(key)
+
+    def begin_together(
+        self, begins: Sequence[Begin], creates: Sequence[tuple[str, Item]] = ()
+    ) -> list[OnceRecord | None] | None:
+        """Create every record in progress, and every item of ``creates`` (table, item), in one
+        transaction of conditional creates: None when this attempt created them all. Else
+        nothing was written, and each record's entry is the record found where it was to be
+        created (its create was refused, as :meth:`begin`'s would be), or None (not refused:
+        begin it again, alone or with others)."""
+        now = self._clock()
+        writes: list[TransactWriteItemTypeDef] = [
+            create_write(self.table_name, self._in_progress(now, begin)) for begin in begins
+        ]
+        writes += [create_write(table, item) for table, item in creates]
+        refusals = self._call(lambda: write_together(self._client, writes))
+        if refusals is None:
+            return None
+        pairs = zip(begins, refusals[: len(begins)], strict=True)
+        return [self._found(begin.key, refusal) for begin, refusal in pairs]
 
     def take_over(
         self,
@@ -184,32 +226,38 @@ class OnceTable(Retained):
     ) -> None:
         """The record is done, with ``result``: nothing does it again (it may not have been
         begun: a channel with its own idempotency completes it straight away)."""
+        update = self._completion(self._clock(), result, payload_hash, payload)
+        self._call(lambda: self._client.update_item(TableName=self.table_name, Key=key, **update))
+
+    def complete_together(self, completions: Sequence[Completion]) -> None:
+        """Complete several records in one transaction, each only over a record still in
+        progress: a record another attempt completed meanwhile keeps its result. When the
+        transaction is refused, the records not completed by another attempt are completed one
+        by one, as :meth:`complete` does."""
+        if len(completions) < 2:
+            for completion in completions:
+                self.complete(completion.key, completion.result)
+            return
         now = self._clock()
-        values: Item = {
-            ":completed": {"S": Status.COMPLETED},
-            ":result": {"S": result},
-            ":now": {"N": f"{now:.3f}"},
-            ":ttl": self._expires(now)[keys.TTL],
-        }
-        sets = [
-            "#status = :completed",
-            "#result = :result",
-            "completed_at = :now",
-            "started_at = if_not_exists(started_at, :now)",
-            f"{keys.TTL} = :ttl",
-        ]
-        for name, value in _payload(payload_hash, payload).items():
-            values[f":{name}"] = value
-            sets.append(f"{name} = :{name}")
-        self._call(
-            lambda: self._client.update_item(
-                TableName=self.table_name,
-                Key=key,
-                UpdateExpression="SET " + ", ".join(sets) + " REMOVE in_progress_until",
-                ExpressionAttributeNames={"#status": "status", "#result": "result"},
-                ExpressionAttributeValues=values,
-            )
-        )
+        writes: list[TransactWriteItemTypeDef] = []
+        for completion in completions:
+            update = self._completion(now, completion.result, None, None)
+            update["ExpressionAttributeValues"][":in_progress"] = {"S": Status.IN_PROGRESS}
+            update |= {
+                "TableName": self.table_name,
+                "Key": completion.key,
+                "ConditionExpression": "#status = :in_progress",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+            writes.append(cast("TransactWriteItemTypeDef", {"Update": update}))
+        refusals = self._call(lambda: write_together(self._client, writes))
+        if refusals is None:
+            return
+        for completion, refusal in zip(completions, refusals, strict=False):
+            found = refusal.found if refusal is not None else None
+            if found is not None and self._record(found).completed:
+                continue  # another attempt recorded it: its result stays
+            self.complete(completion.key, completion.result)
 
     def abandon(self, key: keys.Key) -> None:
         """Drop an in-progress record (what it held surely did not happen); a completed record
@@ -229,6 +277,50 @@ class OnceTable(Retained):
             raise self._failure(exc) from exc
 
     # --- internals -----------------------------------------------------------------------------
+
+    def _in_progress(self, now: float, begin: Begin, extra: Item | None = None) -> Item:
+        """The item :meth:`begin` creates."""
+        return {
+            **(extra or {}),
+            **begin.key,
+            **self._hold(now),
+            "status": {"S": Status.IN_PROGRESS},
+            **_payload(begin.payload_hash, begin.payload),
+            **self._expires(now),
+        }
+
+    def _completion(
+        self, now: float, result: str, payload_hash: str | None, payload: str | None
+    ) -> Item:
+        """The update that completes a record (its expression, names and values)."""
+        values: Item = {
+            ":completed": {"S": Status.COMPLETED},
+            ":result": {"S": result},
+            ":now": {"N": f"{now:.3f}"},
+            ":ttl": self._expires(now)[keys.TTL],
+        }
+        sets = [
+            "#status = :completed",
+            "#result = :result",
+            "completed_at = :now",
+            "started_at = if_not_exists(started_at, :now)",
+            f"{keys.TTL} = :ttl",
+        ]
+        for name, value in _payload(payload_hash, payload).items():
+            values[f":{name}"] = value
+            sets.append(f"{name} = :{name}")
+        return {
+            "UpdateExpression": "SET " + ", ".join(sets) + " REMOVE in_progress_until",
+            "ExpressionAttributeNames": {"#status": "status", "#result": "result"},
+            "ExpressionAttributeValues": values,
+        }
+
+    def _found(self, key: keys.Key, refusal: Refusal | None) -> OnceRecord | None:
+        """The record a refused create found (read when the refusal did not bring it back);
+        None when the create was not refused for its own condition."""
+        if refusal is None or not refusal.condition_failed:
+            return None
+        return self._record(refusal.found) if refusal.found else self.get(key)
 
     def _hold(self, now: float) -> Item:
         return {

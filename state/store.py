@@ -3,8 +3,9 @@
 Layout (:mod:`state.keys`, docs/contracts.md): the booking's ``state`` item holds the booking, its
 ``version``, its lease (owner, expiry, ``fence``), a ``steps`` map (one record per step) and
 ``emails``. One item, so every write that could race is a single conditional write (no transactions:
-they conflict with each other on a busy booking, in DynamoDB as in moto), and a worker's writes for
-one email are few:
+they conflict with each other on a busy booking, in DynamoDB as in moto; the crew email step's
+transactions, its marks and tokens and its sends' records, never touch this item:
+docs/contracts.md), and a worker's writes for one email are few:
 
 * taking the lease is one conditional write, carrying the new state when the email changes it,
   over the version it was computed from: two workers never work one booking at once, and neither

@@ -240,6 +240,9 @@ data "aws_iam_policy_document" "worker_task" {
   # Query: SES's reports on a send whose answer was lost (worker/ses_events.py); DeleteItem: a
   # "sending" mark dropped after SES refused the send (state/deliveries.py). Both are off the
   # deploy journey's paths (tests/integration/test_emails_once.py drives them).
+  # TransactWriteItems has no action of its own: each of its writes is authorized as the
+  # PutItem or UpdateItem it is (a fresh crew's marks and tokens, then their records:
+  # state/deliveries.py).
   statement {
     sid = "StateTable"
     actions = [

@@ -9,7 +9,7 @@ from publishers.base import DeliveryLog
 from publishers.deliveries import send_once
 from sandbox.table import create_table
 from state import keys
-from state.deliveries import DynamoDeliveryLog
+from state.deliveries import DynamoDeliveryLog, Mark
 from state.ses_events import SesEvent, SesEventLog
 from tests.support.clock import FakeClock
 from tests.support.deliveries import MemoryDeliveryLog
@@ -167,3 +167,34 @@ def test_another_recipients_pending_send_blocks_nothing(log):
     )
 
     assert send_once(log, NEW, lambda tag: "ses-1").message_id == "ses-1"
+
+
+def test_records_written_together_never_replace_one_another_attempt_wrote(aws):
+    """The records of a step's sends are written in one request, each only over its own mark
+    still in progress: a send another attempt recorded meanwhile keeps its message id."""
+    create_table(boto3.client("dynamodb"), "charterhand-state")
+    log = DynamoDeliveryLog("charterhand-state", boto3.client("dynamodb"), clock=lambda: 1000.0)
+    alex = keys.first_send(keys.crew_email_lane("boatsetter:xhqgmdh", "alex"), [])
+    marks = [Mark(NEW, "h1", "{}"), Mark(alex, "h1", "{}")]
+    assert log.mark_together(marks) is None
+    log.record(alex, "ses-theirs")  # another attempt settled it from SES's report
+
+    log.record_together([(NEW, "ses-1"), (alex, "ses-2")])
+
+    assert [(r.result, r.completed) for r in log.lane(LANE)] == [("ses-1", True)]
+    [theirs] = log.lane(alex.lane)
+    assert (theirs.result, theirs.payload_hash) == ("ses-theirs", "h1")
+
+
+def test_marks_written_together_are_all_or_nothing(aws):
+    create_table(boto3.client("dynamodb"), "charterhand-state")
+    log = DynamoDeliveryLog("charterhand-state", boto3.client("dynamodb"), clock=lambda: 1000.0)
+    alex = keys.first_send(keys.crew_email_lane("boatsetter:xhqgmdh", "alex"), [])
+    log.record(NEW, "ses-1", payload_hash="h0", payload="{}")  # Sam's "new" went before
+
+    found = log.mark_together([Mark(NEW, "h1", "{}"), Mark(alex, "h1", "{}")])
+
+    assert found is not None
+    assert list(found) == [NEW]  # Alex's mark was not refused: it is simply not written
+    assert (found[NEW].result, found[NEW].payload_hash) == ("ses-1", "h0")
+    assert log.lane(alex.lane) == []
