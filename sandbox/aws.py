@@ -3,7 +3,9 @@
 Our code never knows it is talking to moto: it only sees ``AWS_ENDPOINT_URL``, which boto3 reads
 itself. Nothing here patches our code in-process. One thing is added in front of moto: DynamoDB
 requests run one at a time (:mod:`sandbox.atomic_dynamodb`), standing in for DynamoDB's atomic
-conditional writes, which moto's server does not give under concurrent requests.
+conditional writes, which moto's server does not give under concurrent requests; and a
+transaction rolls back only the items it names (:mod:`sandbox.moto_transactions`), not copies of
+whole tables.
 
 Served by werkzeug's threaded server (moto's own), which closes the connection after every answer.
 AWS keeps connections open and botocore reuses them, so the benchmarks, which measure the worker's
@@ -29,6 +31,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from sandbox.atomic_dynamodb import OneDynamoDBRequestAtATime
+from sandbox.moto_transactions import roll_back_only_what_a_transaction_names
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -72,6 +75,7 @@ def running_moto(
 
     ``keep_alive``: connections stay open between requests, as AWS's do (the benchmarks)."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    roll_back_only_what_a_transaction_names()
     server: _AtomicDynamoDBMotoServer | _KeepAliveMotoServer = (
         _KeepAliveMotoServer() if keep_alive else _AtomicDynamoDBMotoServer()
     )
