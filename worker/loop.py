@@ -5,7 +5,9 @@ one, stop cleanly.
 ``StreamProcessor``); tests drive ``_run_once()`` directly. A heartbeat thread extends the
 visibility of messages still in work, so a slow booking is never handed to a second worker.
 Messages done or ignored are deleted in batches (:mod:`worker.deleting`), their thread free at
-once; with no other message in work the batch goes at once instead of lingering for company. On
+once; with no other message in work, the thread that settled the message sends the batch itself
+at once, instead of lingering for company or waking the batcher's thread (a hand-off on the
+enqueue-to-done path). On
 shutdown the loop stops receiving, gives in-flight messages until the deadline to finish, deletes
 what is settled, then returns the rest to the queue (visible again at once): nothing is lost, and
 nothing waits out a visibility timeout.
