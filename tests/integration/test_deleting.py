@@ -165,12 +165,12 @@ def test_send_now_deletes_what_waits_on_the_caller_s_thread_before_returning(que
 
 def test_a_message_sent_now_wakes_no_deleter_thread(queue, sqs, stack):
     [message] = received(sqs, stack, 1)
-    before = {t.name for t in threading.enumerate()}
+    before = set(threading.enumerate())
     reports = Reports()
     batcher = DeleteBatcher(queue.delete_batch, reports, linger_seconds=600)
     assert batcher.add(settled(message), send_now=True)
     assert reports.threads == [threading.current_thread().name]
-    assert "deleter" not in {t.name for t in threading.enumerate()} - before
+    assert "deleter" not in {t.name for t in set(threading.enumerate()) - before}
     batcher.stop()
     assert queue_size(sqs, stack.queue_url) == 0
 
