@@ -176,7 +176,7 @@ class CountingExecutor(ThreadPoolExecutor):
         super().__init__(max_workers=8)
         self.submitted = 0
 
-    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def submit(self, fn, /, *args, **kwargs):
         self.submitted += 1
         return super().submit(fn, *args, **kwargs)
 
