@@ -11,15 +11,14 @@ state table), in a child process of its own. The systems it talks to answer at r
 * each AWS call takes, in all, a latency drawn for its service (in the child only, around
   ``botocore.endpoint.Endpoint._send``): S3 10-40 ms, SES 20-60 ms, SQS 10-30 ms, DynamoDB
   5-15 ms, about what those calls take from Fargate in the same region, the service's own work
-  included. moto's
-  server (in this process) is not instant: it takes 5-10 ms a request here (its Python
-  DynamoDB, a new connection each time), more on a loaded machine. So the child sends each call
-  at once and, once it is answered, waits out what moto did not take of the draw: moto's time
-  is inside the drawn latency, not added to it (before 2026-12-07 the draw was waited before
-  sending, and moto's time came on top: 27 ms p50, 45 ms p95 a booking beyond the critical
-  path, and about as much inside it, neither anything production has). A ``ReceiveMessage``
-  still waits its draw before it is sent: a long poll is sent before the message arrives, and
-  its answer comes when it does.
+  included. moto's server (in this process) is not instant: it takes 5-17 ms a request here
+  (its services are Python behind werkzeug), more on a loaded machine. So the child sends each
+  call at once and, once it is answered, waits out what moto did not take of the draw: moto's
+  time is inside the drawn latency, not added to it (before 2026-12-07 the draw was waited
+  before sending and moto's time came on top: 27 ms p50, 45 ms p95 a booking beyond the
+  critical path, and about as much inside it, none of it anything production has). A
+  ``ReceiveMessage`` still waits its draw before it is sent: a long poll is sent before the
+  message arrives, and its answer comes when the message does.
 
 New bookings arrive one every ``--interval`` seconds (no queueing: the latency of one booking,
 not of a backlog). For each booking the bench takes, from the worker's own log:
