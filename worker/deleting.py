@@ -2,9 +2,11 @@
 
 A message whose outcome is *done* or *ignored* is handed over here and its thread moves on to the
 next message. The batch goes out once ten wait, or ``linger_seconds`` after the first one came,
-or when ``flush()`` says no other message is in work to join it, whichever is soonest. The
-outcome is logged once the queue has deleted it (or said why not: the message then comes back
-after its visibility timeout, and its email is recognised as applied).
+whichever is soonest, from the batcher's own thread. When no other message is in work to join
+it (``add(..., send_now=True)``, or ``flush()``), the caller's thread sends what waits itself:
+lingering would only delay the delete, and handing it to another thread costs a wake-up on the
+enqueue-to-done path. The outcome is logged once the queue has deleted it (or said why not: the
+message then comes back after its visibility timeout, and its email is recognised as applied).
 """
 
 import threading
@@ -56,28 +58,54 @@ class DeleteBatcher:
         self._sending = 0
         self._changed = threading.Condition()
         self._stopping = False
-        self._flushing = False
         self._thread: threading.Thread | None = None
 
-    def add(self, item: Settled) -> bool:
-        """Delete ``item``'s message soon (the thread starts with the first one). False once
+    def add(self, item: Settled, *, send_now: bool = False) -> bool:
+        """Delete ``item``'s message soon (the thread starts with the first one), or with
+        ``send_now`` at once on this thread, with whatever else waits (:meth:`flush`). False once
         stopped: the caller deletes it itself."""
         with self._changed:
             if self._stopping:
                 return False
             self._pending.append((self.clock(), item))
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="deleter", daemon=True)
-                self._thread.start()
-            self._changed.notify_all()
-            return True
+            if not send_now:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._run, name="deleter", daemon=True)
+                    self._thread.start()
+                self._changed.notify_all()
+        if send_now:
+            self.flush()
+        return True
 
     def flush(self) -> None:
-        """Send what waits now, without lingering: the loop calls this when no other message is
-        in work, so none could join the batch and waiting would only delay the deletes."""
-        with self._changed:
-            if self._pending:
-                self._flushing = True
+        """Send what waits now, on the caller's thread, without lingering: the loop calls this
+        when no other message is in work, so none could join the batch; waiting would only
+        delay the deletes, and waking the batcher's thread would add a hand-off."""
+        self._send_waiting()
+
+    def _send_waiting(self) -> None:
+        """Send everything waiting, a batch at a time, on this thread."""
+        while True:
+            with self._changed:
+                batch = self._take()
+            if not batch:
+                return
+            self._send_counted(batch)
+
+    def _take(self) -> list[Settled]:
+        """Up to a batch of what waits, counted as being sent (the lock held)."""
+        batch = [item for _, item in self._pending[:MAX_BATCH]]
+        del self._pending[:MAX_BATCH]
+        self._sending += len(batch)
+        return batch
+
+    def _send_counted(self, batch: list[Settled]) -> None:
+        """Send ``batch`` (taken with :meth:`_take`) and report it; no longer counted after."""
+        try:
+            self._send(batch)
+        finally:
+            with self._changed:
+                self._sending -= len(batch)
                 self._changed.notify_all()
 
     @property
@@ -101,6 +129,7 @@ class DeleteBatcher:
             self._changed.notify_all()
         if thread is not None:
             thread.join()
+        self._send_waiting()  # what a caller handed over without waking the thread
 
     def _run(self) -> None:
         while True:
@@ -111,19 +140,12 @@ class DeleteBatcher:
                 if not self._stopping:
                     linger = self._pending[0][0] + self.linger_seconds - self.clock()
                     self._changed.wait_for(
-                        lambda: len(self._pending) >= MAX_BATCH or self._stopping or self._flushing,
+                        lambda: len(self._pending) >= MAX_BATCH or self._stopping,
                         timeout=max(0.0, linger),
                     )
-                batch = [item for _, item in self._pending[:MAX_BATCH]]
-                self._flushing = False
-                del self._pending[:MAX_BATCH]
-                self._sending = len(batch)
-            try:
-                self._send(batch)
-            finally:
-                with self._changed:
-                    self._sending = 0
-                    self._changed.notify_all()
+                batch = self._take()  # empty when a flush took them meanwhile
+            if batch:
+                self._send_counted(batch)
 
     def _send(self, batch: list[Settled]) -> None:
         try:

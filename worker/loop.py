@@ -5,7 +5,9 @@ one, stop cleanly.
 ``StreamProcessor``); tests drive ``_run_once()`` directly. A heartbeat thread extends the
 visibility of messages still in work, so a slow booking is never handed to a second worker.
 Messages done or ignored are deleted in batches (:mod:`worker.deleting`), their thread free at
-once; with no other message in work the batch goes at once instead of lingering for company. On
+once; with no other message in work, the thread that settled the message sends the batch itself
+at once, instead of lingering for company or waking the batcher's thread (a hand-off on the
+enqueue-to-done path). On
 shutdown the loop stops receiving, gives in-flight messages until the deadline to finish, deletes
 what is settled, then returns the rest to the queue (visible again at once): nothing is lost, and
 nothing waits out a visibility timeout.
@@ -293,7 +295,8 @@ class Worker:
                 return
             outcome = self.settler.final(message, self.handler.handle(message))
             if outcome.ending in BATCH_DELETED:  # deleted with others; logged once deleted
-                handed_over = self._deletes.add(Settled(message, outcome, started))
+                item = Settled(message, outcome, started)
+                handed_over = self._deletes.add(item, send_now=self._alone(message))
                 if handed_over:
                     return  # counted below, once its delete is on its way
             self._count_for_dlq_limit(outcome)
@@ -318,6 +321,12 @@ class Worker:
                 self._count_quietly(outcome)
         if outcome is not None and not handed_over:
             self._log_outcome(message, outcome, started, settled)
+
+    def _alone(self, message: Received) -> bool:
+        """No message but this one in the process: none could join its delete's batch, so this
+        thread sends it at once (no linger, no hand-off to the batcher's thread)."""
+        with self._lock:
+            return self._in_flight.keys() <= {message.receipt_handle}
 
     def _deleted(self, batch: Sequence[Settled], refused: Mapping[str, str]) -> None:
         """The delete batcher's report: log each outcome, settled or not."""

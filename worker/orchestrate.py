@@ -170,10 +170,12 @@ class Orchestrator:
                 continue
             except BookingBusy:
                 return Applied(event.key, state, state_changed=False, held=tuple(due))
+            run = self._progress(record, state, changed, due, fence, owner, email_id)
+            self._start_ready(run)  # the first steps before the state hook: it is off their path
             if changed and self.on_state is not None:
                 with suppress(Exception):  # a hook never costs a message
                     self.on_state(state)
-            return self._run(self._progress(record, state, changed, due, fence, owner, email_id))
+            return self._run(run)
         raise TransientError(f"state of {event.key} kept changing under us", step="state")
 
     def _due(self, record: BookingRecord, state: Booking) -> dict[str, str]:

@@ -38,10 +38,13 @@ class Reports:
     def __init__(self) -> None:
         self.batches: list[list[str]] = []
         self.refused: dict[str, str] = {}
+        #: the thread each batch was reported on
+        self.threads: list[str] = []
         self.lock = threading.Lock()
 
     def __call__(self, batch: Sequence[Settled], refused: Mapping[str, str]) -> None:
         with self.lock:
+            self.threads.append(threading.current_thread().name)
             self.batches.append([item.message.message_id for item in batch])
             self.refused.update(refused)
 
@@ -128,7 +131,8 @@ def test_a_flush_sends_what_waits_without_lingering(queue, sqs, stack):
     messages = received(sqs, stack, 3)
     batcher, reports = handed_over(queue, messages, linger_seconds=600)
     batcher.flush()
-    assert batcher.wait_empty(30)  # well before the ten-minute linger
+    assert batcher.pending == 0  # sent by the flush itself, on this thread
+    assert reports.threads == [threading.current_thread().name]
     assert sorted(mid for batch in reports.batches for mid in batch) == sorted(
         m.message_id for m in messages
     )
@@ -143,3 +147,39 @@ def test_without_a_flush_a_lone_message_lingers(queue, sqs, stack):
     assert reports.batches == []
     batcher.stop()  # stopping deletes it at once
     assert reports.batches == [[message.message_id]]
+
+
+def test_send_now_deletes_what_waits_on_the_caller_s_thread_before_returning(queue, sqs, stack):
+    first, second, last = received(sqs, stack, 3)
+    batcher, reports = handed_over(queue, [first, second], linger_seconds=600)
+    assert batcher.add(settled(last), send_now=True)
+    # back from add: already deleted, in one request, and reported on this thread
+    assert reports.batches == [[first.message_id, second.message_id, last.message_id]]
+    assert reports.threads == [threading.current_thread().name]
+    assert sqs.requests["DeleteMessageBatch"] == 1
+    assert batcher.pending == 0
+    assert queue_size(sqs, stack.queue_url) == 0
+    batcher.stop()
+    assert sqs.requests["DeleteMessageBatch"] == 1  # nothing left to send twice
+
+
+def test_a_message_sent_now_wakes_no_deleter_thread(queue, sqs, stack):
+    [message] = received(sqs, stack, 1)
+    before = set(threading.enumerate())
+    reports = Reports()
+    batcher = DeleteBatcher(queue.delete_batch, reports, linger_seconds=600)
+    assert batcher.add(settled(message), send_now=True)
+    assert reports.threads == [threading.current_thread().name]
+    assert "deleter" not in {t.name for t in set(threading.enumerate()) - before}
+    batcher.stop()
+    assert queue_size(sqs, stack.queue_url) == 0
+
+
+def test_more_than_a_batch_sent_now_goes_in_batches_of_ten(queue, sqs, stack):
+    messages = received(sqs, stack, 12)
+    batcher, reports = handed_over(queue, messages[:11], linger_seconds=600)
+    assert batcher.add(settled(messages[11]), send_now=True)
+    assert sorted(len(batch) for batch in reports.batches) == [2, 10]
+    assert batcher.pending == 0
+    batcher.stop()
+    assert queue_size(sqs, stack.queue_url) == 0

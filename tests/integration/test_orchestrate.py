@@ -2,6 +2,7 @@
 
 import itertools
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -166,3 +167,35 @@ def test_two_publishers_for_one_step_fail_at_start_up(recorder):
     publishers = recording_publishers(recorder)
     with pytest.raises(ValueError, match="two publishers for step 'calendar'"):
         dependency_order([*publishers, publishers[0]])
+
+
+class CountingExecutor(ThreadPoolExecutor):
+    """A thread pool that counts the steps handed to it."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=8)
+        self.submitted = 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        self.submitted += 1
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_the_first_steps_start_before_the_state_hook_runs(store, recorder):
+    """The state hook (metrics) is not between the lease and the first steps."""
+    pool = CountingExecutor()
+    started_before_hook: list[int] = []
+    orchestrator = Orchestrator(
+        store,
+        recording_publishers(recorder),
+        pool,
+        owner="test",
+        lease_seconds=30,
+        on_state=lambda _booking: started_before_hook.append(pool.submitted),
+    )
+    try:
+        assert orchestrator.apply(event(), run_id="r1").complete
+    finally:
+        pool.shutdown(wait=True)
+    # calendar, scc, guest_page and crew_page depend on nothing: all four handed over first
+    assert started_before_hook == [4]

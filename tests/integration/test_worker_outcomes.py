@@ -1,6 +1,7 @@
 """Each message to exactly one outcome, carried out on SQS and logged: against moto's server."""
 
 import json
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -225,4 +226,19 @@ def test_with_nothing_else_in_work_a_done_message_is_deleted_without_lingering(
     assert worker._wait_for_work(20)
     assert worker._deletes.wait_empty(20)  # well before the minute: none can come
     assert [line["outcome"] for line in outcomes(log_lines)] == ["done"]
+    assert queue_size(sqs, stack.queue_url) == 0
+
+
+def test_with_nothing_else_in_work_the_settling_thread_sends_the_delete_itself(
+    stack, make_worker, sqs, log_lines
+):
+    send_raw(stack, email_for(event()))
+    before = set(threading.enumerate())  # other tests' workers may have theirs
+    worker = make_worker()
+    worker._run_once(wait_seconds=0)
+    assert worker._wait_for_work(20)
+    # deleted and logged before its thread was free: no hand-off to the batcher's thread
+    assert worker._deletes.pending == 0
+    assert [line["outcome"] for line in outcomes(log_lines)] == ["done"]
+    assert "deleter" not in {thread.name for thread in set(threading.enumerate()) - before}
     assert queue_size(sqs, stack.queue_url) == 0

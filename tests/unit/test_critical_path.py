@@ -1,7 +1,10 @@
-"""bench/latency.py's critical path: the chain of dependent steps that ends last."""
+"""bench/latency.py: the critical path (the chain of dependent steps that ends last), and which
+AWS calls wait their latency before they are sent."""
+
+import pytest
 
 from app.downstream import PUBLISHER_CLASSES
-from bench.latency import critical_path, percentile
+from bench.latency import critical_path, is_long_poll, percentile
 
 #: the publishers' graph (publishers/*.py depends_on)
 GRAPH = {p.step: p.depends_on for p in PUBLISHER_CLASSES}
@@ -29,3 +32,36 @@ def test_nearest_rank_percentiles():
     assert percentile(values, 0.95) == 57
     assert percentile(values, 0.5) == 30
     assert percentile([7.0], 0.95) == 7.0
+
+
+def prepared(operation: str, **params: object) -> object:
+    """The request botocore would send for an SQS call (caught before it is sent)."""
+    import boto3
+
+    client = boto3.client(
+        "sqs",
+        region_name="us-east-1",
+        aws_access_key_id="bench",
+        aws_secret_access_key="bench",
+        endpoint_url="http://127.0.0.1:9",
+    )
+    caught: list[object] = []
+
+    class Caught(Exception):
+        pass
+
+    def catch(request: object, **_: object) -> None:
+        caught.append(request)
+        raise Caught
+
+    client.meta.events.register("before-send.sqs.*", catch)
+    with pytest.raises(Caught):
+        getattr(client, operation)(QueueUrl="http://127.0.0.1:9/1/q", **params)
+    return caught[0]
+
+
+def test_only_a_receive_waits_its_latency_before_it_is_sent():
+    assert is_long_poll(prepared("receive_message", WaitTimeSeconds=5))
+    entries = [{"Id": "1", "ReceiptHandle": "r"}]
+    assert not is_long_poll(prepared("delete_message_batch", Entries=entries))
+    assert not is_long_poll(prepared("send_message", MessageBody="x"))
