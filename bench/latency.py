@@ -191,7 +191,10 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     log = out / "worker.log"
     emails = booking_emails(args.emails, seed=12)
-    with running_moto() as moto, running_downstream(bcrypt_rounds=4) as downstream:
+    with (
+        running_moto(keep_alive=True) as moto,  # AWS keeps connections open
+        running_downstream(bcrypt_rounds=4) as downstream,
+    ):
         downstream.calendar.latency = RECORDS_LATENCY
         downstream.scc.latency = RECORDS_LATENCY
         stack = provision()

@@ -116,7 +116,7 @@ def test_a_cancelled_transaction_leaves_every_item_it_named_as_it_was(table):
                 },
             ]
         )
-    reasons = cancelled.value.response["CancellationReasons"]
+    reasons: list[dict[str, Any]] = cancelled.value.response["CancellationReasons"]  # type: ignore[assignment]
     assert [r["Code"] for r in reasons] == ["None", "None", "ConditionalCheckFailed"]
     assert reasons[2]["Item"]["n"] == {"N": "7"}
     assert item(table, created) is None
