@@ -78,11 +78,12 @@ def main() -> int:
     if args.child:
         return child()
 
-    from bench.worker import booking_emails, sender
+    from bench.worker import booking_emails, compile_tree, sender
     from sandbox.aws import running_moto
     from sandbox.downstream import running_downstream
     from sandbox.stack import provision
 
+    compile_tree()  # the zip carries its bytecode (infra/build_api_package.py)
     emails = booking_emails(args.runs * 2, seed=22)
     rows = []
     with (
