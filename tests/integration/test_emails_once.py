@@ -370,9 +370,8 @@ def test_a_crash_between_the_marks_and_the_sends_sends_each_member_once(ses, clo
     assert len(ses.accepted) == 2
 
 
-def test_a_members_refused_mark_falls_back_and_nobody_gets_two(aws, ses, clock):
-    """Sam's email went, Alex's send never reached SES (its mark dropped); the retry's
-    transaction is refused on Sam's mark: Sam is recalled from it, Alex marked and sent alone."""
+def ses_dropping_the_second_send(ses):
+    """An SES client whose second SendEmail never reaches SES (the network drops it)."""
     ses_client = boto3.client("sesv2", config=Config(retries={"total_max_attempts": 1}))
     sends = []
 
@@ -382,6 +381,13 @@ def test_a_members_refused_mark_falls_back_and_nobody_gets_two(aws, ses, clock):
             raise EndpointConnectionError(endpoint_url=ses.base_url)
 
     ses_client.meta.events.register("before-send.sesv2.SendEmail", network_drops_the_second_send)
+    return ses_client
+
+
+def test_a_members_refused_mark_falls_back_and_nobody_gets_two(aws, ses, clock):
+    """Sam's email went, Alex's send never reached SES (its mark dropped); the retry's
+    transaction is refused on Sam's mark: Sam is recalled from it, Alex marked and sent alone."""
+    ses_client = ses_dropping_the_second_send(ses)
     publisher, _, _, requests = crew_in_table(clock, 1, ses_client)
     ctx = context(publisher, booking(), upstream=CREW_PAGE)
 
@@ -457,15 +463,7 @@ def test_the_members_not_refused_are_marked_together_again(ses, clock):
             "people": [*fleet.people, kim],
         }
     )
-    ses_client = boto3.client("sesv2", config=Config(retries={"total_max_attempts": 1}))
-    sends = []
-
-    def network_drops_the_second_send(**_):
-        sends.append(1)
-        if len(sends) == 2:
-            raise EndpointConnectionError(endpoint_url=ses.base_url)
-
-    ses_client.meta.events.register("before-send.sesv2.SendEmail", network_drops_the_second_send)
+    ses_client = ses_dropping_the_second_send(ses)
     publisher, _, _, requests = crew_in_table(clock, 1, ses_client, fleet)
     ctx = context(publisher, booking(), upstream=CREW_PAGE)
 
