@@ -370,12 +370,12 @@ def test_a_crash_between_the_marks_and_the_sends_sends_each_member_once(ses, clo
     assert len(ses.accepted) == 2
 
 
-def ses_dropping_the_second_send(ses):
+def ses_dropping_the_second_send(ses: SesStandIn) -> Any:
     """An SES client whose second SendEmail never reaches SES (the network drops it)."""
     ses_client = boto3.client("sesv2", config=Config(retries={"total_max_attempts": 1}))
     sends = []
 
-    def network_drops_the_second_send(**_):
+    def network_drops_the_second_send(**_: Any) -> None:
         sends.append(1)
         if len(sends) == 2:
             raise EndpointConnectionError(endpoint_url=ses.base_url)
