@@ -7,9 +7,11 @@ cancel when the booking is cancelled. It returns the ids its system gave back, w
 stores and hands back next time.
 """
 
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from bookings import Booking
@@ -34,6 +36,9 @@ class StepContext:
     idempotency_key: str
     #: external ids of the steps this one depends on, by step name
     upstream: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: where the run's email steps leave the message ids of sends made under their own marks,
+    #: for the worker to record together at the run's end (None: each is recorded at once)
+    records: "SentRecords | None" = None
 
 
 @runtime_checkable
@@ -155,3 +160,44 @@ class MarksTogether(DeliveryLog, Protocol):
         """Record each send's message id (key, message id); a send another attempt recorded
         meanwhile keeps its record."""
         ...
+
+
+class SentRecords:
+    """Message ids of sends made under an attempt's own marks, held to be recorded together
+    (one request) once the holder's sends are done: a step's (a crew), or a whole run's (the
+    worker's, :attr:`StepContext.records`). Only for a send nothing before the write waits on
+    (no later send in its lane): until it is written, its mark reads as a send whose answer is
+    pending, and blocks the lane. Thread-safe: a step's members send side by side."""
+
+    def __init__(self) -> None:
+        self._sends: list[tuple[DeliveryLog, SendKey, str]] = []
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._sends)
+
+    def holder(self, log: DeliveryLog) -> "Callable[[SendKey, str], None]":
+        """What records a send in ``log``: holds it here, to be written with the others."""
+        return partial(self.hold, log)
+
+    def hold(self, log: DeliveryLog, key: SendKey, message_id: str) -> None:
+        with self._lock:
+            self._sends.append((log, key, message_id))
+
+    def write(self) -> int:
+        """Record every held send, together where the log can (a log's sends in one request),
+        else one by one; how many were held. Those not written when it raises stay marked
+        (settled from SES's events, :mod:`publishers.deliveries`)."""
+        with self._lock:
+            sends, self._sends = self._sends, []
+        by_log: dict[int, tuple[DeliveryLog, list[tuple[SendKey, str]]]] = {}
+        for log, key, message_id in sends:
+            by_log.setdefault(id(log), (log, []))[1].append((key, message_id))
+        for log, held in by_log.values():
+            if len(held) > 1 and isinstance(log, MarksTogether):
+                log.record_together(held)
+                continue
+            for key, message_id in held:
+                log.record(key, message_id)
+        return len(sends)

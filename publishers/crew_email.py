@@ -44,10 +44,11 @@ from publishers.base import (
     CrewLinkIssuer,
     DeliveryLog,
     MarksTogether,
+    SentRecords,
     StepContext,
 )
 from publishers.changes import CREW_FIELDS, Change, changes
-from publishers.deliveries import AwaitingReport, HeldRecords, Marked, Sent, send_once
+from publishers.deliveries import AwaitingReport, Marked, Sent, send_once
 from publishers.transport.ics import invitation
 from publishers.transport.mail import Attachment, Email, Mailer, compose
 from state import keys
@@ -134,8 +135,10 @@ class CrewEmailPublisher:
         waiting: list[AwaitingReport] = []  # members whose lane waits; the others go on
         tokens: dict[str, str] = {}  # one token per member in this publish: see _letter
         jobs: dict[str, Callable[[], str]] = {}
-        # the records of the jobs' sends, written together: one send per member's lane in them
-        held = HeldRecords()
+        # the records of the jobs' sends, written together (one send per member's lane in them):
+        # with the run's others at its end when the worker holds them, else once all are sent
+        held = ctx.records if ctx.records is not None else SentRecords()
+        own = ctx.records is None
         if not booking.is_live:
             for member_id, last in list(sent.items()):
                 member = assigned.get(member_id) or self._known(member_id)
@@ -145,7 +148,8 @@ class CrewEmailPublisher:
             try:
                 sent.update(self._each(jobs, waiting))
             finally:
-                held.write(self._deliveries)
+                if own:
+                    held.write()
             return _all_sent(sent, waiting)
         crew_page = self._crew_page_url(ctx)
         what_changed = changes(ctx.previous, booking, CREW_FIELDS)
@@ -182,7 +186,8 @@ class CrewEmailPublisher:
         try:
             sent.update(self._each(jobs, waiting, skipped))
         finally:
-            held.write(self._deliveries)
+            if own:
+                held.write()
             for member_id in skipped:  # marked, never sent: nothing reached SES
                 if member_id in marked and marked[member_id].found is None:
                     self._deliveries.unmark(_first_key(ctx, member_id))
@@ -297,7 +302,7 @@ class CrewEmailPublisher:
         *,
         fresh: bool = False,
         marked: Marked | None = None,
-        held: HeldRecords | None = None,
+        held: SentRecords | None = None,
     ) -> str:
         """The member's "new" email: once per booking (and once more after each removal). When
         the one SES took showed an older state (its answer was lost and the booking changed
@@ -328,7 +333,7 @@ class CrewEmailPublisher:
         notice: Notice,
         after: str,
         tokens: dict[str, str],
-        held: HeldRecords | None = None,
+        held: SentRecords | None = None,
     ) -> str:
         """Send one email that follows the member's message ``after``: once per kind, message
         it follows and what it shows (the delivery log); its record waits in ``held`` when the
@@ -347,7 +352,7 @@ class CrewEmailPublisher:
         *,
         fresh: bool = False,
         marked: Marked | None = None,
-        held: HeldRecords | None = None,
+        held: SentRecords | None = None,
     ) -> Sent:
         return send_once(
             self._deliveries,

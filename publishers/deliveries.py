@@ -26,16 +26,19 @@ connected) drops its mark and may be sent again at once.
 
 A step that sends several first emails at once (the crew email's members) may write their marks in
 one request beforehand and hand each send its mark's answer (:class:`Marked`); a step that sends
-one email per lane may hold back the records of its sends (:class:`HeldRecords`) and write them in
-one request once all are sent. A crash between a send and its record leaves the mark, as above.
+one email per lane may hold back the records of its sends (:class:`publishers.base.SentRecords`)
+and write them in one request once all are sent, and the worker holds every email step's records
+of a run (:attr:`publishers.base.StepContext.records`) and writes them in one request at the
+run's end, beside the booking's last write. A crash between a send and its record leaves the
+mark, as above; so does a records write that fails: holding a record back only widens that
+window, and a record is held only once SES returned the send's message id.
 """
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from bookings import Waiting
-from publishers.base import DeliveryLog, MarksTogether
+from publishers.base import DeliveryLog, SentRecords
 from publishers.transport.mail import SendOutcomeUnknown
 from state.keys import SendKey
 from state.once import OnceRecord
@@ -63,31 +66,6 @@ class Marked:
     found: OnceRecord | None
 
 
-class HeldRecords:
-    """Message ids of sends made under this attempt's own marks, recorded together once a
-    step's sends are done (one request for a crew). Only for a send no later send of the same
-    publish waits on (one send per lane): until it is written, the mark reads as a send whose
-    answer is pending, and blocks the lane."""
-
-    def __init__(self) -> None:
-        self._sends: list[tuple[SendKey, str]] = []
-        self._lock = threading.Lock()
-
-    def hold(self, key: SendKey, message_id: str) -> None:
-        with self._lock:
-            self._sends.append((key, message_id))
-
-    def write(self, log: DeliveryLog) -> None:
-        """Record every held send: together where the log can, else one by one."""
-        with self._lock:
-            sends, self._sends = self._sends, []
-        if len(sends) > 1 and isinstance(log, MarksTogether):
-            log.record_together(sends)
-            return
-        for key, message_id in sends:
-            log.record(key, message_id)
-
-
 def send_once(
     log: DeliveryLog,
     key: SendKey,
@@ -98,7 +76,7 @@ def send_once(
     tagged: bool = True,
     fresh: bool = False,
     marked: Marked | None = None,
-    held: HeldRecords | None = None,
+    held: SentRecords | None = None,
 ) -> Sent:
     """The message sent under ``key``: recalled, reported by SES, or sent now (module
     docstring). ``send`` gets the tag to put on the email; ``payload_hash`` and ``payload`` say
@@ -113,7 +91,7 @@ def send_once(
     already, with others, and this is its answer. ``held``: a send made now, under this
     attempt's own mark, is recorded there, to be written with the others' (the caller sends
     nothing more in this lane before they are written)."""
-    keep = held.hold if held is not None else log.record
+    keep = held.holder(log) if held is not None else log.record
     if fresh and tagged:
         if marked is None:
             found = log.mark(key, payload_hash=payload_hash, payload=payload)
@@ -155,7 +133,7 @@ def _send_marked(
     record: Callable[[SendKey, str], None] | None = None,
 ) -> Sent:
     """Send under the mark this attempt holds; record the message id (``record``: the log's,
-    or a :class:`HeldRecords`'), or drop the mark when the send surely did not reach SES."""
+    or a :class:`SentRecords`'), or drop the mark when the send surely did not reach SES."""
     try:
         message_id = send(key.tag)
     except SendOutcomeUnknown:

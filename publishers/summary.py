@@ -159,6 +159,9 @@ class SummaryPublisher:
             payload_hash=shown,
             payload=payload,
             fresh=fresh,
+            # a send made now is the lane's last of this publish (a "changed" follows only a
+            # recalled "new"): its record may wait for the run's others
+            held=ctx.records,
         )
 
     # --- what the summary says ---------------------------------------------------------------

@@ -7,7 +7,12 @@ parallel, each dependent as soon as what it depends on is back. The results are 
 fenced by the lease, in the write that gives the lease back (and, on a long run, in the write that
 renews it): one write for a booking's steps instead of one per step. A result not yet written is
 not lost to a crash: the next attempt runs the step again, and every step is idempotent on its
-own (records APIs by ``Idempotency-Key``, pages by key, emails by their once-records). Whatever
+own (records APIs by ``Idempotency-Key``, pages by key, emails by their once-records). The email
+steps' delivery records (the message ids of the run's sends) are held too
+(:attr:`publishers.base.StepContext.records`) and written in one request at the run's end, beside
+the write that gives the lease back and whatever came of it (the emails went): a crash before, or a
+records write that fails, leaves their sending marks, which the next attempt settles from SES's
+events (:mod:`publishers.deliveries`). The renewal write on a long run does not write them. Whatever
 email drives it, a booking's steps always move towards its *stored* state, so any order of
 delivery converges.
 """
@@ -21,15 +26,18 @@ from dataclasses import dataclass, field
 from queue import Empty, SimpleQueue
 from typing import Any
 
+import structlog
+
 from bookings import Booking, BookingEvent, CharterhandError, TransientError, Waiting, reduce
 from bookings.errors import UnexpectedError
-from publishers.base import Publisher, StepContext
+from publishers.base import Publisher, SentRecords, StepContext
 from state import keys
 from state.once import payload_hash
 from state.store import BookingBusy, BookingRecord, StateConflict, StateStore, StepRecord
 
 #: how many times a state write is retried when other workers keep changing the booking
 STATE_ATTEMPTS = 8
+log = structlog.get_logger("charterhand.worker")
 
 
 def input_hash(value: Mapping[str, Any]) -> str:
@@ -277,6 +285,7 @@ class Orchestrator:
                 run.record.key, publisher.step, run.due[publisher.step]
             ),
             upstream={d: run.ids.get(d, {}) for d in self.needs[publisher.step]},
+            records=run.records,
         )
 
     def _results(
@@ -312,7 +321,9 @@ class Orchestrator:
         run.unrecorded.clear()
         run.unpublished.clear()
         if last and not results:
-            return  # nothing to write: _outcome gives the lease back
+            return  # nothing to write: _outcome gives the lease back (and writes the records)
+        # the run's delivery records beside its last write, on a step thread (all are done)
+        records = self.executor.submit(self._write_records, run) if last else None
         try:
             self.store.record(
                 run.record.key,
@@ -328,7 +339,29 @@ class Orchestrator:
                 run.failed[step] = _with_step(copy.copy(exc), step)
                 run.done.discard(step)
             return
+        finally:
+            if records is not None:
+                records.result()  # never raises: _write_records logs its failure
         run.ran.extend(published)
+
+    def _write_records(self, run: "Progress") -> None:
+        """Write the delivery records the run's email steps held, in one request. A failure
+        costs the message nothing: the emails went, and their sending marks stay, for the next
+        attempt to settle from SES's events; it is logged (the booking and how many, no
+        addresses)."""
+        held = len(run.records)
+        if not held:
+            return
+        try:
+            run.records.write()
+        except Exception as exc:
+            reason = exc.reason if isinstance(exc, CharterhandError) else type(exc).__name__
+            log.warning(
+                "delivery records not written: their sending marks settle from SES's events",
+                booking=run.record.key,
+                records=held,
+                error=reason,
+            )
 
     def _renewal_due(self, run: "Progress") -> bool:
         """Whether a third of the lease has gone by since it was last renewed (or taken)."""
@@ -340,6 +373,7 @@ class Orchestrator:
     def _outcome(self, run: "Progress") -> Applied:
         """Give the lease back if no recorded round did (with the email only when every step is
         in), and say what the run did."""
+        self._write_records(run)  # none left unless no last write was needed (nothing to record)
         if not run.released:
             done_email = run.email_id if not (run.failed or run.blocked) else None
             self.store.release(run.record.key, owner=run.owner, email_id=done_email)
@@ -439,6 +473,8 @@ class Progress:
     #: results back but not yet written, and the ids of those that published
     unrecorded: dict[str, StepRecord] = field(default_factory=dict)
     unpublished: dict[str, Mapping[str, str]] = field(default_factory=dict)
+    #: the email steps' sends not yet recorded, written together at the run's end
+    records: SentRecords = field(default_factory=SentRecords)
 
 
 def _input_of(publisher: Publisher, state: Booking) -> Mapping[str, Any]:
