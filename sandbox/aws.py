@@ -10,7 +10,7 @@ whole tables.
 Served by werkzeug's threaded server (moto's own), which closes the connection after every answer.
 AWS keeps connections open and botocore reuses them, so the benchmarks, which measure the worker's
 CPU per booking as production spends it, serve the same app with keep-alive instead
-(``running_moto(keep_alive=True)``: waitress, a bench-only dependency).
+(``running_moto(keep_alive=True)``: waitress, in the demo extra with the rest of the sandbox).
 """
 
 import json
@@ -137,7 +137,7 @@ class _KeepAliveMotoServer:
     THREADS = 32
 
     def __init__(self) -> None:
-        from waitress.server import TcpWSGIServer  # bench-only dependency
+        from waitress.server import TcpWSGIServer  # only the benchmarks serve moto with it
 
         app = OneDynamoDBRequestAtATime(DomainDispatcherApplication(create_backend_app))
         #: every channel the server's loop watches: the loop ends once it is empty

@@ -35,7 +35,7 @@ from bookings import CharterhandError
 from state import keys
 from state.writes import (
     CONDITION_FAILED,
-    Refusal,
+    RefusedWrite,
     Retained,
     create,
     create_write,
@@ -315,7 +315,7 @@ class OnceTable(Retained):
             "ExpressionAttributeValues": values,
         }
 
-    def _found(self, key: keys.Key, refusal: Refusal | None) -> OnceRecord | None:
+    def _found(self, key: keys.Key, refusal: RefusedWrite | None) -> OnceRecord | None:
         """The record a refused create found (read when the refusal did not bring it back);
         None when the create was not refused for its own condition."""
         if refusal is None or not refusal.condition_failed:

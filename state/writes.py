@@ -63,7 +63,7 @@ def put_if(
 
 
 @dataclass(frozen=True)
-class Refusal:
+class RefusedWrite:
     """Why one write of a cancelled transaction was refused: its cancellation reason's code
     (``ConditionalCheckFailed``, ``TransactionConflict``, ...) and, when its condition failed,
     the item as found (``ReturnValuesOnConditionCheckFailure`` ALL_OLD; None when none was)."""
@@ -90,10 +90,10 @@ def create_write(table_name: str, item: dict[str, Any]) -> "TransactWriteItemTyp
 
 def write_together(
     client: "DynamoDBClient", writes: Sequence["TransactWriteItemTypeDef"]
-) -> list[Refusal | None] | None:
+) -> list[RefusedWrite | None] | None:
     """Every write in one ``TransactWriteItems``, all or nothing: None when all were written;
     when the transaction was cancelled (then nothing of it was written), each write's
-    :class:`Refusal`, None for those that were not refused. A cancellation that names no
+    :class:`RefusedWrite`, None for those that were not refused. A cancellation that names no
     reasons refuses every write (the caller falls back to writing them one by one). botocore
     gives each call its own ``ClientRequestToken``, so its retry of a call whose answer was lost
     does not refuse what that call wrote. Any other error raises as boto3 raised it."""
@@ -104,11 +104,11 @@ def write_together(
             raise
         reasons: list[Any] = list(exc.response.get("CancellationReasons") or [])
         if len(reasons) != len(writes):
-            return [Refusal("unknown") for _ in writes]
+            return [RefusedWrite("unknown") for _ in writes]
         return [
             None
             if reason.get("Code", "None") == "None"
-            else Refusal(reason["Code"], reason.get("Item"))
+            else RefusedWrite(reason["Code"], reason.get("Item"))
             for reason in reasons
         ]
     return None
