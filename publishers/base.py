@@ -195,7 +195,7 @@ class SentRecords:
         for log, key, message_id in sends:
             by_log.setdefault(id(log), (log, []))[1].append((key, message_id))
         for log, held in by_log.values():
-            if len(held) > 1 and isinstance(log, MarksTogether):
+            if isinstance(log, MarksTogether):  # one send alone: completed as log.record does
                 log.record_together(held)
                 continue
             for key, message_id in held:

@@ -130,7 +130,7 @@ def _send_marked(
     send: Callable[[str], str],
     payload_hash: str,
     payload: str,
-    record: Callable[[SendKey, str], None] | None = None,
+    record: Callable[[SendKey, str], None],
 ) -> Sent:
     """Send under the mark this attempt holds; record the message id (``record``: the log's,
     or a :class:`SentRecords`'), or drop the mark when the send surely did not reach SES."""
@@ -141,7 +141,7 @@ def _send_marked(
     except BaseException:
         log.unmark(key)  # nothing reached SES (refused, throttled, or failed before the call)
         raise
-    (record or log.record)(key, message_id)
+    record(key, message_id)
     return Sent(message_id, payload_hash, payload)
 
 
